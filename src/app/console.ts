@@ -1,0 +1,294 @@
+import { Hono, type Context } from "hono";
+import { setCookie, deleteCookie } from "hono/cookie";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Env } from "./http.ts";
+import { clientIp, parseOr400 } from "./http.ts";
+import { AppError } from "../platform/errors.ts";
+import { newId } from "../platform/ids.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { translator, type Locale } from "../../ui/i18n/index.ts";
+import { renderPage, renderFragment, html } from "../../ui/components/html.ts";
+import { Layout } from "../../ui/components/layout.ts";
+import { LoginPage, SetupPage, type SetupValues } from "../../ui/pages/auth.ts";
+import { InboxPage, ListRows, MessageItems, ConvHeader, type Filters } from "../../ui/pages/inbox.ts";
+import * as S from "../../ui/pages/settings.ts";
+import * as auth from "../auth/service.ts";
+import * as inbox from "../inbox/service.ts";
+import * as contacts from "../inbox/contacts.ts";
+import * as channels from "../channels/service.ts";
+import { SESSION_COOKIE } from "../auth/middleware.ts";
+import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "../setup/service.ts";
+import { completeSetup } from "../setup/complete.ts";
+import { canSee } from "../inbox/visibility.ts";
+
+type U = Extract<Actor, { kind: "user" }>;
+const timezones = () => Intl.supportedValuesOf("timeZone");
+const user = (c: Context<Env>) => c.get("actor") as U;
+const page = (c: Context<Env>, title: string, active: string, body: unknown) => {
+  const u = user(c);
+  return c.html(renderPage(Layout({ t: translator(u.locale), user: u, csrf: c.get("csrf")!, title, active, children: body })));
+};
+const errText = (e: unknown, t: (k: string) => string) => (e instanceof AppError ? t(`errors.${e.code}`) === `errors.${e.code}` ? e.message : t(`errors.${e.code}`) : t("errors.internal"));
+
+function hoursFromForm(f: Record<string, unknown>) {
+  return Object.fromEntries(weekdays.map((d) => [d, { open: f[`open_${d}`] === "on", from: String(f[`from_${d}`] || "09:00"), to: String(f[`to_${d}`] || "18:00") }]));
+}
+
+function startSession(c: Context<Env>, token: string) {
+  const ctx = c.get("ctx");
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Lax", path: "/", secure: ctx.config.secure_cookies, maxAge: ctx.config.session_days * 86400 });
+}
+
+/** The server-rendered console: pages for people, fragments for the live client island. */
+export function consoleRoutes() {
+  const app = new Hono<Env>();
+
+  // A fresh install goes to the setup wizard; afterwards, pages need a session.
+  app.use("*", async (c, next) => {
+    const p = c.req.path;
+    const ctx = c.get("ctx");
+    if (p === "/setup" || p === "/login") return next();
+    if ((await auth.countUsers(ctx)) === 0) return c.redirect("/setup");
+    if (!c.get("actor") || c.get("actor")!.kind !== "user") return c.redirect(`/login`);
+    return next();
+  });
+
+  app.get("/", (c) => c.redirect("/inbox"));
+
+  app.get("/login", async (c) => {
+    const ctx = c.get("ctx");
+    if ((await auth.countUsers(ctx)) === 0) return c.redirect("/setup");
+    const locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) as Locale;
+    return c.html(renderPage(LoginPage({ t: translator(locale), locale })));
+  });
+  app.post("/login", async (c) => {
+    const ctx = c.get("ctx");
+    const f = await c.req.parseBody();
+    const locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) as Locale;
+    const t = translator(locale);
+    try {
+      const s = await auth.login(ctx, { email: String(f.email ?? ""), password: String(f.password ?? ""), ip: clientIp(c), userAgent: c.req.header("user-agent") });
+      startSession(c, s.token);
+      return c.redirect("/inbox");
+    } catch (e) {
+      const status = e instanceof AppError ? e.status : 500;
+      return c.html(renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? "") })), status as 401);
+    }
+  });
+  app.post("/logout", async (c) => {
+    await auth.logout(c.get("ctx"), c.get("sessionToken") ?? undefined);
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect("/login");
+  });
+
+  app.get("/setup", async (c) => {
+    const ctx = c.get("ctx");
+    if ((await auth.countUsers(ctx)) > 0) return c.redirect("/login");
+    const locale = ctx.config.default_locale;
+    return c.html(renderPage(SetupPage({ t: translator(locale), locale, values: {}, timezones: timezones() })));
+  });
+  app.post("/setup", async (c) => {
+    const ctx = c.get("ctx");
+    if ((await auth.countUsers(ctx)) > 0) throw new AppError(409, "setup_done", "Setup was already completed");
+    const f = await c.req.parseBody();
+    const values: SetupValues = { name: String(f.name ?? ""), description: String(f.description ?? ""), location: String(f.location ?? ""), country: String(f.country ?? "").toUpperCase(), timezone: String(f.timezone ?? ""), locale: String(f.locale ?? "es"), departments: String(f.departments ?? ""), adminName: String(f.adminName ?? ""), email: String(f.email ?? ""), hours: hoursFromForm(f) };
+    const locale = (values.locale === "en" ? "en" : "es") as Locale;
+    const t = translator(locale);
+    try {
+      await completeSetup(ctx, {
+        business: { name: values.name!, description: values.description, location: values.location, country: values.country, timezone: values.timezone!, hours: values.hours as never, locale },
+        departments: values.departments!.split(/\r?\n/).map((s) => s.trim()).filter(Boolean),
+        admin: { name: values.adminName!, email: values.email!, password: String(f.password ?? "") },
+      });
+      const s = await auth.login(ctx, { email: values.email!, password: String(f.password ?? ""), ip: clientIp(c), userAgent: c.req.header("user-agent") });
+      startSession(c, s.token);
+      return c.redirect("/inbox");
+    } catch (e) {
+      const detail = e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : "";
+      return c.html(renderPage(SetupPage({ t, locale, values, error: `${errText(e, t)} ${detail}`.trim(), timezones: timezones() })), 400);
+    }
+  });
+
+  // ---- inbox
+  const filtersOf = (c: Context<Env>): Filters & { before?: string; c?: string } => {
+    const q = c.req.query();
+    const u = user(c);
+    return { view: q.view || (u.role === "admin" ? "all" : "all"), status: q.status || "open", departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
+  };
+  const listOf = async (ctx: Ctx, u: U, f: ReturnType<typeof filtersOf>) => inbox.listConversations(ctx, u, { view: f.view as never, status: f.status as never, departmentId: f.departmentId, tagId: f.tagId, channelId: f.channelId, q: f.q, before: f.before });
+  const convData = async (ctx: Ctx, u: U, id: string) => {
+    const conv = await inbox.getConversation(ctx, u, id);
+    return conv;
+  };
+  const lookups = async (ctx: Ctx) => {
+    const [users, departments, tags, chans, quickReplies] = await Promise.all([auth.listUsers(ctx), auth.listDepartments(ctx), inbox.listTags(ctx), channels.listChannels(ctx), inbox.listQuickReplies(ctx)]);
+    return { users: users.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })), departments: departments.map((d) => ({ id: d.id, name: d.name })), tags, channels: chans.map((x) => ({ id: x.id, name: x.name })), quickReplies };
+  };
+
+  app.get("/inbox", async (c) => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    const t = translator(u.locale);
+    const f = filtersOf(c);
+    const list = await listOf(ctx, u, parseOr400(z.any(), f));
+    let conv = null, messages: inbox.Message[] = [], past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
+    if (f.c) {
+      try { conv = await convData(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
+      if (conv) {
+        messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
+        past = await contacts.contactConversations(ctx, u, conv.contactId);
+        if (conv.unreadCount) await inbox.markRead(ctx, u, conv.id);
+      }
+    }
+    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), ...(await lookups(ctx)) }));
+  });
+
+  app.get("/partials/inbox-list", async (c) => {
+    const u = user(c);
+    const f = filtersOf(c);
+    const list = await listOf(c.get("ctx"), u, f);
+    return c.html(renderFragment(ListRows({ items: list.items as never, t: translator(u.locale), locale: u.locale, filters: f, openId: f.c, next: list.next })));
+  });
+  app.get("/partials/messages/:id", async (c) => {
+    const u = user(c);
+    const ctx = c.get("ctx");
+    const msgs = await inbox.listMessages(ctx, u, c.req.param("id"), { after: c.req.query("after") || undefined, limit: 200 });
+    if (msgs.some((m) => m.direction === "in")) await inbox.markRead(ctx, u, c.req.param("id"));
+    return c.html(renderFragment(MessageItems({ messages: msgs, t: translator(u.locale), locale: u.locale })));
+  });
+  app.get("/partials/conversation-header/:id", async (c) => {
+    const u = user(c);
+    const ctx = c.get("ctx");
+    const conv = await convData(ctx, u, c.req.param("id"));
+    return c.html(renderFragment(ConvHeader({ c: conv as never, t: translator(u.locale), ...(await lookups(ctx)) })));
+  });
+
+  // Live updates for this user: only events about conversations they may see (before or after the change).
+  app.get("/console/events", (c) => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    return streamSSE(c, async (stream) => {
+      let open = true;
+      const queue: string[] = [];
+      let wake: (() => void) | null = null;
+      const remove = ctx.hub.add({
+        id: newId(), kind: "user", principal: u.id,
+        filter: (_e, d) => {
+          const x = d as { assigneeId: string | null; departmentId: string | null; previous?: { assigneeId: string | null; departmentId: string | null } };
+          return canSee(u, x) || (!!x.previous && canSee(u, x.previous));
+        },
+        send: (event, data) => { queue.push(JSON.stringify({ event, ...(data as object) })); wake?.(); },
+        close: () => { open = false; wake?.(); },
+      });
+      stream.onAbort(() => { open = false; remove(); wake?.(); });
+      await stream.writeSSE({ event: "ready", data: "{}" });
+      while (open) {
+        if (queue.length) await stream.writeSSE({ event: "inbox", data: `[${queue.splice(0).join(",")}]` });
+        await new Promise<void>((r) => { wake = r; setTimeout(r, 15_000); });
+        wake = null;
+        if (!queue.length && open) await stream.writeSSE({ event: "ping", data: "{}" });
+      }
+      remove();
+    });
+  });
+
+  // ---- contacts and profile
+  app.get("/contacts", async (c) => {
+    const u = user(c);
+    const t = translator(u.locale);
+    const q = c.req.query("q") ?? "";
+    const r = await contacts.listContacts(c.get("ctx"), u, { q, before: c.req.query("before") || undefined });
+    return page(c, t("contacts.title"), "contacts", S.ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }));
+  });
+  app.get("/profile", (c) => {
+    const u = user(c);
+    const t = translator(u.locale);
+    return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: u, flash: c.req.query("saved") ? t("settings.saved") : undefined }));
+  });
+  app.post("/profile", async (c) => {
+    const u = user(c);
+    const f = await c.req.parseBody();
+    await auth.updateUser(c.get("ctx"), u, u.id, { name: String(f.name ?? u.name), locale: f.locale === "en" ? "en" : "es", ...(f.password ? { password: String(f.password) } : {}) });
+    if (f.password) return c.redirect("/login");
+    return c.redirect("/profile?saved=1");
+  });
+
+  // ---- settings (administrators)
+  app.use("/settings/*", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
+  app.use("/settings", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
+  app.get("/settings", (c) => c.redirect("/settings/business"));
+  const settingsPage = (c: Context<Env>, active: string, body: unknown, error?: string) => {
+    const t = translator(user(c).locale);
+    return page(c, t("settings.title"), "settings", S.SettingsFrame({ t, active, flash: c.req.query("saved") ? t("settings.saved") : undefined, error, children: body }));
+  };
+  // Runs a settings change and comes back to the page, or shows the page again with the error.
+  const act = (path: string, render: (c: Context<Env>) => Promise<unknown>, fn: (c: Context<Env>, f: Record<string, string | File | (string | File)[]>) => Promise<unknown>) => async (c: Context<Env>) => {
+    const f = await c.req.parseBody({ all: true });
+    try {
+      await fn(c, f);
+      return c.redirect(`/settings/${path}?saved=1`);
+    } catch (e) {
+      const t = translator(user(c).locale);
+      const detail = e instanceof AppError && e.details && typeof e.details === "object" && "issues" in e.details ? ` ${JSON.stringify((e.details as { issues: unknown }).issues)}` : e instanceof z.ZodError ? ` ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` : "";
+      const r = await settingsPage(c, path, await render(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t) + detail);
+      return new Response(r.body, { status: e instanceof AppError ? e.status : e instanceof z.ZodError ? 400 : 500, headers: r.headers });
+    }
+  };
+  const pid = (c: Context<Env>) => c.req.param("id") as string;
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  const arr = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" && v ? [v] : []);
+  const T = (c: Context<Env>) => translator(user(c).locale);
+  const csrf = (c: Context<Env>) => c.get("csrf")!;
+
+  const businessView = async (c: Context<Env>) => S.BusinessSettings({ t: T(c), csrf: csrf(c), b: (await getBusiness(c.get("ctx"))) ?? { name: "", description: "", location: "", country: "MX", timezone: "America/Mexico_City", locale: "es", hours: defaultHours() }, timezones: timezones() });
+  app.get("/settings/business", async (c) => settingsPage(c, "business", await businessView(c)));
+  app.post("/settings/business", act("business", businessView, async (c, f) => {
+    const ctx = c.get("ctx");
+    const b: Business = businessSchema.parse({ name: str(f.name), description: str(f.description), location: str(f.location), country: str(f.country).toUpperCase(), timezone: str(f.timezone), locale: str(f.locale) || "es", hours: hoursFromForm(f) });
+    await ctx.database.write((tx) => putSetting(tx, "business", b, ctx.clock.now()));
+  }));
+
+  const usersView = async (c: Context<Env>) => S.UsersSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, users: await auth.listUsers(c.get("ctx")), departments: await auth.listDepartments(c.get("ctx")) });
+  app.get("/settings/users", async (c) => settingsPage(c, "users", await usersView(c)));
+  app.post("/settings/users", act("users", usersView, (c, f) => auth.createUser(c.get("ctx"), { name: str(f.name), email: str(f.email), password: str(f.password), role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds) })));
+  app.post("/settings/users/:id", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds), active: str(f.active) !== "0" })));
+
+  const deptView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }] });
+  app.get("/settings/departments", async (c) => settingsPage(c, "departments", await deptView(c)));
+  app.post("/settings/departments", act("departments", deptView, (c, f) => auth.createDepartment(c.get("ctx"), user(c), { name: str(f.name) })));
+  app.post("/settings/departments/:id/delete", act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))));
+
+  const tagsView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name"), render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>` }], createAction: "/settings/tags", deleteBase: "/settings/tags", fields: [{ name: "name", label: T(c)("common.name") }, { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" }] });
+  app.get("/settings/tags", async (c) => settingsPage(c, "tags", await tagsView(c)));
+  app.post("/settings/tags", act("tags", tagsView, (c, f) => inbox.createTag(c.get("ctx"), user(c), { name: str(f.name), color: str(f.color) || undefined })));
+  app.post("/settings/tags/:id/delete", act("tags", tagsView, (c) => inbox.deleteTag(c.get("ctx"), user(c), pid(c))));
+
+  const qrView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
+  app.get("/settings/quick-replies", async (c) => settingsPage(c, "quick-replies", await qrView(c)));
+  app.post("/settings/quick-replies", act("quick-replies", qrView, (c, f) => inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) })));
+  app.post("/settings/quick-replies/:id/delete", act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))));
+
+  const baseUrl = (c: Context<Env>) => c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
+  const channelsView = async (c: Context<Env>) => S.ChannelsSettings({ t: T(c), csrf: csrf(c), baseUrl: baseUrl(c), channels: await channels.listChannels(c.get("ctx")), departments: await auth.listDepartments(c.get("ctx")) });
+  app.get("/settings/channels", async (c) => settingsPage(c, "channels", await channelsView(c)));
+  app.post("/settings/channels", act("channels", channelsView, (c, f) => channels.createChannel(c.get("ctx"), user(c), { type: "webchat", name: str(f.name), config: {} })));
+  app.post("/settings/channels/:id", act("channels", channelsView, async (c, f) => {
+    const ctx = c.get("ctx");
+    const cur = await channels.getChannel(ctx, pid(c));
+    if (!cur) throw new AppError(404, "not_found", "Channel not found");
+    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { ...((cur.config.preChat as object) ?? {}), enabled: f.preChat === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) } : undefined;
+    await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
+  }));
+
+  app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
+  app.post("/settings/api-keys", async (c) => {
+    const f = await c.req.parseBody();
+    const k = await auth.createApiKey(c.get("ctx"), user(c), str(f.name));
+    return settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")), created: k.key }));
+  });
+  app.post("/settings/api-keys/:id/delete", act("api-keys", async () => null, (c) => auth.revokeApiKey(c.get("ctx"), user(c), pid(c))));
+  app.get("/settings/login-history", async (c) => settingsPage(c, "login-history", S.LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) })));
+
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { Context } from "hono";
+import { z, ZodError } from "zod";
+import { AppError } from "../platform/errors.ts";
+import type { Actor, Ctx } from "../platform/context.ts";
+
+/** Hono variables every handler can read. */
+export type Env = { Variables: { ctx: Ctx; actor: Actor | null; csrf: string | null; sessionToken: string | null; viaCookie: boolean } };
+
+export function zodDetails(e: ZodError) {
+  return { issues: e.issues.map((i) => ({ path: i.path.join("."), code: i.code, message: i.message, ...(i.code === "unrecognized_keys" ? { keys: i.keys } : {}) })) };
+}
+
+/** Reads and validates a JSON body: malformed JSON and schema violations are 400s with details, never a 500. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.includes("application/json")) throw new AppError(415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json");
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new AppError(400, "invalid_json", "The request body is not valid JSON");
+  }
+  return parseOr400(schema, raw);
+}
+
+export function parseOr400<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new AppError(400, "validation_failed", "The request has invalid fields", zodDetails(r.error));
+  return r.data;
+}
+
+export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return parseOr400(schema, c.req.query());
+}
+
+/** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
+export function errorResponse(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }) {
+  if (err instanceof ZodError) err = new AppError(400, "validation_failed", "The request has invalid fields", zodDetails(err));
+  if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message, details: err.details ?? null } }, err.status);
+  const status = (err as { status?: number })?.status;
+  if (status === 413) return c.json({ error: { code: "payload_too_large", message: "The request body is too large", details: null } }, 413);
+  if (status && status >= 400 && status < 500) return c.json({ error: { code: "bad_request", message: (err as Error).message, details: null } }, status as 400);
+  log?.error("unhandled error", { path: c.req.path, error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
+  return c.json({ error: { code: "internal", message: "Internal error", details: null } }, 500);
+}
+
+export function clientIp(c: Context): string | null {
+  const info = (c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined)?.requestIP?.(c.req.raw);
+  return info?.address ?? null;
+}

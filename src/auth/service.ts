@@ -1,0 +1,219 @@
+import { and, eq, gt, desc, inArray, isNull, sql, count } from "drizzle-orm";
+import { z } from "zod";
+import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
+import { newId, newSecret, hashSecret } from "../platform/ids.ts";
+import { AppError, badRequest, conflict, notFound, forbidden } from "../platform/errors.ts";
+import type { Ctx, Actor } from "../platform/context.ts";
+import { isAdmin } from "../platform/context.ts";
+
+export const userInput = z.strictObject({
+  email: z.email().transform((s) => s.toLowerCase()),
+  name: z.string().trim().min(1).max(120),
+  password: z.string().min(8).max(200),
+  role: z.enum(["admin", "agent"]).default("agent"),
+  locale: z.enum(["es", "en"]).default("es"),
+  departmentIds: z.array(z.string()).default([]),
+});
+export const userPatch = userInput.partial().extend({ active: z.boolean().optional() });
+
+function requireAdmin(actor: Actor) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+}
+
+/** Creates a user with an Argon2id password hash. The first user of a fresh install is created by setup. */
+export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
+  const u = userInput.parse(input);
+  const passwordHash = await Bun.password.hash(u.password, { algorithm: "argon2id" });
+  return ctx.database.write(async (tx, after) => {
+    const existing = await tx.select({ id: users.id }).from(users).where(eq(users.email, u.email)).get();
+    if (existing) throw conflict("email_taken", "A user with this email already exists", { field: "email" });
+    await assertDepartments(tx, u.departmentIds);
+    const id = newId();
+    await tx.insert(users).values({ id, email: u.email, name: u.name, passwordHash, role: u.role, locale: u.locale, createdAt: ctx.clock.now() });
+    if (u.departmentIds.length) await tx.insert(userDepartments).values(u.departmentIds.map((d) => ({ userId: id, departmentId: d })));
+    await ctx.events.record(tx, after, { type: "auth.user_created", data: { userId: id, role: u.role } });
+    return { id, email: u.email, name: u.name, role: u.role };
+  });
+}
+
+async function assertDepartments(tx: Pick<Ctx["db"], "select">, ids: string[]) {
+  if (!ids.length) return;
+  const found = await tx.select({ id: departments.id }).from(departments).where(inArray(departments.id, ids));
+  if (found.length !== new Set(ids).size) throw badRequest("unknown_department", "One of the departments does not exist", { departmentIds: ids });
+}
+
+export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.input<typeof userPatch>) {
+  const self = actor.kind === "user" && actor.id === id;
+  const p = userPatch.parse(patch);
+  if (!isAdmin(actor)) {
+    // an agent may change only their own name, password and language
+    if (!self || p.role !== undefined || p.departmentIds !== undefined || p.active !== undefined || p.email !== undefined) requireAdmin(actor);
+  }
+  const passwordHash = p.password ? await Bun.password.hash(p.password, { algorithm: "argon2id" }) : undefined;
+  return ctx.database.write(async (tx) => {
+    const u = await tx.select().from(users).where(eq(users.id, id)).get();
+    if (!u) throw notFound("User");
+    if (p.email && p.email !== u.email) {
+      const taken = await tx.select({ id: users.id }).from(users).where(eq(users.email, p.email)).get();
+      if (taken) throw conflict("email_taken", "A user with this email already exists", { field: "email" });
+    }
+    if ((p.role === "agent" || p.active === false) && u.role === "admin") {
+      const admins = await tx.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.active, true))).get();
+      if ((admins?.n ?? 0) <= 1) throw conflict("last_admin", "The last active administrator cannot be demoted or deactivated");
+    }
+    await tx.update(users).set({
+      ...(p.email ? { email: p.email } : {}), ...(p.name ? { name: p.name } : {}), ...(p.role ? { role: p.role } : {}),
+      ...(p.locale ? { locale: p.locale } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(passwordHash ? { passwordHash } : {}),
+    }).where(eq(users.id, id));
+    if (p.departmentIds) {
+      await assertDepartments(tx, p.departmentIds);
+      await tx.delete(userDepartments).where(eq(userDepartments.userId, id));
+      if (p.departmentIds.length) await tx.insert(userDepartments).values(p.departmentIds.map((d) => ({ userId: id, departmentId: d })));
+    }
+    if (p.active === false || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
+  });
+}
+
+export async function listUsers(ctx: Ctx) {
+  const rows = await ctx.db.select({ id: users.id, email: users.email, name: users.name, role: users.role, locale: users.locale, active: users.active, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt }).from(users).orderBy(users.name);
+  const links = await ctx.db.select().from(userDepartments);
+  return rows.map((u) => ({ ...u, departmentIds: links.filter((l) => l.userId === u.id).map((l) => l.departmentId) }));
+}
+
+export async function countUsers(ctx: Ctx) {
+  const r = await ctx.db.select({ n: count() }).from(users).get();
+  return r?.n ?? 0;
+}
+
+// ---- departments ----
+export const departmentInput = z.strictObject({ name: z.string().trim().min(1).max(80), description: z.string().max(500).default("") });
+
+export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<typeof departmentInput>) {
+  requireAdmin(actor);
+  const d = departmentInput.parse(input);
+  return ctx.database.write(async (tx) => {
+    const dup = await tx.select({ id: departments.id }).from(departments).where(eq(departments.name, d.name)).get();
+    if (dup) throw conflict("department_exists", "A department with this name already exists", { field: "name" });
+    const id = newId();
+    await tx.insert(departments).values({ id, name: d.name, description: d.description, createdAt: ctx.clock.now() });
+    return { id, ...d };
+  });
+}
+
+export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof departmentInput>>) {
+  requireAdmin(actor);
+  const d = departmentInput.partial().parse(input);
+  await ctx.database.write(async (tx) => {
+    const r = await tx.update(departments).set(d).where(eq(departments.id, id)).returning({ id: departments.id });
+    if (!r.length) throw notFound("Department");
+  });
+}
+
+export async function deleteDepartment(ctx: Ctx, actor: Actor, id: string) {
+  requireAdmin(actor);
+  await ctx.database.write(async (tx) => {
+    const r = await tx.delete(departments).where(eq(departments.id, id)).returning({ id: departments.id });
+    if (!r.length) throw notFound("Department");
+  });
+}
+
+export async function listDepartments(ctx: Ctx) {
+  const rows = await ctx.db.select().from(departments).orderBy(departments.name);
+  const members = await ctx.db.select({ departmentId: userDepartments.departmentId, n: count() }).from(userDepartments).groupBy(userDepartments.departmentId);
+  return rows.map((d) => ({ ...d, members: members.find((m) => m.departmentId === d.id)?.n ?? 0 }));
+}
+
+// ---- sessions and login ----
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Verifies a password login. Failures are counted per email and per address over 15 minutes; past the limit the
+ * login is refused with 429 before the password is even checked. Every attempt is kept as login history.
+ */
+export async function login(ctx: Ctx, input: { email: string; password: string; ip?: string | null; userAgent?: string | null }) {
+  const email = String(input.email ?? "").trim().toLowerCase();
+  const since = ctx.clock.now() - LOGIN_WINDOW_MS;
+  const max = ctx.config.login_max_failures;
+  const byEmail = await ctx.db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.email, email), eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
+  const byIp = input.ip ? await ctx.db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.ip, input.ip), eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get() : { n: 0 };
+  if ((byEmail?.n ?? 0) >= max || (byIp?.n ?? 0) >= max * 4) {
+    throw new AppError(429, "too_many_attempts", "Too many failed logins; try again in 15 minutes");
+  }
+  const u = await ctx.db.select().from(users).where(eq(users.email, email)).get();
+  const ok = !!u && u.active && (await Bun.password.verify(String(input.password ?? ""), u.passwordHash));
+  const token = newSecret();
+  const csrf = newSecret(24);
+  const now = ctx.clock.now();
+  await ctx.database.write(async (tx) => {
+    await tx.insert(loginAttempts).values({ id: newId(), email, userId: u?.id ?? null, ip: input.ip ?? null, userAgent: input.userAgent?.slice(0, 300) ?? null, success: ok, at: now });
+    if (!ok) return;
+    await tx.insert(sessions).values({ id: hashSecret(token), userId: u!.id, csrfToken: csrf, ip: input.ip ?? null, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: now, expiresAt: now + ctx.config.session_days * 86_400_000 });
+    await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, u!.id));
+  });
+  if (!ok) throw new AppError(401, "invalid_credentials", "Wrong email or password");
+  return { token, csrf, user: { id: u!.id, name: u!.name, role: u!.role, locale: u!.locale } };
+}
+
+/** Resolves a session cookie to its actor, or null when missing, expired or the user was deactivated. */
+export async function sessionActor(ctx: Ctx, token: string | undefined): Promise<{ actor: Extract<Actor, { kind: "user" }>; csrf: string; sessionId: string } | null> {
+  if (!token) return null;
+  const id = hashSecret(token);
+  const row = await ctx.db.select({ s: sessions, u: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, id)).get();
+  if (!row || row.s.expiresAt < ctx.clock.now() || !row.u.active) return null;
+  const depts = await ctx.db.select({ d: userDepartments.departmentId }).from(userDepartments).where(eq(userDepartments.userId, row.u.id));
+  return {
+    actor: { kind: "user", id: row.u.id, name: row.u.name, role: row.u.role, locale: row.u.locale, departmentIds: depts.map((d) => d.d) },
+    csrf: row.s.csrfToken,
+    sessionId: id,
+  };
+}
+
+export async function logout(ctx: Ctx, token: string | undefined) {
+  if (!token) return;
+  await ctx.database.write((tx) => tx.delete(sessions).where(eq(sessions.id, hashSecret(token))));
+}
+
+export async function loginHistory(ctx: Ctx, limit = 100) {
+  return ctx.db.select().from(loginAttempts).orderBy(desc(loginAttempts.at)).limit(limit);
+}
+
+// ---- API keys ----
+/** Creates an API key and returns the secret once; only its SHA-256 is stored. */
+export async function createApiKey(ctx: Ctx, actor: Actor, name: string) {
+  requireAdmin(actor);
+  const n = z.string().trim().min(1).max(80).parse(name);
+  const prefix = newSecret(6).replace(/[-_]/g, "x").slice(0, 8);
+  const key = `dgb_${prefix}_${newSecret(24)}`;
+  const id = newId();
+  await ctx.database.write((tx) => tx.insert(apiKeys).values({ id, name: n, prefix, keyHash: hashSecret(key), createdBy: actor.kind === "user" ? actor.id : null, createdAt: ctx.clock.now() }));
+  return { id, name: n, prefix, key };
+}
+
+export async function listApiKeys(ctx: Ctx) {
+  return ctx.db.select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(desc(apiKeys.createdAt));
+}
+
+export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
+  requireAdmin(actor);
+  await ctx.database.write(async (tx) => {
+    const r = await tx.update(apiKeys).set({ revokedAt: ctx.clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+    if (!r.length) throw notFound("API key");
+  });
+}
+
+const lastUsedWritten = new WeakMap<Ctx, Map<string, number>>();
+/** Resolves a bearer API key; last use is written at most once a minute per key. */
+export async function apiKeyActor(ctx: Ctx, key: string): Promise<Actor | null> {
+  if (!key.startsWith("dgb_")) return null;
+  const row = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashSecret(key))).get();
+  if (!row || row.revokedAt) return null;
+  let seen = lastUsedWritten.get(ctx);
+  if (!seen) lastUsedWritten.set(ctx, (seen = new Map()));
+  const now = ctx.clock.now();
+  if ((seen.get(row.id) ?? 0) < now - 60_000) {
+    seen.set(row.id, now);
+    void ctx.database.write((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id))).catch(() => {});
+  }
+  return { kind: "api_key", id: row.id, name: row.name };
+}
+

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { eq, asc } from "drizzle-orm";
+import { channels } from "../inbox/schema.ts";
+import { departments } from "../auth/schema.ts";
+import { newId } from "../platform/ids.ts";
+import { badRequest, forbidden, notFound } from "../platform/errors.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+
+export const webchatConfig = z.strictObject({
+  /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
+  allowedOrigins: z.array(z.string().trim().regex(/^https?:\/\/[^/\s]+$/, "expected an origin such as https://example.com")).max(50).default([]),
+  title: z.string().max(80).default(""),
+  greeting: z.string().max(500).default(""),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#0f766e"),
+  preChat: z.object({ enabled: z.boolean().default(false), fields: z.array(z.enum(["name", "email", "phone"])).default(["name", "email"]), required: z.boolean().default(true) }).default({ enabled: false, fields: ["name", "email"], required: true }),
+  offlineMessage: z.string().max(500).default(""),
+  locale: z.enum(["es", "en", "auto"]).default("auto"),
+});
+export type WebchatConfig = z.infer<typeof webchatConfig>;
+
+const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }) };
+
+export const channelInput = z.strictObject({
+  type: z.enum(["webchat", "api"]),
+  name: z.string().trim().min(1).max(80),
+  departmentId: z.string().nullish(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  active: z.boolean().default(true),
+});
+
+function parseConfig(type: string, cfg: unknown) {
+  const schema = configSchemas[type];
+  if (!schema) throw badRequest("unknown_channel_type", `Unknown channel type ${type}`);
+  const r = schema.safeParse(cfg);
+  if (!r.success) throw badRequest("invalid_channel_config", "The channel settings are not valid", { issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  return r.data as Record<string, unknown>;
+}
+
+export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeof channelInput>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const c = channelInput.parse(input);
+  const config = parseConfig(c.type, c.config);
+  return ctx.database.write(async (tx) => {
+    if (c.departmentId && !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, c.departmentId)).get())) throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
+    const row = { id: newId(), type: c.type, name: c.name, departmentId: c.departmentId ?? null, config, active: c.active, createdAt: ctx.clock.now() };
+    await tx.insert(channels).values(row);
+    return row;
+  });
+}
+
+export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof channelInput>>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const p = channelInput.partial().omit({ type: true }).parse(input);
+  return ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(channels).where(eq(channels.id, id)).get();
+    if (!cur) throw notFound("Channel");
+    const config = p.config ? parseConfig(cur.type, { ...cur.config, ...p.config }) : undefined;
+    const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
+    return r[0];
+  });
+}
+
+export async function listChannels(ctx: Ctx) {
+  return ctx.db.select().from(channels).orderBy(asc(channels.createdAt));
+}
+
+export async function getChannel(ctx: Ctx, id: string) {
+  return (await ctx.db.select().from(channels).where(eq(channels.id, id)).get()) ?? null;
+}

@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { and, eq, desc, lt, sql, exists } from "drizzle-orm";
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import { contacts, conversations, contactTags, tags } from "./schema.ts";
+import { newId } from "../platform/ids.ts";
+import { badRequest, notFound } from "../platform/errors.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { visibleWhere } from "./visibility.ts";
+import { ftsQuery } from "./search.ts";
+
+/** Normalises a phone to E.164; a number that cannot be a real phone is a 400 naming the field. */
+export function normalizePhone(raw: string | null | undefined, country: string = "MX"): string | null {
+  if (raw === null || raw === undefined || String(raw).trim() === "") return null;
+  const p = parsePhoneNumberFromString(String(raw), country as CountryCode);
+  if (!p || !p.isPossible()) throw badRequest("invalid_phone", "The phone number is not valid", { field: "phone", value: raw });
+  return p.number;
+}
+
+export const contactInput = z.strictObject({
+  name: z.string().trim().max(200).default(""),
+  phone: z.string().max(40).nullish(),
+  email: z.email().max(200).nullish().or(z.literal("").transform(() => null)),
+  attributes: z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).default({}),
+});
+export const contactPatch = contactInput.partial();
+
+export async function createContact(ctx: Ctx, input: z.input<typeof contactInput>, country?: string) {
+  const c = contactInput.parse(input);
+  const phone = normalizePhone(c.phone, country);
+  const now = ctx.clock.now();
+  const id = newId(now);
+  await ctx.database.write(async (tx, after) => {
+    await tx.insert(contacts).values({ id, name: c.name, phone, email: c.email?.toLowerCase() ?? null, attributes: c.attributes, createdAt: now, updatedAt: now });
+    await ctx.events.record(tx, after, { type: "contacts.created", data: { contactId: id } });
+  });
+  return getContactRow(ctx, id);
+}
+
+async function getContactRow(ctx: Ctx, id: string) {
+  const c = await ctx.db.select().from(contacts).where(eq(contacts.id, id)).get();
+  if (!c) throw notFound("Contact");
+  const t = await ctx.db.select({ id: tags.id, name: tags.name, color: tags.color }).from(contactTags).innerJoin(tags, eq(tags.id, contactTags.tagId)).where(eq(contactTags.contactId, id));
+  return { ...c, tags: t };
+}
+
+/** An agent sees a contact only through a conversation they can see. */
+async function assertContactVisible(ctx: Ctx, actor: Actor, id: string) {
+  if (isAdmin(actor)) return;
+  const w = visibleWhere(actor);
+  const r = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, id), w)).limit(1).get();
+  if (!r) throw notFound("Contact");
+}
+
+export async function getContact(ctx: Ctx, actor: Actor, id: string) {
+  await assertContactVisible(ctx, actor, id);
+  return getContactRow(ctx, id);
+}
+
+export async function updateContact(ctx: Ctx, actor: Actor, id: string, patch: z.input<typeof contactPatch>, country?: string) {
+  await assertContactVisible(ctx, actor, id);
+  const p = contactPatch.parse(patch);
+  const phone = p.phone !== undefined ? normalizePhone(p.phone, country) : undefined;
+  await ctx.database.write(async (tx, after) => {
+    const cur = await tx.select().from(contacts).where(eq(contacts.id, id)).get();
+    if (!cur) throw notFound("Contact");
+    await tx.update(contacts).set({
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      ...(phone !== undefined ? { phone } : {}),
+      ...(p.email !== undefined ? { email: p.email?.toLowerCase() ?? null } : {}),
+      ...(p.attributes !== undefined ? { attributes: { ...cur.attributes, ...p.attributes } } : {}),
+      updatedAt: ctx.clock.now(),
+    }).where(eq(contacts.id, id));
+    await ctx.events.record(tx, after, { type: "contacts.updated", actor: actorRef(actor), data: { contactId: id, fields: Object.keys(p) } });
+  });
+  return getContactRow(ctx, id);
+}
+
+export function actorRef(actor: Actor) {
+  return { type: actor.kind === "api_key" ? "api_key" as const : actor.kind === "user" ? "user" as const : "system" as const, id: "id" in actor ? actor.id ?? null : null };
+}
+
+export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; before?: string; limit?: number }) {
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  const conds = [];
+  if (f.before) conds.push(lt(contacts.id, f.before));
+  const q = f.q ? ftsQuery(f.q) : null;
+  if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
+  if (!isAdmin(actor)) conds.push(exists(ctx.db.select({ one: sql`1` }).from(conversations).where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor)))));
+  const rows = await ctx.db.select().from(contacts).where(conds.length ? and(...conds) : undefined).orderBy(desc(contacts.id)).limit(limit);
+  return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
+}
+
+/** Past conversations of a contact that the actor may see, newest first. */
+export async function contactConversations(ctx: Ctx, actor: Actor, contactId: string) {
+  return ctx.db.select({ id: conversations.id, status: conversations.status, channelId: conversations.channelId, lastMessageAt: conversations.lastMessageAt, lastMessagePreview: conversations.lastMessagePreview, createdAt: conversations.createdAt })
+    .from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).orderBy(desc(conversations.lastMessageAt)).limit(50);
+}
+

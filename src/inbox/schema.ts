@@ -1,0 +1,103 @@
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { users, departments } from "../auth/schema.ts";
+
+// A channel connection (one web chat, one WhatsApp number, one API inbox...). config is per type.
+export const channels = sqliteTable("channels", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  name: text("name").notNull(),
+  departmentId: text("department_id").references(() => departments.id, { onDelete: "set null" }),
+  config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const contacts = sqliteTable("contacts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().default(""),
+  phone: text("phone"),
+  email: text("email"),
+  attributes: text("attributes", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [index("contacts_phone").on(t.phone), index("contacts_email").on(t.email), index("contacts_updated").on(t.updatedAt)]);
+
+// How a contact is known on a channel (visitor id, WhatsApp id...). One identity, one contact.
+export const contactIdentities = sqliteTable("contact_identities", {
+  channelId: text("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
+  externalId: text("external_id").notNull(),
+  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
+  secretHash: text("secret_hash"),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.channelId, t.externalId] }), index("contact_identities_contact").on(t.contactId)]);
+
+export const conversations = sqliteTable("conversations", {
+  id: text("id").primaryKey(),
+  channelId: text("channel_id").notNull().references(() => channels.id),
+  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
+  status: text("status", { enum: ["open", "pending", "snoozed", "resolved"] }).notNull().default("open"),
+  ownerType: text("owner_type", { enum: ["bot", "queue", "agent"] }).notNull().default("queue"),
+  assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
+  departmentId: text("department_id").references(() => departments.id, { onDelete: "set null" }),
+  priority: text("priority", { enum: ["none", "low", "medium", "high", "urgent"] }).notNull().default("none"),
+  unreadCount: integer("unread_count").notNull().default(0),
+  lastMessageAt: integer("last_message_at").notNull(),
+  lastMessagePreview: text("last_message_preview").notNull().default(""),
+  snoozedUntil: integer("snoozed_until"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  resolvedAt: integer("resolved_at"),
+}, (t) => [
+  index("conversations_last").on(t.lastMessageAt),
+  index("conversations_status_last").on(t.status, t.lastMessageAt),
+  index("conversations_assignee_last").on(t.assigneeId, t.lastMessageAt),
+  index("conversations_department_last").on(t.departmentId, t.lastMessageAt),
+  index("conversations_contact").on(t.contactId, t.channelId),
+]);
+
+export const messages = sqliteTable("messages", {
+  id: text("id").primaryKey(),
+  conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+  channelId: text("channel_id").notNull(),
+  direction: text("direction", { enum: ["in", "out", "activity"] }).notNull(),
+  senderType: text("sender_type", { enum: ["contact", "agent", "bot", "system"] }).notNull(),
+  senderId: text("sender_id"),
+  body: text("body").notNull().default(""),
+  attachments: text("attachments", { mode: "json" }).notNull().$type<Attachment[]>().default([]),
+  private: integer("private", { mode: "boolean" }).notNull().default(false),
+  status: text("status", { enum: ["received", "queued", "sent", "delivered", "read", "failed"] }).notNull(),
+  error: text("error"),
+  externalId: text("external_id"),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [
+  index("messages_conversation").on(t.conversationId, t.id),
+  uniqueIndex("messages_channel_external").on(t.channelId, t.externalId),
+]);
+
+export type Attachment = { fileId: string; name: string; mime: string; size: number };
+
+export const tags = sqliteTable("tags", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  color: text("color").notNull().default("#64748b"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const conversationTags = sqliteTable("conversation_tags", {
+  conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+  tagId: text("tag_id").notNull().references(() => tags.id, { onDelete: "cascade" }),
+}, (t) => [primaryKey({ columns: [t.conversationId, t.tagId] }), index("conversation_tags_tag").on(t.tagId)]);
+
+export const contactTags = sqliteTable("contact_tags", {
+  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
+  tagId: text("tag_id").notNull().references(() => tags.id, { onDelete: "cascade" }),
+}, (t) => [primaryKey({ columns: [t.contactId, t.tagId] })]);
+
+// Quick replies / message templates used with /shortcut in the composer (manual 6.7).
+export const quickReplies = sqliteTable("quick_replies", {
+  id: text("id").primaryKey(),
+  shortcut: text("shortcut").notNull().unique(),
+  body: text("body").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

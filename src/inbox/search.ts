@@ -1,0 +1,6 @@
+/** Turns what a person typed into a safe FTS5 query: each word quoted, the last one as a prefix. */
+export function ftsQuery(input: string): string | null {
+  const words = input.normalize("NFKC").split(/[\s"'()*:^+\-{}[\],.;!?¿¡]+/).filter((w) => w.length > 0).slice(0, 8);
+  if (!words.length) return null;
+  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? "*" : ""}`).join(" ");
+}

@@ -1,0 +1,412 @@
+import { z } from "zod";
+import { and, eq, ne, desc, asc, gt, lt, or, sql, inArray, isNull } from "drizzle-orm";
+import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment } from "./schema.ts";
+import { users, departments } from "../auth/schema.ts";
+import { outbox } from "../platform/schema.ts";
+import { newId } from "../platform/ids.ts";
+import { badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import type { Tx, AfterCommit } from "../platform/db.ts";
+import { visibleWhere, canSee } from "./visibility.ts";
+import { ftsQuery } from "./search.ts";
+import { actorRef } from "./contacts.ts";
+
+export type Conversation = typeof conversations.$inferSelect;
+export type Message = typeof messages.$inferSelect;
+
+const preview = (body: string, attachments: Attachment[]) => (body || (attachments[0] ? `📎 ${attachments[0].name}` : "")).replace(/\s+/g, " ").slice(0, 140);
+
+/** What realtime needs to route an event about a conversation to the consoles allowed to see it. */
+function scopeOf(c: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "contactId" | "channelId">) {
+  return { conversationId: c.id, assigneeId: c.assigneeId, departmentId: c.departmentId, contactId: c.contactId, channelId: c.channelId };
+}
+
+// ---------------------------------------------------------------- inbound
+
+export const inboundInput = z.object({
+  channelId: z.string().min(1),
+  /** the channel's own id of this message; a repeat is ignored */
+  externalId: z.string().min(1).max(200).nullish(),
+  from: z.object({
+    externalId: z.string().min(1).max(200),
+    name: z.string().max(200).optional(),
+    phone: z.string().max(40).nullish(),
+    email: z.string().max(200).nullish(),
+  }),
+  body: z.string().max(10_000).default(""),
+  attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).default([]),
+  at: z.number().int().optional(),
+});
+
+/**
+ * Records one inbound customer message: contact, conversation, message and event in one short transaction.
+ * Resolves only after commit, so a channel acknowledges only what is stored. A repeated external id returns the
+ * stored message with duplicate=true and changes nothing.
+ */
+export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput>) {
+  const m = inboundInput.parse(input);
+  if (!m.body.trim() && !m.attachments.length) throw badRequest("empty_message", "A message needs text or an attachment");
+  return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m));
+}
+
+async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof inboundInput>) {
+  const now = ctx.clock.now();
+  const at = m.at ?? now;
+  if (m.externalId) {
+    const dup = await tx.select().from(messages).where(and(eq(messages.channelId, m.channelId), eq(messages.externalId, m.externalId))).get();
+    if (dup) return { message: dup, conversationId: dup.conversationId, duplicate: true as const };
+  }
+  const channel = await tx.select().from(channels).where(eq(channels.id, m.channelId)).get();
+  if (!channel) throw notFound("Channel");
+  let contactId = (await tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.externalId, m.from.externalId))).get())?.id;
+  if (!contactId) {
+    contactId = newId(now);
+    await tx.insert(contacts).values({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, attributes: {}, createdAt: now, updatedAt: now });
+    await tx.insert(contactIdentities).values({ channelId: channel.id, externalId: m.from.externalId, contactId, createdAt: now });
+  }
+  let conv = await tx.select().from(conversations).where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channel.id), ne(conversations.status, "resolved"))).orderBy(desc(conversations.lastMessageAt)).limit(1).get();
+  let created = false;
+  if (!conv) {
+    created = true;
+    conv = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 0, lastMessageAt: at, lastMessagePreview: "", snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
+    await tx.insert(conversations).values(conv);
+  }
+  const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, createdAt: at };
+  await tx.insert(messages).values(msg);
+  const status = conv.status === "snoozed" || conv.status === "pending" ? "open" : conv.status;
+  const lastMessageAt = Math.max(conv.lastMessageAt, at);
+  await tx.update(conversations).set({ lastMessageAt, lastMessagePreview: preview(m.body, m.attachments), unreadCount: sql`${conversations.unreadCount} + 1`, status, snoozedUntil: status === "open" ? null : conv.snoozedUntil, updatedAt: now }).where(eq(conversations.id, conv.id));
+  const scope = scopeOf(conv);
+  if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
+  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, message: msg, channelType: channel.type }, at: now });
+  return { message: msg, conversationId: conv.id, duplicate: false as const };
+}
+
+// ---------------------------------------------------------------- reading
+
+export const listFilters = z.object({
+  view: z.enum(["all", "mine", "unassigned"]).default("all"),
+  status: z.enum(["open", "pending", "snoozed", "resolved", "any"]).default("open"),
+  departmentId: z.string().optional(),
+  tagId: z.string().optional(),
+  channelId: z.string().optional(),
+  q: z.string().max(200).optional(),
+  before: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+});
+export type ListFilters = z.infer<typeof listFilters>;
+
+/** The inbox list an actor may see, newest activity first, with keyset pagination (`before` = last item's cursor). */
+export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<typeof listFilters>) {
+  const f = listFilters.parse(input);
+  const conds = [visibleWhere(actor)];
+  if (f.status !== "any") conds.push(eq(conversations.status, f.status));
+  if (f.view === "mine") conds.push(eq(conversations.assigneeId, actor.kind === "user" ? actor.id : "-"));
+  if (f.view === "unassigned") conds.push(isNull(conversations.assigneeId));
+  if (f.departmentId) conds.push(eq(conversations.departmentId, f.departmentId));
+  if (f.channelId) conds.push(eq(conversations.channelId, f.channelId));
+  if (f.tagId) conds.push(sql`EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = ${conversations.id} AND ct.tag_id = ${f.tagId})`);
+  const q = f.q ? ftsQuery(f.q) : null;
+  if (q) {
+    conds.push(or(
+      sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q}))`,
+      sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} LIMIT 2000))`,
+    ));
+  }
+  if (f.before) {
+    const [ts, id] = f.before.split("_");
+    if (!/^\d+$/.test(ts ?? "") || !id) throw badRequest("invalid_cursor", "The cursor is not valid", { field: "before" });
+    conds.push(or(lt(conversations.lastMessageAt, Number(ts)), and(eq(conversations.lastMessageAt, Number(ts)), lt(conversations.id, id))));
+  }
+  const rows = await ctx.db.select({
+    c: conversations,
+    contactName: contacts.name, contactPhone: contacts.phone, contactEmail: contacts.email,
+    channelName: channels.name, channelType: channels.type,
+    assigneeName: users.name, departmentName: departments.name,
+  }).from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(channels, eq(channels.id, conversations.channelId))
+    .leftJoin(users, eq(users.id, conversations.assigneeId))
+    .leftJoin(departments, eq(departments.id, conversations.departmentId))
+    .where(and(...conds)).orderBy(desc(conversations.lastMessageAt), desc(conversations.id)).limit(f.limit);
+  const ids = rows.map((r) => r.c.id);
+  const tagRows = ids.length ? await ctx.db.select({ conversationId: conversationTags.conversationId, id: tags.id, name: tags.name, color: tags.color }).from(conversationTags).innerJoin(tags, eq(tags.id, conversationTags.tagId)).where(inArray(conversationTags.conversationId, ids)) : [];
+  const items = rows.map((r) => ({ ...r.c, contact: { id: r.c.contactId, name: r.contactName, phone: r.contactPhone, email: r.contactEmail }, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: tagRows.filter((t) => t.conversationId === r.c.id).map(({ conversationId, ...t }) => t) }));
+  const last = items[items.length - 1];
+  return { items, next: items.length === f.limit && last ? `${last.lastMessageAt}_${last.id}` : null };
+}
+
+/** One conversation with its contact, channel and tags; 404 when it does not exist or the actor may not see it. */
+export async function getConversation(ctx: Ctx, actor: Actor, id: string) {
+  const r = await ctx.db.select({ c: conversations, contact: contacts, channelName: channels.name, channelType: channels.type, assigneeName: users.name, departmentName: departments.name })
+    .from(conversations).innerJoin(contacts, eq(contacts.id, conversations.contactId)).innerJoin(channels, eq(channels.id, conversations.channelId))
+    .leftJoin(users, eq(users.id, conversations.assigneeId)).leftJoin(departments, eq(departments.id, conversations.departmentId))
+    .where(eq(conversations.id, id)).get();
+  if (!r || !canSee(actor, r.c)) throw notFound("Conversation");
+  const t = await ctx.db.select({ id: tags.id, name: tags.name, color: tags.color }).from(conversationTags).innerJoin(tags, eq(tags.id, conversationTags.tagId)).where(eq(conversationTags.conversationId, id));
+  return { ...r.c, contact: r.contact, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: t };
+}
+
+export const messagePage = z.object({
+  after: z.string().optional(),
+  before: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** Messages of a conversation in order; `after` for catch-up, `before` for older history (returned oldest first). */
+export async function listMessages(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof messagePage> = {}) {
+  await getConversation(ctx, actor, conversationId);
+  return messagesOf(ctx, conversationId, messagePage.parse(input), true);
+}
+
+export async function messagesOf(ctx: Ctx, conversationId: string, p: z.output<typeof messagePage>, includePrivate: boolean) {
+  const conds = [eq(messages.conversationId, conversationId)];
+  if (!includePrivate) conds.push(eq(messages.private, false));
+  if (p.after) conds.push(gt(messages.id, p.after));
+  if (p.before) conds.push(lt(messages.id, p.before));
+  if (p.after) return ctx.db.select().from(messages).where(and(...conds)).orderBy(asc(messages.id)).limit(p.limit);
+  const rows = await ctx.db.select().from(messages).where(and(...conds)).orderBy(desc(messages.id)).limit(p.limit);
+  return rows.reverse();
+}
+
+// ---------------------------------------------------------------- outbound
+
+export const sendInput = z.strictObject({
+  body: z.string().max(10_000).default(""),
+  private: z.boolean().default(false),
+  attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).max(10).default([]),
+  idempotencyKey: z.string().min(8).max(200).optional(),
+});
+
+/**
+ * An agent's (or an integrator's) reply or private note. A reply is written with its outbox row in one
+ * transaction and delivered by the outbox; nothing calls the channel here. A human reply takes the
+ * conversation from the bot or the queue, and assigns it to the replier when nobody has it.
+ */
+export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof sendInput>) {
+  const s = sendInput.parse(input);
+  if (!s.body.trim() && !s.attachments.length) throw badRequest("empty_message", "A message needs text or an attachment");
+  return ctx.database.write(async (tx, after) => {
+    if (s.idempotencyKey) {
+      const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, `api:${s.idempotencyKey}`)).get();
+      if (prior?.messageId) return { message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!, duplicate: true };
+    }
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+    const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
+    if (!channel) throw notFound("Channel");
+    const now = ctx.clock.now();
+    const user = actor.kind === "user" ? actor : null;
+    const msg: Message = {
+      id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
+      senderId: "id" in actor ? actor.id ?? null : null, body: s.body, attachments: s.attachments, private: s.private,
+      status: s.private ? "sent" : "queued", error: null, externalId: null, createdAt: now,
+    };
+    await tx.insert(messages).values(msg);
+    const patch: Partial<Conversation> = { updatedAt: now };
+    if (!s.private) {
+      patch.lastMessageAt = now;
+      patch.lastMessagePreview = preview(s.body, s.attachments);
+      patch.unreadCount = 0;
+      if (user) {
+        patch.ownerType = "agent";
+        if (!conv.assigneeId) patch.assigneeId = user.id;
+      }
+      if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
+      await ctx.outbox.enqueue(tx, after, {
+        channelId: channel.id, messageId: msg.id, idempotencyKey: s.idempotencyKey ? `api:${s.idempotencyKey}` : `msg:${msg.id}`,
+        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: s.body, attachments: s.attachments },
+      });
+    }
+    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+    const next = { ...conv, ...patch };
+    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), message: msg, channelType: channel.type } });
+    if (patch.assigneeId && patch.assigneeId !== conv.assigneeId) {
+      await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), changes: { assigneeId: patch.assigneeId, ownerType: "agent" } } });
+    }
+    return { message: msg, duplicate: false };
+  });
+}
+
+/** Records a delivery outcome from the outbox on the message, in the outbox's own transaction. */
+export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, messageId: string, status: "sent" | "delivered" | "read" | "failed", error: string | null, externalId?: string) {
+  const rank = { queued: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as const;
+  const m = await tx.select().from(messages).where(eq(messages.id, messageId)).get();
+  if (!m || (status !== "failed" && rank[m.status] >= rank[status] && m.status !== "failed")) return;
+  await tx.update(messages).set({ status, error, ...(externalId ? { externalId } : {}) }).where(eq(messages.id, messageId));
+  const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
+  if (!conv) return;
+  await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: conv.id, data: { ...scopeOf(conv), messageId, status, error } });
+}
+
+// ---------------------------------------------------------------- changing a conversation
+
+export const conversationPatch = z.strictObject({
+  status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
+  snoozedUntil: z.number().int().positive().nullish(),
+  assigneeId: z.string().nullish(),
+  departmentId: z.string().nullish(),
+  priority: z.enum(["none", "low", "medium", "high", "urgent"]).optional(),
+  ownerType: z.enum(["bot", "queue", "agent"]).optional(),
+});
+
+/** Assign, transfer, resolve, reopen, snooze, prioritise. Each change leaves an activity line in the conversation. */
+export async function updateConversation(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof conversationPatch>) {
+  const p = conversationPatch.parse(input);
+  return ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, id)).get();
+    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+    const now = ctx.clock.now();
+    const patch: Partial<Conversation> = {};
+    const activities: { key: string; params: Record<string, string> }[] = [];
+    if (p.assigneeId !== undefined && p.assigneeId !== conv.assigneeId) {
+      if (p.assigneeId) {
+        const u = await tx.select({ id: users.id, name: users.name, active: users.active }).from(users).where(eq(users.id, p.assigneeId)).get();
+        if (!u || !u.active) throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
+        patch.assigneeId = u.id; patch.ownerType = "agent";
+        activities.push({ key: "assigned", params: { name: u.name } });
+      } else {
+        patch.assigneeId = null; patch.ownerType = "queue";
+        activities.push({ key: "unassigned", params: {} });
+      }
+    }
+    if (p.departmentId !== undefined && p.departmentId !== conv.departmentId) {
+      if (p.departmentId) {
+        const d = await tx.select().from(departments).where(eq(departments.id, p.departmentId)).get();
+        if (!d) throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
+        patch.departmentId = d.id;
+        activities.push({ key: "transferred", params: { name: d.name } });
+      } else patch.departmentId = null;
+    }
+    if (p.ownerType && p.ownerType !== (patch.ownerType ?? conv.ownerType)) patch.ownerType = p.ownerType;
+    if (p.priority && p.priority !== conv.priority) { patch.priority = p.priority; activities.push({ key: "priority", params: { priority: p.priority } }); }
+    if (p.status && p.status !== conv.status) {
+      patch.status = p.status;
+      if (p.status === "snoozed") {
+        if (!p.snoozedUntil || p.snoozedUntil <= now) throw badRequest("snooze_until_required", "Snoozing needs a time in the future", { field: "snoozedUntil" });
+        patch.snoozedUntil = p.snoozedUntil;
+      } else patch.snoozedUntil = null;
+      patch.resolvedAt = p.status === "resolved" ? now : null;
+      activities.push({ key: p.status === "open" ? "reopened" : p.status, params: p.status === "snoozed" ? { until: String(p.snoozedUntil) } : {} });
+    }
+    if (!Object.keys(patch).length) return getConversationTx(tx, id);
+    patch.updatedAt = now;
+    await tx.update(conversations).set(patch).where(eq(conversations.id, id));
+    const who = actor.kind === "user" ? actor.name : actor.kind === "api_key" ? `API: ${actor.name}` : "DigyBot";
+    for (const a of activities) await insertActivity(tx, conv, a.key, { ...a.params, by: who }, now);
+    const next = { ...conv, ...patch };
+    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: id, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch } });
+    return next;
+  });
+}
+
+async function getConversationTx(tx: Tx, id: string) {
+  return (await tx.select().from(conversations).where(eq(conversations.id, id)).get())!;
+}
+
+/** An activity line ("Asignada a Ana por Luis") stored as an i18n key and its parameters. */
+async function insertActivity(tx: Tx, conv: Conversation, key: string, params: Record<string, string>, now: number) {
+  await tx.insert(messages).values({ id: newId(now), conversationId: conv.id, channelId: conv.channelId, direction: "activity", senderType: "system", senderId: null, body: JSON.stringify({ key, params }), attachments: [], private: true, status: "sent", createdAt: now });
+}
+
+export async function markRead(ctx: Ctx, actor: Actor, id: string) {
+  await ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, id)).get();
+    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+    if (!conv.unreadCount) return;
+    await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, id));
+    await ctx.events.record(tx, after, { type: "inbox.conversation_read", conversationId: id, actor: actorRef(actor), data: { ...scopeOf(conv) } });
+  });
+}
+
+/** Wakes snoozed conversations whose time has come (run by the scheduler). */
+export async function wakeSnoozed(ctx: Ctx) {
+  const now = ctx.clock.now();
+  const due = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.status, "snoozed"), lt(conversations.snoozedUntil, now + 1))).limit(500);
+  for (const d of due) await updateConversation(ctx, { kind: "system" }, d.id, { status: "open" }).catch(() => {});
+  return due.length;
+}
+
+// ---------------------------------------------------------------- tags
+
+export const tagInput = z.strictObject({ name: z.string().trim().min(1).max(40), color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#64748b") });
+
+export async function listTags(ctx: Ctx) {
+  return ctx.db.select().from(tags).orderBy(tags.name);
+}
+
+export async function createTag(ctx: Ctx, actor: Actor, input: z.input<typeof tagInput>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const t = tagInput.parse(input);
+  return ctx.database.write(async (tx) => {
+    if (await tx.select({ id: tags.id }).from(tags).where(eq(tags.name, t.name)).get()) throw conflict("tag_exists", "A tag with this name already exists", { field: "name" });
+    const row = { id: newId(), name: t.name, color: t.color, createdAt: ctx.clock.now() };
+    await tx.insert(tags).values(row);
+    return row;
+  });
+}
+
+export async function deleteTag(ctx: Ctx, actor: Actor, id: string) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  await ctx.database.write(async (tx) => {
+    if (!(await tx.delete(tags).where(eq(tags.id, id)).returning({ id: tags.id })).length) throw notFound("Tag");
+  });
+}
+
+/** Adds or removes one tag on a conversation the actor can see. */
+export async function tagConversation(ctx: Ctx, actor: Actor, conversationId: string, tagId: string, on: boolean) {
+  await ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+    const tag = await tx.select().from(tags).where(eq(tags.id, tagId)).get();
+    if (!tag) throw badRequest("unknown_tag", "The tag does not exist", { field: "tagId" });
+    if (on) await tx.insert(conversationTags).values({ conversationId, tagId }).onConflictDoNothing();
+    else await tx.delete(conversationTags).where(and(eq(conversationTags.conversationId, conversationId), eq(conversationTags.tagId, tagId)));
+    await ctx.events.record(tx, after, { type: on ? "inbox.conversation_tagged" : "inbox.conversation_untagged", conversationId, actor: actorRef(actor), data: { ...scopeOf(conv), tagId, tagName: tag.name } });
+  });
+}
+
+// ---------------------------------------------------------------- quick replies
+
+export const quickReplyInput = z.strictObject({
+  shortcut: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "letters, digits, - and _ only").transform((s) => s.replace(/^\//, "")),
+  body: z.string().trim().min(1).max(4000),
+});
+
+export async function listQuickReplies(ctx: Ctx) {
+  return ctx.db.select().from(quickReplies).orderBy(quickReplies.shortcut);
+}
+
+export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<typeof quickReplyInput>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const q = quickReplyInput.parse(input);
+  return ctx.database.write(async (tx) => {
+    if (await tx.select({ id: quickReplies.id }).from(quickReplies).where(eq(quickReplies.shortcut, q.shortcut)).get()) throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
+    const now = ctx.clock.now();
+    const row = { id: newId(now), shortcut: q.shortcut, body: q.body, createdAt: now, updatedAt: now };
+    await tx.insert(quickReplies).values(row);
+    return row;
+  });
+}
+
+export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof quickReplyInput>>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const q = quickReplyInput.partial().parse(input);
+  return ctx.database.write(async (tx) => {
+    if (q.shortcut) {
+      const other = await tx.select({ id: quickReplies.id }).from(quickReplies).where(and(eq(quickReplies.shortcut, q.shortcut), ne(quickReplies.id, id))).get();
+      if (other) throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
+    }
+    const r = await tx.update(quickReplies).set({ ...q, updatedAt: ctx.clock.now() }).where(eq(quickReplies.id, id)).returning();
+    if (!r.length) throw notFound("Quick reply");
+    return r[0];
+  });
+}
+
+export async function deleteQuickReply(ctx: Ctx, actor: Actor, id: string) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  await ctx.database.write(async (tx) => {
+    if (!(await tx.delete(quickReplies).where(eq(quickReplies.id, id)).returning({ id: quickReplies.id })).length) throw notFound("Quick reply");
+  });
+}
+

@@ -1,0 +1,181 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { Env } from "../app/http.ts";
+import { readJson, query } from "../app/http.ts";
+import { AppError, notFound, forbidden } from "../platform/errors.ts";
+import { isAdmin, type Actor } from "../platform/context.ts";
+import { OpenApiRegistry } from "./openapi.ts";
+import * as inbox from "../inbox/service.ts";
+import * as contacts from "../inbox/contacts.ts";
+import * as auth from "../auth/service.ts";
+import * as channels from "../channels/service.ts";
+import { getBusiness } from "../setup/service.ts";
+import { canSee } from "../inbox/visibility.ts";
+import { conversations } from "../inbox/schema.ts";
+import { eq } from "drizzle-orm";
+
+const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
+const country = async (c: Context<Env>) => (await getBusiness(c.get("ctx")))?.country ?? "MX";
+
+/** The REST API v1: the console's own data API and the integrators' (API keys act as administrators). */
+export function apiV1(registry: OpenApiRegistry) {
+  const app = new Hono<Env>();
+  const doc = (method: string, path: string, tag: string, summary: string, extra: { body?: z.ZodType; query?: z.ZodType; multipart?: boolean } = {}) =>
+    registry.add({ method, path: `/api/v1${path}`, tag, summary, ...extra });
+
+  doc("GET", "/me", "Auth", "Who the caller is");
+  app.get("/me", (c) => c.json({ data: actorOf(c) }));
+
+  // ---- contacts
+  const contactList = z.object({ q: z.string().max(200).optional(), before: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
+  doc("GET", "/contacts", "Contacts", "List or search contacts", { query: contactList });
+  app.get("/contacts", async (c) => c.json(await contacts.listContacts(c.get("ctx"), actorOf(c), query(c, contactList)).then((r) => ({ data: r.items, next: r.next }))));
+  doc("POST", "/contacts", "Contacts", "Create a contact", { body: contacts.contactInput });
+  app.post("/contacts", async (c) => {
+    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    return c.json({ data: await contacts.createContact(c.get("ctx"), await readJson(c, contacts.contactInput), await country(c)) }, 201);
+  });
+  doc("GET", "/contacts/:id", "Contacts", "Get a contact");
+  app.get("/contacts/:id", async (c) => c.json({ data: await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id")) }));
+  doc("PATCH", "/contacts/:id", "Contacts", "Update a contact (attributes are merged)", { body: contacts.contactPatch });
+  app.patch("/contacts/:id", async (c) => c.json({ data: await contacts.updateContact(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, contacts.contactPatch), await country(c)) }));
+  doc("GET", "/contacts/:id/conversations", "Contacts", "A contact's conversations");
+  app.get("/contacts/:id/conversations", async (c) => {
+    await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: await contacts.contactConversations(c.get("ctx"), actorOf(c), c.req.param("id")) });
+  });
+
+  // ---- conversations
+  doc("GET", "/conversations", "Conversations", "List conversations (filters, search, keyset pagination)", { query: inbox.listFilters });
+  app.get("/conversations", async (c) => {
+    const r = await inbox.listConversations(c.get("ctx"), actorOf(c), query(c, inbox.listFilters));
+    return c.json({ data: r.items, next: r.next });
+  });
+  doc("GET", "/conversations/:id", "Conversations", "Get a conversation");
+  app.get("/conversations/:id", async (c) => c.json({ data: await inbox.getConversation(c.get("ctx"), actorOf(c), c.req.param("id")) }));
+  doc("PATCH", "/conversations/:id", "Conversations", "Assign, transfer, resolve, reopen, snooze or prioritise", { body: inbox.conversationPatch });
+  app.patch("/conversations/:id", async (c) => c.json({ data: await inbox.updateConversation(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, inbox.conversationPatch)) }));
+  doc("POST", "/conversations/:id/read", "Conversations", "Mark a conversation read");
+  app.post("/conversations/:id/read", async (c) => { await inbox.markRead(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
+  doc("GET", "/conversations/:id/messages", "Messages", "Messages of a conversation", { query: inbox.messagePage });
+  app.get("/conversations/:id/messages", async (c) => c.json({ data: await inbox.listMessages(c.get("ctx"), actorOf(c), c.req.param("id"), query(c, inbox.messagePage)) }));
+  doc("POST", "/conversations/:id/messages", "Messages", "Send a reply or a private note (queued to the outbox; idempotencyKey makes retries safe)", { body: inbox.sendInput });
+  app.post("/conversations/:id/messages", async (c) => {
+    const r = await inbox.sendMessage(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, inbox.sendInput));
+    return c.json({ data: r.message, duplicate: r.duplicate }, r.duplicate ? 200 : 202);
+  });
+  doc("PUT", "/conversations/:id/tags/:tagId", "Tags", "Tag a conversation");
+  app.put("/conversations/:id/tags/:tagId", async (c) => { await inbox.tagConversation(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("tagId"), true); return c.json({ data: { ok: true } }); });
+  doc("DELETE", "/conversations/:id/tags/:tagId", "Tags", "Untag a conversation");
+  app.delete("/conversations/:id/tags/:tagId", async (c) => { await inbox.tagConversation(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("tagId"), false); return c.json({ data: { ok: true } }); });
+
+  // ---- inbound through the API channel
+  const inboundBody = z.strictObject({
+    channelId: z.string(), externalId: z.string().min(1).max(200).optional(),
+    from: z.strictObject({ externalId: z.string().min(1).max(200), name: z.string().max(200).optional(), phone: z.string().max(40).optional(), email: z.email().optional() }),
+    body: z.string().max(10_000).default(""),
+  });
+  doc("POST", "/inbound", "Messages", "Deliver a customer's message through an API channel (idempotent by externalId)", { body: inboundBody });
+  app.post("/inbound", async (c) => {
+    const b = await readJson(c, inboundBody);
+    const ctx = c.get("ctx");
+    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    const ch = await channels.getChannel(ctx, b.channelId);
+    if (!ch || ch.type !== "api") throw new AppError(400, "not_an_api_channel", "channelId must name an API channel", { field: "channelId" });
+    const phone = b.from.phone ? contacts.normalizePhone(b.from.phone, await country(c)) : null;
+    const r = await inbox.ingestInbound(ctx, { channelId: ch.id, externalId: b.externalId, from: { ...b.from, phone }, body: b.body });
+    return c.json({ data: { messageId: r.message.id, conversationId: r.conversationId, duplicate: r.duplicate } }, r.duplicate ? 200 : 201);
+  });
+
+  // ---- files
+  doc("POST", "/files", "Files", "Upload an attachment for a conversation (?conversationId=); returns an attachment to send", { multipart: true, query: z.object({ conversationId: z.string() }) });
+  app.post("/files", async (c) => {
+    const ctx = c.get("ctx");
+    const { conversationId } = query(c, z.object({ conversationId: z.string() }));
+    await inbox.getConversation(ctx, actorOf(c), conversationId);
+    const form = await c.req.parseBody();
+    const file = form.file;
+    if (!(file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
+    return c.json({ data: await ctx.files.save(file, conversationId, ctx.clock.now()) }, 201);
+  });
+  doc("GET", "/files/:id", "Files", "Download an attachment");
+  app.get("/files/:id", async (c) => {
+    const ctx = c.get("ctx");
+    const f = await ctx.files.get(c.req.param("id"));
+    if (!f) throw notFound("File");
+    if (f.row.conversationId) {
+      const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, f.row.conversationId)).get();
+      if (!conv || !canSee(actorOf(c), conv)) throw notFound("File");
+    } else if (!isAdmin(actorOf(c))) throw notFound("File");
+    return fileResponse(f.file, f.row.mime, f.row.name);
+  });
+
+  // ---- tags, quick replies
+  doc("GET", "/tags", "Tags", "List tags");
+  app.get("/tags", async (c) => c.json({ data: await inbox.listTags(c.get("ctx")) }));
+  doc("POST", "/tags", "Tags", "Create a tag", { body: inbox.tagInput });
+  app.post("/tags", async (c) => c.json({ data: await inbox.createTag(c.get("ctx"), actorOf(c), await readJson(c, inbox.tagInput)) }, 201));
+  doc("DELETE", "/tags/:id", "Tags", "Delete a tag");
+  app.delete("/tags/:id", async (c) => { await inbox.deleteTag(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
+  doc("GET", "/quick-replies", "Quick replies", "List quick replies");
+  app.get("/quick-replies", async (c) => c.json({ data: await inbox.listQuickReplies(c.get("ctx")) }));
+  doc("POST", "/quick-replies", "Quick replies", "Create a quick reply", { body: inbox.quickReplyInput });
+  app.post("/quick-replies", async (c) => c.json({ data: await inbox.createQuickReply(c.get("ctx"), actorOf(c), await readJson(c, inbox.quickReplyInput)) }, 201));
+  const qrPatch = inbox.quickReplyInput.partial();
+  doc("PATCH", "/quick-replies/:id", "Quick replies", "Update a quick reply", { body: qrPatch });
+  app.patch("/quick-replies/:id", async (c) => c.json({ data: await inbox.updateQuickReply(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, qrPatch)) }));
+  doc("DELETE", "/quick-replies/:id", "Quick replies", "Delete a quick reply");
+  app.delete("/quick-replies/:id", async (c) => { await inbox.deleteQuickReply(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
+
+  // ---- team
+  doc("GET", "/departments", "Team", "List departments");
+  app.get("/departments", async (c) => c.json({ data: await auth.listDepartments(c.get("ctx")) }));
+  doc("POST", "/departments", "Team", "Create a department", { body: auth.departmentInput });
+  app.post("/departments", async (c) => c.json({ data: await auth.createDepartment(c.get("ctx"), actorOf(c), await readJson(c, auth.departmentInput)) }, 201));
+  const deptPatch = auth.departmentInput.partial();
+  doc("PATCH", "/departments/:id", "Team", "Rename or describe a department", { body: deptPatch });
+  app.patch("/departments/:id", async (c) => { await auth.updateDepartment(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, deptPatch)); return c.json({ data: { ok: true } }); });
+  doc("DELETE", "/departments/:id", "Team", "Delete a department");
+  app.delete("/departments/:id", async (c) => { await auth.deleteDepartment(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
+  doc("GET", "/users", "Team", "List users");
+  app.get("/users", async (c) => {
+    const list = await auth.listUsers(c.get("ctx"));
+    return c.json({ data: isAdmin(actorOf(c)) ? list : list.filter((u) => u.active).map(({ id, name, role, departmentIds }) => ({ id, name, role, departmentIds })) });
+  });
+  doc("POST", "/users", "Team", "Create a user", { body: auth.userInput });
+  app.post("/users", async (c) => {
+    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    return c.json({ data: await auth.createUser(c.get("ctx"), await readJson(c, auth.userInput)) }, 201);
+  });
+  doc("PATCH", "/users/:id", "Team", "Update a user", { body: auth.userPatch });
+  app.patch("/users/:id", async (c) => { await auth.updateUser(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, auth.userPatch)); return c.json({ data: { ok: true } }); });
+
+  // ---- API keys, channels (administrators)
+  const keyBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
+  doc("GET", "/api-keys", "Admin", "List API keys");
+  app.get("/api-keys", async (c) => { if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this"); return c.json({ data: await auth.listApiKeys(c.get("ctx")) }); });
+  doc("POST", "/api-keys", "Admin", "Create an API key (the key is returned once)", { body: keyBody });
+  app.post("/api-keys", async (c) => c.json({ data: await auth.createApiKey(c.get("ctx"), actorOf(c), (await readJson(c, keyBody)).name) }, 201));
+  doc("DELETE", "/api-keys/:id", "Admin", "Revoke an API key");
+  app.delete("/api-keys/:id", async (c) => { await auth.revokeApiKey(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
+  doc("GET", "/channels", "Channels", "List channels");
+  app.get("/channels", async (c) => c.json({ data: (await channels.listChannels(c.get("ctx"))).map((ch) => (isAdmin(actorOf(c)) ? ch : { id: ch.id, name: ch.name, type: ch.type })) }));
+  doc("POST", "/channels", "Channels", "Create a channel", { body: channels.channelInput });
+  app.post("/channels", async (c) => c.json({ data: await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput)) }, 201));
+  const chPatch = channels.channelInput.partial().omit({ type: true });
+  doc("PATCH", "/channels/:id", "Channels", "Update a channel", { body: chPatch });
+  app.patch("/channels/:id", async (c) => c.json({ data: await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, chPatch)) }));
+
+  app.all("*", () => { throw new AppError(404, "not_found", "No such API endpoint"); });
+  return app;
+}
+
+/** Serves a stored file; images, PDFs, audio and video inline, everything else as a download. */
+export function fileResponse(file: Blob, mime: string, name: string) {
+  const inline = /^(image\/(png|jpeg|gif|webp)|application\/pdf|audio\/|video\/)/.test(mime);
+  return new Response(file, { headers: {
+    "content-type": mime, "x-content-type-options": "nosniff", "cache-control": "private, max-age=3600",
+    "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(name)}`,
+    "content-security-policy": "default-src 'none'; sandbox",
+  } });
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { parse as parseToml } from "smol-toml";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+// Configuration keys, one flat namespace. Precedence: flags > DIGYBOT_* env > config/digybot.toml > defaults.
+// The env name of a key is DIGYBOT_ + upper case (data_dir -> DIGYBOT_DATA_DIR); the flag is --data-dir.
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  data_dir: z.string().min(1).default("./digybot-data"),
+  public_url: z.url().optional(),
+  log_level: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  default_locale: z.enum(["es", "en"]).default("es"),
+  ollama_url: z.url().default("http://127.0.0.1:11434"),
+  max_upload_mb: z.coerce.number().positive().max(100).default(10),
+  session_days: z.coerce.number().int().positive().max(365).default(14),
+  login_max_failures: z.coerce.number().int().positive().default(5),
+  secure_cookies: z.stringbool().or(z.boolean()).default(false),
+});
+export type Config = z.infer<typeof configSchema>;
+export const configKeys = Object.keys(configSchema.shape) as (keyof Config)[];
+
+export class ConfigError extends Error {}
+
+type Sources = { flags?: Record<string, unknown>; env?: Record<string, string | undefined>; file?: string | null };
+
+/** Resolves the configuration from its four sources and validates it; a bad value names its key and its source. */
+export function loadConfig({ flags = {}, env = process.env, file }: Sources = {}): Config {
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const path = file === null ? null : resolve(file ?? env.DIGYBOT_CONFIG ?? "config/digybot.toml");
+  if (path && existsSync(path)) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`config: ${path} is not valid TOML: ${(e as Error).message}`);
+    }
+    for (const [k, v] of Object.entries(parsed)) { merged[k] = v; origin[k] = path; }
+  }
+  for (const key of configKeys) {
+    const v = env[`DIGYBOT_${key.toUpperCase()}`];
+    if (v !== undefined && v !== "") { merged[key] = v; origin[key] = `DIGYBOT_${key.toUpperCase()}`; }
+  }
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === undefined) continue;
+    const key = k.replaceAll("-", "_");
+    merged[key] = v; origin[key] = `--${key.replaceAll("_", "-")}`;
+  }
+  const r = configSchema.safeParse(merged);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      if (i.code === "unrecognized_keys") return i.keys.map((k) => `config: unknown key \`${k}\` (from ${origin[k] ?? "?"})`).join("\n");
+      const key = String(i.path[0] ?? "");
+      return `config: invalid value for \`${key}\` (from ${origin[key] ?? "default"}): ${i.message}`;
+    });
+    throw new ConfigError(lines.join("\n"));
+  }
+  return r.data;
+}

@@ -1,0 +1,184 @@
+import { createClient, type Client } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { mkdirSync, existsSync, statSync, renameSync, rmSync, copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import * as schema from "../schema.ts";
+import { migrations as embedded } from "../../migrations/index.ts";
+import type { Logger } from "./logger.ts";
+
+export type Db = LibSQLDatabase<typeof schema>;
+/** What a write job receives: the transaction, and a way to run something only after it commits. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type AfterCommit = (fn: () => void) => void;
+type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+/**
+ * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
+ *
+ * All writes go through `write()`. Jobs queued while a commit is in flight are committed together in the
+ * next transaction (group commit), each inside its own savepoint, so one failing job rolls back alone and
+ * the others still commit. Nothing a job does is visible to the bus before its commit: side effects are
+ * registered with `after()` and run once the commit returns.
+ */
+export class Database {
+  readonly client: Client;
+  readonly db: Db;
+  private queue: Job[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(readonly path: string, private log?: Logger, readonly maxBatch = 256) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
+    this.db = drizzle(this.client, { schema });
+  }
+
+  /** Sets the file-level pragmas that persist (WAL) and checks the file opens. */
+  async init() {
+    await this.client.execute("PRAGMA journal_mode=WAL");
+  }
+
+  write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("database is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain() {
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        const results: { ok: boolean; value: unknown }[] = [];
+        const afters: (() => void)[] = [];
+        try {
+          await this.db.transaction(async (tx) => {
+            for (const job of batch) {
+              const mine: (() => void)[] = [];
+              try {
+                const value = batch.length === 1 ? await job.fn(tx, (f) => mine.push(f)) : await tx.transaction((sp) => job.fn(sp, (f) => mine.push(f)));
+                results.push({ ok: true, value });
+                afters.push(...mine);
+              } catch (e) {
+                results.push({ ok: false, value: e });
+                if (batch.length === 1) throw e;
+              }
+            }
+          });
+        } catch (e) {
+          if (batch.length === 1 && results.length === 1 && !results[0].ok) { batch[0].reject(e); continue; }
+          for (const job of batch) job.reject(e);
+          continue;
+        }
+        batch.forEach((job, i) => (results[i].ok ? job.resolve(results[i].value) : job.reject(results[i].value)));
+        for (const f of afters) {
+          try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Waits until every queued write has committed. */
+  async flush() {
+    while (this.draining || this.queue.length) await Bun.sleep(1);
+  }
+
+  /** A consistent online copy of the whole database (VACUUM INTO), safe while the server runs. */
+  async backupTo(file: string) {
+    if (existsSync(file)) throw new Error(`backup target exists: ${file}`);
+    mkdirSync(dirname(file), { recursive: true });
+    await this.client.execute({ sql: "VACUUM INTO ?", args: [file] });
+  }
+
+  async checkpoint() {
+    await this.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  async optimize() {
+    await this.client.execute("PRAGMA optimize");
+  }
+
+  async close() {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    try { await this.checkpoint(); } catch { /* best effort */ }
+    this.client.close();
+  }
+}
+
+export class MigrationError extends Error {}
+
+/**
+ * Applies the embedded migrations that this database lacks, all in one transaction, after an automatic
+ * backup of a database that already holds data. Refuses a database written by a newer DigyBot.
+ */
+export async function migrate(database: Database, opts: { backupDir?: string; log?: Logger; migrations?: typeof embedded; now?: () => number } = {}) {
+  const list = opts.migrations ?? embedded;
+  const c = database.client;
+  await c.execute("CREATE TABLE IF NOT EXISTS __migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  const applied = new Set((await c.execute("SELECT name FROM __migrations")).rows.map((r) => String(r.name)));
+  const known = new Set(list.map((m) => m.name));
+  const unknown = [...applied].filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new MigrationError(`database was written by a newer DigyBot (unknown migrations: ${unknown.join(", ")}); upgrade DigyBot or restore a backup`);
+  }
+  const pending = list.filter((m) => !applied.has(m.name));
+  if (!pending.length) return { applied: [] as string[], backup: null as string | null };
+  let backup: string | null = null;
+  if (applied.size && opts.backupDir) {
+    backup = join(opts.backupDir, `pre-migrate-${new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, "-")}.db`);
+    await database.backupTo(backup);
+    opts.log?.info("backup before migration", { file: backup });
+  }
+  const stmts: { sql: string; args?: unknown[] }[] = [];
+  for (const m of pending) {
+    for (const s of m.sql.split("--> statement-breakpoint")) if (s.trim()) stmts.push({ sql: s });
+    stmts.push({ sql: "INSERT INTO __migrations (name, applied_at) VALUES (?, ?)", args: [m.name, Date.now()] });
+  }
+  await c.migrate(stmts as never);
+  opts.log?.info("migrations applied", { names: pending.map((m) => m.name) });
+  return { applied: pending.map((m) => m.name), backup };
+}
+
+/** Checks that a file is a healthy DigyBot database: integrity, and migrations this version knows. */
+export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migrations: string[] } | { ok: false; reason: string }> {
+  if (!existsSync(file) || statSync(file).size === 0) return { ok: false, reason: "file is missing or empty" };
+  const c = createClient({ url: `file:${file}`, intMode: "number" });
+  try {
+    const integ = await c.execute("PRAGMA integrity_check");
+    if (String(integ.rows[0]?.[0]) !== "ok") return { ok: false, reason: `integrity check failed: ${String(integ.rows[0]?.[0])}` };
+    const t = await c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='__migrations'");
+    if (!t.rows.length) return { ok: false, reason: "not a DigyBot database (no migrations table)" };
+    const names = (await c.execute("SELECT name FROM __migrations ORDER BY name")).rows.map((r) => String(r.name));
+    const known = new Set(embedded.map((m) => m.name));
+    const unknown = names.filter((n) => !known.has(n));
+    if (unknown.length) return { ok: false, reason: `written by a newer DigyBot (migrations ${unknown.join(", ")})` };
+    return { ok: true, migrations: names };
+  } catch (e) {
+    return { ok: false, reason: `cannot read: ${(e as Error).message}` };
+  } finally {
+    c.close();
+  }
+}
+
+/** Replaces the database file with a verified backup, keeping the current one beside it. Server must be stopped. */
+export async function restoreDatabaseFile(backup: string, target: string) {
+  const v = await verifyDatabaseFile(backup);
+  if (!v.ok) throw new MigrationError(`restore refused: ${backup}: ${v.reason}`);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = `${target}.restoring`;
+  copyFileSync(backup, tmp);
+  let previous: string | null = null;
+  if (existsSync(target)) {
+    previous = `${target}.before-restore-${Date.now()}`;
+    renameSync(target, previous);
+  }
+  for (const ext of ["-wal", "-shm"]) rmSync(target + ext, { force: true });
+  renameSync(tmp, target);
+  return { previous, migrations: v.migrations };
+}

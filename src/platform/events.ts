@@ -1,0 +1,59 @@
+import { events as eventsTable } from "./schema.ts";
+import type { Tx, AfterCommit } from "./db.ts";
+import type { Logger } from "./logger.ts";
+
+export type DomainEvent = {
+  seq?: number;
+  type: string;
+  conversationId?: string | null;
+  actor?: { type: "user" | "contact" | "api_key" | "system" | "bot"; id?: string | null };
+  data: Record<string, unknown>;
+  at: number;
+};
+type Handler = (e: DomainEvent) => void | Promise<void>;
+
+/**
+ * Events are recorded in the events table inside the writer's transaction and published on the
+ * in-process bus only after that transaction commits: a subscriber never sees a change that was rolled back.
+ */
+export class EventBus {
+  private handlers = new Map<string, Set<Handler>>();
+  constructor(private log?: Logger) {}
+
+  /** Records the event in `tx` and publishes it after commit. */
+  async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }) {
+    const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
+    const [row] = await tx.insert(eventsTable).values({
+      type: ev.type,
+      conversationId: ev.conversationId ?? null,
+      actorType: ev.actor?.type ?? null,
+      actorId: ev.actor?.id ?? null,
+      data: ev.data,
+      at: ev.at,
+    }).returning({ seq: eventsTable.seq });
+    ev.seq = row.seq;
+    after(() => this.publish(ev));
+    return ev;
+  }
+
+  /** Subscribes to one event type, or to all with "*". Returns the unsubscribe function. */
+  on(type: string, fn: Handler) {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  publish(e: DomainEvent) {
+    for (const key of [e.type, "*"]) {
+      for (const fn of this.handlers.get(key) ?? []) {
+        try {
+          const r = fn(e);
+          if (r && typeof (r as Promise<void>).catch === "function") (r as Promise<void>).catch((err) => this.log?.error("event handler failed", { type: e.type, error: String(err) }));
+        } catch (err) {
+          this.log?.error("event handler failed", { type: e.type, error: String(err) });
+        }
+      }
+    }
+  }
+}

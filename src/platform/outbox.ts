@@ -1,0 +1,165 @@
+import { and, eq, lte, asc, inArray } from "drizzle-orm";
+import { outbox } from "./schema.ts";
+import { newId } from "./ids.ts";
+import type { Database, Tx, AfterCommit } from "./db.ts";
+import type { Logger } from "./logger.ts";
+import { PermanentSendError, type ChannelAdapter, type OutboundMessage, type SendResult } from "../channels/types.ts";
+
+export type OutboxRow = typeof outbox.$inferSelect;
+export type OutboxPayload = Omit<OutboundMessage, "outboxId" | "idempotencyKey" | "messageId" | "channel"> & { channelType: string };
+/** Called inside the transaction that records a send's outcome, so the message's status changes with it. */
+export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) => Promise<void>;
+
+type Resolve = (channelId: string) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Outbound delivery. A message is a row with a unique idempotency key, written in the same transaction as the
+ * message itself. The sender claims a row (status 'sending', committed) before calling the channel, and records
+ * the outcome after. A row found in 'sending' at start-up was interrupted mid-call: it is retried only for
+ * channels whose send is idempotent, otherwise marked failed ("outcome unknown") so it is never sent twice.
+ */
+export class Outbox {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private nextAllowed = new Map<string, number>();
+  statusHook: StatusHook | null = null;
+
+  constructor(
+    private database: Database,
+    private adapters: (type: string) => ChannelAdapter | undefined,
+    private resolveChannel: Resolve,
+    private log: Logger,
+    private now: () => number = Date.now,
+  ) {}
+
+  /** Adds a message to the outbox within the caller's transaction; a repeated idempotency key is a no-op. */
+  async enqueue(tx: Tx, after: AfterCommit, m: { channelId: string; messageId: string | null; idempotencyKey: string; payload: OutboxPayload }) {
+    const now = this.now();
+    const r = await tx.insert(outbox).values({
+      id: newId(now), idempotencyKey: m.idempotencyKey, channelId: m.channelId, messageId: m.messageId,
+      payload: m.payload, status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now,
+    }).onConflictDoNothing({ target: outbox.idempotencyKey }).returning({ id: outbox.id });
+    after(() => this.kick());
+    return { id: r[0]?.id ?? null, duplicate: !r.length };
+  }
+
+  /** Settles rows left in 'sending' by a crash, then starts draining. */
+  async start() {
+    this.stopped = false;
+    const stuck = await this.database.db.select().from(outbox).where(eq(outbox.status, "sending"));
+    for (const row of stuck) {
+      const adapter = this.adapters((row.payload as OutboxPayload).channelType);
+      if (adapter?.capabilities.idempotentSend) {
+        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", updatedAt: this.now() }).where(eq(outbox.id, row.id)));
+      } else {
+        await this.finish(row, "failed", null, "interrupted while sending; the outcome is unknown, so it was not sent again");
+      }
+    }
+    this.kick();
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Asks the sender to look for due rows now. */
+  kick() {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.drain(), 0);
+  }
+
+  /** Runs until no row is due; then sleeps until the next retry is due (or a kick). */
+  async drain() {
+    if (this.running) return;
+    this.running = true;
+    this.timer = null;
+    try {
+      for (;;) {
+        this.again = false;
+        const due = await this.database.db.select().from(outbox).where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now()))).orderBy(asc(outbox.createdAt), asc(outbox.id)).limit(500);
+        if (!due.length) break;
+        const byChannel = new Map<string, OutboxRow[]>();
+        for (const r of due) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);
+        await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
+        if (this.stopped) break;
+      }
+    } catch (e) {
+      this.log.error("outbox drain failed", { error: String(e) });
+    } finally {
+      this.running = false;
+    }
+    if (this.stopped) return;
+    if (this.again) return this.kick();
+    const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(eq(outbox.status, "pending")).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
+    if (next && !this.stopped) this.timer = setTimeout(() => void this.drain(), Math.max(10, Math.min(60_000, next.at - this.now())));
+  }
+
+  private async sendChannel(rows: OutboxRow[]) {
+    const channel = await this.resolveChannel(rows[0].channelId);
+    const type = (rows[0].payload as OutboxPayload).channelType;
+    const adapter = this.adapters(type);
+    if (!channel || !adapter) {
+      for (const r of rows) await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
+      return;
+    }
+    if (!channel.active) return; // paused: rows wait
+    const claimed = await this.database.write(async (tx) => {
+      const ids = rows.map((r) => r.id);
+      return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
+    });
+    claimed.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const rate = adapter.capabilities.ratePerSecond;
+    for (const row of claimed) {
+      if (this.stopped) {
+        await this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(eq(outbox.id, row.id)));
+        continue;
+      }
+      if (rate) {
+        const wait = (this.nextAllowed.get(channel.id) ?? 0) - this.now();
+        if (wait > 0) await Bun.sleep(wait);
+        this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate);
+      }
+      const p = row.payload as OutboxPayload;
+      try {
+        const result = await adapter.send({ ...p, outboxId: row.id, idempotencyKey: row.idempotencyKey, messageId: row.messageId, channel: { id: channel.id, type: channel.type, config: channel.config } });
+        await this.finish(row, "sent", result, null);
+      } catch (e) {
+        const attempts = row.attempts + 1;
+        const msg = e instanceof Error ? e.message : String(e);
+        if (e instanceof PermanentSendError || attempts >= MAX_ATTEMPTS) {
+          await this.finish({ ...row, attempts }, "failed", null, msg);
+        } else {
+          const delay = Math.min(300_000, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+          this.log.warn("outbox send failed, will retry", { outboxId: row.id, attempts, error: msg });
+          await this.database.write((tx) => tx.update(outbox).set({ status: "pending", attempts, nextAttemptAt: this.now() + Math.round(delay), lastError: msg, updatedAt: this.now() }).where(eq(outbox.id, row.id)));
+        }
+      }
+    }
+  }
+
+  private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {
+    await this.database.write(async (tx, after) => {
+      await tx.update(outbox).set({ status, attempts: status === "sent" ? row.attempts + 1 : row.attempts, lastError: error, updatedAt: this.now() }).where(eq(outbox.id, row.id));
+      if (this.statusHook) await this.statusHook(tx, after, row, status, result, error);
+    });
+  }
+
+  /** Waits until nothing is pending and due (tests, shutdown). */
+  async idle(timeoutMs = 5000) {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const r = await this.database.db.select({ id: outbox.id }).from(outbox).where(and(inArray(outbox.status, ["pending", "sending"]), lte(outbox.nextAttemptAt, this.now()))).limit(1).get();
+      if (!r && !this.running) return true;
+      await Bun.sleep(5);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+// Live connections (console users, web-chat visitors) as Server-Sent Events streams.
+// The hub only fans out: who may receive what is decided by the caller's filter.
+export type LiveClient = {
+  id: string;
+  kind: "user" | "visitor";
+  /** user id, or the visitor's contact id */
+  principal: string;
+  filter?: (event: string, data: unknown) => boolean;
+  send: (event: string, data: unknown, id?: string) => void;
+  close: () => void;
+};
+
+export class RealtimeHub {
+  private clients = new Set<LiveClient>();
+
+  add(c: LiveClient) {
+    this.clients.add(c);
+    return () => this.clients.delete(c);
+  }
+
+  get size() { return this.clients.size; }
+
+  /** Sends to every client of `kind` whose principal matches `to` (or all of that kind) and whose filter accepts. */
+  broadcast(kind: LiveClient["kind"], event: string, data: unknown, to?: (principal: string) => boolean, id?: string) {
+    let n = 0;
+    for (const c of this.clients) {
+      if (c.kind !== kind) continue;
+      if (to && !to(c.principal)) continue;
+      if (c.filter && !c.filter(event, data)) continue;
+      c.send(event, data, id);
+      n++;
+    }
+    return n;
+  }
+
+  closeAll() {
+    for (const c of this.clients) c.close();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,175 @@
+// The console's client island: live updates over SSE (server-rendered fragments are fetched and swapped in),
+// the composer (replies, private notes, attachments, /quick replies) and the conversation actions.
+const $ = <E extends Element = HTMLElement>(s: string, root: ParentNode = document) => root.querySelector(s) as E | null;
+// crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
+const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+const csrf = () => $<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
+
+async function api(method: string, url: string, body?: unknown) {
+  const res = await fetch(url, { method, headers: { "content-type": "application/json", "x-csrf-token": csrf() }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const j = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(j?.error?.message ?? `HTTP ${res.status}`);
+  return j;
+}
+
+// Setup wizard: one step at a time.
+document.querySelectorAll<HTMLButtonElement>("[data-step-go]").forEach((b) => b.addEventListener("click", () => {
+  const cur = b.closest("fieldset")!;
+  if (Number(b.dataset.stepGo) > Number(cur.dataset.step)) {
+    const bad = [...cur.querySelectorAll<HTMLInputElement>("input,select,textarea")].find((i) => !i.checkValidity());
+    if (bad) { bad.reportValidity(); return; }
+  }
+  document.querySelectorAll("fieldset.step").forEach((f) => f.classList.toggle("cur", (f as HTMLElement).dataset.step === b.dataset.stepGo));
+}));
+
+// Filters submit themselves.
+const filters = $<HTMLFormElement>("#filters");
+filters?.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => filters.submit()));
+
+const list = $("#conv-list");
+const conv = $("#conversation");
+const convId = conv?.dataset.id;
+const msgs = $("#messages");
+
+const scrollDown = () => { if (msgs) msgs.scrollTop = msgs.scrollHeight; };
+scrollDown();
+
+async function refreshList() {
+  if (!list?.dataset.src) return;
+  const res = await fetch(list.dataset.src);
+  if (res.ok) list.innerHTML = await res.text();
+}
+async function refreshMessages() {
+  if (!convId || !msgs) return;
+  const items = msgs.querySelectorAll<HTMLElement>("li[data-id]");
+  const last = items[items.length - 1]?.dataset.id ?? "";
+  const res = await fetch(`/partials/messages/${convId}?after=${encodeURIComponent(last)}`);
+  if (!res.ok) return;
+  const tpl = document.createElement("template");
+  tpl.innerHTML = await res.text();
+  let added = false;
+  tpl.content.querySelectorAll<HTMLElement>("li[data-id]").forEach((li) => {
+    const old = msgs.querySelector(`li[data-id="${li.dataset.id}"]`);
+    if (old) old.replaceWith(li); else { msgs.appendChild(li); added = true; }
+  });
+  if (added) scrollDown();
+}
+async function refreshStatuses() {
+  // delivery ticks change on messages already shown: re-fetch the tail
+  if (!convId || !msgs) return;
+  const items = msgs.querySelectorAll<HTMLElement>("li[data-id]");
+  const anchor = items[Math.max(0, items.length - 30)]?.dataset.id;
+  if (!anchor) return;
+  const res = await fetch(`/partials/messages/${convId}?after=${encodeURIComponent(anchor)}`);
+  if (!res.ok) return;
+  const tpl = document.createElement("template");
+  tpl.innerHTML = await res.text();
+  tpl.content.querySelectorAll<HTMLElement>("li[data-id]").forEach((li) => {
+    const old = msgs.querySelector(`li[data-id="${li.dataset.id}"]`);
+    if (old) old.replaceWith(li); else msgs.appendChild(li);
+  });
+}
+async function refreshHeader() {
+  if (!convId) return;
+  const res = await fetch(`/partials/conversation-header/${convId}`);
+  if (res.ok) { $("#conv-header")!.outerHTML = await res.text(); bindHeader(); }
+}
+
+let listTimer: ReturnType<typeof setTimeout> | null = null;
+function live() {
+  if (!document.body.dataset.user) return;
+  const banner = $("#live-off");
+  const es = new EventSource("/console/events");
+  es.addEventListener("ready", () => { banner?.classList.remove("show"); void refreshList(); void refreshMessages(); });
+  es.addEventListener("inbox", (ev) => {
+    const batch = JSON.parse((ev as MessageEvent).data) as { event: string; conversationId: string }[];
+    if (!listTimer) listTimer = setTimeout(() => { listTimer = null; void refreshList(); }, 150);
+    const mine = batch.filter((e) => e.conversationId === convId);
+    if (mine.some((e) => e.event === "inbox.message_received" || e.event === "inbox.message_created" || e.event === "inbox.conversation_updated")) void refreshMessages();
+    if (mine.some((e) => e.event === "inbox.message_status")) void refreshStatuses();
+    if (mine.some((e) => e.event.startsWith("inbox.conversation_"))) void refreshHeader();
+  });
+  es.onerror = () => banner?.classList.add("show");
+}
+live();
+
+// Conversation actions.
+function bindHeader() {
+  const h = $("#conv-header");
+  if (!h || !convId) return;
+  const patch = (body: unknown) => api("PATCH", `/api/v1/conversations/${convId}`, body).then(refreshHeader).catch((e) => alert(e.message));
+  h.querySelectorAll<HTMLButtonElement>('button[data-action="status"]').forEach((b) => b.addEventListener("click", () => patch({ status: b.dataset.value })));
+  h.querySelectorAll<HTMLSelectElement>('select[data-action="patch"]').forEach((s) => s.addEventListener("change", () => patch({ [s.name]: s.value || null })));
+  h.querySelector<HTMLSelectElement>('select[data-action="snooze"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) void patch({ status: "snoozed", snoozedUntil: Number(v) }); });
+  h.querySelector<HTMLSelectElement>('select[data-action="tag"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) api("PUT", `/api/v1/conversations/${convId}/tags/${v}`).then(refreshHeader); });
+  h.querySelectorAll<HTMLAnchorElement>('a[data-action="untag"]').forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); void api("DELETE", `/api/v1/conversations/${convId}/tags/${a.dataset.tag}`).then(refreshHeader); }));
+}
+bindHeader();
+
+// Composer: reply or private note, attachment upload, /shortcut quick replies.
+const form = $<HTMLFormElement>("#composer");
+if (form && convId) {
+  const ta = $<HTMLTextAreaElement>("#reply-body", form)!;
+  const fileInput = $<HTMLInputElement>("#reply-file", form)!;
+  const err = $("#composer-error", form)!;
+  const pop = $("#qr-pop", form)!;
+  const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as { shortcut: string; body: string }[];
+  let sel = 0;
+  let shown: typeof qrs = [];
+  form.querySelectorAll<HTMLInputElement>('input[name="mode"]').forEach((r) => r.addEventListener("change", () => {
+    const note = r.value === "note" && r.checked;
+    form.classList.toggle("note", note);
+    ta.placeholder = (note ? ta.dataset.notePlaceholder : ta.dataset.replyPlaceholder) ?? "";
+  }));
+  const renderPop = () => {
+    pop.innerHTML = "";
+    shown.forEach((q, i) => { const d = document.createElement("div"); d.className = i === sel ? "on" : ""; d.textContent = `/${q.shortcut} — ${q.body.slice(0, 80)}`; d.onmousedown = (e) => { e.preventDefault(); pick(i); }; pop.appendChild(d); });
+    pop.classList.toggle("show", shown.length > 0);
+  };
+  const pick = (i: number) => { const q = shown[i]; if (!q) return; ta.value = ta.value.replace(/(^|\s)\/[\w-]*$/, `$1${q.body}`); shown = []; renderPop(); ta.focus(); };
+  ta.addEventListener("input", () => {
+    const m = ta.value.match(/(?:^|\s)\/([\w-]*)$/);
+    shown = m ? qrs.filter((q) => q.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8) : [];
+    sel = 0; renderPop();
+  });
+  ta.addEventListener("keydown", (e) => {
+    if (shown.length) {
+      if (e.key === "ArrowDown") { sel = (sel + 1) % shown.length; renderPop(); e.preventDefault(); return; }
+      if (e.key === "ArrowUp") { sel = (sel + shown.length - 1) % shown.length; renderPop(); e.preventDefault(); return; }
+      if (e.key === "Enter" || e.key === "Tab") { pick(sel); e.preventDefault(); return; }
+      if (e.key === "Escape") { shown = []; renderPop(); return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    err.textContent = "";
+    const isNote = (form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "reply") === "note";
+    const attachments = [];
+    try {
+      const f = fileInput.files?.[0];
+      if (f) {
+        const fd = new FormData();
+        fd.append("file", f);
+        const res = await fetch(`/api/v1/files?conversationId=${convId}`, { method: "POST", body: fd, headers: { "x-csrf-token": csrf() } });
+        const j = await res.json();
+        if (!res.ok) throw new Error(j?.error?.message ?? "upload failed");
+        attachments.push(j.data);
+      }
+      if (!ta.value.trim() && !attachments.length) return;
+      await api("POST", `/api/v1/conversations/${convId}/messages`, { body: ta.value, private: isNote, attachments, idempotencyKey: rid() });
+      ta.value = ""; fileInput.value = "";
+      await refreshMessages();
+    } catch (x) { err.textContent = (x as Error).message; }
+  });
+}
+
+// Contact side panel.
+const cform = $<HTMLFormElement>("#contact-form");
+cform?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const fd = new FormData(cform);
+  const out = $("#contact-msg")!;
+  try { await api("PATCH", `/api/v1/contacts/${cform.dataset.contact}`, { name: fd.get("name"), phone: fd.get("phone") || null, email: fd.get("email") || null }); out.textContent = "✓"; }
+  catch (x) { out.textContent = (x as Error).message; }
+});

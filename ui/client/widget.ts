@@ -1,0 +1,168 @@
+// The embeddable web chat: <script src="https://your-digybot/widget.js" data-channel="CHANNEL_ID" async></script>
+// Preact + htm in a shadow root (the host page's CSS cannot break it). The visitor's token is kept in
+// localStorage, so a reload keeps the conversation; live messages arrive over SSE with catch-up by last id.
+import { h, render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import htm from "htm";
+import { es } from "../i18n/es.ts";
+import { en } from "../i18n/en.ts";
+
+const html = htm.bind(h);
+// crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
+const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+type Att = { fileId: string; name: string; mime: string; size: number };
+type Msg = { id: string; direction: "in" | "out" | "activity"; body: string; attachments: Att[]; createdAt: number; status?: string; pending?: boolean; failed?: boolean; clientId?: string };
+type Config = { name: string; title: string; greeting: string; color: string; preChat: { enabled: boolean; fields: string[]; required: boolean }; online: boolean; offlineMessage: string; locale: string | null; maxUploadBytes: number };
+
+const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-channel][src*='widget.js']");
+const channel = script?.dataset.channel ?? "";
+const base = script ? new URL(script.src).origin : location.origin;
+const api = `${base}/webchat/${channel}`;
+const storeKey = `digybot:${channel}`;
+
+const css = (color: string) => `:host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
+.launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:${color};color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px #0003;z-index:2147483000}
+.panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 8px 30px #0003;display:flex;flex-direction:column;overflow:hidden;z-index:2147483000;font-size:14px;color:#0f172a}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}
+.head{background:${color};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}.head b{flex:1}.head button{background:transparent;border:0;color:#fff;font-size:20px;cursor:pointer}
+.list{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:6px;background:#f8fafc}
+.m{max-width:80%;padding:7px 10px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #e2e8f0;align-self:flex-start}
+.m.in{align-self:flex-end;background:${color};color:#fff;border-color:${color}}.m.failed{opacity:.6;cursor:pointer}.m img{max-width:200px;display:block;border-radius:8px}.m a{color:inherit}
+.note{font-size:12px;color:#64748b;text-align:center;padding:4px}
+form.send{display:flex;gap:6px;padding:8px;border-top:1px solid #e2e8f0;align-items:flex-end}textarea{flex:1;resize:none;border:1px solid #cbd5e1;border-radius:8px;padding:8px;font-size:14px;max-height:120px}
+button.go{background:${color};color:#fff;border:0;border-radius:8px;padding:8px 12px;cursor:pointer}label.att{cursor:pointer;font-size:20px;padding:4px}label.att input{display:none}
+form.pre{padding:14px;display:flex;flex-direction:column;gap:8px}form.pre input{border:1px solid #cbd5e1;border-radius:8px;padding:8px;font-size:14px}`;
+
+function useT(cfg: Config | null) {
+  const lang = cfg?.locale ?? (navigator.language?.toLowerCase().startsWith("en") ? "en" : "es");
+  const d = (lang === "en" ? en : es) as Record<string, string>;
+  return (k: string) => d[k] ?? k;
+}
+
+async function call(method: string, path: string, token: string | null, body?: unknown) {
+  const res = await fetch(`${api}${path}`, { method, headers: { ...(body instanceof FormData ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body) });
+  const j = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(j?.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: j?.error?.code });
+  return j.data;
+}
+
+function App() {
+  const [cfg, setCfg] = useState<Config | null>(null);
+  const [open, setOpen] = useState(false);
+  const [token, setToken] = useState<string | null>(() => localStorage.getItem(storeKey));
+  const [msgs, setMsgs] = useState<Msg[]>([]);
+  const [text, setText] = useState("");
+  const [live, setLive] = useState(true);
+  const [error, setError] = useState("");
+  const listRef = useRef<HTMLDivElement>(null);
+  const t = useT(cfg);
+
+  useEffect(() => { call("GET", "/config", null).then(setCfg).catch((e) => setError(e.message)); }, []);
+
+  const merge = (incoming: Msg[]) => setMsgs((cur) => {
+    const byId = new Map(cur.map((m) => [m.id, m]));
+    for (const m of incoming) {
+      const pend = cur.find((p) => p.pending && p.clientId && m.body === p.body && m.direction === "in");
+      if (pend) byId.delete(pend.id);
+      byId.set(m.id, { ...byId.get(m.id), ...m, pending: false });
+    }
+    return [...byId.values()].sort((a, b) => (a.pending === b.pending ? (a.id < b.id ? -1 : 1) : a.pending ? 1 : -1));
+  });
+
+  // Live stream with catch-up: the browser resends Last-Event-ID on its own reconnects; after a hard error we
+  // reopen with ?after=<last id we hold>.
+  useEffect(() => {
+    if (!token || !open) return;
+    let es: EventSource | null = null;
+    let stop = false;
+    let retry = 1000;
+    const lastId = () => { const real = msgsRef.current.filter((m) => !m.pending); return real[real.length - 1]?.id ?? ""; };
+    const connect = () => {
+      if (stop) return;
+      es = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}&after=${encodeURIComponent(lastId())}`);
+      es.addEventListener("message", (ev) => merge([JSON.parse((ev as MessageEvent).data)]));
+      es.addEventListener("ready", () => { setLive(true); retry = 1000; });
+      es.onerror = () => {
+        setLive(false);
+        if (es?.readyState === EventSource.CLOSED) { es.close(); setTimeout(connect, retry); retry = Math.min(retry * 2, 30_000); }
+      };
+    };
+    connect();
+    return () => { stop = true; es?.close(); };
+  }, [token, open]);
+  const msgsRef = useRef<Msg[]>([]);
+  msgsRef.current = msgs;
+
+  useEffect(() => { listRef.current?.scrollTo(0, listRef.current.scrollHeight); }, [msgs.length, open]);
+
+  const ensureSession = async (pre?: Record<string, string>) => {
+    if (token) return token;
+    const s = await call("POST", "/sessions", null, pre ?? {});
+    localStorage.setItem(storeKey, s.token);
+    setToken(s.token);
+    return s.token as string;
+  };
+
+  const send = async (body: string, clientId: string = rid()) => {
+    const tmp: Msg = { id: `~${clientId}`, clientId, direction: "in", body, attachments: [], createdAt: Date.now(), pending: true };
+    merge([tmp]);
+    try {
+      const tk = await ensureSession();
+      const m = await call("POST", "/messages", tk, { clientId, body });
+      setMsgs((cur) => cur.filter((x) => x.id !== tmp.id));
+      merge([m]);
+    } catch (e) {
+      if ((e as { status?: number }).status === 401) { localStorage.removeItem(storeKey); setToken(null); }
+      setMsgs((cur) => cur.map((x) => (x.id === tmp.id ? { ...x, failed: true } : x)));
+    }
+  };
+
+  const onSubmit = (e: Event) => { e.preventDefault(); const b = text.trim(); if (!b) return; setText(""); void send(b); };
+  const onFile = async (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const f = input.files?.[0];
+    input.value = "";
+    if (!f) return;
+    if (cfg && f.size > cfg.maxUploadBytes) { setError(t("errors.file_too_large")); return; }
+    try {
+      const tk = await ensureSession();
+      const fd = new FormData(); fd.append("file", f); fd.append("clientId", rid());
+      merge([await call("POST", "/attachments", tk, fd)]);
+    } catch (x) { setError((x as Error).message); }
+  };
+  const onPre = async (e: Event) => {
+    e.preventDefault();
+    const fd = new FormData(e.target as HTMLFormElement);
+    try { await ensureSession(Object.fromEntries([...fd.entries()].filter(([, v]) => v).map(([k, v]) => [k, String(v)]))); } catch (x) { setError((x as Error).message); }
+  };
+
+  if (!cfg) return null;
+  const needPre = cfg.preChat.enabled && !token;
+  const fileUrl = (a: Att) => `${api}/files/${a.fileId}?token=${encodeURIComponent(token ?? "")}`;
+  return html`<style>${css(cfg.color)}</style>
+    ${open ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
+      <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}>×</button></div>
+      <div class="list" ref=${listRef} data-testid="messages">
+        <div class="m out">${cfg.greeting || t("widget.title")}</div>
+        ${!cfg.online ? html`<div class="note">${cfg.offlineMessage || t("widget.offline")}</div>` : null}
+        ${!live && token ? html`<div class="note">${t("widget.reconnecting")}</div>` : null}
+        ${msgs.map((m) => html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${m.failed ? () => { setMsgs((c) => c.filter((x) => x.id !== m.id)); void send(m.body, m.clientId); } : undefined}>${m.body}${m.attachments?.map((a) => a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`)}${m.failed ? html`<div class="note">${t("widget.failed")}</div>` : null}</div>`)}
+        ${error ? html`<div class="note" role="alert">${error}</div>` : null}
+      </div>
+      ${needPre ? html`<form class="pre" onSubmit=${onPre}><div>${t("widget.prechat.intro")}</div>
+          ${cfg.preChat.fields.map((f) => html`<input name=${f} type=${f === "email" ? "email" : f === "phone" ? "tel" : "text"} placeholder=${t(`widget.${f}`)} required=${cfg.preChat.required} />`)}
+          <button class="go" type="submit">${t("widget.prechat.start")}</button></form>`
+        : html`<form class="send" onSubmit=${onSubmit}>
+          <label class="att" title=${t("widget.attach")}>📎<input type="file" onChange=${onFile} /></label>
+          <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)} onKeyDown=${(e: KeyboardEvent) => { if (e.key === "Enter" && !e.shiftKey) onSubmit(e); }}></textarea>
+          <button class="go" type="submit">${t("widget.send")}</button></form>`}
+    </div>` : null}
+    <button class="launch" aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}>${open ? "×" : "💬"}</button>`;
+}
+
+if (channel) {
+  const host = document.createElement("div");
+  host.id = "digybot-webchat";
+  document.body.appendChild(host);
+  render(h(App, null), host.attachShadow({ mode: "open" }));
+}

@@ -1,0 +1,27 @@
+import { html, type VNode } from "./html.ts";
+import type { T } from "../i18n/index.ts";
+
+export type PageUser = { id: string; name: string; role: "admin" | "agent"; locale: "es" | "en" };
+
+/** The console's frame: top navigation, the live-connection banner and the client island script. */
+export function Layout({ t, user, csrf, title, active, children }: { t: T; user: PageUser; csrf: string; title: string; active: string; children: unknown }): VNode {
+  const nav = (href: string, key: string, id: string) => html`<a href=${href} class=${active === id ? "on" : ""}>${t(key)}</a>`;
+  return html`<html lang=${user.locale}>
+    <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><meta name="csrf-token" content=${csrf} />
+      <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
+    <body data-locale=${user.locale} data-user=${user.id} data-role=${user.role}>
+      <div class="top"><strong>DigyBot</strong>${nav("/inbox", "nav.inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings") : nav("/profile", "nav.profile", "profile")}
+        <span class="sp"></span><a href="/profile">${user.name}</a>
+        <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit">${t("nav.logout")}</button></form></div>
+      <div class="live-off" id="live-off">${t("live.disconnected")}</div>
+      ${children}
+      <script src="/assets/console.js" defer></script>
+    </body></html>`;
+}
+
+/** A bare page (login, setup) without navigation. */
+export function Bare({ locale, title, children, csrf }: { locale: string; title: string; children: unknown; csrf?: string }): VNode {
+  return html`<html lang=${locale}><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />${csrf ? html`<meta name="csrf-token" content=${csrf} />` : null}
+    <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
+    <body><script>document.documentElement.classList.add("js")</script>${children}<script src="/assets/console.js" defer></script></body></html>`;
+}

@@ -1,0 +1,109 @@
+import { html, fmtTime, type VNode } from "../components/html.ts";
+import type { T } from "../i18n/index.ts";
+
+type Tag = { id: string; name: string; color: string };
+type Att = { fileId: string; name: string; mime: string; size: number };
+export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
+export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number };
+export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
+export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
+type Opt = { id: string; name: string };
+
+const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v) p.set(k, v);
+  return p.toString();
+};
+
+export const contactLabel = (c: { name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || t("contact.title");
+
+/** One row of the inbox list. */
+export function ListRows({ items, t, locale, filters, openId, next }: { items: ListItem[]; t: T; locale: string; filters: Filters; openId?: string; next: string | null }): VNode {
+  if (!items.length) return html`<li class="empty">${t("inbox.empty")}</li>`;
+  return html`${items.map((c) => html`<li class=${c.id === openId ? "on" : ""} data-id=${c.id}><a href=${`/inbox?${qs(filters, { c: c.id })}`}>
+      <div class="row"><span class="name">${contactLabel(c.contact, t)}</span><span class="meta">${fmtTime(c.lastMessageAt, locale)}</span></div>
+      <div class="row"><span class="pv">${c.lastMessagePreview}</span>${c.unreadCount ? html`<span class="badge">${c.unreadCount}</span>` : null}</div>
+      <div class="meta">${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
+        ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`)}
+    ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
+}
+
+function Activity({ m, t }: { m: Msg; t: T }) {
+  let text = m.body;
+  try { const a = JSON.parse(m.body) as { key: string; params: Record<string, string> }; text = t(`activity.${a.key}`, { ...a.params, priority: a.params.priority ? t(`priority.${a.params.priority}`) : "" }); } catch { /* plain text */ }
+  return html`<li class="msg activity" data-id=${m.id}>${text}</li>`;
+}
+
+/** Message bubbles; `body` is customer text and is rendered as text, never as HTML. */
+export function MessageItems({ messages, t, locale }: { messages: Msg[]; t: T; locale: string }): VNode {
+  return html`${messages.map((m) => m.direction === "activity" ? html`<${Activity} m=${m} t=${t} />` : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
+      ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.body}
+      ${m.attachments.map((a) => a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div>📎 <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`)}
+      <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`)}`;
+}
+
+/** The conversation's header: who, where, and every action an agent takes on it. */
+export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t: T; users: Opt[]; departments: Opt[]; tags: Tag[] }): VNode {
+  const sel = (name: string, value: string | null, opts: Opt[], none: string) => html`<select name=${name} data-action="patch" aria-label=${none}>
+      <option value="">${none}</option>${opts.map((o) => html`<option value=${o.id} selected=${o.id === value}>${o.name}</option>`)}</select>`;
+  const now = Date.now();
+  const tomorrow = new Date(); tomorrow.setDate(tomorrow.getDate() + 1); tomorrow.setHours(9, 0, 0, 0);
+  return html`<header id="conv-header" data-id=${c.id}>
+    <h2>${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small></h2>
+    ${c.status === "resolved" ? html`<button data-action="status" data-value="open">${t("conv.reopen")}</button>` : html`<button class="primary" data-action="status" data-value="resolved">${t("conv.resolve")}</button>`}
+    <select data-action="snooze" aria-label=${t("conv.snooze")}><option value="">${t("conv.snooze")}…</option>
+      <option value=${now + 3_600_000}>${t("conv.snooze.1h")}</option><option value=${tomorrow.getTime()}>${t("conv.snooze.tomorrow")}</option><option value=${tomorrow.getTime() + 6 * 86_400_000}>${t("conv.snooze.week")}</option></select>
+    ${sel("assigneeId", c.assigneeId, users, `${t("conv.assignee")}: ${t("conv.nobody")}`)}
+    ${sel("departmentId", c.departmentId, departments, `${t("conv.department")}: ${t("conv.nobody")}`)}
+    <select name="priority" data-action="patch" aria-label=${t("conv.priority")}>${["none", "low", "medium", "high", "urgent"].map((p) => html`<option value=${p} selected=${p === c.priority}>${t(`priority.${p}`)}</option>`)}</select>
+    <span>${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name} <a href="#" data-action="untag" data-tag=${g.id} style="color:#fff">×</a></span>`)}</span>
+    <select data-action="tag" aria-label=${t("conv.addTag")}><option value="">+ ${t("conv.addTag")}</option>${tags.filter((g) => !c.tags.some((x) => x.id === g.id)).map((g) => html`<option value=${g.id}>${g.name}</option>`)}</select>
+  </header>`;
+}
+
+export function Composer({ t, quickReplies }: { t: T; quickReplies: { shortcut: string; body: string }[] }): VNode {
+  return html`<form class="composer" id="composer" autocomplete="off">
+    <div class="qr-pop" id="qr-pop"></div>
+    <script type="application/json" id="qr-data">${JSON.stringify(quickReplies).replace(/</g, "\\u003c")}</script>
+    <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
+      <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
+    <textarea name="body" id="reply-body" placeholder=${t("conv.placeholder")} data-note-placeholder=${t("conv.notePlaceholder")} data-reply-placeholder=${t("conv.placeholder")}></textarea>
+    <div class="bar"><input type="file" name="file" id="reply-file" aria-label=${t("conv.attach")} /><span class="sp" style="flex:1"></span><span id="composer-error" style="color:var(--bad)"></span><button type="submit" class="primary">${t("conv.send")}</button></div>
+  </form>`;
+}
+
+export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; locale: string }): VNode {
+  const attrs = Object.entries(c.contact.attributes ?? {});
+  return html`<div class="side" id="contact-panel"><h3>${t("contact.title")}</h3>
+    <form id="contact-form" data-contact=${c.contact.id}>
+      <label>${t("contact.name")}<input name="name" value=${c.contact.name} /></label>
+      <label>${t("contact.phone")}<input name="phone" value=${c.contact.phone ?? ""} /></label>
+      <label>${t("contact.email")}<input name="email" type="email" value=${c.contact.email ?? ""} /></label>
+      <p><button type="submit">${t("contact.save")}</button> <span id="contact-msg"></span></p></form>
+    ${attrs.length ? html`<h3>${t("contact.attributes")}</h3><table>${attrs.map(([k, v]) => html`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}</table>` : null}
+    <h3>${t("contact.past")}</h3><ul>${past.filter((p) => p.id !== c.id).map((p) => html`<li><a href=${`/inbox?status=any&c=${p.id}`}>${fmtTime(p.lastMessageAt, locale)}</a> · ${t(`status.${p.status}`)}<br /><small>${p.lastMessagePreview}</small></li>`)}</ul>
+  </div>`;
+}
+
+export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean }): VNode {
+  const { t, filters: f } = p;
+  const tab = (view: string, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""}>${t(key)}</a>`;
+  const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
+  return html`<div class="inbox">
+    <div class="col"><form class="filters" method="get" action="/inbox" id="filters">
+        <div class="tabs">${tab("mine", "inbox.mine")}${tab("unassigned", "inbox.unassigned")}${tab("all", "inbox.all")}</div>
+        <input type="hidden" name="view" value=${f.view} />
+        <input type="search" name="q" value=${f.q ?? ""} placeholder=${t("inbox.search")} />
+        <select name="status" aria-label=${t("inbox.filter.status")}>${["open", "pending", "snoozed", "resolved", "any"].map((s) => html`<option value=${s} selected=${s === f.status}>${t(`status.${s}`)}</option>`)}</select>
+        <select name="departmentId" aria-label=${t("inbox.filter.department")}><option value="">${t("inbox.filter.department")}: ${t("inbox.filter.any")}</option>${opt(p.departments, f.departmentId)}</select>
+        <select name="tagId" aria-label=${t("inbox.filter.tag")}><option value="">${t("inbox.filter.tag")}: ${t("inbox.filter.any")}</option>${opt(p.tags, f.tagId)}</select>
+        <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}: ${t("inbox.filter.any")}</option>${opt(p.channels, f.channelId)}</select>
+      </form>
+      <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
+    <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id}>
+        ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
+        <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
+        ${Composer({ t, quickReplies: p.quickReplies })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
+    <div class="col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
+  </div>`;
+}

@@ -1,0 +1,103 @@
+import { html, fmtTime, type VNode } from "../components/html.ts";
+import type { T } from "../i18n/index.ts";
+
+type Opt = { id: string; name: string };
+const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+export function SettingsFrame({ t, active, flash, error, children }: { t: T; active: string; flash?: string; error?: string; children: unknown }): VNode {
+  const link = (id: string, key: string) => html`<a href=${`/settings/${id}`} class=${active === id ? "on" : ""}>${t(key)}</a>`;
+  return html`<div class="page settings"><nav>${link("business", "settings.business")}${link("users", "settings.users")}${link("departments", "settings.departments")}${link("tags", "settings.tags")}
+      ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
+    <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
+}
+
+const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;
+const DeleteButton = ({ action, csrf, t, label }: { action: string; csrf: string; t: T; label?: string }) => html`<form method="post" action=${action} style="display:inline"><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${label ?? t("common.delete")}</button></form>`;
+
+export function BusinessSettings({ t, csrf, b, timezones }: { t: T; csrf: string; b: { name: string; description: string; location: string; country: string; timezone: string; locale: string; hours: Record<string, { open: boolean; from: string; to: string }> }; timezones: string[] }): VNode {
+  return html`<form class="card" method="post" action="/settings/business"><${Csrf} csrf=${csrf} /><h1>${t("settings.business")}</h1>
+    <label>${t("setup.name")}<input name="name" required value=${b.name} /></label>
+    <label>${t("setup.description")}<textarea name="description" rows="3" style="width:100%">${b.description}</textarea></label>
+    <label>${t("setup.location")}<input name="location" value=${b.location} /></label>
+    <label>${t("setup.country")}<input name="country" maxlength="2" value=${b.country} /></label>
+    <label>${t("setup.timezone")}<select name="timezone">${timezones.map((z) => html`<option selected=${z === b.timezone}>${z}</option>`)}</select></label>
+    <label>${t("setup.language")}<select name="locale"><option value="es" selected=${b.locale !== "en"}>Español</option><option value="en" selected=${b.locale === "en"}>English</option></select></label>
+    <h3>${t("setup.step.hours")}</h3><table>${weekdays.map((d) => html`<tr><td>${t(`day.${d}`)}</td><td><label style="margin:0"><input type="checkbox" name=${`open_${d}`} checked=${b.hours[d]?.open} /> ${t("hours.open")}</label></td>
+      <td><input type="time" name=${`from_${d}`} value=${b.hours[d]?.from} /> – <input type="time" name=${`to_${d}`} value=${b.hours[d]?.to} /></td></tr>`)}</table>
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`;
+}
+
+export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; csrf: string; locale: string; users: { id: string; name: string; email: string; role: string; active: boolean; lastLoginAt: number | null; departmentIds: string[] }[]; departments: Opt[] }): VNode {
+  const dname = (id: string) => departments.find((d) => d.id === id)?.name ?? id;
+  return html`<div class="card"><h1>${t("settings.users")}</h1><table><tr><th>${t("common.name")}</th><th>${t("users.email")}</th><th>${t("users.role")}</th><th>${t("users.departments")}</th><th>${t("users.lastLogin")}</th><th>${t("common.actions")}</th></tr>
+    ${users.map((u) => html`<tr><td>${u.name}${u.active ? "" : ` (${t("users.deactivate")})`}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${u.departmentIds.map(dname).join(", ")}</td>
+      <td>${u.lastLoginAt ? fmtTime(u.lastLoginAt, locale) : t("common.never")}</td>
+      <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap"><${Csrf} csrf=${csrf} />
+        <select name="role"><option value="agent" selected=${u.role === "agent"}>${t("users.role.agent")}</option><option value="admin" selected=${u.role === "admin"}>${t("users.role.admin")}</option></select>
+        <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
+        <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>
+        <button type="submit">${t("common.save")}</button></form></td></tr>`)}</table></div>
+  <form class="card" method="post" action="/settings/users"><${Csrf} csrf=${csrf} /><h3>${t("users.new")}</h3>
+    <label>${t("common.name")}<input name="name" required /></label><label>${t("users.email")}<input name="email" type="email" required /></label>
+    <label>${t("users.password")}<input name="password" type="password" minlength="8" required /></label>
+    <label>${t("users.role")}<select name="role"><option value="agent">${t("users.role.agent")}</option><option value="admin">${t("users.role.admin")}</option></select></label>
+    <label>${t("users.departments")}<select name="departmentIds" multiple>${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}</select></label>
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
+}
+
+export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, fields, deleteBase }: { t: T; csrf: string; title: string; rows: Record<string, unknown>[]; cols: { key: string; label: string; render?: (r: Record<string, unknown>) => unknown }[]; createAction: string; fields: { name: string; label: string; type?: string; textarea?: boolean; value?: string }[]; deleteBase: string }): VNode {
+  return html`<div class="card"><h1>${title}</h1><table><tr>${cols.map((c) => html`<th>${c.label}</th>`)}<th>${t("common.actions")}</th></tr>
+    ${rows.map((r) => html`<tr>${cols.map((c) => html`<td>${c.render ? c.render(r) : String(r[c.key] ?? "")}</td>`)}<td><${DeleteButton} action=${`${deleteBase}/${r.id}/delete`} csrf=${csrf} t=${t} /></td></tr>`)}</table></div>
+  <form class="card" method="post" action=${createAction}><${Csrf} csrf=${csrf} />
+    ${fields.map((f) => html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required></textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`)}
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
+}
+
+export function ChannelsSettings({ t, csrf, channels, departments, baseUrl }: { t: T; csrf: string; baseUrl: string; channels: { id: string; type: string; name: string; active: boolean; departmentId: string | null; config: Record<string, any> }[]; departments: Opt[] }): VNode {
+  return html`${channels.map((ch) => html`<form class="card" method="post" action=${`/settings/channels/${ch.id}`}><${Csrf} csrf=${csrf} />
+    <h1>${ch.name} <small class="meta">(${ch.type})</small></h1>
+    ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><pre>${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`}</pre>` : null}
+    <label>${t("common.name")}<input name="name" value=${ch.name} /></label>
+    <label>${t("conv.department")}<select name="departmentId"><option value="">${t("common.none")}</option>${departments.map((d) => html`<option value=${d.id} selected=${d.id === ch.departmentId}>${d.name}</option>`)}</select></label>
+    <label><input type="checkbox" name="active" checked=${ch.active} /> ${t("channels.active")}</label>
+    ${ch.type === "webchat" ? html`
+      <label>${t("channels.title")}<input name="title" value=${ch.config.title ?? ""} /></label>
+      <label>${t("channels.greeting")}<input name="greeting" value=${ch.config.greeting ?? ""} style="width:100%" /></label>
+      <label>${t("channels.offlineMessage")}<input name="offlineMessage" value=${ch.config.offlineMessage ?? ""} style="width:100%" /></label>
+      <label>${t("channels.color")}<input name="color" type="color" value=${ch.config.color ?? "#0f766e"} /></label>
+      <label><input type="checkbox" name="preChat" checked=${ch.config.preChat?.enabled} /> ${t("channels.preChat")}</label>
+      <label>${t("channels.allowedOrigins")}<textarea name="allowedOrigins" rows="3" style="width:100%">${(ch.config.allowedOrigins ?? []).join("\n")}</textarea></label>` : null}
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`)}
+  <form class="card" method="post" action="/settings/channels"><${Csrf} csrf=${csrf} /><h3>${t("channels.new")}</h3>
+    <label>${t("common.name")}<input name="name" required value="Web" /></label><p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
+}
+
+export function ApiKeysSettings({ t, csrf, keys, created, locale }: { t: T; csrf: string; locale: string; keys: { id: string; name: string; prefix: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[]; created?: string }): VNode {
+  return html`<div class="card"><h1>${t("settings.apiKeys")}</h1><p><a href="/api/v1/openapi.json">${t("apikeys.docs")}</a></p>
+    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><pre id="new-api-key">${created}</pre></div>` : null}
+    <table><tr><th>${t("common.name")}</th><th>${t("apikeys.prefix")}</th><th>${t("apikeys.lastUsed")}</th><th>${t("common.actions")}</th></tr>
+    ${keys.map((k) => html`<tr><td>${k.name}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
+      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} />`}</td></tr>`)}</table></div>
+  <form class="card" method="post" action="/settings/api-keys"><${Csrf} csrf=${csrf} /><label>${t("common.name")}<input name="name" required /></label><p><button class="primary" type="submit">${t("apikeys.new")}</button></p></form>`;
+}
+
+export function LoginHistory({ t, rows, locale }: { t: T; locale: string; rows: { at: number; email: string; ip: string | null; success: boolean; userAgent: string | null }[] }): VNode {
+  return html`<div class="card"><h1>${t("settings.loginHistory")}</h1><table><tr><th>${t("history.when")}</th><th>${t("users.email")}</th><th>${t("history.ip")}</th><th>${t("history.result")}</th></tr>
+    ${rows.map((r) => html`<tr><td>${fmtTime(r.at, locale)}</td><td>${r.email}</td><td>${r.ip ?? ""}</td><td>${r.success ? t("history.ok") : t("history.fail")}</td></tr>`)}</table></div>`;
+}
+
+export function ProfilePage({ t, csrf, user, flash }: { t: T; csrf: string; user: { name: string; locale: string }; flash?: string }): VNode {
+  return html`<div class="page"><form class="card" method="post" action="/profile"><${Csrf} csrf=${csrf} /><h1>${t("nav.profile")}</h1>
+    ${flash ? html`<div class="flash">${flash}</div>` : null}
+    <label>${t("common.name")}<input name="name" value=${user.name} required /></label>
+    <label>${t("profile.language")}<select name="locale"><option value="es" selected=${user.locale === "es"}>Español</option><option value="en" selected=${user.locale === "en"}>English</option></select></label>
+    <label>${t("profile.newPassword")}<input name="password" type="password" minlength="8" /></label>
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form></div>`;
+}
+
+export function ContactsPage({ t, q, items, next, locale }: { t: T; q: string; locale: string; items: { id: string; name: string; phone: string | null; email: string | null; updatedAt: number }[]; next: string | null }): VNode {
+  return html`<div class="page"><div class="card"><h1>${t("contacts.title")}</h1><form method="get"><input type="search" name="q" value=${q} placeholder=${t("contacts.search")} style="width:100%" /></form>
+    ${items.length ? html`<table><tr><th>${t("contact.name")}</th><th>${t("contact.phone")}</th><th>${t("contact.email")}</th><th></th></tr>
+      ${items.map((c) => html`<tr><td>${c.name || t("common.none")}</td><td>${c.phone ?? ""}</td><td>${c.email ?? ""}</td><td>${fmtTime(c.updatedAt, locale)}</td></tr>`)}</table>` : html`<p class="empty">${t("contacts.empty")}</p>`}
+    ${next ? html`<p><a href=${`/contacts?q=${encodeURIComponent(q)}&before=${next}`}>${t("inbox.more")}</a></p>` : null}</div></div>`;
+}
