@@ -5,6 +5,7 @@ import { newId, newSecret, hashSecret } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound, forbidden } from "../platform/errors.ts";
 import type { Ctx, Actor } from "../platform/context.ts";
 import { isAdmin } from "../platform/context.ts";
+import { patchOf } from "../platform/validation.ts";
 
 export const userInput = z.strictObject({
   email: z.email().transform((s) => s.toLowerCase()),
@@ -14,7 +15,7 @@ export const userInput = z.strictObject({
   locale: z.enum(["es", "en"]).default("es"),
   departmentIds: z.array(z.string()).default([]),
 });
-export const userPatch = userInput.partial().extend({ active: z.boolean().optional() });
+export const userPatch = patchOf(userInput.extend({ active: z.boolean() }));
 
 function requireAdmin(actor: Actor) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
@@ -88,6 +89,8 @@ export async function countUsers(ctx: Ctx) {
 // ---- departments ----
 export const departmentInput = z.strictObject({ name: z.string().trim().min(1).max(80), description: z.string().max(500).default("") });
 
+export const departmentPatch = patchOf(departmentInput);
+
 export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<typeof departmentInput>) {
   requireAdmin(actor);
   const d = departmentInput.parse(input);
@@ -100,9 +103,9 @@ export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<ty
   });
 }
 
-export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof departmentInput>>) {
+export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof departmentPatch>) {
   requireAdmin(actor);
-  const d = departmentInput.partial().parse(input);
+  const d = departmentPatch.parse(input);
   await ctx.database.write(async (tx) => {
     const r = await tx.update(departments).set(d).where(eq(departments.id, id)).returning({ id: departments.id });
     if (!r.length) throw notFound("Department");

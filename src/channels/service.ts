@@ -5,6 +5,7 @@ import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { patchOf } from "../platform/validation.ts";
 
 export const webchatConfig = z.strictObject({
   /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
@@ -36,6 +37,8 @@ function parseConfig(type: string, cfg: unknown) {
   return r.data as Record<string, unknown>;
 }
 
+export const channelPatch = patchOf(channelInput.omit({ type: true }));
+
 export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeof channelInput>) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const c = channelInput.parse(input);
@@ -48,9 +51,9 @@ export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeo
   });
 }
 
-export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof channelInput>>) {
+export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof channelPatch>) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-  const p = channelInput.partial().omit({ type: true }).parse(input);
+  const p = channelPatch.parse(input);
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(channels).where(eq(channels.id, id)).get();
     if (!cur) throw notFound("Channel");

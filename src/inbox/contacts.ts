@@ -6,7 +6,8 @@ import { newId } from "../platform/ids.ts";
 import { badRequest, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { visibleWhere } from "./visibility.ts";
-import { ftsQuery } from "./search.ts";
+import { ftsQuery, phoneDigits } from "./search.ts";
+import { patchOf } from "../platform/validation.ts";
 
 /** Normalises a phone to E.164; a number that cannot be a real phone is a 400 naming the field. */
 export function normalizePhone(raw: string | null | undefined, country: string = "MX"): string | null {
@@ -22,7 +23,7 @@ export const contactInput = z.strictObject({
   email: z.email().max(200).nullish().or(z.literal("").transform(() => null)),
   attributes: z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).default({}),
 });
-export const contactPatch = contactInput.partial();
+export const contactPatch = patchOf(contactInput);
 
 export async function createContact(ctx: Ctx, input: z.input<typeof contactInput>, country?: string) {
   const c = contactInput.parse(input);
@@ -84,7 +85,9 @@ export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; befo
   const conds = [];
   if (f.before) conds.push(lt(contacts.id, f.before));
   const q = f.q ? ftsQuery(f.q) : null;
-  if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
+  const digits = f.q ? phoneDigits(f.q) : null;
+  if (digits) conds.push(sql`${contacts.phone} LIKE ${`%${digits}%`}`);
+  else if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
   if (!isAdmin(actor)) conds.push(exists(ctx.db.select({ one: sql`1` }).from(conversations).where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor)))));
   const rows = await ctx.db.select().from(contacts).where(conds.length ? and(...conds) : undefined).orderBy(desc(contacts.id)).limit(limit);
   return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };

@@ -4,3 +4,9 @@ export function ftsQuery(input: string): string | null {
   if (!words.length) return null;
   return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? "*" : ""}`).join(" ");
 }
+
+/** The digits of a query that looks like a phone number (people type local numbers, we store E.164). */
+export function phoneDigits(input: string): string | null {
+  const d = input.replace(/[\s()+\-.]/g, "");
+  return /^\d{4,15}$/.test(d) ? d : null;
+}

@@ -8,8 +8,9 @@ import { badRequest, notFound, forbidden, conflict } from "../platform/errors.ts
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import type { Tx, AfterCommit } from "../platform/db.ts";
 import { visibleWhere, canSee } from "./visibility.ts";
-import { ftsQuery } from "./search.ts";
+import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
+import { patchOf } from "../platform/validation.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -107,7 +108,9 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
   if (f.channelId) conds.push(eq(conversations.channelId, f.channelId));
   if (f.tagId) conds.push(sql`EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = ${conversations.id} AND ct.tag_id = ${f.tagId})`);
   const q = f.q ? ftsQuery(f.q) : null;
-  if (q) {
+  const digits = f.q ? phoneDigits(f.q) : null;
+  if (digits) conds.push(sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.phone LIKE ${`%${digits}%`})`);
+  else if (q) {
     conds.push(or(
       sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q}))`,
       sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} LIMIT 2000))`,
@@ -373,6 +376,8 @@ export const quickReplyInput = z.strictObject({
   body: z.string().trim().min(1).max(4000),
 });
 
+export const quickReplyPatch = patchOf(quickReplyInput);
+
 export async function listQuickReplies(ctx: Ctx) {
   return ctx.db.select().from(quickReplies).orderBy(quickReplies.shortcut);
 }
@@ -389,9 +394,9 @@ export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<ty
   });
 }
 
-export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input: Partial<z.input<typeof quickReplyInput>>) {
+export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof quickReplyPatch>) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-  const q = quickReplyInput.partial().parse(input);
+  const q = quickReplyPatch.parse(input);
   return ctx.database.write(async (tx) => {
     if (q.shortcut) {
       const other = await tx.select({ id: quickReplies.id }).from(quickReplies).where(and(eq(quickReplies.shortcut, q.shortcut), ne(quickReplies.id, id))).get();

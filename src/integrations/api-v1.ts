@@ -121,9 +121,8 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/quick-replies", async (c) => c.json({ data: await inbox.listQuickReplies(c.get("ctx")) }));
   doc("POST", "/quick-replies", "Quick replies", "Create a quick reply", { body: inbox.quickReplyInput });
   app.post("/quick-replies", async (c) => c.json({ data: await inbox.createQuickReply(c.get("ctx"), actorOf(c), await readJson(c, inbox.quickReplyInput)) }, 201));
-  const qrPatch = inbox.quickReplyInput.partial();
-  doc("PATCH", "/quick-replies/:id", "Quick replies", "Update a quick reply", { body: qrPatch });
-  app.patch("/quick-replies/:id", async (c) => c.json({ data: await inbox.updateQuickReply(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, qrPatch)) }));
+  doc("PATCH", "/quick-replies/:id", "Quick replies", "Update a quick reply", { body: inbox.quickReplyPatch });
+  app.patch("/quick-replies/:id", async (c) => c.json({ data: await inbox.updateQuickReply(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, inbox.quickReplyPatch)) }));
   doc("DELETE", "/quick-replies/:id", "Quick replies", "Delete a quick reply");
   app.delete("/quick-replies/:id", async (c) => { await inbox.deleteQuickReply(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
 
@@ -132,9 +131,8 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/departments", async (c) => c.json({ data: await auth.listDepartments(c.get("ctx")) }));
   doc("POST", "/departments", "Team", "Create a department", { body: auth.departmentInput });
   app.post("/departments", async (c) => c.json({ data: await auth.createDepartment(c.get("ctx"), actorOf(c), await readJson(c, auth.departmentInput)) }, 201));
-  const deptPatch = auth.departmentInput.partial();
-  doc("PATCH", "/departments/:id", "Team", "Rename or describe a department", { body: deptPatch });
-  app.patch("/departments/:id", async (c) => { await auth.updateDepartment(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, deptPatch)); return c.json({ data: { ok: true } }); });
+  doc("PATCH", "/departments/:id", "Team", "Rename or describe a department", { body: auth.departmentPatch });
+  app.patch("/departments/:id", async (c) => { await auth.updateDepartment(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, auth.departmentPatch)); return c.json({ data: { ok: true } }); });
   doc("DELETE", "/departments/:id", "Team", "Delete a department");
   app.delete("/departments/:id", async (c) => { await auth.deleteDepartment(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
   doc("GET", "/users", "Team", "List users");
@@ -162,9 +160,8 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/channels", async (c) => c.json({ data: (await channels.listChannels(c.get("ctx"))).map((ch) => (isAdmin(actorOf(c)) ? ch : { id: ch.id, name: ch.name, type: ch.type })) }));
   doc("POST", "/channels", "Channels", "Create a channel", { body: channels.channelInput });
   app.post("/channels", async (c) => c.json({ data: await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput)) }, 201));
-  const chPatch = channels.channelInput.partial().omit({ type: true });
-  doc("PATCH", "/channels/:id", "Channels", "Update a channel", { body: chPatch });
-  app.patch("/channels/:id", async (c) => c.json({ data: await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, chPatch)) }));
+  doc("PATCH", "/channels/:id", "Channels", "Update a channel", { body: channels.channelPatch });
+  app.patch("/channels/:id", async (c) => c.json({ data: await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, channels.channelPatch)) }));
 
   app.all("*", () => { throw new AppError(404, "not_found", "No such API endpoint"); });
   return app;

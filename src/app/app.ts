@@ -1,0 +1,139 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { join } from "node:path";
+import { Cron } from "croner";
+import type { Env } from "./http.ts";
+import { errorResponse } from "./http.ts";
+import { loadAssets } from "./assets.ts";
+import { consoleRoutes } from "./console.ts";
+import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
+import { apiV1 } from "../integrations/api-v1.ts";
+import { OpenApiRegistry } from "../integrations/openapi.ts";
+import { webchatRoutes } from "../channels/webchat/routes.ts";
+import { webchatAdapter, visitorMessage } from "../channels/webchat/adapter.ts";
+import { apiChannelAdapter } from "../channels/api/adapter.ts";
+import { ChannelRegistry } from "../channels/types.ts";
+import { getChannel } from "../channels/service.ts";
+import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
+import { Database, migrate } from "../platform/db.ts";
+import { EventBus } from "../platform/events.ts";
+import { RealtimeHub } from "../platform/realtime.ts";
+import { FileStore } from "../platform/files.ts";
+import { Outbox } from "../platform/outbox.ts";
+import { createLogger, type Logger } from "../platform/logger.ts";
+import type { Config } from "../platform/config.ts";
+import type { Ctx, Clock } from "../platform/context.ts";
+import { AppError } from "../platform/errors.ts";
+import { VERSION } from "../version.ts";
+
+export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry };
+
+/** Builds the context of one DigyBot: database (migrated), bus, hub, outbox, channels. Nothing global. */
+export async function createContext(config: Config, opts: AppOptions = {}): Promise<Ctx> {
+  const log = opts.log ?? createLogger(config.log_level);
+  const database = new Database(opts.dbFile ?? join(config.data_dir, "digybot.db"), log);
+  await database.init();
+  await migrate(database, { backupDir: join(config.data_dir, "backups"), log });
+  const events = new EventBus(log);
+  const hub = new RealtimeHub();
+  const files = new FileStore(database, join(config.data_dir, "files"), config.max_upload_mb * 1024 * 1024);
+  const channels = opts.channels ?? new ChannelRegistry();
+  const clock = opts.clock ?? { now: () => Date.now() };
+  let ctx!: Ctx;
+  if (!channels.get("webchat")) channels.register(webchatAdapter(() => ctx));
+  if (!channels.get("api")) channels.register(apiChannelAdapter());
+  const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
+    const ch = await getChannel(ctx, id);
+    return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
+  }, log, () => clock.now());
+  ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, llm: null };
+  outbox.statusHook = async (tx, after, row, status, result, error) => {
+    if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);
+  };
+  wireRealtime(ctx);
+  return ctx;
+}
+
+/** Inbox events reach the consoles allowed to see them; inbound web-chat messages reach the visitor's other tabs. */
+function wireRealtime(ctx: Ctx) {
+  ctx.events.on("*", (e) => {
+    if (!e.type.startsWith("inbox.")) return;
+    const d = e.data as { assigneeId: string | null; departmentId: string | null; previous?: unknown; contactId?: string; channelId?: string; message?: Message; channelType?: string };
+    ctx.hub.broadcast("user", e.type, { event: e.type, conversationId: e.conversationId, assigneeId: d.assigneeId, departmentId: d.departmentId, previous: d.previous, messageId: d.message?.id });
+    if (e.type === "inbox.message_received" && d.channelType === "webchat" && d.message) {
+      ctx.hub.broadcast("visitor", "message", visitorMessage(d.message), (p) => p === `${d.channelId}:${d.contactId}`, d.message.id);
+    }
+  });
+}
+
+/** The HTTP application: one error handler, the console, the web chat, the REST API. */
+export function createApp(ctx: Ctx) {
+  const app = new Hono<Env>();
+  const registry = new OpenApiRegistry();
+  app.onError((err, c) => errorResponse(c, err, ctx.log));
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "Not found", details: null } }, 404));
+  app.use("*", async (c, next) => {
+    c.set("ctx", ctx);
+    await next();
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "same-origin");
+    if (!c.req.path.startsWith("/webchat/") && c.req.path !== "/widget.js") c.header("x-frame-options", "DENY");
+  });
+  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new AppError(413, "payload_too_large", `The request body is larger than ${maxSize} bytes`, { max: maxSize }); } });
+  const uploadLimit = ctx.config.max_upload_mb * 1024 * 1024 + 64 * 1024;
+
+  app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
+  app.get("/assets/:name", async (c) => {
+    const a = (await loadAssets())[c.req.param("name")];
+    if (!a) return c.notFound();
+    return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
+  });
+  app.get("/widget.js", async (c) => {
+    const a = (await loadAssets())["widget.js"];
+    return c.body(a.body, 200, { "content-type": a.type, "cache-control": "public, max-age=300", "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" });
+  });
+
+  app.use("/webchat/*", async (c, next) => (c.req.path.endsWith("/attachments") ? limit(uploadLimit) : limit(64 * 1024))(c, next));
+  app.route("/webchat", webchatRoutes());
+
+  app.get("/api/v1/openapi.json", (c) => c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)));
+  app.use("/api/*", async (c, next) => (c.req.path === "/api/v1/files" ? limit(uploadLimit) : limit(256 * 1024))(c, next));
+  app.use("/api/*", loadActor, requireActor, csrfProtect);
+  app.route("/api/v1", apiV1(registry));
+
+  app.use("*", async (c, next) => (c.req.method === "GET" ? next() : limit(256 * 1024)(c, next)));
+  app.use("*", loadActor, async (c, next) => (c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next)));
+  app.route("/", consoleRoutes());
+  return app;
+}
+
+export type Running = { ctx: Ctx; server: ReturnType<typeof Bun.serve>; url: string; stop: () => Promise<void> };
+
+/** Starts serving: HTTP on the configured address, the outbox, the scheduler. stop() shuts down in order. */
+export async function startServer(ctx: Ctx): Promise<Running> {
+  const app = createApp(ctx);
+  ctx.files.ensureDir();
+  const server = Bun.serve({ hostname: ctx.config.host, port: ctx.config.port, fetch: app.fetch, idleTimeout: 60, maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024 });
+  await ctx.outbox.start();
+  for (const a of ctx.channels.all()) await a.start?.(ctx);
+  const jobs = [
+    new Cron("* * * * *", { protect: true }, () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) }))),
+    new Cron("17 3 * * *", { protect: true }, async () => { await ctx.database.checkpoint(); await ctx.database.optimize(); }),
+  ];
+  const url = `http://${ctx.config.host.includes(":") ? `[${ctx.config.host}]` : ctx.config.host}:${server.port}`;
+  let stopped = false;
+  return {
+    ctx, server, url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.stop(false);
+      ctx.hub.closeAll();
+      for (const a of ctx.channels.all()) await a.stop?.();
+      ctx.outbox.stop();
+      for (const j of jobs) j.stop();
+      server.stop(true);
+      await ctx.database.close();
+    },
+  };
+}

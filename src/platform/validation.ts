@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/**
+ * The PATCH form of an input schema: every field optional and *without* its default. (zod 4's .partial() keeps
+ * defaults, so a PATCH naming one field would silently reset the others to their defaults.)
+ */
+export function patchOf<S extends z.ZodObject>(schema: S): z.ZodType<Partial<z.output<S>>, Partial<z.input<S>>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, v] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    let f = v;
+    while (f instanceof z.ZodDefault) f = f.unwrap() as z.ZodType;
+    shape[k] = f.optional();
+  }
+  return z.strictObject(shape) as never;
+}

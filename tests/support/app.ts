@@ -1,0 +1,77 @@
+import { mkdtempSync, copyFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type Config } from "../../src/platform/config.ts";
+import { Database, migrate } from "../../src/platform/db.ts";
+import { createContext, createApp, startServer, type AppOptions } from "../../src/app/app.ts";
+import { createLogger } from "../../src/platform/logger.ts";
+import { completeSetup } from "../../src/setup/complete.ts";
+import { createUser, createApiKey, login } from "../../src/auth/service.ts";
+import { defaultHours } from "../../src/setup/service.ts";
+import type { Ctx } from "../../src/platform/context.ts";
+
+let template: Promise<string> | null = null;
+/** Migrates one database per test process; each test gets a copy of that file (fast, and a real SQLite file). */
+function migratedTemplate() {
+  template ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "digybot-template-"));
+    const db = new Database(join(dir, "template.db"));
+    await db.init();
+    await migrate(db);
+    await db.close();
+    return join(dir, "template.db");
+  })();
+  return template;
+}
+
+export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "digybot-test-"));
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(await migratedTemplate(), join(dir, "digybot.db"));
+  const config = { ...loadConfig({ file: null, env: {} }), data_dir: dir, port: 0, log_level: "silent" as const, ...overrides };
+  const ctx = await createContext(config, { log: createLogger(config.log_level), ...opts });
+  const app = createApp(ctx);
+  return {
+    ctx, app, dir,
+    /** app.request with JSON conveniences */
+    async req(method: string, path: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Response> {
+      const headers: Record<string, string> = { ...(init.json !== undefined ? { "content-type": "application/json" } : {}), ...init.headers };
+      return app.request(path, { method, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+    },
+    async close() {
+      ctx.outbox.stop();
+      await ctx.database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A business set up with two departments, an admin, two agents (one per department) and an API key. */
+export async function seedBusiness(ctx: Ctx) {
+  const setup = await completeSetup(ctx, {
+    business: { name: "Tienda Prueba", description: "", location: "CDMX", country: "MX", timezone: "America/Mexico_City", hours: alwaysOpen(), locale: "es" },
+    departments: ["Ventas", "Soporte"],
+    admin: { name: "Admin", email: "admin@test.mx", password: "admin-pass-123" },
+  });
+  const [ventas, soporte] = setup.departments;
+  const ana = await createUser(ctx, { name: "Ana", email: "ana@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [ventas.id] });
+  const beto = await createUser(ctx, { name: "Beto", email: "beto@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [soporte.id] });
+  const key = await createApiKey(ctx, { kind: "system" }, "tests");
+  return { ventas, soporte, admin: setup.admin, ana, beto, webchat: setup.channel, apiKey: key.key };
+}
+
+export function alwaysOpen() {
+  const h = defaultHours();
+  for (const d of Object.keys(h) as (keyof typeof h)[]) h[d] = { open: true, from: "00:00", to: "23:59" };
+  return h;
+}
+
+/** Logs in through the service and returns the headers a browser would send (cookie + CSRF token). */
+export async function sessionHeaders(ctx: Ctx, email: string, password: string) {
+  const s = await login(ctx, { email, password, ip: "127.0.0.1" });
+  return { cookie: `digybot_session=${s.token}`, "x-csrf-token": s.csrf };
+}
+
+export { startServer };
