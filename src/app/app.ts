@@ -88,6 +88,7 @@ export function createApp(ctx: Ctx) {
     if (!a) return c.notFound();
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
   });
+  app.get("/favicon.ico", (c) => c.body('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#0f766e"/><text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">D</text></svg>', 200, { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" }));
   app.get("/widget.js", async (c) => {
     const a = (await loadAssets())["widget.js"];
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "public, max-age=300", "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" });

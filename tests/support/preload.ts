@@ -1,2 +1,6 @@
-// Loaded before every test file (bunfig.toml): tests run in a fixed time zone so formatted times are stable.
+// Loaded before every test file (bunfig.toml).
+import { setDefaultTimeout } from "bun:test";
+// Browser and compiled-binary tests take seconds, not milliseconds.
+setDefaultTimeout(60_000);
+// Times render in a fixed zone, so expectations do not depend on the machine's.
 process.env.TZ = "UTC";

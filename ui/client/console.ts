@@ -26,6 +26,18 @@ document.querySelectorAll<HTMLButtonElement>("[data-step-go]").forEach((b) => b.
 const filters = $<HTMLFormElement>("#filters");
 filters?.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => filters.submit()));
 
+// Times come from the server in its own zone; show them in the agent's.
+const lang = document.documentElement.lang === "en" ? "en-US" : "es-MX";
+function localizeTimes(root: ParentNode = document) {
+  const today = new Date().toDateString();
+  root.querySelectorAll<HTMLTimeElement>("time[data-ts]").forEach((el) => {
+    const d = new Date(Number(el.dataset.ts));
+    el.textContent = new Intl.DateTimeFormat(lang, d.toDateString() === today ? { hour: "2-digit", minute: "2-digit" } : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" }).format(d);
+  });
+}
+localizeTimes();
+new MutationObserver((recs) => recs.forEach((r) => r.addedNodes.forEach((n) => { if (n instanceof Element) localizeTimes(n); }))).observe(document.body, { childList: true, subtree: true });
+
 const list = $("#conv-list");
 const conv = $("#conversation");
 const convId = conv?.dataset.id;

@@ -13,7 +13,12 @@ export function renderFragment(vnode: VNode | VNode[]) {
   return render(Array.isArray(vnode) ? h("div", null, vnode) : vnode).replace(/^<div>|<\/div>$/g, (m) => (Array.isArray(vnode) ? "" : m));
 }
 
-export function fmtTime(ms: number, locale: string, tz?: string) {
+/** A time as <time data-ts>: formatted here (server zone) and re-formatted by the console island in the agent's own zone. */
+export function fmtTime(ms: number, locale: string, tz?: string): VNode {
+  return html`<time data-ts=${ms} datetime=${new Date(ms).toISOString()}>${fmtTimeText(ms, locale, tz)}</time>`;
+}
+
+export function fmtTimeText(ms: number, locale: string, tz?: string) {
   const d = new Date(ms);
   const now = Date.now();
   const sameDay = Math.abs(now - ms) < 86_400_000 && new Date(now).toDateString() === d.toDateString();

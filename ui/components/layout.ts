@@ -23,5 +23,5 @@ export function Layout({ t, user, csrf, title, active, children }: { t: T; user:
 export function Bare({ locale, title, children, csrf }: { locale: string; title: string; children: unknown; csrf?: string }): VNode {
   return html`<html lang=${locale}><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />${csrf ? html`<meta name="csrf-token" content=${csrf} />` : null}
     <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
-    <body><script>document.documentElement.classList.add("js")</script>${children}<script src="/assets/console.js" defer></script></body></html>`;
+    <body><script dangerouslySetInnerHTML=${{ __html: 'document.documentElement.classList.add("js")' }}></script>${children}<script src="/assets/console.js" defer></script></body></html>`;
 }

@@ -64,7 +64,7 @@ export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t:
 export function Composer({ t, quickReplies }: { t: T; quickReplies: { shortcut: string; body: string }[] }): VNode {
   return html`<form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop"></div>
-    <script type="application/json" id="qr-data">${JSON.stringify(quickReplies).replace(/</g, "\\u003c")}</script>
+    <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
     <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
       <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
     <textarea name="body" id="reply-body" placeholder=${t("conv.placeholder")} data-note-placeholder=${t("conv.notePlaceholder")} data-reply-placeholder=${t("conv.placeholder")}></textarea>

@@ -1,0 +1,21 @@
+import { chromium, type Browser } from "playwright-core";
+import { existsSync } from "node:fs";
+
+export const CHROMIUM = process.env.DIGYBOT_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Debian's Chromium, driven by playwright-core (never a downloaded browser). .ci/run installs it. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+}
+
+/** A stand-in for the business's own website, on another origin, with the widget snippet in it. */
+export function visitorSite(digybotUrl: string, channelId: string) {
+  const server = Bun.serve({
+    hostname: "127.0.0.1", port: 0,
+    fetch: () => new Response(`<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Tienda Prueba</title></head>
+      <body><h1>Tienda Prueba</h1><p>Bienvenido a nuestra tienda.</p>
+      <script src="${digybotUrl}/widget.js" data-channel="${channelId}" async></script></body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } }),
+  });
+  return { url: `http://127.0.0.1:${server.port}`, origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
