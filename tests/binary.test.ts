@@ -83,7 +83,7 @@ test("starts in an empty folder, creates and migrates the data dir, serves the s
     expect(res.status).toBe(302);
     expect(res.headers.get("set-cookie")).toContain("digybot_session=");
   } finally { s2.p.kill(); await s2.p.exited; }
-});
+}, 60_000);
 
 test("backup (online) and restore round-trip a database with data in it", async () => {
   const data = join(dir, "data2");
@@ -117,7 +117,7 @@ test("backup (online) and restore round-trip a database with data in it", async 
   try { expect((await fetch(`${s3.url}/login`)).status).toBe(200); } finally { s3.p.kill(); await s3.p.exited; }
   expect(readdirSync(join(dir, "data3")).some((f) => f.startsWith("digybot.db"))).toBe(true);
   expect(run("doctor", "--data-dir", join(dir, "data3")).out).toMatch(/ok\s+database/);
-});
+}, 60_000);
 
 /** Logs in as the administrator and creates an API key through the console, as an owner would. */
 async function createKeyViaConsole(url: string) {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   site = visitorSite(running.url, s.webchat.id);
   await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin], greeting: "¡Hola! ¿En qué te ayudamos?" } });
   browser = await launchBrowser();
-});
+}, 60_000);
 afterAll(async () => {
   await browser?.close();
   site?.stop();
@@ -81,7 +81,7 @@ test("a visitor writes, the agent sees it live, replies, the visitor sees it liv
   await expectLocator(panel).toContainText("¿Qué te gustaría ordenar?");
   expect(await panel.locator("img").count()).toBe(0);
   expect(alerts).toEqual([]);
-});
+}, 60_000);
 
 test("assignments and status changes reach another open console live", async () => {
   const admin = await agentPage("admin@test.mx", "admin-pass-123");
@@ -95,14 +95,14 @@ test("assignments and status changes reach another open console live", async () 
   await ana.locator("#conv-list li[data-id]").filter({ hasText: "Urgente" }).waitFor({ timeout: 5000 });
   await admin.click('#conv-header button[data-value="resolved"]');
   await ana.locator("#conv-list li[data-id]").first().waitFor({ state: "detached", timeout: 5000 });
-});
+}, 60_000);
 
 test("the console speaks English to a user who chose it", async () => {
   await t.req("PATCH", `/api/v1/users/${s.beto.id}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json: { locale: "en" } });
   const beto = await agentPage("beto@test.mx", "agent-pass-123");
   await expectLocator(beto.locator(".top")).toContainText("Inbox");
   await expectLocator(beto.locator(".filters")).toContainText("Unassigned");
-});
+}, 60_000);
 
 // bun:test's expect has no auto-waiting locator assertions; this small helper gives them for the few we need.
 function expectLocator(l: ReturnType<Page["locator"]>) {
