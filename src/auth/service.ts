@@ -202,21 +202,31 @@ export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
     const r = await tx.update(apiKeys).set({ revokedAt: ctx.clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
     if (!r.length) throw notFound("API key");
   });
+  keyCache(ctx).actors.clear();
 }
 
-const lastUsedWritten = new WeakMap<Ctx, Map<string, number>>();
-/** Resolves a bearer API key; last use is written at most once a minute per key. */
+type KeyCache = { actors: Map<string, { actor: Actor; until: number }>; lastUsed: Map<string, number> };
+const keyCaches = new WeakMap<Ctx, KeyCache>();
+const keyCache = (ctx: Ctx) => { let c = keyCaches.get(ctx); if (!c) keyCaches.set(ctx, (c = { actors: new Map(), lastUsed: new Map() })); return c; };
+
+/**
+ * Resolves a bearer API key. A verified key is remembered for 30 s (per app; revoking clears it at once), and
+ * its last use is written at most once a minute.
+ */
 export async function apiKeyActor(ctx: Ctx, key: string): Promise<Actor | null> {
   if (!key.startsWith("dgb_")) return null;
-  const row = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashSecret(key))).get();
-  if (!row || row.revokedAt) return null;
-  let seen = lastUsedWritten.get(ctx);
-  if (!seen) lastUsedWritten.set(ctx, (seen = new Map()));
+  const cache = keyCache(ctx);
   const now = ctx.clock.now();
-  if ((seen.get(row.id) ?? 0) < now - 60_000) {
-    seen.set(row.id, now);
+  const hash = hashSecret(key);
+  const hit = cache.actors.get(hash);
+  if (hit && hit.until > now) return hit.actor;
+  const row = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
+  if (!row || row.revokedAt) { cache.actors.delete(hash); return null; }
+  const actor: Actor = { kind: "api_key", id: row.id, name: row.name };
+  cache.actors.set(hash, { actor, until: now + 30_000 });
+  if ((cache.lastUsed.get(row.id) ?? 0) < now - 60_000) {
+    cache.lastUsed.set(row.id, now);
     void ctx.database.write((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id))).catch(() => {});
   }
-  return { kind: "api_key", id: row.id, name: row.name };
+  return actor;
 }
-

@@ -79,7 +79,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   await tx.update(conversations).set({ lastMessageAt, lastMessagePreview: preview(m.body, m.attachments), unreadCount: sql`${conversations.unreadCount} + 1`, status, snoozedUntil: status === "open" ? null : conv.snoozedUntil, updatedAt: now }).where(eq(conversations.id, conv.id));
   const scope = scopeOf(conv);
   if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
-  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, message: msg, channelType: channel.type }, at: now });
+  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type }, at: now }, { message: msg });
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 
@@ -223,7 +223,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
     const next = { ...conv, ...patch };
-    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), message: msg, channelType: channel.type } });
+    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), messageId: msg.id, private: msg.private, channelType: channel.type } }, { message: msg });
     if (patch.assigneeId && patch.assigneeId !== conv.assigneeId) {
       await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), changes: { assigneeId: patch.assigneeId, ownerType: "agent" } } });
     }

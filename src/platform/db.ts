@@ -16,9 +16,9 @@ type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: 
  * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
  *
  * All writes go through `write()`. Jobs queued while a commit is in flight are committed together in the
- * next transaction (group commit), each inside its own savepoint, so one failing job rolls back alone and
- * the others still commit. Nothing a job does is visible to the bus before its commit: side effects are
- * registered with `after()` and run once the commit returns.
+ * next transaction (group commit). If any job of a batch throws, the batch is rolled back and its jobs are
+ * run again one transaction each, so only the failing job fails. Nothing a job does is visible to the bus
+ * before its commit: side effects are registered with `after()` and run once the commit returns.
  */
 export class Database {
   readonly client: Client;
@@ -51,34 +51,34 @@ export class Database {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxBatch);
-        const results: { ok: boolean; value: unknown }[] = [];
-        const afters: (() => void)[] = [];
         try {
-          await this.db.transaction(async (tx) => {
-            for (const job of batch) {
-              const mine: (() => void)[] = [];
-              try {
-                const value = batch.length === 1 ? await job.fn(tx, (f) => mine.push(f)) : await tx.transaction((sp) => job.fn(sp, (f) => mine.push(f)));
-                results.push({ ok: true, value });
-                afters.push(...mine);
-              } catch (e) {
-                results.push({ ok: false, value: e });
-                if (batch.length === 1) throw e;
-              }
-            }
-          });
-        } catch (e) {
-          if (batch.length === 1 && results.length === 1 && !results[0].ok) { batch[0].reject(e); continue; }
-          for (const job of batch) job.reject(e);
-          continue;
-        }
-        batch.forEach((job, i) => (results[i].ok ? job.resolve(results[i].value) : job.reject(results[i].value)));
-        for (const f of afters) {
-          try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
+          await this.commit(batch);
+        } catch {
+          // One job failed (or the commit did): nothing of the batch was kept. Run each job alone, so only
+          // the failing one fails. Jobs are plain database work and safe to run again.
+          for (const job of batch) await this.commit([job]).catch(() => {});
         }
       }
     } finally {
       this.draining = false;
+    }
+  }
+
+  /** Runs jobs in one transaction; on success settles them and runs their after-commit hooks. */
+  private async commit(batch: Job[]) {
+    const values: unknown[] = [];
+    const afters: (() => void)[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const job of batch) values.push(await job.fn(tx, (f) => afters.push(f)));
+      });
+    } catch (e) {
+      if (batch.length === 1) batch[0].reject(e);
+      throw e;
+    }
+    batch.forEach((job, i) => job.resolve(values[i]));
+    for (const f of afters) {
+      try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
     }
   }
 

@@ -20,8 +20,11 @@ export class EventBus {
   private handlers = new Map<string, Set<Handler>>();
   constructor(private log?: Logger) {}
 
-  /** Records the event in `tx` and publishes it after commit. */
-  async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }) {
+  /**
+   * Records the event in `tx` and publishes it after commit. `live` rides only on the in-process publication
+   * (e.g. the whole message for realtime), so event rows stay small and never duplicate message bodies.
+   */
+  async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }, live?: Record<string, unknown>) {
     const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
     const [row] = await tx.insert(eventsTable).values({
       type: ev.type,
@@ -32,7 +35,7 @@ export class EventBus {
       at: ev.at,
     }).returning({ seq: eventsTable.seq });
     ev.seq = row.seq;
-    after(() => this.publish(ev));
+    after(() => this.publish(live ? { ...ev, data: { ...ev.data, ...live } } : ev));
     return ev;
   }
 
