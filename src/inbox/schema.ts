@@ -48,10 +48,11 @@ export const conversations = sqliteTable("conversations", {
   updatedAt: integer("updated_at").notNull(),
   resolvedAt: integer("resolved_at"),
 }, (t) => [
-  index("conversations_last").on(t.lastMessageAt),
-  index("conversations_status_last").on(t.status, t.lastMessageAt),
-  index("conversations_assignee_last").on(t.assigneeId, t.lastMessageAt),
-  index("conversations_department_last").on(t.departmentId, t.lastMessageAt),
+  // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
+  index("conversations_last_id").on(t.lastMessageAt, t.id),
+  index("conversations_status_last_id").on(t.status, t.lastMessageAt, t.id),
+  index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
+  index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
   index("conversations_contact").on(t.contactId, t.channelId),
 ]);
 

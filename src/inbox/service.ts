@@ -121,7 +121,12 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
     if (!/^\d+$/.test(ts ?? "") || !id) throw badRequest("invalid_cursor", "The cursor is not valid", { field: "before" });
     conds.push(or(lt(conversations.lastMessageAt, Number(ts)), and(eq(conversations.lastMessageAt, Number(ts)), lt(conversations.id, id))));
   }
-  const rows = await ctx.db.select({
+  // Two steps: the page of ids from conversations alone (walks an index in order and stops at the limit),
+  // then the joined rows for those ids. One joined query lets the planner start from a small joined table
+  // and sort every matching conversation, which grows with the inbox.
+  const page = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(...conds)).orderBy(desc(conversations.lastMessageAt), desc(conversations.id)).limit(f.limit);
+  const ids = page.map((r) => r.id);
+  const joined = ids.length ? await ctx.db.select({
     c: conversations,
     contactName: contacts.name, contactPhone: contacts.phone, contactEmail: contacts.email,
     channelName: channels.name, channelType: channels.type,
@@ -131,8 +136,9 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
     .innerJoin(channels, eq(channels.id, conversations.channelId))
     .leftJoin(users, eq(users.id, conversations.assigneeId))
     .leftJoin(departments, eq(departments.id, conversations.departmentId))
-    .where(and(...conds)).orderBy(desc(conversations.lastMessageAt), desc(conversations.id)).limit(f.limit);
-  const ids = rows.map((r) => r.c.id);
+    .where(inArray(conversations.id, ids)) : [];
+  const byId = new Map(joined.map((r) => [r.c.id, r]));
+  const rows = ids.map((id) => byId.get(id)!).filter(Boolean);
   const tagRows = ids.length ? await ctx.db.select({ conversationId: conversationTags.conversationId, id: tags.id, name: tags.name, color: tags.color }).from(conversationTags).innerJoin(tags, eq(tags.id, conversationTags.tagId)).where(inArray(conversationTags.conversationId, ids)) : [];
   const items = rows.map((r) => ({ ...r.c, contact: { id: r.c.contactId, name: r.contactName, phone: r.contactPhone, email: r.contactEmail }, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: tagRows.filter((t) => t.conversationId === r.c.id).map(({ conversationId, ...t }) => t) }));
   const last = items[items.length - 1];

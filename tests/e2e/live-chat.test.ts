@@ -119,3 +119,46 @@ function expectLocator(l: ReturnType<Page["locator"]>) {
     },
   };
 }
+
+test("first run: the setup wizard creates the business and its administrator, then opens the inbox", async () => {
+  const fresh = await makeTestApp();
+  const srv = await startServer(fresh.ctx);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${srv.url}/`);
+    await page.waitForURL(/\/setup$/);
+    await page.fill("input[name=name]", "Clínica Dental Sonrisas");
+    await page.fill("textarea[name=description]", "Odontología general y ortodoncia");
+    await page.fill("input[name=location]", "Guadalajara, Jalisco");
+    await page.selectOption("select[name=timezone]", "America/Mexico_City");
+    await page.click('fieldset[data-step="1"] button[data-step-go="2"]');
+    await page.uncheck("input[name=open_sat]");
+    await page.fill("input[name=to_fri]", "20:00");
+    await page.click('fieldset[data-step="2"] button[data-step-go="3"]');
+    await page.fill("textarea[name=departments]", "Citas\nPagos");
+    await page.click('fieldset[data-step="3"] button[data-step-go="4"]');
+    await page.fill("input[name=adminName]", "Dra. Elena Ruiz");
+    await page.fill("input[name=email]", "elena@sonrisas.mx");
+    await page.fill("input[name=password]", "sonrisas-2026");
+    await page.click('fieldset[data-step="4"] button[type=submit]');
+    await page.waitForURL(/\/inbox/);
+    await expectLocator(page.locator(".top")).toContainText("Dra. Elena Ruiz");
+    const { getBusiness } = await import("../../src/setup/service.ts");
+    const b = (await getBusiness(fresh.ctx))!;
+    expect(b).toMatchObject({ name: "Clínica Dental Sonrisas", location: "Guadalajara, Jalisco", timezone: "America/Mexico_City" });
+    expect(b.hours.sat.open).toBe(false);
+    expect(b.hours.fri).toEqual({ open: true, from: "09:00", to: "20:00" });
+    await page.goto(`${srv.url}/settings/departments`);
+    await expectLocator(page.locator("table")).toContainText("Citas");
+    await expectLocator(page.locator("table")).toContainText("Pagos");
+    await page.goto(`${srv.url}/settings/channels`);
+    await expectLocator(page.locator("pre")).toContainText("/widget.js");
+    // the wizard is gone once done
+    await page.goto(`${srv.url}/setup`);
+    await page.waitForURL(/\/login$/);
+    await page.close();
+  } finally {
+    await srv.stop();
+    await fresh.close();
+  }
+}, 60_000);

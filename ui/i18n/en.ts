@@ -22,7 +22,7 @@ export const en: Record<MessageKey, string> = {
   "msg.status.queued": "Queued", "msg.status.sent": "Sent", "msg.status.delivered": "Delivered", "msg.status.read": "Read", "msg.status.failed": "Failed", "msg.status.received": "Received",
   "activity.assigned": "Assigned to {name} by {by}", "activity.unassigned": "Unassigned by {by}", "activity.transferred": "Transferred to {name} by {by}", "activity.priority": "Priority {priority} by {by}",
   "activity.resolved": "Resolved by {by}", "activity.reopened": "Reopened by {by}", "activity.snoozed": "Snoozed by {by}", "activity.pending": "Marked pending by {by}",
-  "contact.title": "Contact", "contact.name": "Name", "contact.phone": "Phone", "contact.email": "Email", "contact.attributes": "Attributes", "contact.past": "Past conversations", "contact.save": "Save", "contact.channel": "Channel",
+  "contact.title": "Contact", "contact.visitor": "Visitor", "contact.name": "Name", "contact.phone": "Phone", "contact.email": "Email", "contact.attributes": "Attributes", "contact.past": "Past conversations", "contact.save": "Save", "contact.channel": "Channel",
   "contacts.title": "Contacts", "contacts.search": "Search by name, phone or email…", "contacts.empty": "No contacts.",
   "settings.title": "Settings", "settings.business": "Business", "settings.users": "Team and users", "settings.departments": "Departments", "settings.tags": "Tags", "settings.quickReplies": "Quick replies",
   "settings.channels": "Channels", "settings.apiKeys": "API keys", "settings.loginHistory": "Login history", "settings.saved": "Saved.",

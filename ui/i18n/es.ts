@@ -21,7 +21,7 @@ export const es = {
   "msg.status.queued": "En cola", "msg.status.sent": "Enviado", "msg.status.delivered": "Entregado", "msg.status.read": "Leído", "msg.status.failed": "Falló", "msg.status.received": "Recibido",
   "activity.assigned": "Asignada a {name} por {by}", "activity.unassigned": "Desasignada por {by}", "activity.transferred": "Transferida a {name} por {by}", "activity.priority": "Prioridad {priority} por {by}",
   "activity.resolved": "Resuelta por {by}", "activity.reopened": "Reabierta por {by}", "activity.snoozed": "Pospuesta por {by}", "activity.pending": "Marcada pendiente por {by}",
-  "contact.title": "Contacto", "contact.name": "Nombre", "contact.phone": "Teléfono", "contact.email": "Correo", "contact.attributes": "Atributos", "contact.past": "Conversaciones anteriores", "contact.save": "Guardar", "contact.channel": "Canal",
+  "contact.title": "Contacto", "contact.visitor": "Visitante", "contact.name": "Nombre", "contact.phone": "Teléfono", "contact.email": "Correo", "contact.attributes": "Atributos", "contact.past": "Conversaciones anteriores", "contact.save": "Guardar", "contact.channel": "Canal",
   "contacts.title": "Contactos", "contacts.search": "Buscar por nombre, teléfono o correo…", "contacts.empty": "Sin contactos.",
   "settings.title": "Ajustes", "settings.business": "Negocio", "settings.users": "Equipo y usuarios", "settings.departments": "Departamentos", "settings.tags": "Etiquetas", "settings.quickReplies": "Respuestas rápidas",
   "settings.channels": "Canales", "settings.apiKeys": "Claves de API", "settings.loginHistory": "Historial de accesos", "settings.saved": "Guardado.",

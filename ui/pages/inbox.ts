@@ -3,7 +3,7 @@ import type { T } from "../i18n/index.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
-export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
+export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
 export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number };
 export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
 export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
@@ -15,7 +15,8 @@ const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
   return p.toString();
 };
 
-export const contactLabel = (c: { name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || t("contact.title");
+/** How a contact is named in the console: name, phone, email, or "Visitante 3f2a" for an anonymous visitor. */
+export const contactLabel = (c: { id?: string; name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || `${t("contact.visitor")} ${(c.id ?? "").slice(-4)}`.trim();
 
 /** One row of the inbox list. */
 export function ListRows({ items, t, locale, filters, openId, next }: { items: ListItem[]; t: T; locale: string; filters: Filters; openId?: string; next: string | null }): VNode {
