@@ -113,7 +113,8 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
   else if (q) {
     conds.push(or(
       sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q}))`,
-      sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} LIMIT 2000))`,
+      // the newest 2,000 matching messages: FTS5 walks its doclists from the end and stops there
+      sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} ORDER BY rowid DESC LIMIT 2000))`,
     ));
   }
   if (f.before) {

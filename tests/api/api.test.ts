@@ -333,3 +333,16 @@ test("a PATCH changes only the fields it names (no defaults sneak in)", async ()
   expect(admin).toMatchObject({ name: "Admin Nuevo", role: "admin", locale: "es" });
   expect(admin.departmentIds.length).toBe(2);
 });
+
+test("search finds the newest matches even when thousands of older messages match too", async () => {
+  const { messages: m } = await import("../../src/inbox/schema.ts");
+  const old = await inbound("necesito factura", "viejo");
+  // 2,500 older matching messages in the old conversation, written directly for speed
+  await t.ctx.database.write(async (tx) => {
+    for (let i = 0; i < 2500; i++) await tx.insert(m).values({ id: `0000-old-${String(i).padStart(5, "0")}`, conversationId: old.conversationId, channelId: apiChannel, direction: "in", senderType: "contact", body: `factura número ${i}`, attachments: [], private: false, status: "received", createdAt: 1 });
+  });
+  const fresh = await inbound("¿me mandan la factura?", "nuevo");
+  const ids = (await (await t.req("GET", "/api/v1/conversations?q=factura&status=any", { headers: bearer() })).json()).data.map((c: { id: string }) => c.id);
+  expect(ids).toContain(fresh.conversationId);
+  expect(ids).toContain(old.conversationId);
+});
