@@ -162,3 +162,36 @@ test("first run: the setup wizard creates the business and its administrator, th
     await fresh.close();
   }
 }, 60_000);
+
+test("the composer expands /shortcuts into quick replies, and a private note stays inside", async () => {
+  await t.req("POST", "/api/v1/quick-replies", { headers: { authorization: `Bearer ${s.apiKey}` }, json: { shortcut: "horario", body: "Abrimos de lunes a sábado de 9:00 a 18:00." } });
+  const visitor = await browser.newPage();
+  await visitor.goto(site.url);
+  await widget(visitor).locator("button.launch").click();
+  await widget(visitor).locator("textarea").fill("¿A qué hora abren?");
+  await widget(visitor).locator("textarea").press("Enter");
+  const agent = await agentPage("ana@test.mx", "agent-pass-123");
+  const row = agent.locator("#conv-list li[data-id]").filter({ hasText: "A qué hora abren" });
+  await row.waitFor({ timeout: 5000 });
+  await row.locator("a").click();
+  await agent.locator("#messages li.msg.in").filter({ hasText: "A qué hora abren" }).waitFor();
+
+  await agent.locator("#reply-body").pressSequentially("/hor");
+  await agent.locator("#qr-pop div").filter({ hasText: "/horario" }).waitFor();
+  await agent.locator("#reply-body").press("Enter");
+  expect(await agent.locator("#reply-body").inputValue()).toBe("Abrimos de lunes a sábado de 9:00 a 18:00.");
+  await agent.click("#composer button[type=submit]");
+  await widget(visitor).locator(".m.out").filter({ hasText: "Abrimos de lunes a sábado" }).waitFor({ timeout: 5000 });
+
+  await agent.check('#composer input[value="note"]');
+  await agent.fill("#reply-body", "Cliente preguntó por horario; ofrecer promoción");
+  await agent.click("#composer button[type=submit]");
+  await agent.locator("#messages li.msg.note").filter({ hasText: "ofrecer promoción" }).waitFor();
+  await Bun.sleep(500);
+  await visitor.reload();
+  await widget(visitor).locator("button.launch").click();
+  await widget(visitor).locator(".m.out").filter({ hasText: "Abrimos de lunes a sábado" }).waitFor();
+  expect(await widget(visitor).locator(".panel").innerText()).not.toContain("ofrecer promoción");
+  await agent.close();
+  await visitor.close();
+}, 60_000);
