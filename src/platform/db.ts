@@ -21,8 +21,12 @@ type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: 
  * before its commit: side effects are registered with `after()` and run once the commit returns.
  */
 export class Database {
+  /** Readers: a small pool of connections (WAL lets them read while the writer writes). */
   readonly client: Client;
   readonly db: Db;
+  /** The writer: one connection, kept for the life of the process, so its pragmas hold for every write. */
+  private writerClient: Client;
+  private writer: Db;
   private queue: Job[] = [];
   private draining = false;
   private closed = false;
@@ -31,11 +35,19 @@ export class Database {
     mkdirSync(dirname(path), { recursive: true });
     this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
     this.db = drizzle(this.client, { schema });
+    this.writerClient = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 1 } as never);
+    this.writer = drizzle(this.writerClient, { schema });
   }
 
-  /** Sets the file-level pragmas that persist (WAL) and checks the file opens. */
+  /**
+   * WAL (persistent, file-level) and the writer connection's pragmas. synchronous=NORMAL in WAL mode: a commit
+   * survives a crash of the process; only an OS crash or power loss can lose the last commits. libsql calls are
+   * synchronous, so with FULL every commit's fsync would also stall the whole event loop.
+   */
   async init() {
     await this.client.execute("PRAGMA journal_mode=WAL");
+    await this.writerClient.execute("PRAGMA synchronous=NORMAL");
+    await this.writerClient.execute("PRAGMA foreign_keys=ON");
   }
 
   write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
@@ -69,7 +81,7 @@ export class Database {
     const values: unknown[] = [];
     const afters: (() => void)[] = [];
     try {
-      await this.db.transaction(async (tx) => {
+      await this.writer.transaction(async (tx) => {
         for (const job of batch) values.push(await job.fn(tx, (f) => afters.push(f)));
       });
     } catch (e) {
@@ -107,6 +119,7 @@ export class Database {
     await this.flush();
     this.closed = true;
     try { await this.checkpoint(); } catch { /* best effort */ }
+    this.writerClient.close();
     this.client.close();
   }
 }
