@@ -6,6 +6,7 @@ import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
+import { forgetChannels } from "../inbox/service.ts";
 
 export const webchatConfig = z.strictObject({
   /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
@@ -60,7 +61,7 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
     const config = p.config ? parseConfig(cur.type, { ...cur.config, ...p.config }) : undefined;
     const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
     return r[0];
-  });
+  }).finally(() => forgetChannels(ctx));
 }
 
 export async function listChannels(ctx: Ctx) {

@@ -57,30 +57,56 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
     const dup = await tx.select().from(messages).where(and(eq(messages.channelId, m.channelId), eq(messages.externalId, m.externalId))).get();
     if (dup) return { message: dup, conversationId: dup.conversationId, duplicate: true as const };
   }
-  const channel = await tx.select().from(channels).where(eq(channels.id, m.channelId)).get();
+  const channel = await cachedChannel(ctx, tx, m.channelId);
   if (!channel) throw notFound("Channel");
+  const pv = preview(m.body, m.attachments);
   let contactId = (await tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.externalId, m.from.externalId))).get())?.id;
+  let conv: Conversation | undefined;
   if (!contactId) {
     contactId = newId(now);
     await tx.insert(contacts).values({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, attributes: {}, createdAt: now, updatedAt: now });
     await tx.insert(contactIdentities).values({ channelId: channel.id, externalId: m.from.externalId, contactId, createdAt: now });
+  } else {
+    // find the contact's open conversation on this channel and record the message on it, in one statement
+    // (SET expressions read the row as it was, so a snoozed or pending conversation reopens)
+    const reopening = sql`${conversations.status} IN ('snoozed', 'pending')`;
+    [conv] = await tx.update(conversations).set({
+      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${at})`,
+      lastMessagePreview: pv,
+      unreadCount: sql`${conversations.unreadCount} + 1`,
+      status: sql`CASE WHEN ${reopening} THEN 'open' ELSE ${conversations.status} END`,
+      snoozedUntil: sql`CASE WHEN ${reopening} THEN NULL ELSE ${conversations.snoozedUntil} END`,
+      updatedAt: now,
+    }).where(eq(conversations.id, sql`(SELECT c2.id FROM conversations c2 WHERE c2.contact_id = ${contactId} AND c2.channel_id = ${channel.id} AND c2.status <> 'resolved' ORDER BY c2.last_message_at DESC LIMIT 1)`)).returning();
   }
-  let conv = await tx.select().from(conversations).where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channel.id), ne(conversations.status, "resolved"))).orderBy(desc(conversations.lastMessageAt)).limit(1).get();
-  let created = false;
+  const created = !conv;
   if (!conv) {
-    created = true;
-    conv = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 0, lastMessageAt: at, lastMessagePreview: "", snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
+    conv = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
     await tx.insert(conversations).values(conv);
   }
   const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, createdAt: at };
   await tx.insert(messages).values(msg);
-  const status = conv.status === "snoozed" || conv.status === "pending" ? "open" : conv.status;
-  const lastMessageAt = Math.max(conv.lastMessageAt, at);
-  await tx.update(conversations).set({ lastMessageAt, lastMessagePreview: preview(m.body, m.attachments), unreadCount: sql`${conversations.unreadCount} + 1`, status, snoozedUntil: status === "open" ? null : conv.snoozedUntil, updatedAt: now }).where(eq(conversations.id, conv.id));
   const scope = scopeOf(conv);
   if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
   await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type }, at: now }, { message: msg });
   return { message: msg, conversationId: conv.id, duplicate: false as const };
+}
+
+type ChannelRow = typeof channels.$inferSelect;
+const channelCaches = new WeakMap<Ctx, Map<string, ChannelRow>>();
+/** Channel rows change rarely and are read on every inbound message: kept per app, dropped on any change. */
+async function cachedChannel(ctx: Ctx, tx: Tx, id: string) {
+  let cache = channelCaches.get(ctx);
+  if (!cache) channelCaches.set(ctx, (cache = new Map()));
+  const hit = cache.get(id);
+  if (hit) return hit;
+  const row = await tx.select().from(channels).where(eq(channels.id, id)).get();
+  if (row) cache.set(id, row);
+  return row;
+}
+/** Called by the channels service after any change to a channel. */
+export function forgetChannels(ctx: Ctx) {
+  channelCaches.get(ctx)?.clear();
 }
 
 // ---------------------------------------------------------------- reading

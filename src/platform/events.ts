@@ -26,15 +26,15 @@ export class EventBus {
    */
   async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }, live?: Record<string, unknown>) {
     const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
-    const [row] = await tx.insert(eventsTable).values({
+    const r = await tx.insert(eventsTable).values({
       type: ev.type,
       conversationId: ev.conversationId ?? null,
       actorType: ev.actor?.type ?? null,
       actorId: ev.actor?.id ?? null,
       data: ev.data,
       at: ev.at,
-    }).returning({ seq: eventsTable.seq });
-    ev.seq = row.seq;
+    }).run();
+    ev.seq = Number(r.lastInsertRowid);
     after(() => this.publish(live ? { ...ev, data: { ...ev.data, ...live } } : ev));
     return ev;
   }
