@@ -95,7 +95,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
 type ChannelRow = typeof channels.$inferSelect;
 const channelCaches = new WeakMap<Ctx, Map<string, ChannelRow>>();
 /** Channel rows change rarely and are read on every inbound message: kept per app, dropped on any change. */
-async function cachedChannel(ctx: Ctx, tx: Tx, id: string) {
+export async function cachedChannel(ctx: Ctx, tx: Pick<Tx, "select">, id: string) {
   let cache = channelCaches.get(ctx);
   if (!cache) channelCaches.set(ctx, (cache = new Map()));
   const hit = cache.get(id);

@@ -6,9 +6,9 @@ import type { Env } from "../../app/http.ts";
 import { readJson, parseOr400 } from "../../app/http.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
-import { channels, contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
+import { contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
 import { files } from "../../platform/schema.ts";
-import { ingestInbound } from "../../inbox/service.ts";
+import { ingestInbound, cachedChannel } from "../../inbox/service.ts";
 import { normalizePhone } from "../../inbox/contacts.ts";
 import { getBusiness, isOpenAt } from "../../setup/service.ts";
 import { fileResponse } from "../../integrations/api-v1.ts";
@@ -20,7 +20,7 @@ type Channel = { id: string; type: string; name: string; active: boolean; config
 type WEnv = Env & { Variables: Env["Variables"] & { channel: Channel } };
 
 async function loadChannel(ctx: Ctx, id: string): Promise<Channel | null> {
-  const ch = await ctx.db.select().from(channels).where(eq(channels.id, id)).get();
+  const ch = await cachedChannel(ctx, ctx.db, id);
   if (!ch || ch.type !== "webchat" || !ch.active) return null;
   return { ...ch, config: webchatConfig.parse(ch.config) };
 }
