@@ -3,7 +3,7 @@ import { setCookie, deleteCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Env } from "./http.ts";
-import { clientIp, parseOr400 } from "./http.ts";
+import { clientIp } from "./http.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
@@ -113,14 +113,9 @@ export function consoleRoutes() {
   // ---- inbox
   const filtersOf = (c: Context<Env>): Filters & { before?: string; c?: string } => {
     const q = c.req.query();
-    const u = user(c);
-    return { view: q.view || (u.role === "admin" ? "all" : "all"), status: q.status || "open", departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
+    return { view: q.view || "all", status: q.status || "open", departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
   };
   const listOf = async (ctx: Ctx, u: U, f: ReturnType<typeof filtersOf>) => inbox.listConversations(ctx, u, { view: f.view as never, status: f.status as never, departmentId: f.departmentId, tagId: f.tagId, channelId: f.channelId, q: f.q, before: f.before });
-  const convData = async (ctx: Ctx, u: U, id: string) => {
-    const conv = await inbox.getConversation(ctx, u, id);
-    return conv;
-  };
   const lookups = async (ctx: Ctx) => {
     const [users, departments, tags, chans, quickReplies] = await Promise.all([auth.listUsers(ctx), auth.listDepartments(ctx), inbox.listTags(ctx), channels.listChannels(ctx), inbox.listQuickReplies(ctx)]);
     return { users: users.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })), departments: departments.map((d) => ({ id: d.id, name: d.name })), tags, channels: chans.map((x) => ({ id: x.id, name: x.name })), quickReplies };
@@ -131,10 +126,10 @@ export function consoleRoutes() {
     const u = user(c);
     const t = translator(u.locale);
     const f = filtersOf(c);
-    const list = await listOf(ctx, u, parseOr400(z.any(), f));
+    const list = await listOf(ctx, u, f);
     let conv = null, messages: inbox.Message[] = [], past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
     if (f.c) {
-      try { conv = await convData(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
+      try { conv = await inbox.getConversation(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
       if (conv) {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
@@ -160,7 +155,7 @@ export function consoleRoutes() {
   app.get("/partials/conversation-header/:id", async (c) => {
     const u = user(c);
     const ctx = c.get("ctx");
-    const conv = await convData(ctx, u, c.req.param("id"));
+    const conv = await inbox.getConversation(ctx, u, c.req.param("id"));
     return c.html(renderFragment(ConvHeader({ c: conv as never, t: translator(u.locale), ...(await lookups(ctx)) })));
   });
 

@@ -61,7 +61,7 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
     const config = p.config ? parseConfig(cur.type, { ...cur.config, ...p.config }) : undefined;
     const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
     return r[0];
-  }).finally(() => forgetChannels(ctx));
+  }).finally(() => { forgetChannels(ctx); ctx.outbox.kick(); });
 }
 
 export async function listChannels(ctx: Ctx) {

@@ -26,6 +26,7 @@ export class Outbox {
   private again = false;
   private stopped = true;
   private nextAllowed = new Map<string, number>();
+  private pausedWait = false;
   statusHook: StatusHook | null = null;
 
   constructor(
@@ -88,8 +89,10 @@ export class Outbox {
         if (!due.length) break;
         const byChannel = new Map<string, OutboxRow[]>();
         for (const r of due) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);
-        await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
+        const handled = await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
         if (this.stopped) break;
+        // only rows of paused channels are due: they wait (looked at again on the next kick or in a minute)
+        if (handled.every((n) => n === 0)) { this.pausedWait = true; break; }
       }
     } catch (e) {
       this.log.error("outbox drain failed", { error: String(e) });
@@ -98,19 +101,21 @@ export class Outbox {
     }
     if (this.stopped) return;
     if (this.again) return this.kick();
+    if (this.pausedWait) { this.pausedWait = false; this.timer = setTimeout(() => void this.drain(), 60_000); return; }
     const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(eq(outbox.status, "pending")).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
     if (next && !this.stopped) this.timer = setTimeout(() => void this.drain(), Math.max(10, Math.min(60_000, next.at - this.now())));
   }
 
-  private async sendChannel(rows: OutboxRow[]) {
+  /** Sends one channel's due rows in order; returns how many it handled (0 when the channel is paused). */
+  private async sendChannel(rows: OutboxRow[]): Promise<number> {
     const channel = await this.resolveChannel(rows[0].channelId);
     const type = (rows[0].payload as OutboxPayload).channelType;
     const adapter = this.adapters(type);
     if (!channel || !adapter) {
       for (const r of rows) await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
-      return;
+      return rows.length;
     }
-    if (!channel.active) return; // paused: rows wait
+    if (!channel.active) return 0; // paused: rows wait
     const claimed = await this.database.write(async (tx) => {
       const ids = rows.map((r) => r.id);
       return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
@@ -143,6 +148,7 @@ export class Outbox {
         }
       }
     }
+    return claimed.length;
   }
 
   private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {

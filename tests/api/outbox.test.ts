@@ -119,3 +119,23 @@ test("a snoozed conversation wakes up when its time comes", async () => {
   expect(await wakeSnoozed(t.ctx)).toBe(1);
   expect((await getConversation(t.ctx, { kind: "system" }, r.conversationId)).status).toBe("open");
 });
+
+test("replies to a paused channel wait, without the sender spinning, and go out when it is resumed", async () => {
+  const hook = callbackServer([200]);
+  try {
+    const conv = await apiConversation(hook.url);
+    const ch = (await getConversation(t.ctx, { kind: "system" }, conv)).channelId;
+    await t.req("PATCH", `/api/v1/channels/${ch}`, { headers: api(), json: { active: false } });
+    await t.ctx.outbox.start();
+    await t.req("POST", `/api/v1/conversations/${conv}/messages`, { headers: api(), json: { body: "en espera" } });
+    await t.ctx.outbox.drain(); // returns: paused rows are left waiting
+    const status = async () => (await (await t.req("GET", `/api/v1/conversations/${conv}/messages`, { headers: api() })).json()).data.find((m: { direction: string }) => m.direction === "out").status;
+    expect(await status()).toBe("queued");
+    expect(hook.got.length).toBe(0);
+    await t.req("PATCH", `/api/v1/channels/${ch}`, { headers: api(), json: { active: true } });
+    const end = Date.now() + 3000;
+    while ((await status()) !== "sent" && Date.now() < end) await Bun.sleep(20);
+    expect(await status()).toBe("sent");
+    expect(hook.got.length).toBe(1);
+  } finally { hook.stop(); }
+});

@@ -69,6 +69,9 @@ function App() {
     return [...byId.values()].sort((a, b) => (a.pending === b.pending ? (a.id < b.id ? -1 : 1) : a.pending ? 1 : -1));
   });
 
+  const msgsRef = useRef<Msg[]>([]);
+  msgsRef.current = msgs;
+
   // Live stream with catch-up: the browser resends Last-Event-ID on its own reconnects; after a hard error we
   // reopen with ?after=<last id we hold>.
   useEffect(() => {
@@ -90,8 +93,6 @@ function App() {
     connect();
     return () => { stop = true; es?.close(); };
   }, [token, open]);
-  const msgsRef = useRef<Msg[]>([]);
-  msgsRef.current = msgs;
 
   useEffect(() => { listRef.current?.scrollTo(0, listRef.current.scrollHeight); }, [msgs.length, open]);
 
