@@ -183,6 +183,12 @@ test("the composer expands /shortcuts into quick replies, and a private note sta
   await agent.click("#composer button[type=submit]");
   await widget(visitor).locator(".m.out").filter({ hasText: "Abrimos de lunes a sábado" }).waitFor({ timeout: 5000 });
 
+  // a refused attachment explains itself in the agent's language
+  await agent.locator("#reply-file").setInputFiles({ name: "programa.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
+  await agent.click("#composer button[type=submit]");
+  await expectLocator(agent.locator("#composer-error")).toContainText("Ese tipo de archivo no está permitido.");
+  await agent.locator("#reply-file").setInputFiles([]);
+
   await agent.check('#composer input[value="note"]');
   await agent.fill("#reply-body", "Cliente preguntó por horario; ofrecer promoción");
   await agent.click("#composer button[type=submit]");

@@ -5,10 +5,14 @@ const $ = <E extends Element = HTMLElement>(s: string, root: ParentNode = docume
 const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 const csrf = () => $<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 
+// API errors carry a stable code; the page holds their texts in the user's language.
+const errorTexts = JSON.parse($("#error-texts")?.textContent || "{}") as Record<string, string>;
+const errorText = (j: { error?: { code?: string; message?: string } }, status: number) => errorTexts[j?.error?.code ?? ""] ?? j?.error?.message ?? `HTTP ${status}`;
+
 async function api(method: string, url: string, body?: unknown) {
   const res = await fetch(url, { method, headers: { "content-type": "application/json", "x-csrf-token": csrf() }, body: body === undefined ? undefined : JSON.stringify(body) });
   const j = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(j?.error?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new Error(errorText(j, res.status));
   return j;
 }
 
@@ -165,7 +169,7 @@ if (form && convId) {
         fd.append("file", f);
         const res = await fetch(`/api/v1/files?conversationId=${convId}`, { method: "POST", body: fd, headers: { "x-csrf-token": csrf() } });
         const j = await res.json();
-        if (!res.ok) throw new Error(j?.error?.message ?? "upload failed");
+        if (!res.ok) throw new Error(errorText(j, res.status));
         attachments.push(j.data);
       }
       if (!ta.value.trim() && !attachments.length) return;

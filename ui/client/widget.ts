@@ -42,7 +42,7 @@ function useT(cfg: Config | null) {
 async function call(method: string, path: string, token: string | null, body?: unknown) {
   const res = await fetch(`${api}${path}`, { method, headers: { ...(body instanceof FormData ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body) });
   const j = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(j?.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: j?.error?.code });
+  if (!res.ok) throw Object.assign(new Error(j?.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: j?.error?.code as string | undefined });
   return j.data;
 }
 
@@ -56,6 +56,8 @@ function App() {
   const [error, setError] = useState("");
   const listRef = useRef<HTMLDivElement>(null);
   const t = useT(cfg);
+  /** A server error in the visitor's language when we know its code. */
+  const errText = (e: unknown) => { const k = `errors.${(e as { code?: string }).code}`; const v = t(k); return v !== k ? v : (e as Error).message; };
 
   useEffect(() => { call("GET", "/config", null).then(setCfg).catch((e) => setError(e.message)); }, []);
 
@@ -129,12 +131,12 @@ function App() {
       const tk = await ensureSession();
       const fd = new FormData(); fd.append("file", f); fd.append("clientId", rid());
       merge([await call("POST", "/attachments", tk, fd)]);
-    } catch (x) { setError((x as Error).message); }
+    } catch (x) { setError(errText(x)); }
   };
   const onPre = async (e: Event) => {
     e.preventDefault();
     const fd = new FormData(e.target as HTMLFormElement);
-    try { await ensureSession(Object.fromEntries([...fd.entries()].filter(([, v]) => v).map(([k, v]) => [k, String(v)]))); } catch (x) { setError((x as Error).message); }
+    try { await ensureSession(Object.fromEntries([...fd.entries()].filter(([, v]) => v).map(([k, v]) => [k, String(v)]))); } catch (x) { setError(errText(x)); }
   };
 
   if (!cfg) return null;

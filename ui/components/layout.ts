@@ -1,5 +1,11 @@
 import { html, type VNode } from "./html.ts";
-import type { T } from "../i18n/index.ts";
+import { dictionaries, type T } from "../i18n/index.ts";
+
+/** The error texts of a locale, for the client island to translate `error.code` from API answers. */
+function errorTexts(locale: "es" | "en") {
+  const d = dictionaries[locale] as Record<string, string>;
+  return JSON.stringify(Object.fromEntries(Object.keys(d).filter((k) => k.startsWith("errors.")).map((k) => [k.slice(7), d[k]]))).replace(/</g, "\\u003c");
+}
 
 export type PageUser = { id: string; name: string; role: "admin" | "agent"; locale: "es" | "en" };
 
@@ -14,6 +20,7 @@ export function Layout({ t, user, csrf, title, active, children }: { t: T; user:
         <span class="sp"></span><a href="/profile">${user.name}</a>
         <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit">${t("nav.logout")}</button></form></div>
       <div class="live-off" id="live-off">${t("live.disconnected")}</div>
+      <script type="application/json" id="error-texts" dangerouslySetInnerHTML=${{ __html: errorTexts(user.locale) }}></script>
       ${children}
       <script src="/assets/console.js" defer></script>
     </body></html>`;
