@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { and, eq, ne, desc, asc, gt, lt, or, sql, inArray, isNull } from "drizzle-orm";
+import { and, eq, ne, desc, asc, gt, lt, lte, or, sql, inArray, isNull } from "drizzle-orm";
 import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment } from "./schema.ts";
 import { users, departments } from "../auth/schema.ts";
 import { outbox } from "../platform/schema.ts";
@@ -273,6 +273,24 @@ export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, 
   const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
   if (!conv) return;
   await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: conv.id, data: { ...scopeOf(conv), messageId, status, error } });
+}
+
+/**
+ * The customer has seen the business's messages up to `upTo` (a message id) in these conversations: sent or
+ * delivered replies become read, and each conversation gets one status event for the console's ticks.
+ */
+export async function markReadByCustomer(ctx: Ctx, conversationIds: string[], upTo: string) {
+  if (!conversationIds.length) return 0;
+  return ctx.database.write(async (tx, after) => {
+    const changed = await tx.update(messages).set({ status: "read" })
+      .where(and(inArray(messages.conversationId, conversationIds), eq(messages.direction, "out"), eq(messages.private, false), lte(messages.id, upTo), inArray(messages.status, ["sent", "delivered"])))
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    for (const convId of new Set(changed.map((m) => m.conversationId))) {
+      const conv = await tx.select().from(conversations).where(eq(conversations.id, convId)).get();
+      if (conv) await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: convId, actor: { type: "contact", id: conv.contactId }, data: { ...scopeOf(conv), messageIds: changed.filter((m) => m.conversationId === convId).map((m) => m.id), status: "read", error: null } });
+    }
+    return changed.length;
+  });
 }
 
 // ---------------------------------------------------------------- changing a conversation

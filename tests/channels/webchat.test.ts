@@ -72,6 +72,25 @@ describe("web chat", () => {
     expect(seen).toEqual(["mensaje de Ana", "¡Hola Ana!"]);
   });
 
+  test("read receipts mark the business's messages read up to the one seen, and only the visitor's own", async () => {
+    const ana = await visitor(), beto = await visitor();
+    await say(ana, "hola"); await say(beto, "hola");
+    const convs = (await (await t.req("GET", "/api/v1/conversations", { headers: { authorization: `Bearer ${s.apiKey}` } })).json()).data;
+    const reply = async (conv: string, body: string) => (await (await t.req("POST", `/api/v1/conversations/${conv}/messages`, { headers: { authorization: `Bearer ${s.apiKey}` }, json: { body } })).json()).data.id as string;
+    await t.ctx.outbox.start();
+    // newest activity first: Beto wrote last
+    const [bConv, anaConv] = convs.map((c: { id: string }) => c.id);
+    const first = await reply(anaConv, "uno"), second = await reply(anaConv, "dos");
+    const other = await reply(bConv, "para el otro");
+    await t.ctx.outbox.idle();
+    const r = await t.req("POST", w("/read"), { headers: hdr(ana), json: { upTo: first } });
+    expect(r.status).toBe(200);
+    const status = async (conv: string) => Object.fromEntries((await (await t.req("GET", `/api/v1/conversations/${conv}/messages`, { headers: { authorization: `Bearer ${s.apiKey}` } })).json()).data.filter((m: { direction: string }) => m.direction === "out").map((m: { id: string; status: string }) => [m.id, m.status]));
+    expect(await status(anaConv)).toEqual({ [first]: "read", [second]: "sent" });
+    await t.req("POST", w("/read"), { headers: hdr(ana), json: { upTo: other } });
+    expect((await status(bConv))[other]).toBe("sent");
+  });
+
   test("attachments: allowed types within the size limit only; a refused one stores nothing", async () => {
     const token = await visitor();
     const up = (blob: Blob, name: string) => { const fd = new FormData(); fd.append("file", blob, name); fd.append("clientId", crypto.randomUUID()); return t.req("POST", w("/attachments"), { headers: hdr(token), body: fd }); };

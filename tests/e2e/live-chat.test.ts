@@ -66,6 +66,8 @@ test("a visitor writes, the agent sees it live, replies, the visitor sees it liv
   await agent.click("#composer button[type=submit]");
   await widget(visitor).locator(".m.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).waitFor({ timeout: 5000 });
   await agent.locator("#messages li.msg.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).waitFor();
+  // the visitor has the chat open: the reply turns "read" in the agent's console, live
+  await agent.locator("#messages li.msg.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).locator(".st.read").waitFor({ timeout: 5000 });
 
   // a second visitor message arrives live in the open conversation
   await widget(visitor).locator("textarea").fill("Dos tacos al pastor");

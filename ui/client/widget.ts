@@ -98,6 +98,23 @@ function App() {
 
   useEffect(() => { listRef.current?.scrollTo(0, listRef.current.scrollHeight); }, [msgs.length, open]);
 
+  // Read receipts: while the chat is open and the page visible, tell the business what the visitor has seen.
+  const lastReported = useRef("");
+  useEffect(() => {
+    if (!open || !token) return;
+    const report = () => {
+      if (document.visibilityState !== "visible") return;
+      const out = msgs.filter((m) => m.direction === "out" && !m.pending);
+      const last = out[out.length - 1]?.id;
+      if (!last || last <= lastReported.current || (out[out.length - 1].status === "read")) return;
+      lastReported.current = last;
+      call("POST", "/read", token, { upTo: last }).catch(() => { lastReported.current = ""; });
+    };
+    const timer = setTimeout(report, 300);
+    document.addEventListener("visibilitychange", report);
+    return () => { clearTimeout(timer); document.removeEventListener("visibilitychange", report); };
+  }, [msgs, open, token]);
+
   const ensureSession = async (pre?: Record<string, string>) => {
     if (token) return token;
     const s = await call("POST", "/sessions", null, pre ?? {});

@@ -8,7 +8,7 @@ import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
 import { files } from "../../platform/schema.ts";
-import { ingestInbound, cachedChannel } from "../../inbox/service.ts";
+import { ingestInbound, cachedChannel, markReadByCustomer } from "../../inbox/service.ts";
 import { normalizePhone } from "../../inbox/contacts.ts";
 import { getBusiness, isOpenAt } from "../../setup/service.ts";
 import { fileResponse } from "../../integrations/api-v1.ts";
@@ -134,6 +134,15 @@ export function webchatRoutes() {
       await tx.update(files).set({ conversationId: r.conversationId }).where(eq(files.id, att.fileId));
     });
     return c.json({ data: visitorMessage(r.message) }, 201);
+  });
+
+  // Read receipts: the widget says which of the business's messages the visitor has seen.
+  app.post("/:channelId/read", async (c) => {
+    const ctx = c.get("ctx");
+    const v = await visitor(c);
+    const { upTo } = await readJson(c, z.strictObject({ upTo: z.string().min(1).max(64) }));
+    const convs = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, v.contactId), eq(conversations.channelId, c.get("channel").id)));
+    return c.json({ data: { read: await markReadByCustomer(ctx, convs.map((x) => x.id), upTo) } });
   });
 
   app.get("/:channelId/messages", async (c) => {
