@@ -6,6 +6,7 @@ import { AppError, badRequest, conflict, notFound, forbidden } from "../platform
 import type { Ctx, Actor } from "../platform/context.ts";
 import { isAdmin } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
+import type { Tx } from "../platform/db.ts";
 
 export const userInput = z.strictObject({
   email: z.email().transform((s) => s.toLowerCase()),
@@ -37,7 +38,7 @@ export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
   });
 }
 
-async function assertDepartments(tx: Pick<Ctx["db"], "select">, ids: string[]) {
+async function assertDepartments(tx: Tx, ids: string[]) {
   if (!ids.length) return;
   const found = await tx.select({ id: departments.id }).from(departments).where(inArray(departments.id, ids));
   if (found.length !== new Set(ids).size) throw badRequest("unknown_department", "One of the departments does not exist", { departmentIds: ids });

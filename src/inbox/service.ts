@@ -57,7 +57,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
     const dup = await tx.select().from(messages).where(and(eq(messages.channelId, m.channelId), eq(messages.externalId, m.externalId))).get();
     if (dup) return { message: dup, conversationId: dup.conversationId, duplicate: true as const };
   }
-  const channel = await cachedChannel(ctx, tx, m.channelId);
+  const channel = await cachedChannel(ctx, m.channelId);
   if (!channel) throw notFound("Channel");
   const pv = preview(m.body, m.attachments);
   let contactId = (await tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.externalId, m.from.externalId))).get())?.id;
@@ -95,12 +95,12 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
 type ChannelRow = typeof channels.$inferSelect;
 const channelCaches = new WeakMap<Ctx, Map<string, ChannelRow>>();
 /** Channel rows change rarely and are read on every inbound message: kept per app, dropped on any change. */
-export async function cachedChannel(ctx: Ctx, tx: Pick<Tx, "select">, id: string) {
+export async function cachedChannel(ctx: Ctx, id: string) {
   let cache = channelCaches.get(ctx);
   if (!cache) channelCaches.set(ctx, (cache = new Map()));
   const hit = cache.get(id);
   if (hit) return hit;
-  const row = await tx.select().from(channels).where(eq(channels.id, id)).get();
+  const row = await ctx.db.select().from(channels).where(eq(channels.id, id)).get();
   if (row) cache.set(id, row);
   return row;
 }

@@ -80,7 +80,7 @@ export function apiV1(registry: OpenApiRegistry) {
     const b = await readJson(c, inboundBody);
     const ctx = c.get("ctx");
     if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
-    const ch = await inbox.cachedChannel(ctx, ctx.db, b.channelId);
+    const ch = await inbox.cachedChannel(ctx, b.channelId);
     if (!ch || ch.type !== "api") throw new AppError(400, "not_an_api_channel", "channelId must name an API channel", { field: "channelId" });
     const phone = b.from.phone ? contacts.normalizePhone(b.from.phone, await country(c)) : null;
     const r = await inbox.ingestInbound(ctx, { channelId: ch.id, externalId: b.externalId, from: { ...b.from, phone }, body: b.body });

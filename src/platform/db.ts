@@ -1,5 +1,9 @@
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { BetterSQLiteSession } from "drizzle-orm/better-sqlite3/session";
+import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import LibsqlDatabase from "libsql";
 import { mkdirSync, existsSync, statSync, renameSync, rmSync, copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as schema from "../schema.ts";
@@ -7,8 +11,9 @@ import { migrations as embedded } from "../../migrations/index.ts";
 import type { Logger } from "./logger.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
-/** What a write job receives: the transaction, and a way to run something only after it commits. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** What a write job receives: the writer, inside the batch's transaction. */
+export type Tx = BetterSQLite3Database<typeof schema>;
+/** A way for a write job to run something only after its transaction commits. */
 export type AfterCommit = (fn: () => void) => void;
 type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -24,9 +29,13 @@ export class Database {
   /** Readers: a small pool of connections (WAL lets them read while the writer writes). */
   readonly client: Client;
   readonly db: Db;
-  /** The writer: one connection, kept for the life of the process, so its pragmas hold for every write. */
-  private writerClient: Client;
-  private writer: Db;
+  /**
+   * The writer: one connection for the life of the process (its pragmas hold for every write), through libsql's
+   * synchronous API, with each distinct statement prepared once. @libsql/client prepares on every call, which
+   * made statement preparation the largest cost of an inbound message.
+   */
+  private writerRaw: InstanceType<typeof LibsqlDatabase>;
+  private writer: Tx;
   private queue: Job[] = [];
   private draining = false;
   private closed = false;
@@ -35,8 +44,29 @@ export class Database {
     mkdirSync(dirname(path), { recursive: true });
     this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
     this.db = drizzle(this.client, { schema });
-    this.writerClient = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 1 } as never);
-    this.writer = drizzle(this.writerClient, { schema });
+    this.writerRaw = new LibsqlDatabase(path, { timeout: 5000 } as never);
+    const raw = this.writerRaw;
+    const statements = new Map<string, ReturnType<typeof raw.prepare>>();
+    const cached = new Proxy(raw, {
+      get(target, prop) {
+        if (prop === "prepare") {
+          return (sql: string) => {
+            let st = statements.get(sql);
+            if (!st) {
+              if (statements.size >= 2000) statements.clear(); // IN (?, ?, …) lists of every length stay bounded
+              st = target.prepare(sql);
+              statements.set(sql, st);
+            }
+            return st;
+          };
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    // drizzle's better-sqlite3 session over libsql's compatible API (its drizzle() entry would load better-sqlite3)
+    const dialect = new SQLiteSyncDialect();
+    this.writer = new BaseSQLiteDatabase("sync", dialect, new BetterSQLiteSession(cached as never, dialect, undefined, {}), undefined) as unknown as Tx;
   }
 
   /**
@@ -46,8 +76,8 @@ export class Database {
    */
   async init() {
     await this.client.execute("PRAGMA journal_mode=WAL");
-    await this.writerClient.execute("PRAGMA synchronous=NORMAL");
-    await this.writerClient.execute("PRAGMA foreign_keys=ON");
+    this.writerRaw.exec("PRAGMA synchronous=NORMAL");
+    this.writerRaw.exec("PRAGMA foreign_keys=ON");
   }
 
   write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
@@ -80,11 +110,13 @@ export class Database {
   private async commit(batch: Job[]) {
     const values: unknown[] = [];
     const afters: (() => void)[] = [];
+    // Only the writer ever uses this connection, one batch at a time, so the transaction may span awaits.
+    this.writerRaw.exec("BEGIN IMMEDIATE");
     try {
-      await this.writer.transaction(async (tx) => {
-        for (const job of batch) values.push(await job.fn(tx, (f) => afters.push(f)));
-      });
+      for (const job of batch) values.push(await job.fn(this.writer, (f) => afters.push(f)));
+      this.writerRaw.exec("COMMIT");
     } catch (e) {
+      if (this.writerRaw.inTransaction) this.writerRaw.exec("ROLLBACK");
       if (batch.length === 1) batch[0].reject(e);
       throw e;
     }
@@ -119,7 +151,7 @@ export class Database {
     await this.flush();
     this.closed = true;
     try { await this.checkpoint(); } catch { /* best effort */ }
-    this.writerClient.close();
+    this.writerRaw.close();
     this.client.close();
   }
 }

@@ -20,7 +20,7 @@ type Channel = { id: string; type: string; name: string; active: boolean; config
 type WEnv = Env & { Variables: Env["Variables"] & { channel: Channel } };
 
 async function loadChannel(ctx: Ctx, id: string): Promise<Channel | null> {
-  const ch = await cachedChannel(ctx, ctx.db, id);
+  const ch = await cachedChannel(ctx, id);
   if (!ch || ch.type !== "webchat" || !ch.active) return null;
   return { ...ch, config: webchatConfig.parse(ch.config) };
 }
