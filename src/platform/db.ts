@@ -78,6 +78,9 @@ export class Database {
     await this.client.execute("PRAGMA journal_mode=WAL");
     this.writerRaw.exec("PRAGMA synchronous=NORMAL");
     this.writerRaw.exec("PRAGMA foreign_keys=ON");
+    // Checkpoints run on the committing connection, on the event loop: fewer, larger ones (about every 32 MB of
+    // WAL instead of 4 MB) write hot pages once instead of many times. The nightly job truncates the WAL.
+    this.writerRaw.exec("PRAGMA wal_autocheckpoint=8000");
   }
 
   write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
