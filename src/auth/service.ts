@@ -1,4 +1,4 @@
-import { and, eq, gt, desc, inArray, isNull, sql, count } from "drizzle-orm";
+import { and, eq, gt, desc, inArray, isNull, count } from "drizzle-orm";
 import { z } from "zod";
 import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
 import { newId, newSecret, hashSecret } from "../platform/ids.ts";
