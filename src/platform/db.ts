@@ -99,9 +99,10 @@ export class Database {
         try {
           await this.commit(batch);
         } catch {
-          // One job failed (or the commit did): nothing of the batch was kept. Run each job alone, so only
-          // the failing one fails. Jobs are plain database work and safe to run again.
-          for (const job of batch) await this.commit([job]).catch(() => {});
+          // A job of a batch failed (or the commit did): nothing of the batch was kept. Run each job alone, so
+          // only the failing one fails. Jobs are plain database work and safe to run again. A batch of one has
+          // already been answered (rejected) by commit() and is never run a second time.
+          if (batch.length > 1) for (const job of batch) await this.commit([job]).catch(() => {});
         }
       }
     } finally {

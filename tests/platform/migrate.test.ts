@@ -62,3 +62,15 @@ test("group commit: jobs in one batch commit together, a failing one rolls back 
   expect(keys).not.toContain("k3");
   await db.close();
 });
+
+test("a write that fails is run once, not again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "digybot-writer-once-"));
+  const db = new Database(join(dir, "digybot.db"));
+  await db.init();
+  await migrate(db);
+  let runs = 0;
+  await expect(db.write(async () => { runs++; throw new Error("no"); })).rejects.toThrow("no");
+  await db.flush();
+  expect(runs).toBe(1);
+  await db.close();
+});
