@@ -1,4 +1,4 @@
-import { and, eq, lte, asc, inArray } from "drizzle-orm";
+import { and, eq, lte, asc, inArray, notInArray } from "drizzle-orm";
 import { outbox } from "./schema.ts";
 import { newId } from "./ids.ts";
 import type { Database, Tx, AfterCommit } from "./db.ts";
@@ -26,7 +26,6 @@ export class Outbox {
   private again = false;
   private stopped = true;
   private nextAllowed = new Map<string, number>();
-  private pausedWait = false;
   statusHook: StatusHook | null = null;
 
   constructor(
@@ -77,22 +76,27 @@ export class Outbox {
     this.timer = setTimeout(() => void this.drain(), 0);
   }
 
-  /** Runs until no row is due; then sleeps until the next retry is due (or a kick). */
+  /**
+   * Runs until no row is due; then sleeps until the next retry is due (or a kick). Channels found paused are
+   * left out of the queries of this drain, so their waiting rows neither block other channels nor spin the
+   * sender; they are looked at again on the next kick (resuming a channel kicks) or within a minute.
+   */
   async drain() {
     if (this.running) return;
     this.running = true;
     this.timer = null;
+    const paused = new Set<string>();
+    const open = () => (paused.size ? notInArray(outbox.channelId, [...paused]) : undefined);
     try {
       for (;;) {
         this.again = false;
-        const due = await this.database.db.select().from(outbox).where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now()))).orderBy(asc(outbox.createdAt), asc(outbox.id)).limit(500);
+        const due = await this.database.db.select().from(outbox).where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now()), open())).orderBy(asc(outbox.createdAt), asc(outbox.id)).limit(500);
         if (!due.length) break;
         const byChannel = new Map<string, OutboxRow[]>();
         for (const r of due) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);
-        const handled = await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
+        const results = await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
+        results.forEach((r, i) => { if (r === "paused") paused.add([...byChannel.keys()][i]); });
         if (this.stopped) break;
-        // only rows of paused channels are due: they wait (looked at again on the next kick or in a minute)
-        if (handled.every((n) => n === 0)) { this.pausedWait = true; break; }
       }
     } catch (e) {
       this.log.error("outbox drain failed", { error: String(e) });
@@ -101,21 +105,21 @@ export class Outbox {
     }
     if (this.stopped) return;
     if (this.again) return this.kick();
-    if (this.pausedWait) { this.pausedWait = false; this.timer = setTimeout(() => void this.drain(), 60_000); return; }
-    const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(eq(outbox.status, "pending")).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
-    if (next && !this.stopped) this.timer = setTimeout(() => void this.drain(), Math.max(10, Math.min(60_000, next.at - this.now())));
+    const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(and(eq(outbox.status, "pending"), open())).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
+    const wait = Math.min(next ? next.at - this.now() : Infinity, paused.size ? 60_000 : Infinity);
+    if (Number.isFinite(wait) && !this.stopped) this.timer = setTimeout(() => void this.drain(), Math.max(10, Math.min(60_000, wait)));
   }
 
-  /** Sends one channel's due rows in order; returns how many it handled (0 when the channel is paused). */
-  private async sendChannel(rows: OutboxRow[]): Promise<number> {
+  /** Sends one channel's due rows in order, or says the channel is paused (its rows then wait). */
+  private async sendChannel(rows: OutboxRow[]): Promise<"done" | "paused"> {
     const channel = await this.resolveChannel(rows[0].channelId);
     const type = (rows[0].payload as OutboxPayload).channelType;
     const adapter = this.adapters(type);
     if (!channel || !adapter) {
       for (const r of rows) await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
-      return rows.length;
+      return "done";
     }
-    if (!channel.active) return 0; // paused: rows wait
+    if (!channel.active) return "paused";
     const claimed = await this.database.write(async (tx) => {
       const ids = rows.map((r) => r.id);
       return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
@@ -148,7 +152,7 @@ export class Outbox {
         }
       }
     }
-    return claimed.length;
+    return "done";
   }
 
   private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {

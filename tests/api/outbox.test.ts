@@ -139,3 +139,25 @@ test("replies to a paused channel wait, without the sender spinning, and go out 
     expect(hook.got.length).toBe(1);
   } finally { hook.stop(); }
 });
+
+test("many waiting rows of a paused channel do not hold back another channel's replies", async () => {
+  const pausedHook = callbackServer([200]), activeHook = callbackServer([200]);
+  try {
+    const pausedConv = await apiConversation(pausedHook.url);
+    const pausedChannel = (await getConversation(t.ctx, { kind: "system" }, pausedConv)).channelId;
+    await t.req("PATCH", `/api/v1/channels/${pausedChannel}`, { headers: api(), json: { active: false } });
+    const { outbox } = await import("../../src/platform/schema.ts");
+    // more waiting rows than the sender reads at once, all older than the reply below
+    await t.ctx.database.write(async (tx) => {
+      for (let i = 0; i < 600; i++) await tx.insert(outbox).values({ id: `0000-wait-${String(i).padStart(4, "0")}`, idempotencyKey: `wait-${i}`, channelId: pausedChannel, messageId: null, payload: { channelType: "api", conversationId: pausedConv, contactId: "x", body: "espera", attachments: [] }, status: "pending", attempts: 0, nextAttemptAt: 1, createdAt: 1, updatedAt: 1 });
+    });
+    const ch = await createChannel(t.ctx, { kind: "system" }, { type: "api", name: "ERP", config: { callbackUrl: activeHook.url } });
+    const r = await ingestInbound(t.ctx, { channelId: ch.id, externalId: "in-2", from: { externalId: "erp-1" }, body: "hola" });
+    await t.ctx.outbox.start();
+    await t.req("POST", `/api/v1/conversations/${r.conversationId}/messages`, { headers: api(), json: { body: "sale aunque el otro canal esté en pausa" } });
+    const end = Date.now() + 3000;
+    while (!activeHook.got.length && Date.now() < end) await Bun.sleep(20);
+    expect(activeHook.got.length).toBe(1);
+    expect(pausedHook.got.length).toBe(0);
+  } finally { pausedHook.stop(); activeHook.stop(); }
+});
