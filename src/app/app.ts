@@ -79,8 +79,11 @@ export function createApp(ctx: Ctx) {
     c.header("referrer-policy", "same-origin");
     if (!c.req.path.startsWith("/webchat/") && c.req.path !== "/widget.js") c.header("x-frame-options", "DENY");
   });
+  // Body size limits, built once: uploads (file plus form overhead), the widget's small JSON, everything else.
   const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new AppError(413, "payload_too_large", `The request body is larger than ${maxSize} bytes`, { max: maxSize }); } });
-  const uploadLimit = ctx.config.max_upload_mb * 1024 * 1024 + 64 * 1024;
+  const uploadLimit = limit(ctx.config.max_upload_mb * 1024 * 1024 + 64 * 1024);
+  const widgetLimit = limit(64 * 1024);
+  const jsonLimit = limit(256 * 1024);
 
   app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
   app.get("/assets/:name", async (c) => {
@@ -94,15 +97,15 @@ export function createApp(ctx: Ctx) {
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "public, max-age=300", "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" });
   });
 
-  app.use("/webchat/*", async (c, next) => (c.req.path.endsWith("/attachments") ? limit(uploadLimit) : limit(64 * 1024))(c, next));
+  app.use("/webchat/*", (c, next) => (c.req.path.endsWith("/attachments") ? uploadLimit : widgetLimit)(c, next));
   app.route("/webchat", webchatRoutes());
 
   app.get("/api/v1/openapi.json", (c) => c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)));
-  app.use("/api/*", async (c, next) => (c.req.path === "/api/v1/files" ? limit(uploadLimit) : limit(256 * 1024))(c, next));
+  app.use("/api/*", (c, next) => (c.req.path === "/api/v1/files" ? uploadLimit : jsonLimit)(c, next));
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
-  app.use("*", async (c, next) => (c.req.method === "GET" ? next() : limit(256 * 1024)(c, next)));
+  app.use("*", (c, next) => (c.req.method === "GET" ? next() : jsonLimit(c, next)));
   app.use("*", loadActor, async (c, next) => (c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next)));
   app.route("/", consoleRoutes());
   return app;

@@ -141,8 +141,7 @@ export function webchatRoutes() {
     const ctx = c.get("ctx");
     const v = await visitor(c);
     const { upTo } = await readJson(c, z.strictObject({ upTo: z.string().min(1).max(64) }));
-    const convs = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, v.contactId), eq(conversations.channelId, c.get("channel").id)));
-    return c.json({ data: { read: await markReadByCustomer(ctx, convs.map((x) => x.id), upTo) } });
+    return c.json({ data: { read: await markReadByCustomer(ctx, await visitorConversationIds(ctx, c.get("channel").id, v.contactId), upTo) } });
   });
 
   app.get("/:channelId/messages", async (c) => {
@@ -193,11 +192,17 @@ export function webchatRoutes() {
   return app;
 }
 
+/** The visitor's conversations on this channel, past and present. */
+async function visitorConversationIds(ctx: Ctx, channelId: string, contactId: string) {
+  const convs = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channelId)));
+  return convs.map((x) => x.id);
+}
+
 /** What the visitor may see: the non-private messages of their conversations on this channel. */
 async function visitorHistory(ctx: Ctx, channelId: string, contactId: string, after?: string) {
-  const convs = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channelId)));
-  if (!convs.length) return [];
-  const conds = [inArray(messages.conversationId, convs.map((x) => x.id)), eq(messages.private, false)];
+  const ids = await visitorConversationIds(ctx, channelId, contactId);
+  if (!ids.length) return [];
+  const conds = [inArray(messages.conversationId, ids), eq(messages.private, false)];
   if (after) conds.push(gt(messages.id, after));
   const rows = await ctx.db.select().from(messages).where(and(...conds)).orderBy(asc(messages.id)).limit(500);
   return rows.map(visitorMessage);
