@@ -14,7 +14,9 @@ export const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n
 /** Starts `digybot serve` (from source, or a built executable with DIGYBOT_BIN) on a fresh data dir. */
 export async function startDigybot(opts: { bin?: string } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "digybot-bench-"));
-  const cmd = opts.bin ? [opts.bin] : ["bun", join(repo, "src/main.ts")];
+  // BENCH_BUN_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" profiles the server when it runs from source
+  const flags = (process.env.BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
+  const cmd = opts.bin ? [opts.bin] : ["bun", ...flags, join(repo, "src/main.ts")];
   const env = { ...process.env, DIGYBOT_LOG_LEVEL: "warn" };
   const admin = Bun.spawnSync([...cmd, "admin", "create", "--email", "bench@digybot.local", "--password", "bench-password", "--name", "Bench", "--data-dir", dataDir], { env });
   if (admin.exitCode !== 0) throw new Error(admin.stderr.toString());

@@ -48,8 +48,12 @@ export async function build(outfile = join(root, "dist", "digybot")) {
     "await main(process.argv.slice(2));",
     "",
   ].join("\n"));
+  // Worker threads are entry points of their own, embedded beside the main one: src/platform/db.ts starts
+  // new URL("./checkpointer.ts", import.meta.url), which in the executable resolves next to the entry.
+  const checkpointer = join(tmp, "checkpointer.ts");
+  writeFileSync(checkpointer, `import ${JSON.stringify(join(root, "src", "platform", "checkpointer.ts"))};\n`);
   mkdirSync(dirname(outfile), { recursive: true });
-  const r = await Bun.build({ entrypoints: [entry], compile: { outfile }, target: "bun", minify: true, sourcemap: "none", plugins: [libsqlStaticPlugin()] } as Parameters<typeof Bun.build>[0]);
+  const r = await Bun.build({ entrypoints: [entry, checkpointer], compile: { outfile }, target: "bun", minify: true, sourcemap: "none", plugins: [libsqlStaticPlugin()] } as Parameters<typeof Bun.build>[0]);
   rmSync(tmp, { recursive: true, force: true });
   if (!r.success) throw new Error(`build failed:\n${r.logs.map(String).join("\n")}`);
   return { outfile, seconds: (performance.now() - started) / 1000 };

@@ -73,6 +73,9 @@ test("starts in an empty folder, creates and migrates the data dir, serves the s
     expect(await (await fetch(`${s.url}/setup`)).text()).toContain("Configuración inicial");
     expect((await fetch(`${s.url}/widget.js`)).status).toBe(200);
   } finally { s.p.kill(); await s.p.exited; }
+  // the WAL checkpointer is a worker thread: its entry point must be inside the executable too
+  const log = await new Response(s.p.stderr).text();
+  expect(log).not.toContain("background checkpoints unavailable");
   expect(run("admin", "create", "--email", "dueno@negocio.mx", "--password", "muy-secreta-1", "--name", "Dueño", "--data-dir", data).code).toBe(0);
   const s2 = await serve(data);
   try {

@@ -117,6 +117,7 @@ export type Running = { ctx: Ctx; server: ReturnType<typeof Bun.serve>; url: str
 export async function startServer(ctx: Ctx): Promise<Running> {
   const app = createApp(ctx);
   ctx.files.ensureDir();
+  await ctx.database.startBackgroundCheckpoints();
   const server = Bun.serve({ hostname: ctx.config.host, port: ctx.config.port, fetch: app.fetch, idleTimeout: 60, maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024 });
   await ctx.outbox.start();
   for (const a of ctx.channels.all()) await a.start?.(ctx);

@@ -6,6 +6,7 @@ import type { Env } from "./http.ts";
 import { clientIp } from "./http.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
+import { waiter } from "../platform/realtime.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage, renderFragment, html } from "../../ui/components/html.ts";
@@ -166,22 +167,21 @@ export function consoleRoutes() {
     return streamSSE(c, async (stream) => {
       let open = true;
       const queue: string[] = [];
-      let wake: (() => void) | null = null;
+      const w = waiter();
       const remove = ctx.hub.add({
         id: newId(), kind: "user", principal: u.id,
         filter: (_e, d) => {
           const x = d as { assigneeId: string | null; departmentId: string | null; previous?: { assigneeId: string | null; departmentId: string | null } };
           return canSee(u, x) || (!!x.previous && canSee(u, x.previous));
         },
-        send: (event, data) => { queue.push(JSON.stringify({ event, ...(data as object) })); wake?.(); },
-        close: () => { open = false; wake?.(); },
+        send: (event, data) => { queue.push(JSON.stringify({ event, ...(data as object) })); w.wake(); },
+        close: () => { open = false; w.wake(); },
       });
-      stream.onAbort(() => { open = false; remove(); wake?.(); });
+      stream.onAbort(() => { open = false; remove(); w.wake(); });
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (open) {
         if (queue.length) await stream.writeSSE({ event: "inbox", data: `[${queue.splice(0).join(",")}]` });
-        await new Promise<void>((r) => { wake = r; setTimeout(r, 15_000); });
-        wake = null;
+        await w.wait(15_000);
         if (!queue.length && open) await stream.writeSSE({ event: "ping", data: "{}" });
       }
       remove();

@@ -6,7 +6,7 @@ import { outbox } from "../platform/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import type { Tx, AfterCommit } from "../platform/db.ts";
+import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
 import { visibleWhere, canSee } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
@@ -50,43 +50,63 @@ export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput
   return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m));
 }
 
+const P = (name: string) => sql.placeholder(name);
+/** The statements of ingestTx, built once per writer (this is the hottest write path). */
+const ingestStatements = preparedFor((tx) => {
+  return {
+    duplicate: tx.select().from(messages).where(and(eq(messages.channelId, P("channelId")), eq(messages.externalId, P("externalId")))).prepare(),
+    identity: tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, P("channelId")), eq(contactIdentities.externalId, P("externalId")))).prepare(),
+    insertContact: tx.insert(contacts).values({ id: P("id"), name: P("name"), phone: P("phone"), email: P("email"), attributes: sql`'{}'`, createdAt: P("now"), updatedAt: P("now") }).prepare(),
+    insertIdentity: tx.insert(contactIdentities).values({ channelId: P("channelId"), externalId: P("externalId"), contactId: P("contactId"), createdAt: P("now") }).prepare(),
+    // the contact's open conversation on this channel (a plain read and an update by id cost less than UPDATE … RETURNING)
+    openConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId })
+      .from(conversations)
+      .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId")), ne(conversations.status, "resolved")))
+      .orderBy(desc(conversations.lastMessageAt)).limit(1).prepare(),
+    // a snoozed or pending conversation reopens (SET expressions read the row as it was)
+    touchConversation: tx.update(conversations).set({
+      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+      lastMessagePreview: sql`${P("preview")}`,
+      unreadCount: sql`${conversations.unreadCount} + 1`,
+      status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
+      snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
+      updatedAt: sql`${P("now")}`,
+    }).where(eq(conversations.id, P("id"))).prepare(),
+    insertConversation: tx.insert(conversations).values(placeholdersOf(conversations)).prepare(),
+    insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
+  };
+});
+
 async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof inboundInput>) {
+  const q = ingestStatements(tx);
   const now = ctx.clock.now();
   const at = m.at ?? now;
   if (m.externalId) {
-    const dup = await tx.select().from(messages).where(and(eq(messages.channelId, m.channelId), eq(messages.externalId, m.externalId))).get();
+    const dup = q.duplicate.get({ channelId: m.channelId, externalId: m.externalId });
     if (dup) return { message: dup, conversationId: dup.conversationId, duplicate: true as const };
   }
   const channel = await cachedChannel(ctx, m.channelId);
   if (!channel) throw notFound("Channel");
   const pv = preview(m.body, m.attachments);
-  let contactId = (await tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.externalId, m.from.externalId))).get())?.id;
-  let conv: Conversation | undefined;
+  let contactId = q.identity.get({ channelId: channel.id, externalId: m.from.externalId })?.id;
+  let conv: Pick<Conversation, "id" | "assigneeId" | "departmentId"> | undefined;
   if (!contactId) {
     contactId = newId(now);
-    await tx.insert(contacts).values({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, attributes: {}, createdAt: now, updatedAt: now });
-    await tx.insert(contactIdentities).values({ channelId: channel.id, externalId: m.from.externalId, contactId, createdAt: now });
+    q.insertContact.run({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, now });
+    q.insertIdentity.run({ channelId: channel.id, externalId: m.from.externalId, contactId, now });
   } else {
-    // find the contact's open conversation on this channel and record the message on it, in one statement
-    // (SET expressions read the row as it was, so a snoozed or pending conversation reopens)
-    const reopening = sql`${conversations.status} IN ('snoozed', 'pending')`;
-    [conv] = await tx.update(conversations).set({
-      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${at})`,
-      lastMessagePreview: pv,
-      unreadCount: sql`${conversations.unreadCount} + 1`,
-      status: sql`CASE WHEN ${reopening} THEN 'open' ELSE ${conversations.status} END`,
-      snoozedUntil: sql`CASE WHEN ${reopening} THEN NULL ELSE ${conversations.snoozedUntil} END`,
-      updatedAt: now,
-    }).where(eq(conversations.id, sql`(SELECT c2.id FROM conversations c2 WHERE c2.contact_id = ${contactId} AND c2.channel_id = ${channel.id} AND c2.status <> 'resolved' ORDER BY c2.last_message_at DESC LIMIT 1)`)).returning();
+    conv = q.openConversation.get({ contactId, channelId: channel.id });
+    if (conv) q.touchConversation.run({ at, preview: pv, now, id: conv.id });
   }
   const created = !conv;
   if (!conv) {
-    conv = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
-    await tx.insert(conversations).values(conv);
+    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
+    q.insertConversation.run(row);
+    conv = row;
   }
   const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, createdAt: at };
-  await tx.insert(messages).values(msg);
-  const scope = scopeOf(conv);
+  q.insertMessage.run(msg);
+  const scope = scopeOf({ ...conv, contactId, channelId: channel.id });
   if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
   await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type }, at: now }, { message: msg });
   return { message: msg, conversationId: conv.id, duplicate: false as const };

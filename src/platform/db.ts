@@ -1,4 +1,6 @@
 import { createClient, type Client } from "@libsql/client";
+import { getTableColumns, sql, type Placeholder } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { BetterSQLiteSession } from "drizzle-orm/better-sqlite3/session";
@@ -37,6 +39,8 @@ export class Database {
   private writerRaw: InstanceType<typeof LibsqlDatabase>;
   private writer: Tx;
   private queue: Job[] = [];
+  /** Transactions committed and jobs in them (group commit at work: jobs / commits is the mean batch). */
+  readonly stats = { commits: 0, jobs: 0 };
   private draining = false;
   private closed = false;
 
@@ -83,6 +87,55 @@ export class Database {
     this.writerRaw.exec("PRAGMA wal_autocheckpoint=8000");
   }
 
+  private checkpointer: Worker | null = null;
+  /**
+   * While serving, WAL checkpoints run on a worker thread (src/platform/checkpointer.ts) every `everyMs`, so a
+   * checkpoint's page copies and fsync never stall the event loop. The writer keeps a far higher autocheckpoint
+   * as a safety net, and keeps its own if the worker cannot start.
+   */
+  async startBackgroundCheckpoints(everyMs = 2000) {
+    if (this.checkpointer) return true;
+    let w: Worker | null = null;
+    try {
+      w = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
+      const worker = w;
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("checkpointer did not start")), 10_000);
+        worker.onmessage = (e: MessageEvent<{ type: string; message?: string }>) => {
+          clearTimeout(t);
+          if (e.data.type === "started") resolve();
+          else reject(new Error(e.data.message ?? e.data.type));
+        };
+        worker.onerror = (e) => { clearTimeout(t); reject(new Error(e.message)); };
+        worker.postMessage({ type: "start", path: this.path, everyMs });
+      });
+      worker.onmessage = (e: MessageEvent<{ type: string; message?: string }>) => {
+        if (e.data.type === "error") this.log?.warn("background checkpoint failed", { error: e.data.message });
+      };
+      (worker as unknown as { unref(): void }).unref();
+      this.writerRaw.exec("PRAGMA wal_autocheckpoint=64000");
+      this.checkpointer = worker;
+      return true;
+    } catch (e) {
+      w?.terminate();
+      this.log?.warn("background checkpoints unavailable; the writer checkpoints itself", { error: String(e) });
+      return false;
+    }
+  }
+
+  private async stopBackgroundCheckpoints() {
+    const w = this.checkpointer;
+    if (!w) return;
+    this.checkpointer = null;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      w.onmessage = (e: MessageEvent<{ type: string }>) => { if (e.data.type === "stopped") { clearTimeout(t); resolve(); } };
+      w.postMessage({ type: "stop" });
+    });
+    w.terminate();
+    this.writerRaw.exec("PRAGMA wal_autocheckpoint=8000");
+  }
+
   write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("database is closed"));
     return new Promise<T>((resolve, reject) => {
@@ -95,6 +148,9 @@ export class Database {
     this.draining = true;
     try {
       while (this.queue.length) {
+        // A job's statements are synchronous calls, so a whole commit runs without yielding: without this turn
+        // of the event loop, requests already read from their sockets would each wait for a commit of their own.
+        await new Promise((r) => setImmediate(r));
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           await this.commit(batch);
@@ -124,6 +180,8 @@ export class Database {
       if (batch.length === 1) batch[0].reject(e);
       throw e;
     }
+    this.stats.commits++;
+    this.stats.jobs += batch.length;
     batch.forEach((job, i) => job.resolve(values[i]));
     for (const f of afters) {
       try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
@@ -154,10 +212,29 @@ export class Database {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    await this.stopBackgroundCheckpoints();
     try { await this.checkpoint(); } catch { /* best effort */ }
     this.writerRaw.close();
     this.client.close();
   }
+}
+
+/**
+ * Statements of a hot write path, built once per writer. Drizzle otherwise rebuilds a query's SQL text from its
+ * builder on every call, which costs more than running the statement. Build them with `sql.placeholder()`.
+ */
+export function preparedFor<T>(build: (tx: Tx) => T): (tx: Tx) => T {
+  const cache = new WeakMap<Tx, T>();
+  return (tx) => {
+    let p = cache.get(tx);
+    if (!p) cache.set(tx, (p = build(tx)));
+    return p;
+  };
+}
+
+/** An insert's values where every column is a placeholder of its own name (run it with a whole row). */
+export function placeholdersOf<T extends SQLiteTable>(table: T) {
+  return Object.fromEntries(Object.keys(getTableColumns(table)).map((k) => [k, sql.placeholder(k)])) as unknown as { [K in keyof T["$inferInsert"]]-?: Placeholder };
 }
 
 export class MigrationError extends Error {}

@@ -1,5 +1,6 @@
 import { events as eventsTable } from "./schema.ts";
-import type { Tx, AfterCommit } from "./db.ts";
+import { sql } from "drizzle-orm";
+import { preparedFor, type Tx, type AfterCommit } from "./db.ts";
 import type { Logger } from "./logger.ts";
 
 export type DomainEvent = {
@@ -10,6 +11,9 @@ export type DomainEvent = {
   data: Record<string, unknown>;
   at: number;
 };
+const P = (name: string) => sql.placeholder(name);
+const insertEvent = preparedFor((tx) => tx.insert(eventsTable).values({ type: P("type"), conversationId: P("conversationId"), actorType: P("actorType"), actorId: P("actorId"), data: P("data"), at: P("at") }).prepare());
+
 type Handler = (e: DomainEvent) => void | Promise<void>;
 
 /**
@@ -26,14 +30,14 @@ export class EventBus {
    */
   async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }, live?: Record<string, unknown>) {
     const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
-    const r = await tx.insert(eventsTable).values({
+    const r = insertEvent(tx).run({
       type: ev.type,
       conversationId: ev.conversationId ?? null,
       actorType: ev.actor?.type ?? null,
       actorId: ev.actor?.id ?? null,
       data: ev.data,
       at: ev.at,
-    }).run();
+    });
     ev.seq = Number(r.lastInsertRowid);
     after(() => this.publish(live ? { ...ev, data: { ...ev.data, ...live } } : ev));
     return ev;

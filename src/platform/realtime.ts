@@ -38,3 +38,21 @@ export class RealtimeHub {
     this.clients.clear();
   }
 }
+
+/**
+ * A wait a producer can cut short, for a stream's loop ("sleep until there is something to send, or until the
+ * next keep-alive"). Its timer is cleared when woken: a busy stream waits thousands of times a minute.
+ */
+export function waiter() {
+  let wake: (() => void) | null = null;
+  return {
+    wake() { wake?.(); },
+    wait(ms: number) {
+      return new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(timer); wake = null; resolve(); };
+        const timer = setTimeout(done, ms);
+        wake = done;
+      });
+    },
+  };
+}

@@ -6,6 +6,7 @@ import type { Env } from "../../app/http.ts";
 import { readJson, parseOr400 } from "../../app/http.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
+import { waiter } from "../../platform/realtime.ts";
 import { contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
 import { files } from "../../platform/schema.ts";
 import { ingestInbound, cachedChannel, markReadByCustomer } from "../../inbox/service.ts";
@@ -160,19 +161,18 @@ export function webchatRoutes() {
     return streamSSE(c, async (stream) => {
       let open = true;
       const queue: { event: string; data: string; id?: string }[] = [];
-      let wake: (() => void) | null = null;
+      const w = waiter();
       const remove = ctx.hub.add({
         id: newId(), kind: "visitor", principal: `${ch.id}:${v.contactId}`,
-        send: (event, data, id) => { queue.push({ event, data: JSON.stringify(data), id }); wake?.(); },
-        close: () => { open = false; wake?.(); },
+        send: (event, data, id) => { queue.push({ event, data: JSON.stringify(data), id }); w.wake(); },
+        close: () => { open = false; w.wake(); },
       });
-      stream.onAbort(() => { open = false; remove(); wake?.(); });
+      stream.onAbort(() => { open = false; remove(); w.wake(); });
       for (const m of await visitorHistory(ctx, ch.id, v.contactId, after)) await stream.writeSSE({ event: "message", data: JSON.stringify(m), id: m.id });
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (open) {
         while (queue.length) await stream.writeSSE(queue.shift()!);
-        await new Promise<void>((r) => { wake = r; setTimeout(r, 15_000); });
-        wake = null;
+        await w.wait(15_000);
         if (!queue.length && open) await stream.writeSSE({ event: "ping", data: "{}" });
       }
       remove();
