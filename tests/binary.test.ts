@@ -72,6 +72,7 @@ test("starts in an empty folder, creates and migrates the data dir, serves the s
     expect(setup.headers.get("location")).toBe("/setup");
     expect(await (await fetch(`${s.url}/setup`)).text()).toContain("Configuración inicial");
     expect((await fetch(`${s.url}/widget.js`)).status).toBe(200);
+    await Bun.sleep(1500); // the checkpointer thread starts a second after the server
   } finally { s.p.kill(); await s.p.exited; }
   // the WAL checkpointer is a worker thread: its entry point must be inside the executable too
   const log = await new Response(s.p.stderr).text();

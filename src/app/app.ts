@@ -117,7 +117,6 @@ export type Running = { ctx: Ctx; server: ReturnType<typeof Bun.serve>; url: str
 export async function startServer(ctx: Ctx): Promise<Running> {
   const app = createApp(ctx);
   ctx.files.ensureDir();
-  await ctx.database.startBackgroundCheckpoints();
   const server = Bun.serve({ hostname: ctx.config.host, port: ctx.config.port, fetch: app.fetch, idleTimeout: 60, maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024 });
   await ctx.outbox.start();
   for (const a of ctx.channels.all()) await a.start?.(ctx);
@@ -125,6 +124,8 @@ export async function startServer(ctx: Ctx): Promise<Running> {
     new Cron("* * * * *", { protect: true }, () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) }))),
     new Cron("17 3 * * *", { protect: true }, async () => { await ctx.database.checkpoint(); await ctx.database.optimize(); }),
   ];
+  // WAL checkpoints move to a worker thread a second after start, off the start-up path (nothing needs them sooner)
+  const checkpointerStart = setTimeout(() => void ctx.database.startBackgroundCheckpoints(), 1000);
   const url = `http://${ctx.config.host.includes(":") ? `[${ctx.config.host}]` : ctx.config.host}:${server.port}`;
   let stopped = false;
   return {
@@ -137,6 +138,7 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       for (const a of ctx.channels.all()) await a.stop?.();
       ctx.outbox.stop();
       for (const j of jobs) j.stop();
+      clearTimeout(checkpointerStart);
       server.stop(true);
       await ctx.database.close();
     },

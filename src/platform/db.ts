@@ -93,8 +93,13 @@ export class Database {
    * checkpoint's page copies and fsync never stall the event loop. The writer keeps a far higher autocheckpoint
    * as a safety net, and keeps its own if the worker cannot start.
    */
-  async startBackgroundCheckpoints(everyMs = 2000) {
-    if (this.checkpointer) return true;
+  startBackgroundCheckpoints(everyMs = 2000): Promise<boolean> {
+    this.checkpointerStarting ??= this.startCheckpointer(everyMs);
+    return this.checkpointerStarting;
+  }
+  private checkpointerStarting: Promise<boolean> | null = null;
+
+  private async startCheckpointer(everyMs: number) {
     let w: Worker | null = null;
     try {
       w = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
@@ -124,6 +129,7 @@ export class Database {
   }
 
   private async stopBackgroundCheckpoints() {
+    await this.checkpointerStarting;
     const w = this.checkpointer;
     if (!w) return;
     this.checkpointer = null;
