@@ -2,3 +2,4 @@
 export * from "./platform/schema.ts";
 export * from "./auth/schema.ts";
 export * from "./inbox/schema.ts";
+export * from "./channels/schema.ts";

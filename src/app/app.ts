@@ -12,6 +12,7 @@ import { OpenApiRegistry } from "../integrations/openapi.ts";
 import { webchatRoutes } from "../channels/webchat/routes.ts";
 import { webchatAdapter, visitorMessage } from "../channels/webchat/adapter.ts";
 import { apiChannelAdapter } from "../channels/api/adapter.ts";
+import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { getChannel } from "../channels/service.ts";
 import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
@@ -42,6 +43,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   let ctx!: Ctx;
   if (!channels.get("webchat")) channels.register(webchatAdapter(() => ctx));
   if (!channels.get("api")) channels.register(apiChannelAdapter());
+  if (!channels.get(CLOUD)) channels.register(whatsappCloudAdapter(() => ctx));
   const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
     const ch = await getChannel(ctx, id);
     return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
@@ -99,6 +101,9 @@ export function createApp(ctx: Ctx) {
 
   app.use("/webchat/*", (c, next) => (c.req.path.endsWith("/attachments") ? uploadLimit : widgetLimit)(c, next));
   app.route("/webchat", webchatRoutes());
+  // providers' webhooks: signed by the provider, not by a session or an API key
+  app.use("/webhooks/*", limit(1024 * 1024));
+  app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
 
   app.get("/api/v1/openapi.json", (c) => c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)));
   app.use("/api/*", (c, next) => (c.req.path === "/api/v1/files" ? uploadLimit : jsonLimit)(c, next));

@@ -7,6 +7,8 @@ import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
 import { forgetChannels } from "../inbox/service.ts";
+import { cloudConfig } from "./whatsapp-cloud/graph.ts";
+import { CLOUD, forgetCloudChannels } from "./whatsapp-cloud/service.ts";
 
 export const webchatConfig = z.strictObject({
   /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
@@ -20,10 +22,17 @@ export const webchatConfig = z.strictObject({
 });
 export type WebchatConfig = z.infer<typeof webchatConfig>;
 
-const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }) };
+const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig };
+
+/** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
+const secretKeys = new Set(["accessToken", "appSecret", "secret"]);
+export function publicChannel<T extends { config: Record<string, unknown> }>(ch: T): T {
+  const config = Object.fromEntries(Object.entries(ch.config).map(([k, v]) => [k, secretKeys.has(k) && typeof v === "string" && v ? `••••${v.slice(-4)}` : v]));
+  return { ...ch, config };
+}
 
 export const channelInput = z.strictObject({
-  type: z.enum(["webchat", "api"]),
+  type: z.enum(["webchat", "api", CLOUD]),
   name: z.string().trim().min(1).max(80),
   departmentId: z.string().nullish(),
   config: z.record(z.string(), z.unknown()).default({}),
@@ -49,7 +58,7 @@ export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeo
     const row = { id: newId(), type: c.type, name: c.name, departmentId: c.departmentId ?? null, config, active: c.active, createdAt: ctx.clock.now() };
     await tx.insert(channels).values(row);
     return row;
-  });
+  }).finally(() => forgetCloudChannels(ctx));
 }
 
 export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof channelPatch>) {
@@ -58,10 +67,12 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(channels).where(eq(channels.id, id)).get();
     if (!cur) throw notFound("Channel");
-    const config = p.config ? parseConfig(cur.type, { ...cur.config, ...p.config }) : undefined;
+    // a secret sent back as shown (••••1234) or empty means "unchanged"
+    const given = p.config ? Object.fromEntries(Object.entries(p.config).filter(([k, v]) => !(secretKeys.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••")))))) : undefined;
+    const config = given ? parseConfig(cur.type, { ...cur.config, ...given }) : undefined;
     const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
     return r[0];
-  }).finally(() => { forgetChannels(ctx); ctx.outbox.kick(); });
+  }).finally(() => { forgetChannels(ctx); forgetCloudChannels(ctx); ctx.outbox.kick(); });
 }
 
 export async function listChannels(ctx: Ctx) {

@@ -1,5 +1,5 @@
 import type { Ctx } from "../platform/context.ts";
-import type { Attachment } from "../inbox/schema.ts";
+import type { Attachment, MessageContent } from "../inbox/schema.ts";
 
 /** What the outbox hands an adapter to deliver. */
 export type OutboundMessage = {
@@ -11,6 +11,9 @@ export type OutboundMessage = {
   channel: { id: string; type: string; config: Record<string, unknown> };
   body: string;
   attachments: Attachment[];
+  content?: MessageContent | null;
+  /** the channel's id of the message this one quotes */
+  replyToExternalId?: string | null;
 };
 
 export type SendResult = { externalId?: string; status?: "sent" | "delivered" };
@@ -28,8 +31,21 @@ export interface ChannelAdapter {
     /** true when sending the same message twice cannot reach the customer twice (so an interrupted send may be retried). */
     idempotentSend: boolean;
     attachments: boolean;
-    /** messages per second per connection; null = no limit */
+    /** messages per second per connection (a connection's config may set its own `ratePerSecond`); null = no limit */
     ratePerSecond: number | null;
+    /** a random extra pause per message, in ms (QR-paired numbers look less like a bot) */
+    jitterMs?: number;
+    /** buttons and lists, with the channel's limits */
+    interactive?: { maxButtons: number; maxListRows: number };
+    /** approved message templates (WhatsApp Cloud API) */
+    templates?: boolean;
+    /** hours after the customer's last message in which free-form replies are allowed (WhatsApp: 24) */
+    replyWindowHours?: number;
+    /**
+     * The provider reports each delivery back with a tracker we set (WhatsApp's biz_opaque_callback_data). A send
+     * interrupted by a crash then waits `echoGraceMs` for that report before it is sent again.
+     */
+    deliveryEcho?: { graceMs: number };
   };
   send(msg: OutboundMessage): Promise<SendResult>;
   /** Called once the app is built: subscribe to events, open sockets. */

@@ -47,6 +47,8 @@ export const conversations = sqliteTable("conversations", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
   resolvedAt: integer("resolved_at"),
+  /** the customer's last message (channels with a reply window, such as WhatsApp's 24 hours, count from it) */
+  lastInboundAt: integer("last_inbound_at"),
 }, (t) => [
   // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
   index("conversations_last_id").on(t.lastMessageAt, t.id),
@@ -69,6 +71,8 @@ export const messages = sqliteTable("messages", {
   status: text("status", { enum: ["received", "queued", "sent", "delivered", "read", "failed"] }).notNull(),
   error: text("error"),
   externalId: text("external_id"),
+  /** what a text body and attachments cannot say: location, contact cards, buttons, templates, quoted reply, reactions */
+  content: text("content", { mode: "json" }).$type<MessageContent>(),
   createdAt: integer("created_at").notNull(),
 }, (t) => [
   index("messages_conversation").on(t.conversationId, t.id),
@@ -76,6 +80,39 @@ export const messages = sqliteTable("messages", {
 ]);
 
 export type Attachment = { fileId: string; name: string; mime: string; size: number };
+
+/** A contact card shared in a message. */
+export type SharedContact = { name: string; phones: { phone: string; type?: string; waId?: string }[]; emails?: string[] };
+export type ReplyButton = { id: string; title: string };
+export type ListSection = { title?: string; rows: { id: string; title: string; description?: string }[] };
+
+/**
+ * Structured content of a message, beside its text body (which always holds a readable rendering, so search,
+ * previews and channels without the feature keep working).
+ */
+export type MessageContent = {
+  /** what kind of message this was on its channel (text, image, location, contacts, sticker, interactive, template, order, unsupported...) */
+  kind?: string;
+  location?: { latitude: number; longitude: number; name?: string; address?: string; url?: string };
+  contacts?: SharedContact[];
+  /** buttons offered by the business (at most 3 on WhatsApp) */
+  buttons?: ReplyButton[];
+  /** a list offered by the business: the button that opens it and its sections */
+  list?: { button: string; sections: ListSection[] };
+  /** the customer's choice of a button or list row */
+  choice?: { id: string; title: string; description?: string };
+  template?: { name: string; language: string; params: string[] };
+  order?: { catalogId?: string; items: { sku: string; quantity: number; price: number; currency: string }[]; text?: string };
+  /** the message this one answers (quoted) */
+  replyTo?: { messageId: string | null; externalId: string | null; preview?: string };
+  /** reactions to this message, one per side at most (WhatsApp allows one per person) */
+  reactions?: { by: "contact" | "business"; emoji: string; at: number }[];
+  forwarded?: boolean;
+  edited?: boolean;
+  deleted?: boolean;
+  /** media the channel announced but that could not be fetched (kept to retry) */
+  pendingMedia?: { id: string; mime?: string; error: string };
+};
 
 export const tags = sqliteTable("tags", {
   id: text("id").primaryKey(),

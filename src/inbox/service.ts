@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { and, eq, ne, desc, asc, gt, lt, lte, or, sql, inArray, isNull } from "drizzle-orm";
-import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment } from "./schema.ts";
+import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment, type MessageContent } from "./schema.ts";
 import { users, departments } from "../auth/schema.ts";
-import { outbox } from "../platform/schema.ts";
+import { outbox, files } from "../platform/schema.ts";
+import { channelTemplates } from "../channels/schema.ts";
 import { newId } from "../platform/ids.ts";
-import { badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
+import { AppError, badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
 import { visibleWhere, canSee } from "./visibility.ts";
@@ -14,6 +15,11 @@ import { patchOf } from "../platform/validation.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
+
+/** A template's body with its {{1}}, {{2}}… placeholders filled in. */
+export function renderTemplate(body: string, params: string[]) {
+  return body.replace(/\{\{(\d+)\}\}/g, (m, n) => params[Number(n) - 1] ?? m);
+}
 
 const preview = (body: string, attachments: Attachment[]) => (body || (attachments[0] ? `📎 ${attachments[0].name}` : "")).replace(/\s+/g, " ").slice(0, 140);
 
@@ -37,6 +43,10 @@ export const inboundInput = z.object({
   body: z.string().max(10_000).default(""),
   attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).default([]),
   at: z.number().int().optional(),
+  /** structured content from a channel adapter (location, contacts, a button choice…) */
+  content: z.custom<MessageContent>((v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v))).nullish(),
+  /** the channel's id of the message this one quotes */
+  replyToExternalId: z.string().max(200).nullish(),
 });
 
 /**
@@ -46,7 +56,7 @@ export const inboundInput = z.object({
  */
 export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput>) {
   const m = inboundInput.parse(input);
-  if (!m.body.trim() && !m.attachments.length) throw badRequest("empty_message", "A message needs text or an attachment");
+  if (!m.body.trim() && !m.attachments.length && !m.content) throw badRequest("empty_message", "A message needs text or an attachment");
   return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m));
 }
 
@@ -67,6 +77,7 @@ const ingestStatements = preparedFor((tx) => {
     touchConversation: tx.update(conversations).set({
       lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
       lastMessagePreview: sql`${P("preview")}`,
+      lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
       unreadCount: sql`${conversations.unreadCount} + 1`,
       status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
       snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
@@ -100,12 +111,19 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   }
   const created = !conv;
   if (!conv) {
-    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null };
+    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at };
     q.insertConversation.run(row);
     conv = row;
   }
-  const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, createdAt: at };
+  let content = m.content ?? null;
+  if (m.replyToExternalId) {
+    const quoted = q.duplicate.get({ channelId: channel.id, externalId: m.replyToExternalId });
+    content = { ...content, replyTo: { messageId: quoted?.id ?? null, externalId: m.replyToExternalId, preview: quoted ? preview(quoted.body, quoted.attachments) : undefined } };
+  }
+  const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, content, createdAt: at };
   q.insertMessage.run(msg);
+  // files saved before the conversation was known (a channel's media) now belong to it, for access checks
+  if (m.attachments.length) await tx.update(files).set({ conversationId: conv.id }).where(and(inArray(files.id, m.attachments.map((a) => a.fileId)), isNull(files.conversationId)));
   const scope = scopeOf({ ...conv, contactId, channelId: channel.id });
   if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
   await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type }, at: now }, { message: msg });
@@ -232,6 +250,20 @@ export const sendInput = z.strictObject({
   private: z.boolean().default(false),
   attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).max(10).default([]),
   idempotencyKey: z.string().min(8).max(200).optional(),
+  /** buttons, a list or an approved template (channels that support them: WhatsApp) */
+  content: z.strictObject({
+    buttons: z.array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().trim().min(1).max(20) })).min(1).max(3).optional(),
+    list: z.strictObject({
+      button: z.string().trim().min(1).max(20),
+      sections: z.array(z.strictObject({
+        title: z.string().max(24).optional(),
+        rows: z.array(z.strictObject({ id: z.string().min(1).max(200), title: z.string().trim().min(1).max(24), description: z.string().max(72).optional() })).min(1).max(10),
+      })).min(1).max(10),
+    }).optional(),
+    template: z.strictObject({ name: z.string().min(1).max(512), language: z.string().min(2).max(15), params: z.array(z.string().max(1024)).max(20).default([]) }).optional(),
+  }).optional(),
+  /** the message (ours) this reply quotes */
+  replyToId: z.string().optional(),
 });
 
 /**
@@ -241,7 +273,11 @@ export const sendInput = z.strictObject({
  */
 export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof sendInput>) {
   const s = sendInput.parse(input);
-  if (!s.body.trim() && !s.attachments.length) throw badRequest("empty_message", "A message needs text or an attachment");
+  const template = s.content?.template;
+  if (!s.body.trim() && !s.attachments.length && !template) throw badRequest("empty_message", "A message needs text or an attachment");
+  if (s.content?.buttons && s.content.list) throw badRequest("invalid_content", "A message has buttons or a list, not both");
+  if ((s.content?.buttons || s.content?.list) && !s.body.trim()) throw badRequest("invalid_content", "Buttons and lists need a text body", { field: "body" });
+  if (s.private && s.content) throw badRequest("invalid_content", "A private note has no buttons, lists or templates");
   return ctx.database.write(async (tx, after) => {
     if (s.idempotencyKey) {
       const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, `api:${s.idempotencyKey}`)).get();
@@ -253,16 +289,46 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     if (!channel) throw notFound("Channel");
     const now = ctx.clock.now();
     const user = actor.kind === "user" ? actor : null;
+    const caps = ctx.channels.get(channel.type)?.capabilities;
+    let body = s.body;
+    const content: MessageContent = {};
+    if (!s.private) {
+      if ((s.content?.buttons || s.content?.list) && !caps?.interactive) throw new AppError(422, "not_supported_by_channel", "This channel cannot send buttons or lists", { channelType: channel.type });
+      if (s.content?.buttons) content.buttons = s.content.buttons;
+      if (s.content?.list) {
+        const rows = s.content.list.sections.reduce((n, x) => n + x.rows.length, 0);
+        if (caps?.interactive && rows > caps.interactive.maxListRows) throw badRequest("too_many_rows", `A list has at most ${caps.interactive.maxListRows} rows`, { max: caps.interactive.maxListRows });
+        content.list = s.content.list;
+      }
+      if (template) {
+        if (!caps?.templates) throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", { channelType: channel.type });
+        const t = await tx.select().from(channelTemplates).where(and(eq(channelTemplates.channelId, channel.id), eq(channelTemplates.name, template.name), eq(channelTemplates.language, template.language))).get();
+        if (!t || t.status !== "APPROVED") throw badRequest("unknown_template", "No approved template with that name and language on this channel", { name: template.name, language: template.language });
+        if (template.params.length !== t.params) throw badRequest("template_params", `The template takes ${t.params} values`, { expected: t.params, got: template.params.length });
+        content.kind = "template";
+        content.template = template;
+        body = renderTemplate(t.body, template.params);
+      } else if (caps?.replyWindowHours && (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < now) {
+        throw new AppError(422, "outside_reply_window", `More than ${caps.replyWindowHours} hours have passed since the customer's last message: only an approved template can be sent`, { lastInboundAt: conv.lastInboundAt, windowHours: caps.replyWindowHours });
+      }
+    }
+    let replyToExternalId: string | null = null;
+    if (s.replyToId) {
+      const quoted = await tx.select().from(messages).where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId))).get();
+      if (!quoted) throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
+      replyToExternalId = quoted.externalId;
+      content.replyTo = { messageId: quoted.id, externalId: quoted.externalId, preview: preview(quoted.body, quoted.attachments) };
+    }
     const msg: Message = {
       id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
-      senderId: "id" in actor ? actor.id ?? null : null, body: s.body, attachments: s.attachments, private: s.private,
-      status: s.private ? "sent" : "queued", error: null, externalId: null, createdAt: now,
+      senderId: "id" in actor ? actor.id ?? null : null, body, attachments: s.attachments, private: s.private,
+      status: s.private ? "sent" : "queued", error: null, externalId: null, content: Object.keys(content).length ? content : null, createdAt: now,
     };
     await tx.insert(messages).values(msg);
     const patch: Partial<Conversation> = { updatedAt: now };
     if (!s.private) {
       patch.lastMessageAt = now;
-      patch.lastMessagePreview = preview(s.body, s.attachments);
+      patch.lastMessagePreview = preview(body, s.attachments);
       patch.unreadCount = 0;
       if (user) {
         patch.ownerType = "agent";
@@ -271,7 +337,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
       await ctx.outbox.enqueue(tx, after, {
         channelId: channel.id, messageId: msg.id, idempotencyKey: s.idempotencyKey ? `api:${s.idempotencyKey}` : `msg:${msg.id}`,
-        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: s.body, attachments: s.attachments },
+        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments: s.attachments, content: msg.content, replyToExternalId },
       });
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
@@ -288,11 +354,78 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
 export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, messageId: string, status: "sent" | "delivered" | "read" | "failed", error: string | null, externalId?: string) {
   const rank = { queued: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as const;
   const m = await tx.select().from(messages).where(eq(messages.id, messageId)).get();
-  if (!m || (status !== "failed" && rank[m.status] >= rank[status] && m.status !== "failed")) return;
-  await tx.update(messages).set({ status, error, ...(externalId ? { externalId } : {}) }).where(eq(messages.id, messageId));
+  if (!m) return;
+  // a report may come before or after the outbox records the send: the channel's id is kept either way,
+  // and a status never goes back (sent → delivered → read; failed stands unless a later report contradicts it)
+  if (externalId && !m.externalId) await tx.update(messages).set({ externalId }).where(eq(messages.id, messageId));
+  if (status !== "failed" && rank[m.status] >= rank[status] && m.status !== "failed") return;
+  if (status === "failed" && m.status === "failed" && m.error === error) return;
+  await tx.update(messages).set({ status, error }).where(eq(messages.id, messageId));
   const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
   if (!conv) return;
   await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: conv.id, data: { ...scopeOf(conv), messageId, status, error } });
+}
+
+/**
+ * A channel's delivery report for a message we sent, found by our id (a tracker the channel echoes back) or by
+ * the channel's own id. An outbox row not yet settled (in flight, interrupted by a crash, or waiting to retry after
+ * a timeout) is settled by it: the provider has the message, so it is not sent a second time.
+ */
+export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { messageId?: string | null; externalId: string }, status: "sent" | "delivered" | "read" | "failed", error: string | null) {
+  return ctx.database.write(async (tx, after) => {
+    let m = ref.messageId ? await tx.select().from(messages).where(and(eq(messages.id, ref.messageId), eq(messages.channelId, channelId))).get() : undefined;
+    m ??= await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, ref.externalId))).get();
+    if (!m || m.direction !== "out") return false;
+    await applyDeliveryStatus(ctx, tx, after, m.id, status, error, ref.externalId);
+    await tx.update(outbox).set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() }).where(and(eq(outbox.messageId, m.id), inArray(outbox.status, ["pending", "sending"])));
+    return true;
+  });
+}
+
+/**
+ * Changes a message the channel knows by its own id (a reaction, an edit, a deletion on the customer's side) and
+ * tells the consoles. Returns false when the message is not here (older than DigyBot, or never received).
+ */
+export async function changeChannelMessage(ctx: Ctx, channelId: string, externalId: string, change: (m: Message) => Partial<Pick<Message, "body" | "content">>) {
+  return ctx.database.write(async (tx, after) => {
+    const m = await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, externalId))).get();
+    if (!m) return false;
+    const patch = change(m);
+    await tx.update(messages).set(patch).where(eq(messages.id, m.id));
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
+    if (conv) await ctx.events.record(tx, after, { type: "inbox.message_updated", conversationId: conv.id, data: { ...scopeOf(conv), messageId: m.id } }, { message: { ...m, ...patch } });
+    return true;
+  });
+}
+
+/** One reaction per side on a message: a new one replaces the previous, an empty emoji removes it. */
+export function withReaction(m: Message, by: "contact" | "business", emoji: string, at: number): Partial<Pick<Message, "content">> {
+  const reactions = (m.content?.reactions ?? []).filter((r) => r.by !== by);
+  if (emoji) reactions.push({ by, emoji, at });
+  return { content: { ...m.content, reactions } };
+}
+
+/**
+ * Something the channel says about a contact rather than a message from them (a changed number, a new security
+ * code): an activity line in their latest conversation on that channel. With `newExternalId`, the contact keeps
+ * being the same person under their new id (and phone, when the id is a phone number).
+ */
+export async function recordChannelNotice(ctx: Ctx, channelId: string, contactExternalId: string, key: string, params: Record<string, string>, opts: { newExternalId?: string | null; newPhone?: string | null } = {}) {
+  return ctx.database.write(async (tx, after) => {
+    const ident = await tx.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId))).get();
+    if (!ident) return false;
+    const now = ctx.clock.now();
+    if (opts.newExternalId && opts.newExternalId !== contactExternalId) {
+      const taken = await tx.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, opts.newExternalId))).get();
+      if (!taken) await tx.update(contactIdentities).set({ externalId: opts.newExternalId }).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId)));
+      if (opts.newPhone) await tx.update(contacts).set({ phone: opts.newPhone, updatedAt: now }).where(eq(contacts.id, ident.contactId));
+    }
+    const conv = await tx.select().from(conversations).where(and(eq(conversations.contactId, ident.contactId), eq(conversations.channelId, channelId))).orderBy(desc(conversations.lastMessageAt)).limit(1).get();
+    if (!conv) return true;
+    await insertActivity(tx, conv, key, params, now);
+    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: conv.id, data: { ...scopeOf(conv), changes: { notice: key } } });
+    return true;
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
+import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { canSee } from "../inbox/visibility.ts";
 import { conversations } from "../inbox/schema.ts";
@@ -157,11 +158,15 @@ export function apiV1(registry: OpenApiRegistry) {
   doc("DELETE", "/api-keys/:id", "Admin", "Revoke an API key");
   app.delete("/api-keys/:id", async (c) => { await auth.revokeApiKey(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
   doc("GET", "/channels", "Channels", "List channels");
-  app.get("/channels", async (c) => c.json({ data: (await channels.listChannels(c.get("ctx"))).map((ch) => (isAdmin(actorOf(c)) ? ch : { id: ch.id, name: ch.name, type: ch.type })) }));
+  app.get("/channels", async (c) => c.json({ data: (await channels.listChannels(c.get("ctx"))).map((ch) => (isAdmin(actorOf(c)) ? channels.publicChannel(ch) : { id: ch.id, name: ch.name, type: ch.type })) }));
   doc("POST", "/channels", "Channels", "Create a channel", { body: channels.channelInput });
-  app.post("/channels", async (c) => c.json({ data: await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput)) }, 201));
-  doc("PATCH", "/channels/:id", "Channels", "Update a channel", { body: channels.channelPatch });
-  app.patch("/channels/:id", async (c) => c.json({ data: await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, channels.channelPatch)) }));
+  app.post("/channels", async (c) => c.json({ data: channels.publicChannel(await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput))) }, 201));
+  doc("PATCH", "/channels/:id", "Channels", "Update a channel (a secret left empty or as shown keeps its value)", { body: channels.channelPatch });
+  app.patch("/channels/:id", async (c) => c.json({ data: channels.publicChannel(await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, channels.channelPatch))) }));
+  doc("POST", "/channels/:id/templates/sync", "Channels", "Read the WhatsApp message templates of the connection's business account");
+  app.post("/channels/:id/templates/sync", async (c) => c.json({ data: await cloud.syncTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
+  doc("GET", "/channels/:id/templates", "Channels", "The connection's message templates (name, language, status, body with {{n}} placeholders)");
+  app.get("/channels/:id/templates", async (c) => c.json({ data: await cloud.listTemplates(c.get("ctx"), c.req.param("id")) }));
 
   app.all("*", () => { throw new AppError(404, "not_found", "No such API endpoint"); });
   return app;

@@ -2,7 +2,7 @@
 // `code` is a stable key the console translates (ui/i18n: errors.<code>).
 export class AppError extends Error {
   constructor(
-    public status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    public status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503,
     public code: string,
     message: string,
     public details?: unknown,

@@ -13,12 +13,16 @@ export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "s
 type Resolve = (channelId: string) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
 
 const MAX_ATTEMPTS = 8;
+/** sends of one channel that may be waiting for the provider at once */
+const MAX_IN_FLIGHT = 32;
 
 /**
  * Outbound delivery. A message is a row with a unique idempotency key, written in the same transaction as the
  * message itself. The sender claims a row (status 'sending', committed) before calling the channel, and records
  * the outcome after. A row found in 'sending' at start-up was interrupted mid-call: it is retried only for
- * channels whose send is idempotent, otherwise marked failed ("outcome unknown") so it is never sent twice.
+ * channels whose send is idempotent; on channels whose provider reports deliveries with our tracker, it waits for
+ * that report first and is sent again only without one; otherwise it is marked failed ("outcome unknown") so it is
+ * never sent twice.
  */
 export class Outbox {
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -53,8 +57,15 @@ export class Outbox {
     const stuck = await this.database.db.select().from(outbox).where(eq(outbox.status, "sending"));
     for (const row of stuck) {
       const adapter = this.adapters((row.payload as OutboxPayload).channelType);
+      const echo = adapter?.capabilities.deliveryEcho;
       if (adapter?.capabilities.idempotentSend) {
         await this.database.write((tx) => tx.update(outbox).set({ status: "pending", updatedAt: this.now() }).where(eq(outbox.id, row.id)));
+      } else if (echo) {
+        // The provider reports what it received, with our tracker: wait for that report before sending again.
+        // If it comes, the row is settled as sent (inbox.applyChannelStatus); if not, the message never got there.
+        const channel = await this.resolveChannel(row.channelId);
+        const grace = Number(channel?.config.reportGraceMs) || echo.graceMs;
+        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", nextAttemptAt: this.now() + grace, lastError: "interrupted while sending; waiting for the provider's delivery report before sending again", updatedAt: this.now() }).where(eq(outbox.id, row.id)));
       } else {
         await this.finish(row, "failed", null, "interrupted while sending; the outcome is unknown, so it was not sent again");
       }
@@ -125,34 +136,53 @@ export class Outbox {
       return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
     });
     claimed.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    const rate = adapter.capabilities.ratePerSecond;
+    const rate = Number(channel.config.ratePerSecond) || adapter.capabilities.ratePerSecond;
+    const jitter = Number(channel.config.jitterMs ?? adapter.capabilities.jitterMs ?? 0);
+    // Sends overlap (up to MAX_IN_FLIGHT per channel, started at the channel's pace), but a conversation's
+    // messages go out one after the other, in order.
+    const running = new Set<Promise<void>>();
+    const byConversation = new Map<string, Promise<void>>();
     for (const row of claimed) {
       if (this.stopped) {
         await this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(eq(outbox.id, row.id)));
         continue;
       }
+      const conversationId = (row.payload as OutboxPayload).conversationId;
+      await byConversation.get(conversationId);
+      while (running.size >= MAX_IN_FLIGHT) await Promise.race(running);
       if (rate) {
         const wait = (this.nextAllowed.get(channel.id) ?? 0) - this.now();
         if (wait > 0) await Bun.sleep(wait);
-        this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate);
+        this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate + Math.random() * jitter);
       }
-      const p = row.payload as OutboxPayload;
-      try {
-        const result = await adapter.send({ ...p, outboxId: row.id, idempotencyKey: row.idempotencyKey, messageId: row.messageId, channel: { id: channel.id, type: channel.type, config: channel.config } });
-        await this.finish(row, "sent", result, null);
-      } catch (e) {
-        const attempts = row.attempts + 1;
-        const msg = e instanceof Error ? e.message : String(e);
-        if (e instanceof PermanentSendError || attempts >= MAX_ATTEMPTS) {
-          await this.finish({ ...row, attempts }, "failed", null, msg);
-        } else {
-          const delay = Math.min(300_000, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
-          this.log.warn("outbox send failed, will retry", { outboxId: row.id, attempts, error: msg });
-          await this.database.write((tx) => tx.update(outbox).set({ status: "pending", attempts, nextAttemptAt: this.now() + Math.round(delay), lastError: msg, updatedAt: this.now() }).where(eq(outbox.id, row.id)));
-        }
+      const job: Promise<void> = this.sendOne(adapter, channel, row).finally(() => {
+        running.delete(job);
+        if (byConversation.get(conversationId) === job) byConversation.delete(conversationId);
+      });
+      running.add(job);
+      byConversation.set(conversationId, job);
+    }
+    await Promise.all(running);
+    return "done";
+  }
+
+  private async sendOne(adapter: ChannelAdapter, channel: { id: string; type: string; config: Record<string, unknown> }, row: OutboxRow) {
+    const p = row.payload as OutboxPayload;
+    try {
+      const result = await adapter.send({ ...p, outboxId: row.id, idempotencyKey: row.idempotencyKey, messageId: row.messageId, channel: { id: channel.id, type: channel.type, config: channel.config } });
+      await this.finish(row, "sent", result, null);
+    } catch (e) {
+      const attempts = row.attempts + 1;
+      const msg = e instanceof Error ? e.message : String(e);
+      if (e instanceof PermanentSendError || attempts >= MAX_ATTEMPTS) {
+        await this.finish({ ...row, attempts }, "failed", null, msg);
+      } else {
+        const delay = Math.min(300_000, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+        this.log.warn("outbox send failed, will retry", { outboxId: row.id, attempts, error: msg });
+        // (unless a delivery report settled the row meanwhile: the provider had it after all)
+        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", attempts, nextAttemptAt: this.now() + Math.round(delay), lastError: msg, updatedAt: this.now() }).where(and(eq(outbox.id, row.id), eq(outbox.status, "sending"))));
       }
     }
-    return "done";
   }
 
   private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {

@@ -8,7 +8,6 @@ import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { waiter } from "../../platform/realtime.ts";
 import { contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
-import { files } from "../../platform/schema.ts";
 import { ingestInbound, cachedChannel, markReadByCustomer } from "../../inbox/service.ts";
 import { normalizePhone } from "../../inbox/contacts.ts";
 import { getBusiness, isOpenAt } from "../../setup/service.ts";
@@ -131,9 +130,6 @@ export function webchatRoutes() {
     if (!(file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
     const att = await ctx.files.save(file, null, ctx.clock.now());
     const r = await ingestInbound(ctx, { channelId: c.get("channel").id, externalId: `${v.visitorId}:${clientId}`, from: { externalId: v.visitorId }, body: typeof form.body === "string" ? form.body.slice(0, 5000) : "", attachments: [att] });
-    await ctx.database.write(async (tx) => {
-      await tx.update(files).set({ conversationId: r.conversationId }).where(eq(files.id, att.fileId));
-    });
     return c.json({ data: visitorMessage(r.message) }, 201);
   });
 
