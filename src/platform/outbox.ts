@@ -15,6 +15,8 @@ type Resolve = (channelId: string) => Promise<{ id: string; type: string; config
 const MAX_ATTEMPTS = 8;
 /** sends of one channel that may be waiting for the provider at once */
 const MAX_IN_FLIGHT = 32;
+/** rows claimed ('sending') at a time, just ahead of their sends */
+const CLAIM_CHUNK = 64;
 
 /**
  * Outbound delivery. A message is a row with a unique idempotency key, written in the same transaction as the
@@ -55,6 +57,7 @@ export class Outbox {
   async start() {
     this.stopped = false;
     const stuck = await this.database.db.select().from(outbox).where(eq(outbox.status, "sending"));
+    if (stuck.length) this.log.warn("sends interrupted by a stop were found", { count: stuck.length });
     for (const row of stuck) {
       const adapter = this.adapters((row.payload as OutboxPayload).channelType);
       const echo = adapter?.capabilities.deliveryEcho;
@@ -131,36 +134,39 @@ export class Outbox {
       return "done";
     }
     if (!channel.active) return "paused";
-    const claimed = await this.database.write(async (tx) => {
-      const ids = rows.map((r) => r.id);
-      return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
-    });
-    claimed.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const rate = Number(channel.config.ratePerSecond) || adapter.capabilities.ratePerSecond;
     const jitter = Number(channel.config.jitterMs ?? adapter.capabilities.jitterMs ?? 0);
     // Sends overlap (up to MAX_IN_FLIGHT per channel, started at the channel's pace), but a conversation's
-    // messages go out one after the other, in order.
+    // messages go out one after the other, in order. Rows are claimed a few at a time, just ahead of sending,
+    // so a crash leaves few of them in 'sending' (each of those is then settled with care at the next start).
     const running = new Set<Promise<void>>();
     const byConversation = new Map<string, Promise<void>>();
-    for (const row of claimed) {
-      if (this.stopped) {
-        await this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(eq(outbox.id, row.id)));
-        continue;
-      }
-      const conversationId = (row.payload as OutboxPayload).conversationId;
-      await byConversation.get(conversationId);
-      while (running.size >= MAX_IN_FLIGHT) await Promise.race(running);
-      if (rate) {
-        const wait = (this.nextAllowed.get(channel.id) ?? 0) - this.now();
-        if (wait > 0) await Bun.sleep(wait);
-        this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate + Math.random() * jitter);
-      }
-      const job: Promise<void> = this.sendOne(adapter, channel, row).finally(() => {
-        running.delete(job);
-        if (byConversation.get(conversationId) === job) byConversation.delete(conversationId);
+    for (let i = 0; i < rows.length && !this.stopped; i += CLAIM_CHUNK) {
+      const claimed = await this.database.write(async (tx) => {
+        const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
+        return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
       });
-      running.add(job);
-      byConversation.set(conversationId, job);
+      claimed.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      for (const row of claimed) {
+        if (this.stopped) {
+          await this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(eq(outbox.id, row.id)));
+          continue;
+        }
+        const conversationId = (row.payload as OutboxPayload).conversationId;
+        await byConversation.get(conversationId);
+        while (running.size >= MAX_IN_FLIGHT) await Promise.race(running);
+        if (rate) {
+          const wait = (this.nextAllowed.get(channel.id) ?? 0) - this.now();
+          if (wait > 0) await Bun.sleep(wait);
+          this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate + Math.random() * jitter);
+        }
+        const job: Promise<void> = this.sendOne(adapter, channel, row).finally(() => {
+          running.delete(job);
+          if (byConversation.get(conversationId) === job) byConversation.delete(conversationId);
+        });
+        running.add(job);
+        byConversation.set(conversationId, job);
+      }
     }
     await Promise.all(running);
     return "done";

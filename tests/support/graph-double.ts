@@ -13,6 +13,8 @@ export type GraphDoubleOptions = {
   /** accepted messages per second per number; above it Meta answers 130429 */
   ratePerSecond?: number | null;
   templates?: Record<string, unknown>[];
+  /** how long Meta takes to answer a send (it has the message from the moment it arrives) */
+  latencyMs?: number;
 };
 
 export function sign(body: string, secret: string) {
@@ -90,6 +92,7 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
         const wamid = `wamid.${Buffer.from(`${a}:${++seq}:${Date.now()}`).toString("base64url")}`;
         sent.push({ phoneNumberId: a, body, wamid, at: Date.now() });
         queueStatuses(a, body.to, wamid, body.biz_opaque_callback_data);
+        if (opts.latencyMs) await Bun.sleep(opts.latencyMs);
         return Response.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: wamid }] });
       }
       if (req.method === "POST" && b === "media") {
