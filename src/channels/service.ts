@@ -72,7 +72,7 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
     const config = given ? parseConfig(cur.type, { ...cur.config, ...given }) : undefined;
     const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
     return r[0];
-  }).finally(() => { forgetChannels(ctx); forgetCloudChannels(ctx); ctx.outbox.kick(); });
+  }).finally(() => { forgetChannels(ctx); forgetCloudChannels(ctx); ctx.outbox.kick(true); });
 }
 
 export async function listChannels(ctx: Ctx) {

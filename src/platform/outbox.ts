@@ -18,6 +18,25 @@ const MAX_IN_FLIGHT = 32;
 /** rows claimed ('sending') at a time, just ahead of their sends */
 const CLAIM_CHUNK = 64;
 
+/** The start times of a channel's last `rate` sends (a ring), for a per-second limit that holds in every window. */
+class SendWindow {
+  private starts: Float64Array;
+  private oldest = 0;
+  private last = -Infinity;
+  constructor(readonly rate: number) {
+    this.starts = new Float64Array(Math.max(1, Math.min(Math.ceil(rate), 100_000))).fill(-Infinity);
+  }
+  next(now: number) {
+    // 10 ms beyond the second: a send that starts a little late must not land in the same second at the provider
+    return Math.max(now, this.starts[this.oldest] + 1010, this.last + 500 / this.rate);
+  }
+  take(at: number) {
+    this.starts[this.oldest] = at;
+    this.oldest = (this.oldest + 1) % this.starts.length;
+    this.last = at;
+  }
+}
+
 /**
  * Outbound delivery. A message is a row with a unique idempotency key, written in the same transaction as the
  * message itself. The sender claims a row (status 'sending', committed) before calling the channel, and records
@@ -31,7 +50,6 @@ export class Outbox {
   private running = false;
   private again = false;
   private stopped = true;
-  private nextAllowed = new Map<string, number>();
   statusHook: StatusHook | null = null;
 
   constructor(
@@ -82,24 +100,37 @@ export class Outbox {
     this.timer = null;
   }
 
-  /** Asks the sender to look for due rows now. */
-  kick() {
+  /**
+   * Asks the sender to look for due rows now. `channelsChanged` (a channel was resumed, paused or edited) makes
+   * it look at paused channels again too.
+   */
+  kick(channelsChanged = false) {
+    if (channelsChanged) this.paused.clear();
     if (this.stopped) return;
     if (this.running) { this.again = true; return; }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.drain(), 0);
   }
 
+  /** each channel's sends waiting for the provider, and the last one of each conversation (to keep their order) */
+  private inFlight = new Map<string, { running: Set<Promise<void>>; byConversation: Map<string, Promise<void>> }>();
+
+  private windows = new Map<string, SendWindow>();
+
+  /** channels found paused: left out of the drain's queries until a channel changes or a minute passes */
+  private paused = new Set<string>();
+
   /**
    * Runs until no row is due; then sleeps until the next retry is due (or a kick). Channels found paused are
-   * left out of the queries of this drain, so their waiting rows neither block other channels nor spin the
-   * sender; they are looked at again on the next kick (resuming a channel kicks) or within a minute.
+   * left out of the queries, so their waiting rows neither block other channels nor spin the sender, nor make
+   * each new message's kick read them again; they are looked at again when a channel changes (resuming one
+   * kicks) or within a minute.
    */
   async drain() {
     if (this.running) return;
     this.running = true;
     this.timer = null;
-    const paused = new Set<string>();
+    const paused = this.paused;
     const open = () => (paused.size ? notInArray(outbox.channelId, [...paused]) : undefined);
     try {
       for (;;) {
@@ -107,11 +138,17 @@ export class Outbox {
         const due = await this.database.db.select().from(outbox).where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now()), open())).orderBy(asc(outbox.createdAt), asc(outbox.id)).limit(500);
         if (!due.length) break;
         const byChannel = new Map<string, OutboxRow[]>();
-        for (const r of due) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);
+        for (const r of due) {
+          const list = byChannel.get(r.channelId);
+          if (list) list.push(r);
+          else byChannel.set(r.channelId, [r]);
+        }
         const results = await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
         results.forEach((r, i) => { if (r === "paused") paused.add([...byChannel.keys()][i]); });
         if (this.stopped) break;
       }
+      // the last sends finish before the drain ends (a retry they schedule is then seen below)
+      for (const f of this.inFlight.values()) await Promise.all(f.running);
     } catch (e) {
       this.log.error("outbox drain failed", { error: String(e) });
     } finally {
@@ -121,7 +158,7 @@ export class Outbox {
     if (this.again) return this.kick();
     const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(and(eq(outbox.status, "pending"), open())).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
     const wait = Math.min(next ? next.at - this.now() : Infinity, paused.size ? 60_000 : Infinity);
-    if (Number.isFinite(wait) && !this.stopped) this.timer = setTimeout(() => void this.drain(), Math.max(10, Math.min(60_000, wait)));
+    if (Number.isFinite(wait) && !this.stopped) this.timer = setTimeout(() => { this.paused.clear(); void this.drain(); }, Math.max(10, Math.min(60_000, wait)));
   }
 
   /** Sends one channel's due rows in order, or says the channel is paused (its rows then wait). */
@@ -139,27 +176,29 @@ export class Outbox {
     // Sends overlap (up to MAX_IN_FLIGHT per channel, started at the channel's pace), but a conversation's
     // messages go out one after the other, in order. Rows are claimed a few at a time, just ahead of sending,
     // so a crash leaves few of them in 'sending' (each of those is then settled with care at the next start).
-    const running = new Set<Promise<void>>();
-    const byConversation = new Map<string, Promise<void>>();
-    for (let i = 0; i < rows.length && !this.stopped; i += CLAIM_CHUNK) {
-      const claimed = await this.database.write(async (tx) => {
-        const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
-        return tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
-      });
-      claimed.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-      for (const row of claimed) {
+    // in-flight sends outlive this call: the drain reads its next page while the last sends of this one finish
+    let flight = this.inFlight.get(channel.id);
+    if (!flight) this.inFlight.set(channel.id, (flight = { running: new Set(), byConversation: new Map() }));
+    const { running, byConversation } = flight;
+    const claim = (i: number): Promise<OutboxRow[]> => i >= rows.length ? Promise.resolve([]) : this.database.write(async (tx) => {
+      const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
+      const got = await tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
+      return got.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    });
+    const release = (list: OutboxRow[]) => list.length ? this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(and(inArray(outbox.id, list.map((r) => r.id)), eq(outbox.status, "sending")))) : undefined;
+    let nextClaim = claim(0);
+    for (let i = 0; i < rows.length; i += CLAIM_CHUNK) {
+      const claimed = await nextClaim;
+      nextClaim = this.stopped ? Promise.resolve([]) : claim(i + CLAIM_CHUNK); // the next chunk is claimed while this one is sent: the pace never waits on a commit
+      for (const [k, row] of claimed.entries()) {
         if (this.stopped) {
-          await this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(eq(outbox.id, row.id)));
-          continue;
+          await release(claimed.slice(k));
+          break;
         }
         const conversationId = (row.payload as OutboxPayload).conversationId;
         await byConversation.get(conversationId);
         while (running.size >= MAX_IN_FLIGHT) await Promise.race(running);
-        if (rate) {
-          const wait = (this.nextAllowed.get(channel.id) ?? 0) - this.now();
-          if (wait > 0) await Bun.sleep(wait);
-          this.nextAllowed.set(channel.id, Math.max(this.now(), this.nextAllowed.get(channel.id) ?? 0) + 1000 / rate + Math.random() * jitter);
-        }
+        if (rate) await this.pace(channel.id, rate, jitter);
         const job: Promise<void> = this.sendOne(adapter, channel, row).finally(() => {
           running.delete(job);
           if (byConversation.get(conversationId) === job) byConversation.delete(conversationId);
@@ -168,8 +207,22 @@ export class Outbox {
         byConversation.set(conversationId, job);
       }
     }
-    await Promise.all(running);
+    await release(await nextClaim);
     return "done";
+  }
+
+  /**
+   * Waits for the channel's next send slot. A sliding window of the last second's sends: never more than `rate`
+   * sends in any 1,000 ms, and sends at most twice the rate's spacing apart, so a pause (a slow commit, a
+   * timer that wakes late) is made up within the next second instead of lowering the rate.
+   */
+  private async pace(channelId: string, rate: number, jitterMs: number) {
+    let w = this.windows.get(channelId);
+    if (!w || w.rate !== rate) this.windows.set(channelId, (w = new SendWindow(rate)));
+    const now = this.now();
+    const at = w.next(now) + Math.random() * jitterMs;
+    w.take(at);
+    if (at > now) await Bun.sleep(at - now);
   }
 
   private async sendOne(adapter: ChannelAdapter, channel: { id: string; type: string; config: Record<string, unknown> }, row: OutboxRow) {

@@ -33,6 +33,7 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
   let webhookUrl = opts.webhookUrl ?? null;
   let rate = opts.ratePerSecond ?? null;
   let delivering = false;
+  let refused = 0;
 
   const error = (status: number, code: number, message: string, type = "OAuthException") =>
     Response.json({ error: { message, type, code, error_data: { messaging_product: "whatsapp", details: message }, fbtrace_id: `A${++seq}` } }, { status });
@@ -86,7 +87,7 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
           const s = Math.floor(Date.now() / 1000);
           const w = window.get(a);
           if (!w || w.second !== s) window.set(a, { second: s, n: 1 });
-          else if (++w.n > rate) return error(400, 130429, "Rate limit hit", "OAuthException");
+          else if (++w.n > rate) { refused++; return error(400, 130429, "Rate limit hit", "OAuthException"); }
         }
         if (!body.to || !body.type) return error(400, 100, "(#100) Invalid parameter");
         const wamid = `wamid.${Buffer.from(`${a}:${++seq}:${Date.now()}`).toString("base64url")}`;
@@ -130,6 +131,8 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
     setRate(r: number | null) { rate = r; },
     setWebhook(u: string | null) { webhookUrl = u; void deliverHooks(); },
     get pendingWebhooks() { return pendingHooks.length; },
+    /** sends refused for going over the rate limit */
+    get refused() { return refused; },
     stop() { server.stop(true); },
   };
 }

@@ -16,7 +16,7 @@ export const cloudConfig = z.strictObject({
   graphUrl: z.url().default("https://graph.facebook.com"),
   apiVersion: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
   /** messages per second for this number (Meta's default throughput is 80) */
-  ratePerSecond: z.number().positive().max(1000).default(80),
+  ratePerSecond: z.number().positive().max(100_000).default(80),
   /** after a crash cut a send short, how long to wait for Meta's delivery report before sending it again */
   reportGraceMs: z.number().int().min(1000).max(3_600_000).default(60_000),
   /** largest media file fetched from a customer's message, in MB */

@@ -25,11 +25,14 @@ function configOf(raw: Record<string, unknown>) {
 }
 
 const lists = new WeakMap<Ctx, { at: number; list: Promise<CloudChannel[]> }>();
-/** The active Cloud API connections, re-read at most every 2 s (webhooks come in bursts). */
+/**
+ * The Cloud API connections, re-read at most every 2 s (webhooks come in bursts). Paused ones too: pausing
+ * stops sending, but what customers write is still received and kept.
+ */
 function cloudChannels(ctx: Ctx) {
   const hit = lists.get(ctx);
   if (hit && Date.now() - hit.at < 2000) return hit.list;
-  const list = ctx.db.select().from(channels).where(and(eq(channels.type, CLOUD), eq(channels.active, true)))
+  const list = ctx.db.select().from(channels).where(eq(channels.type, CLOUD))
     .then((rows) => rows.flatMap((r) => { try { return [{ id: r.id, config: configOf(r.config) }]; } catch { return []; } }));
   lists.set(ctx, { at: Date.now(), list });
   return list;
