@@ -25,5 +25,6 @@ CREATE UNIQUE INDEX `channel_templates_name_lang` ON `channel_templates` (`chann
 ALTER TABLE `conversations` ADD `last_inbound_at` integer;--> statement-breakpoint
 ALTER TABLE `messages` ADD `content` text;--> statement-breakpoint
 CREATE INDEX `outbox_message` ON `outbox` (`message_id`);--> statement-breakpoint
+CREATE INDEX `outbox_channel_queue` ON `outbox` (`channel_id`,`status`,`next_attempt_at`);--> statement-breakpoint
 -- existing conversations: the customer's last message, for reply windows
 UPDATE `conversations` SET `last_inbound_at` = (SELECT max(m.`created_at`) FROM `messages` m WHERE m.`conversation_id` = `conversations`.`id` AND m.`direction` = 'in');

@@ -15,6 +15,7 @@ import { apiChannelAdapter } from "../channels/api/adapter.ts";
 import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { getChannel } from "../channels/service.ts";
+import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
@@ -47,7 +48,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
     const ch = await getChannel(ctx, id);
     return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
-  }, log, () => clock.now());
+  }, async () => (await ctx.db.select({ id: channelsTable.id }).from(channelsTable)).map((r) => r.id), log, () => clock.now());
   ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, llm: null };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);

@@ -18,6 +18,7 @@ import * as auth from "../auth/service.ts";
 import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
 import * as channels from "../channels/service.ts";
+import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { SESSION_COOKIE } from "../auth/middleware.ts";
 import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "../setup/service.ts";
 import { completeSetup } from "../setup/complete.ts";
@@ -129,15 +130,19 @@ export function consoleRoutes() {
     const f = filtersOf(c);
     const list = await listOf(ctx, u, f);
     let conv = null, messages: inbox.Message[] = [], past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
+    let templates: { name: string; language: string; params: number; body: string }[] = [], windowClosed = false;
     if (f.c) {
       try { conv = await inbox.getConversation(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
       if (conv) {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
         if (conv.unreadCount) await inbox.markRead(ctx, u, conv.id);
+        const caps = ctx.channels.get(conv.channel.type)?.capabilities;
+        if (caps?.templates) templates = (await cloud.listTemplates(ctx, conv.channelId)).filter((x) => x.status === "APPROVED");
+        if (caps?.replyWindowHours) windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
       }
     }
-    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), ...(await lookups(ctx)) }));
+    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, ...(await lookups(ctx)) }));
   });
 
   app.get("/partials/inbox-list", async (c) => {
@@ -265,16 +270,29 @@ export function consoleRoutes() {
   app.post("/settings/quick-replies/:id/delete", act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))));
 
   const baseUrl = (c: Context<Env>) => c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
-  const channelsView = async (c: Context<Env>) => S.ChannelsSettings({ t: T(c), csrf: csrf(c), baseUrl: baseUrl(c), channels: await channels.listChannels(c.get("ctx")), departments: await auth.listDepartments(c.get("ctx")) });
+  const channelsView = async (c: Context<Env>) => {
+    const ctx = c.get("ctx");
+    const list = await Promise.all((await channels.listChannels(ctx)).map(async (ch) => ({
+      ...channels.publicChannel(ch),
+      stats: ch.type === "webchat" ? undefined : await channels.channelStats(ctx, ch.id),
+      templates: ch.type === cloud.CLOUD ? await cloud.listTemplates(ctx, ch.id) : undefined,
+    })));
+    return S.ChannelsSettings({ t: T(c), csrf: csrf(c), baseUrl: baseUrl(c), locale: user(c).locale, channels: list, departments: await auth.listDepartments(ctx) });
+  };
+  const cloudConfigOf = (f: Record<string, unknown>) => ({ phoneNumberId: str(f.phoneNumberId), wabaId: str(f.wabaId), accessToken: str(f.accessToken), appSecret: str(f.appSecret), verifyToken: str(f.verifyToken), ratePerSecond: Number(str(f.ratePerSecond)) || 80 });
   app.get("/settings/channels", async (c) => settingsPage(c, "channels", await channelsView(c)));
-  app.post("/settings/channels", act("channels", channelsView, (c, f) => channels.createChannel(c.get("ctx"), user(c), { type: "webchat", name: str(f.name), config: {} })));
+  app.post("/settings/channels", act("channels", channelsView, (c, f) => str(f.type) === cloud.CLOUD
+    ? channels.createChannel(c.get("ctx"), user(c), { type: cloud.CLOUD, name: str(f.name), config: cloudConfigOf(f) })
+    : channels.createChannel(c.get("ctx"), user(c), { type: "webchat", name: str(f.name), config: {} })));
   app.post("/settings/channels/:id", act("channels", channelsView, async (c, f) => {
     const ctx = c.get("ctx");
     const cur = await channels.getChannel(ctx, pid(c));
     if (!cur) throw new AppError(404, "not_found", "Channel not found");
-    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { ...((cur.config.preChat as object) ?? {}), enabled: f.preChat === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) } : undefined;
+    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { ...((cur.config.preChat as object) ?? {}), enabled: f.preChat === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) }
+      : cur.type === cloud.CLOUD ? cloudConfigOf(f) : undefined;
     await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
   }));
+  app.post("/settings/channels/:id/templates/sync", act("channels", channelsView, (c) => cloud.syncTemplates(c.get("ctx"), user(c), pid(c))));
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
   app.post("/settings/api-keys", async (c) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { eq, asc } from "drizzle-orm";
+import { eq, asc, and, desc, count } from "drizzle-orm";
+import { outbox } from "../platform/schema.ts";
 import { channels } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
@@ -81,4 +82,12 @@ export async function listChannels(ctx: Ctx) {
 
 export async function getChannel(ctx: Ctx, id: string) {
   return (await ctx.db.select().from(channels).where(eq(channels.id, id)).get()) ?? null;
+}
+
+/** A connection's outbound counters (the outbox's rows by state) and its latest delivery error. */
+export async function channelStats(ctx: Ctx, channelId: string) {
+  const rows = await ctx.db.select({ status: outbox.status, n: count() }).from(outbox).where(eq(outbox.channelId, channelId)).groupBy(outbox.status);
+  const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>;
+  const last = await ctx.db.select({ error: outbox.lastError, at: outbox.updatedAt }).from(outbox).where(and(eq(outbox.channelId, channelId), eq(outbox.status, "failed"))).orderBy(desc(outbox.updatedAt)).limit(1).get();
+  return { queued: (by.pending ?? 0) + (by.sending ?? 0), sent: by.sent ?? 0, failed: by.failed ?? 0, lastError: last?.error ?? null, lastErrorAt: last?.at ?? null };
 }

@@ -1,4 +1,4 @@
-import { and, eq, lte, asc, inArray, notInArray } from "drizzle-orm";
+import { and, eq, lte, asc, inArray } from "drizzle-orm";
 import { outbox } from "./schema.ts";
 import { newId } from "./ids.ts";
 import type { Database, Tx, AfterCommit } from "./db.ts";
@@ -56,6 +56,8 @@ export class Outbox {
     private database: Database,
     private adapters: (type: string) => ChannelAdapter | undefined,
     private resolveChannel: Resolve,
+    /** every channel's id (the drain reads each channel's queue on its own) */
+    private channelIds: () => Promise<string[]>,
     private log: Logger,
     private now: () => number = Date.now,
   ) {}
@@ -131,20 +133,16 @@ export class Outbox {
     this.running = true;
     this.timer = null;
     const paused = this.paused;
-    const open = () => (paused.size ? notInArray(outbox.channelId, [...paused]) : undefined);
     try {
       for (;;) {
         this.again = false;
-        const due = await this.database.db.select().from(outbox).where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now()), open())).orderBy(asc(outbox.createdAt), asc(outbox.id)).limit(500);
-        if (!due.length) break;
-        const byChannel = new Map<string, OutboxRow[]>();
-        for (const r of due) {
-          const list = byChannel.get(r.channelId);
-          if (list) list.push(r);
-          else byChannel.set(r.channelId, [r]);
-        }
-        const results = await Promise.all([...byChannel.values()].map((rows) => this.sendChannel(rows)));
-        results.forEach((r, i) => { if (r === "paused") paused.add([...byChannel.keys()][i]); });
+        // one page per channel, read from its own queue (outbox_channel_queue): a paused channel's backlog is
+        // never walked through, however long it is
+        const ids = (await this.channelIds()).filter((id) => !paused.has(id));
+        const pages = (await Promise.all(ids.map((id) => this.dueRows(id)))).filter((p) => p.length);
+        if (!pages.length) break;
+        const results = await Promise.all(pages.map((rows) => this.sendChannel(rows)));
+        results.forEach((r, i) => { if (r === "paused") paused.add(pages[i][0].channelId); });
         if (this.stopped) break;
       }
       // the last sends finish before the drain ends (a retry they schedule is then seen below)
@@ -156,9 +154,18 @@ export class Outbox {
     }
     if (this.stopped) return;
     if (this.again) return this.kick();
-    const next = await this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(and(eq(outbox.status, "pending"), open())).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined);
-    const wait = Math.min(next ? next.at - this.now() : Infinity, paused.size ? 60_000 : Infinity);
+    const ids = await this.channelIds().catch(() => [] as string[]);
+    const nexts = await Promise.all(ids.filter((id) => !paused.has(id)).map((id) => this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(and(eq(outbox.channelId, id), eq(outbox.status, "pending"))).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined)));
+    const next = Math.min(...nexts.map((n) => n?.at ?? Infinity));
+    const wait = Math.min(next - this.now(), paused.size ? 60_000 : Infinity);
     if (Number.isFinite(wait) && !this.stopped) this.timer = setTimeout(() => { this.paused.clear(); void this.drain(); }, Math.max(10, Math.min(60_000, wait)));
+  }
+
+  /** A channel's due rows, oldest due first (a new row is due when it is written; a retry when its backoff ends). */
+  private dueRows(channelId: string) {
+    return this.database.db.select().from(outbox)
+      .where(and(eq(outbox.channelId, channelId), eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now())))
+      .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id)).limit(500);
   }
 
   /** Sends one channel's due rows in order, or says the channel is paused (its rows then wait). */

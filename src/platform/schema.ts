@@ -31,7 +31,7 @@ export const outbox = sqliteTable("outbox", {
   lastError: text("last_error"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
-}, (t) => [index("outbox_due").on(t.status, t.nextAttemptAt), index("outbox_message").on(t.messageId)]);
+}, (t) => [index("outbox_due").on(t.status, t.nextAttemptAt), index("outbox_message").on(t.messageId), index("outbox_channel_queue").on(t.channelId, t.status, t.nextAttemptAt)]);
 
 // Uploaded media kept in the data dir; the row says where and what.
 export const files = sqliteTable("files", {

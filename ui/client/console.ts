@@ -180,6 +180,31 @@ if (form && convId) {
   });
 }
 
+// WhatsApp templates: one value field per {{n}} of the chosen template.
+const tform = $<HTMLFormElement>("#template-form");
+if (tform && convId) {
+  const select = tform.querySelector<HTMLSelectElement>('select[name="template"]')!;
+  const inputs = [...tform.querySelectorAll<HTMLInputElement>('input[name="param"]')];
+  const terr = tform.querySelector<HTMLElement>(".template-error")!;
+  const show = () => {
+    const n = Number(select.selectedOptions[0]?.dataset.params ?? 0);
+    inputs.forEach((i) => { const on = Number(i.dataset.n) <= n; i.hidden = !on; i.required = on; });
+  };
+  select.addEventListener("change", show);
+  show();
+  tform.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    terr.textContent = "";
+    const [name, language] = select.value.split("|");
+    const params = inputs.filter((i) => !i.hidden).map((i) => i.value);
+    try {
+      await api("POST", `/api/v1/conversations/${convId}/messages`, { content: { template: { name, language, params } }, idempotencyKey: rid() });
+      inputs.forEach((i) => { i.value = ""; });
+      await refreshMessages();
+    } catch (x) { terr.textContent = (x as Error).message; }
+  });
+}
+
 // Contact side panel.
 const cform = $<HTMLFormElement>("#contact-form");
 cform?.addEventListener("submit", async (e) => {

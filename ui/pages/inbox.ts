@@ -1,10 +1,11 @@
 import { html, fmtTime, type VNode } from "../components/html.ts";
 import type { T } from "../i18n/index.ts";
+import type { MessageContent } from "../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
 export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
-export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number };
+export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number; content?: MessageContent | null };
 export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
 export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
 type Opt = { id: string; name: string };
@@ -35,10 +36,30 @@ function Activity({ m, t }: { m: Msg; t: T }) {
   return html`<li class="msg activity" data-id=${m.id}>${text}</li>`;
 }
 
+/** What a message carries beside its text: a quote, a place, contact cards, buttons, a choice, a template… */
+function ContentParts({ c, t }: { c: MessageContent; t: T }): VNode {
+  const loc = c.location;
+  return html`${c.replyTo ? html`<blockquote class="quote" data-reply-to=${c.replyTo.messageId ?? ""}>${t("msg.replyTo")}: ${c.replyTo.preview ?? "…"}</blockquote>` : null}
+    ${c.forwarded ? html`<div class="meta">↪ ${t("msg.forwarded")}</div>` : null}
+    ${c.deleted ? html`<div class="meta deleted">🚫 ${t("msg.deleted")}</div>` : null}
+    ${c.kind === "unsupported" ? html`<div class="meta">⚠ ${t("msg.unsupported")}</div>` : null}
+    ${c.kind === "sticker" ? html`<div class="meta">${t("msg.sticker")}</div>` : null}
+    ${c.pendingMedia ? html`<div class="meta">⚠ ${t("msg.mediaPending")}</div>` : null}
+    ${loc ? html`<div class="location">📍 ${t("msg.location")}: <a href=${`https://www.openstreetmap.org/?mlat=${loc.latitude}&mlon=${loc.longitude}#map=17/${loc.latitude}/${loc.longitude}`} target="_blank" rel="noopener">${t("msg.openMap")}</a></div>` : null}
+    ${(c.contacts ?? []).map((k) => html`<div class="contact-card">👤 ${t("msg.contactCard")}: <b>${k.name}</b> ${k.phones.map((p) => html`<span> ${p.phone}</span>`)}</div>`)}
+    ${c.choice ? html`<div class="choice">☑ ${t("msg.choice")}: <b>${c.choice.title}</b></div>` : null}
+    ${c.buttons ? html`<div class="buttons">${c.buttons.map((b) => html`<span class="btn-preview">${b.title}</span>`)}</div>` : null}
+    ${c.list ? html`<div class="list">☰ ${c.list.button}: ${c.list.sections.flatMap((x) => x.rows.map((r) => r.title)).join(" · ")}</div>` : null}
+    ${c.template ? html`<div class="meta">${t("msg.template")}: <code>${c.template.name}</code></div>` : null}
+    ${c.order ? html`<div class="meta">🛒 ${t("msg.order")}</div>` : null}
+    ${c.reactions?.length ? html`<div class="reactions">${c.reactions.map((r) => html`<span title=${r.by}>${r.emoji}</span>`)}</div>` : null}`;
+}
+
 /** Message bubbles; `body` is customer text and is rendered as text, never as HTML. */
 export function MessageItems({ messages, t, locale }: { messages: Msg[]; t: T; locale: string }): VNode {
   return html`${messages.map((m) => m.direction === "activity" ? html`<${Activity} m=${m} t=${t} />` : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
-      ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.body}
+      ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.content?.replyTo ? html`<${ContentParts} c=${{ replyTo: m.content.replyTo }} t=${t} />` : null}${m.body}${m.content?.edited ? html` <small class="meta">(${t("msg.edited")})</small>` : null}
+      ${m.content ? html`<${ContentParts} c=${{ ...m.content, replyTo: undefined }} t=${t} />` : null}
       ${m.attachments.map((a) => a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div>📎 <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`)}
       <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`)}`;
 }
@@ -62,8 +83,21 @@ export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t:
   </header>`;
 }
 
-export function Composer({ t, quickReplies }: { t: T; quickReplies: { shortcut: string; body: string }[] }): VNode {
-  return html`<form class="composer" id="composer" autocomplete="off">
+type TemplateOpt = { name: string; language: string; params: number; body: string };
+
+/** WhatsApp's approved templates, with a value field per {{n}}; outside the 24-hour window they are the only way. */
+function TemplatePicker({ t, templates, windowClosed }: { t: T; templates: TemplateOpt[]; windowClosed: boolean }): VNode {
+  const max = Math.max(0, ...templates.map((x) => x.params));
+  return html`<details class="templates" id="template-picker" open=${windowClosed}><summary>${t("wa.template")}</summary>
+    ${windowClosed ? html`<p class="hint" id="window-hint">${t("wa.templateHint")}</p>` : null}
+    <form id="template-form" autocomplete="off">
+      <select name="template" required>${templates.map((x) => html`<option value=${`${x.name}|${x.language}`} data-params=${x.params} title=${x.body}>${x.name} (${x.language})</option>`)}</select>
+      ${Array.from({ length: max }, (_, i) => html`<input name="param" data-n=${i + 1} placeholder=${t("wa.param", { n: String(i + 1) })} />`)}
+      <button type="submit">${t("wa.sendTemplate")}</button> <span class="template-error" style="color:var(--bad)"></span></form></details>`;
+}
+
+export function Composer({ t, quickReplies, templates = [], windowClosed = false }: { t: T; quickReplies: { shortcut: string; body: string }[]; templates?: TemplateOpt[]; windowClosed?: boolean }): VNode {
+  return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop"></div>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
     <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
@@ -86,7 +120,7 @@ export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: 
   </div>`;
 }
 
-export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean }): VNode {
+export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean }): VNode {
   const { t, filters: f } = p;
   const tab = (view: string, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""}>${t(key)}</a>`;
   const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
@@ -104,7 +138,7 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
     <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
-        ${Composer({ t, quickReplies: p.quickReplies })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
+        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
     <div class="col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
   </div>`;
 }

@@ -53,10 +53,25 @@ export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, f
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
-export function ChannelsSettings({ t, csrf, channels, departments, baseUrl }: { t: T; csrf: string; baseUrl: string; channels: { id: string; type: string; name: string; active: boolean; departmentId: string | null; config: Record<string, any> }[]; departments: Opt[] }): VNode {
-  return html`${channels.map((ch) => html`<form class="card" method="post" action=${`/settings/channels/${ch.id}`}><${Csrf} csrf=${csrf} />
-    <h1>${ch.name} <small class="meta">(${ch.type})</small></h1>
+type ChannelView = { id: string; type: string; name: string; active: boolean; departmentId: string | null; config: Record<string, any>; stats?: { queued: number; sent: number; failed: number; lastError: string | null; lastErrorAt: number | null }; templates?: { name: string; language: string; status: string; params: number; body: string }[] };
+
+/** The Cloud API connection's fields; a secret shows only its last characters and, left empty, keeps its value. */
+function CloudFields({ t, config }: { t: T; config: Record<string, any> }): VNode {
+  return html`<label>${t("wa.phoneNumberId")}<input name="phoneNumberId" value=${config.phoneNumberId ?? ""} required /></label>
+    <label>${t("wa.wabaId")}<input name="wabaId" value=${config.wabaId ?? ""} /></label>
+    <label>${t("wa.accessToken")}<input name="accessToken" type="password" autocomplete="off" placeholder=${config.accessToken ?? ""} required=${!config.accessToken} /></label>
+    <label>${t("wa.appSecret")}<input name="appSecret" type="password" autocomplete="off" placeholder=${config.appSecret ?? ""} required=${!config.appSecret} /></label>
+    <label>${t("wa.verifyToken")}<input name="verifyToken" value=${config.verifyToken ?? ""} minlength="8" required /></label>
+    <label>${t("wa.rate")}<input name="ratePerSecond" type="number" min="1" max="1000" value=${config.ratePerSecond ?? 80} /></label>`;
+}
+
+export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, locale }: { t: T; csrf: string; baseUrl: string; locale: string; channels: ChannelView[]; departments: Opt[] }): VNode {
+  return html`${channels.map((ch) => html`<form class="card" method="post" action=${`/settings/channels/${ch.id}`} data-channel-type=${ch.type}><${Csrf} csrf=${csrf} />
+    <h1>${ch.name} <small class="meta">(${t(`channelType.${ch.type}`)})</small></h1>
     ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><pre>${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`}</pre>` : null}
+    ${ch.type === "whatsapp_cloud" ? html`<p>${t("wa.webhookHelp")}</p><pre>${`${baseUrl}/webhooks/whatsapp-cloud`}</pre>` : null}
+    ${ch.stats ? html`<p class="meta stats">${t("channels.state")}: <b>${ch.active ? t("channels.stateActive") : t("channels.statePaused")}</b> · ${t("channels.queued")}: ${ch.stats.queued} · ${t("channels.sent")}: ${ch.stats.sent} · ${t("channels.failed")}: ${ch.stats.failed}${ch.config.ratePerSecond ? html` · ${t("channels.pace", { n: String(ch.config.ratePerSecond) })}` : null}</p>
+      ${ch.stats.lastError ? html`<p class="error">${t("channels.lastError")}: ${ch.stats.lastError} (${fmtTime(ch.stats.lastErrorAt!, locale)})</p>` : null}` : null}
     <label>${t("common.name")}<input name="name" value=${ch.name} /></label>
     <label>${t("conv.department")}<select name="departmentId"><option value="">${t("common.none")}</option>${departments.map((d) => html`<option value=${d.id} selected=${d.id === ch.departmentId}>${d.name}</option>`)}</select></label>
     <label><input type="checkbox" name="active" checked=${ch.active} /> ${t("channels.active")}</label>
@@ -67,9 +82,21 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl }: { 
       <label>${t("channels.color")}<input name="color" type="color" value=${ch.config.color ?? "#0f766e"} /></label>
       <label><input type="checkbox" name="preChat" checked=${ch.config.preChat?.enabled} /> ${t("channels.preChat")}</label>
       <label>${t("channels.allowedOrigins")}<textarea name="allowedOrigins" rows="3" style="width:100%">${(ch.config.allowedOrigins ?? []).join("\n")}</textarea></label>` : null}
-    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`)}
+    ${ch.type === "whatsapp_cloud" ? html`<${CloudFields} t=${t} config=${ch.config} />` : null}
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
+    ${ch.templates ? html`<div class="card templates"><h3>${t("wa.templates")}</h3>
+      <form method="post" action=${`/settings/channels/${ch.id}/templates/sync`}><${Csrf} csrf=${csrf} /><button type="submit">${t("wa.syncTemplates")}</button></form>
+      ${ch.templates.length ? html`<table><tr><th>${t("common.name")}</th><th>${t("wa.language")}</th><th>${t("wa.status")}</th><th>${t("wa.body")}</th></tr>
+        ${ch.templates.map((x) => html`<tr><td><code>${x.name}</code></td><td>${x.language}</td><td>${x.status}</td><td>${x.body}</td></tr>`)}</table>` : html`<p class="meta">${t("wa.noTemplates")}</p>`}</div>` : null}`)}
   <form class="card" method="post" action="/settings/channels"><${Csrf} csrf=${csrf} /><h3>${t("channels.new")}</h3>
-    <label>${t("common.name")}<input name="name" required value="Web" /></label><p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
+    <input type="hidden" name="type" value="webchat" />
+    <label>${t("common.name")}<input name="name" required value="Web" /></label><p><button class="primary" type="submit">${t("common.create")}</button></p></form>
+  <form class="card" method="post" action="/settings/channels" id="new-whatsapp-cloud"><${Csrf} csrf=${csrf} /><h3>${t("wa.new")}</h3>
+    <p class="meta">${t("wa.newHelp")}</p>
+    <input type="hidden" name="type" value="whatsapp_cloud" />
+    <label>${t("common.name")}<input name="name" required value="WhatsApp" /></label>
+    <${CloudFields} t=${t} config=${{}} />
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
 export function ApiKeysSettings({ t, csrf, keys, created, locale }: { t: T; csrf: string; locale: string; keys: { id: string; name: string; prefix: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[]; created?: string }): VNode {

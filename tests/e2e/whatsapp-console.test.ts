@@ -1,0 +1,92 @@
+// The owner connects a WhatsApp Cloud API number in the console; a customer writes; the agent answers with a
+// template once the 24-hour window has closed. Real browser, real server, Meta's Graph API as a protocol double.
+import { test, expect, beforeAll, afterAll } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { eq } from "drizzle-orm";
+import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
+import { conversations } from "../../src/inbox/schema.ts";
+import { listChannels, updateChannel } from "../../src/channels/service.ts";
+
+const SECRET = "browser-app-secret", TOKEN = "EAAG-browser-token";
+let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser, graph: GraphDouble;
+
+beforeAll(async () => {
+  t = await makeTestApp();
+  await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  graph = startGraphDouble({ token: TOKEN, appSecret: SECRET, webhookUrl: `${running.url}/webhooks/whatsapp-cloud`, templates: [
+    { name: "pedido_listo", language: "es_MX", status: "APPROVED", category: "UTILITY", components: [{ type: "BODY", text: "Hola {{1}}, tu pedido {{2}} está listo." }] },
+  ] });
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => { await browser?.close(); graph?.stop(); await running?.stop(); await t?.close(); });
+
+async function login(page: Page) {
+  await page.goto(`${running.url}/login`);
+  await page.fill("input[name=email]", "admin@test.mx");
+  await page.fill("input[name=password]", "admin-pass-123");
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/inbox/);
+}
+
+test("connect a Cloud API number, receive a customer's location, answer with a template outside the 24-hour window", async () => {
+  const page = await browser.newPage();
+  await login(page);
+  await page.goto(`${running.url}/settings/channels`);
+  const form = page.locator("#new-whatsapp-cloud");
+  await form.locator("input[name=name]").fill("WhatsApp Ventas");
+  await form.locator("input[name=phoneNumberId]").fill("1122334455667");
+  await form.locator("input[name=wabaId]").fill("WABA1");
+  await form.locator("input[name=accessToken]").fill(TOKEN);
+  await form.locator("input[name=appSecret]").fill(SECRET);
+  await form.locator("input[name=verifyToken]").fill("verify-token-123");
+  await form.locator("button[type=submit]").click();
+  await page.waitForURL(/saved=1/);
+  const card = page.locator('form[data-channel-type="whatsapp_cloud"]');
+  await expect(card.locator("pre").textContent()).resolves.toBe(`${running.url}/webhooks/whatsapp-cloud`);
+  // the secrets are not in the page
+  expect(await page.content()).not.toContain(TOKEN);
+  // point the connection at the double (an owner would not: the default is graph.facebook.com)
+  const ch = (await listChannels(t.ctx)).find((c) => c.type === "whatsapp_cloud")!;
+  await updateChannel(t.ctx, { kind: "system" }, ch.id, { config: { graphUrl: graph.url } });
+  await page.goto(`${running.url}/settings/channels`);
+  await page.locator(".templates button[type=submit]").click();
+  await page.waitForURL(/saved=1/);
+  await expect(page.locator(".templates table").textContent()).resolves.toContain("pedido_listo");
+
+  // Meta verifies the webhook, then a customer shares a location
+  const v = await fetch(`${running.url}/webhooks/whatsapp-cloud?hub.mode=subscribe&hub.verify_token=verify-token-123&hub.challenge=42`);
+  expect(await v.text()).toBe("42");
+  await page.goto(`${running.url}/inbox`);
+  const body = JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "WABA1", changes: [{ field: "messages", value: {
+    messaging_product: "whatsapp", metadata: { display_phone_number: "5215512345678", phone_number_id: "1122334455667" },
+    contacts: [{ profile: { name: "Rosa Márquez" }, wa_id: "5215587654321" }],
+    messages: [{ from: "5215587654321", id: "wamid.loc1", timestamp: String(Math.floor(Date.now() / 1000)), type: "location", location: { latitude: 19.4326, longitude: -99.1332, name: "Zócalo", address: "Centro, CDMX" } }],
+  } }] }] });
+  const r = await fetch(`${running.url}/webhooks/whatsapp-cloud`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, SECRET) }, body });
+  expect(r.status).toBe(200);
+  const row = page.locator("#conv-list li[data-id]").filter({ hasText: "Rosa Márquez" });
+  await row.waitFor({ timeout: 5000 });
+  await row.locator("a").click();
+  await page.locator("#messages li.msg.in .location").waitFor();
+  await expect(page.locator("#messages li.msg.in").textContent()).resolves.toContain("Zócalo, Centro, CDMX");
+
+  // a day later: the window is closed, the console says so and offers the templates
+  const conv = (await t.ctx.db.select().from(conversations).all()).find((c) => c.channelId === ch.id)!;
+  await t.ctx.database.write((tx) => tx.update(conversations).set({ lastInboundAt: Date.now() - 25 * 3_600_000 }).where(eq(conversations.id, conv.id)));
+  await page.reload();
+  await page.locator("#window-hint").waitFor();
+  await page.fill("#reply-body", "¿Sigues ahí?");
+  await page.click("#composer button[type=submit]");
+  await expect(page.locator("#composer-error").textContent()).resolves.toContain("24 horas");
+  const picker = page.locator("#template-form");
+  await picker.locator('input[data-n="1"]').fill("Rosa");
+  await picker.locator('input[data-n="2"]').fill("#1024");
+  await picker.locator("button[type=submit]").click();
+  await page.locator("#messages li.msg.out").filter({ hasText: "Hola Rosa, tu pedido #1024 está listo." }).waitFor();
+  // Meta got the template, and its webhooks tick the message as delivered, live
+  await page.locator("#messages li.msg.out .st.delivered").waitFor({ timeout: 8000 });
+  expect(graph.sent.map((s) => s.body.template?.name)).toEqual(["pedido_listo"]);
+}, 60_000);
