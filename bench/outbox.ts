@@ -48,10 +48,9 @@ async function run(limit: number | null) {
     const enqueueRate = N / ((performance.now() - t0) / 1000);
     await fetch(`${srv.url}/api/v1/channels/${ch.id}`, { method: "PATCH", headers: api, body: JSON.stringify({ active: true }) });
     const end = Date.now() + N * 5 + 60_000;
-    while (new Set(graph.sent.map((s) => s.body.biz_opaque_callback_data)).size < N && Date.now() < end) await Bun.sleep(100);
+    while (graph.trackers.size < N && Date.now() < end) await Bun.sleep(200);
     await Bun.sleep(1000);
-    const seen = new Map<string, number>();
-    for (const s of graph.sent) seen.set(s.body.biz_opaque_callback_data, (seen.get(s.body.biz_opaque_callback_data) ?? 0) + 1);
+    const seen = graph.trackers;
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     const lost = ids.filter((id) => !seen.has(id)).length;
     // steady state: from the 1st to the last accepted send

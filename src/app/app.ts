@@ -13,6 +13,7 @@ import { webchatRoutes } from "../channels/webchat/routes.ts";
 import { webchatAdapter, visitorMessage } from "../channels/webchat/adapter.ts";
 import { apiChannelAdapter } from "../channels/api/adapter.ts";
 import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
+import { QR, whatsappQrAdapter, useQrSockets, wireQrReadReceipts, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { getChannel } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
@@ -28,7 +29,7 @@ import type { Ctx, Clock } from "../platform/context.ts";
 import { AppError } from "../platform/errors.ts";
 import { VERSION } from "../version.ts";
 
-export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry };
+export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry; /** WhatsApp-by-QR sockets (tests: a double) */ whatsappSocket?: QrSocketFactory };
 
 /** Builds the context of one DigyBot: database (migrated), bus, hub, outbox, channels. Nothing global. */
 export async function createContext(config: Config, opts: AppOptions = {}): Promise<Ctx> {
@@ -45,6 +46,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   if (!channels.get("webchat")) channels.register(webchatAdapter(() => ctx));
   if (!channels.get("api")) channels.register(apiChannelAdapter());
   if (!channels.get(CLOUD)) channels.register(whatsappCloudAdapter(() => ctx));
+  if (!channels.get(QR)) channels.register(whatsappQrAdapter(() => ctx));
   const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
     const ch = await getChannel(ctx, id);
     return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
@@ -53,6 +55,8 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);
   };
+  if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
+  wireQrReadReceipts(ctx);
   wireRealtime(ctx);
   return ctx;
 }

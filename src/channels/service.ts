@@ -10,6 +10,7 @@ import { patchOf } from "../platform/validation.ts";
 import { forgetChannels } from "../inbox/service.ts";
 import { cloudConfig } from "./whatsapp-cloud/graph.ts";
 import { CLOUD, forgetCloudChannels } from "./whatsapp-cloud/service.ts";
+import { QR, qrConfig } from "./whatsapp-qr/service.ts";
 
 export const webchatConfig = z.strictObject({
   /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
@@ -23,7 +24,7 @@ export const webchatConfig = z.strictObject({
 });
 export type WebchatConfig = z.infer<typeof webchatConfig>;
 
-const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig };
+const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig, [QR]: qrConfig };
 
 /** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
 const secretKeys = new Set(["accessToken", "appSecret", "secret"]);
@@ -33,7 +34,7 @@ export function publicChannel<T extends { config: Record<string, unknown> }>(ch:
 }
 
 export const channelInput = z.strictObject({
-  type: z.enum(["webchat", "api", CLOUD]),
+  type: z.enum(["webchat", "api", CLOUD, QR]),
   name: z.string().trim().min(1).max(80),
   departmentId: z.string().nullish(),
   config: z.record(z.string(), z.unknown()).default({}),

@@ -10,6 +10,7 @@ import * as contacts from "../inbox/contacts.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
+import * as qr from "../channels/whatsapp-qr/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { canSee } from "../inbox/visibility.ts";
 import { conversations } from "../inbox/schema.ts";
@@ -163,6 +164,23 @@ export function apiV1(registry: OpenApiRegistry) {
   app.post("/channels", async (c) => c.json({ data: channels.publicChannel(await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput))) }, 201));
   doc("PATCH", "/channels/:id", "Channels", "Update a channel (a secret left empty or as shown keeps its value)", { body: channels.channelPatch });
   app.patch("/channels/:id", async (c) => c.json({ data: channels.publicChannel(await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, channels.channelPatch))) }));
+  // ---- WhatsApp by QR: pairing and live state
+  const qrOnly = async (c: Context<Env>) => {
+    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    const ch = await channels.getChannel(c.get("ctx"), c.req.param("id") as string);
+    if (!ch || ch.type !== qr.QR) throw notFound("Channel");
+    return ch;
+  };
+  doc("GET", "/channels/:id/whatsapp", "Channels", "A QR-paired WhatsApp number's live state (state, qr to show, pairing code, last error)");
+  app.get("/channels/:id/whatsapp", async (c) => { const ch = await qrOnly(c); return c.json({ data: qr.qrStatus(c.get("ctx"), ch.id) }); });
+  doc("POST", "/channels/:id/whatsapp/pair", "Channels", "Start pairing the number (a QR appears in its state) or reconnect it");
+  app.post("/channels/:id/whatsapp/pair", async (c) => c.json({ data: await qr.startPairing(c.get("ctx"), actorOf(c), (await qrOnly(c)).id) }));
+  const pairCode = z.strictObject({ phone: z.string().trim().regex(/^\+?[\d\s()-]{8,20}$/, "a phone number with country code") });
+  doc("POST", "/channels/:id/whatsapp/pair-code", "Channels", "Pair by phone number instead of QR: returns the code to type on the phone", { body: pairCode });
+  app.post("/channels/:id/whatsapp/pair-code", async (c) => { const ch = await qrOnly(c); const b = await readJson(c, pairCode); return c.json({ data: { code: await qr.pairWithPhone(c.get("ctx"), actorOf(c), ch.id, b.phone) } }); });
+  doc("POST", "/channels/:id/whatsapp/logout", "Channels", "Log the number out of WhatsApp and forget its session");
+  app.post("/channels/:id/whatsapp/logout", async (c) => { const ch = await qrOnly(c); await qr.logoutNumber(c.get("ctx"), actorOf(c), ch.id); return c.json({ data: { ok: true } }); });
+
   doc("POST", "/channels/:id/templates/sync", "Channels", "Read the WhatsApp message templates of the connection's business account");
   app.post("/channels/:id/templates/sync", async (c) => c.json({ data: await cloud.syncTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("GET", "/channels/:id/templates", "Channels", "The connection's message templates (name, language, status, body with {{n}} placeholders)");

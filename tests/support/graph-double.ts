@@ -23,6 +23,8 @@ export function sign(body: string, secret: string) {
 
 export function startGraphDouble(opts: GraphDoubleOptions) {
   const sent: SentMessage[] = [];
+  /** sends per tracker (biz_opaque_callback_data), kept as they arrive */
+  const trackers = new Map<string, number>();
   const reads: string[] = [];
   const uploads = new Map<string, { bytes: Uint8Array; mime: string }>();
   const media = new Map<string, { bytes: Uint8Array; mime: string }>();
@@ -92,6 +94,7 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
         if (!body.to || !body.type) return error(400, 100, "(#100) Invalid parameter");
         const wamid = `wamid.${Buffer.from(`${a}:${++seq}:${Date.now()}`).toString("base64url")}`;
         sent.push({ phoneNumberId: a, body, wamid, at: Date.now() });
+        if (body.biz_opaque_callback_data) trackers.set(body.biz_opaque_callback_data, (trackers.get(body.biz_opaque_callback_data) ?? 0) + 1);
         queueStatuses(a, body.to, wamid, body.biz_opaque_callback_data);
         if (opts.latencyMs) await Bun.sleep(opts.latencyMs);
         return Response.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: wamid }] });
@@ -123,7 +126,7 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
 
   const base = `http://127.0.0.1:${server.port}`;
   return {
-    url: base, sent, reads, uploads,
+    url: base, sent, reads, uploads, trackers,
     /** media a customer sent, retrievable by id as Meta's media endpoints do */
     addMedia(id: string, bytes: Uint8Array, mime: string) { media.set(id, { bytes, mime }); },
     /** the next n message sends fail with this error */
