@@ -53,7 +53,7 @@ export async function build(outfile = join(root, "dist", "digybot")) {
   const checkpointer = join(tmp, "checkpointer.ts");
   writeFileSync(checkpointer, `import ${JSON.stringify(join(root, "src", "platform", "checkpointer.ts"))};\n`);
   mkdirSync(dirname(outfile), { recursive: true });
-  const r = await Bun.build({ entrypoints: [entry, checkpointer], compile: { outfile }, target: "bun", minify: true, sourcemap: "none", plugins: [libsqlStaticPlugin()] } as Parameters<typeof Bun.build>[0]);
+  const r = await Bun.build({ entrypoints: [entry, checkpointer], compile: { outfile }, target: "bun", minify: true, bytecode: true, format: "esm", sourcemap: "none", plugins: [libsqlStaticPlugin()] } as Parameters<typeof Bun.build>[0]);
   rmSync(tmp, { recursive: true, force: true });
   if (!r.success) throw new Error(`build failed:\n${r.logs.map(String).join("\n")}`);
   return { outfile, seconds: (performance.now() - started) / 1000 };

@@ -1,7 +1,8 @@
 // WhatsApp paired by QR (WhatsApp Web's multi-device protocol through Baileys): no Meta account needed.
 // One live connection per number; it pairs (QR or phone code), keeps its session in the database, reconnects with
 // backoff and jitter, tells logged-out and banned apart, and maps messages both ways.
-import makeWASocket, { Browsers, DisconnectReason, downloadMediaMessage, type AnyMessageContent, type AuthenticationState, type WAMessage, type WAMessageKey } from "baileys";
+// Baileys (~400 modules) is loaded on first use, not at start-up: most installs never pair a number by QR.
+import type { AnyMessageContent, AuthenticationState, WAMessage, WAMessageKey } from "baileys";
 import { eq, and, desc } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -11,8 +12,12 @@ import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
 import { ingestInbound, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import type { ChannelAdapter, OutboundMessage } from "../types.ts";
-import { dbAuthState, clearAuthState, storedCreds, lidToPhone, rememberLid } from "./auth.ts";
-import { parseMessage, statusOf, type WaUpdate } from "./inbound.ts";
+import type { WaUpdate } from "./inbound.ts";
+
+const auth = () => import("./auth.ts");
+const inbound = () => import("./inbound.ts");
+/** Baileys' DisconnectReason codes this module acts on */
+const LOGGED_OUT = 401, FORBIDDEN = 403, RESTART_REQUIRED = 515;
 
 export const QR = "whatsapp_qr";
 
@@ -37,10 +42,11 @@ export type QrSocket = {
   /** the bytes of a received media message (Baileys downloads and decrypts them) */
   downloadMedia(msg: WAMessage): Promise<Buffer>;
 };
-export type QrSocketFactory = (opts: { auth: AuthenticationState; channelId: string; log: Ctx["log"] }) => QrSocket;
+export type QrSocketFactory = (opts: { auth: AuthenticationState; channelId: string; log: Ctx["log"] }) => QrSocket | Promise<QrSocket>;
 
 /** The real thing: Baileys' socket to WhatsApp's servers. */
-export const baileysSocket: QrSocketFactory = ({ auth, log }) => {
+export const baileysSocket: QrSocketFactory = async ({ auth, log }) => {
+  const { default: makeWASocket, Browsers, downloadMediaMessage } = await import("baileys");
   const logger = { level: "silent", child: () => logger, trace() {}, debug() {}, info() {}, warn: (o: unknown, m?: string) => log.debug("baileys", { o: String(m ?? o) }), error: (o: unknown, m?: string) => log.warn("baileys", { o: String(m ?? o) }), fatal: (o: unknown, m?: string) => log.error("baileys", { o: String(m ?? o) }) };
   const sock = makeWASocket({ auth, logger: logger as never, browser: Browsers.ubuntu("DigyBot"), markOnlineOnConnect: false, syncFullHistory: false });
   return Object.assign(sock as unknown as QrSocket, {
@@ -78,16 +84,18 @@ export class QrConnection {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     const gen = ++this.generation;
     this.sock?.end(undefined);
-    const auth = await dbAuthState(this.ctx, this.channelId);
+    const a = await (await auth()).dbAuthState(this.ctx, this.channelId);
+    const { statusOf } = await inbound(); // loaded before the socket exists: no event can come before its handler
     const row = await this.ctx.db.select({ config: channels.config }).from(channels).where(eq(channels.id, this.channelId)).get();
     this.opts.groups = !!row?.config.groups;
     if (gen !== this.generation) return;
     this.set({ state: this.status.attempts ? "reconnecting" : "connecting", qr: null, pairingCode: null });
-    this.creds = auth.state.creds;
-    const sock = this.factory({ auth: auth.state, channelId: this.channelId, log: this.ctx.log });
+    this.creds = a.state.creds;
+    const sock = await this.factory({ auth: a.state, channelId: this.channelId, log: this.ctx.log });
+    if (gen !== this.generation) { sock.end(undefined); return; }
     this.sock = sock;
     const mine = () => gen === this.generation; // events of a replaced socket are ignored
-    sock.ev.on("creds.update", () => { if (mine()) void auth.saveCreds().catch((e) => this.ctx.log.error("whatsapp creds not saved", { error: String(e) })); });
+    sock.ev.on("creds.update", () => { if (mine()) void a.saveCreds().catch((e) => this.ctx.log.error("whatsapp creds not saved", { error: String(e) })); });
     sock.ev.on("connection.update", (u: { connection?: string; qr?: string; lastDisconnect?: { error?: Error & { output?: { statusCode?: number } } } }) => {
       if (!mine()) return;
       if (u.qr) this.set({ state: "qr", qr: u.qr });
@@ -106,20 +114,20 @@ export class QrConnection {
       }
     });
     sock.ev.on("lid-mapping.update", (m: { lid: string; pn: string }) => { if (mine()) void this.mapLid(m.lid, m.pn); });
-    await auth.saveCreds();
+    await a.saveCreds();
   }
 
   /** Why the socket closed decides what comes next: pair again, stop for good, or reconnect with backoff. */
   private async closed(error?: Error & { output?: { statusCode?: number } }) {
     const code = error?.output?.statusCode;
     const message = error?.message ?? "connection closed";
-    if (code === DisconnectReason.loggedOut) {
+    if (code === LOGGED_OUT) {
       this.generation++;
       this.set({ state: "logged_out", qr: null, lastError: "logged out from the phone: pair the number again", attempts: 0 });
-      await clearAuthState(this.ctx, this.channelId);
+      await (await auth()).clearAuthState(this.ctx, this.channelId);
       return;
     }
-    if (code === DisconnectReason.forbidden) {
+    if (code === FORBIDDEN) {
       this.generation++;
       this.set({ state: "banned", qr: null, lastError: "WhatsApp refused this number (banned or restricted)" });
       return;
@@ -131,7 +139,7 @@ export class QrConnection {
       return;
     }
     const attempts = this.status.attempts + 1;
-    const delay = code === DisconnectReason.restartRequired ? 0 : Math.min(MAX_BACKOFF_MS, (this.opts.backoffMs ?? 1000) * 2 ** (attempts - 1)) * (0.5 + Math.random());
+    const delay = code === RESTART_REQUIRED ? 0 : Math.min(MAX_BACKOFF_MS, (this.opts.backoffMs ?? 1000) * 2 ** (attempts - 1)) * (0.5 + Math.random());
     this.set({ state: "reconnecting", lastError: `${message}${code ? ` (${code})` : ""}`, attempts });
     if (this.timer) clearTimeout(this.timer);
     const gen = this.generation;
@@ -152,7 +160,7 @@ export class QrConnection {
     try { await sock?.logout(); } catch { /* already closed */ }
     sock?.end(undefined);
     this.sock = null;
-    await clearAuthState(this.ctx, this.channelId);
+    await (await auth()).clearAuthState(this.ctx, this.channelId);
     this.set({ state: "logged_out", qr: null, pairingCode: null, lastError: null, me: null });
   }
 
@@ -168,12 +176,14 @@ export class QrConnection {
   private async mapLid(lidJid: string, pnJid: string) {
     const lid = lidJid.split("@")[0].split(":")[0], pn = pnJid.split("@")[0].split(":")[0];
     if (!lid || !pn) return;
-    await rememberLid(this.ctx, this.channelId, lid, pn);
+    await (await auth()).rememberLid(this.ctx, this.channelId, lid, pn);
     // a contact first known by the LID becomes the same contact under the phone number
     await recordChannelNotice(this.ctx, this.channelId, `lid:${lid}`, "number_known", { phone: `+${pn}` }, { newExternalId: pn, newPhone: `+${pn}` }).catch(() => false);
   }
 
   private async receive(list: WAMessage[]) {
+    const { lidToPhone, rememberLid } = await auth();
+    const { parseMessage } = await inbound();
     for (const msg of list) {
       const jid = msg.key?.remoteJid ?? "";
       const known = jid.endsWith("@lid") ? await lidToPhone(this.ctx, this.channelId, jid.split("@")[0]) : null;
@@ -277,6 +287,8 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     async start(ctx) {
       // numbers paired before reconnect on start; unpaired ones wait for the owner to pair them
       const rows = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.active, true)));
+      if (!rows.length) return;
+      const { storedCreds } = await auth();
       for (const ch of rows) if ((await storedCreds(ctx, ch.id))?.me) await connectionOf(ctx, ch.id).start().catch((e) => ctx.log.error("whatsapp connection failed to start", { channelId: ch.id, error: String(e) }));
     },
     stop() {
