@@ -8,6 +8,7 @@ import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
+import { onlyIf } from "../platform/outbox.ts";
 import { visibleWhere, canSee } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
@@ -377,7 +378,7 @@ export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { mes
     m ??= await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, ref.externalId))).get();
     if (!m || m.direction !== "out") return false;
     await applyDeliveryStatus(ctx, tx, after, m.id, status, error, ref.externalId);
-    await tx.update(outbox).set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() }).where(and(eq(outbox.messageId, m.id), inArray(outbox.status, ["pending", "sending"])));
+    await tx.update(outbox).set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() }).where(and(eq(outbox.messageId, m.id), onlyIf("pending", "sending")));
     return true;
   });
 }

@@ -1,4 +1,4 @@
-import { and, eq, lte, asc, inArray } from "drizzle-orm";
+import { and, eq, lte, asc, inArray, sql } from "drizzle-orm";
 import { outbox } from "./schema.ts";
 import { newId } from "./ids.ts";
 import type { Database, Tx, AfterCommit } from "./db.ts";
@@ -13,6 +13,14 @@ export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "s
 type Resolve = (channelId: string) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
 
 const MAX_ATTEMPTS = 8;
+
+/**
+ * A status condition on rows already found by key. The unary + keeps SQLite from walking an index on status
+ * instead (without statistics it guesses an equality matches ~10 rows: with a backlog it is every waiting row).
+ */
+export function onlyIf(...statuses: OutboxRow["status"][]) {
+  return sql`+${outbox.status} IN (${sql.join(statuses.map((x) => sql`${x}`), sql`, `)})`;
+}
 /** sends of one channel that may be waiting for the provider at once */
 const MAX_IN_FLIGHT = 32;
 /** rows claimed ('sending') at a time, just ahead of their sends */
@@ -189,10 +197,10 @@ export class Outbox {
     const { running, byConversation } = flight;
     const claim = (i: number): Promise<OutboxRow[]> => i >= rows.length ? Promise.resolve([]) : this.database.write(async (tx) => {
       const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
-      const got = await tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), eq(outbox.status, "pending"))).returning();
+      const got = await tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), onlyIf("pending"))).returning();
       return got.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     });
-    const release = (list: OutboxRow[]) => list.length ? this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(and(inArray(outbox.id, list.map((r) => r.id)), eq(outbox.status, "sending")))) : undefined;
+    const release = (list: OutboxRow[]) => list.length ? this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(and(inArray(outbox.id, list.map((r) => r.id)), onlyIf("sending")))) : undefined;
     let nextClaim = claim(0);
     for (let i = 0; i < rows.length; i += CLAIM_CHUNK) {
       const claimed = await nextClaim;
