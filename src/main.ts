@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
-// The digybot command: serve | migrate | backup | restore | admin create | doctor | version | help.
+// The digybot command: serve | migrate | backup | restore | admin create | doctor | whatsapp pair | version | help.
 import { parseArgs } from "node:util";
+import { pairInTerminal } from "./channels/whatsapp-qr/terminal.ts";
 import { existsSync, mkdirSync, statfsSync, accessSync, constants } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig, ConfigError, configKeys, type Config } from "./platform/config.ts";
@@ -23,6 +24,8 @@ Commands:
   restore FILE            verify FILE, then replace the database with it (stop the server first)
   admin create            create a user: --email E --name N --password P [--role admin|agent]
   doctor                  check the data dir, the database, disk space, the LLM server and the channels
+  whatsapp pair NAME      pair a WhatsApp number by QR in this terminal (for headless installs; stop the server
+                          first): creates the QR connection NAME if needed; --phone N pairs by code instead
   version                 print the version
 
 Options (each also as DIGYBOT_<NAME> in the environment or <name> in config/digybot.toml):
@@ -48,7 +51,7 @@ export async function main(argv: string[]) {
         help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" }, demo: { type: "boolean" }, config: { type: "string" },
         host: { type: "string" }, port: { type: "string" }, "data-dir": { type: "string" }, "public-url": { type: "string" }, "log-level": { type: "string" },
         "default-locale": { type: "string" }, "ollama-url": { type: "string" }, "max-upload-mb": { type: "string" }, "secure-cookies": { type: "string" },
-        email: { type: "string" }, name: { type: "string" }, password: { type: "string" }, role: { type: "string" },
+        email: { type: "string" }, name: { type: "string" }, password: { type: "string" }, role: { type: "string" }, phone: { type: "string" },
       },
     });
   } catch (e) {
@@ -137,7 +140,16 @@ export async function main(argv: string[]) {
       } finally { await ctx.database.close(); }
       return;
     }
-    case "doctor": {
+    case "whatsapp": {
+      const name = positionals[2];
+      if (positionals[1] !== "pair" || !name) fail("usage: digybot whatsapp pair NAME [--phone +52…]", 2);
+      mkdirSync(config.data_dir, { recursive: true });
+      const ctx = await createContext(config, { log: createLogger(config.log_level === "info" ? "warn" : config.log_level) });
+      const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text));
+      await ctx.database.close();
+      process.exit(code);
+    }
+        case "doctor": {
       const lines: [string, boolean, string][] = [];
       try { mkdirSync(config.data_dir, { recursive: true }); accessSync(config.data_dir, constants.W_OK); lines.push(["data dir", true, config.data_dir]); } catch (e) { lines.push(["data dir", false, `${config.data_dir}: ${(e as Error).message}`]); }
       try { const s = statfsSync(config.data_dir); const free = (s.bavail * s.bsize) / 2 ** 30; lines.push(["disk", free > 1, `${free.toFixed(1)} GiB free`]); } catch (e) { lines.push(["disk", false, (e as Error).message]); }

@@ -19,6 +19,14 @@ import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
+import * as qr from "../channels/whatsapp-qr/service.ts";
+
+/** A QR number's state for the console, with the QR drawn as SVG. */
+async function qrNumberView(ctx: Ctx, channelId: string) {
+  const s = qr.qrStatus(ctx, channelId);
+  const qrSvg = s.qr ? await (await import("qrcode")).toString(s.qr, { type: "svg", margin: 1, width: 264 }) : null;
+  return { state: s.state, qrSvg, pairingCode: s.pairingCode, lastError: s.lastError, me: s.me, since: s.since };
+}
 import { SESSION_COOKIE } from "../auth/middleware.ts";
 import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "../setup/service.ts";
 import { completeSetup } from "../setup/complete.ts";
@@ -276,6 +284,7 @@ export function consoleRoutes() {
       ...channels.publicChannel(ch),
       stats: ch.type === "webchat" ? undefined : await channels.channelStats(ctx, ch.id),
       templates: ch.type === cloud.CLOUD ? await cloud.listTemplates(ctx, ch.id) : undefined,
+      qr: ch.type === qr.QR ? await qrNumberView(ctx, ch.id) : undefined,
     })));
     return S.ChannelsSettings({ t: T(c), csrf: csrf(c), baseUrl: baseUrl(c), locale: user(c).locale, channels: list, departments: await auth.listDepartments(ctx) });
   };
@@ -283,6 +292,7 @@ export function consoleRoutes() {
   app.get("/settings/channels", async (c) => settingsPage(c, "channels", await channelsView(c)));
   app.post("/settings/channels", act("channels", channelsView, (c, f) => str(f.type) === cloud.CLOUD
     ? channels.createChannel(c.get("ctx"), user(c), { type: cloud.CLOUD, name: str(f.name), config: cloudConfigOf(f) })
+    : str(f.type) === qr.QR ? channels.createChannel(c.get("ctx"), user(c), { type: qr.QR, name: str(f.name), config: {} })
     : channels.createChannel(c.get("ctx"), user(c), { type: "webchat", name: str(f.name), config: {} })));
   app.post("/settings/channels/:id", act("channels", channelsView, async (c, f) => {
     const ctx = c.get("ctx");
@@ -292,6 +302,14 @@ export function consoleRoutes() {
       : cur.type === cloud.CLOUD ? cloudConfigOf(f) : undefined;
     await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
   }));
+  app.post("/settings/channels/:id/pair", act("channels", channelsView, (c) => qr.startPairing(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/channels/:id/pair-code", act("channels", channelsView, (c, f) => qr.pairWithPhone(c.get("ctx"), user(c), pid(c), str(f.phone))));
+  app.post("/settings/channels/:id/logout", act("channels", channelsView, (c) => qr.logoutNumber(c.get("ctx"), user(c), pid(c))));
+  app.get("/partials/channel-qr/:id", async (c) => {
+    const u = user(c);
+    if (!isAdmin(u)) throw new AppError(403, "admin_only", "Only an administrator can do this");
+    return c.html(renderFragment(S.QrStatusView({ t: T(c), csrf: csrf(c), channelId: pid(c), s: await qrNumberView(c.get("ctx"), pid(c)), locale: u.locale })));
+  });
   app.post("/settings/channels/:id/templates/sync", act("channels", channelsView, (c) => cloud.syncTemplates(c.get("ctx"), user(c), pid(c))));
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));

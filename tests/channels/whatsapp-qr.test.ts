@@ -70,6 +70,7 @@ test("pairing by QR: the QR is shown and refreshed, the session lands in the dat
 
 test("pairing by phone number gives the code to type on the phone", async () => {
   const ch = await createChannel(t.ctx, admin, { type: QR, name: "WhatsApp", config: {} });
+  setTimeout(() => wa.current.showQr("2@ready"), 20); // the socket is up: WhatsApp sends its first QR
   const code = await pairWithPhone(t.ctx, admin, ch.id, "+52 55 0000 0001");
   expect(code).toBe("DGB1-2345");
   expect(connectionOf(t.ctx, ch.id).status.pairingCode).toBe("DGB1-2345");
@@ -242,4 +243,30 @@ test("logout from the console ends the session on WhatsApp and forgets it", asyn
   await logoutNumber(t.ctx, admin, ch.id);
   expect(connectionOf(t.ctx, ch.id).status.state).toBe("logged_out");
   expect(await storedCreds(t.ctx, ch.id)).toBeNull();
+});
+
+test("the terminal pairing prints the QR, then says when the number is paired; the console shows the QR as an image", async () => {
+  const { pairInTerminal } = await import("../../src/channels/whatsapp-qr/terminal.ts");
+  const out: string[] = [];
+  const pairing = pairInTerminal(t.ctx, "Sucursal Centro", undefined, (x) => out.push(x));
+  await until(() => wa.sockets.length === 1);
+  wa.current.showQr("2@terminal-qr,abc=,def=");
+  await until(() => out.some((x) => x.includes("Linked devices")));
+  expect(out.join("")).toContain("▄"); // a QR drawn with block characters
+  // meanwhile an administrator's console draws the same QR
+  const ch = (await t.ctx.db.select().from((await import("../../src/inbox/schema.ts")).channels).all()).find((c) => c.name === "Sucursal Centro")!;
+  const { sessionHeaders } = await import("../support/app.ts");
+  const headers = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  const partial = await (await t.req("GET", `/partials/channel-qr/${ch.id}`, { headers })).text();
+  expect(partial).toContain("<svg");
+  expect(partial).toContain("esperando que escanees el QR");
+  const agent = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+  expect((await t.req("GET", `/partials/channel-qr/${ch.id}`, { headers: agent })).status).toBe(403);
+  wa.current.open();
+  expect(await pairing).toBe(0);
+  expect(out.join("")).toContain("paired: 5215500000001:7@s.whatsapp.net");
+  expect((await storedCreds(t.ctx, ch.id))?.me?.id).toBe("5215500000001:7@s.whatsapp.net");
+  // the terminal closed its socket when done (the server reconnects the paired number); the page shows whose it is
+  const page = await (await t.req("GET", "/settings/channels", { headers })).text();
+  expect(page).toContain("Número: +5215500000001");
 });

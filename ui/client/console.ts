@@ -205,6 +205,16 @@ if (tform && convId) {
   });
 }
 
+// Parts of a page that follow a live state (a WhatsApp number pairing): re-read every 2 s while visible.
+for (const el of document.querySelectorAll<HTMLElement>("[data-poll]")) {
+  const tick = async () => {
+    if (document.visibilityState !== "visible" || !el.isConnected) return;
+    const res = await fetch(el.dataset.poll!).catch(() => null);
+    if (res?.ok && !el.contains(document.activeElement)) el.outerHTML = await res.text();
+  };
+  setInterval(() => void tick(), 2000);
+}
+
 // Contact side panel.
 const cform = $<HTMLFormElement>("#contact-form");
 cform?.addEventListener("submit", async (e) => {

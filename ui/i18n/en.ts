@@ -55,5 +55,9 @@ export const en: Record<MessageKey, string> = {
   "activity.number_changed": "The customer changed their number to {phone}", "activity.identity_changed": "The customer's security code changed",
   "errors.outside_reply_window": "More than 24 hours have passed since the customer's last message: only an approved template can be sent.", "errors.unknown_template": "There is no approved template with that name and language.", "errors.template_params": "The template needs a different number of values.", "errors.not_supported_by_channel": "This channel does not allow that.", "errors.invalid_content": "The message content is not valid.", "errors.provider_error": "The provider (Meta) answered with an error.", "errors.invalid_signature": "Invalid signature.", "errors.verification_failed": "The verify token does not match.", "errors.unknown_message": "That message is not in the conversation.",
   "activity.number_known": "WhatsApp gave this contact's number: {phone}",
+  "waqr.new": "New WhatsApp connection by QR", "waqr.newHelp": "Pair a WhatsApp or WhatsApp Business number by scanning a QR code, like WhatsApp Web. No Meta account needed.",
+  "waqr.state.stopped": "not connected", "waqr.state.connecting": "connecting…", "waqr.state.qr": "waiting for you to scan the QR", "waqr.state.open": "connected", "waqr.state.reconnecting": "reconnecting…", "waqr.state.logged_out": "logged out: pair again", "waqr.state.banned": "blocked by WhatsApp",
+  "waqr.number": "Number", "waqr.scan": "On your phone: WhatsApp → Linked devices → Link a device, and scan this code:", "waqr.codeIs": "Type this code on your phone (WhatsApp → Linked devices → Link with phone number):",
+  "waqr.pair": "Pair with QR", "waqr.pairByPhone": "Pair with number", "waqr.logout": "Log out of WhatsApp", "errors.not_pairing": "The number is not waiting to be paired.",
   "errors.setup_done": "Setup was already completed.",
 };

@@ -54,6 +54,10 @@ export const es = {
   "activity.number_changed": "El cliente cambió su número a {phone}", "activity.identity_changed": "El código de seguridad del cliente cambió",
   "errors.outside_reply_window": "Pasaron más de 24 horas desde el último mensaje del cliente: solo puedes enviar una plantilla aprobada.", "errors.unknown_template": "No hay una plantilla aprobada con ese nombre e idioma.", "errors.template_params": "La plantilla necesita otro número de valores.", "errors.not_supported_by_channel": "Este canal no permite eso.", "errors.invalid_content": "El contenido del mensaje no es válido.", "errors.provider_error": "El proveedor (Meta) respondió con un error.", "errors.invalid_signature": "Firma inválida.", "errors.verification_failed": "El token de verificación no coincide.", "errors.unknown_message": "Ese mensaje no está en la conversación.",
   "activity.number_known": "WhatsApp indicó el número de este contacto: {phone}",
+  "waqr.new": "Nueva conexión de WhatsApp por QR", "waqr.newHelp": "Vincula un número de WhatsApp o WhatsApp Business escaneando un código QR, como WhatsApp Web. No necesita cuenta de Meta.",
+  "waqr.state.stopped": "sin conectar", "waqr.state.connecting": "conectando…", "waqr.state.qr": "esperando que escanees el QR", "waqr.state.open": "conectado", "waqr.state.reconnecting": "reconectando…", "waqr.state.logged_out": "sesión cerrada: vuelve a vincular", "waqr.state.banned": "bloqueado por WhatsApp",
+  "waqr.number": "Número", "waqr.scan": "En tu teléfono: WhatsApp → Dispositivos vinculados → Vincular un dispositivo, y escanea este código:", "waqr.codeIs": "Escribe este código en tu teléfono (WhatsApp → Dispositivos vinculados → Vincular con número de teléfono):",
+  "waqr.pair": "Vincular con QR", "waqr.pairByPhone": "Vincular con número", "waqr.logout": "Cerrar sesión de WhatsApp", "errors.not_pairing": "El número no está esperando vincularse.",
   "errors.setup_done": "La configuración inicial ya se completó.",
 } as const;
 export type MessageKey = keyof typeof es;

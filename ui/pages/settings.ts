@@ -65,11 +65,27 @@ function CloudFields({ t, config }: { t: T; config: Record<string, any> }): VNod
     <label>${t("wa.rate")}<input name="ratePerSecond" type="number" min="1" max="1000" value=${config.ratePerSecond ?? 80} /></label>`;
 }
 
-export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, locale }: { t: T; csrf: string; baseUrl: string; locale: string; channels: ChannelView[]; departments: Opt[] }): VNode {
+export type QrView = { state: string; qrSvg: string | null; pairingCode: string | null; lastError: string | null; me: string | null; since: number };
+
+/** A QR-paired number's live state and what the owner can do next; the page refreshes it every 2 s. */
+export function QrStatusView({ t, csrf, channelId, s, locale }: { t: T; csrf: string; channelId: string; s: QrView; locale: string }): VNode {
+  const act = (path: string, label: string, cls = "") => html`<form method="post" action=${`/settings/channels/${channelId}/${path}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit" class=${cls}>${label}</button></form>`;
+  return html`<div class="qr-status" id=${`qr-${channelId}`} data-poll=${`/partials/channel-qr/${channelId}`} data-state=${s.state}>
+    <p>${t("channels.state")}: <b class="qr-state">${t(`waqr.state.${s.state}`)}</b>${s.me ? html` · ${t("waqr.number")}: +${s.me.split(":")[0].split("@")[0]}` : null} <small class="meta">(${fmtTime(s.since, locale)})</small></p>
+    ${s.lastError ? html`<p class="error">${s.lastError}</p>` : null}
+    ${s.qrSvg ? html`<div class="qr"><p>${t("waqr.scan")}</p><div class="qr-img" dangerouslySetInnerHTML=${{ __html: s.qrSvg }}></div></div>` : null}
+    ${s.pairingCode ? html`<p>${t("waqr.codeIs")} <code class="pairing-code">${s.pairingCode}</code></p>` : null}
+    <p>${s.state === "open" ? act("logout", t("waqr.logout")) : html`${act("pair", t("waqr.pair"), "primary")}
+      <form method="post" action=${`/settings/channels/${channelId}/pair-code`} style="display:inline"><${Csrf} csrf=${csrf} /><input name="phone" placeholder="+52 55 1234 5678" required /> <button type="submit">${t("waqr.pairByPhone")}</button></form>`}</p>
+  </div>`;
+}
+
+export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, locale }: { t: T; csrf: string; baseUrl: string; locale: string; channels: (ChannelView & { qr?: QrView })[]; departments: Opt[] }): VNode {
   return html`${channels.map((ch) => html`<form class="card" method="post" action=${`/settings/channels/${ch.id}`} data-channel-type=${ch.type}><${Csrf} csrf=${csrf} />
     <h1>${ch.name} <small class="meta">(${t(`channelType.${ch.type}`)})</small></h1>
     ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><pre>${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`}</pre>` : null}
     ${ch.type === "whatsapp_cloud" ? html`<p>${t("wa.webhookHelp")}</p><pre>${`${baseUrl}/webhooks/whatsapp-cloud`}</pre>` : null}
+    ${ch.qr ? QrStatusView({ t, csrf, channelId: ch.id, s: ch.qr, locale }) : null}
     ${ch.stats ? html`<p class="meta stats">${t("channels.state")}: <b>${ch.active ? t("channels.stateActive") : t("channels.statePaused")}</b> · ${t("channels.queued")}: ${ch.stats.queued} · ${t("channels.sent")}: ${ch.stats.sent} · ${t("channels.failed")}: ${ch.stats.failed}${ch.config.ratePerSecond ? html` · ${t("channels.pace", { n: String(ch.config.ratePerSecond) })}` : null}</p>
       ${ch.stats.lastError ? html`<p class="error">${t("channels.lastError")}: ${ch.stats.lastError} (${fmtTime(ch.stats.lastErrorAt!, locale)})</p>` : null}` : null}
     <label>${t("common.name")}<input name="name" value=${ch.name} /></label>
@@ -91,6 +107,11 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
   <form class="card" method="post" action="/settings/channels"><${Csrf} csrf=${csrf} /><h3>${t("channels.new")}</h3>
     <input type="hidden" name="type" value="webchat" />
     <label>${t("common.name")}<input name="name" required value="Web" /></label><p><button class="primary" type="submit">${t("common.create")}</button></p></form>
+  <form class="card" method="post" action="/settings/channels" id="new-whatsapp-qr"><${Csrf} csrf=${csrf} /><h3>${t("waqr.new")}</h3>
+    <p class="meta">${t("waqr.newHelp")}</p>
+    <input type="hidden" name="type" value="whatsapp_qr" />
+    <label>${t("common.name")}<input name="name" required value="WhatsApp" /></label>
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>
   <form class="card" method="post" action="/settings/channels" id="new-whatsapp-cloud"><${Csrf} csrf=${csrf} /><h3>${t("wa.new")}</h3>
     <p class="meta">${t("wa.newHelp")}</p>
     <input type="hidden" name="type" value="whatsapp_cloud" />

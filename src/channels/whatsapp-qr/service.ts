@@ -258,7 +258,15 @@ export async function startPairing(ctx: Ctx, actor: Actor, channelId: string) {
 export async function pairWithPhone(ctx: Ctx, actor: Actor, channelId: string, phone: string) {
   await qrChannel(ctx, actor, channelId);
   const c = connectionOf(ctx, channelId);
-  if (c.status.state === "stopped" || c.status.state === "logged_out") await c.start();
+  if (c.status.state !== "qr") {
+    // WhatsApp takes a code request once the socket is ready, which its first QR signals
+    const ready = new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => { off(); resolve(false); }, 20_000);
+      const off = c.onChange((st) => { if (st.state === "qr") { clearTimeout(t); off(); resolve(true); } });
+    });
+    if (c.status.state !== "connecting" && c.status.state !== "reconnecting") await c.start();
+    if (!(await ready)) throw new AppError(503, "whatsapp_unreachable", "WhatsApp did not answer: try again");
+  }
   return c.requestPairingCode(phone);
 }
 export async function logoutNumber(ctx: Ctx, actor: Actor, channelId: string) {
