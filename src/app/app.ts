@@ -12,7 +12,7 @@ import { OpenApiRegistry } from "../integrations/openapi.ts";
 import { webchatRoutes } from "../channels/webchat/routes.ts";
 import { webchatAdapter, visitorMessage } from "../channels/webchat/adapter.ts";
 import { apiChannelAdapter } from "../channels/api/adapter.ts";
-import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
+import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook, wireCloudReadReceipts } from "../channels/whatsapp-cloud/service.ts";
 import { QR, whatsappQrAdapter, useQrSockets, wireQrReadReceipts, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { getChannel } from "../channels/service.ts";
@@ -57,6 +57,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   };
   if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
   wireQrReadReceipts(ctx);
+  wireCloudReadReceipts(ctx);
   wireRealtime(ctx);
   return ctx;
 }

@@ -6,7 +6,7 @@ import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support
 import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
 import { createChannel } from "../../src/channels/service.ts";
 import { messages, conversations, contactIdentities, contacts } from "../../src/inbox/schema.ts";
-import type { Message } from "../../src/inbox/service.ts";
+import { markRead, type Message } from "../../src/inbox/service.ts";
 
 const FIX = join(import.meta.dir, "..", "fixtures", "whatsapp-cloud");
 const fixture = (file: string, key: string) => JSON.parse(readFileSync(join(FIX, file), "utf8"))[key] as Record<string, any>;
@@ -289,6 +289,14 @@ test("Meta's refusals: a permanent error fails the message with the reason; a ra
   await waitFor(async () => (await allMessages()).find((x) => x.id === r2.id)?.status === "sent", 8000);
   expect(graph.sent.filter((x) => x.body.text?.body === "dos")).toHaveLength(1);
 }, 15_000);
+
+test("an agent opening the conversation marks the customer's message read on WhatsApp", async () => {
+  await connection();
+  const conv = await inboundConversation();
+  await markRead(t.ctx, { kind: "system" }, conv);
+  await waitFor(async () => graph.reads.length === 1);
+  expect(graph.reads).toEqual(["wamid.xyzxyz"]);
+});
 
 test("secrets are never shown back; a secret left as shown keeps its value", async () => {
   const ch = await connection();

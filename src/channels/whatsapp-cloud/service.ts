@@ -1,8 +1,8 @@
 // WhatsApp through Meta's Cloud API: the channel adapter (sending), the webhook's effects, the template registry.
-import { and, eq, notInArray } from "drizzle-orm";
+import { and, eq, notInArray, desc } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Env } from "../../app/http.ts";
-import { channels, contactIdentities } from "../../inbox/schema.ts";
+import { channels, contactIdentities, conversations, messages } from "../../inbox/schema.ts";
 import { channelTemplates } from "../schema.ts";
 import { newId } from "../../platform/ids.ts";
 import { AppError, notFound, forbidden } from "../../platform/errors.ts";
@@ -109,6 +109,18 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
       }
     },
   };
+}
+
+/** An agent opening a conversation marks the customer's last message read on WhatsApp (called once per app). */
+export function wireCloudReadReceipts(ctx: Ctx) {
+  ctx.events.on("inbox.conversation_read", async (e) => {
+    if (!e.conversationId) return;
+    const conv = await ctx.db.select({ channelId: conversations.channelId }).from(conversations).where(eq(conversations.id, e.conversationId)).get();
+    const ch = conv ? await ctx.db.select().from(channels).where(eq(channels.id, conv.channelId)).get() : undefined;
+    if (!ch || ch.type !== CLOUD) return;
+    const last = await ctx.db.select({ externalId: messages.externalId }).from(messages).where(and(eq(messages.conversationId, e.conversationId), eq(messages.direction, "in"))).orderBy(desc(messages.id)).limit(1).get();
+    if (last?.externalId) await new GraphClient(configOf(ch.config)).markRead(last.externalId).catch((err) => ctx.log.warn("whatsapp read receipt failed", { error: String(err) }));
+  });
 }
 
 // ---------------------------------------------------------------- receiving
