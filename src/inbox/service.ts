@@ -387,12 +387,14 @@ export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { mes
  * Changes a message the channel knows by its own id (a reaction, an edit, a deletion on the customer's side) and
  * tells the consoles. Returns false when the message is not here (older than DigyBot, or never received).
  */
-export async function changeChannelMessage(ctx: Ctx, channelId: string, externalId: string, change: (m: Message) => Partial<Pick<Message, "body" | "content">>) {
+export async function changeChannelMessage(ctx: Ctx, channelId: string, externalId: string, change: (m: Message) => Partial<Pick<Message, "body" | "content" | "attachments">>) {
   return ctx.database.write(async (tx, after) => {
     const m = await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, externalId))).get();
     if (!m) return false;
     const patch = change(m);
     await tx.update(messages).set(patch).where(eq(messages.id, m.id));
+    // media fetched later belongs to the message's conversation (access checks go by it)
+    if (patch.attachments?.length) await tx.update(files).set({ conversationId: m.conversationId }).where(and(inArray(files.id, patch.attachments.map((a) => a.fileId)), isNull(files.conversationId)));
     const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
     if (conv) await ctx.events.record(tx, after, { type: "inbox.message_updated", conversationId: conv.id, data: { ...scopeOf(conv), messageId: m.id } }, { message: { ...m, ...patch } });
     return true;

@@ -128,13 +128,22 @@ test("button replies, template quick replies and list choices arrive as the cust
   }
 });
 
-test("media that cannot be fetched keeps the message, marked so it can be fetched again", async () => {
-  await connection();
-  const r = await post(fixture("message.json", "image")); // the double has no such media
-  expect(r.status).toBe(200);
-  const m = await lastMessage();
-  expect(m.attachments).toHaveLength(0);
-  expect(m.content?.pendingMedia?.id).toBe("65463453");
+test("media that cannot be fetched keeps the message, marked, and is fetched again later", async () => {
+  const { MEDIA_RETRIES_MS } = await import("../../src/channels/whatsapp-cloud/service.ts");
+  const saved = [...MEDIA_RETRIES_MS];
+  MEDIA_RETRIES_MS.splice(0, 3, 50, 50, 50);
+  try {
+    await connection();
+    const r = await post(fixture("message.json", "image")); // the double does not have the media yet
+    expect(r.status).toBe(200);
+    const m = await lastMessage();
+    expect(m.attachments).toHaveLength(0);
+    expect(m.content?.pendingMedia?.id).toBe("65463453");
+    graph.addMedia("65463453", new Uint8Array([0xff, 0xd8, 0xff, 1]), "image/jpeg");
+    const fixed = await waitFor(async () => { const x = await lastMessage(); return x.attachments.length === 1 && x; });
+    expect(fixed.content?.pendingMedia).toBeUndefined();
+    expect(fixed.attachments[0]).toMatchObject({ mime: "image/jpeg", size: 4 });
+  } finally { MEDIA_RETRIES_MS.splice(0, 3, ...saved); }
 });
 
 test("reactions, edits and deletions change the message they point at", async () => {

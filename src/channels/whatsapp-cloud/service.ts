@@ -135,6 +135,24 @@ async function fetchMedia(ctx: Ctx, ch: CloudChannel, media: CloudMedia, at: num
   return ctx.files.save(new File([bytes], name, { type: mime }), null, at);
 }
 
+/** Meta keeps a customer's media for weeks: a download that failed is tried again after 30 s, 5 min and 30 min. */
+export const MEDIA_RETRIES_MS = [30_000, 300_000, 1_800_000];
+function retryMedia(ctx: Ctx, ch: CloudChannel, externalId: string, media: CloudMedia, at: number, attempt = 0) {
+  if (attempt >= MEDIA_RETRIES_MS.length) return;
+  const timer = setTimeout(async () => {
+    try {
+      const att = await fetchMedia(ctx, ch, media, at);
+      await changeChannelMessage(ctx, ch.id, externalId, (m) => {
+        const { pendingMedia: _, ...content } = m.content ?? {};
+        return { attachments: [...m.attachments, att], content };
+      });
+    } catch {
+      retryMedia(ctx, ch, externalId, media, at, attempt + 1);
+    }
+  }, MEDIA_RETRIES_MS[attempt]);
+  (timer as { unref?: () => void }).unref?.();
+}
+
 async function apply(ctx: Ctx, ch: CloudChannel, u: CloudUpdate) {
   switch (u.kind) {
     case "message": {
@@ -149,7 +167,8 @@ async function apply(ctx: Ctx, ch: CloudChannel, u: CloudUpdate) {
           content = { ...content, pendingMedia: { id: u.media.id, mime: u.media.mime, error: e instanceof Error ? e.message : String(e) } };
         }
       }
-      await ingestInbound(ctx, { channelId: ch.id, externalId: u.externalId, from: { externalId: u.from.waId, name: u.from.name, phone: /^\d{6,15}$/.test(u.from.waId) ? `+${u.from.waId}` : null }, body: u.body, attachments, content, replyToExternalId: u.replyToExternalId, at: u.at });
+      const r = await ingestInbound(ctx, { channelId: ch.id, externalId: u.externalId, from: { externalId: u.from.waId, name: u.from.name, phone: /^\d{6,15}$/.test(u.from.waId) ? `+${u.from.waId}` : null }, body: u.body, attachments, content, replyToExternalId: u.replyToExternalId, at: u.at });
+      if (content?.pendingMedia && u.media && !r.duplicate) retryMedia(ctx, ch, u.externalId, u.media, u.at);
       return;
     }
     case "reaction":
