@@ -352,17 +352,26 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
 }
 
 /** Records a delivery outcome from the outbox on the message, in the outbox's own transaction. */
+/** The statements of applyDeliveryStatus (every outbound message goes through it at least once). */
+const deliveryStatements = preparedFor((tx) => ({
+  message: tx.select().from(messages).where(eq(messages.id, P("id"))).prepare(),
+  setExternalId: tx.update(messages).set({ externalId: sql`${P("externalId")}` }).where(eq(messages.id, P("id"))).prepare(),
+  setStatus: tx.update(messages).set({ status: sql`${P("status")}`, error: sql`${P("error")}` }).where(eq(messages.id, P("id"))).prepare(),
+  conversation: tx.select().from(conversations).where(eq(conversations.id, P("id"))).prepare(),
+}));
+
 export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, messageId: string, status: "sent" | "delivered" | "read" | "failed", error: string | null, externalId?: string) {
   const rank = { queued: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as const;
-  const m = await tx.select().from(messages).where(eq(messages.id, messageId)).get();
+  const q = deliveryStatements(tx);
+  const m = q.message.get({ id: messageId });
   if (!m) return;
   // a report may come before or after the outbox records the send: the channel's id is kept either way,
   // and a status never goes back (sent → delivered → read; failed stands unless a later report contradicts it)
-  if (externalId && !m.externalId) await tx.update(messages).set({ externalId }).where(eq(messages.id, messageId));
+  if (externalId && !m.externalId) q.setExternalId.run({ externalId, id: messageId });
   if (status !== "failed" && rank[m.status] >= rank[status] && m.status !== "failed") return;
   if (status === "failed" && m.status === "failed" && m.error === error) return;
-  await tx.update(messages).set({ status, error }).where(eq(messages.id, messageId));
-  const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
+  q.setStatus.run({ status, error, id: messageId });
+  const conv = q.conversation.get({ id: m.conversationId });
   if (!conv) return;
   await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: conv.id, data: { ...scopeOf(conv), messageId, status, error } });
 }

@@ -1,7 +1,7 @@
 import { and, eq, lte, asc, inArray, sql } from "drizzle-orm";
 import { outbox } from "./schema.ts";
 import { newId } from "./ids.ts";
-import type { Database, Tx, AfterCommit } from "./db.ts";
+import { preparedFor, type Database, type Tx, type AfterCommit } from "./db.ts";
 import type { Logger } from "./logger.ts";
 import { PermanentSendError, type ChannelAdapter, type OutboundMessage, type SendResult } from "../channels/types.ts";
 
@@ -13,6 +13,11 @@ export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "s
 type Resolve = (channelId: string) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
 
 const MAX_ATTEMPTS = 8;
+
+/** Recording a send's outcome: once per message, so built once per writer. */
+const finishStatement = preparedFor((tx) => tx.update(outbox)
+  .set({ status: sql`${sql.placeholder("status")}`, attempts: sql`${sql.placeholder("attempts")}`, lastError: sql`${sql.placeholder("lastError")}`, updatedAt: sql`${sql.placeholder("now")}` })
+  .where(eq(outbox.id, sql.placeholder("id"))).prepare());
 
 /**
  * A status condition on rows already found by key. The unary + keeps SQLite from walking an index on status
@@ -261,7 +266,7 @@ export class Outbox {
 
   private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {
     await this.database.write(async (tx, after) => {
-      await tx.update(outbox).set({ status, attempts: status === "sent" ? row.attempts + 1 : row.attempts, lastError: error, updatedAt: this.now() }).where(eq(outbox.id, row.id));
+      finishStatement(tx).run({ status, attempts: status === "sent" ? row.attempts + 1 : row.attempts, lastError: error, now: this.now(), id: row.id });
       if (this.statusHook) await this.statusHook(tx, after, row, status, result, error);
     });
   }
