@@ -48,6 +48,8 @@ export interface ChannelAdapter {
     deliveryEcho?: { graceMs: number };
   };
   send(msg: OutboundMessage): Promise<SendResult>;
+  /** false while a connection cannot send (a QR number offline): its messages wait, as on a paused channel */
+  ready?(channelId: string): boolean;
   /** Called once the app is built: subscribe to events, open sockets. */
   start?(ctx: Ctx): void | Promise<void>;
   stop?(): void | Promise<void>;

@@ -190,7 +190,7 @@ export class Outbox {
       for (const r of rows) await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
       return "done";
     }
-    if (!channel.active) return "paused";
+    if (!channel.active || adapter.ready?.(channel.id) === false) return "paused";
     const rate = Number(channel.config.ratePerSecond) || adapter.capabilities.ratePerSecond;
     const jitter = Number(channel.config.jitterMs ?? adapter.capabilities.jitterMs ?? 0);
     // Sends overlap (up to MAX_IN_FLIGHT per channel, started at the channel's pace), but a conversation's

@@ -9,7 +9,7 @@ import { AppError, notFound, forbidden } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
 import { ingestInbound, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
-import type { ChannelAdapter, OutboundMessage } from "../types.ts";
+import { PermanentSendError, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import { cloudConfig, GraphClient, sendFailure, type CloudConfig } from "./graph.ts";
 import { parseWebhook, validSignature, type CloudUpdate, type CloudMedia } from "./inbound.ts";
 
@@ -93,7 +93,7 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
       const cfg = configOf(msg.channel.config);
       const graph = new GraphClient(cfg);
       const to = await recipientOf(ctx, msg.channel.id, msg.contactId);
-      if (!to) throw sendFailure(new AppError(400, "no_recipient", "The contact has no WhatsApp id on this number"));
+      if (!to) throw new PermanentSendError("the contact has no WhatsApp id on this number");
       try {
         const payloads = await buildPayloads(ctx, graph, msg);
         let first: string | undefined;

@@ -99,7 +99,10 @@ export class QrConnection {
     sock.ev.on("connection.update", (u: { connection?: string; qr?: string; lastDisconnect?: { error?: Error & { output?: { statusCode?: number } } } }) => {
       if (!mine()) return;
       if (u.qr) this.set({ state: "qr", qr: u.qr });
-      if (u.connection === "open") this.set({ state: "open", qr: null, pairingCode: null, lastError: null, attempts: 0, me: sock.user?.id ?? null });
+      if (u.connection === "open") {
+        this.set({ state: "open", qr: null, pairingCode: null, lastError: null, attempts: 0, me: sock.user?.id ?? null });
+        this.ctx.outbox.kick(true); // replies that waited for the number go out now
+      }
       if (u.connection === "close") this.closed(u.lastDisconnect?.error).catch((e) => this.ctx.log.error("whatsapp close not handled", { error: String(e) }));
     });
     sock.ev.on("messages.upsert", (u: { messages: WAMessage[]; type: string }) => {
@@ -302,6 +305,9 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     stop() {
       const ctx = getCtx();
       for (const c of all(ctx).values()) c.stop();
+    },
+    ready(channelId) {
+      return connectionOf(getCtx(), channelId).status.state === "open";
     },
     async send(msg: OutboundMessage) {
       const ctx = getCtx();
