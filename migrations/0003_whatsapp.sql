@@ -22,6 +22,7 @@ CREATE TABLE `channel_templates` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `channel_templates_name_lang` ON `channel_templates` (`channel_id`,`name`,`language`);--> statement-breakpoint
+ALTER TABLE `channels` ADD `deleted_at` integer;--> statement-breakpoint
 ALTER TABLE `conversations` ADD `last_inbound_at` integer;--> statement-breakpoint
 ALTER TABLE `messages` ADD `content` text;--> statement-breakpoint
 CREATE INDEX `outbox_message` ON `outbox` (`message_id`);--> statement-breakpoint

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { isNull } from "drizzle-orm";
 import { bodyLimit } from "hono/body-limit";
 import { join } from "node:path";
 import { Cron } from "croner";
@@ -50,7 +51,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
     const ch = await getChannel(ctx, id);
     return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
-  }, async () => (await ctx.db.select({ id: channelsTable.id }).from(channelsTable)).map((r) => r.id), log, () => clock.now());
+  }, async () => (await ctx.db.select({ id: channelsTable.id }).from(channelsTable).where(isNull(channelsTable.deletedAt))).map((r) => r.id), log, () => clock.now());
   ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, llm: null };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);

@@ -302,6 +302,7 @@ export function consoleRoutes() {
       : cur.type === cloud.CLOUD ? cloudConfigOf(f) : undefined;
     await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
   }));
+  app.post("/settings/channels/:id/delete", act("channels", channelsView, (c) => channels.deleteChannel(c.get("ctx"), user(c), pid(c))));
   app.post("/settings/channels/:id/pair", act("channels", channelsView, (c) => qr.startPairing(c.get("ctx"), user(c), pid(c))));
   app.post("/settings/channels/:id/pair-code", act("channels", channelsView, (c, f) => qr.pairWithPhone(c.get("ctx"), user(c), pid(c), str(f.phone))));
   app.post("/settings/channels/:id/logout", act("channels", channelsView, (c) => qr.logoutNumber(c.get("ctx"), user(c), pid(c))));

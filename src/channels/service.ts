@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { eq, asc, and, desc, count } from "drizzle-orm";
+import { eq, asc, and, desc, count, isNull, inArray } from "drizzle-orm";
 import { outbox } from "../platform/schema.ts";
-import { channels } from "../inbox/schema.ts";
+import { channels, messages } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
@@ -57,7 +57,7 @@ export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeo
   const config = parseConfig(c.type, c.config);
   return ctx.database.write(async (tx) => {
     if (c.departmentId && !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, c.departmentId)).get())) throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
-    const row = { id: newId(), type: c.type, name: c.name, departmentId: c.departmentId ?? null, config, active: c.active, createdAt: ctx.clock.now() };
+    const row = { id: newId(), type: c.type, name: c.name, departmentId: c.departmentId ?? null, config, active: c.active, createdAt: ctx.clock.now(), deletedAt: null };
     await tx.insert(channels).values(row);
     return row;
   }).finally(() => forgetCloudChannels(ctx));
@@ -78,11 +78,35 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
 }
 
 export async function listChannels(ctx: Ctx) {
-  return ctx.db.select().from(channels).orderBy(asc(channels.createdAt));
+  return ctx.db.select().from(channels).where(isNull(channels.deletedAt)).orderBy(asc(channels.createdAt));
 }
 
+/** A connection, or null when there is none (or it was deleted). */
 export async function getChannel(ctx: Ctx, id: string) {
-  return (await ctx.db.select().from(channels).where(eq(channels.id, id)).get()) ?? null;
+  return (await ctx.db.select().from(channels).where(and(eq(channels.id, id), isNull(channels.deletedAt))).get()) ?? null;
+}
+
+/**
+ * Deletes a connection: its conversations keep their history (the row stays, marked deleted), nothing more is
+ * received or sent through it, replies still waiting fail with the reason, and the provider side is let go of
+ * (a QR-paired number is logged out, so it disappears from the phone's linked devices).
+ */
+export async function deleteChannel(ctx: Ctx, actor: Actor, id: string) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const ch = await getChannel(ctx, id);
+  if (!ch) throw notFound("Channel");
+  const now = ctx.clock.now();
+  const reason = "the connection was deleted";
+  await ctx.database.write(async (tx) => {
+    await tx.update(channels).set({ active: false, deletedAt: now }).where(eq(channels.id, id));
+    const waiting = tx.select({ id: outbox.messageId }).from(outbox).where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
+    await tx.update(messages).set({ status: "failed", error: reason }).where(inArray(messages.id, waiting));
+    await tx.update(outbox).set({ status: "failed", lastError: reason, updatedAt: now }).where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
+  });
+  forgetChannels(ctx);
+  forgetCloudChannels(ctx);
+  await ctx.channels.get(ch.type)?.removed?.(ctx, id);
+  return { id, deleted: true };
 }
 
 /** A connection's outbound counters (the outbox's rows by state) and its latest delivery error. */

@@ -48,6 +48,8 @@ export interface ChannelAdapter {
     deliveryEcho?: { graceMs: number };
   };
   send(msg: OutboundMessage): Promise<SendResult>;
+  /** A connection of this kind was deleted: let go of what the provider holds for it (a linked device, a socket). */
+  removed?(ctx: Ctx, channelId: string): void | Promise<void>;
   /** false while a connection cannot send (a QR number offline): its messages wait, as on a paused channel */
   ready?(channelId: string): boolean;
   /** Called once the app is built: subscribe to events, open sockets. */

@@ -10,6 +10,8 @@ export const channels = sqliteTable("channels", {
   config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
   active: integer("active", { mode: "boolean" }).notNull().default(true),
   createdAt: integer("created_at").notNull(),
+  /** a deleted connection is kept for its conversations' history, and is no longer listed, received or sent to */
+  deletedAt: integer("deleted_at"),
 });
 
 export const contacts = sqliteTable("contacts", {

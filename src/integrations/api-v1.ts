@@ -181,6 +181,8 @@ export function apiV1(registry: OpenApiRegistry) {
   doc("POST", "/channels/:id/whatsapp/logout", "Channels", "Log the number out of WhatsApp and forget its session");
   app.post("/channels/:id/whatsapp/logout", async (c) => { const ch = await qrOnly(c); await qr.logoutNumber(c.get("ctx"), actorOf(c), ch.id); return c.json({ data: { ok: true } }); });
 
+  doc("DELETE", "/channels/:id", "Channels", "Delete a connection (its conversations keep their history; waiting replies fail; a QR number is logged out)");
+  app.delete("/channels/:id", async (c) => c.json({ data: await channels.deleteChannel(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("POST", "/channels/:id/templates/sync", "Channels", "Read the WhatsApp message templates of the connection's business account");
   app.post("/channels/:id/templates/sync", async (c) => c.json({ data: await cloud.syncTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("GET", "/channels/:id/templates", "Channels", "The connection's message templates (name, language, status, body with {{n}} placeholders)");

@@ -318,3 +318,22 @@ test("secrets are never shown back; a secret left as shown keeps its value", asy
   // still signed with the real secret: the masked value did not replace it
   expect((await post(fixture("message.json", "text"))).status).toBe(200);
 });
+
+test("deleting a connection keeps its history, fails the replies still waiting, and stops receiving", async () => {
+  const ch = await connection();
+  const conv = await inboundConversation(); // the outbox is not running: a reply waits
+  const r = (await (await t.req("POST", `/api/v1/conversations/${conv}/messages`, { headers: api(), json: { body: "ya va" } })).json()).data;
+  const del = await t.req("DELETE", `/api/v1/channels/${ch.id}`, { headers: api() });
+  expect(del.status).toBe(200);
+  const m = (await allMessages()).find((x) => x.id === r.id)!;
+  expect(m).toMatchObject({ status: "failed", error: "the connection was deleted" });
+  const list = (await (await t.req("GET", "/api/v1/channels", { headers: api() })).json()).data;
+  expect(list.some((x: { id: string }) => x.id === ch.id)).toBe(false);
+  // the conversation and its messages are still there
+  expect((await (await t.req("GET", `/api/v1/conversations/${conv}/messages`, { headers: api() })).json()).data.length).toBeGreaterThanOrEqual(2);
+  // Meta's webhooks for it are no longer taken
+  const again = fixture("message.json", "text");
+  again.entry[0].changes[0].value.messages[0].id = "wamid.after-delete";
+  expect((await post(again)).status).toBe(401);
+  expect((await t.req("DELETE", `/api/v1/channels/${ch.id}`, { headers: api() })).status).toBe(404);
+});

@@ -238,6 +238,18 @@ test("a reply while the number is disconnected waits and goes out once it reconn
   expect(ch.id).toBeTruthy();
 }, 20_000);
 
+test("deleting a QR connection logs the number out (it leaves the phone's linked devices)", async () => {
+  const ch = await pairedNumber();
+  const sock = wa.current;
+  const { deleteChannel } = await import("../../src/channels/service.ts");
+  await deleteChannel(t.ctx, admin, ch.id);
+  expect(sock.ended).toBe(true);
+  await until(async () => (await storedCreds(t.ctx, ch.id)) === null);
+  const before = wa.sockets.length;
+  await t.ctx.channels.get(QR)!.start!(t.ctx); // a restart does not bring it back
+  expect(wa.sockets.length).toBe(before);
+});
+
 test("logout from the console ends the session on WhatsApp and forgets it", async () => {
   const ch = await pairedNumber();
   await logoutNumber(t.ctx, admin, ch.id);

@@ -205,6 +205,12 @@ if (tform && convId) {
   });
 }
 
+// Forms that undo something ask first.
+document.addEventListener("submit", (e) => {
+  const f = e.target as HTMLFormElement;
+  if (f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault();
+}, true);
+
 // Parts of a page that follow a live state (a WhatsApp number pairing): re-read every 2 s while visible.
 for (const el of document.querySelectorAll<HTMLElement>("[data-poll]")) {
   const tick = async () => {

@@ -59,5 +59,6 @@ export const en: Record<MessageKey, string> = {
   "waqr.state.stopped": "not connected", "waqr.state.connecting": "connecting…", "waqr.state.qr": "waiting for you to scan the QR", "waqr.state.open": "connected", "waqr.state.reconnecting": "reconnecting…", "waqr.state.logged_out": "logged out: pair again", "waqr.state.banned": "blocked by WhatsApp",
   "waqr.number": "Number", "waqr.scan": "On your phone: WhatsApp → Linked devices → Link a device, and scan this code:", "waqr.codeIs": "Type this code on your phone (WhatsApp → Linked devices → Link with phone number):",
   "waqr.pair": "Pair with QR", "waqr.pairByPhone": "Pair with number", "waqr.logout": "Log out of WhatsApp", "errors.not_pairing": "The number is not waiting to be paired.",
+  "channels.delete": "Delete connection", "channels.deleteConfirm": "Delete this connection? Conversations keep their history; replies still waiting will not be sent.",
   "errors.setup_done": "Setup was already completed.",
 };

@@ -58,6 +58,7 @@ export const es = {
   "waqr.state.stopped": "sin conectar", "waqr.state.connecting": "conectando…", "waqr.state.qr": "esperando que escanees el QR", "waqr.state.open": "conectado", "waqr.state.reconnecting": "reconectando…", "waqr.state.logged_out": "sesión cerrada: vuelve a vincular", "waqr.state.banned": "bloqueado por WhatsApp",
   "waqr.number": "Número", "waqr.scan": "En tu teléfono: WhatsApp → Dispositivos vinculados → Vincular un dispositivo, y escanea este código:", "waqr.codeIs": "Escribe este código en tu teléfono (WhatsApp → Dispositivos vinculados → Vincular con número de teléfono):",
   "waqr.pair": "Vincular con QR", "waqr.pairByPhone": "Vincular con número", "waqr.logout": "Cerrar sesión de WhatsApp", "errors.not_pairing": "El número no está esperando vincularse.",
+  "channels.delete": "Eliminar conexión", "channels.deleteConfirm": "¿Eliminar esta conexión? Las conversaciones conservan su historial; las respuestas en espera no se enviarán.",
   "errors.setup_done": "La configuración inicial ya se completó.",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -100,6 +100,7 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
       <label>${t("channels.allowedOrigins")}<textarea name="allowedOrigins" rows="3" style="width:100%">${(ch.config.allowedOrigins ?? []).join("\n")}</textarea></label>` : null}
     ${ch.type === "whatsapp_cloud" ? html`<${CloudFields} t=${t} config=${ch.config} />` : null}
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
+    <form method="post" action=${`/settings/channels/${ch.id}/delete`} class="danger" data-confirm=${t("channels.deleteConfirm")}><${Csrf} csrf=${csrf} /><button type="submit">${t("channels.delete")}</button></form>
     ${ch.templates ? html`<div class="card templates"><h3>${t("wa.templates")}</h3>
       <form method="post" action=${`/settings/channels/${ch.id}/templates/sync`}><${Csrf} csrf=${csrf} /><button type="submit">${t("wa.syncTemplates")}</button></form>
       ${ch.templates.length ? html`<table><tr><th>${t("common.name")}</th><th>${t("wa.language")}</th><th>${t("wa.status")}</th><th>${t("wa.body")}</th></tr>

@@ -1,5 +1,5 @@
 // WhatsApp through Meta's Cloud API: the channel adapter (sending), the webhook's effects, the template registry.
-import { and, eq, notInArray, desc } from "drizzle-orm";
+import { and, eq, notInArray, desc, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Env } from "../../app/http.ts";
 import { channels, contactIdentities, conversations, messages } from "../../inbox/schema.ts";
@@ -32,7 +32,7 @@ const lists = new WeakMap<Ctx, { at: number; list: Promise<CloudChannel[]> }>();
 function cloudChannels(ctx: Ctx) {
   const hit = lists.get(ctx);
   if (hit && Date.now() - hit.at < 2000) return hit.list;
-  const list = ctx.db.select().from(channels).where(eq(channels.type, CLOUD))
+  const list = ctx.db.select().from(channels).where(and(eq(channels.type, CLOUD), isNull(channels.deletedAt)))
     .then((rows) => rows.flatMap((r) => { try { return [{ id: r.id, config: configOf(r.config) }]; } catch { return []; } }));
   lists.set(ctx, { at: Date.now(), list });
   return list;

@@ -3,7 +3,7 @@
 // backoff and jitter, tells logged-out and banned apart, and maps messages both ways.
 // Baileys (~400 modules) is loaded on first use, not at start-up: most installs never pair a number by QR.
 import type { AnyMessageContent, AuthenticationState, WAMessage, WAMessageKey } from "baileys";
-import { eq, and, desc } from "drizzle-orm";
+import { eq, and, desc, isNull } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { channels, contactIdentities, messages, conversations } from "../../inbox/schema.ts";
@@ -297,7 +297,7 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     capabilities: { idempotentSend: false, attachments: true, ratePerSecond: 1, jitterMs: 1500 },
     async start(ctx) {
       // numbers paired before reconnect on start; unpaired ones wait for the owner to pair them
-      const rows = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.active, true)));
+      const rows = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.active, true), isNull(channels.deletedAt)));
       if (!rows.length) return;
       const { storedCreds } = await auth();
       for (const ch of rows) if ((await storedCreds(ctx, ch.id))?.me) await connectionOf(ctx, ch.id).start().catch((e) => ctx.log.error("whatsapp connection failed to start", { channelId: ch.id, error: String(e) }));
@@ -305,6 +305,12 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     stop() {
       const ctx = getCtx();
       for (const c of all(ctx).values()) c.stop();
+    },
+    async removed(ctx, channelId) {
+      const c = all(ctx).get(channelId);
+      if (c && c.status.state === "open") await c.logout().catch(() => c.stop());
+      else c?.stop();
+      all(ctx).delete(channelId);
     },
     ready(channelId) {
       return connectionOf(getCtx(), channelId).status.state === "open";

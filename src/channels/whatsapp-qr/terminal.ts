@@ -1,5 +1,5 @@
 // `digybot whatsapp pair NAME`: pairing a QR number from a terminal, for installs without a browser at hand.
-import { eq, and } from "drizzle-orm";
+import { eq, and, isNull } from "drizzle-orm";
 import { channels } from "../../inbox/schema.ts";
 import { createChannel } from "../service.ts";
 import type { Ctx } from "../../platform/context.ts";
@@ -11,7 +11,7 @@ import { QR, connectionOf, startPairing, pairWithPhone, type QrStatus } from "./
  */
 export async function pairInTerminal(ctx: Ctx, name: string, phone: string | undefined, out: (text: string) => void, timeoutMs = 5 * 60_000): Promise<number> {
   const system = { kind: "system" } as const;
-  let ch = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.name, name))).get();
+  let ch = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.name, name), isNull(channels.deletedAt))).get();
   if (!ch) {
     ch = await createChannel(ctx, system, { type: QR, name, config: {} });
     out(`created the WhatsApp connection "${name}"\n`);
