@@ -139,6 +139,7 @@ export function consoleRoutes() {
     const list = await listOf(ctx, u, f);
     let conv = null, messages: inbox.Message[] = [], past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
     let templates: { name: string; language: string; params: number; body: string }[] = [], windowClosed = false;
+    let interactive: { maxButtons: number; maxListRows: number } | undefined;
     if (f.c) {
       try { conv = await inbox.getConversation(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
       if (conv) {
@@ -147,10 +148,11 @@ export function consoleRoutes() {
         if (conv.unreadCount) await inbox.markRead(ctx, u, conv.id);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
         if (caps?.templates) templates = (await cloud.listTemplates(ctx, conv.channelId)).filter((x) => x.status === "APPROVED");
+        interactive = caps?.interactive;
         if (caps?.replyWindowHours) windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
       }
     }
-    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, ...(await lookups(ctx)) }));
+    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
   });
 
   app.get("/partials/inbox-list", async (c) => {

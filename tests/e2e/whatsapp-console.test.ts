@@ -73,6 +73,16 @@ test("connect a Cloud API number, receive a customer's location, answer with a t
   await page.locator("#messages li.msg.in .location").waitFor();
   await expect(page.locator("#messages li.msg.in").textContent()).resolves.toContain("Zócalo, Centro, CDMX");
 
+  // within the window the agent answers with buttons, written one per line in the composer
+  await page.fill("#reply-body", "¿Cómo quieres recibir tu pedido?");
+  await page.locator("#interactive summary").click();
+  await page.check('#composer input[name="kind"][value="buttons"]');
+  await page.fill('#composer textarea[name="options"]', "Recoger\nA domicilio");
+  await page.click("#composer button[type=submit]");
+  await page.locator("#messages li.msg.out .buttons").filter({ hasText: "A domicilio" }).waitFor();
+  await page.locator("#messages li.msg.out .st.delivered").waitFor({ timeout: 8000 });
+  expect(graph.sent[0].body.interactive).toEqual({ type: "button", body: { text: "¿Cómo quieres recibir tu pedido?" }, action: { buttons: [{ type: "reply", reply: { id: "opt1", title: "Recoger" } }, { type: "reply", reply: { id: "opt2", title: "A domicilio" } }] } });
+
   // a day later: the window is closed, the console says so and offers the templates
   const conv = (await t.ctx.db.select().from(conversations).all()).find((c) => c.channelId === ch.id)!;
   await t.ctx.database.write((tx) => tx.update(conversations).set({ lastInboundAt: Date.now() - 25 * 3_600_000 }).where(eq(conversations.id, conv.id)));
@@ -85,8 +95,9 @@ test("connect a Cloud API number, receive a customer's location, answer with a t
   await picker.locator('input[data-n="1"]').fill("Rosa");
   await picker.locator('input[data-n="2"]').fill("#1024");
   await picker.locator("button[type=submit]").click();
-  await page.locator("#messages li.msg.out").filter({ hasText: "Hola Rosa, tu pedido #1024 está listo." }).waitFor();
+  const sentTemplate = page.locator("#messages li.msg.out").filter({ hasText: "Hola Rosa, tu pedido #1024 está listo." });
+  await sentTemplate.waitFor();
   // Meta got the template, and its webhooks tick the message as delivered, live
-  await page.locator("#messages li.msg.out .st.delivered").waitFor({ timeout: 8000 });
-  expect(graph.sent.map((s) => s.body.template?.name)).toEqual(["pedido_listo"]);
+  await sentTemplate.locator(".st.delivered").waitFor({ timeout: 8000 });
+  expect(graph.sent.map((s) => s.body.template?.name ?? s.body.type)).toEqual(["interactive", "pedido_listo"]);
 }, 60_000);

@@ -173,7 +173,16 @@ if (form && convId) {
         attachments.push(j.data);
       }
       if (!ta.value.trim() && !attachments.length) return;
-      await api("POST", `/api/v1/conversations/${convId}/messages`, { body: ta.value, private: isNote, attachments, idempotencyKey: rid() });
+      // buttons or a list (WhatsApp): one option per line; the server checks the channel's limits
+      const kind = form.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? "text";
+      const lines = (form.querySelector<HTMLTextAreaElement>('textarea[name="options"]')?.value ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+      const opts = lines.map((title, i) => ({ id: `opt${i + 1}`, title }));
+      const content = isNote || kind === "text" ? undefined
+        : kind === "buttons" ? { buttons: opts }
+        : { list: { button: form.querySelector<HTMLInputElement>('input[name="listButton"]')?.value.trim() || "Ver opciones", sections: [{ rows: opts }] } };
+      await api("POST", `/api/v1/conversations/${convId}/messages`, { body: ta.value, private: isNote, attachments, idempotencyKey: rid(), ...(content ? { content } : {}) });
+      const optsBox = form.querySelector<HTMLTextAreaElement>('textarea[name="options"]');
+      if (optsBox) optsBox.value = "";
       ta.value = ""; fileInput.value = "";
       await refreshMessages();
     } catch (x) { err.textContent = (x as Error).message; }

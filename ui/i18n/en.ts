@@ -60,5 +60,6 @@ export const en: Record<MessageKey, string> = {
   "waqr.number": "Number", "waqr.scan": "On your phone: WhatsApp → Linked devices → Link a device, and scan this code:", "waqr.codeIs": "Type this code on your phone (WhatsApp → Linked devices → Link with phone number):",
   "waqr.pair": "Pair with QR", "waqr.pairByPhone": "Pair with number", "waqr.logout": "Log out of WhatsApp", "errors.not_pairing": "The number is not waiting to be paired.",
   "channels.delete": "Delete connection", "channels.deleteConfirm": "Delete this connection? Conversations keep their history; replies still waiting will not be sent.",
+  "compose.interactive": "Buttons or a list (WhatsApp)", "compose.kind.text": "Text only", "compose.kind.buttons": "Buttons (max. {n})", "compose.kind.list": "List (max. {n} options)", "compose.listButton": "Text of the button that opens the list", "compose.options": "One option per line (up to 20 characters per button, 24 per list option)",
   "errors.setup_done": "Setup was already completed.",
 };

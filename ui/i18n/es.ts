@@ -59,6 +59,7 @@ export const es = {
   "waqr.number": "Número", "waqr.scan": "En tu teléfono: WhatsApp → Dispositivos vinculados → Vincular un dispositivo, y escanea este código:", "waqr.codeIs": "Escribe este código en tu teléfono (WhatsApp → Dispositivos vinculados → Vincular con número de teléfono):",
   "waqr.pair": "Vincular con QR", "waqr.pairByPhone": "Vincular con número", "waqr.logout": "Cerrar sesión de WhatsApp", "errors.not_pairing": "El número no está esperando vincularse.",
   "channels.delete": "Eliminar conexión", "channels.deleteConfirm": "¿Eliminar esta conexión? Las conversaciones conservan su historial; las respuestas en espera no se enviarán.",
+  "compose.interactive": "Botones o lista (WhatsApp)", "compose.kind.text": "Solo texto", "compose.kind.buttons": "Botones (máx. {n})", "compose.kind.list": "Lista (máx. {n} opciones)", "compose.listButton": "Texto del botón que abre la lista", "compose.options": "Una opción por línea (hasta 20 caracteres por botón, 24 por opción de lista)",
   "errors.setup_done": "La configuración inicial ya se completó.",
 } as const;
 export type MessageKey = keyof typeof es;

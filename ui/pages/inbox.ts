@@ -96,13 +96,24 @@ function TemplatePicker({ t, templates, windowClosed }: { t: T; templates: Templ
       <button type="submit">${t("wa.sendTemplate")}</button> <span class="template-error" style="color:var(--bad)"></span></form></details>`;
 }
 
-export function Composer({ t, quickReplies, templates = [], windowClosed = false }: { t: T; quickReplies: { shortcut: string; body: string }[]; templates?: TemplateOpt[]; windowClosed?: boolean }): VNode {
+/** Buttons or a list under the reply, on channels that have them (WhatsApp: 3 buttons, 10 list rows). */
+function InteractiveFields({ t, limits }: { t: T; limits: { maxButtons: number; maxListRows: number } }): VNode {
+  return html`<details class="interactive" id="interactive"><summary>${t("compose.interactive")}</summary>
+    <label><input type="radio" name="kind" value="text" checked /> ${t("compose.kind.text")}</label>
+    <label><input type="radio" name="kind" value="buttons" /> ${t("compose.kind.buttons", { n: String(limits.maxButtons) })}</label>
+    <label><input type="radio" name="kind" value="list" /> ${t("compose.kind.list", { n: String(limits.maxListRows) })}</label>
+    <input name="listButton" maxlength="20" placeholder=${t("compose.listButton")} />
+    <textarea name="options" rows="3" placeholder=${t("compose.options")} data-max-buttons=${limits.maxButtons} data-max-rows=${limits.maxListRows}></textarea></details>`;
+}
+
+export function Composer({ t, quickReplies, templates = [], windowClosed = false, interactive }: { t: T; quickReplies: { shortcut: string; body: string }[]; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
   return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop"></div>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
     <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
       <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
     <textarea name="body" id="reply-body" placeholder=${t("conv.placeholder")} data-note-placeholder=${t("conv.notePlaceholder")} data-reply-placeholder=${t("conv.placeholder")}></textarea>
+    ${interactive ? InteractiveFields({ t, limits: interactive }) : null}
     <div class="bar"><input type="file" name="file" id="reply-file" aria-label=${t("conv.attach")} /><span class="sp" style="flex:1"></span><span id="composer-error" style="color:var(--bad)"></span><button type="submit" class="primary">${t("conv.send")}</button></div>
   </form>`;
 }
@@ -120,7 +131,7 @@ export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: 
   </div>`;
 }
 
-export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean }): VNode {
+export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
   const { t, filters: f } = p;
   const tab = (view: string, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""}>${t(key)}</a>`;
   const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
@@ -138,7 +149,7 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
     <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
-        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
+        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
     <div class="col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
   </div>`;
 }
