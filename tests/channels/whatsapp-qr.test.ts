@@ -250,6 +250,26 @@ test("deleting a QR connection logs the number out (it leaves the phone's linked
   expect(wa.sockets.length).toBe(before);
 });
 
+test("a send cut short by a crash is sent again under the same message id: the customer gets it once", async () => {
+  await pairedNumber();
+  await t.ctx.outbox.start();
+  const sock = wa.current;
+  sock.receive([text("IN1", "hola")]);
+  const inbound = await until(async () => (await all()).find((m) => m.externalId === "IN1"));
+  const r = (await (await t.req("POST", `/api/v1/conversations/${inbound.conversationId}/messages`, { headers: api(), json: { body: "¡Hola! ¿Qué se te antoja?" } })).json()).data;
+  await until(() => sock.sent.length === 1);
+  // as if the process died after WhatsApp took the message and before the outcome was written
+  const { outbox } = await import("../../src/platform/schema.ts");
+  await until(async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent");
+  t.ctx.outbox.stop();
+  await t.ctx.database.write((tx) => tx.update(outbox).set({ status: "sending" }).where(eq(outbox.messageId, r.id)));
+  await t.ctx.outbox.start();
+  await until(() => sock.sent.length === 2);
+  expect(sock.sent[1].options?.messageId).toBe(sock.sent[0].options?.messageId);
+  expect(sock.delivered.size).toBe(1);
+  await until(async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent");
+});
+
 test("logout from the console ends the session on WhatsApp and forgets it", async () => {
   const ch = await pairedNumber();
   await logoutNumber(t.ctx, admin, ch.id);

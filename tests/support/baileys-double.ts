@@ -9,6 +9,8 @@ export class SocketDouble implements QrSocket {
   ev = new EventEmitter();
   user: QrSocket["user"] = null;
   sent: { jid: string; content: AnyMessageContent; options?: { quoted?: WAMessage; messageId?: string } }[] = [];
+  /** what the customer's phone shows: one message per id, as WhatsApp keeps it */
+  delivered = new Map<string, AnyMessageContent>();
   reads: WAMessageKey[] = [];
   ended = false;
   media = new Map<string, Buffer>();
@@ -17,6 +19,7 @@ export class SocketDouble implements QrSocket {
   async sendMessage(jid: string, content: AnyMessageContent, options?: { quoted?: WAMessage; messageId?: string }) {
     if (this.ended) throw Object.assign(new Error("Connection Closed"), { output: { statusCode: 428 } });
     this.sent.push({ jid, content, options });
+    if (options?.messageId) this.delivered.set(`${jid}/${options.messageId}`, content);
     return proto.WebMessageInfo.fromObject({ key: { remoteJid: jid, fromMe: true, id: options?.messageId ?? `3EB0${this.sent.length}` }, messageTimestamp: Math.floor(Date.now() / 1000), status: 1 }) as WAMessage;
   }
   async readMessages(keys: WAMessageKey[]) { this.reads.push(...keys); }

@@ -293,8 +293,11 @@ export function useQrSockets(ctx: Ctx, factory: QrSocketFactory, opts: QrOptions
 export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
   return {
     type: QR,
-    // a QR-paired number is a phone: a slow, irregular pace keeps it from looking like a bot (and from a ban)
-    capabilities: { idempotentSend: false, attachments: true, ratePerSecond: 1, jitterMs: 1500 },
+    // A QR-paired number is a phone: a slow, irregular pace keeps it from looking like a bot (and from a ban).
+    // Sending is idempotent: each message carries an id derived from its outbox row, the same on every attempt,
+    // and WhatsApp keeps one message per id (its own retry receipts re-send a message under the same id), so a
+    // send cut short by a crash is simply sent again.
+    capabilities: { idempotentSend: true, attachments: true, ratePerSecond: 1, jitterMs: 1500 },
     async start(ctx) {
       // numbers paired before reconnect on start; unpaired ones wait for the owner to pair them
       const rows = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.active, true), isNull(channels.deletedAt)));
