@@ -90,7 +90,7 @@ test("connect a Cloud API number, receive a customer's location, answer with a t
   await page.locator("#window-hint").waitFor();
   await page.fill("#reply-body", "¿Sigues ahí?");
   await page.click("#composer button[type=submit]");
-  await expect(page.locator("#composer-error").textContent()).resolves.toContain("24 horas");
+  await page.locator("#composer-error").filter({ hasText: "24 horas" }).waitFor();
   const picker = page.locator("#template-form");
   await picker.locator('input[data-n="1"]').fill("Rosa");
   await picker.locator('input[data-n="2"]').fill("#1024");
