@@ -11,6 +11,8 @@ import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
+import * as ai from "../ai/settings.ts";
+import { patchOf } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { canSee } from "../inbox/visibility.ts";
 import { conversations } from "../inbox/schema.ts";
@@ -164,6 +166,20 @@ export function apiV1(registry: OpenApiRegistry) {
   app.post("/channels", async (c) => c.json({ data: channels.publicChannel(await channels.createChannel(c.get("ctx"), actorOf(c), await readJson(c, channels.channelInput))) }, 201));
   doc("PATCH", "/channels/:id", "Channels", "Update a channel (a secret left empty or as shown keeps its value)", { body: channels.channelPatch });
   app.patch("/channels/:id", async (c) => c.json({ data: channels.publicChannel(await channels.updateChannel(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, channels.channelPatch))) }));
+  // ---- AI model server (administrators)
+  const adminOnly = (c: Context<Env>) => { if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this"); };
+  doc("GET", "/ai/settings", "AI", "The model server settings (the API key shown by its last 4 characters)");
+  app.get("/ai/settings", async (c) => { adminOnly(c); return c.json({ data: ai.publicAiSettings(await ai.getAiSettings(c.get("ctx"))) }); });
+  doc("PUT", "/ai/settings", "AI", "Change the model server settings (an API key left empty or as shown keeps its value)", { body: patchOf(ai.aiSettingsInput) });
+  app.put("/ai/settings", async (c) => c.json({ data: await ai.saveAiSettings(c.get("ctx"), actorOf(c), await readJson(c, patchOf(ai.aiSettingsInput))) }));
+  doc("POST", "/ai/test", "AI", "Reach the model server: its models, and whether the chosen ones are there");
+  app.post("/ai/test", async (c) => c.json({ data: await ai.testAi(c.get("ctx"), actorOf(c)) }));
+  const pullBody = z.strictObject({ model: z.string() });
+  doc("POST", "/ai/pull", "AI", "Download an Ollama model in the background", { body: pullBody });
+  app.post("/ai/pull", async (c) => c.json({ data: await ai.startPull(c.get("ctx"), actorOf(c), (await readJson(c, pullBody)).model) }, 202));
+  doc("GET", "/ai/pull", "AI", "Progress of the model downloads");
+  app.get("/ai/pull", async (c) => { adminOnly(c); return c.json({ data: ai.pullStatus(c.get("ctx")) }); });
+
   // ---- WhatsApp by QR: pairing and live state
   const qrOnly = async (c: Context<Env>) => {
     if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
