@@ -20,6 +20,7 @@ import * as contacts from "../inbox/contacts.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
+import * as ai from "../ai/settings.ts";
 
 /** A QR number's state for the console, with the QR drawn as SVG. */
 async function qrNumberView(ctx: Ctx, channelId: string) {
@@ -314,6 +315,17 @@ export function consoleRoutes() {
     return c.html(renderFragment(S.QrStatusView({ t: T(c), csrf: csrf(c), channelId: pid(c), s: await qrNumberView(c.get("ctx"), pid(c)), locale: u.locale })));
   });
   app.post("/settings/channels/:id/templates/sync", act("channels", channelsView, (c) => cloud.syncTemplates(c.get("ctx"), user(c), pid(c))));
+
+  // ---- AI model server
+  const aiView = async (c: Context<Env>, test?: S.AiTestView) => S.AiSettings({ t: T(c), csrf: csrf(c), s: ai.publicAiSettings(await ai.getAiSettings(c.get("ctx"))), defaultOllama: c.get("ctx").config.ollama_url, test, pulls: ai.pullStatus(c.get("ctx")) });
+  app.get("/settings/ai", async (c) => settingsPage(c, "ai", await aiView(c)));
+  app.post("/settings/ai", act("ai", aiView, (c, f) => ai.saveAiSettings(c.get("ctx"), user(c), { provider: str(f.provider) === "openai" ? "openai" : "ollama", ollamaUrl: str(f.ollamaUrl), openaiUrl: str(f.openaiUrl) || undefined, openaiKey: str(f.openaiKey), chatModel: str(f.chatModel), embedModel: str(f.embedModel), concurrency: Number(str(f.concurrency)) || 1, timeoutMs: (Number(str(f.timeoutS)) || 60) * 1000 })));
+  app.post("/settings/ai/test", async (c) => settingsPage(c, "ai", await aiView(c, await ai.testAi(c.get("ctx"), user(c)))));
+  app.post("/settings/ai/pull", act("ai", aiView, (c, f) => ai.startPull(c.get("ctx"), user(c), str(f.model))));
+  app.get("/partials/ai-pulls", async (c) => {
+    if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
+    return c.html(renderFragment(S.PullProgressView({ t: T(c), pulls: ai.pullStatus(c.get("ctx")) })));
+  });
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
   app.post("/settings/api-keys", async (c) => {

@@ -51,3 +51,23 @@ test("an OpenAI-compatible service: the key is kept secret and kept when sent ba
     expect(r).toMatchObject({ ok: true, chatModelFound: true, embedModelFound: true });
   } finally { d.stop(); }
 });
+
+test("the console page: save, test (in Spanish, with the missing model named), download with progress", async () => {
+  const o = startOllamaDouble({ models: ["llama3.2:latest"] });
+  try {
+    const h = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+    const form = (f: Record<string, string>) => new URLSearchParams({ _csrf: h["x-csrf-token"], ...f }).toString();
+    const saved = await t.req("POST", "/settings/ai", { headers: { cookie: h.cookie, "content-type": "application/x-www-form-urlencoded" }, body: form({ provider: "ollama", ollamaUrl: o.url, chatModel: "llama3.2", embedModel: "nomic-embed-text", concurrency: "1", timeoutS: "30" }) });
+    expect(saved.status).toBe(302);
+    const tested = await (await t.req("POST", "/settings/ai/test", { headers: { cookie: h.cookie, "content-type": "application/x-www-form-urlencoded" }, body: form({}) })).text();
+    expect(tested).toContain("Conectado: 1 modelos disponibles.");
+    expect(tested).toContain("El modelo nomic-embed-text no está en el servidor");
+    await t.req("POST", "/settings/ai/pull", { headers: { cookie: h.cookie, "content-type": "application/x-www-form-urlencoded" }, body: form({ model: "nomic-embed-text" }) });
+    let partial = "";
+    for (let i = 0; i < 100 && !partial.includes("listo"); i++) { await Bun.sleep(10); partial = await (await t.req("GET", "/partials/ai-pulls", { headers: h })).text(); }
+    expect(partial).toContain("<b>nomic-embed-text</b>: listo");
+    o.stop();
+    const down = await (await t.req("POST", "/settings/ai/test", { headers: { cookie: h.cookie, "content-type": "application/x-www-form-urlencoded" }, body: form({}) })).text();
+    expect(down).toContain("No se pudo conectar con el servidor de modelos");
+  } finally { o.stop(); }
+}, 15_000);

@@ -61,5 +61,11 @@ export const en: Record<MessageKey, string> = {
   "waqr.pair": "Pair with QR", "waqr.pairByPhone": "Pair with number", "waqr.logout": "Log out of WhatsApp", "errors.not_pairing": "The number is not waiting to be paired.",
   "channels.delete": "Delete connection", "channels.deleteConfirm": "Delete this connection? Conversations keep their history; replies still waiting will not be sent.",
   "compose.interactive": "Buttons or a list (WhatsApp)", "compose.kind.text": "Text only", "compose.kind.buttons": "Buttons (max. {n})", "compose.kind.list": "List (max. {n} options)", "compose.listButton": "Text of the button that opens the list", "compose.options": "One option per line (up to 20 characters per button, 24 per list option)",
+  "settings.ai": "Artificial intelligence", "ai.help": "The model server the AI agents use. Ollama runs on this machine or your network (private, no internet); an OpenAI-compatible service (ChatGPT or another) uses the internet.",
+  "ai.ollama": "Ollama (local, private)", "ai.openai": "OpenAI-compatible service", "ai.ollamaUrl": "Ollama address (empty: the configured one)", "ai.openaiUrl": "Service address", "ai.openaiKey": "API key",
+  "ai.chatModel": "Chat model", "ai.embedModel": "Knowledge-base search model (embeddings)", "ai.concurrency": "Replies at once", "ai.timeout": "Time limit per reply (seconds)",
+  "ai.test": "Test connection", "ai.testOk": "Connected: {n} models available.", "ai.missingModel": "The model {model} is not on the server: download it below or choose another.",
+  "ai.error.unreachable": "Could not reach the model server. Is it running at that address?", "ai.error.timeout": "The model server took too long to answer.", "ai.error.model_not_found": "The model does not exist on the server.", "ai.error.rejected": "The server refused the request (check the API key).", "ai.error.bad_response": "The server answered something unexpected.",
+  "ai.pull": "Download a model into Ollama", "ai.model": "Model", "ai.pullStart": "Download", "ai.pullDone": "done", "errors.not_supported_by_provider": "This provider does not download models.",
   "errors.setup_done": "Setup was already completed.",
 };

@@ -60,6 +60,12 @@ export const es = {
   "waqr.pair": "Vincular con QR", "waqr.pairByPhone": "Vincular con número", "waqr.logout": "Cerrar sesión de WhatsApp", "errors.not_pairing": "El número no está esperando vincularse.",
   "channels.delete": "Eliminar conexión", "channels.deleteConfirm": "¿Eliminar esta conexión? Las conversaciones conservan su historial; las respuestas en espera no se enviarán.",
   "compose.interactive": "Botones o lista (WhatsApp)", "compose.kind.text": "Solo texto", "compose.kind.buttons": "Botones (máx. {n})", "compose.kind.list": "Lista (máx. {n} opciones)", "compose.listButton": "Texto del botón que abre la lista", "compose.options": "Una opción por línea (hasta 20 caracteres por botón, 24 por opción de lista)",
+  "settings.ai": "Inteligencia artificial", "ai.help": "El servidor de modelos que usan los agentes de IA. Ollama corre en esta misma máquina o en tu red (privado, sin internet); un servicio compatible con OpenAI (ChatGPT u otro) usa internet.",
+  "ai.ollama": "Ollama (local, privado)", "ai.openai": "Servicio compatible con OpenAI", "ai.ollamaUrl": "Dirección de Ollama (vacío: la de la configuración)", "ai.openaiUrl": "Dirección del servicio", "ai.openaiKey": "Clave de API",
+  "ai.chatModel": "Modelo para conversar", "ai.embedModel": "Modelo para buscar en la base de conocimiento (embeddings)", "ai.concurrency": "Respuestas a la vez", "ai.timeout": "Tiempo máximo por respuesta (segundos)",
+  "ai.test": "Probar conexión", "ai.testOk": "Conectado: {n} modelos disponibles.", "ai.missingModel": "El modelo {model} no está en el servidor: descárgalo abajo o elige otro.",
+  "ai.error.unreachable": "No se pudo conectar con el servidor de modelos. ¿Está encendido y en esa dirección?", "ai.error.timeout": "El servidor de modelos tardó demasiado en responder.", "ai.error.model_not_found": "El modelo no existe en el servidor.", "ai.error.rejected": "El servidor rechazó la petición (revisa la clave de API).", "ai.error.bad_response": "El servidor respondió algo inesperado.",
+  "ai.pull": "Descargar un modelo en Ollama", "ai.model": "Modelo", "ai.pullStart": "Descargar", "ai.pullDone": "listo", "errors.not_supported_by_provider": "Este proveedor no descarga modelos.",
   "errors.setup_done": "La configuración inicial ya se completó.",
 } as const;
 export type MessageKey = keyof typeof es;

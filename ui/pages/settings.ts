@@ -7,7 +7,7 @@ const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export function SettingsFrame({ t, active, flash, error, children }: { t: T; active: string; flash?: string; error?: string; children: unknown }): VNode {
   const link = (id: string, key: string) => html`<a href=${`/settings/${id}`} class=${active === id ? "on" : ""}>${t(key)}</a>`;
   return html`<div class="page settings"><nav>${link("business", "settings.business")}${link("users", "settings.users")}${link("departments", "settings.departments")}${link("tags", "settings.tags")}
-      ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
+      ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("ai", "settings.ai")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
     <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
 }
 
@@ -149,4 +149,41 @@ export function ContactsPage({ t, q, items, next, locale }: { t: T; q: string; l
     ${items.length ? html`<table><tr><th>${t("contact.name")}</th><th>${t("contact.phone")}</th><th>${t("contact.email")}</th><th></th></tr>
       ${items.map((c) => html`<tr><td>${c.name || t("common.none")}</td><td>${c.phone ?? ""}</td><td>${c.email ?? ""}</td><td>${fmtTime(c.updatedAt, locale)}</td></tr>`)}</table>` : html`<p class="empty">${t("contacts.empty")}</p>`}
     ${next ? html`<p><a href=${`/contacts?q=${encodeURIComponent(q)}&before=${next}`}>${t("inbox.more")}</a></p>` : null}</div></div>`;
+}
+
+export type AiView = { provider: string; ollamaUrl: string; openaiUrl: string; openaiKey: string; chatModel: string; embedModel: string; concurrency: number; timeoutMs: number };
+export type PullView = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null };
+export type AiTestView = { ok: true; models: { name: string; parameterSize: string | null }[]; chatModelFound: boolean; embedModelFound: boolean } | { ok: false; code: string; error: string };
+
+/** Downloads of models in progress, refreshed every 2 s. */
+export function PullProgressView({ t, pulls }: { t: T; pulls: PullView[] }): VNode {
+  return html`<div id="ai-pulls" data-poll="/partials/ai-pulls">${pulls.map((p) => {
+    const pct = p.total ? Math.floor(((p.completed ?? 0) / p.total) * 100) : null;
+    return html`<div class="pull" data-model=${p.model} data-done=${String(p.done)}><b>${p.model}</b>: ${p.error ? html`<span class="error">${p.error}</span>` : p.done ? t("ai.pullDone") : p.status}
+      ${!p.done && pct !== null ? html` <progress max="100" value=${pct}></progress> ${pct}%` : null}</div>`;
+  })}</div>`;
+}
+
+export function AiSettings({ t, csrf, s, defaultOllama, test, pulls }: { t: T; csrf: string; s: AiView; defaultOllama: string; test?: AiTestView; pulls: PullView[] }): VNode {
+  return html`<form class="card" method="post" action="/settings/ai"><${Csrf} csrf=${csrf} /><h1>${t("settings.ai")}</h1>
+    <p class="meta">${t("ai.help")}</p>
+    <label><input type="radio" name="provider" value="ollama" checked=${s.provider === "ollama"} /> ${t("ai.ollama")}</label>
+    <label><input type="radio" name="provider" value="openai" checked=${s.provider === "openai"} /> ${t("ai.openai")}</label>
+    <label>${t("ai.ollamaUrl")}<input name="ollamaUrl" value=${s.ollamaUrl} placeholder=${defaultOllama} /></label>
+    <label>${t("ai.openaiUrl")}<input name="openaiUrl" value=${s.openaiUrl} /></label>
+    <label>${t("ai.openaiKey")}<input name="openaiKey" type="password" autocomplete="off" placeholder=${s.openaiKey} /></label>
+    <label>${t("ai.chatModel")}<input name="chatModel" value=${s.chatModel} required /></label>
+    <label>${t("ai.embedModel")}<input name="embedModel" value=${s.embedModel} required /></label>
+    <label>${t("ai.concurrency")}<input name="concurrency" type="number" min="1" max="16" value=${s.concurrency} /></label>
+    <label>${t("ai.timeout")}<input name="timeoutS" type="number" min="1" max="600" value=${Math.round(s.timeoutMs / 1000)} /></label>
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
+  <div class="card"><form method="post" action="/settings/ai/test"><${Csrf} csrf=${csrf} /><button type="submit">${t("ai.test")}</button></form>
+    ${test ? test.ok ? html`<div class="ai-test ok"><p>✓ ${t("ai.testOk", { n: String(test.models.length) })}</p>
+        ${!test.chatModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.chatModel })}</p>` : null}
+        ${!test.embedModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.embedModel })}</p>` : null}
+        <ul>${test.models.map((m) => html`<li><code>${m.name}</code>${m.parameterSize ? ` · ${m.parameterSize}` : ""}</li>`)}</ul></div>`
+      : html`<p class="ai-test error">${t(`ai.error.${test.code}`)} <small class="meta">${test.error}</small></p>` : null}</div>
+  ${s.provider === "ollama" ? html`<form class="card" method="post" action="/settings/ai/pull"><${Csrf} csrf=${csrf} /><h3>${t("ai.pull")}</h3>
+    <label>${t("ai.model")}<input name="model" placeholder="llama3.2" required /></label> <button type="submit">${t("ai.pullStart")}</button>
+    ${PullProgressView({ t, pulls })}</form>` : null}`;
 }
