@@ -13,10 +13,10 @@ import { OpenApiRegistry } from "../integrations/openapi.ts";
 import { webchatRoutes } from "../channels/webchat/routes.ts";
 import { webchatAdapter, visitorMessage } from "../channels/webchat/adapter.ts";
 import { apiChannelAdapter } from "../channels/api/adapter.ts";
-import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook, wireCloudReadReceipts } from "../channels/whatsapp-cloud/service.ts";
-import { QR, whatsappQrAdapter, useQrSockets, wireQrReadReceipts, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
+import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
+import { QR, whatsappQrAdapter, useQrSockets, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
-import { getChannel } from "../channels/service.ts";
+import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
@@ -57,8 +57,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
     if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);
   };
   if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
-  wireQrReadReceipts(ctx);
-  wireCloudReadReceipts(ctx);
+  wireReadReceipts(ctx);
   wireRealtime(ctx);
   return ctx;
 }

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { eq, asc, and, desc, count, isNull, inArray } from "drizzle-orm";
 import { outbox } from "../platform/schema.ts";
-import { channels, messages } from "../inbox/schema.ts";
+import { channels, messages, conversations } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
-import { forgetChannels } from "../inbox/service.ts";
+import { forgetChannels, cachedChannel, contactExternalId } from "../inbox/service.ts";
 import { cloudConfig } from "./whatsapp-cloud/graph.ts";
 import { CLOUD, forgetCloudChannels } from "./whatsapp-cloud/service.ts";
 import { QR, qrConfig } from "./whatsapp-qr/service.ts";
@@ -115,4 +115,22 @@ export async function channelStats(ctx: Ctx, channelId: string) {
   const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>;
   const last = await ctx.db.select({ error: outbox.lastError, at: outbox.updatedAt }).from(outbox).where(and(eq(outbox.channelId, channelId), eq(outbox.status, "failed"))).orderBy(desc(outbox.updatedAt)).limit(1).get();
   return { queued: (by.pending ?? 0) + (by.sending ?? 0), sent: by.sent ?? 0, failed: by.failed ?? 0, lastError: last?.error ?? null, lastErrorAt: last?.at ?? null };
+}
+
+/**
+ * An agent opening a conversation marks the customer's last message read on their side, on channels that can
+ * (WhatsApp's blue ticks). Called once per app.
+ */
+export function wireReadReceipts(ctx: Ctx) {
+  ctx.events.on("inbox.conversation_read", async (e) => {
+    if (!e.conversationId) return;
+    const conv = await ctx.db.select({ channelId: conversations.channelId, contactId: conversations.contactId }).from(conversations).where(eq(conversations.id, e.conversationId)).get();
+    const ch = conv ? await cachedChannel(ctx, conv.channelId) : undefined;
+    const adapter = ch ? ctx.channels.get(ch.type) : undefined;
+    if (!conv || !ch || !adapter?.markRead) return;
+    const last = await ctx.db.select({ externalId: messages.externalId }).from(messages).where(and(eq(messages.conversationId, e.conversationId), eq(messages.direction, "in"))).orderBy(desc(messages.id)).limit(1).get();
+    const to = await contactExternalId(ctx, conv.channelId, conv.contactId);
+    if (!last?.externalId || !to) return;
+    await adapter.markRead(ctx, ch, { contactExternalId: to, messageExternalId: last.externalId }).catch((err) => ctx.log.warn("read receipt failed", { channelId: ch.id, error: String(err) }));
+  });
 }

@@ -50,11 +50,21 @@ export interface ChannelAdapter {
   send(msg: OutboundMessage): Promise<SendResult>;
   /** A connection of this kind was deleted: let go of what the provider holds for it (a linked device, a socket). */
   removed?(ctx: Ctx, channelId: string): void | Promise<void>;
+  /** The customer's message (by the channel's id) was seen by an agent: show it read on the customer's side. */
+  markRead?(ctx: Ctx, channel: { id: string; config: Record<string, unknown> }, to: { contactExternalId: string; messageExternalId: string }): Promise<void>;
   /** false while a connection cannot send (a QR number offline): its messages wait, as on a paused channel */
   ready?(channelId: string): boolean;
   /** Called once the app is built: subscribe to events, open sockets. */
   start?(ctx: Ctx): void | Promise<void>;
   stop?(): void | Promise<void>;
+}
+
+/** How messaging channels file an attachment: image, video, audio, or anything else as a document. */
+export function mediaKind(mime: string): "image" | "video" | "audio" | "document" {
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
 }
 
 export class ChannelRegistry {

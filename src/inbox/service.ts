@@ -131,6 +131,12 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 
+/** How a contact is known on a channel (their WhatsApp id, visitor id…), to address a message to them. */
+export async function contactExternalId(ctx: Ctx, channelId: string, contactId: string) {
+  const r = await ctx.db.select({ id: contactIdentities.externalId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.contactId, contactId))).get();
+  return r?.id ?? null;
+}
+
 type ChannelRow = typeof channels.$inferSelect;
 const channelCaches = new WeakMap<Ctx, Map<string, ChannelRow>>();
 /** Channel rows change rarely and are read on every inbound message: kept per app, dropped on any change. */

@@ -181,21 +181,15 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/ai/pull", async (c) => { adminOnly(c); return c.json({ data: ai.pullStatus(c.get("ctx")) }); });
 
   // ---- WhatsApp by QR: pairing and live state
-  const qrOnly = async (c: Context<Env>) => {
-    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
-    const ch = await channels.getChannel(c.get("ctx"), c.req.param("id") as string);
-    if (!ch || ch.type !== qr.QR) throw notFound("Channel");
-    return ch;
-  };
   doc("GET", "/channels/:id/whatsapp", "Channels", "A QR-paired WhatsApp number's live state (state, qr to show, pairing code, last error)");
-  app.get("/channels/:id/whatsapp", async (c) => { const ch = await qrOnly(c); return c.json({ data: qr.qrStatus(c.get("ctx"), ch.id) }); });
+  app.get("/channels/:id/whatsapp", async (c) => { const ch = await qr.qrChannel(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: qr.qrStatus(c.get("ctx"), ch.id) }); });
   doc("POST", "/channels/:id/whatsapp/pair", "Channels", "Start pairing the number (a QR appears in its state) or reconnect it");
-  app.post("/channels/:id/whatsapp/pair", async (c) => c.json({ data: await qr.startPairing(c.get("ctx"), actorOf(c), (await qrOnly(c)).id) }));
+  app.post("/channels/:id/whatsapp/pair", async (c) => c.json({ data: await qr.startPairing(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   const pairCode = z.strictObject({ phone: z.string().trim().regex(/^\+?[\d\s()-]{8,20}$/, "a phone number with country code") });
   doc("POST", "/channels/:id/whatsapp/pair-code", "Channels", "Pair by phone number instead of QR: returns the code to type on the phone", { body: pairCode });
-  app.post("/channels/:id/whatsapp/pair-code", async (c) => { const ch = await qrOnly(c); const b = await readJson(c, pairCode); return c.json({ data: { code: await qr.pairWithPhone(c.get("ctx"), actorOf(c), ch.id, b.phone) } }); });
+  app.post("/channels/:id/whatsapp/pair-code", async (c) => { const b = await readJson(c, pairCode); return c.json({ data: { code: await qr.pairWithPhone(c.get("ctx"), actorOf(c), c.req.param("id"), b.phone) } }); });
   doc("POST", "/channels/:id/whatsapp/logout", "Channels", "Log the number out of WhatsApp and forget its session");
-  app.post("/channels/:id/whatsapp/logout", async (c) => { const ch = await qrOnly(c); await qr.logoutNumber(c.get("ctx"), actorOf(c), ch.id); return c.json({ data: { ok: true } }); });
+  app.post("/channels/:id/whatsapp/logout", async (c) => { await qr.logoutNumber(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
 
   doc("DELETE", "/channels/:id", "Channels", "Delete a connection (its conversations keep their history; waiting replies fail; a QR number is logged out)");
   app.delete("/channels/:id", async (c) => c.json({ data: await channels.deleteChannel(c.get("ctx"), actorOf(c), c.req.param("id")) }));

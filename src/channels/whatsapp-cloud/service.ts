@@ -1,15 +1,15 @@
 // WhatsApp through Meta's Cloud API: the channel adapter (sending), the webhook's effects, the template registry.
-import { and, eq, notInArray, desc, isNull } from "drizzle-orm";
+import { and, eq, notInArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Env } from "../../app/http.ts";
-import { channels, contactIdentities, conversations, messages } from "../../inbox/schema.ts";
+import { channels } from "../../inbox/schema.ts";
 import { channelTemplates } from "../schema.ts";
 import { newId } from "../../platform/ids.ts";
 import { AppError, notFound, forbidden } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
-import { ingestInbound, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
+import { ingestInbound, contactExternalId, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
-import { PermanentSendError, type ChannelAdapter, type OutboundMessage } from "../types.ts";
+import { PermanentSendError, mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import { cloudConfig, GraphClient, sendFailure, type CloudConfig } from "./graph.ts";
 import { parseWebhook, validSignature, type CloudUpdate, type CloudMedia } from "./inbound.ts";
 
@@ -41,13 +41,6 @@ export function forgetCloudChannels(ctx: Ctx) { lists.delete(ctx); }
 
 // ---------------------------------------------------------------- sending
 
-function mediaType(mime: string) {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
-}
-
 /** The Graph API message bodies for one outbound message (an attachment each, then text or interactive). */
 async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage): Promise<Record<string, unknown>[]> {
   const c = msg.content;
@@ -63,7 +56,7 @@ async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage)
     const f = await ctx.files.get(a.fileId);
     if (!f) throw new Error(`attachment ${a.fileId} is missing from the data dir`);
     const id = await graph.uploadMedia(f.file, a.mime, a.name);
-    const type = mediaType(a.mime);
+    const type = mediaKind(a.mime);
     const media: Record<string, unknown> = { id };
     if (type === "document") media.filename = a.name;
     if (caption && type !== "audio") { media.caption = caption; caption = ""; }
@@ -71,12 +64,6 @@ async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage)
   }
   if (caption) out.push({ type: "text", text: { body: caption, preview_url: /https?:\/\//.test(caption) } });
   return out;
-}
-
-/** The customer's WhatsApp id on this connection. */
-async function recipientOf(ctx: Ctx, channelId: string, contactId: string) {
-  const r = await ctx.db.select({ id: contactIdentities.externalId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.contactId, contactId))).get();
-  return r?.id ?? null;
 }
 
 export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
@@ -88,11 +75,14 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
       // Meta reports every message back with the tracker we set; a send cut by a crash waits this long for it
       deliveryEcho: { graceMs: 60_000 },
     },
+    async markRead(_ctx, channel, to) {
+      await new GraphClient(configOf(channel.config)).markRead(to.messageExternalId);
+    },
     async send(msg) {
       const ctx = getCtx();
       const cfg = configOf(msg.channel.config);
       const graph = new GraphClient(cfg);
-      const to = await recipientOf(ctx, msg.channel.id, msg.contactId);
+      const to = await contactExternalId(ctx, msg.channel.id, msg.contactId);
       if (!to) throw new PermanentSendError("the contact has no WhatsApp id on this number");
       try {
         const payloads = await buildPayloads(ctx, graph, msg);
@@ -111,18 +101,6 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
   };
 }
 
-/** An agent opening a conversation marks the customer's last message read on WhatsApp (called once per app). */
-export function wireCloudReadReceipts(ctx: Ctx) {
-  ctx.events.on("inbox.conversation_read", async (e) => {
-    if (!e.conversationId) return;
-    const conv = await ctx.db.select({ channelId: conversations.channelId }).from(conversations).where(eq(conversations.id, e.conversationId)).get();
-    const ch = conv ? await ctx.db.select().from(channels).where(eq(channels.id, conv.channelId)).get() : undefined;
-    if (!ch || ch.type !== CLOUD) return;
-    const last = await ctx.db.select({ externalId: messages.externalId }).from(messages).where(and(eq(messages.conversationId, e.conversationId), eq(messages.direction, "in"))).orderBy(desc(messages.id)).limit(1).get();
-    if (last?.externalId) await new GraphClient(configOf(ch.config)).markRead(last.externalId).catch((err) => ctx.log.warn("whatsapp read receipt failed", { error: String(err) }));
-  });
-}
-
 // ---------------------------------------------------------------- receiving
 
 async function fetchMedia(ctx: Ctx, ch: CloudChannel, media: CloudMedia, at: number): Promise<Attachment> {
@@ -131,7 +109,7 @@ async function fetchMedia(ctx: Ctx, ch: CloudChannel, media: CloudMedia, at: num
   const bytes = await graph.download(info.url, ch.config.maxMediaMb * 1024 * 1024);
   const mime = (info.mime_type || media.mime).split(";")[0].trim();
   const ext = mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") || "bin";
-  const name = media.filename ?? `${media.voice ? "voice" : mediaType(mime)}-${media.id}.${ext}`;
+  const name = media.filename ?? `${media.voice ? "voice" : mediaKind(mime)}-${media.id}.${ext}`;
   return ctx.files.save(new File([bytes], name, { type: mime }), null, at);
 }
 

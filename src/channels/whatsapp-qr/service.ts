@@ -3,15 +3,15 @@
 // backoff and jitter, tells logged-out and banned apart, and maps messages both ways.
 // Baileys (~400 modules) is loaded on first use, not at start-up: most installs never pair a number by QR.
 import type { AnyMessageContent, AuthenticationState, WAMessage, WAMessageKey } from "baileys";
-import { eq, and, desc, isNull } from "drizzle-orm";
+import { eq, and, isNull } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { channels, contactIdentities, messages, conversations } from "../../inbox/schema.ts";
+import { channels } from "../../inbox/schema.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
-import { ingestInbound, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
+import { ingestInbound, contactExternalId, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
-import type { ChannelAdapter, OutboundMessage } from "../types.ts";
+import { mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import type { WaUpdate } from "./inbound.ts";
 
 const auth = () => import("./auth.ts");
@@ -244,7 +244,7 @@ export function connectionOf(ctx: Ctx, channelId: string) {
   return c;
 }
 
-async function qrChannel(ctx: Ctx, actor: Actor, channelId: string) {
+export async function qrChannel(ctx: Ctx, actor: Actor, channelId: string) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const ch = await ctx.db.select().from(channels).where(eq(channels.id, channelId)).get();
   if (!ch || ch.type !== QR) throw notFound("Channel");
@@ -315,6 +315,9 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
       else c?.stop();
       all(ctx).delete(channelId);
     },
+    async markRead(ctx, channel, to) {
+      await connectionOf(ctx, channel.id).socket?.readMessages([{ remoteJid: jidOf(to.contactExternalId), id: to.messageExternalId, fromMe: false }]);
+    },
     ready(channelId) {
       return connectionOf(getCtx(), channelId).status.state === "open";
     },
@@ -322,9 +325,9 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
       const ctx = getCtx();
       const sock = connectionOf(ctx, msg.channel.id).socket;
       if (!sock) throw new Error("the WhatsApp number is not connected");
-      const ident = await ctx.db.select({ id: contactIdentities.externalId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, msg.channel.id), eq(contactIdentities.contactId, msg.contactId))).get();
-      if (!ident) throw new Error("the contact has no WhatsApp id on this number");
-      const jid = jidOf(ident.id);
+      const to = await contactExternalId(ctx, msg.channel.id, msg.contactId);
+      if (!to) throw new Error("the contact has no WhatsApp id on this number");
+      const jid = jidOf(to);
       const quoted = msg.replyToExternalId ? { key: { remoteJid: jid, id: msg.replyToExternalId, fromMe: false }, message: { conversation: "" } } as WAMessage : undefined;
       const contents: AnyMessageContent[] = [];
       let caption = msg.body;
@@ -332,7 +335,7 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
         const f = await ctx.files.get(a.fileId);
         if (!f) throw new Error(`attachment ${a.fileId} is missing from the data dir`);
         const data = Buffer.from(await f.file.arrayBuffer());
-        const kind = a.mime.startsWith("image/") ? "image" : a.mime.startsWith("video/") ? "video" : a.mime.startsWith("audio/") ? "audio" : "document";
+        const kind = mediaKind(a.mime);
         const c: Record<string, unknown> = { [kind]: data, mimetype: a.mime };
         if (kind === "document") c.fileName = a.name;
         if (caption && kind !== "audio") { c.caption = caption; caption = ""; }
@@ -347,23 +350,4 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
       return { externalId: first, status: "sent" };
     },
   };
-}
-
-/** An agent opening a conversation marks the customer's messages read on their phone (called once per app). */
-export function wireQrReadReceipts(ctx: Ctx) {
-  ctx.events.on("inbox.conversation_read", (e) => { if (e.conversationId) void sendReadReceipt(ctx, e.conversationId).catch(() => {}); });
-}
-
-/** The customer's last message in a conversation, marked read on WhatsApp (the blue ticks). */
-async function sendReadReceipt(ctx: Ctx, conversationId: string) {
-  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-  if (!conv) return;
-  const ch = await ctx.db.select({ type: channels.type }).from(channels).where(eq(channels.id, conv.channelId)).get();
-  if (ch?.type !== QR) return;
-  const sock = connectionOf(ctx, conv.channelId).socket;
-  if (!sock) return;
-  const last = await ctx.db.select().from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.direction, "in"))).orderBy(desc(messages.id)).limit(1).get();
-  const ident = await ctx.db.select({ id: contactIdentities.externalId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, conv.channelId), eq(contactIdentities.contactId, conv.contactId))).get();
-  if (!last?.externalId || !ident) return;
-  await sock.readMessages([{ remoteJid: jidOf(ident.id), id: last.externalId, fromMe: false }]);
 }
