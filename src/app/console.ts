@@ -20,7 +20,7 @@ import * as contacts from "../inbox/contacts.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
-import * as ai from "../ai/settings.ts";
+import * as ai from "../agents/settings.ts";
 
 /** A QR number's state for the console, with the QR drawn as SVG. */
 async function qrNumberView(ctx: Ctx, channelId: string) {

@@ -11,7 +11,7 @@ import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
-import * as ai from "../ai/settings.ts";
+import * as ai from "../agents/settings.ts";
 import { patchOf } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { canSee } from "../inbox/visibility.ts";

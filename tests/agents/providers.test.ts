@@ -1,5 +1,5 @@
 import { test, expect } from "bun:test";
-import { ollamaProvider, openAiProvider, limited, ProviderError, type ToolSpec } from "../../src/ai/providers.ts";
+import { ollamaProvider, openAiProvider, limited, ProviderError, type ToolSpec } from "../../src/agents/providers.ts";
 import { startOllamaDouble, startOpenAiDouble } from "../support/llm-doubles.ts";
 
 const weather: ToolSpec = { name: "get_weather", description: "Get the weather in a given city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
