@@ -3,3 +3,7 @@ export * from "./platform/schema.ts";
 export * from "./auth/schema.ts";
 export * from "./inbox/schema.ts";
 export * from "./channels/schema.ts";
+export * from "./agents/schema.ts";
+export * from "./commerce/schema.ts";
+export * from "./tickets/schema.ts";
+export * from "./calendar/schema.ts";

@@ -52,7 +52,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
     const ch = await getChannel(ctx, id);
     return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
   }, async () => (await ctx.db.select({ id: channelsTable.id }).from(channelsTable).where(isNull(channelsTable.deletedAt))).map((r) => r.id), log, () => clock.now());
-  ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, llm: null };
+  ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, agentFor: () => null };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);
   };

@@ -1,5 +1,6 @@
 import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { users, departments } from "../auth/schema.ts";
+import { agents } from "../agents/schema.ts";
 
 // A channel connection (one web chat, one WhatsApp number, one API inbox...). config is per type.
 export const channels = sqliteTable("channels", {
@@ -51,6 +52,11 @@ export const conversations = sqliteTable("conversations", {
   resolvedAt: integer("resolved_at"),
   /** the customer's last message (channels with a reply window, such as WhatsApp's 24 hours, count from it) */
   lastInboundAt: integer("last_inbound_at"),
+  /** the AI agent answering while ownerType is "bot" */
+  agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+  /** the customer's mood and how pressing the matter is, read from their messages (Copilot; feeds the priority) */
+  sentiment: text("sentiment", { enum: ["positive", "neutral", "negative"] }),
+  urgency: text("urgency", { enum: ["low", "normal", "high"] }),
 }, (t) => [
   // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
   index("conversations_last_id").on(t.lastMessageAt, t.id),

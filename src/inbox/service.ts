@@ -4,6 +4,7 @@ import { channels, contacts, contactIdentities, conversations, messages, tags, c
 import { users, departments } from "../auth/schema.ts";
 import { outbox, files } from "../platform/schema.ts";
 import { channelTemplates } from "../channels/schema.ts";
+import { agents } from "../agents/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
@@ -70,7 +71,7 @@ const ingestStatements = preparedFor((tx) => {
     insertContact: tx.insert(contacts).values({ id: P("id"), name: P("name"), phone: P("phone"), email: P("email"), attributes: sql`'{}'`, createdAt: P("now"), updatedAt: P("now") }).prepare(),
     insertIdentity: tx.insert(contactIdentities).values({ channelId: P("channelId"), externalId: P("externalId"), contactId: P("contactId"), createdAt: P("now") }).prepare(),
     // the contact's open conversation on this channel (a plain read and an update by id cost less than UPDATE … RETURNING)
-    openConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId })
+    openConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId, ownerType: conversations.ownerType, agentId: conversations.agentId })
       .from(conversations)
       .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId")), ne(conversations.status, "resolved")))
       .orderBy(desc(conversations.lastMessageAt)).limit(1).prepare(),
@@ -101,7 +102,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   if (!channel) throw notFound("Channel");
   const pv = preview(m.body, m.attachments);
   let contactId = q.identity.get({ channelId: channel.id, externalId: m.from.externalId })?.id;
-  let conv: Pick<Conversation, "id" | "assigneeId" | "departmentId"> | undefined;
+  let conv: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "ownerType" | "agentId"> | undefined;
   if (!contactId) {
     contactId = newId(now);
     q.insertContact.run({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, now });
@@ -112,7 +113,9 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   }
   const created = !conv;
   if (!conv) {
-    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: "queue", assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at };
+    // an active AI agent serving this channel or department answers first; otherwise the queue
+    const agentId = ctx.agentFor(channel.id, channel.departmentId);
+    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: agentId ? "bot" : "queue", agentId, assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at, sentiment: null, urgency: null };
     q.insertConversation.run(row);
     conv = row;
   }
@@ -127,7 +130,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   if (m.attachments.length) await tx.update(files).set({ conversationId: conv.id }).where(and(inArray(files.id, m.attachments.map((a) => a.fileId)), isNull(files.conversationId)));
   const scope = scopeOf({ ...conv, contactId, channelId: channel.id });
   if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
-  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type }, at: now }, { message: msg });
+  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type, ownerType: conv.ownerType, agentId: conv.agentId }, at: now }, { message: msg });
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 
@@ -357,6 +360,70 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
   });
 }
 
+/**
+ * An AI agent's reply. Written only while the conversation is still the agent's (the bot never talks over a
+ * human: a reply or a takeover that committed first wins), with its outbox row in the same transaction.
+ * `idempotencyKey` ties the reply to the customer message it answers, so a turn run again after a crash
+ * does not send twice. Returns null when the conversation is no longer the agent's.
+ */
+export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: string, input: { body: string; content?: MessageContent | null; idempotencyKey: string }) {
+  return ctx.database.write(async (tx, after) => {
+    const key = `bot:${input.idempotencyKey}`;
+    const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, key)).get();
+    if (prior?.messageId) return { message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!, duplicate: true };
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv || conv.ownerType !== "bot" || conv.agentId !== agentId) return null;
+    const channel = await cachedChannel(ctx, conv.channelId);
+    if (!channel || channel.deletedAt) return null;
+    const now = ctx.clock.now();
+    const msg: Message = { id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: "bot", senderId: agentId, body: input.body, attachments: [], private: false, status: "queued", error: null, externalId: null, content: input.content ?? null, createdAt: now };
+    await tx.insert(messages).values(msg);
+    const patch: Partial<Conversation> = { updatedAt: now, lastMessageAt: now, lastMessagePreview: preview(input.body, []) };
+    if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
+    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+    await ctx.outbox.enqueue(tx, after, { channelId: channel.id, messageId: msg.id, idempotencyKey: key, payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: msg.body, attachments: [], content: msg.content, replyToExternalId: null } });
+    const next = { ...conv, ...patch };
+    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(next), previous: scopeOf(conv), messageId: msg.id, private: false, channelType: channel.type } }, { message: msg });
+    return { message: msg, duplicate: false };
+  });
+}
+
+/**
+ * Takes a conversation from its AI agent to people: the queue of `departmentId` (or its own), with an activity
+ * line saying why. Does nothing when people already have it.
+ */
+export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId: string, opts: { departmentId?: string | null; reason: string; agentName: string }) {
+  return ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv || conv.ownerType !== "bot" || conv.agentId !== agentId) return false;
+    const now = ctx.clock.now();
+    const patch: Partial<Conversation> = { ownerType: "queue", updatedAt: now };
+    if (opts.departmentId && opts.departmentId !== conv.departmentId) {
+      const d = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, opts.departmentId)).get();
+      if (d) patch.departmentId = d.id;
+    }
+    if (conv.status !== "open") { patch.status = "open"; patch.snoozedUntil = null; patch.resolvedAt = null; }
+    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+    await insertActivity(tx, conv, "handoff", { by: opts.agentName, reason: opts.reason }, now);
+    const next = { ...conv, ...patch };
+    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch, handoff: { reason: opts.reason } } });
+    return true;
+  });
+}
+
+/** A private note written by the system or an AI agent (the copilot's summary, the model server being down…). */
+export async function addSystemNote(ctx: Ctx, conversationId: string, body: string, by: { type: "bot" | "system"; id?: string | null }) {
+  return ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv) throw notFound("Conversation");
+    const now = ctx.clock.now();
+    const msg: Message = { id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: by.type === "bot" ? "bot" : "system", senderId: by.id ?? null, body, attachments: [], private: true, status: "sent", error: null, externalId: null, content: null, createdAt: now };
+    await tx.insert(messages).values(msg);
+    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: by, data: { ...scopeOf(conv), previous: scopeOf(conv), messageId: msg.id, private: true } }, { message: msg });
+    return msg;
+  });
+}
+
 /** Records a delivery outcome from the outbox on the message, in the outbox's own transaction. */
 /** The statements of applyDeliveryStatus (every outbound message goes through it at least once). */
 const deliveryStatements = preparedFor((tx) => ({
@@ -473,6 +540,8 @@ export const conversationPatch = z.strictObject({
   departmentId: z.string().nullish(),
   priority: z.enum(["none", "low", "medium", "high", "urgent"]).optional(),
   ownerType: z.enum(["bot", "queue", "agent"]).optional(),
+  /** gives the conversation (back) to this AI agent */
+  agentId: z.string().min(1).optional(),
 });
 
 /** Assign, transfer, resolve, reopen, snooze, prioritise. Each change leaves an activity line in the conversation. */
@@ -504,6 +573,12 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
       } else patch.departmentId = null;
     }
     if (p.ownerType && p.ownerType !== (patch.ownerType ?? conv.ownerType)) patch.ownerType = p.ownerType;
+    if (p.agentId !== undefined && (p.agentId !== conv.agentId || conv.ownerType !== "bot")) {
+      const a = await tx.select({ id: agents.id, name: agents.name, active: agents.active }).from(agents).where(eq(agents.id, p.agentId)).get();
+      if (!a || !a.active) throw badRequest("unknown_agent", "The AI agent does not exist or is paused", { field: "agentId" });
+      patch.agentId = a.id; patch.ownerType = "bot"; patch.assigneeId = null;
+      activities.push({ key: "to_bot", params: { name: a.name } });
+    }
     if (p.priority && p.priority !== conv.priority) { patch.priority = p.priority; activities.push({ key: "priority", params: { priority: p.priority } }); }
     if (p.status && p.status !== conv.status) {
       patch.status = p.status;

@@ -21,8 +21,11 @@ export type Ctx = {
   files: FileStore;
   outbox: Outbox;
   channels: ChannelRegistry;
-  /** LLM providers arrive with the AI agents; null means none configured. */
-  llm: null;
+  /**
+   * The AI agent that takes a new conversation on this channel/department, or null (people take it). Set by the
+   * agents domain from its cache of active agents; synchronous because ingest asks inside its transaction.
+   */
+  agentFor: (channelId: string, departmentId: string | null) => string | null;
 };
 
 /** Who is acting: a console user (with the departments they belong to) or an API key (acts as an administrator). */

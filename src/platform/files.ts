@@ -8,7 +8,7 @@ import type { Database } from "./db.ts";
 
 // Media kinds a customer or agent may attach. Anything else is refused with 415.
 export const allowedMime = new Set([
-  "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
+  "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv", "text/markdown",
   "audio/mpeg", "audio/ogg", "audio/webm", "audio/mp4", "video/mp4", "video/webm",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/msword", "application/vnd.ms-excel",

@@ -1,0 +1,156 @@
+// The tools an AI agent may call (function calling). Each has zod arguments (validated before it runs; the model's
+// mistakes come back to it as errors to correct), runs against the business's own records, and returns the facts
+// a reply may quote: prices, stock and dates in a reply come from here, never from the model. The registry holds
+// customer-service tools only: there is no admin tool for an agent to be talked into.
+import { z } from "zod";
+import { eq } from "drizzle-orm";
+import type { Ctx } from "../platform/context.ts";
+import { AppError } from "../platform/errors.ts";
+import { contacts, tags, conversationTags } from "../inbox/schema.ts";
+import { departments } from "../auth/schema.ts";
+import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.ts";
+import { createTicket } from "../tickets/service.ts";
+import { availableSlots, book } from "../calendar/service.ts";
+import type { ToolSpec } from "./providers.ts";
+
+/** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
+export type ToolContext = { ctx: Ctx; agentId: string; conversationId: string | null; contactId: string | null; language: "es" | "en"; dryRun: boolean };
+/** A tool's outcome: data for the model, or an error it can act on. `handoff` asks the runner to give the conversation to people. */
+export type ToolResult = { ok: true; data: Record<string, unknown>; handoff?: { departmentId: string | null; reason: string } } | { ok: false; error: string };
+
+type Tool<S extends z.ZodType> = { name: string; description: string; args: S; writes: boolean; run(t: ToolContext, a: z.output<S>): Promise<ToolResult> };
+const tool = <S extends z.ZodType>(t: Tool<S>) => t as unknown as Tool<z.ZodType>;
+
+const STATUS_ES: Record<string, string> = { pending: "pendiente", confirmed: "confirmado", preparing: "en preparación", shipped: "enviado", delivered: "entregado", cancelled: "cancelado" };
+
+export const TOOLS = [
+  tool({
+    name: "search_products",
+    description: "Search the catalog by what the customer is looking for. Returns names, prices and stock: quote prices and availability only from here.",
+    args: z.strictObject({ query: z.string().min(1).max(200).describe("product name, kind or feature"), limit: z.number().int().min(1).max(10).optional() }),
+    writes: false,
+    async run(t, a) {
+      const found = await searchProducts(t.ctx, a.query, a.limit ?? 5);
+      return { ok: true, data: { products: found.map((p) => ({ sku: p.sku, name: p.name, description: p.description.slice(0, 300), price: formatMoney(p.price, p.currency, t.language), stock: p.stock, available: p.stock === null || p.stock > 0 })) } };
+    },
+  }),
+  tool({
+    name: "order_status",
+    description: "Look up an order by its number and tell its status, items and total.",
+    args: z.strictObject({ orderNumber: z.string().min(1).max(40).describe("the order number the customer gave, e.g. 1042") }),
+    writes: false,
+    async run(t, a) {
+      const o = await orderByNumber(t.ctx, a.orderNumber);
+      // an order of another customer is not found: its existence is not this customer's business
+      if (!o || (o.contactId && t.contactId && o.contactId !== t.contactId)) return { ok: false, error: `No order ${a.orderNumber} was found for this customer` };
+      return { ok: true, data: { number: o.number, status: t.language === "es" ? STATUS_ES[o.status] : o.status, items: o.items.map((i) => `${i.quantity} × ${i.name}`), total: formatMoney(o.total, o.currency, t.language), updated: new Date(o.updatedAt).toISOString().slice(0, 10) } };
+    },
+  }),
+  tool({
+    name: "create_ticket",
+    description: "Open a support ticket for a problem that people must follow up (a complaint, a repair, a refund). Returns the ticket number to give the customer.",
+    args: z.strictObject({ subject: z.string().min(3).max(200), description: z.string().max(4000).default(""), priority: z.enum(["low", "medium", "high", "urgent"]).default("medium") }),
+    writes: true,
+    async run(t, a) {
+      if (t.dryRun) return { ok: true, data: { ticketNumber: "(prueba)", subject: a.subject } };
+      const row = await createTicket(t.ctx, { type: "bot", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      return { ok: true, data: { ticketNumber: row.number, subject: row.subject } };
+    },
+  }),
+  tool({
+    name: "check_availability",
+    description: "List the free appointment times of a day in the business calendar.",
+    args: z.strictObject({ date: z.string().describe("YYYY-MM-DD") }),
+    writes: false,
+    async run(t, a) {
+      const r = await availableSlots(t.ctx, a.date);
+      return { ok: true, data: r };
+    },
+  }),
+  tool({
+    name: "book_appointment",
+    description: "Book an appointment at a free time (check_availability first). Returns the confirmed date and time.",
+    args: z.strictObject({ date: z.string().describe("YYYY-MM-DD"), time: z.string().describe("HH:MM, 24 h"), service: z.string().max(100).default(""), notes: z.string().max(500).default("") }),
+    writes: true,
+    async run(t, a) {
+      if (t.dryRun) {
+        const free = await availableSlots(t.ctx, a.date);
+        if (!free.slots.includes(a.time)) return { ok: false, error: `${a.date} ${a.time} is not free; free times: ${free.slots.join(", ") || "none"}` };
+        return { ok: true, data: { booked: true, date: a.date, time: a.time, service: a.service } };
+      }
+      const r = await book(t.ctx, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      return { ok: true, data: { booked: true, date: r.date, time: r.time, service: r.service } };
+    },
+  }),
+  tool({
+    name: "save_lead",
+    description: "Save what the customer told about themselves (name, email, phone, company, interest) to their contact record.",
+    args: z.strictObject({ name: z.string().max(200).optional(), email: z.email().optional(), phone: z.string().max(40).optional(), company: z.string().max(200).optional(), interest: z.string().max(500).optional(), notes: z.string().max(1000).optional() }),
+    writes: true,
+    async run(t, a) {
+      if (!t.contactId) return { ok: true, data: { saved: Object.keys(a) } };
+      if (t.dryRun) return { ok: true, data: { saved: Object.keys(a) } };
+      await t.ctx.database.write(async (tx) => {
+        const c = await tx.select().from(contacts).where(eq(contacts.id, t.contactId!)).get();
+        if (!c) return;
+        const attrs = { ...c.attributes, ...(a.company ? { company: a.company } : {}), ...(a.interest ? { interest: a.interest } : {}), ...(a.notes ? { notes: a.notes } : {}), lead: true };
+        await tx.update(contacts).set({ ...(a.name ? { name: a.name } : {}), ...(a.email ? { email: a.email } : {}), ...(a.phone && !c.phone ? { phone: a.phone } : {}), attributes: attrs, updatedAt: t.ctx.clock.now() }).where(eq(contacts.id, c.id));
+      });
+      return { ok: true, data: { saved: Object.keys(a) } };
+    },
+  }),
+  tool({
+    name: "tag_conversation",
+    description: "Tag the conversation with one of the business's existing tags (e.g. the customer's interest).",
+    args: z.strictObject({ tag: z.string().min(1).max(40) }),
+    writes: true,
+    async run(t, a) {
+      const all = await t.ctx.db.select().from(tags);
+      const tg = all.find((x) => x.name.toLowerCase() === a.tag.trim().toLowerCase());
+      if (!tg) return { ok: false, error: `No tag named "${a.tag}". Existing tags: ${all.map((x) => x.name).join(", ") || "none"}` };
+      if (!t.dryRun && t.conversationId) await t.ctx.database.write((tx) => tx.insert(conversationTags).values({ conversationId: t.conversationId!, tagId: tg.id }).onConflictDoNothing());
+      return { ok: true, data: { tagged: tg.name } };
+    },
+  }),
+  tool({
+    name: "handoff",
+    description: "Give the conversation to a person (a department if one fits) when you cannot help, the customer asks for a person, or the matter needs people.",
+    args: z.strictObject({ reason: z.string().min(1).max(300), department: z.string().max(100).optional() }),
+    writes: true,
+    async run(t, a) {
+      let departmentId: string | null = null;
+      if (a.department) {
+        const all = await t.ctx.db.select({ id: departments.id, name: departments.name }).from(departments);
+        departmentId = all.find((d) => d.name.toLowerCase() === a.department!.trim().toLowerCase())?.id ?? null;
+      }
+      return { ok: true, data: { handedOff: true }, handoff: { departmentId, reason: a.reason } };
+    },
+  }),
+];
+
+export const TOOL_NAMES = TOOLS.map((t) => t.name) as [string, ...string[]];
+const byName = new Map(TOOLS.map((t) => [t.name, t]));
+
+/** The tool specs offered to the model: only those the agent was given. */
+export function toolSpecs(allowed: string[]): ToolSpec[] {
+  return allowed.map((n) => byName.get(n)).filter((t) => !!t).map((t) => ({ name: t.name, description: t.description, parameters: z.toJSONSchema(t.args, { target: "draft-7", io: "input" }) as Record<string, unknown> }));
+}
+
+/**
+ * Runs one tool call: refused when the agent was not given the tool (whatever the model or the customer says),
+ * arguments checked with zod, domain errors returned as text the model can act on.
+ */
+export async function runTool(t: ToolContext, allowed: string[], name: string, args: unknown): Promise<ToolResult> {
+  const tl = byName.get(name);
+  if (!tl || !allowed.includes(name)) return { ok: false, error: `The tool "${name}" is not available. Available tools: ${allowed.join(", ") || "none"}` };
+  const parsed = tl.args.safeParse(args ?? {});
+  if (!parsed.success) return { ok: false, error: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ")}` };
+  try {
+    return await tl.run(t, parsed.data);
+  } catch (e) {
+    if (e instanceof AppError || e instanceof z.ZodError) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+export const writesData = (name: string) => byName.get(name)?.writes ?? false;

@@ -1,0 +1,98 @@
+// The business calendar: free slots come from the weekly hours (in the business's time zone) minus what is
+// booked; a booking is refused when it is in the past, outside the hours or over another appointment.
+import { z } from "zod";
+import { and, asc, eq, gt, lt } from "drizzle-orm";
+import { appointments } from "./schema.ts";
+import { newId } from "../platform/ids.ts";
+import { AppError, badRequest } from "../platform/errors.ts";
+import type { Ctx } from "../platform/context.ts";
+import { getBusiness, getSetting, weekdays, type Business } from "../setup/service.ts";
+
+export type Appointment = typeof appointments.$inferSelect;
+export const calendarSettings = z.object({ slotMinutes: z.number().int().min(5).max(480).default(30), services: z.array(z.string().trim().min(1).max(100)).max(100).default([]) });
+
+export async function getCalendarSettings(ctx: Ctx) {
+  return calendarSettings.parse((await getSetting(ctx, "calendar")) ?? {});
+}
+
+/** Milliseconds of the offset of `tz` from UTC at instant `at`. */
+function offsetAt(tz: string, at: number) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(at / 1000) * 1000;
+}
+
+/** The instant of a wall-clock date and time ("2026-11-26", "10:30") in the business's time zone. */
+export function zonedTime(tz: string, date: string, time: string) {
+  const [y, m, d] = date.split("-").map(Number), [hh, mm] = time.split(":").map(Number);
+  const guess = Date.UTC(y, m - 1, d, hh, mm);
+  let at = guess - offsetAt(tz, guess);
+  at = guess - offsetAt(tz, at);
+  return at;
+}
+
+/** "2026-11-26" and "10:30" of an instant, in the business's time zone. */
+export function localParts(tz: string, at: number) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+const dateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").refine((s) => !Number.isNaN(Date.parse(s)), "not a real date");
+const timeStr = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time as HH:MM");
+
+async function businessOrFail(ctx: Ctx): Promise<Business> {
+  const b = await getBusiness(ctx);
+  if (!b) throw new AppError(422, "business_not_set_up", "The business hours are not set up yet");
+  return b;
+}
+
+/** The free slots of a day ("HH:MM", local time), from the business hours, the slot length and the bookings. */
+export async function availableSlots(ctx: Ctx, date: string) {
+  const day = dateStr.parse(date);
+  const b = await businessOrFail(ctx);
+  const { slotMinutes } = await getCalendarSettings(ctx);
+  const wd = weekdays[(new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7];
+  const h = b.hours[wd];
+  if (!h?.open) return { date: day, open: false, slots: [] as string[] };
+  const start = zonedTime(b.timezone, day, h.from), end = zonedTime(b.timezone, day, h.to);
+  const booked = await ctx.db.select({ s: appointments.startsAt, e: appointments.endsAt }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, end), gt(appointments.endsAt, start)));
+  const now = ctx.clock.now(), step = slotMinutes * 60_000, slots: string[] = [];
+  for (let t = start; t + step <= end; t += step) {
+    if (t <= now) continue;
+    if (booked.some((x) => x.s < t + step && x.e > t)) continue;
+    slots.push(localParts(b.timezone, t).time);
+  }
+  return { date: day, open: true, slots };
+}
+
+export const bookingInput = z.strictObject({
+  date: dateStr,
+  time: timeStr,
+  service: z.string().trim().max(100).default(""),
+  notes: z.string().max(1000).default(""),
+  contactId: z.string().nullable().default(null),
+  conversationId: z.string().nullable().default(null),
+});
+
+/** Books one slot; the check and the insert share a transaction, so two customers cannot take the same time. */
+export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
+  const x = bookingInput.parse(input);
+  const b = await businessOrFail(ctx);
+  const { slotMinutes } = await getCalendarSettings(ctx);
+  const startsAt = zonedTime(b.timezone, x.date, x.time), endsAt = startsAt + slotMinutes * 60_000;
+  if (startsAt <= ctx.clock.now()) throw badRequest("slot_in_past", "That time has already passed", { date: x.date, time: x.time });
+  const wd = weekdays[(new Date(`${x.date}T12:00:00Z`).getUTCDay() + 6) % 7];
+  const h = b.hours[wd];
+  if (!h?.open || startsAt < zonedTime(b.timezone, x.date, h.from) || endsAt > zonedTime(b.timezone, x.date, h.to)) throw badRequest("outside_hours", "The business is closed at that time", { date: x.date, time: x.time, hours: h });
+  return ctx.database.write(async (tx) => {
+    const clash = await tx.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, endsAt), gt(appointments.endsAt, startsAt))).get();
+    if (clash) throw new AppError(409, "slot_taken", "That time is already booked", { date: x.date, time: x.time });
+    const now = ctx.clock.now();
+    const row: Appointment = { id: newId(now), contactId: x.contactId, conversationId: x.conversationId, service: x.service, startsAt, endsAt, status: "booked", notes: x.notes, createdAt: now };
+    await tx.insert(appointments).values(row);
+    return { ...row, date: x.date, time: x.time };
+  });
+}
+
+export async function listAppointments(ctx: Ctx, opts: { from?: number; to?: number } = {}) {
+  return ctx.db.select().from(appointments).where(and(eq(appointments.status, "booked"), opts.from ? gt(appointments.startsAt, opts.from - 1) : undefined, opts.to ? lt(appointments.startsAt, opts.to) : undefined)).orderBy(asc(appointments.startsAt)).limit(500);
+}

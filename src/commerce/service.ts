@@ -1,0 +1,136 @@
+// The catalog and orders, as far as conversations need them: products with price and stock that agents and AI
+// agents quote from, and orders whose status a customer can ask for by number.
+import { z } from "zod";
+import { and, desc, eq, like, or, sql } from "drizzle-orm";
+import { orders, products, type OrderItem } from "./schema.ts";
+import { newId } from "../platform/ids.ts";
+import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { patchOf } from "../platform/validation.ts";
+import { contentTerms } from "../agents/text.ts";
+
+export type Product = typeof products.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+
+const currency = z.string().regex(/^[A-Z]{3}$/, "a three-letter currency code such as MXN");
+export const productInput = z.strictObject({
+  sku: z.string().trim().min(1).max(64),
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(4000).default(""),
+  category: z.string().trim().max(100).default(""),
+  /** in minor units (cents) */
+  price: z.number().int().min(0),
+  currency: currency.default("MXN"),
+  /** null: not tracked */
+  stock: z.number().int().min(0).nullable().default(null),
+  active: z.boolean().default(true),
+});
+export const productPatch = patchOf(productInput);
+
+function adminOnly(actor: Actor) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+}
+
+export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeof productInput>) {
+  adminOnly(actor);
+  const p = productInput.parse(input);
+  const now = ctx.clock.now();
+  const row: Product = { id: newId(now), ...p, createdAt: now, updatedAt: now };
+  await ctx.database.write(async (tx) => {
+    if (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get()) throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
+    await tx.insert(products).values(row);
+  });
+  return row;
+}
+
+export async function updateProduct(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof productPatch>) {
+  adminOnly(actor);
+  const p = productPatch.parse(input);
+  return ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(products).where(eq(products.id, id)).get();
+    if (!cur) throw notFound("Product");
+    if (p.sku && p.sku !== cur.sku && await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get()) throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
+    const next = { ...cur, ...p, updatedAt: ctx.clock.now() };
+    await tx.update(products).set(next).where(eq(products.id, id));
+    return next;
+  });
+}
+
+export async function deleteProduct(ctx: Ctx, actor: Actor, id: string) {
+  adminOnly(actor);
+  await ctx.database.write(async (tx) => {
+    const r = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
+    if (!r.length) throw notFound("Product");
+  });
+}
+
+export async function listProducts(ctx: Ctx) {
+  return ctx.db.select().from(products).orderBy(products.name);
+}
+
+/**
+ * Active products matching what a customer wrote: every content word found in the name, SKU, category or
+ * description ranks first, then any word. Small catalogs need nothing more than this.
+ */
+export async function searchProducts(ctx: Ctx, query: string, limit = 5) {
+  const terms = contentTerms(query).slice(0, 6);
+  if (!terms.length) return ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name).limit(limit);
+  const match = (t: string) => or(like(products.name, `%${t}%`), like(products.sku, `%${t}%`), like(products.category, `%${t}%`), like(products.description, `%${t}%`));
+  const score = sql<number>`(${sql.join(terms.map((t) => sql`(CASE WHEN ${products.name} LIKE ${`%${t}%`} THEN 3 WHEN ${products.category} LIKE ${`%${t}%`} OR ${products.sku} LIKE ${`%${t}%`} THEN 2 WHEN ${products.description} LIKE ${`%${t}%`} THEN 1 ELSE 0 END)`), sql` + `)})`;
+  return ctx.db.select().from(products).where(and(eq(products.active, true), or(...terms.map(match)))).orderBy(desc(score), products.name).limit(limit);
+}
+
+/** Money for people: minor units in the currency's own format ("$1,250.00 MXN"). */
+export function formatMoney(minor: number, cur: string, locale: "es" | "en" = "es") {
+  const n = new Intl.NumberFormat(locale === "es" ? "es-MX" : "en-US", { style: "currency", currency: cur, currencyDisplay: "narrowSymbol" }).format(minor / 100);
+  return `${n} ${cur}`;
+}
+
+export const orderInput = z.strictObject({
+  number: z.string().trim().min(1).max(40).optional(),
+  contactId: z.string().nullable().default(null),
+  status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]).default("pending"),
+  items: z.array(z.strictObject({ sku: z.string().min(1), quantity: z.number().int().min(1).max(10_000) })).min(1).max(200),
+  notes: z.string().max(2000).default(""),
+});
+
+/** An order priced from the catalog (never from what a client sends), numbered from 1001 unless given a number. */
+export async function createOrder(ctx: Ctx, actor: Actor, input: z.input<typeof orderInput>) {
+  if (actor.kind === "user" && actor.role !== "admin" && actor.role !== "agent") throw forbidden();
+  const o = orderInput.parse(input);
+  return ctx.database.write(async (tx) => {
+    const items: OrderItem[] = [];
+    let cur: string | null = null;
+    for (const it of o.items) {
+      const p = await tx.select().from(products).where(eq(products.sku, it.sku)).get();
+      if (!p || !p.active) throw badRequest("unknown_product", `No active product with SKU ${it.sku}`, { sku: it.sku });
+      if (cur && p.currency !== cur) throw badRequest("mixed_currencies", "An order's products share one currency");
+      cur = p.currency;
+      items.push({ sku: p.sku, name: p.name, quantity: it.quantity, price: p.price });
+    }
+    const now = ctx.clock.now();
+    const number = o.number ?? String(1000 + Number((await tx.select({ n: sql<number>`count(*)` }).from(orders).get())?.n ?? 0) + 1);
+    if (await tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get()) throw conflict("order_number_taken", "Another order has this number", { field: "number" });
+    const row: Order = { id: newId(now), number, contactId: o.contactId, status: o.status, items, total: items.reduce((s, i) => s + i.price * i.quantity, 0), currency: cur!, notes: o.notes, createdAt: now, updatedAt: now };
+    await tx.insert(orders).values(row);
+    return row;
+  });
+}
+
+export async function orderByNumber(ctx: Ctx, number: string) {
+  return ctx.db.select().from(orders).where(eq(orders.number, number.replace(/^#/, "").trim())).get() ?? null;
+}
+
+export async function listOrders(ctx: Ctx, opts: { contactId?: string; limit?: number } = {}) {
+  return ctx.db.select().from(orders).where(opts.contactId ? eq(orders.contactId, opts.contactId) : undefined).orderBy(desc(orders.createdAt)).limit(opts.limit ?? 100);
+}
+
+export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {
+  if (actor.kind === "user" && actor.role !== "admin") throw forbidden("admin_only", "Only an administrator can do this");
+  return ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(orders).where(eq(orders.id, id)).get();
+    if (!cur) throw notFound("Order");
+    await tx.update(orders).set({ status, updatedAt: ctx.clock.now() }).where(eq(orders.id, id));
+    return { ...cur, status };
+  });
+}
