@@ -17,6 +17,8 @@ export const aiSettingsInput = z.strictObject({
   /** replies the model server works on at once (a small machine: 1) */
   concurrency: z.number().int().min(1).max(16).default(1),
   timeoutMs: z.number().int().min(1000).max(600_000).default(60_000),
+  /** whether a remote (non-Ollama) service may see customers' emails, phones and card numbers (masked otherwise) */
+  shareContactData: z.boolean().default(false),
 });
 export type AiSettings = z.infer<typeof aiSettingsInput>;
 

@@ -16,6 +16,7 @@ import { apiChannelAdapter } from "../channels/api/adapter.ts";
 import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/whatsapp-cloud/service.ts";
 import { QR, whatsappQrAdapter, useQrSockets, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
+import { startAgents, resumeAgents, stopAgents } from "../agents/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
@@ -59,6 +60,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
   wireReadReceipts(ctx);
   wireRealtime(ctx);
+  await startAgents(ctx);
   return ctx;
 }
 
@@ -131,6 +133,7 @@ export async function startServer(ctx: Ctx): Promise<Running> {
   const server = Bun.serve({ hostname: ctx.config.host, port: ctx.config.port, fetch: app.fetch, idleTimeout: 60, maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024 });
   await ctx.outbox.start();
   for (const a of ctx.channels.all()) await a.start?.(ctx);
+  await resumeAgents(ctx);
   const jobs = [
     new Cron("* * * * *", { protect: true }, () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) }))),
     new Cron("17 3 * * *", { protect: true }, async () => { await ctx.database.checkpoint(); await ctx.database.optimize(); }),
@@ -147,6 +150,7 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       server.stop(false);
       ctx.hub.closeAll();
       for (const a of ctx.channels.all()) await a.stop?.();
+      stopAgents(ctx);
       ctx.outbox.stop();
       for (const j of jobs) j.stop();
       clearTimeout(checkpointerStart);

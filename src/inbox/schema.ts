@@ -118,6 +118,8 @@ export type MessageContent = {
   forwarded?: boolean;
   edited?: boolean;
   deleted?: boolean;
+  /** how an AI agent made this reply: for the people reading the conversation (sources cited, tools called) */
+  ai?: { agentId: string; mode: string; intent?: string; sources: { sourceId: string; title: string }[]; tools: { name: string; ok: boolean }[] };
   /** media the channel announced but that could not be fetched (kept to retry) */
   pendingMedia?: { id: string; mime?: string; error: string };
 };

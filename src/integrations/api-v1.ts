@@ -12,6 +12,8 @@ import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
 import * as ai from "../agents/settings.ts";
+import { agentRoutes } from "../agents/routes.ts";
+import { commerceRoutes } from "../commerce/routes.ts";
 import { patchOf } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { canSee } from "../inbox/visibility.ts";
@@ -197,6 +199,9 @@ export function apiV1(registry: OpenApiRegistry) {
   app.post("/channels/:id/templates/sync", async (c) => c.json({ data: await cloud.syncTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("GET", "/channels/:id/templates", "Channels", "The connection's message templates (name, language, status, body with {{n}} placeholders)");
   app.get("/channels/:id/templates", async (c) => c.json({ data: await cloud.listTemplates(c.get("ctx"), c.req.param("id")) }));
+
+  app.route("/", agentRoutes(registry));
+  app.route("/", commerceRoutes(registry));
 
   app.all("*", () => { throw new AppError(404, "not_found", "No such API endpoint"); });
   return app;

@@ -9,6 +9,7 @@ import { completeSetup } from "../../src/setup/complete.ts";
 import { createUser, createApiKey, login } from "../../src/auth/service.ts";
 import { defaultHours } from "../../src/setup/service.ts";
 import type { Ctx } from "../../src/platform/context.ts";
+import { stopAgents } from "../../src/agents/index.ts";
 
 let template: Promise<string> | null = null;
 /** Migrates one database per test process; each test gets a copy of that file (fast, and a real SQLite file). */
@@ -41,6 +42,7 @@ export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOpti
       return app.request(path, { method, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
     },
     async close() {
+      stopAgents(ctx);
       ctx.outbox.stop();
       await ctx.database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,8 @@ export function fakeEmbedding(text: string, dims = 64) {
   return v.map((x) => x / n);
 }
 
-export function startOllamaDouble(opts: { models?: string[] } = {}) {
+/** `respond` answers a chat request when the script is empty (a model that answers from what it is sent). */
+export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Record<string, any>) => ScriptedReply } = {}) {
   const models = new Set(opts.models ?? ["llama3.2:latest", "nomic-embed-text:latest"]);
   const script: ScriptedReply[] = [];
   const requests: Record<string, any>[] = [];
@@ -44,7 +45,7 @@ export function startOllamaDouble(opts: { models?: string[] } = {}) {
       }
       if (url.pathname === "/api/chat") {
         if (!models.has(body.model) && !models.has(`${body.model}:latest`)) return notFound(body.model);
-        const r = script.shift() ?? { content: "" };
+        const r = script.shift() ?? opts.respond?.(body) ?? { content: "" };
         concurrent++; maxConcurrent = Math.max(maxConcurrent, concurrent);
         try {
           if (r.delayMs) await Bun.sleep(r.delayMs);

@@ -1,0 +1,64 @@
+// What a customer wants, without a language model: a few intents every business meets (greeting, hours, location,
+// asking for a person, an order's status, thanks), in Spanish and English, by patterns over normalised text (no
+// accents, lower case), each with a weight. The highest score wins; nothing above zero is "none".
+import { normalize } from "./text.ts";
+
+export type Intent = "greeting" | "hours" | "location" | "human" | "order_status" | "thanks" | "none";
+
+const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
+  human: [
+    [/\b(asesor|asesora|humano|humana|persona real|una persona|operador|operadora|ejecutivo|ejecutiva|agente humano|alguien real)\b/, 3],
+    [/\b(hablar|comunicarme|comunicar|pasame|pasar|contactar|atender|atienda)\b.*\b(alguien|persona|encargado|gerente|responsable|asesor|agente|humano)\b/, 3],
+    [/\b(human|real person|a person|someone real|operator|representative|live agent|an agent|real agent|customer service agent)\b/, 3],
+    [/\b(talk|speak|chat)\b.*\b(someone|somebody|person|human|manager|agent)\b/, 3],
+    [/\bno (quiero|me sirve) (hablar con )?(un )?(bot|robot|maquina)\b|\bnot? (a )?(bot|robot)\b/, 2],
+  ],
+  hours: [
+    [/\b(horario|horarios|hora de apertura|hora de cierre)\b/, 3],
+    [/\ba que hora\b.*\b(abren|cierran|abre|cierra|atienden|habren)\b/, 3],
+    [/\b(abren|abiertos|abierto|cierran|cerrado|cerrados|atienden)\b/, 2],
+    [/\b(que dias|dias)\b.*\b(abren|trabajan|atienden)\b/, 2],
+    [/\b(opening hours|business hours|hours|what time)\b.*\b(open|close|you)?\b/, 2],
+    [/\b(are you open|do you open|when do you (open|close)|open today|open on|closing time|opening time)\b/, 3],
+  ],
+  location: [
+    [/\b(donde (estan|esta|se encuentran|queda|quedan|los encuentro|ubicados)|direccion|ubicacion|como llego|sucursal|local fisico)\b/, 3],
+    [/\b(where are you|where is|address|location|how do i get|directions|located)\b/, 3],
+  ],
+  order_status: [
+    [/\b(pedido|orden|compra|envio|paquete)\b.*\b(estado|status|donde|llega|llego|va|rastrear|rastreo|seguimiento|cuando)\b/, 3],
+    [/\b(estado|status|rastrear|rastreo|seguimiento)\b.*\b(pedido|orden|compra|envio|paquete)\b/, 3],
+    [/\b(mi pedido|mi orden|mi compra|mi paquete)\b/, 2],
+    [/\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|when)\b/, 3],
+    [/\b(where|track|status)\b.*\b(my )?(order|package|shipment)\b/, 3],
+    [/\bpedido\s*#?\s*\d{3,}|\border\s*#?\s*\d{3,}/, 2],
+  ],
+  greeting: [
+    [/^(hola|buenas|buenos dias|buenas tardes|buenas noches|que tal|saludos|hey|hi|hello|good morning|good afternoon|good evening|ola)\b/, 2],
+  ],
+  thanks: [
+    [/^(muchas )?gracias\b|^(thank you|thanks|thx|ty)\b|\bmuy amable\b|\bte lo agradezco\b/, 2],
+  ],
+};
+
+/** The customer's intent and the score that chose it (0 for none). A greeting with a question is the question. */
+export function classifyIntent(text: string): { intent: Intent; score: number } {
+  const n = normalize(text);
+  let best: Intent = "none", score = 0;
+  for (const [intent, patterns] of Object.entries(P) as [Exclude<Intent, "none">, [RegExp, number][]][]) {
+    let s = 0;
+    for (const [re, w] of patterns) if (re.test(n)) s = Math.max(s, w);
+    if (s > score || (s === score && s > 0 && rank(intent) < rank(best))) { best = intent; score = s; }
+  }
+  // a greeting or thanks that goes on to ask something is about the question, which retrieval may answer
+  if ((best === "greeting" || best === "thanks") && n.split(" ").length > 6) return { intent: "none", score: 0 };
+  return { intent: best, score };
+}
+
+const ORDER: Intent[] = ["human", "order_status", "hours", "location", "greeting", "thanks", "none"];
+const rank = (i: Intent) => ORDER.indexOf(i);
+
+/** An order number written by the customer ("pedido 1042", "#A-77"), if any. */
+export function orderNumberIn(text: string) {
+  return /#\s*([A-Za-z0-9-]{2,20})\b/.exec(text)?.[1] ?? /\b(\d{3,12})\b/.exec(text)?.[1] ?? null;
+}
