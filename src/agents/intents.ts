@@ -28,7 +28,8 @@ const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
   order_status: [
     [/\b(pedido|orden|compra|envio|paquete)\b.*\b(estado|status|donde|llega|llego|va|rastrear|rastreo|seguimiento|cuando)\b/, 3],
     [/\b(estado|status|rastrear|rastreo|seguimiento)\b.*\b(pedido|orden|compra|envio|paquete)\b/, 3],
-    [/\b(mi pedido|mi orden|mi compra|mi paquete)\b/, 2],
+    [/\bdonde (esta|estan|va|viene|anda)\b.*\b(pedido|orden|compra|paquete|envio)\b/, 4],
+    [/\b(mi pedido|mi orden|mi compra|mi paquete)\b/, 1],
     [/\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|when)\b/, 3],
     [/\b(where|track|status)\b.*\b(my )?(order|package|shipment)\b/, 3],
     [/\bpedido\s*#?\s*\d{3,}|\border\s*#?\s*\d{3,}/, 2],

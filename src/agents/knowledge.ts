@@ -39,7 +39,7 @@ const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 /** The readable text of an HTML page: no scripts, styles or navigation; headings as Markdown; blocks as lines. */
 export function htmlText(html: string) {
   return html
-    .replace(/<(script|style|noscript|svg|nav|footer|header|template)\b[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<(head|script|style|noscript|svg|nav|footer|header|template)\b[\s\S]*?<\/\1>/gi, " ")
     .replace(/<!--[\s\S]*?-->/g, " ")
     .replace(/<h([1-3])[^>]*>([\s\S]*?)<\/h\1>/gi, (_, n, t) => `\n\n${"#".repeat(Number(n))} ${t.replace(/<[^>]+>/g, " ").trim()}\n\n`)
     .replace(/<li[^>]*>/gi, "\n- ")

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
 import { readJson } from "../app/http.ts";
-import { forbidden, notFound } from "../platform/errors.ts";
+import { AppError, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as agents from "./service.ts";
@@ -53,6 +53,16 @@ export function agentRoutes(registry: OpenApiRegistry) {
   app.get("/knowledge/sources", async (c) => { adminOnly(c); return c.json({ data: await kb.listSources(c.get("ctx")), index: await kb.indexStatus(c.get("ctx")) }); });
   doc("POST", "/knowledge/sources", "Knowledge base", "Add a document: text, a web page (url), an uploaded file (fileId: PDF, DOCX, TXT, Markdown, CSV) or FAQ pairs", { body: kb.sourceInput });
   app.post("/knowledge/sources", async (c) => c.json({ data: await kb.addSource(c.get("ctx"), actorOf(c), await readJson(c, kb.sourceInput)) }, 201));
+  doc("POST", "/knowledge/files", "Knowledge base", "Upload a document (multipart field file: PDF, DOCX, TXT, Markdown or CSV; optional field title) and add it");
+  app.post("/knowledge/files", async (c) => {
+    adminOnly(c);
+    const ctx = c.get("ctx");
+    const form = await c.req.parseBody();
+    if (!(form.file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
+    const saved = await ctx.files.save(form.file, null, ctx.clock.now());
+    const title = typeof form.title === "string" && form.title.trim() ? form.title.trim() : undefined;
+    return c.json({ data: await kb.addSource(ctx, actorOf(c), { fileId: saved.fileId, ...(title ? { title } : {}) }) }, 201);
+  });
   doc("GET", "/knowledge/sources/:id", "Knowledge base", "A document and its passages");
   app.get("/knowledge/sources/:id", async (c) => {
     adminOnly(c);

@@ -152,36 +152,43 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
     }
   }
 
-  // without a model (or with it down): the built-in intents, then the knowledge base, then a person
+  // without a model (or with it down): a clear intent, then the knowledge base (a curated pair gives its own
+  // answer), then a weak intent, then a person
   const toolCtx: ToolContext = { ctx, agentId: agent.id, conversationId: input.conversationId, contactId: input.contactId, language: lang, dryRun: input.dryRun };
-  switch (res.intent) {
-    case "greeting": res.mode = "intent"; res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(/ de \.| from \./, "."); return done();
-    case "thanks": res.mode = "intent"; res.reply = t.thanks; return done();
-    case "hours":
-      if (!business) break;
-      res.mode = "intent";
-      res.reply = fill(t.hours, { hours: hoursText(business, lang), now: isOpen(business, now) ? t.openNow : t.closedNow });
-      return done();
-    case "location":
-      if (!business?.location) break;
-      res.mode = "intent"; res.reply = fill(t.location, { location: business.location }); return done();
-    case "order_status": {
-      if (!agent.tools.includes("order_status")) break;
-      const number = orderNumberIn(text);
-      res.mode = "intent";
-      if (!number) { res.reply = t.askOrder; return done(); }
-      const r = await timedTool(res, toolCtx, agent.tools, "order_status", { orderNumber: number });
-      res.reply = r.ok ? fill(t.order, { number: String(r.data.number), status: String(r.data.status), total: String(r.data.total) }) : fill(t.noOrder, { number });
-      return done();
+  const answerIntent = async (): Promise<boolean> => {
+    switch (res.intent) {
+      case "greeting": res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(/ de \.| from \./, "."); break;
+      case "thanks": res.reply = t.thanks; break;
+      case "hours":
+        if (!business) return false;
+        res.reply = fill(t.hours, { hours: hoursText(business, lang), now: isOpen(business, now) ? t.openNow : t.closedNow });
+        break;
+      case "location":
+        if (!business?.location) return false;
+        res.reply = fill(t.location, { location: business.location });
+        break;
+      case "order_status": {
+        if (!agent.tools.includes("order_status")) return false;
+        const number = orderNumberIn(text);
+        if (!number) { res.reply = t.askOrder; break; }
+        const r = await timedTool(res, toolCtx, agent.tools, "order_status", { orderNumber: number });
+        res.reply = r.ok ? fill(t.order, { number: String(r.data.number), status: String(r.data.status), total: String(r.data.total) }) : fill(t.noOrder, { number });
+        break;
+      }
+      default: return false;
     }
-  }
+    res.mode = "intent";
+    return true;
+  };
+  if (intentOf.score >= 2 && await answerIntent()) return done();
   const best = retrieval.hits[0];
   if (best && best.keyword >= 0.5) {
-    res.mode = "knowledge";
-    res.reply = fill(t.knowledge, { text: trimPassage(best.answer ?? best.text) });
+    res.mode = best.answer ? "faq" : "knowledge";
+    res.reply = best.answer ?? fill(t.knowledge, { text: trimPassage(best.text) });
     cite([best]);
     return done();
   }
+  if (intentOf.score > 0 && await answerIntent()) return done();
   return handOff(res.modelError ? "model_unavailable" : "no_answer");
 }
 

@@ -114,7 +114,7 @@ export function createApp(ctx: Ctx) {
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
 
   app.get("/api/v1/openapi.json", (c) => c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)));
-  app.use("/api/*", (c, next) => (c.req.path === "/api/v1/files" ? uploadLimit : jsonLimit)(c, next));
+  app.use("/api/*", (c, next) => (c.req.path === "/api/v1/files" || c.req.path === "/api/v1/knowledge/files" ? uploadLimit : jsonLimit)(c, next));
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
