@@ -112,7 +112,8 @@ export async function updateAgent(ctx: Ctx, actor: Actor, id: string, input: z.i
   const p = agentPatch.parse(input);
   const cur = await getAgent(ctx, id);
   if (!cur) throw notFound("Agent");
-  const next = agentInput.parse({ ...cur, ...p, handoff: { ...cur.handoff, ...(p.handoff ?? {}) } });
+  const { id: _id, createdAt: _c, updatedAt: _u, ...editable } = cur;
+  const next = agentInput.parse({ ...editable, ...p, handoff: { ...cur.handoff, ...(p.handoff ?? {}) } });
   await validate(ctx, next, id);
   const row: Agent = { ...cur, ...next, handoff: next.handoff as HandoffRules, updatedAt: ctx.clock.now() };
   await ctx.database.write(async (tx) => {

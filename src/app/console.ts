@@ -21,6 +21,12 @@ import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
 import * as ai from "../agents/settings.ts";
+import * as agentsSvc from "../agents/service.ts";
+import * as kb from "../agents/knowledge.ts";
+import { runTurn } from "../agents/runner.ts";
+import { TOOL_NAMES } from "../agents/tools.ts";
+import { turnView } from "../agents/routes.ts";
+import * as AG from "../../ui/pages/agents.ts";
 
 /** A QR number's state for the console, with the QR drawn as SVG. */
 async function qrNumberView(ctx: Ctx, channelId: string) {
@@ -325,6 +331,76 @@ export function consoleRoutes() {
   app.get("/partials/ai-pulls", async (c) => {
     if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
     return c.html(renderFragment(S.PullProgressView({ t: T(c), pulls: ai.pullStatus(c.get("ctx")) })));
+  });
+
+  // ---- AI agents and their playground
+  const channelOpts = async (c: Context<Env>) => (await channels.listChannels(c.get("ctx"))).map((ch) => ({ id: ch.id, name: ch.name }));
+  const deptOpts = async (c: Context<Env>) => (await auth.listDepartments(c.get("ctx"))).map((d) => ({ id: d.id, name: d.name }));
+  const agentsView = async (c: Context<Env>) => AG.AgentsList({ t: T(c), csrf: csrf(c), agents: await agentsSvc.listAgents(c.get("ctx")), channels: await channelOpts(c) });
+  const agentOr404 = async (c: Context<Env>) => { const a = await agentsSvc.getAgent(c.get("ctx"), pid(c)); if (!a) throw new AppError(404, "not_found", "Agent not found"); return a; };
+  const agentView = async (c: Context<Env>, play?: { history: AG.PlayTurn[]; detail?: AG.PlayDetail }) => {
+    const a = await agentOr404(c);
+    return html`${AG.AgentForm({ t: T(c), csrf: csrf(c), a, channels: await channelOpts(c), departments: await deptOpts(c), tools: [...TOOL_NAMES] })}${AG.Playground({ t: T(c), csrf: csrf(c), agentId: a.id, history: play?.history ?? [], detail: play?.detail })}`;
+  };
+  app.get("/settings/agents", async (c) => settingsPage(c, "agents", await agentsView(c)));
+  app.post("/settings/agents", async (c) => {
+    const f = await c.req.parseBody({ all: true });
+    try {
+      const a = await agentsSvc.createAgent(c.get("ctx"), user(c), { name: str(f.name), channelIds: arr(f.channelIds) });
+      return c.redirect(`/settings/agents/${a.id}`);
+    } catch (e) {
+      const r = await settingsPage(c, "agents", await agentsView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)));
+      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+    }
+  });
+  app.get("/settings/agents/:id", async (c) => settingsPage(c, "agents", await agentView(c)));
+  app.post("/settings/agents/:id", async (c) => {
+    const f = await c.req.parseBody({ all: true });
+    try {
+      await agentsSvc.updateAgent(c.get("ctx"), user(c), pid(c), {
+        name: str(f.name), persona: str(f.persona), tone: str(f.tone) as "friendly", instructions: str(f.instructions), language: str(f.language) as "auto",
+        channelIds: arr(f.channelIds), departmentIds: arr(f.departmentIds), tools: arr(f.tools),
+        handoff: { keywords: str(f.keywords).split(",").map((k) => k.trim()).filter(Boolean), maxBotReplies: Number(str(f.maxBotReplies)) || 0, onNegativeSentiment: str(f.onNegativeSentiment) === "1", departmentId: str(f.handoffDepartmentId) || null, message: str(f.handoffMessage) },
+        burstMs: Math.round((Number(str(f.burstS)) || 0) * 1000), useModel: str(f.useModel) === "1", active: str(f.active) === "1",
+      });
+      return c.redirect(`/settings/agents/${pid(c)}?saved=1`);
+    } catch (e) {
+      const r = await settingsPage(c, "agents", await agentView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)) + (e instanceof z.ZodError ? ` ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` : ""));
+      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+    }
+  });
+  app.post("/settings/agents/:id/delete", act("agents", agentsView, (c) => agentsSvc.deleteAgent(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/agents/:id/playground", async (c) => {
+    const f = await c.req.parseBody();
+    const a = await agentOr404(c);
+    let history: AG.PlayTurn[] = [];
+    try { history = z.array(z.object({ role: z.enum(["customer", "bot", "agent"]), text: z.string().max(4000) })).max(40).parse(JSON.parse(str(f.history) || "[]")); } catch { history = []; }
+    const message = str(f.message).trim().slice(0, 4000);
+    if (!message) return settingsPage(c, "agents", await agentView(c, { history }));
+    const r = await runTurn(c.get("ctx"), { agent: a, conversationId: null, contactId: null, history, customerText: message, botReplies: history.filter((m) => m.role === "bot").length, dryRun: true });
+    const next: AG.PlayTurn[] = [...history, { role: "customer" as const, text: message }, ...(r.reply ? [{ role: "bot" as const, text: r.reply }] : [])].slice(-40);
+    return settingsPage(c, "agents", await agentView(c, { history: next, detail: turnView(r) }));
+  });
+
+  // ---- knowledge base
+  const kbView = async (c: Context<Env>) => AG.KnowledgeSettings({ t: T(c), csrf: csrf(c), sources: await kb.listSources(c.get("ctx")), index: await kb.indexStatus(c.get("ctx")) });
+  app.get("/settings/knowledge", async (c) => settingsPage(c, "knowledge", await kbView(c)));
+  app.post("/settings/knowledge/file", act("knowledge", kbView, async (c, f) => {
+    if (!(f.file instanceof File) || !f.file.size) throw new AppError(400, "file_required", "Choose a file", { field: "file" });
+    const ctx = c.get("ctx");
+    const saved = await ctx.files.save(f.file, null, ctx.clock.now());
+    return kb.addSource(ctx, user(c), { fileId: saved.fileId, ...(str(f.title).trim() ? { title: str(f.title).trim() } : {}) });
+  }));
+  app.post("/settings/knowledge/faq", act("knowledge", kbView, (c, f) => {
+    const faq = str(f.faq).replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((b) => b.trim().split("\n")).filter((l) => l.length >= 2).map(([q, ...a]) => ({ question: q.trim(), answer: a.join("\n").trim() }));
+    return kb.addSource(c.get("ctx"), user(c), { title: str(f.title).trim() || undefined, faq });
+  }));
+  app.post("/settings/knowledge/text", act("knowledge", kbView, (c, f) => kb.addSource(c.get("ctx"), user(c), str(f.url).trim() ? { url: str(f.url).trim(), ...(str(f.title).trim() ? { title: str(f.title).trim() } : {}) } : { text: str(f.text), ...(str(f.title).trim() ? { title: str(f.title).trim() } : {}) })));
+  app.post("/settings/knowledge/:id/delete", act("knowledge", kbView, (c) => kb.deleteSource(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/knowledge/reindex", act("knowledge", kbView, (c) => kb.reindex(c.get("ctx"), user(c))));
+  app.get("/partials/kb-index", async (c) => {
+    if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
+    return c.html(renderFragment(AG.IndexProgress({ t: T(c), index: await kb.indexStatus(c.get("ctx")) })));
   });
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));

@@ -214,4 +214,14 @@ test("agents are validated: unknown channel, a channel another agent answers, an
   await bad({ name: "X", tools: ["delete_everything"] }, 400, "validation_failed");
   const agent = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
   expect((await t.req("GET", "/api/v1/agents", { headers: agent })).status).toBe(403);
+  // a change keeps what it does not name; pausing gives the agent's conversations to people
+  const [a] = (await (await t.req("GET", "/api/v1/agents", { headers: api() })).json()).data;
+  const m = await say("hola");
+  const r = await t.req("PATCH", `/api/v1/agents/${a.id}`, { headers: api(), json: { tone: "formal", handoff: { maxBotReplies: 3 } } });
+  expect(r.status).toBe(200);
+  expect((await r.json()).data).toMatchObject({ tone: "formal", name: "Sofía", handoff: { maxBotReplies: 3, onNegativeSentiment: true }, channelIds: [s.webchat.id] });
+  await t.req("PATCH", `/api/v1/agents/${a.id}`, { headers: api(), json: { active: false } });
+  expect((await conv(m.conversationId))!.ownerType).toBe("queue");
+  // a paused agent takes no new conversation
+  expect((await conv((await say("hola otra vez", "v2")).conversationId))!.ownerType).toBe("queue");
 });
