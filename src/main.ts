@@ -11,6 +11,8 @@ import { createContext, startServer } from "./app/app.ts";
 import { createUser, countUsers } from "./auth/service.ts";
 import { listChannels } from "./channels/service.ts";
 import { seedDemo } from "./setup/demo.ts";
+import { listAgents, stopAgents } from "./agents/index.ts";
+import { evaluate, parseEvalFile, reportTable } from "./agents/eval.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `DigyBot ${VERSION} — conversational commerce on your own machine
@@ -26,6 +28,9 @@ Commands:
   doctor                  check the data dir, the database, disk space, the LLM server and the channels
   whatsapp pair NAME      pair a WhatsApp number by QR in this terminal (for headless installs; stop the server
                           first): creates the QR connection NAME if needed; --phone N pairs by code instead
+  agent eval FILE.jsonl   replay written conversations through an AI agent (nothing is sent) and report resolution,
+                          hand-off precision/recall, intent accuracy, grounding failures and latency; --agent NAME
+                          picks the agent, --json prints JSON
   version                 print the version
 
 Options (each also as DIGYBOT_<NAME> in the environment or <name> in config/digybot.toml):
@@ -51,6 +56,7 @@ export async function main(argv: string[]) {
         help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" }, demo: { type: "boolean" }, config: { type: "string" },
         host: { type: "string" }, port: { type: "string" }, "data-dir": { type: "string" }, "public-url": { type: "string" }, "log-level": { type: "string" },
         "default-locale": { type: "string" }, "ollama-url": { type: "string" }, "max-upload-mb": { type: "string" }, "secure-cookies": { type: "string" },
+        agent: { type: "string" }, json: { type: "boolean" },
         email: { type: "string" }, name: { type: "string" }, password: { type: "string" }, role: { type: "string" }, phone: { type: "string" },
       },
     });
@@ -148,6 +154,24 @@ export async function main(argv: string[]) {
       const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text));
       await ctx.database.close();
       process.exit(code);
+    }
+    case "agent": {
+      const file = positionals[2];
+      if (positionals[1] !== "eval" || !file) fail("usage: digybot agent eval FILE.jsonl [--agent NAME] [--json]", 2);
+      if (!existsSync(file)) fail(`no such file: ${file}`, 2);
+      let cases;
+      try { cases = parseEvalFile(await Bun.file(file).text()); } catch (e) { fail(`${file}: ${(e as Error).message}`, 2); }
+      if (!existsSync(dbFile)) fail(`no database at ${dbFile}: run 'digybot serve' and set up the business first`);
+      const ctx = await createContext(config, { log: createLogger("silent") });
+      try {
+        const all = await listAgents(ctx);
+        const agent = v.agent ? all.find((a) => a.name.toLowerCase() === v.agent!.toLowerCase()) : all.find((a) => a.active) ?? all[0];
+        if (!agent) fail(v.agent ? `no agent named ${v.agent} (agents: ${all.map((a) => a.name).join(", ") || "none"})` : "there is no AI agent yet: create one in Settings → AI agents", 2);
+        const report = await evaluate(ctx, agent, cases, (n) => { if (!v.json && process.stderr.isTTY) process.stderr.write(`\r${n}/${cases.length}`); });
+        if (!v.json && process.stderr.isTTY) process.stderr.write("\r");
+        process.stdout.write(v.json ? `${JSON.stringify({ agent: agent.name, ...report }, null, 2)}\n` : `agent: ${agent.name}\n${reportTable(report)}\n`);
+      } finally { stopAgents(ctx); await ctx.database.close(); }
+      return;
     }
         case "doctor": {
       const lines: [string, boolean, string][] = [];
