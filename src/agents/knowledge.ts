@@ -381,7 +381,7 @@ const passageText = (heading: string, body: string) => (heading && !body.startsW
 // ---------------------------------------------------------------- retrieval
 
 export type Hit = { chunkId: number; sourceId: string; sourceTitle: string; heading: string; text: string; question: string | null; answer: string | null; keyword: number; similarity: number | null; score: number };
-export type Retrieval = { hits: Hit[]; faq: Hit | null; usedVectors: boolean; ms: number };
+export type Retrieval = { hits: Hit[]; faq: Hit | null; usedVectors: boolean; ms: number; /** of ms, the time the model server took to embed the question */ embedMs: number };
 
 /** The thresholds: a passage is kept when its meaning is close enough, or it shares enough of the question's words. */
 export const RETRIEVAL = { minSimilarity: 0.55, minKeyword: 0.5, faqSimilarity: 0.86, faqKeyword: 0.75, candidates: 20 };
@@ -423,7 +423,9 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
   const terms = contentTerms(query);
   const fts = anyTermsQuery(query);
   const index = await vectorIndex(ctx);
+  const embedStarted = performance.now();
   const vec = opts.vector !== undefined ? opts.vector : await queryVector(ctx, query, index);
+  const embedMs = opts.vector !== undefined ? 0 : performance.now() - embedStarted;
   const rank = new Map<number, { kw: number | null; vec: number | null; sim: number | null }>();
   if (fts) {
     const rows = (await ctx.database.client.execute({ sql: "SELECT rowid AS id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ? ORDER BY bm25(kb_chunks_fts, 2.0, 1.0) LIMIT ?", args: [fts, RETRIEVAL.candidates] })).rows;
@@ -436,7 +438,7 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
       rank.set(id, { ...cur, vec: i, sim: 1 - Number(r.d) });
     });
   }
-  if (!rank.size) return { hits: [], faq: null, usedVectors: !!vec, ms: performance.now() - started };
+  if (!rank.size) return { hits: [], faq: null, usedVectors: !!vec, ms: performance.now() - started, embedMs };
   const rows = await ctx.db.select({ id: kbChunks.id, sourceId: kbChunks.sourceId, heading: kbChunks.heading, body: kbChunks.body, question: kbChunks.question, answer: kbChunks.answer, title: kbSources.title })
     .from(kbChunks).innerJoin(kbSources, eq(kbSources.id, kbChunks.sourceId)).where(inArray(kbChunks.id, [...rank.keys()]));
   const hits: Hit[] = [];
@@ -449,7 +451,7 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
   }
   hits.sort((a, b) => b.score - a.score);
   const faq = hits.find((h) => h.question !== null && isFaqMatch(h, terms)) ?? null;
-  return { hits: hits.slice(0, k), faq, usedVectors: !!vec, ms: performance.now() - started };
+  return { hits: hits.slice(0, k), faq, usedVectors: !!vec, ms: performance.now() - started, embedMs };
 }
 
 /** A curated question matches when the meanings are very close, or the words of each cover the other. */

@@ -125,9 +125,10 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   if (agent.handoff.onNegativeSentiment && readMood(text).sentiment === "negative") return handOff("negative_sentiment");
 
   const retrievalStarted = performance.now();
-  let retrieval: Retrieval = { hits: [], faq: null, usedVectors: false, ms: 0 };
+  let retrieval: Retrieval = { hits: [], faq: null, usedVectors: false, ms: 0, embedMs: 0 };
   if (text) retrieval = await retrieve(ctx, text);
   res.timings.retrievalMs = performance.now() - retrievalStarted;
+  res.timings.embedMs = retrieval.embedMs;
   res.retrieved = retrieval.hits;
   const cite = (hits: Hit[]) => { res.sources = hits.map((h) => ({ sourceId: h.sourceId, title: h.sourceTitle, chunkId: h.chunkId })); };
 
@@ -274,7 +275,9 @@ function allToolNames(content: string) {
 // ---------------------------------------------------------------- the live loop
 
 type ConvState = { timer: ReturnType<typeof setTimeout> | null; firstAt: number; running: boolean; again: boolean };
-export type AgentRunner = { stop(): void; resume(): Promise<number>; idle(): Promise<void>; readonly turns: number };
+/** A live turn's cost: all of it (reading the conversation, the turn, writing the reply) and the model server's part. */
+export type TurnCost = { totalMs: number; modelMs: number; embedMs: number };
+export type AgentRunner = { stop(): void; resume(): Promise<number>; idle(): Promise<void>; readonly turns: number; readonly costs: TurnCost[] };
 const runners = new WeakMap<Ctx, AgentRunner>();
 
 export function agentRunner(ctx: Ctx) {
@@ -290,6 +293,7 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
   const states = new Map<string, ConvState>();
   const inFlight = new Set<Promise<void>>();
   let stopped = false, turns = 0;
+  const costs: TurnCost[] = [];
 
   const schedule = (conversationId: string, burstMs: number) => {
     if (stopped) return;
@@ -303,7 +307,7 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     st.timer = setTimeout(() => {
       st!.timer = null;
       st!.running = true;
-      const p = turnFor(ctx, conversationId).then(() => { turns++; }, (e) => ctx.log.error("agent turn failed", { conversationId, error: String(e), stack: (e as Error).stack })).finally(() => {
+      const p = turnFor(ctx, conversationId).then((cost) => { turns++; if (cost) { if (costs.length >= 10_000) costs.shift(); costs.push(cost); } }, (e) => ctx.log.error("agent turn failed", { conversationId, error: String(e), stack: (e as Error).stack })).finally(() => {
         inFlight.delete(p);
         st!.running = false;
         if (st!.again && !stopped) { st!.again = false; schedule(conversationId, burstMs); } else states.delete(conversationId);
@@ -324,6 +328,7 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
 
   const runner: AgentRunner = {
     get turns() { return turns; },
+    get costs() { return costs; },
     stop() {
       stopped = true;
       offMsg();
@@ -365,17 +370,18 @@ async function noteMood(ctx: Ctx, conversationId: string, body: string) {
 }
 
 /** One live turn: what the customer wrote since the last reply, the agent's answer, the hand-off. */
-async function turnFor(ctx: Ctx, conversationId: string) {
+async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | null> {
+  const started = performance.now();
   const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-  if (!conv || conv.ownerType !== "bot" || !conv.agentId) return;
+  if (!conv || conv.ownerType !== "bot" || !conv.agentId) return null;
   const agent = await getAgent(ctx, conv.agentId);
-  if (!agent || !agent.active) return;
+  if (!agent || !agent.active) return null;
   const recent = (await ctx.db.select({ id: messages.id, direction: messages.direction, senderType: messages.senderType, body: messages.body, content: messages.content, attachments: messages.attachments })
     .from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.private, false), inArray(messages.direction, ["in", "out"]))).orderBy(desc(messages.id)).limit(40)).reverse();
   let cut = recent.length;
   while (cut > 0 && recent[cut - 1].direction === "in") cut--;
   const unanswered = recent.slice(cut);
-  if (!unanswered.length) return;
+  if (!unanswered.length) return null;
   const asText = (m: (typeof recent)[number]) => m.body || (m.content?.location ? `📍 ${m.content.location.name ?? ""} ${m.content.location.address ?? ""}`.trim() : m.attachments[0] ? `📎 ${m.attachments[0].name}` : "");
   const history: TurnMessage[] = recent.slice(0, cut).map((m): TurnMessage => ({ role: m.direction === "in" ? "customer" : m.senderType === "bot" ? "bot" : "agent", text: asText(m) })).filter((m) => m.text);
   const botReplies = recent.filter((m) => m.senderType === "bot" && m.direction === "out").length;
@@ -392,6 +398,7 @@ async function turnFor(ctx: Ctx, conversationId: string) {
     });
   }
   if (res.handoff) await handOffToPeople(ctx, conversationId, agent.id, { departmentId: res.handoff.departmentId, reason: res.handoff.reason, agentName: agent.name });
+  return { totalMs: performance.now() - started, modelMs: res.timings.modelMs, embedMs: res.timings.embedMs };
 }
 
 const dedupeSources = (s: TurnResult["sources"]) => [...new Map(s.map((x) => [x.sourceId, { sourceId: x.sourceId, title: x.title }])).values()];

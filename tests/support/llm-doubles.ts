@@ -17,7 +17,7 @@ export function fakeEmbedding(text: string, dims = 64) {
 }
 
 /** `respond` answers a chat request when the script is empty (a model that answers from what it is sent). */
-export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Record<string, any>) => ScriptedReply } = {}) {
+export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Record<string, any>) => ScriptedReply; embedDims?: number } = {}) {
   const models = new Set(opts.models ?? ["llama3.2:latest", "nomic-embed-text:latest"]);
   const script: ScriptedReply[] = [];
   const requests: Record<string, any>[] = [];
@@ -35,7 +35,7 @@ export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Re
       if (url.pathname === "/api/embed") {
         if (!models.has(body.model) && !models.has(`${body.model}:latest`)) return notFound(body.model);
         const input = Array.isArray(body.input) ? body.input : [body.input];
-        return Response.json({ model: body.model, embeddings: input.map((x: string) => fakeEmbedding(x)), total_duration: 14143917, load_duration: 1019500, prompt_eval_count: 8 });
+        return Response.json({ model: body.model, embeddings: input.map((x: string) => fakeEmbedding(x, opts.embedDims)), total_duration: 14143917, load_duration: 1019500, prompt_eval_count: 8 });
       }
       if (url.pathname === "/api/pull") {
         const steps = [{ status: "pulling manifest" }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 0 }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 1009688688 }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 2019377376 }, { status: "verifying sha256 digest" }, { status: "writing manifest" }, { status: "success" }];
