@@ -37,7 +37,12 @@ console.log(`bench/agent on ${machine()}`);
     await saveAiSettings(t.ctx, sys, { ollamaUrl: o.url, timeoutMs: 60_000 });
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const text = (i: number) => `Sección ${i}. ${Array.from({ length: 40 }, () => words[Math.floor(rnd() * words.length)]).join(" ")}.`;
+    // a vocabulary like a business's documents: the domain words above and 3,000 others, used with Zipf frequencies
+    const syl = ["ca", "lo", "ri", "ta", "men", "so", "der", "pa", "lu", "ve", "tor", "ni", "es", "ga", "mi", "bo", "ran", "te", "cu", "al"];
+    const vocab = [...words, ...Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => syl[Math.floor(rnd() * syl.length)]).join(""))];
+    const zipf = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.exp(rnd() * Math.log(vocab.length + 1))) - 1)];
+    const passages: string[] = [];
+    const text = (i: number) => { const p = Array.from({ length: 60 }, zipf).join(" "); passages[i] = p; return `Sección ${i}. ${p}.`; };
     const started = performance.now();
     for (let b = 0; b < P; b += 1000) {
       await addSource(t.ctx, sys, { title: `Manual ${b / 1000 + 1}`, text: Array.from({ length: Math.min(1000, P - b) }, (_, j) => `# Tema ${b + j}\n${text(b + j)}`).join("\n\n") });
@@ -47,7 +52,8 @@ console.log(`bench/agent on ${machine()}`);
     while (st.embedded < st.passages) { await Bun.sleep(500); st = await indexStatus(t.ctx); }
     const indexed = performance.now() - started;
     console.log(`\n1. retrieval: ${st.passages} passages, ${DIM}-d vectors; stored and searchable by keyword in ${fmt(chunked / 1000)} s, all vectors in ${fmt(indexed / 1000)} s (${fmt((indexed - chunked) / st.passages, 2)} ms/passage)`);
-    const questions = Array.from({ length: 300 }, (_, i) => `¿${words[i % words.length]} ${words[(i * 7) % words.length]} ${words[(i * 13) % words.length]}?`);
+    // questions made of a few words of one passage, as a customer would ask about it
+    const questions = Array.from({ length: 300 }, () => { const w = passages[Math.floor(rnd() * passages.length)].split(" "); return `¿${Array.from({ length: 4 }, () => w[Math.floor(rnd() * w.length)]).join(" ")}?`; });
     const hybrid: number[] = [], kw: number[] = [];
     for (const q of questions.slice(0, 20)) await retrieve(t.ctx, q, { vector: embed(q) }); // warm-up
     for (const q of questions) { const v = embed(q); const s = performance.now(); const r = await retrieve(t.ctx, q, { vector: v }); hybrid.push(performance.now() - s); if (!r.usedVectors) throw new Error("vectors not used"); }

@@ -3,7 +3,7 @@
 // vectors in the background (libsql F32_BLOB with a DiskANN index). Retrieval fuses both and keeps what passes
 // a score threshold; curated FAQ pairs that match closely answer directly.
 import { z } from "zod";
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { kbChunks, kbSources } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";

@@ -4,7 +4,7 @@ import { test, expect, beforeEach, afterEach } from "bun:test";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
 import { startOllamaDouble } from "../support/llm-doubles.ts";
-import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
+import { ingestInbound } from "../../src/inbox/service.ts";
 import { conversations, messages, tickets } from "../../src/schema.ts";
 import { agentRunner } from "../../src/agents/runner.ts";
 

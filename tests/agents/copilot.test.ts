@@ -20,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { o.stop(); await t.close(); });
 const say = (text: string) => ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "v1", name: "Lucía" }, body: text });
-const post = async (path: string, json?: unknown, headers = api()) => t.req("POST", `/api/v1${path}`, { headers, ...(json ? { json } : {}) });
+const post = async (path: string, json?: unknown, headers: Record<string, string> = api()) => t.req("POST", `/api/v1${path}`, { headers, ...(json ? { json } : {}) });
 
 test("suggested replies: the model's, grounded in the passages it was given; without a model, the knowledge base's", async () => {
   const m = await say("hacen envios a domicilio?");

@@ -187,7 +187,7 @@ test("LID identifiers: one person stays one contact, whether WhatsApp shows thei
 });
 
 test("outbound: replies, quotes and media go out on the socket with a stable message id; ticks and read receipts", async () => {
-  const ch = await pairedNumber();
+  await pairedNumber();
   await t.ctx.outbox.start();
   const sock = wa.current;
   sock.receive([text("IN1", "¿Me mandas el menú?")]);
