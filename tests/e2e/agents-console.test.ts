@@ -90,3 +90,23 @@ test("knowledge base, agent, playground, and the live web chat with a hand-off",
   expect(await page.locator(".msg.activity").last().textContent()).toContain("pasó la conversación a una persona");
   await page.close();
 });
+
+test("copilot in the conversation: a suggested reply fills the composer and goes out as the agent's message", async () => {
+  const page = await browser.newPage();
+  await login(page);
+  const m = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "visitor-2", name: "Pedro" }, body: "hacen envios a domicilio?" });
+  await Bun.sleep(150); await agentRunner(t.ctx)!.idle();
+  // people take the conversation: the bot answered the FAQ; now an agent writes
+  await t.req("PATCH", `/api/v1/conversations/${m.conversationId}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json: { ownerType: "queue" } });
+  await page.goto(`${running.url}/inbox?c=${m.conversationId}`);
+  o.script.push({ content: JSON.stringify({ suggestions: ["Sí, enviamos a toda la ciudad. ¿Me das tu dirección?"] }) });
+  await page.click('[data-copilot="suggest"]');
+  await page.waitForSelector("#copilot-out .suggestion");
+  await page.click("#copilot-out .suggestion");
+  expect(await page.inputValue("#reply-body")).toBe("Sí, enviamos a toda la ciudad. ¿Me das tu dirección?");
+  await page.click("#composer button.primary");
+  await page.waitForFunction(() => [...document.querySelectorAll(".msg.out")].some((e) => e.textContent?.includes("¿Me das tu dirección?")));
+  const last = (await t.ctx.db.select().from(messages).where(eq(messages.conversationId, m.conversationId)).orderBy(messages.id)).filter((x) => x.direction === "out" && !x.private).at(-1)!;
+  expect(last).toMatchObject({ senderType: "agent", body: "Sí, enviamos a toda la ciudad. ¿Me das tu dirección?" });
+  await page.close();
+});

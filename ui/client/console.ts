@@ -189,6 +189,41 @@ if (form && convId) {
   });
 }
 
+// Copilot: suggested replies (a click puts one in the composer, to send as is or edit), the summary, and
+// rewriting or translating the draft in place.
+const copilot = $<HTMLElement>("#copilot");
+if (copilot && convId) {
+  const out = $<HTMLElement>("#copilot-out")!;
+  const ta = $<HTMLTextAreaElement>("#reply-body")!;
+  const errBox = $<HTMLElement>("#composer-error")!;
+  copilot.addEventListener("click", async (e) => {
+    const b = (e.target as HTMLElement).closest("button");
+    if (!b) return;
+    errBox.textContent = "";
+    b.disabled = true;
+    try {
+      if (b.dataset.copilot === "suggest") {
+        const r = await api("POST", `/api/v1/conversations/${convId}/copilot/suggestions`);
+        out.replaceChildren(...r.data.suggestions.map((x: { text: string; source: string | null }) => {
+          const chip = document.createElement("button");
+          chip.type = "button"; chip.className = "suggestion"; chip.textContent = x.text;
+          if (x.source) chip.title = x.source;
+          chip.addEventListener("click", () => { ta.value = x.text; ta.focus(); out.replaceChildren(); });
+          return chip;
+        }));
+        if (!r.data.suggestions.length) out.textContent = "—";
+      } else if (b.dataset.copilot === "summary") {
+        const r = await api("POST", `/api/v1/conversations/${convId}/copilot/summary`);
+        const p = document.createElement("p"); p.className = "summary"; p.textContent = r.data.summary || "—";
+        out.replaceChildren(p);
+      } else if (b.dataset.rewrite && ta.value.trim()) {
+        const r = await api("POST", "/api/v1/copilot/rewrite", { text: ta.value, style: b.dataset.rewrite, language: document.documentElement.lang === "en" ? "es" : "en" });
+        ta.value = r.data.text;
+      }
+    } catch (x) { errBox.textContent = (x as Error).message; } finally { b.disabled = false; }
+  });
+}
+
 // WhatsApp templates: one value field per {{n}} of the chosen template.
 const tform = $<HTMLFormElement>("#template-form");
 if (tform && convId) {

@@ -114,6 +114,9 @@ export function Composer({ t, quickReplies, templates = [], windowClosed = false
       <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
     <textarea name="body" id="reply-body" placeholder=${t("conv.placeholder")} data-note-placeholder=${t("conv.notePlaceholder")} data-reply-placeholder=${t("conv.placeholder")}></textarea>
     ${interactive ? InteractiveFields({ t, limits: interactive }) : null}
+    <div class="bar copilot" id="copilot"><button type="button" data-copilot="suggest">✨ ${t("copilot.suggest")}</button><button type="button" data-copilot="summary">${t("copilot.summary")}</button>
+      <button type="button" data-rewrite="formal">${t("copilot.formal")}</button><button type="button" data-rewrite="friendly">${t("copilot.friendly")}</button><button type="button" data-rewrite="shorter">${t("copilot.shorter")}</button><button type="button" data-rewrite="translate">${t("copilot.translate")}</button></div>
+    <div class="copilot-out" id="copilot-out" aria-live="polite"></div>
     <div class="bar"><input type="file" name="file" id="reply-file" aria-label=${t("conv.attach")} /><span class="sp" style="flex:1"></span><span id="composer-error" style="color:var(--bad)"></span><button type="submit" class="primary">${t("conv.send")}</button></div>
   </form>`;
 }
