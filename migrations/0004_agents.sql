@@ -128,3 +128,6 @@ CREATE TRIGGER `kb_chunks_fts_au` AFTER UPDATE OF heading, body ON `kb_chunks` B
   INSERT INTO `kb_chunks_fts`(`kb_chunks_fts`, rowid, heading, body) VALUES ('delete', old.id, old.heading, old.body);
   INSERT INTO `kb_chunks_fts`(rowid, heading, body) VALUES (new.id, new.heading, new.body);
 END;
+--> statement-breakpoint
+-- How many passages hold each word: retrieval leaves out of its keyword query the words most passages have.
+CREATE VIRTUAL TABLE `kb_chunks_vocab` USING fts5vocab(kb_chunks_fts, 'row');

@@ -120,7 +120,9 @@ export function wireCopilot(ctx: Ctx) {
   return ctx.events.on("inbox.conversation_updated", async (e) => {
     const d = e.data as { handoff?: unknown; changes?: { status?: string } };
     if (!e.conversationId || !(d.handoff || d.changes?.status === "resolved")) return;
+    // a short exchange needs no summary on resolving; a hand-off always gets one
+    if (!d.handoff && (await transcript(ctx, e.conversationId, 4)).length < 3) return;
     const s = await summarize(ctx, e.conversationId);
-    if (s.summary && (d.handoff || (await transcript(ctx, e.conversationId, 4)).length >= 3)) await addSystemNote(ctx, e.conversationId, `📝 Resumen: ${s.summary}`, { type: "system" });
+    if (s.summary) await addSystemNote(ctx, e.conversationId, `📝 Resumen: ${s.summary}`, { type: "system" });
   });
 }

@@ -12,7 +12,7 @@ import { getSetting, putSetting } from "../setup/service.ts";
 import { settings } from "../platform/schema.ts";
 import { aiProvider } from "./settings.ts";
 import { ProviderError } from "./providers.ts";
-import { anyTermsQuery, contentTerms, coverage } from "./text.ts";
+import { contentTerms, coverage } from "./text.ts";
 
 export type Source = typeof kbSources.$inferSelect;
 type Kind = Source["kind"];
@@ -421,7 +421,7 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
   const started = performance.now();
   const k = opts.k ?? 4;
   const terms = contentTerms(query);
-  const fts = anyTermsQuery(query);
+  const fts = await selectiveQuery(ctx, terms);
   const index = await vectorIndex(ctx);
   const embedStarted = performance.now();
   const vec = opts.vector !== undefined ? opts.vector : await queryVector(ctx, query, index);
@@ -452,6 +452,22 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
   hits.sort((a, b) => b.score - a.score);
   const faq = hits.find((h) => h.question !== null && isFaqMatch(h, terms)) ?? null;
   return { hits: hits.slice(0, k), faq, usedVectors: !!vec, ms: performance.now() - started, embedMs };
+}
+
+/**
+ * The keyword query: the question's content words as prefixes, leaving out those most passages contain (found
+ * in the FTS vocabulary) when rarer ones remain. A word in every passage ranks nothing and costs the most.
+ */
+async function selectiveQuery(ctx: Ctx, terms: string[]) {
+  if (!terms.length) return null;
+  const c = ctx.database.client;
+  const total = Number((await c.execute("SELECT count(*) AS n FROM kb_chunks")).rows[0].n);
+  const df = await Promise.all(terms.slice(0, 12).map(async (t) => ({ t, df: Number((await c.execute({ sql: "SELECT coalesce(sum(doc), 0) AS df FROM kb_chunks_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)", args: [t] })).rows[0].df) })));
+  const present = df.filter((x) => x.df > 0).sort((a, b) => a.df - b.df);
+  if (!present.length) return null;
+  const rare = present.filter((x) => x.df <= Math.max(50, total * 0.2));
+  const keep = (rare.length ? rare : present.slice(0, 2)).slice(0, 5);
+  return keep.map((x) => `"${x.t.replaceAll('"', "")}"*`).join(" OR ");
 }
 
 /** A curated question matches when the meanings are very close, or the words of each cover the other. */

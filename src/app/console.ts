@@ -325,7 +325,7 @@ export function consoleRoutes() {
   // ---- AI model server
   const aiView = async (c: Context<Env>, test?: S.AiTestView) => S.AiSettings({ t: T(c), csrf: csrf(c), s: ai.publicAiSettings(await ai.getAiSettings(c.get("ctx"))), defaultOllama: c.get("ctx").config.ollama_url, test, pulls: ai.pullStatus(c.get("ctx")) });
   app.get("/settings/ai", async (c) => settingsPage(c, "ai", await aiView(c)));
-  app.post("/settings/ai", act("ai", aiView, (c, f) => ai.saveAiSettings(c.get("ctx"), user(c), { provider: str(f.provider) === "openai" ? "openai" : "ollama", ollamaUrl: str(f.ollamaUrl), openaiUrl: str(f.openaiUrl) || undefined, openaiKey: str(f.openaiKey), chatModel: str(f.chatModel), embedModel: str(f.embedModel), concurrency: Number(str(f.concurrency)) || 1, timeoutMs: (Number(str(f.timeoutS)) || 60) * 1000 })));
+  app.post("/settings/ai", act("ai", aiView, (c, f) => ai.saveAiSettings(c.get("ctx"), user(c), { provider: str(f.provider) === "openai" ? "openai" : "ollama", ollamaUrl: str(f.ollamaUrl), openaiUrl: str(f.openaiUrl) || undefined, openaiKey: str(f.openaiKey), chatModel: str(f.chatModel), embedModel: str(f.embedModel), concurrency: Number(str(f.concurrency)) || 1, timeoutMs: (Number(str(f.timeoutS)) || 60) * 1000, shareContactData: str(f.shareContactData) === "1" })));
   app.post("/settings/ai/test", async (c) => settingsPage(c, "ai", await aiView(c, await ai.testAi(c.get("ctx"), user(c)))));
   app.post("/settings/ai/pull", act("ai", aiView, (c, f) => ai.startPull(c.get("ctx"), user(c), str(f.model))));
   app.get("/partials/ai-pulls", async (c) => {

@@ -174,5 +174,6 @@ export const en: Record<MessageKey, string> = {
   "errors.empty_source": "No text was found in that document.",
   "errors.source_unreachable": "That page could not be read.",
   "errors.unreadable_source": "The file could not be read.",
+  "ai.shareContactData": "Let a remote service see customers' emails, phones and cards (otherwise they are masked; a local Ollama always sees them)",
   "errors.invalid_source": "Give a text, an address, a file or questions.",
 };

@@ -173,6 +173,7 @@ export const es = {
   "errors.empty_source": "No se encontró texto en ese documento.",
   "errors.source_unreachable": "No se pudo leer esa página.",
   "errors.unreadable_source": "No se pudo leer el archivo.",
+  "ai.shareContactData": "Permitir que un servicio remoto vea correos, teléfonos y tarjetas de los clientes (si no, se ocultan; Ollama local siempre los ve)",
   "errors.invalid_source": "Da un texto, una dirección, un archivo o preguntas.",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -151,7 +151,7 @@ export function ContactsPage({ t, q, items, next, locale }: { t: T; q: string; l
     ${next ? html`<p><a href=${`/contacts?q=${encodeURIComponent(q)}&before=${next}`}>${t("inbox.more")}</a></p>` : null}</div></div>`;
 }
 
-export type AiView = { provider: string; ollamaUrl: string; openaiUrl: string; openaiKey: string; chatModel: string; embedModel: string; concurrency: number; timeoutMs: number };
+export type AiView = { provider: string; ollamaUrl: string; openaiUrl: string; openaiKey: string; chatModel: string; embedModel: string; concurrency: number; timeoutMs: number; shareContactData: boolean };
 export type PullView = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null };
 export type AiTestView = { ok: true; models: { name: string; parameterSize: string | null }[]; chatModelFound: boolean; embedModelFound: boolean } | { ok: false; code: string; error: string };
 
@@ -176,6 +176,7 @@ export function AiSettings({ t, csrf, s, defaultOllama, test, pulls }: { t: T; c
     <label>${t("ai.embedModel")}<input name="embedModel" value=${s.embedModel} required /></label>
     <label>${t("ai.concurrency")}<input name="concurrency" type="number" min="1" max="16" value=${s.concurrency} /></label>
     <label>${t("ai.timeout")}<input name="timeoutS" type="number" min="1" max="600" value=${Math.round(s.timeoutMs / 1000)} /></label>
+    <label class="inline"><input type="checkbox" name="shareContactData" value="1" checked=${s.shareContactData} /> ${t("ai.shareContactData")}</label>
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
   <div class="card"><form method="post" action="/settings/ai/test"><${Csrf} csrf=${csrf} /><button type="submit">${t("ai.test")}</button></form>
     ${test ? test.ok ? html`<div class="ai-test ok"><p>✓ ${t("ai.testOk", { n: String(test.models.length) })}</p>
