@@ -3,7 +3,7 @@
 // vectors in the background (libsql F32_BLOB with a DiskANN index). Retrieval fuses both and keeps what passes
 // a score threshold; curated FAQ pairs that match closely answer directly.
 import { z } from "zod";
-import { asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { asc, desc, eq, isNull, ne, or, sql } from "drizzle-orm";
 import { kbChunks, kbSources } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
@@ -384,7 +384,7 @@ export type Hit = { chunkId: number; sourceId: string; sourceTitle: string; head
 export type Retrieval = { hits: Hit[]; faq: Hit | null; usedVectors: boolean; ms: number; /** of ms, the time the model server took to embed the question */ embedMs: number };
 
 /** The thresholds: a passage is kept when its meaning is close enough, or it shares enough of the question's words. */
-export const RETRIEVAL = { minSimilarity: 0.55, minKeyword: 0.5, faqSimilarity: 0.86, faqKeyword: 0.75, candidates: 20 };
+export const RETRIEVAL = { minSimilarity: 0.55, minKeyword: 0.5, faqSimilarity: 0.86, faqKeyword: 0.75, candidates: 12 };
 
 const queryVectors = new WeakMap<Ctx, Map<string, number[]>>();
 /** The question's vector, or null when the index or the model server is not there (keyword search still works). */
@@ -428,19 +428,19 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
   const embedMs = opts.vector !== undefined ? 0 : performance.now() - embedStarted;
   const rank = new Map<number, { kw: number | null; vec: number | null; sim: number | null }>();
   if (fts) {
-    const rows = (await ctx.database.client.execute({ sql: "SELECT rowid AS id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ? ORDER BY bm25(kb_chunks_fts, 2.0, 1.0) LIMIT ?", args: [fts, RETRIEVAL.candidates] })).rows;
+    const rows = ctx.database.readPrepared("SELECT rowid AS id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ? ORDER BY bm25(kb_chunks_fts, 2.0, 1.0) LIMIT ?").all([fts, RETRIEVAL.candidates]) as { id: number }[];
     rows.forEach((r, i) => rank.set(Number(r.id), { kw: i, vec: null, sim: null }));
   }
   if (vec && index) {
-    const rows = (await ctx.database.client.execute({ sql: "SELECT v.chunk_id AS id, vector_distance_cos(v.e, vector32(?1)) AS d FROM vector_top_k('kb_vectors_idx', vector32(?1), ?2) t JOIN kb_vectors v ON v.rowid = t.id", args: [JSON.stringify(vec), RETRIEVAL.candidates] })).rows;
+    const rows = ctx.database.readPrepared("SELECT v.chunk_id AS id, vector_distance_cos(v.e, vector32(?1)) AS d FROM vector_top_k('kb_vectors_idx', vector32(?1), ?2) t JOIN kb_vectors v ON v.rowid = t.id").all([JSON.stringify(vec), RETRIEVAL.candidates]) as { id: number; d: number }[];
     rows.sort((a, b) => Number(a.d) - Number(b.d)).forEach((r, i) => {
       const id = Number(r.id), cur = rank.get(id) ?? { kw: null, vec: null, sim: null };
       rank.set(id, { ...cur, vec: i, sim: 1 - Number(r.d) });
     });
   }
   if (!rank.size) return { hits: [], faq: null, usedVectors: !!vec, ms: performance.now() - started, embedMs };
-  const rows = await ctx.db.select({ id: kbChunks.id, sourceId: kbChunks.sourceId, heading: kbChunks.heading, body: kbChunks.body, question: kbChunks.question, answer: kbChunks.answer, title: kbSources.title })
-    .from(kbChunks).innerJoin(kbSources, eq(kbSources.id, kbChunks.sourceId)).where(inArray(kbChunks.id, [...rank.keys()]));
+  const rows = ctx.database.readPrepared("SELECT c.id, c.source_id AS sourceId, c.heading, c.body, c.question, c.answer, s.title FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id IN (SELECT value FROM json_each(?))")
+    .all([JSON.stringify([...rank.keys()])]) as { id: number; sourceId: string; heading: string; body: string; question: string | null; answer: string | null; title: string }[];
   const hits: Hit[] = [];
   for (const r of rows) {
     const x = rank.get(r.id)!;
@@ -460,9 +460,10 @@ export async function retrieve(ctx: Ctx, query: string, opts: { k?: number; vect
  */
 async function selectiveQuery(ctx: Ctx, terms: string[]) {
   if (!terms.length) return null;
-  const c = ctx.database.client;
-  const total = Number((await c.execute("SELECT count(*) AS n FROM kb_chunks")).rows[0].n);
-  const df = await Promise.all(terms.slice(0, 12).map(async (t) => ({ t, df: Number((await c.execute({ sql: "SELECT coalesce(sum(doc), 0) AS df FROM kb_chunks_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)", args: [t] })).rows[0].df) })));
+  const db = ctx.database;
+  const total = Number((db.readPrepared("SELECT count(*) AS n FROM kb_chunks").get([]) as { n: number }).n);
+  const dfOf = db.readPrepared("SELECT coalesce(sum(doc), 0) AS df FROM kb_chunks_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)");
+  const df = terms.slice(0, 12).map((t) => ({ t, df: Number((dfOf.get([t]) as { df: number }).df) }));
   const present = df.filter((x) => x.df > 0).sort((a, b) => a.df - b.df);
   if (!present.length) return null;
   const rare = present.filter((x) => x.df <= Math.max(50, total * 0.2));

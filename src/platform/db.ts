@@ -221,7 +221,26 @@ export class Database {
     await this.stopBackgroundCheckpoints();
     try { await this.checkpoint(); } catch { /* best effort */ }
     this.writerRaw.close();
+    this.readerRaw?.close();
     this.client.close();
+  }
+
+  private readerRaw: InstanceType<typeof LibsqlDatabase> | null = null;
+  private readStatements = new Map<string, ReturnType<InstanceType<typeof LibsqlDatabase>["prepare"]>>();
+  /**
+   * A read statement prepared once on a connection kept for hot read paths (knowledge retrieval runs on every
+   * customer message an agent answers): `@libsql/client` prepares on every call, which cost more than the query.
+   */
+  readPrepared(sqlText: string) {
+    if (this.closed) throw new Error("database closed");
+    this.readerRaw ??= new LibsqlDatabase(this.path, { timeout: 5000 } as never);
+    let st = this.readStatements.get(sqlText);
+    if (!st) {
+      if (this.readStatements.size >= 500) this.readStatements.clear();
+      st = this.readerRaw.prepare(sqlText);
+      this.readStatements.set(sqlText, st);
+    }
+    return st;
   }
 }
 
