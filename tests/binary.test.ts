@@ -3,6 +3,7 @@ import { mkdtempSync, copyFileSync, existsSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createClient } from "@libsql/client";
+import { makeDocx, makePdf } from "./support/docs.ts";
 import { build } from "../bin/build.ts";
 
 // The compiled executable, copied alone into an empty folder far from any node_modules.
@@ -101,6 +102,17 @@ test("backup (online) and restore round-trip a database with data in it", async 
       const r = await fetch(`${s.url}/api/v1/contacts`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ name: `Cliente ${i}`, phone: `55 1234 56${String(i).padStart(2, "0")}` }) });
       expect(r.status).toBe(201);
     }
+    // the knowledge base reads PDF and Word files from inside the executable (pdf.js and mammoth are embedded)
+    for (const [name, type, bytes] of [["menu.pdf", "application/pdf", makePdf([["La pizza de temporada lleva calabaza."]])], ["garantia.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", await makeDocx([{ heading: "Garantía" }, { text: "Los hornos tienen garantía de un año." }])]] as const) {
+      const fd = new FormData();
+      fd.append("file", new File([bytes as BlobPart], name, { type }));
+      const up = await fetch(`${s.url}/api/v1/knowledge/files`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: fd });
+      expect(up.status).toBe(201);
+    }
+    const found = await (await fetch(`${s.url}/api/v1/knowledge/search`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ q: "garantía de los hornos" }) })).json();
+    expect(found.data.hits[0].text).toContain("un año");
+    const pdfHit = await (await fetch(`${s.url}/api/v1/knowledge/search`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ q: "pizza de temporada" }) })).json();
+    expect(pdfHit.data.hits[0].text).toContain("calabaza");
     const b = run("backup", backup, "--data-dir", data);
     expect(b.code).toBe(0);
     expect(b.out).toContain("backup written");
