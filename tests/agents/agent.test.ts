@@ -225,3 +225,29 @@ test("agents are validated: unknown channel, a channel another agent answers, an
   // a paused agent takes no new conversation
   expect((await conv((await say("hola otra vez", "v2")).conversationId))!.ownerType).toBe("queue");
 });
+
+test("a remote service gets no customer emails or phones unless the owner allows it; tool calls work through its API too", async () => {
+  const { startOpenAiDouble } = await import("../support/llm-doubles.ts");
+  const d = startOpenAiDouble({ apiKey: "sk-remote-1234" });
+  try {
+    await t.req("PUT", "/api/v1/ai/settings", { headers: api(), json: { provider: "openai", openaiUrl: `${d.url}/v1`, openaiKey: "sk-remote-1234", chatModel: "gpt-4o-mini", embedModel: "text-embedding-3-small" } });
+    await makeAgent();
+    d.script.push({ toolCalls: [{ name: "search_products", arguments: { query: "hawaiana" } }] });
+    d.script.push({ content: "Claro, te escribo a tu correo con el precio de la pizza hawaiana grande." });
+    const m = await say("Mi correo es lucia.perez@example.com y mi cel +52 55 1234 5678, ¿me mandas el precio de la hawaiana?");
+    await settle();
+    const sent = JSON.stringify(d.requests.filter((r) => r.path === "/v1/chat/completions"));
+    expect(sent).not.toContain("lucia.perez@example.com");
+    expect(sent).not.toContain("5678");
+    expect(sent).toContain("[dato personal]");
+    expect(sent).toContain('"role":"tool"');
+    const out = (await thread(m.conversationId)).filter((x) => x.direction === "out" && !x.private);
+    expect(out[0].content?.ai?.tools).toEqual([{ name: "search_products", ok: true }]);
+    // allowed: the data goes as written
+    await t.req("PUT", "/api/v1/ai/settings", { headers: api(), json: { shareContactData: true } });
+    d.script.push({ content: "Anotado." });
+    await say("otra vez: lucia.perez@example.com");
+    await settle();
+    expect(JSON.stringify(d.requests.at(-1))).toContain("lucia.perez@example.com");
+  } finally { d.stop(); }
+});
