@@ -4,10 +4,13 @@ import { createTag, createQuickReply, ingestInbound, sendMessage, updateConversa
 import { listChannels } from "../channels/service.ts";
 import { defaultHours } from "./service.ts";
 import type { Ctx } from "../platform/context.ts";
+import { createProduct } from "../commerce/service.ts";
+import { addSource } from "../agents/knowledge.ts";
+import { createAgent } from "../agents/service.ts";
 
 export const DEMO_PASSWORD = "demo-digybot";
 
-/** Seeds a demo restaurant (menu, FAQ as quick replies, two agents, a few conversations) on an empty database. */
+/** Seeds a demo restaurant (menu, FAQ, two people, an AI agent on the web chat, a few conversations) on an empty database. */
 export async function seedDemo(ctx: Ctx) {
   const system = { kind: "system" as const };
   const hours = defaultHours();
@@ -53,6 +56,18 @@ export async function seedDemo(ctx: Ctx) {
     if (c.reply) await sendMessage(ctx, { kind: "user", id: c.reply[0].id, name: c.reply[0].name, role: "agent", locale: "es", departmentIds: [c.dept] }, convId, { body: c.reply[1] });
     if (c.resolve) await updateConversation(ctx, system, convId, { status: "resolved" });
   }
+
+  // the catalog, a knowledge base and an AI agent on the web chat: new visitors are answered at once, with a local
+  // model if Ollama is there and from the FAQ and common topics if it is not
+  const menu: [string, string, number][] = [["TAC-PAS", "Taco al pastor", 2500], ["TAC-SUA", "Taco de suadero", 2500], ["TAC-CAM", "Taco campechano", 2800], ["GRI", "Gringa", 6500], ["QUE", "Quesadilla", 4000], ["HOR", "Agua de horchata", 3000]];
+  for (const [sku, name, price] of menu) await createProduct(ctx, system, { sku, name, price, category: sku.startsWith("TAC") ? "Tacos" : "Menú" });
+  await addSource(ctx, system, { title: "Preguntas frecuentes", faq: [
+    { question: "¿Tienen servicio a domicilio?", answer: "Sí: el envío a domicilio cuesta $35 en Roma y Condesa y tarda de 30 a 45 minutos." },
+    { question: "¿Qué formas de pago aceptan?", answer: "Aceptamos efectivo, tarjeta y transferencia." },
+    { question: "¿Aceptan reservaciones?", answer: "Sí, para grupos de 6 o más. Dinos día, hora y número de personas y te confirmamos." },
+    { question: "¿Tienen opciones vegetarianas?", answer: "Sí: quesadillas y tacos de nopal con queso." },
+  ] });
+  await createAgent(ctx, system, { name: "Tere", persona: "La asistente virtual de la Taquería La Esquina: amable, breve y con buen humor.", instructions: "Ayuda a pedir, informa del menú y los envíos, y pasa con Pedidos cualquier queja.", channelIds: [web.id], tools: ["search_products", "order_status", "create_ticket", "handoff"], handoff: { keywords: ["queja"], maxBotReplies: 0, onNegativeSentiment: true, departmentId: pedidos.id, message: "" } });
 
   return { email: "admin@demo.digybot", password: DEMO_PASSWORD, agents: ["ana@demo.digybot", "luis@demo.digybot"] };
 }

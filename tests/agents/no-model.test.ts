@@ -81,3 +81,23 @@ test("order status without a model: the number is looked up with the order tool;
   expect(r.reply).toMatch(/^Tu pedido 1042 está enviado\. Total: \$318\.00 MXN\.$/);
   expect(r.toolCalls).toMatchObject([{ name: "order_status", ok: true }]);
 });
+
+test("the demo install answers a new web-chat visitor from the first minute, with no model server at all", async () => {
+  const { seedDemo } = await import("../../src/setup/demo.ts");
+  const { ingestInbound } = await import("../../src/inbox/service.ts");
+  const { agentRunner } = await import("../../src/agents/runner.ts");
+  const { listChannels } = await import("../../src/channels/service.ts");
+  const { saveAiSettings } = await import("../../src/agents/settings.ts");
+  const d = await makeTestApp();
+  try {
+    await seedDemo(d.ctx);
+    await saveAiSettings(d.ctx, { kind: "system" }, { ollamaUrl: "http://127.0.0.1:9", timeoutMs: 1000 });
+    const web = (await listChannels(d.ctx)).find((c) => c.type === "webchat")!;
+    const m = await ingestInbound(d.ctx, { channelId: web.id, from: { externalId: "nuevo", name: "Visitante" }, body: "tienen servicio a domicilio?" });
+    await Bun.sleep(2600); // the agent's burst time
+    await agentRunner(d.ctx)!.idle();
+    const r = await d.req("GET", `/api/v1/conversations/${m.conversationId}/messages`, { headers: { authorization: `Bearer ${(await (await import("../../src/auth/service.ts")).createApiKey(d.ctx, { kind: "system" }, "t")).key}` } });
+    const bodies = (await r.json()).data.filter((x: { senderType: string; private: boolean }) => x.senderType === "bot" && !x.private).map((x: { body: string }) => x.body);
+    expect(bodies).toEqual(["Sí: el envío a domicilio cuesta $35 en Roma y Condesa y tarda de 30 a 45 minutos."]);
+  } finally { await d.close(); }
+});
