@@ -82,6 +82,11 @@ test("the customer's mood and urgency are read from each message and raise the p
   await say("ES UNA ESTAFA, NUNCA LLEGÓ MI PEDIDO!!!");
   await Bun.sleep(50);
   expect(await conv()).toMatchObject({ sentiment: "negative", urgency: "high", priority: "urgent" });
+  // the console shows it in the conversation's header
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  const header = await (await t.req("GET", `/partials/conversation-header/${m.conversationId}`, { headers: admin })).text();
+  expect(header).toContain("😟 Molesto");
+  expect(header).toContain("⚡ Urgente");
   await say("gracias, excelente servicio");
   await Bun.sleep(50);
   expect(await conv()).toMatchObject({ sentiment: "positive", urgency: "normal", priority: "urgent" });

@@ -175,5 +175,9 @@ export const en: Record<MessageKey, string> = {
   "errors.source_unreachable": "That page could not be read.",
   "errors.unreadable_source": "The file could not be read.",
   "ai.shareContactData": "Let a remote service see customers' emails, phones and cards (otherwise they are masked; a local Ollama always sees them)",
+  "mood.negative": "Upset",
+  "mood.positive": "Happy",
+  "mood.urgent": "Urgent",
+  "mood.help": "Read by Copilot from the customer's messages",
   "errors.invalid_source": "Give a text, an address, a file or questions.",
 };

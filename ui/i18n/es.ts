@@ -174,6 +174,10 @@ export const es = {
   "errors.source_unreachable": "No se pudo leer esa página.",
   "errors.unreadable_source": "No se pudo leer el archivo.",
   "ai.shareContactData": "Permitir que un servicio remoto vea correos, teléfonos y tarjetas de los clientes (si no, se ocultan; Ollama local siempre los ve)",
+  "mood.negative": "Molesto",
+  "mood.positive": "Contento",
+  "mood.urgent": "Urgente",
+  "mood.help": "Leído por Copilot en los mensajes del cliente",
   "errors.invalid_source": "Da un texto, una dirección, un archivo o preguntas.",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -6,7 +6,7 @@ type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
 export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
 export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number; content?: MessageContent | null };
-export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
+export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; sentiment?: string | null; urgency?: string | null; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
 export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
 type Opt = { id: string; name: string };
 
@@ -71,7 +71,9 @@ export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t:
   const now = Date.now();
   const tomorrow = new Date(); tomorrow.setDate(tomorrow.getDate() + 1); tomorrow.setHours(9, 0, 0, 0);
   return html`<header id="conv-header" data-id=${c.id}>
-    <h2>${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small></h2>
+    <h2>${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small>
+      ${c.sentiment === "negative" ? html` <span class="mood neg" title=${t("mood.help")}>😟 ${t("mood.negative")}</span>` : c.sentiment === "positive" ? html` <span class="mood pos" title=${t("mood.help")}>🙂 ${t("mood.positive")}</span>` : null}
+      ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}>⚡ ${t("mood.urgent")}</span>` : null}</h2>
     ${c.status === "resolved" ? html`<button data-action="status" data-value="open">${t("conv.reopen")}</button>` : html`<button class="primary" data-action="status" data-value="resolved">${t("conv.resolve")}</button>`}
     <select data-action="snooze" aria-label=${t("conv.snooze")}><option value="">${t("conv.snooze")}…</option>
       <option value=${now + 3_600_000}>${t("conv.snooze.1h")}</option><option value=${tomorrow.getTime()}>${t("conv.snooze.tomorrow")}</option><option value=${tomorrow.getTime() + 6 * 86_400_000}>${t("conv.snooze.week")}</option></select>
