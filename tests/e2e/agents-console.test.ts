@@ -5,7 +5,7 @@ import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, loginAsAdmin } from "../support/browser.ts";
 import { startOllamaDouble } from "../support/llm-doubles.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { conversations, messages } from "../../src/schema.ts";
@@ -25,13 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => { await browser?.close(); o?.stop(); await running?.stop(); await t?.close(); });
 
-async function login(page: Page) {
-  await page.goto(`${running.url}/login`);
-  await page.fill("input[name=email]", "admin@test.mx");
-  await page.fill("input[name=password]", "admin-pass-123");
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/inbox/);
-}
+const login = (page: Page) => loginAsAdmin(page, running.url);
 
 test("knowledge base, agent, playground, and the live web chat with a hand-off", async () => {
   const page = await browser.newPage();

@@ -4,7 +4,7 @@ import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, loginAsAdmin } from "../support/browser.ts";
 import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
 import { conversations } from "../../src/inbox/schema.ts";
 import { listChannels, updateChannel } from "../../src/channels/service.ts";
@@ -23,13 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => { await browser?.close(); graph?.stop(); await running?.stop(); await t?.close(); });
 
-async function login(page: Page) {
-  await page.goto(`${running.url}/login`);
-  await page.fill("input[name=email]", "admin@test.mx");
-  await page.fill("input[name=password]", "admin-pass-123");
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/inbox/);
-}
+const login = (page: Page) => loginAsAdmin(page, running.url);
 
 test("connect a Cloud API number, receive a customer's location, answer with a template outside the 24-hour window", async () => {
   const page = await browser.newPage();

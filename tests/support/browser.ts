@@ -19,3 +19,12 @@ export function visitorSite(digybotUrl: string, channelId: string) {
   });
   return { url: `http://127.0.0.1:${server.port}`, origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
+
+/** Logs the seeded administrator into the console at `url` and waits for the inbox. */
+export async function loginAsAdmin(page: import("playwright-core").Page, url: string) {
+  await page.goto(`${url}/login`);
+  await page.fill("input[name=email]", "admin@test.mx");
+  await page.fill("input[name=password]", "admin-pass-123");
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/inbox/);
+}
