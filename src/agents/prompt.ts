@@ -4,6 +4,7 @@
 import type { Agent } from "./service.ts";
 import type { Business } from "../setup/service.ts";
 import { isOpenAt, weekdays } from "../setup/service.ts";
+import { localParts } from "../calendar/service.ts";
 import type { Hit } from "./knowledge.ts";
 import type { ToolCall } from "./providers.ts";
 import { normalize } from "./text.ts";
@@ -34,7 +35,8 @@ export function businessFacts(b: Business | null, departments: string[], at: num
     `${lang === "es" ? "Negocio" : "Business"}: ${b.name}${b.description ? ` — ${b.description}` : ""}`,
     b.location ? `${lang === "es" ? "Ubicación" : "Location"}: ${b.location}` : "",
     `${lang === "es" ? "Horario" : "Hours"} (${b.timezone}): ${hoursText(b, lang)}`,
-    `${lang === "es" ? "Ahora" : "Now"}: ${nowText(b, at, lang)} (${open ? (lang === "es" ? "abierto" : "open") : lang === "es" ? "cerrado" : "closed"})`,
+    // the date also as the tools write it, so a model books "tomorrow" with the right YYYY-MM-DD
+    `${lang === "es" ? "Ahora" : "Now"}: ${nowText(b, at, lang)}, ${localParts(b.timezone, at).date} (${open ? (lang === "es" ? "abierto" : "open") : lang === "es" ? "cerrado" : "closed"})`,
     departments.length ? `${lang === "es" ? "Departamentos" : "Departments"}: ${departments.join(", ")}` : "",
   ].filter(Boolean).join("\n");
 }

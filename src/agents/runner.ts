@@ -12,7 +12,7 @@ import { and, desc, eq, gt, inArray, ne } from "drizzle-orm";
 import type { Ctx } from "../platform/context.ts";
 import { conversations, messages } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
-import { addSystemNote, handOffToPeople, sendBotMessage } from "../inbox/service.ts";
+import { handOffToPeople, recordBotActivity, sendBotMessage } from "../inbox/service.ts";
 import { getBusiness, isOpenAt as isOpen } from "../setup/service.ts";
 import { ProviderError, type ChatMessage, type ToolCall } from "./providers.ts";
 import { aiProvider } from "./settings.ts";
@@ -139,10 +139,11 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
     return done();
   }
 
+  const toolCtx: ToolContext = { ctx, agentId: agent.id, agentName: agent.name, conversationId: input.conversationId, contactId: input.contactId, language: lang, dryRun: input.dryRun };
   if (agent.useModel && (modelDownUntil.get(ctx) ?? 0) > Date.now()) res.modelError = "unreachable: the model server failed moments ago";
   else if (agent.useModel) {
     try {
-      await modelTurn(ctx, input, res, retrieval.hits, lang, business, now, cite);
+      await modelTurn(ctx, input, toolCtx, res, retrieval.hits, lang, business, now, cite);
       if (res.reply !== null || res.handoff) { if (res.handoff && !res.reply) res.reply = handoffMessage(); return done(); }
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
@@ -155,7 +156,6 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
 
   // without a model (or with it down): a clear intent, then the knowledge base (a curated pair gives its own
   // answer), then a weak intent, then a person
-  const toolCtx: ToolContext = { ctx, agentId: agent.id, conversationId: input.conversationId, contactId: input.contactId, language: lang, dryRun: input.dryRun };
   const answerIntent = async (): Promise<boolean> => {
     switch (res.intent) {
       case "greeting": res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(/ de \.| from \./, "."); break;
@@ -211,7 +211,7 @@ async function timedTool(res: TurnResult, t: ToolContext, allowed: string[], nam
 }
 
 /** The model's part of a turn: prompt, tool rounds, then the checks on the reply. Throws ProviderError when the model server fails. */
-async function modelTurn(ctx: Ctx, input: TurnInput, res: TurnResult, passages: Hit[], lang: "es" | "en", business: Awaited<ReturnType<typeof getBusiness>>, now: number, cite: (h: Hit[]) => void) {
+async function modelTurn(ctx: Ctx, input: TurnInput, toolCtx: ToolContext, res: TurnResult, passages: Hit[], lang: "es" | "en", business: Awaited<ReturnType<typeof getBusiness>>, now: number, cite: (h: Hit[]) => void) {
   const { agent } = input;
   const { provider, settings } = await aiProvider(ctx);
   const remote = settings.provider !== "ollama";
@@ -223,7 +223,6 @@ async function modelTurn(ctx: Ctx, input: TurnInput, res: TurnResult, passages: 
   for (const m of input.history.slice(-HISTORY)) msgs.push({ role: m.role === "customer" ? "user" : "assistant", content: guard(m.text) });
   msgs.push({ role: "user", content: guard(input.customerText) });
   const tools = toolSpecs(agent.tools);
-  const toolCtx: ToolContext = { ctx, agentId: agent.id, conversationId: input.conversationId, contactId: input.contactId, language: lang, dryRun: input.dryRun };
   const evidence: string[] = [facts, input.customerText, ...input.history.filter((m) => m.role === "customer").map((m) => m.text), ...passages.map((p) => p.text)];
   let content = "";
   for (let round = 0; ; round++) {
@@ -235,7 +234,8 @@ async function modelTurn(ctx: Ctx, input: TurnInput, res: TurnResult, passages: 
     msgs.push({ role: "assistant", content: calls.length && !r.toolCalls.length ? "" : r.content, toolCalls: calls });
     for (const c of calls) {
       const out = await timedTool(res, toolCtx, agent.tools, c.name, c.arguments);
-      if (out.ok) evidence.push(JSON.stringify(out.data));
+      // what a tool answered, its refusals too (a taken time lists the free ones), is what the reply may quote
+      evidence.push(out.ok ? JSON.stringify(out.data) : out.error);
       if (out.ok && out.handoff) res.handoff = out.handoff;
       msgs.push({ role: "tool", toolName: c.name, content: JSON.stringify(out.ok ? out.data : { error: out.error }) });
     }
@@ -386,9 +386,7 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
   const history: TurnMessage[] = recent.slice(0, cut).map((m): TurnMessage => ({ role: m.direction === "in" ? "customer" : m.senderType === "bot" ? "bot" : "agent", text: asText(m) })).filter((m) => m.text);
   const botReplies = recent.filter((m) => m.senderType === "bot" && m.direction === "out").length;
   const res = await runTurn(ctx, { agent, conversationId, contactId: conv.contactId, history, customerText: unanswered.map(asText).filter(Boolean).join("\n"), botReplies, dryRun: false });
-  if (res.modelError) {
-    await addSystemNote(ctx, conversationId, `⚠️ ${agent.name}: el servidor de IA no respondió (${res.modelError}). ${res.handoff ? "La conversación pasó a la fila." : "Respondió sin modelo, desde la base de conocimiento."}`, { type: "bot", id: agent.id });
-  }
+  if (res.modelError) await recordBotActivity(ctx, conversationId, agent.id, res.handoff ? "model_down_handoff" : "model_down", { by: agent.name, error: res.modelError });
   const last = unanswered.at(-1)!;
   if (res.reply) {
     await sendBotMessage(ctx, conversationId, agent.id, {

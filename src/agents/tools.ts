@@ -7,6 +7,9 @@ import { eq } from "drizzle-orm";
 import type { Ctx } from "../platform/context.ts";
 import { AppError } from "../platform/errors.ts";
 import { contacts, tags, conversationTags } from "../inbox/schema.ts";
+import { recordBotActivity } from "../inbox/service.ts";
+import { normalizePhone } from "../inbox/contacts.ts";
+import { getBusiness } from "../setup/service.ts";
 import { departments } from "../auth/schema.ts";
 import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.ts";
 import { createTicket } from "../tickets/service.ts";
@@ -14,12 +17,24 @@ import { availableSlots, book } from "../calendar/service.ts";
 import type { ToolSpec } from "./providers.ts";
 
 /** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
-export type ToolContext = { ctx: Ctx; agentId: string; conversationId: string | null; contactId: string | null; language: "es" | "en"; dryRun: boolean };
+export type ToolContext = { ctx: Ctx; agentId: string; agentName: string; conversationId: string | null; contactId: string | null; language: "es" | "en"; dryRun: boolean };
 /** A tool's outcome: data for the model, or an error it can act on. `handoff` asks the runner to give the conversation to people. */
 export type ToolResult = { ok: true; data: Record<string, unknown>; handoff?: { departmentId: string | null; reason: string } } | { ok: false; error: string };
 
 type Tool<S extends z.ZodType> = { name: string; description: string; args: S; writes: boolean; run(t: ToolContext, a: z.output<S>): Promise<ToolResult> };
 const tool = <S extends z.ZodType>(t: Tool<S>) => t as unknown as Tool<z.ZodType>;
+
+/** An activity line in the conversation for what the tool did, so the people who take over see it (not in a dry run). */
+async function noteActivity(t: ToolContext, key: string, params: Record<string, string>, apply?: Parameters<typeof recordBotActivity>[5]) {
+  if (t.dryRun || !t.conversationId) return;
+  await recordBotActivity(t.ctx, t.conversationId, t.agentId, key, { by: t.agentName, ...params }, apply);
+}
+
+/** A time the customer cannot have, with the day's free times, so the model offers one of those (and may quote them). */
+async function notFree(t: ToolContext, date: string, time: string, why: string): Promise<ToolResult> {
+  const free = await availableSlots(t.ctx, date).catch(() => null);
+  return { ok: false, error: `${date} ${time} cannot be booked: ${why}. Free times on ${date}: ${free?.slots.join(", ") || "none"}` };
+}
 
 const STATUS_ES: Record<string, string> = { pending: "pendiente", confirmed: "confirmado", preparing: "en preparación", shipped: "enviado", delivered: "entregado", cancelled: "cancelado" };
 
@@ -54,6 +69,7 @@ export const TOOLS = [
     async run(t, a) {
       if (t.dryRun) return { ok: true, data: { ticketNumber: "(prueba)", subject: a.subject } };
       const row = await createTicket(t.ctx, { type: "bot", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      await noteActivity(t, "ticket_created", { number: String(row.number), subject: row.subject });
       return { ok: true, data: { ticketNumber: row.number, subject: row.subject } };
     },
   }),
@@ -75,10 +91,17 @@ export const TOOLS = [
     async run(t, a) {
       if (t.dryRun) {
         const free = await availableSlots(t.ctx, a.date);
-        if (!free.slots.includes(a.time)) return { ok: false, error: `${a.date} ${a.time} is not free; free times: ${free.slots.join(", ") || "none"}` };
+        if (!free.slots.includes(a.time)) return notFree(t, a.date, a.time, "not a free time");
         return { ok: true, data: { booked: true, date: a.date, time: a.time, service: a.service } };
       }
-      const r = await book(t.ctx, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      let r: Awaited<ReturnType<typeof book>>;
+      try {
+        r = await book(t.ctx, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      } catch (e) {
+        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past"].includes(e.code)) return notFree(t, a.date, a.time, e.message);
+        throw e;
+      }
+      await noteActivity(t, "appointment_booked", { date: r.date, time: r.time, service: r.service ? ` (${r.service})` : "" });
       return { ok: true, data: { booked: true, date: r.date, time: r.time, service: r.service } };
     },
   }),
@@ -88,14 +111,16 @@ export const TOOLS = [
     args: z.strictObject({ name: z.string().max(200).optional(), email: z.email().optional(), phone: z.string().max(40).optional(), company: z.string().max(200).optional(), interest: z.string().max(500).optional(), notes: z.string().max(1000).optional() }),
     writes: true,
     async run(t, a) {
-      if (!t.contactId) return { ok: true, data: { saved: Object.keys(a) } };
-      if (t.dryRun) return { ok: true, data: { saved: Object.keys(a) } };
+      // a phone is kept in E.164 like every other (an impossible one is an error the model can ask about)
+      const phone = a.phone ? normalizePhone(a.phone, (await getBusiness(t.ctx))?.country) : null;
+      if (!t.contactId || t.dryRun) return { ok: true, data: { saved: Object.keys(a) } };
       await t.ctx.database.write(async (tx) => {
         const c = await tx.select().from(contacts).where(eq(contacts.id, t.contactId!)).get();
         if (!c) return;
         const attrs = { ...c.attributes, ...(a.company ? { company: a.company } : {}), ...(a.interest ? { interest: a.interest } : {}), ...(a.notes ? { notes: a.notes } : {}), lead: true };
-        await tx.update(contacts).set({ ...(a.name ? { name: a.name } : {}), ...(a.email ? { email: a.email } : {}), ...(a.phone && !c.phone ? { phone: a.phone } : {}), attributes: attrs, updatedAt: t.ctx.clock.now() }).where(eq(contacts.id, c.id));
+        await tx.update(contacts).set({ ...(a.name ? { name: a.name } : {}), ...(a.email ? { email: a.email.toLowerCase() } : {}), ...(phone && !c.phone ? { phone } : {}), attributes: attrs, updatedAt: t.ctx.clock.now() }).where(eq(contacts.id, c.id));
       });
+      await noteActivity(t, "lead_saved", { data: [a.name, a.email?.toLowerCase(), phone, a.company, a.interest].filter(Boolean).join(" · ") });
       return { ok: true, data: { saved: Object.keys(a) } };
     },
   }),
@@ -108,7 +133,7 @@ export const TOOLS = [
       const all = await t.ctx.db.select().from(tags);
       const tg = all.find((x) => x.name.toLowerCase() === a.tag.trim().toLowerCase());
       if (!tg) return { ok: false, error: `No tag named "${a.tag}". Existing tags: ${all.map((x) => x.name).join(", ") || "none"}` };
-      if (!t.dryRun && t.conversationId) await t.ctx.database.write((tx) => tx.insert(conversationTags).values({ conversationId: t.conversationId!, tagId: tg.id }).onConflictDoNothing());
+      await noteActivity(t, "bot_tagged", { tag: tg.name }, (tx) => tx.insert(conversationTags).values({ conversationId: t.conversationId!, tagId: tg.id }).onConflictDoNothing());
       return { ok: true, data: { tagged: tg.name } };
     },
   }),

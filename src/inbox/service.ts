@@ -411,6 +411,22 @@ export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId:
   });
 }
 
+/**
+ * An activity line for something an AI agent did in a conversation (a ticket opened, an appointment booked, lead
+ * data saved, a tag), so the people who take over see it. `apply` runs in the same transaction, for a change to
+ * the conversation itself (a tag). Returns false when the conversation does not exist.
+ */
+export async function recordBotActivity(ctx: Ctx, conversationId: string, agentId: string, key: string, params: Record<string, string>, apply?: (tx: Tx) => Promise<unknown>) {
+  return ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv) return false;
+    if (apply) await apply(tx);
+    await insertActivity(tx, conv, key, params, ctx.clock.now());
+    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(conv), changes: { activity: key } } });
+    return true;
+  });
+}
+
 /** A private note written by the system or an AI agent (the copilot's summary, the model server being down…). */
 export async function addSystemNote(ctx: Ctx, conversationId: string, body: string, by: { type: "bot" | "system"; id?: string | null }) {
   return ctx.database.write(async (tx, after) => {

@@ -50,10 +50,10 @@ export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOpti
   };
 }
 
-/** A business set up with two departments, an admin, two agents (one per department) and an API key. */
-export async function seedBusiness(ctx: Ctx) {
+/** A business set up with two departments, an admin, two agents (one per department) and an API key; open always unless `hours` says otherwise. */
+export async function seedBusiness(ctx: Ctx, opts: { hours?: ReturnType<typeof defaultHours> } = {}) {
   const setup = await completeSetup(ctx, {
-    business: { name: "Tienda Prueba", description: "", location: "CDMX", country: "MX", timezone: "America/Mexico_City", hours: alwaysOpen(), locale: "es" },
+    business: { name: "Tienda Prueba", description: "", location: "CDMX", country: "MX", timezone: "America/Mexico_City", hours: opts.hours ?? alwaysOpen(), locale: "es" },
     departments: ["Ventas", "Soporte"],
     admin: { name: "Admin", email: "admin@test.mx", password: "admin-pass-123" },
   });

@@ -30,9 +30,21 @@ export function ListRows({ items, t, locale, filters, openId, next }: { items: L
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
 }
 
+/** A hand-off's reason in words: the agents' own codes are translated, a model's free text is shown as written. */
+function reasonText(reason: string, t: T) {
+  const kw = /^keyword: (.+)$/.exec(reason);
+  if (kw) return t("handoff.keyword", { keyword: kw[1] });
+  const key = `handoff.${reason}`;
+  const s = t(key);
+  return s === key ? reason : s;
+}
+
 function Activity({ m, t }: { m: Msg; t: T }) {
   let text = m.body;
-  try { const a = JSON.parse(m.body) as { key: string; params: Record<string, string> }; text = t(`activity.${a.key}`, { ...a.params, priority: a.params.priority ? t(`priority.${a.params.priority}`) : "" }); } catch { /* plain text */ }
+  try {
+    const a = JSON.parse(m.body) as { key: string; params: Record<string, string> };
+    text = t(`activity.${a.key}`, { ...a.params, priority: a.params.priority ? t(`priority.${a.params.priority}`) : "", ...(a.params.reason ? { reason: reasonText(a.params.reason, t) } : {}) });
+  } catch { /* plain text */ }
   return html`<li class="msg activity" data-id=${m.id}>${text}</li>`;
 }
 
