@@ -30,6 +30,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--li
 .auth{max-width:420px;margin:8vh auto;background:#fff;border:1px solid var(--line);border-radius:12px;padding:24px}.auth input{width:100%}.auth h1{margin-top:0}
 .wizard fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:12px}.wizard legend{font-weight:600}.js .wizard fieldset.step:not(.cur){display:none}.wizard .hours td{padding:3px}
 code,pre{background:#f1f5f9;border-radius:4px;padding:2px 4px}pre{padding:10px;white-space:pre-wrap;word-break:break-all}
+table.catalog code{white-space:nowrap}table.catalog td:last-child{white-space:nowrap}table.catalog input{width:auto}
 .mood{font-size:12px;border-radius:10px;padding:1px 8px;background:#f1f5f9}.mood.neg{background:#fee2e2}.mood.urgent{background:#fef3c7}.mood.pos{background:#dcfce7}
 .copilot{gap:4px;flex-wrap:wrap;margin:4px 0}.copilot button{font-size:12px;padding:3px 8px}.copilot-out{display:flex;flex-direction:column;gap:4px;margin:4px 0}.copilot-out .suggestion{text-align:left;background:#f0fdfa;border:1px solid #99f6e4;border-radius:8px;padding:6px 10px;white-space:normal}.copilot-out .summary{margin:0;padding:6px 10px;background:#f8fafc;border-radius:8px}
 .playground .thread{list-style:none;padding:0;max-height:360px;overflow:auto}.play-detail{border-top:1px solid var(--line);margin-top:8px;padding-top:8px}.play-detail .sources li{margin-bottom:6px}fieldset label.inline{display:inline-flex;gap:4px;margin-right:12px}

@@ -13,7 +13,7 @@ import { getBusiness } from "../setup/service.ts";
 import { departments } from "../auth/schema.ts";
 import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.ts";
 import { createTicket } from "../tickets/service.ts";
-import { availableSlots, book } from "../calendar/service.ts";
+import { availableSlots, book, getCalendarSettings, serviceName } from "../calendar/service.ts";
 import type { ToolSpec } from "./providers.ts";
 
 /** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
@@ -80,7 +80,8 @@ export const TOOLS = [
     writes: false,
     async run(t, a) {
       const r = await availableSlots(t.ctx, a.date);
-      return { ok: true, data: r };
+      const { services } = await getCalendarSettings(t.ctx);
+      return { ok: true, data: { ...r, ...(services.length ? { services } : {}) } };
     },
   }),
   tool({
@@ -90,9 +91,10 @@ export const TOOLS = [
     writes: true,
     async run(t, a) {
       if (t.dryRun) {
+        const service = await serviceName(t.ctx, a.service);
         const free = await availableSlots(t.ctx, a.date);
         if (!free.slots.includes(a.time)) return notFree(t, a.date, a.time, "not a free time");
-        return { ok: true, data: { booked: true, date: a.date, time: a.time, service: a.service } };
+        return { ok: true, data: { booked: true, date: a.date, time: a.time, service } };
       }
       let r: Awaited<ReturnType<typeof book>>;
       try {

@@ -27,6 +27,9 @@ import { runTurn } from "../agents/runner.ts";
 import { TOOL_NAMES } from "../agents/tools.ts";
 import { turnView } from "../agents/routes.ts";
 import * as AG from "../../ui/pages/agents.ts";
+import * as CA from "../../ui/pages/catalog.ts";
+import * as commerce from "../commerce/service.ts";
+import * as calendar from "../calendar/service.ts";
 
 /** A QR number's state for the console, with the QR drawn as SVG. */
 async function qrNumberView(ctx: Ctx, channelId: string) {
@@ -46,7 +49,14 @@ const page = (c: Context<Env>, title: string, active: string, body: unknown) => 
   const u = user(c);
   return c.html(renderPage(Layout({ t: translator(u.locale), user: u, csrf: c.get("csrf")!, title, active, children: body })));
 };
-const errText = (e: unknown, t: (k: string) => string) => (e instanceof AppError ? t(`errors.${e.code}`) === `errors.${e.code}` ? e.message : t(`errors.${e.code}`) : t("errors.internal"));
+/** An error in the person's language: the code's translation, filled from its details (a CSV's line, a field), or the message. */
+const errText = (e: unknown, t: (k: string, vars?: Record<string, string | number>) => string) => {
+  if (!(e instanceof AppError)) return t("errors.internal");
+  const key = `errors.${e.code}`;
+  const vars = e.details && typeof e.details === "object" && !Array.isArray(e.details) ? Object.fromEntries(Object.entries(e.details).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)])) : undefined;
+  const s = t(key, vars);
+  return s === key ? e.message : s;
+};
 
 function hoursFromForm(f: Record<string, unknown>) {
   return Object.fromEntries(weekdays.map((d) => [d, { open: f[`open_${d}`] === "on", from: String(f[`from_${d}`] || "09:00"), to: String(f[`to_${d}`] || "18:00") }]));
@@ -235,9 +245,9 @@ export function consoleRoutes() {
   app.use("/settings/*", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
   app.use("/settings", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
   app.get("/settings", (c) => c.redirect("/settings/business"));
-  const settingsPage = (c: Context<Env>, active: string, body: unknown, error?: string) => {
+  const settingsPage = (c: Context<Env>, active: string, body: unknown, error?: string, flash?: string) => {
     const t = translator(user(c).locale);
-    return page(c, t("settings.title"), "settings", S.SettingsFrame({ t, active, flash: c.req.query("saved") ? t("settings.saved") : undefined, error, children: body }));
+    return page(c, t("settings.title"), "settings", S.SettingsFrame({ t, active, flash: flash ?? (c.req.query("saved") ? t("settings.saved") : undefined), error, children: body }));
   };
   // Runs a settings change and comes back to the page, or shows the page again with the error.
   const act = (path: string, render: (c: Context<Env>) => Promise<unknown>, fn: (c: Context<Env>, f: Record<string, string | File | (string | File)[]>) => Promise<unknown>) => async (c: Context<Env>) => {
@@ -402,6 +412,46 @@ export function consoleRoutes() {
     if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
     return c.html(renderFragment(AG.IndexProgress({ t: T(c), index: await kb.indexStatus(c.get("ctx")) })));
   });
+
+  // ---- catalog and calendar (what the agents' tools quote and book)
+  const catalogView = async (c: Context<Env>) => CA.CatalogSettings({ t: T(c), csrf: csrf(c), products: await commerce.listProducts(c.get("ctx")), money: (p) => commerce.formatMoney(p.price, p.currency, user(c).locale) });
+  const priceOf = (v: unknown) => {
+    const p = commerce.parsePrice(str(v));
+    if (p === null) throw new AppError(400, "invalid_price", "The price is not valid", { field: "price", value: str(v) });
+    return p;
+  };
+  const stockOf = (v: unknown) => (str(v).trim() === "" ? null : Number(str(v).trim()));
+  app.get("/settings/catalog", async (c) => {
+    const imported = /^(\d+)-(\d+)$/.exec(c.req.query("imported") ?? "");
+    return settingsPage(c, "catalog", await catalogView(c), undefined, imported ? T(c)("catalog.imported", { created: imported[1], updated: imported[2] }) : undefined);
+  });
+  app.post("/settings/catalog", act("catalog", catalogView, (c, f) => commerce.createProduct(c.get("ctx"), user(c), {
+    sku: str(f.sku), name: str(f.name), category: str(f.category), description: str(f.description), price: priceOf(f.price), ...(str(f.currency).trim() ? { currency: str(f.currency).trim().toUpperCase() } : {}), stock: stockOf(f.stock),
+  })));
+  app.post("/settings/catalog/import", async (c) => {
+    const f = await c.req.parseBody();
+    try {
+      if (!(f.file instanceof File) || !f.file.size) throw new AppError(400, "file_required", "Choose a file", { field: "file" });
+      const r = await commerce.importProducts(c.get("ctx"), user(c), await f.file.text());
+      return c.redirect(`/settings/catalog?imported=${r.created}-${r.updated}`);
+    } catch (e) {
+      const r = await settingsPage(c, "catalog", await catalogView(c), errText(e, T(c)));
+      return new Response(r.body, { status: e instanceof AppError ? e.status : 500, headers: r.headers });
+    }
+  });
+  app.post("/settings/catalog/:id", act("catalog", catalogView, (c, f) => commerce.updateProduct(c.get("ctx"), user(c), pid(c), { price: priceOf(f.price), stock: stockOf(f.stock), active: str(f.active) === "1" })));
+  app.post("/settings/catalog/:id/delete", act("catalog", catalogView, (c) => commerce.deleteProduct(c.get("ctx"), user(c), pid(c))));
+
+  const calendarView = async (c: Context<Env>) => {
+    const ctx = c.get("ctx");
+    const [cfg, b, list] = [await calendar.getCalendarSettings(ctx), await getBusiness(ctx), await calendar.listAppointments(ctx, { from: ctx.clock.now() })];
+    const names = await contacts.contactNames(ctx, list.flatMap((a) => (a.contactId ? [a.contactId] : [])));
+    const tz = b?.timezone ?? "UTC";
+    return CA.CalendarSettings({ t: T(c), csrf: csrf(c), slotMinutes: cfg.slotMinutes, services: cfg.services, appointments: list.map((a) => ({ id: a.id, ...calendar.localParts(tz, a.startsAt), service: a.service, notes: a.notes, contactName: a.contactId ? names.get(a.contactId) ?? null : null, conversationId: a.conversationId })) });
+  };
+  app.get("/settings/calendar", async (c) => settingsPage(c, "calendar", await calendarView(c)));
+  app.post("/settings/calendar", act("calendar", calendarView, (c, f) => calendar.saveCalendarSettings(c.get("ctx"), user(c), { slotMinutes: Number(str(f.slotMinutes)), services: str(f.services).split(/\r?\n/).map((x) => x.trim()).filter(Boolean) })));
+  app.post("/settings/calendar/:id/cancel", act("calendar", calendarView, (c) => calendar.cancelAppointment(c.get("ctx"), user(c), pid(c))));
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
   app.post("/settings/api-keys", async (c) => {

@@ -4,15 +4,42 @@ import { z } from "zod";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import { appointments } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
-import { AppError, badRequest } from "../platform/errors.ts";
-import type { Ctx } from "../platform/context.ts";
-import { getBusiness, getSetting, weekdays, type Business } from "../setup/service.ts";
+import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { getBusiness, getSetting, putSetting, weekdays, type Business } from "../setup/service.ts";
 
 export type Appointment = typeof appointments.$inferSelect;
-export const calendarSettings = z.object({ slotMinutes: z.number().int().min(5).max(480).default(30), services: z.array(z.string().trim().min(1).max(100)).max(100).default([]) });
+export const calendarSettings = z.strictObject({ slotMinutes: z.number().int().min(5).max(480).default(30), services: z.array(z.string().trim().min(1).max(100)).max(100).default([]) });
 
 export async function getCalendarSettings(ctx: Ctx) {
   return calendarSettings.parse((await getSetting(ctx, "calendar")) ?? {});
+}
+
+/** The appointment length and the services offered (the agent's booking tool and the console read them). */
+export async function saveCalendarSettings(ctx: Ctx, actor: Actor, input: z.input<typeof calendarSettings>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const v = calendarSettings.parse(input);
+  await ctx.database.write((tx) => putSetting(tx, "calendar", v, ctx.clock.now()));
+  return v;
+}
+
+/** Where the owner lists services, a booking names one of them: the service as the owner wrote it, or a 400. */
+export async function serviceName(ctx: Ctx, service: string) {
+  const { services } = await getCalendarSettings(ctx);
+  if (!services.length || !service) return service;
+  const known = services.find((sv) => sv.toLowerCase() === service.trim().toLowerCase());
+  if (!known) throw badRequest("unknown_service", `"${service}" is not one of the services: ${services.join(", ")}`, { field: "service", services });
+  return known;
+}
+
+/** Cancels a booked appointment: its time is free again. */
+export async function cancelAppointment(ctx: Ctx, _actor: Actor, id: string) {
+  return ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(appointments).where(eq(appointments.id, id)).get();
+    if (!cur) throw notFound("Appointment");
+    if (cur.status !== "cancelled") await tx.update(appointments).set({ status: "cancelled" }).where(eq(appointments.id, id));
+    return { ...cur, status: "cancelled" as const };
+  });
 }
 
 /** Milliseconds of the offset of `tz` from UTC at instant `at`. */
@@ -78,6 +105,7 @@ export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
   const x = bookingInput.parse(input);
   const b = await businessOrFail(ctx);
   const { slotMinutes } = await getCalendarSettings(ctx);
+  x.service = await serviceName(ctx, x.service);
   const startsAt = zonedTime(b.timezone, x.date, x.time), endsAt = startsAt + slotMinutes * 60_000;
   if (startsAt <= ctx.clock.now()) throw badRequest("slot_in_past", "That time has already passed", { date: x.date, time: x.time });
   const wd = weekdays[(new Date(`${x.date}T12:00:00Z`).getUTCDay() + 6) % 7];

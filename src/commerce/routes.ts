@@ -24,6 +24,9 @@ export function commerceRoutes(registry: OpenApiRegistry) {
   doc("DELETE", "/products/:id", "Catalog", "Remove a product");
   app.delete("/products/:id", async (c) => { await commerce.deleteProduct(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
 
+  doc("POST", "/products/import", "Catalog", "Import products from CSV (body text/csv: sku, name, price; optional stock, category, description, currency, active); a known SKU is updated; all or nothing");
+  app.post("/products/import", async (c) => c.json({ data: await commerce.importProducts(c.get("ctx"), actorOf(c), await c.req.text()) }));
+
   doc("GET", "/orders", "Orders", "Recent orders");
   app.get("/orders", async (c) => c.json({ data: await commerce.listOrders(c.get("ctx")) }));
   doc("POST", "/orders", "Orders", "Create an order priced from the catalog", { body: commerce.orderInput });
@@ -47,5 +50,11 @@ export function commerceRoutes(registry: OpenApiRegistry) {
   app.get("/calendar/appointments", async (c) => c.json({ data: await calendar.listAppointments(c.get("ctx")) }));
   doc("POST", "/calendar/appointments", "Calendar", "Book an appointment", { body: calendar.bookingInput });
   app.post("/calendar/appointments", async (c) => c.json({ data: await calendar.book(c.get("ctx"), await readJson(c, calendar.bookingInput)) }, 201));
+  doc("POST", "/calendar/appointments/:id/cancel", "Calendar", "Cancel an appointment (its time is free again)");
+  app.post("/calendar/appointments/:id/cancel", async (c) => c.json({ data: await calendar.cancelAppointment(c.get("ctx"), actorOf(c), c.req.param("id")) }));
+  doc("GET", "/calendar/settings", "Calendar", "Appointment length and services");
+  app.get("/calendar/settings", async (c) => c.json({ data: await calendar.getCalendarSettings(c.get("ctx")) }));
+  doc("PUT", "/calendar/settings", "Calendar", "Set the appointment length and services", { body: calendar.calendarSettings });
+  app.put("/calendar/settings", async (c) => c.json({ data: await calendar.saveCalendarSettings(c.get("ctx"), actorOf(c), await readJson(c, calendar.calendarSettings)) }));
   return app;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { and, eq, desc, lt, sql, exists } from "drizzle-orm";
+import { and, eq, desc, lt, sql, exists, inArray } from "drizzle-orm";
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import { contacts, conversations, contactTags, tags } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
@@ -99,3 +99,10 @@ export async function contactConversations(ctx: Ctx, actor: Actor, contactId: st
     .from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).orderBy(desc(conversations.lastMessageAt)).limit(50);
 }
 
+/** Names of contacts by id, for lists that point at them (appointments, tickets); a contact without a name is "". */
+export async function contactNames(ctx: Ctx, ids: string[]) {
+  const uniq = [...new Set(ids)];
+  if (!uniq.length) return new Map<string, string>();
+  const rows = await ctx.db.select({ id: contacts.id, name: contacts.name, phone: contacts.phone, email: contacts.email }).from(contacts).where(inArray(contacts.id, uniq));
+  return new Map(rows.map((r) => [r.id, r.name || r.phone || r.email || ""]));
+}

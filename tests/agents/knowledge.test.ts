@@ -4,7 +4,8 @@ import { test, expect, beforeEach, afterEach } from "bun:test";
 import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
 import { startOllamaDouble } from "../support/llm-doubles.ts";
 import { makeDocx, makePdf } from "../support/docs.ts";
-import { chunkText, parseCsv, htmlText, retrieve, indexStatus } from "../../src/agents/knowledge.ts";
+import { chunkText, htmlText, retrieve, indexStatus } from "../../src/agents/knowledge.ts";
+import { parseCsv } from "../../src/platform/csv.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, o: ReturnType<typeof startOllamaDouble>;
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
