@@ -8,37 +8,37 @@ export type Intent = "greeting" | "hours" | "location" | "human" | "order_status
 const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
   human: [
     [/\b(asesor|asesora|humano|humana|persona real|una persona|operador|operadora|ejecutivo|ejecutiva|agente humano|alguien real)\b/, 3],
-    [/\b(hablar|comunicarme|comunicar|pasame|pasar|contactar|atender|atienda)\b.*\b(alguien|persona|encargado|gerente|responsable|asesor|agente|humano)\b/, 3],
+    [/\b(habl\w*|comunic\w*|pasa|pasas|pasame|pasar|pasen|contact\w*|atender|atienda|transfier\w*|canaliz\w*)\b.*\b(alguien|persona|encargad[oa]|gerente|supervisor\w*|responsable|asesor\w*|agente|humano)\b/, 3],
     [/\b(human|real person|a person|someone real|operator|representative|live agent|an agent|real agent|customer service agent)\b/, 3],
-    [/\b(talk|speak|chat)\b.*\b(someone|somebody|person|human|manager|agent)\b/, 3],
+    [/\b(talk|speak|chat|transfer|connect|put)\b.*\b(someone|somebody|person|human|manager|supervisor|agent|representative)\b/, 3],
     [/\bno (quiero|me sirve) (hablar con )?(un )?(bot|robot|maquina)\b|\bnot? (a )?(bot|robot)\b/, 2],
   ],
   hours: [
     [/\b(horario|horarios|hora de apertura|hora de cierre)\b/, 3],
     [/\ba que hora\b.*\b(abren|cierran|abre|cierra|atienden|habren)\b/, 3],
-    [/\b(abren|abiertos|abierto|cierran|cerrado|cerrados|atienden)\b/, 2],
+    [/\b(abren|abre|abrieron|abiertos|abierto|cierran|cierra|cerraron|cerrado|cerrados|atienden)\b/, 2],
     [/\b(que dias|dias)\b.*\b(abren|trabajan|atienden)\b/, 2],
     [/\b(opening hours|business hours|hours|what time)\b.*\b(open|close|you)?\b/, 2],
     [/\b(are you open|do you open|when do you (open|close)|open today|open on|closing time|opening time)\b/, 3],
   ],
   location: [
-    [/\b(donde (estan|esta|se encuentran|queda|quedan|los encuentro|ubicados)|direccion|ubicacion|como llego|sucursal|local fisico)\b/, 3],
-    [/\b(where are you|where is|address|location|how do i get|directions|located)\b/, 3],
+    [/\b(donde (estan|esta|se encuentran|queda|quedan|los encuentro|ubicados)|direccion|ubicacion|ubicados|como llego|sucursal|local fisico|en que (colonia|parte|calle|zona)|google maps|mapa)\b/, 3],
+    [/\b(where are you|where is|address|location|how do i get|directions|located|find you)\b/, 3],
   ],
   order_status: [
     [/\b(pedido|orden|compra|envio|paquete)\b.*\b(estado|status|donde|llega|llego|va|rastrear|rastreo|seguimiento|cuando)\b/, 3],
     [/\b(estado|status|rastrear|rastreo|seguimiento)\b.*\b(pedido|orden|compra|envio|paquete)\b/, 3],
     [/\bdonde (esta|estan|va|viene|anda)\b.*\b(pedido|orden|compra|paquete|envio)\b/, 4],
     [/\b(mi pedido|mi orden|mi compra|mi paquete)\b/, 1],
-    [/\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|when)\b/, 3],
+    [/\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|arrived|when|ship|shipped|sent|delivered)\b/, 3],
     [/\b(where|track|status)\b.*\b(my )?(order|package|shipment)\b/, 3],
     [/\bpedido\s*#?\s*\d{3,}|\border\s*#?\s*\d{3,}/, 2],
   ],
   greeting: [
-    [/^(hola|buenas|buenos dias|buenas tardes|buenas noches|que tal|saludos|hey|hi|hello|good morning|good afternoon|good evening|ola)\b/, 2],
+    [/^(hol+a+s?|ola+|buenas|buen(os|as)? (dia|dias|tarde|tardes|noche|noches)|que tal|que onda|saludos|hey|hi|hello|good morning|good afternoon|good evening)\b/, 2],
   ],
   thanks: [
-    [/^(muchas )?gracias\b|^(thank you|thanks|thx|ty)\b|\bmuy amable\b|\bte lo agradezco\b/, 2],
+    [/\bgracias\b|^(thank you|thanks|thx|ty)\b|\bmuy amable\b|\b(te|se) lo agradezco\b/, 2],
   ],
 };
 

@@ -19,7 +19,7 @@ import { aiProvider } from "./settings.ts";
 import { retrieve, type Hit, type Retrieval } from "./knowledge.ts";
 import { classifyIntent, orderNumberIn, type Intent } from "./intents.ts";
 import { priorityFor, readMood } from "./sentiment.ts";
-import { detectLanguage, normalize } from "./text.ts";
+import { contentTerms, coverage, detectLanguage, normalize } from "./text.ts";
 import { businessFacts, hoursText, leaksInstructions, recoverToolCalls, redactPersonalData, RULES, systemPrompt, takeCitations, ungroundedFigures } from "./prompt.ts";
 import { runTool, toolSpecs, type ToolContext } from "./tools.ts";
 import { getAgent, type Agent } from "./service.ts";
@@ -183,7 +183,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   };
   if (intentOf.score >= 2 && await answerIntent()) return done();
   const best = retrieval.hits[0];
-  if (best && best.keyword >= 0.5) {
+  if (best && answersWithoutModel(text, best)) {
     res.mode = best.answer ? "faq" : "knowledge";
     res.reply = best.answer ?? fill(t.knowledge, { text: trimPassage(best.text) });
     cite([best]);
@@ -191,6 +191,18 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   }
   if (intentOf.score > 0 && await answerIntent()) return done();
   return handOff(res.modelError ? "model_unavailable" : "no_answer");
+}
+
+/**
+ * Whether a passage may be sent as the answer with no model to read it: it shares at least two of the question's
+ * content words and half of them, or its heading (a curated question) holds every one. A single word met only in a
+ * passage's body ("pedido" in the cancellation policy, for "¿cómo va mi pedido?") is not enough.
+ */
+function answersWithoutModel(question: string, hit: Hit) {
+  const terms = contentTerms(question);
+  if (!terms.length) return false;
+  if (hit.keyword >= 0.5 && Math.round(hit.keyword * terms.length) >= 2) return true;
+  return coverage(terms, hit.question ?? hit.heading) === 1;
 }
 
 /** A passage short enough for a chat message, cut at a sentence. */

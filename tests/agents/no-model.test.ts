@@ -49,11 +49,12 @@ const CASES: [string, string][] = [
   ["venden bicicletas de montaña?", "handoff"], ["necesito ayuda con un trámite del SAT", "handoff"],
 ];
 
-test("the no-model path on Spanish and English phrasings: accuracy above the floor, confusion printed", async () => {
+/** Runs each phrasing through a no-model turn; prints the accuracy, the confusion and the misses. */
+async function measure(label: string, cases: [string, string][]) {
   const confusion = new Map<string, Map<string, number>>();
-  let right = 0;
+  let right = 0, wrongAnswers = 0;
   const wrong: string[] = [];
-  for (const [text, expected] of CASES) {
+  for (const [text, expected] of cases) {
     const r = await runTurn(t.ctx, { agent, conversationId: null, contactId: null, history: [], customerText: text, botReplies: 0, dryRun: true });
     const got = r.handoff ? "handoff" : r.mode === "faq" ? `faq:${FAQ.find((f) => f.answer === r.reply)?.id}` : r.mode === "knowledge" ? `kb:${r.retrieved[0]?.heading}` : r.mode === "intent" ? r.intent : r.mode;
     expect(r.reply).toBeTruthy(); // every message gets an answer or a polite hand-off
@@ -61,12 +62,60 @@ test("the no-model path on Spanish and English phrasings: accuracy above the flo
     row.set(got, (row.get(got) ?? 0) + 1);
     confusion.set(expected, row);
     if (got === expected) right++; else wrong.push(`${JSON.stringify(text)}: expected ${expected}, got ${got}`);
+    if (got !== expected && got !== "handoff") wrongAnswers++;
   }
-  const accuracy = right / CASES.length;
-  console.log(`no-model accuracy: ${right}/${CASES.length} = ${(accuracy * 100).toFixed(1)}%`);
+  const accuracy = right / cases.length;
+  console.log(`${label}: ${right}/${cases.length} = ${(accuracy * 100).toFixed(1)}%; answered wrongly: ${wrongAnswers} (every other miss is a polite hand-off)`);
   for (const [exp, row] of confusion) console.log(`  ${exp.padEnd(22)} → ${[...row].map(([g, n]) => `${g}×${n}`).join(", ")}`);
   if (wrong.length) console.log(`  misses:\n    ${wrong.join("\n    ")}`);
+  return { accuracy, confusion, wrongAnswers };
+}
+
+test("the no-model path on Spanish and English phrasings: accuracy above the floor, confusion printed", async () => {
+  const { accuracy } = await measure("no-model accuracy (phrasings the patterns were tuned on)", CASES);
   expect(accuracy).toBeGreaterThanOrEqual(0.9);
+});
+
+// Written after the patterns were tuned on CASES and never used to tune them: what a new customer's wording gets.
+// A missed intent falls through to the knowledge base and then to a person, so a miss should cost a hand-off, not
+// a wrong answer. HELD_OUT_1 was measured before two general changes it prompted (a passage is sent without a model
+// only when it shares two of the question's words or its heading holds them all; Snowball's Spanish stemmer):
+// 75.0% then, and the figure printed now. HELD_OUT_2 was written after the last pattern change and used only to
+// compare the two stemmers (78.1% with the old one).
+const HELD_OUT_1: [string, string][] = [
+  ["buenas noches, una pregunta", "greeting"], ["Holi", "greeting"], ["hello hello", "greeting"], ["qué onda", "greeting"], ["Buenos días 😊", "greeting"],
+  ["todavía están abiertos?", "hours"], ["a que horas abren mañana", "hours"], ["hoy abren?", "hours"], ["until what time are you open?", "hours"], ["hours on saturday?", "hours"], ["trabajan el 25 de diciembre?", "hours"],
+  ["por dónde quedan?", "location"], ["cual es su domicilio", "location"], ["estan cerca del metro insurgentes?", "location"], ["send me your location", "location"], ["where exactly is the store", "location"], ["tienen local o solo envíos?", "location"],
+  ["puedo hablar con el dueño?", "handoff"], ["necesito que me llame alguien", "handoff"], ["quiero atención personalizada de un asesor", "handoff"], ["agente por favor", "handoff"], ["is there a human I can chat with", "handoff"], ["let me speak to your manager", "handoff"], ["esto es un robot? quiero una persona", "handoff"],
+  ["mi pedido no llega", "order_status"], ["ya enviaron mi compra?", "order_status"], ["cuándo me entregan la orden 3310", "order_status"], ["where's my stuff? order 7781", "order_status"], ["tracking number for my order", "order_status"], ["como va mi pedido", "order_status"],
+  ["gracias por la info", "thanks"], ["muchísimas gracias", "thanks"], ["thanks!", "thanks"], ["perfecto, gracias", "thanks"],
+  ["precio del combo familiar", "handoff"], ["tienen tacos de birria?", "handoff"], ["quiero pedir dos pizzas", "handoff"], ["can I pay with paypal", "handoff"], ["el producto llegó roto", "handoff"], ["hacen pasteles personalizados?", "handoff"],
+];
+const HELD_OUT_2: [string, string][] = [
+  ["Hola buen día", "greeting"], ["hi!!", "greeting"], ["Buenas", "greeting"],
+  ["a qué hora cierran los viernes?", "hours"], ["abren temprano?", "hours"], ["what are your hours", "hours"], ["están abiertos ahorita?", "hours"],
+  ["dónde se ubican?", "location"], ["dirección por favor", "location"], ["where is your restaurant?", "location"],
+  ["me puede atender una persona?", "handoff"], ["pásame con un humano", "handoff"], ["I'd like to talk to a person", "handoff"], ["quiero levantar una queja con el encargado", "handoff"],
+  ["estado de mi orden 1042", "order_status"], ["ya viene mi pedido?", "order_status"], ["where is my order?", "order_status"],
+  ["ok muchas gracias!", "thanks"], ["thank you!", "thanks"],
+  ["llevan a domicilio?", "faq:envios"], ["puedo pagar con transferencia?", "faq:pagos"], ["necesito factura de mi consumo", "faq:factura"], ["se puede reservar mesa para 10 personas?", "faq:reservas"],
+  ["tienen algo vegano?", "faq:vegano"], ["hay donde estacionarse?", "faq:estacionamiento"], ["aceptan perros?", "faq:mascotas"], ["cual es la clave del wifi", "faq:wifi"],
+  ["quiero cancelar el pedido que hice", "kb:Cancelaciones"], ["mi hijo es alérgico al gluten", "kb:Alergias"],
+  ["venden gasolina?", "handoff"], ["cuanto cuesta una pizza grande", "handoff"], ["me llegó frío el pedido", "handoff"],
+];
+
+test("held-out phrasings (never used to tune the patterns): accuracy printed and above its floor, almost no wrong answer", async () => {
+  const one = await measure("no-model accuracy (held-out 1)", HELD_OUT_1);
+  const two = await measure("no-model accuracy (held-out 2)", HELD_OUT_2);
+  expect(one.accuracy).toBeGreaterThanOrEqual(0.75);
+  expect(two.accuracy).toBeGreaterThanOrEqual(0.8);
+  // a wrong answer is worse than a hand-off: one of 72 today ("cuál es su domicilio" gets the delivery FAQ)
+  expect(one.wrongAnswers + two.wrongAnswers).toBeLessThanOrEqual(1);
+  // questions no intent or FAQ covers all go to a person
+  for (const [text] of [...HELD_OUT_1.slice(-6), ...HELD_OUT_2.slice(-3)]) {
+    const r = await runTurn(t.ctx, { agent, conversationId: null, contactId: null, history: [], customerText: text, botReplies: 0, dryRun: true });
+    expect([text, r.mode]).toEqual([text, "handoff"]);
+  }
 });
 
 test("intents: an order number is found, a long message that starts with hello is about its question", () => {
