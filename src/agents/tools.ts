@@ -100,7 +100,7 @@ export const TOOLS = [
       try {
         r = await book(t.ctx, { ...a, contactId: t.contactId, conversationId: t.conversationId });
       } catch (e) {
-        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past"].includes(e.code)) return notFree(t, a.date, a.time, e.message);
+        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code)) return notFree(t, a.date, a.time, e.message);
         throw e;
       }
       await noteActivity(t, "appointment_booked", { date: r.date, time: r.time, service: r.service ? ` (${r.service})` : "" });

@@ -420,7 +420,12 @@ export function consoleRoutes() {
     if (p === null) throw new AppError(400, "invalid_price", "The price is not valid", { field: "price", value: str(v) });
     return p;
   };
-  const stockOf = (v: unknown) => (str(v).trim() === "" ? null : Number(str(v).trim()));
+  const stockOf = (v: unknown) => {
+    const x = str(v).trim();
+    if (x === "") return null;
+    if (!/^\d+$/.test(x)) throw new AppError(400, "invalid_stock", "Stock is a whole number, or empty when not tracked", { field: "stock", value: x });
+    return Number(x);
+  };
   app.get("/settings/catalog", async (c) => {
     const imported = /^(\d+)-(\d+)$/.exec(c.req.query("imported") ?? "");
     return settingsPage(c, "catalog", await catalogView(c), undefined, imported ? T(c)("catalog.imported", { created: imported[1], updated: imported[2] }) : undefined);
@@ -444,7 +449,7 @@ export function consoleRoutes() {
 
   const calendarView = async (c: Context<Env>) => {
     const ctx = c.get("ctx");
-    const [cfg, b, list] = [await calendar.getCalendarSettings(ctx), await getBusiness(ctx), await calendar.listAppointments(ctx, { from: ctx.clock.now() })];
+    const [cfg, b, list] = await Promise.all([calendar.getCalendarSettings(ctx), getBusiness(ctx), calendar.listAppointments(ctx, { from: ctx.clock.now() })]);
     const names = await contacts.contactNames(ctx, list.flatMap((a) => (a.contactId ? [a.contactId] : [])));
     const tz = b?.timezone ?? "UTC";
     return CA.CalendarSettings({ t: T(c), csrf: csrf(c), slotMinutes: cfg.slotMinutes, services: cfg.services, appointments: list.map((a) => ({ id: a.id, ...calendar.localParts(tz, a.startsAt), service: a.service, notes: a.notes, contactName: a.contactId ? names.get(a.contactId) ?? null : null, conversationId: a.conversationId })) });

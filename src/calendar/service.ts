@@ -1,5 +1,5 @@
 // The business calendar: free slots come from the weekly hours (in the business's time zone) minus what is
-// booked; a booking is refused when it is in the past, outside the hours or over another appointment.
+// booked; a booking is refused when it is in the past, outside the hours, off the slots or over another appointment.
 import { z } from "zod";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import { appointments } from "./schema.ts";
@@ -111,6 +111,8 @@ export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
   const wd = weekdays[(new Date(`${x.date}T12:00:00Z`).getUTCDay() + 6) % 7];
   const h = b.hours[wd];
   if (!h?.open || startsAt < zonedTime(b.timezone, x.date, h.from) || endsAt > zonedTime(b.timezone, x.date, h.to)) throw badRequest("outside_hours", "The business is closed at that time", { date: x.date, time: x.time, hours: h });
+  // appointments start on the slots the calendar offers (every slot length from opening time), as the free times show
+  if ((startsAt - zonedTime(b.timezone, x.date, h.from)) % (slotMinutes * 60_000) !== 0) throw badRequest("not_a_slot", `Appointments start every ${slotMinutes} minutes from ${h.from}`, { date: x.date, time: x.time, slotMinutes, from: h.from });
   return ctx.database.write(async (tx) => {
     const clash = await tx.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, endsAt), gt(appointments.endsAt, startsAt))).get();
     if (clash) throw new AppError(409, "slot_taken", "That time is already booked", { date: x.date, time: x.time });

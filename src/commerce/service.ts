@@ -70,7 +70,7 @@ export async function deleteProduct(ctx: Ctx, actor: Actor, id: string) {
  * With both separators the last is the decimal one; a lone separator followed by three digits groups thousands.
  */
 export function parsePrice(raw: string): number | null {
-  let s = raw.replace(/[^\d.,-]/g, "");
+  const s = raw.replace(/[^\d.,-]/g, "");
   if (!/\d/.test(s) || s.startsWith("-")) return null;
   const lastDot = s.lastIndexOf("."), lastComma = s.lastIndexOf(",");
   let dec = -1;

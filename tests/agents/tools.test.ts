@@ -115,6 +115,7 @@ test("the calendar: today's past times, a closed Sunday, out of hours, in the pa
   await refused({ date: "2026-12-01", time: "17:45" }, "outside_hours"); // would end after 18:00
   await refused({ date: "2026-12-01", time: "07:30" }, "outside_hours");
   await refused({ date: "2026-11-30", time: "09:30" }, "slot_in_past");
+  await refused({ date: "2026-12-01", time: "10:10" }, "not_a_slot"); // slots start every 30 minutes from 09:00
   await expect(book(t.ctx, { date: "1 de diciembre", time: "10:00" })).rejects.toThrow(/YYYY-MM-DD/);
   await expect(book(t.ctx, { date: "2026-12-01", time: "25:00" })).rejects.toThrow(/HH:MM/);
   const race = await Promise.allSettled([book(t.ctx, { date: "2026-12-02", time: "12:00" }), book(t.ctx, { date: "2026-12-02", time: "12:00" }), book(t.ctx, { date: "2026-12-02", time: "12:00" })]);

@@ -37,6 +37,12 @@ test("catalog: import with a bad line, then a good one; change a price; add a pr
   expect(await page.locator(".flash").first().textContent()).toBe("Importados: 2 nuevos, 0 actualizados.");
   expect(await page.locator("tr[data-sku]").count()).toBe(2);
 
+  // stock must be a whole number: said plainly, nothing changed
+  await page.locator('tr[data-sku="GRI"] input[name=stock]').fill("muchas");
+  await page.locator('tr[data-sku="GRI"] button', { hasText: "Guardar" }).click();
+  expect(await page.locator(".flash.err").textContent()).toBe("Las existencias son un número entero (o vacío si no llevas control).");
+  expect((await t.ctx.db.select({ stock: products.stock }).from(products).where(eq(products.sku, "GRI")).get())!.stock).toBeNull();
+
   // a new price and stock on one row
   const row = page.locator('tr[data-sku="TAC-PAS"]');
   await row.locator("input[name=price]").fill("27.50");

@@ -230,5 +230,7 @@ export const en: Record<MessageKey, string> = {
   "errors.outside_hours": "The business is closed at that time.",
   "errors.slot_in_past": "That time has already passed.",
   "errors.invalid_price": "The price is not valid: write it like 189.50",
+  "errors.not_a_slot": "Appointments start every {slotMinutes} minutes from {from}.",
+  "errors.invalid_stock": "Stock is a whole number (or empty when not tracked).",
   "errors.sku_taken": "Another product has that SKU.",
 };

@@ -229,6 +229,8 @@ export const es = {
   "errors.outside_hours": "El negocio está cerrado a esa hora.",
   "errors.slot_in_past": "Esa hora ya pasó.",
   "errors.invalid_price": "El precio no es válido: escríbelo como 189.50",
+  "errors.not_a_slot": "Las citas empiezan cada {slotMinutes} minutos desde las {from}.",
+  "errors.invalid_stock": "Las existencias son un número entero (o vacío si no llevas control).",
   "errors.sku_taken": "Otro producto ya tiene ese SKU.",
 } as const;
 export type MessageKey = keyof typeof es;
