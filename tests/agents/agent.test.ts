@@ -2,7 +2,7 @@
 // never talking over a human, bursts, the model being down, a restart in the middle of a turn.
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
+import { apiPost, makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
 import { startOllamaDouble } from "../support/llm-doubles.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { conversations, messages, tickets } from "../../src/schema.ts";
@@ -10,11 +10,7 @@ import { agentRunner } from "../../src/agents/runner.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, o: ReturnType<typeof startOllamaDouble>;
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
-const post = async (path: string, json: unknown) => {
-  const r = await t.req("POST", `/api/v1${path}`, { headers: api(), json });
-  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-  return (await r.json()).data;
-};
+const post = (path: string, json: unknown) => apiPost(t, s.apiKey, path, json);
 
 beforeEach(async () => {
   t = await makeTestApp();

@@ -4,7 +4,7 @@
 // a tool refused reaches the model as something to act on.
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
+import { apiPost, makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
 import { startOllamaDouble } from "../support/llm-doubles.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { appointments, contacts, conversations, conversationTags, messages, tags, tickets } from "../../src/schema.ts";
@@ -17,11 +17,7 @@ const MONDAY_10_10 = Date.UTC(2026, 10, 30, 16, 10);
 let now = MONDAY_10_10;
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, o: ReturnType<typeof startOllamaDouble>;
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
-const post = async (path: string, json: unknown) => {
-  const r = await t.req("POST", `/api/v1${path}`, { headers: api(), json });
-  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-  return (await r.json()).data;
-};
+const post = (path: string, json: unknown) => apiPost(t, s.apiKey, path, json);
 
 beforeEach(async () => {
   now = MONDAY_10_10;

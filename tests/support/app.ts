@@ -70,6 +70,13 @@ export function alwaysOpen() {
   return h;
 }
 
+/** POSTs JSON to the REST API with a key and returns its `data`; anything but a 2xx throws with the body (test setup). */
+export async function apiPost(t: TestApp, key: string, path: string, json: unknown) {
+  const r = await t.req("POST", `/api/v1${path}`, { headers: { authorization: `Bearer ${key}` }, json });
+  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return (await r.json()).data;
+}
+
 /** Logs in through the service and returns the headers a browser would send (cookie + CSRF token). */
 export async function sessionHeaders(ctx: Ctx, email: string, password: string) {
   const s = await login(ctx, { email, password, ip: "127.0.0.1" });
