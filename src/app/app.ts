@@ -118,7 +118,9 @@ export function createApp(ctx: Ctx) {
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
-  app.use("*", (c, next) => (c.req.method === "GET" ? next() : jsonLimit(c, next)));
+  // the console's own upload forms (a knowledge document, a catalog's CSV) get the upload limit, every other form the small one
+  const consoleUploads = new Set(["/settings/knowledge/file", "/settings/catalog/import"]);
+  app.use("*", (c, next) => (c.req.method === "GET" ? next() : (consoleUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next)));
   app.use("*", loadActor, async (c, next) => (c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next)));
   app.route("/", consoleRoutes());
   return app;

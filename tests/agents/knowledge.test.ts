@@ -134,3 +134,18 @@ test("chunking, CSV and HTML helpers", () => {
   expect(parseCsv('a,b\n"x, y","di ""hola"""\r\n1,2\n')).toEqual([["a", "b"], ["x, y", 'di "hola"'], ["1", "2"]]);
   expect(htmlText("<p>Uno&nbsp;dos</p><ul><li>tres</li></ul><style>p{}</style>")).toBe("Uno dos\n\n- tres");
 });
+
+test("the console's upload form takes a document larger than an ordinary form (a 0.5 MB PDF manual)", async () => {
+  const { sessionHeaders } = await import("../support/app.ts");
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  const pages = Array.from({ length: 160 }, (_, p) => Array.from({ length: 40 }, (_, l) => `Página ${p + 1}, línea ${l + 1}: instrucciones de uso y garantía del producto.`));
+  const pdf = makePdf(pages);
+  expect(pdf.length).toBeGreaterThan(400 * 1024);
+  const form = new FormData();
+  form.set("_csrf", admin["x-csrf-token"]);
+  form.set("file", new File([pdf as BlobPart], "manual.pdf", { type: "application/pdf" }));
+  const r = await t.app.request("/settings/knowledge/file", { method: "POST", headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] }, body: form });
+  expect([r.status, r.headers.get("location")]).toEqual([302, "/settings/knowledge?saved=1"]);
+  const hits = (await retrieve(t.ctx, "garantía del producto página 87")).hits;
+  expect(hits[0]?.sourceTitle).toBe("manual");
+});

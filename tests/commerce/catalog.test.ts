@@ -83,3 +83,18 @@ test("calendar settings: the appointment length shapes the free times, services 
   expect((await availableSlots(t.ctx, "2026-12-01")).slots).toContain("10:00");
   expect((await t.req("POST", "/api/v1/calendar/appointments/nope/cancel", { headers: api() })).status).toBe(404);
 });
+
+test("a large catalog (3,000 products, ~0.4 MB) imports from the console's upload form", async () => {
+  const { sessionHeaders } = await import("../support/app.ts");
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  const lines = ["sku,nombre,precio,existencias,descripción"];
+  for (let i = 0; i < 3000; i++) lines.push(`SKU-${i},Producto número ${i} de la tienda,${(i % 500) + 10}.50,${i % 40},"Descripción larga del producto ${i}: material, tamaño, color y cuidados para que dure muchos años en casa"`);
+  const csv = lines.join("\n");
+  expect(csv.length).toBeGreaterThan(300 * 1024);
+  const form = new FormData();
+  form.set("_csrf", admin["x-csrf-token"]);
+  form.set("file", new File([csv], "catalogo.csv", { type: "text/csv" }));
+  const r = await t.app.request("/settings/catalog/import", { method: "POST", headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] }, body: form });
+  expect([r.status, r.headers.get("location")]).toEqual([302, "/settings/catalog?imported=3000-0"]);
+  expect(await listProducts(t.ctx)).toHaveLength(3000);
+});
