@@ -4,9 +4,9 @@ import { bodyLimit } from "hono/body-limit";
 import { join } from "node:path";
 import { Cron } from "croner";
 import type { Env } from "./http.ts";
-import { errorResponse } from "./http.ts";
+import { asAppError, errorResponse } from "./http.ts";
 import { loadAssets } from "./assets.ts";
-import { consoleRoutes } from "./console.ts";
+import { consoleErrorPage, consoleRoutes } from "./console.ts";
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
 import { OpenApiRegistry } from "../integrations/openapi.ts";
@@ -80,7 +80,9 @@ function wireRealtime(ctx: Ctx) {
 export function createApp(ctx: Ctx) {
   const app = new Hono<Env>();
   const registry = new OpenApiRegistry();
-  app.onError((err, c) => errorResponse(c, err, ctx.log));
+  // a person's browser on a console page gets a page; the API, webhooks, the widget and the island's fetches get JSON
+  const machinePaths = /^\/(api|webhooks|webchat|partials|events|assets|healthz)(\/|$)|^\/widget\.js$/;
+  app.onError((err, c) => (machinePaths.test(c.req.path) || !c.req.header("accept")?.includes("text/html") ? errorResponse(c, err, ctx.log) : consoleErrorPage(c, asAppError(c, err, ctx.log))));
   app.notFound((c) => c.json({ error: { code: "not_found", message: "Not found", details: null } }, 404));
   app.use("*", async (c, next) => {
     c.set("ctx", ctx);

@@ -10,7 +10,7 @@ import { waiter } from "../platform/realtime.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage, renderFragment, html } from "../../ui/components/html.ts";
-import { Layout } from "../../ui/components/layout.ts";
+import { Bare, Layout } from "../../ui/components/layout.ts";
 import { LoginPage, SetupPage, type SetupValues } from "../../ui/pages/auth.ts";
 import { InboxPage, ListRows, MessageItems, ConvHeader, type Filters } from "../../ui/pages/inbox.ts";
 import * as S from "../../ui/pages/settings.ts";
@@ -57,6 +57,21 @@ const errText = (e: unknown, t: (k: string, vars?: Record<string, string | numbe
   const s = t(key, vars);
   return s === key ? e.message : s;
 };
+
+/**
+ * What a person sees when a console page or form fails outside a page's own error handling (a file over the
+ * upload limit, a page only administrators may open, a conversation that is gone): a page in their language with
+ * the reason and a way back, with the status the API would answer.
+ */
+export function consoleErrorPage(c: Context<Env>, e: AppError) {
+  const actor = c.get("actor") as Actor | null;
+  const locale: Locale = actor?.kind === "user" ? actor.locale : "es";
+  const t = translator(locale);
+  const ref = c.req.header("referer");
+  const back = ref && URL.canParse(ref) && new URL(ref).origin === new URL(c.req.url).origin ? new URL(ref).pathname + new URL(ref).search : "/inbox";
+  return c.html(renderPage(Bare({ locale, title: t("errors.title"), children: html`<div class="auth" role="alert"><h1>${t("errors.title")}</h1>
+    <p class="error-text">${errText(e, t)}</p><p><a class="button" href=${back}>${t("errors.back")}</a></p></div>` })), e.status);
+}
 
 function hoursFromForm(f: Record<string, unknown>) {
   return Object.fromEntries(weekdays.map((d) => [d, { open: f[`open_${d}`] === "on", from: String(f[`from_${d}`] || "09:00"), to: String(f[`to_${d}`] || "18:00") }]));

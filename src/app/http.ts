@@ -34,14 +34,23 @@ export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
 }
 
 /** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
-export function errorResponse(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }) {
-  if (err instanceof ZodError) err = new AppError(400, "validation_failed", "The request has invalid fields", zodDetails(err));
-  if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message, details: err.details ?? null } }, err.status);
+/**
+ * Any thrown thing as the one error model: a domain error as it is, zod's as validation_failed, Hono's body limit
+ * as payload_too_large, another 4xx as bad_request; anything else is logged and becomes internal.
+ */
+export function asAppError(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }): AppError {
+  if (err instanceof ZodError) return new AppError(400, "validation_failed", "The request has invalid fields", zodDetails(err));
+  if (err instanceof AppError) return err;
   const status = (err as { status?: number })?.status;
-  if (status === 413) return c.json({ error: { code: "payload_too_large", message: "The request body is too large", details: null } }, 413);
-  if (status && status >= 400 && status < 500) return c.json({ error: { code: "bad_request", message: (err as Error).message, details: null } }, status as 400);
+  if (status === 413) return new AppError(413, "payload_too_large", "The request body is too large");
+  if (status && status >= 400 && status < 500) return new AppError(status as 400, "bad_request", (err as Error).message);
   log?.error("unhandled error", { path: c.req.path, error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
-  return c.json({ error: { code: "internal", message: "Internal error", details: null } }, 500);
+  return new AppError(500, "internal", "Internal error");
+}
+
+export function errorResponse(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }) {
+  const e = asAppError(c, err, log);
+  return c.json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);
 }
 
 export function clientIp(c: Context): string | null {

@@ -232,5 +232,7 @@ export const en: Record<MessageKey, string> = {
   "errors.invalid_price": "The price is not valid: write it like 189.50",
   "errors.not_a_slot": "Appointments start every {slotMinutes} minutes from {from}.",
   "errors.invalid_stock": "Stock is a whole number (or empty when not tracked).",
+  "errors.title": "That could not be done",
+  "errors.back": "Go back",
   "errors.sku_taken": "Another product has that SKU.",
 };

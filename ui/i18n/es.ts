@@ -231,6 +231,8 @@ export const es = {
   "errors.invalid_price": "El precio no es válido: escríbelo como 189.50",
   "errors.not_a_slot": "Las citas empiezan cada {slotMinutes} minutos desde las {from}.",
   "errors.invalid_stock": "Las existencias son un número entero (o vacío si no llevas control).",
+  "errors.title": "No se pudo completar",
+  "errors.back": "Volver",
   "errors.sku_taken": "Otro producto ya tiene ese SKU.",
 } as const;
 export type MessageKey = keyof typeof es;
