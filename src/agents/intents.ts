@@ -1,9 +1,9 @@
 // What a customer wants, without a language model: a few intents every business meets (greeting, hours, location,
-// asking for a person, an order's status, thanks), in Spanish and English, by patterns over normalised text (no
+// asking for a person, an order's status, a product's price, thanks), in Spanish and English, by patterns over normalised text (no
 // accents, lower case), each with a weight. The highest score wins; nothing above zero is "none".
 import { normalize } from "./text.ts";
 
-export type Intent = "greeting" | "hours" | "location" | "human" | "order_status" | "thanks" | "none";
+export type Intent = "greeting" | "hours" | "location" | "human" | "order_status" | "product" | "thanks" | "none";
 
 const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
   human: [
@@ -34,6 +34,11 @@ const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
     [/\b(where|track|status)\b.*\b(my )?(order|package|shipment)\b/, 3],
     [/\bpedido\s*#?\s*\d{3,}|\border\s*#?\s*\d{3,}/, 2],
   ],
+  // a product's price or whether it is there; answered from the catalog (search_products), or not at all
+  product: [
+    [/\b(cuanto (cuesta|cuestan|vale|valen|sale|salen|esta|estan|cobran)|precio|precios|costo|costos|how much|price|prices|cost)\b/, 2],
+    [/\b(tienen|hay|venden|manejan|les queda|les quedan|do you (have|sell)|is there|are there)\b/, 1],
+  ],
   greeting: [
     [/^(hol+a+s?|ola+|buenas|buen(os|as)? (dia|dias|tarde|tardes|noche|noches)|que tal|que onda|saludos|hey|hi|hello|good morning|good afternoon|good evening)\b/, 2],
   ],
@@ -56,7 +61,7 @@ export function classifyIntent(text: string): { intent: Intent; score: number } 
   return { intent: best, score };
 }
 
-const ORDER: Intent[] = ["human", "order_status", "hours", "location", "greeting", "thanks", "none"];
+const ORDER: Intent[] = ["human", "order_status", "hours", "location", "product", "greeting", "thanks", "none"];
 const rank = (i: Intent) => ORDER.indexOf(i);
 
 /** An order number written by the customer ("pedido 1042", "#A-77"), if any. */

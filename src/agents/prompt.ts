@@ -18,8 +18,17 @@ const TONE = {
 const DAY = { es: { mon: "lunes", tue: "martes", wed: "miércoles", thu: "jueves", fri: "viernes", sat: "sábado", sun: "domingo" }, en: { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" } };
 
 /** The business's weekly hours in words ("lunes 09:00–18:00; domingo cerrado"). */
+/** The weekly hours in words, days with the same hours run together: "lunes a sábado 12:00–23:00; domingo cerrado". */
 export function hoursText(b: Pick<Business, "hours">, lang: "es" | "en") {
-  return weekdays.map((d) => `${DAY[lang][d]} ${b.hours[d].open ? `${b.hours[d].from}–${b.hours[d].to}` : lang === "es" ? "cerrado" : "closed"}`).join("; ");
+  const of = (d: (typeof weekdays)[number]) => (b.hours[d].open ? `${b.hours[d].from}–${b.hours[d].to}` : lang === "es" ? "cerrado" : "closed");
+  const runs: { from: number; to: number; text: string }[] = [];
+  weekdays.forEach((d, i) => {
+    const last = runs.at(-1);
+    if (last && last.text === of(d)) last.to = i; else runs.push({ from: i, to: i, text: of(d) });
+  });
+  const day = (i: number) => DAY[lang][weekdays[i]];
+  const span = (r: (typeof runs)[number]) => r.from === r.to ? day(r.from) : `${day(r.from)} ${r.to - r.from === 1 ? (lang === "es" ? "y" : "and") : lang === "es" ? "a" : "to"} ${day(r.to)}`;
+  return runs.map((r) => `${span(r)} ${r.text}`).join("; ");
 }
 
 /** Now, in the business's own time zone, in words the model can reason about. */

@@ -55,6 +55,8 @@ export type TurnResult = {
 };
 
 const MAX_TOOL_ROUNDS = 3;
+/** The words of a price question that name no product ("cuánto cuesta", "precio"), as contentTerms gives them. */
+const PRICE_WORDS = new Set(contentTerms("cuanto cuanta cuantos cuesta cuestan vale valen sale salen cobran precio precios costo costos venden manejan queda quedan how much price prices cost costs sell have there"));
 const modelDownUntil = new WeakMap<Ctx, number>();
 const HISTORY = 12;
 
@@ -73,6 +75,8 @@ const T = {
     knowledge: "{text}",
     notUnderstood: "No tengo esa información, así que te comunico con una persona de nuestro equipo.",
     leak: "Lo siento, no puedo compartir eso. ¿Te ayudo con algo más?",
+    products: "Esto encontré: {list}.",
+    soldOut: "agotado por ahora",
   },
   en: {
     handoff: "I'm connecting you with a person from our team; they'll be with you shortly. 🙌",
@@ -88,6 +92,8 @@ const T = {
     knowledge: "{text}",
     notUnderstood: "I don't have that information, so I'm connecting you with a person from our team.",
     leak: "Sorry, I can't share that. Can I help you with anything else?",
+    products: "Here is what I found: {list}.",
+    soldOut: "sold out for now",
   },
 };
 const fill = (s: string, p: Record<string, string>) => s.replace(/\{(\w+)\}/g, (m, k) => p[k] ?? m);
@@ -174,6 +180,20 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
         if (!number) { res.reply = t.askOrder; break; }
         const r = await timedTool(res, toolCtx, agent.tools, "order_status", { orderNumber: number });
         res.reply = r.ok ? fill(t.order, { number: String(r.data.number), status: String(r.data.status), total: String(r.data.total) }) : fill(t.noOrder, { number });
+        break;
+      }
+      case "product": {
+        // only products whose name, category or description hold every word the customer named
+        if (!agent.tools.includes("search_products")) return false;
+        const wanted = contentTerms(text).filter((w) => !PRICE_WORDS.has(w));
+        if (!wanted.length) return false;
+        const r = await timedTool(res, toolCtx, agent.tools, "search_products", { query: text, limit: 10 });
+        if (!r.ok) return false;
+        const found = (r.data.products as { name: string; description: string; price: string; stock: number | null; available: boolean }[])
+          .filter((p) => coverage(wanted, `${p.name} ${p.description}`) === 1).slice(0, 3);
+        if (!found.length) return false;
+        const line = (p: (typeof found)[number]) => `${p.name}: ${p.price}${p.available ? "" : ` (${t.soldOut})`}`;
+        res.reply = found.length === 1 ? `${line(found[0])}.` : fill(t.products, { list: found.map(line).join("; ") });
         break;
       }
       default: return false;

@@ -130,7 +130,7 @@ test("the model server down: the agent answers what it can without it, notes why
   const m = await say("¿A qué hora abren?");
   await settle();
   let all = await thread(m.conversationId);
-  expect(all.find((x) => x.senderType === "bot" && !x.private)!.body).toMatch(/^Nuestro horario es: lunes 00:00–23:59/);
+  expect(all.find((x) => x.senderType === "bot" && !x.private)!.body).toMatch(/^Nuestro horario es: lunes a domingo 00:00–23:59\. Ahora mismo estamos abiertos\.$/);
   // people see why, as an activity line (translated in the console)
   const down = all.filter((x) => x.direction === "activity").map((x) => JSON.parse(x.body)).find((a) => a.key === "model_down");
   expect(down?.params).toMatchObject({ by: "Sofía", error: expect.stringMatching(/^unreachable/) });

@@ -131,6 +131,25 @@ test("order status without a model: the number is looked up with the order tool;
   expect(r.toolCalls).toMatchObject([{ name: "order_status", ok: true }]);
 });
 
+test("a product's price without a model: from the catalog, only when every word the customer named is in it", async () => {
+  for (const p of [{ sku: "TAC-PAS", name: "Taco al pastor", price: 2500 }, { sku: "TAC-SUA", name: "Taco de suadero", price: 2500 }, { sku: "TAC-CAM", name: "Taco campechano", price: 2800 }, { sku: "GRI", name: "Gringa", price: 6500, stock: 0 }, { sku: "QUE", name: "Quesadilla", price: 4000, description: "de queso Oaxaca" }]) await createProduct(t.ctx, { kind: "system" }, p);
+  const seller = await createAgent(t.ctx, { kind: "system" }, { name: "Tere", useModel: false, tools: ["search_products", "handoff"] });
+  const ask = (text: string) => runTurn(t.ctx, { agent: seller, conversationId: null, contactId: null, history: [], customerText: text, botReplies: 0, dryRun: true });
+  const one = await ask("¿cuánto cuesta el taco al pastor?");
+  expect([one.mode, one.intent, one.reply]).toEqual(["intent", "product", "Taco al pastor: $25.00 MXN."]);
+  expect(one.toolCalls.map((c) => c.name)).toEqual(["search_products"]);
+  expect((await ask("precio de los tacos")).reply).toBe("Esto encontré: Taco al pastor: $25.00 MXN; Taco campechano: $28.00 MXN; Taco de suadero: $25.00 MXN.");
+  expect((await ask("tienen gringas?")).reply).toBe("Gringa: $65.00 MXN (agotado por ahora).");
+  expect((await ask("how much is the quesadilla?")).reply).toBe("Quesadilla: $40.00 MXN.");
+  expect((await ask("quesadilla de queso oaxaca precio")).reply).toBe("Quesadilla: $40.00 MXN.");
+  // a word no product has: not a guess at the nearest one, a person
+  expect((await ask("cuánto cuesta el taco de birria?")).mode).toBe("handoff");
+  expect((await ask("cuanto cuesta la pizza grande")).mode).toBe("handoff");
+  // a price question about something that is not a product goes on to the knowledge base
+  const ship = await ask("¿cuánto cuesta el envío a domicilio?");
+  expect([ship.mode, ship.reply]).toEqual(["faq", "Sí, enviamos a toda la ciudad por $50."]);
+});
+
 test("the demo install answers a new web-chat visitor from the first minute, with no model server at all", async () => {
   const { seedDemo } = await import("../../src/setup/demo.ts");
   const { ingestInbound } = await import("../../src/inbox/service.ts");

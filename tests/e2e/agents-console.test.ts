@@ -59,6 +59,7 @@ test("knowledge base, agent, playground, and the live web chat with a hand-off",
   await page.waitForSelector(".play-detail");
   expect(await page.locator(".playground .thread li.out .bubble").last().textContent()).toBe("Sí, enviamos a toda la ciudad.");
   expect(await page.locator(".play-detail [data-mode]").getAttribute("data-mode")).toBe("faq");
+  expect(await page.locator(".play-detail [data-intent]").textContent()).toBe("ninguna"); // in words, not the code
   expect(await page.locator(".play-detail .sources li").first().textContent()).toContain("Preguntas frecuentes");
   // then a question for the model, which calls the catalog tool: the call and its result are shown
   o.script.push({ toolCalls: [{ name: "search_products", arguments: { query: "hawaiana" } }] });

@@ -234,5 +234,6 @@ export const en: Record<MessageKey, string> = {
   "errors.invalid_stock": "Stock is a whole number (or empty when not tracked).",
   "errors.title": "That could not be done",
   "errors.back": "Go back",
+  "intent.greeting": "greeting", "intent.hours": "hours", "intent.location": "location", "intent.human": "asks for a person", "intent.order_status": "order status", "intent.product": "a product's price", "intent.thanks": "thanks", "intent.none": "none",
   "errors.sku_taken": "Another product has that SKU.",
 };

@@ -233,6 +233,7 @@ export const es = {
   "errors.invalid_stock": "Las existencias son un número entero (o vacío si no llevas control).",
   "errors.title": "No se pudo completar",
   "errors.back": "Volver",
+  "intent.greeting": "saludo", "intent.hours": "horario", "intent.location": "ubicación", "intent.human": "pide una persona", "intent.order_status": "estado de un pedido", "intent.product": "precio de un producto", "intent.thanks": "agradecimiento", "intent.none": "ninguna",
   "errors.sku_taken": "Otro producto ya tiene ese SKU.",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -13,3 +13,12 @@ export function t(locale: Locale, key: string, vars?: Record<string, string | nu
 
 export type T = (key: MessageKey | (string & {}), vars?: Record<string, string | number>) => string;
 export const translator = (locale: Locale): T => (key, vars) => t(locale, key, vars);
+
+/** A hand-off's reason in words: the agents' own codes are translated, a model's free text is shown as written. */
+export function reasonText(reason: string, t: T) {
+  const kw = /^keyword: (.+)$/.exec(reason);
+  if (kw) return t("handoff.keyword", { keyword: kw[1] });
+  const key = `handoff.${reason}`;
+  const s = t(key);
+  return s === key ? reason : s;
+}

@@ -1,6 +1,6 @@
 // Console pages of the AI agents: the list, one agent's settings with its playground, the knowledge base.
 import { html, type VNode } from "../components/html.ts";
-import type { T } from "../i18n/index.ts";
+import { reasonText, type T } from "../i18n/index.ts";
 
 type Opt = { id: string; name: string };
 const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;
@@ -57,9 +57,9 @@ export function Playground({ t, csrf, agentId, history, detail }: { t: T; csrf: 
   return html`<div class="card playground" id="playground"><h3>${t("agents.playground")}</h3><p class="meta">${t("agents.playgroundHelp")}</p>
     <ul class="thread">${history.map((m) => html`<li class=${`msg ${m.role === "customer" ? "in" : "out"}`}><div class="bubble">${m.text}</div></li>`)}</ul>
     ${detail ? html`<div class="play-detail">
-      <p><b>${t("agents.mode")}:</b> <span data-mode=${detail.mode}>${t(`agents.mode.${detail.mode}`)}</span> · <b>${t("agents.intent")}:</b> ${detail.intent} · ${detail.language}
+      <p><b>${t("agents.mode")}:</b> <span data-mode=${detail.mode}>${t(`agents.mode.${detail.mode}`)}</span> · <b>${t("agents.intent")}:</b> <span data-intent=${detail.intent}>${t(`intent.${detail.intent}`)}</span> · ${detail.language}
         · ${Math.round(detail.timings.totalMs)} ms (${t("agents.modelTime")} ${Math.round(detail.timings.modelMs)} ms)</p>
-      ${detail.handoff ? html`<p class="flash">${t("agents.handedOff", { reason: detail.handoff.reason })}</p>` : null}
+      ${detail.handoff ? html`<p class="flash">${t("agents.handedOff", { reason: reasonText(detail.handoff.reason, t) })}</p>` : null}
       ${detail.modelError ? html`<p class="error">${t("agents.modelDown")} <small>${detail.modelError}</small></p>` : null}
       ${detail.groundingIssues.length ? html`<p class="error">${t("agents.ungrounded", { figures: detail.groundingIssues.join(", ") })}</p>` : null}
       ${detail.leakBlocked ? html`<p class="error">${t("agents.leakBlocked")}</p>` : null}

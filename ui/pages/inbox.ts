@@ -1,5 +1,5 @@
 import { html, fmtTime, type VNode } from "../components/html.ts";
-import type { T } from "../i18n/index.ts";
+import { reasonText, type T } from "../i18n/index.ts";
 import type { MessageContent } from "../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
@@ -28,15 +28,6 @@ export function ListRows({ items, t, locale, filters, openId, next }: { items: L
       <div class="meta">${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
         ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`)}
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
-}
-
-/** A hand-off's reason in words: the agents' own codes are translated, a model's free text is shown as written. */
-function reasonText(reason: string, t: T) {
-  const kw = /^keyword: (.+)$/.exec(reason);
-  if (kw) return t("handoff.keyword", { keyword: kw[1] });
-  const key = `handoff.${reason}`;
-  const s = t(key);
-  return s === key ? reason : s;
 }
 
 function Activity({ m, t }: { m: Msg; t: T }) {
