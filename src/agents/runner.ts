@@ -162,6 +162,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
 
   // without a model (or with it down): a clear intent, then the knowledge base (a curated pair gives its own
   // answer), then a weak intent, then a person
+  const terms = contentTerms(text);
   const answerIntent = async (): Promise<boolean> => {
     switch (res.intent) {
       case "greeting": res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(/ de \.| from \./, "."); break;
@@ -183,9 +184,9 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
         break;
       }
       case "product": {
-        // only products whose name, category or description hold every word the customer named
+        // only products whose name or description holds every word the customer named
         if (!agent.tools.includes("search_products")) return false;
-        const wanted = contentTerms(text).filter((w) => !PRICE_WORDS.has(w));
+        const wanted = terms.filter((w) => !PRICE_WORDS.has(w));
         if (!wanted.length) return false;
         const r = await timedTool(res, toolCtx, agent.tools, "search_products", { query: text, limit: 10 });
         if (!r.ok) return false;
@@ -203,7 +204,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   };
   if (intentOf.score >= 2 && await answerIntent()) return done();
   const best = retrieval.hits[0];
-  if (best && answersWithoutModel(text, best)) {
+  if (best && answersWithoutModel(terms, best)) {
     res.mode = best.answer ? "faq" : "knowledge";
     res.reply = best.answer ?? fill(t.knowledge, { text: trimPassage(best.text) });
     cite([best]);
@@ -218,8 +219,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
  * content words and half of them, or its heading (a curated question) holds every one. A single word met only in a
  * passage's body ("pedido" in the cancellation policy, for "¿cómo va mi pedido?") is not enough.
  */
-function answersWithoutModel(question: string, hit: Hit) {
-  const terms = contentTerms(question);
+function answersWithoutModel(terms: string[], hit: Hit) {
   if (!terms.length) return false;
   if (hit.keyword >= 0.5 && Math.round(hit.keyword * terms.length) >= 2) return true;
   return coverage(terms, hit.question ?? hit.heading) === 1;

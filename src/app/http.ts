@@ -33,7 +33,6 @@ export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
   return parseOr400(schema, c.req.query());
 }
 
-/** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
 /**
  * Any thrown thing as the one error model: a domain error as it is, zod's as validation_failed, Hono's body limit
  * as payload_too_large, another 4xx as bad_request; anything else is logged and becomes internal.
@@ -48,6 +47,7 @@ export function asAppError(c: Context, err: unknown, log?: { error: (m: string, 
   return new AppError(500, "internal", "Internal error");
 }
 
+/** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
 export function errorResponse(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }) {
   const e = asAppError(c, err, log);
   return c.json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);

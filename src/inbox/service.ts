@@ -427,7 +427,7 @@ export async function recordBotActivity(ctx: Ctx, conversationId: string, agentI
   });
 }
 
-/** A private note written by the system or an AI agent (the copilot's summary, the model server being down…). */
+/** A private note written by the system or an AI agent (the copilot's summary). */
 export async function addSystemNote(ctx: Ctx, conversationId: string, body: string, by: { type: "bot" | "system"; id?: string | null }) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();

@@ -24,3 +24,6 @@ export function fmtTimeText(ms: number, locale: string, tz?: string) {
   const sameDay = Math.abs(now - ms) < 86_400_000 && new Date(now).toDateString() === d.toDateString();
   return new Intl.DateTimeFormat(locale === "en" ? "en-US" : "es-MX", sameDay ? { hour: "2-digit", minute: "2-digit", timeZone: tz } : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz }).format(d);
 }
+
+/** The hidden CSRF field every console form carries. */
+export const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;

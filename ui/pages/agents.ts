@@ -1,9 +1,8 @@
 // Console pages of the AI agents: the list, one agent's settings with its playground, the knowledge base.
-import { html, type VNode } from "../components/html.ts";
+import { html, Csrf, type VNode } from "../components/html.ts";
 import { reasonText, type T } from "../i18n/index.ts";
 
 type Opt = { id: string; name: string };
-const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;
 
 export type AgentView = {
   id: string; name: string; persona: string; tone: string; instructions: string; language: string; channelIds: string[]; departmentIds: string[]; tools: string[];

@@ -1,9 +1,8 @@
 // Console pages of what the AI agents' tools read and write: the catalog (prices and stock quoted only from here)
 // and the calendar (appointment length, services, upcoming bookings).
-import { html, type VNode } from "../components/html.ts";
+import { html, Csrf, type VNode } from "../components/html.ts";
 import type { T } from "../i18n/index.ts";
 
-const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;
 
 export type ProductView = { id: string; sku: string; name: string; description: string; category: string; price: number; currency: string; stock: number | null; active: boolean };
 

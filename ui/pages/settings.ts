@@ -1,4 +1,4 @@
-import { html, fmtTime, type VNode } from "../components/html.ts";
+import { html, Csrf, fmtTime, type VNode } from "../components/html.ts";
 import type { T } from "../i18n/index.ts";
 
 type Opt = { id: string; name: string };
@@ -11,7 +11,6 @@ export function SettingsFrame({ t, active, flash, error, children }: { t: T; act
     <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
 }
 
-const Csrf = ({ csrf }: { csrf: string }) => html`<input type="hidden" name="_csrf" value=${csrf} />`;
 const DeleteButton = ({ action, csrf, t, label }: { action: string; csrf: string; t: T; label?: string }) => html`<form method="post" action=${action} style="display:inline"><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${label ?? t("common.delete")}</button></form>`;
 
 export function BusinessSettings({ t, csrf, b, timezones }: { t: T; csrf: string; b: { name: string; description: string; location: string; country: string; timezone: string; locale: string; hours: Record<string, { open: boolean; from: string; to: string }> }; timezones: string[] }): VNode {
