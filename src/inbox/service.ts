@@ -288,13 +288,17 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
   if (s.content?.buttons && s.content.list) throw badRequest("invalid_content", "A message has buttons or a list, not both");
   if ((s.content?.buttons || s.content?.list) && !s.body.trim()) throw badRequest("invalid_content", "Buttons and lists need a text body", { field: "body" });
   if (s.private && s.content) throw badRequest("invalid_content", "A private note has no buttons, lists or templates");
+  // A caller's key is scoped to the conversation: the same key on another conversation is another message, and a
+  // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
+  const key = s.idempotencyKey ? `api:${conversationId}:${s.idempotencyKey}` : null;
   return ctx.database.write(async (tx, after) => {
-    if (s.idempotencyKey) {
-      const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, `api:${s.idempotencyKey}`)).get();
-      if (prior?.messageId) return { message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!, duplicate: true };
-    }
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+    if (key) {
+      const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, key)).get();
+      const m = prior?.messageId ? await tx.select().from(messages).where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId))).get() : undefined;
+      if (m) return { message: m, duplicate: true };
+    }
     const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
     if (!channel) throw notFound("Channel");
     const now = ctx.clock.now();
@@ -346,7 +350,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       }
       if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
       await ctx.outbox.enqueue(tx, after, {
-        channelId: channel.id, messageId: msg.id, idempotencyKey: s.idempotencyKey ? `api:${s.idempotencyKey}` : `msg:${msg.id}`,
+        channelId: channel.id, messageId: msg.id, idempotencyKey: key ?? `msg:${msg.id}`,
         payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments: s.attachments, content: msg.content, replyToExternalId },
       });
     }
