@@ -38,6 +38,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   const log = opts.log ?? createLogger(config.log_level);
   const database = new Database(opts.dbFile ?? join(config.data_dir, "digybot.db"), log);
   await database.init();
+  database.busyTimeoutMs = config.db_busy_timeout_ms;
   await migrate(database, { backupDir: join(config.data_dir, "backups"), log });
   const events = new EventBus(log);
   const hub = new RealtimeHub();
@@ -97,7 +98,11 @@ export function createApp(ctx: Ctx) {
   const widgetLimit = limit(64 * 1024);
   const jsonLimit = limit(256 * 1024);
 
-  app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
+  // a writer that cannot commit (the database locked by another process) makes the appliance unhealthy
+  app.get("/healthz", (c) => {
+    const w = ctx.database.writerHealth();
+    return c.json({ ok: w.ok, version: VERSION, database: w.ok ? "ok" : "busy", ...(w.busyForMs !== null ? { busyForMs: w.busyForMs } : {}) }, w.ok ? 200 : 503);
+  });
   app.get("/assets/:name", async (c) => {
     const a = (await loadAssets())[c.req.param("name")];
     if (!a) return c.notFound();

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { z, ZodError } from "zod";
 import { AppError } from "../platform/errors.ts";
+import { DatabaseBusyError } from "../platform/db.ts";
 import type { Actor, Ctx } from "../platform/context.ts";
 
 /** Hono variables every handler can read. */
@@ -40,6 +41,10 @@ export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
 export function asAppError(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }): AppError {
   if (err instanceof ZodError) return new AppError(400, "validation_failed", "The request has invalid fields", zodDetails(err));
   if (err instanceof AppError) return err;
+  if (err instanceof DatabaseBusyError) {
+    log?.error("request refused: database locked", { path: c.req.path, waitedMs: err.waitedMs });
+    return new AppError(503, "database_busy", "The database is busy; try again in a moment", { waitedMs: err.waitedMs }, 2);
+  }
   const status = (err as { status?: number })?.status;
   if (status === 413) return new AppError(413, "payload_too_large", "The request body is too large");
   if (status && status >= 400 && status < 500) return new AppError(status as 400, "bad_request", (err as Error).message);
@@ -50,6 +55,7 @@ export function asAppError(c: Context, err: unknown, log?: { error: (m: string, 
 /** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
 export function errorResponse(c: Context, err: unknown, log?: { error: (m: string, d?: Record<string, unknown>) => void }) {
   const e = asAppError(c, err, log);
+  if (e.retryAfter) c.header("retry-after", String(e.retryAfter));
   return c.json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);
 }
 

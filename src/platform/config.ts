@@ -16,6 +16,8 @@ export const configSchema = z.strictObject({
   max_upload_mb: z.coerce.number().positive().max(100).default(10),
   session_days: z.coerce.number().int().positive().max(365).default(14),
   login_max_failures: z.coerce.number().int().positive().default(5),
+  /** how long a write waits for a database locked by another process before it is refused (503 database_busy) */
+  db_busy_timeout_ms: z.coerce.number().int().min(0).max(60_000).default(5000),
   secure_cookies: z.stringbool().or(z.boolean()).default(false),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -17,7 +17,18 @@ export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = BetterSQLite3Database<typeof schema>;
 /** A way for a write job to run something only after its transaction commits. */
 export type AfterCommit = (fn: () => void) => void;
-type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; at: number };
+
+/** The write lock is held by someone else (another process) for longer than a write may wait. */
+export class DatabaseBusyError extends Error {
+  readonly code = "database_busy";
+  constructor(readonly waitedMs: number) {
+    super(`the database is locked by another process (waited ${waitedMs} ms)`);
+  }
+}
+/** A batch whose jobs have all been answered already (they must not be run again one by one). */
+class BatchSettled extends Error {}
+const isBusy = (e: unknown) => /SQLITE_BUSY|database is locked/i.test(String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? e));
 
 /**
  * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
@@ -44,11 +55,20 @@ export class Database {
   private draining = false;
   private closed = false;
 
+  /**
+   * While another connection holds the write lock, a write waits for it at most `busyTimeoutMs`, retrying on
+   * timers (never in SQLite's synchronous busy wait, which would stall every request, stream and health check),
+   * then fails with DatabaseBusyError (503 database_busy). `busySince` says since when the writer cannot begin.
+   */
+  busyTimeoutMs = 5000;
+  busySince: number | null = null;
+
   constructor(readonly path: string, private log?: Logger, readonly maxBatch = 256) {
     mkdirSync(dirname(path), { recursive: true });
     this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
     this.db = drizzle(this.client, { schema });
-    this.writerRaw = new LibsqlDatabase(path, { timeout: 5000 } as never);
+    // timeout 0: a locked database answers SQLITE_BUSY at once; the writer waits for it on timers (beginWrite)
+    this.writerRaw = new LibsqlDatabase(path, { timeout: 0 } as never);
     const raw = this.writerRaw;
     const statements = new Map<string, ReturnType<typeof raw.prepare>>();
     const cached = new Proxy(raw, {
@@ -145,7 +165,7 @@ export class Database {
   write<T>(fn: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("database is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject, at: Date.now() });
       if (!this.draining) void this.drain();
     });
   }
@@ -160,24 +180,67 @@ export class Database {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           await this.commit(batch);
-        } catch {
+        } catch (e) {
           // A job of a batch failed (or the commit did): nothing of the batch was kept. Run each job alone, so
           // only the failing one fails. Jobs are plain database work and safe to run again. A batch of one has
-          // already been answered (rejected) by commit() and is never run a second time.
-          if (batch.length > 1) for (const job of batch) await this.commit([job]).catch(() => {});
+          // already been answered (rejected) by commit(), and so has a batch that could not get the lock.
+          if (batch.length > 1 && !(e instanceof BatchSettled)) for (const job of batch) await this.commit([job]).catch(() => {});
         }
       }
+    } catch (e) {
+      this.log?.error("writer failed", { error: String(e) });
     } finally {
       this.draining = false;
     }
   }
 
+  /**
+   * Takes the write lock for a batch. While another connection holds it, tries again every few milliseconds on
+   * timers; a job that has waited `busyTimeoutMs` since it was queued is answered with DatabaseBusyError and
+   * leaves the batch. Returns the jobs still waiting (none: nothing to commit).
+   */
+  private async beginWrite(batch: Job[]): Promise<Job[]> {
+    let pause = 5;
+    for (;;) {
+      try {
+        this.writerRaw.exec("BEGIN IMMEDIATE");
+        if (this.busySince !== null) this.log?.info("database write lock free again", { waitedMs: Date.now() - this.busySince });
+        this.busySince = null;
+        return batch;
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+      const now = Date.now();
+      if (this.busySince === null) {
+        this.busySince = now;
+        this.log?.warn("database write lock held by another connection; writes wait", { timeoutMs: this.busyTimeoutMs });
+      }
+      const waiting: Job[] = [];
+      for (const job of batch) {
+        if (now - job.at >= this.busyTimeoutMs) job.reject(new DatabaseBusyError(now - job.at));
+        else waiting.push(job);
+      }
+      if (waiting.length < batch.length) this.log?.error("writes refused: database locked", { refused: batch.length - waiting.length, waiting: waiting.length });
+      batch = waiting;
+      if (!batch.length) return batch;
+      await Bun.sleep(pause);
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
   /** Runs jobs in one transaction; on success settles them and runs their after-commit hooks. */
-  private async commit(batch: Job[]) {
+  private async commit(jobs: Job[]) {
     const values: unknown[] = [];
     const afters: (() => void)[] = [];
+    let batch = jobs;
+    try {
+      batch = await this.beginWrite(jobs);
+    } catch (e) {
+      for (const job of jobs) job.reject(e);
+      throw new BatchSettled(String(e));
+    }
+    if (!batch.length) throw new BatchSettled("every job of the batch waited too long for the write lock");
     // Only the writer ever uses this connection, one batch at a time, so the transaction may span awaits.
-    this.writerRaw.exec("BEGIN IMMEDIATE");
     try {
       for (const job of batch) values.push(await job.fn(this.writer, (f) => afters.push(f)));
       this.writerRaw.exec("COMMIT");
@@ -191,6 +254,24 @@ export class Database {
     batch.forEach((job, i) => job.resolve(values[i]));
     for (const f of afters) {
       try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
+    }
+  }
+
+  /**
+   * Whether the writer can commit now: false while writes wait for a lock held elsewhere. When no write is
+   * under way it probes (BEGIN IMMEDIATE and ROLLBACK, no waiting), so a lock is seen even with no traffic.
+   */
+  writerHealth(): { ok: boolean; busyForMs: number | null } {
+    if (this.closed) return { ok: false, busyForMs: null };
+    if (this.busySince !== null) return { ok: false, busyForMs: Date.now() - this.busySince };
+    if (this.draining || this.writerRaw.inTransaction) return { ok: true, busyForMs: null };
+    try {
+      this.writerRaw.exec("BEGIN IMMEDIATE");
+      this.writerRaw.exec("ROLLBACK");
+      return { ok: true, busyForMs: null };
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      return { ok: false, busyForMs: 0 };
     }
   }
 

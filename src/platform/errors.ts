@@ -6,6 +6,8 @@ export class AppError extends Error {
     public code: string,
     message: string,
     public details?: unknown,
+    /** seconds after which the caller may try again (sent as Retry-After) */
+    public retryAfter?: number,
   ) {
     super(message);
   }
