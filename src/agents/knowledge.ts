@@ -6,6 +6,7 @@ import { z } from "zod";
 import { asc, desc, eq, isNull, ne, or, sql } from "drizzle-orm";
 import { kbChunks, kbSources } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
+import { guardedFetch, type GuardedResponse } from "../platform/net-guard.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
@@ -146,14 +147,20 @@ async function extract(ctx: Ctx, s: z.output<typeof sourceInput>): Promise<{ kin
     return { kind: s.kind ?? "text", title, content: s.text, fileId: null, url: null, passages: chunkText(s.text, title) };
   }
   if (s.url) {
-    let res: Response;
-    try { res = await fetch(s.url, { signal: AbortSignal.timeout(15_000), redirect: "follow", headers: { "user-agent": "DigyBot knowledge base" } }); } catch (e) {
-      throw new AppError(422, "source_unreachable", `The page could not be read: ${(e as Error).message}`, { url: s.url });
+    // one generic answer whatever went wrong (refused address, unreachable, an error status, too large): the
+    // reasons would otherwise map the server's network for whoever adds pages; the log keeps the reason
+    const unreadable = () => new AppError(422, "source_unreachable", "The page could not be read: it must be a public http(s) address that answers with a page under 5 MB", { url: s.url });
+    let res: GuardedResponse;
+    try {
+      res = await guardedFetch(s.url, { allowHosts: ctx.config.fetch_allow_hosts, maxBytes: MAX_PAGE_BYTES, timeoutMs: 15_000, headers: { "user-agent": "DigyBot knowledge base", accept: "text/html, text/plain;q=0.9, */*;q=0.1" } });
+    } catch (e) {
+      ctx.log.info("knowledge page refused", { url: s.url, reason: String((e as Error).message) });
+      throw unreadable();
     }
-    if (!res.ok) throw new AppError(422, "source_unreachable", `The page answered HTTP ${res.status}`, { url: s.url, status: res.status });
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.length > MAX_PAGE_BYTES) throw new AppError(413, "source_too_large", "The page is larger than 5 MB", { url: s.url });
+    if (!res.ok) { ctx.log.info("knowledge page refused", { url: s.url, reason: `HTTP ${res.status}` }); throw unreadable(); }
+    const buf = res.body;
     const type = res.headers.get("content-type") ?? "";
+    if (/^(image|audio|video|font)\/|octet-stream|zip|pdf/i.test(type)) { ctx.log.info("knowledge page refused", { url: s.url, reason: `type ${type}` }); throw unreadable(); }
     const raw = new TextDecoder().decode(buf);
     const content = type.includes("html") || /^\s*<(!doctype|html)/i.test(raw) ? htmlText(raw) : raw;
     const title = s.title ?? (/<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() || new URL(s.url).hostname);

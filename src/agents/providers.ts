@@ -40,7 +40,7 @@ function classify(e: unknown, what: string): ProviderError {
 // ---------------------------------------------------------------- Ollama
 
 export function ollamaProvider(host: string): LlmProvider {
-  const client = (signal?: AbortSignal) => new Ollama({ host, fetch: ((url: string, init?: RequestInit) => fetch(url, { ...init, signal })) as typeof fetch });
+  const client = (signal?: AbortSignal) => new Ollama({ host, fetch: ((url: string, init?: RequestInit) => fetch(url, { ...init, signal, redirect: "error" })) as typeof fetch });
   return {
     kind: "ollama",
     async chat(req, opts = {}) {
@@ -100,7 +100,7 @@ export function openAiProvider(baseUrl: string, apiKey: string): LlmProvider {
   const call = async <T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> => {
     let res: Response;
     try {
-      res = await fetch(`${base}/v1${path}`, { method, signal, headers: { authorization: `Bearer ${apiKey}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      res = await fetch(`${base}/v1${path}`, { method, signal, redirect: "error", headers: { authorization: `Bearer ${apiKey}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
     } catch (e) { throw classify(e, "The AI service"); }
     const text = await res.text();
     let json: { error?: { message?: string; code?: string } } & Record<string, unknown> = {};

@@ -6,11 +6,21 @@ import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
 import { limited, ollamaProvider, openAiProvider, ProviderError, type LlmProvider, type PullProgress } from "./providers.ts";
 
+/**
+ * A model server is the administrator's choice, and often on this machine (Ollama on 127.0.0.1): loopback and
+ * private addresses are allowed, but only http(s), and never link-local (the cloud metadata service).
+ */
+const modelServerUrl = z.url({ protocol: /^https?$/ }).max(2000).refine((u) => {
+  if (!URL.canParse(u)) return true; // the URL check above already said so
+  const h = new URL(u).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return !/^169\.254\./.test(h) && !/^fe[89ab][0-9a-f]:/.test(h) && !/^fd00:ec2:/.test(h);
+}, "a link-local address (such as the cloud metadata service) cannot be a model server");
+
 export const aiSettingsInput = z.strictObject({
   provider: z.enum(["ollama", "openai"]).default("ollama"),
   /** empty: the server's configured `ollama_url` */
-  ollamaUrl: z.union([z.url(), z.literal("")]).default(""),
-  openaiUrl: z.url().default("https://api.openai.com/v1"),
+  ollamaUrl: z.union([modelServerUrl, z.literal("")]).default(""),
+  openaiUrl: modelServerUrl.default("https://api.openai.com/v1"),
   openaiKey: z.string().trim().max(300).default(""),
   chatModel: z.string().trim().min(1).max(200).default("llama3.2"),
   embedModel: z.string().trim().min(1).max(200).default("nomic-embed-text"),

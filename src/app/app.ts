@@ -47,7 +47,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   const clock = opts.clock ?? { now: () => Date.now() };
   let ctx!: Ctx;
   if (!channels.get("webchat")) channels.register(webchatAdapter(() => ctx));
-  if (!channels.get("api")) channels.register(apiChannelAdapter());
+  if (!channels.get("api")) channels.register(apiChannelAdapter(() => ctx));
   if (!channels.get(CLOUD)) channels.register(whatsappCloudAdapter(() => ctx));
   if (!channels.get(QR)) channels.register(whatsappQrAdapter(() => ctx));
   const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {

@@ -24,7 +24,7 @@ export const webchatConfig = z.strictObject({
 });
 export type WebchatConfig = z.infer<typeof webchatConfig>;
 
-const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url().nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig, [QR]: qrConfig };
+const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url({ protocol: /^https?$/ }).max(2000).nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig, [QR]: qrConfig };
 
 /** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
 const secretKeys = new Set(["accessToken", "appSecret", "secret"]);

@@ -16,6 +16,11 @@ export const configSchema = z.strictObject({
   max_upload_mb: z.coerce.number().positive().max(100).default(10),
   session_days: z.coerce.number().int().positive().max(365).default(14),
   login_max_failures: z.coerce.number().int().positive().default(5),
+  /**
+   * Hosts on private or loopback addresses that server-side fetches may reach (a knowledge page or an API
+   * channel's callback on the office network): names or addresses, exact; comma-separated in the environment.
+   */
+  fetch_allow_hosts: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(253)).max(100)).default([]),
   /** how long a write waits for a database locked by another process before it is refused (503 database_busy) */
   db_busy_timeout_ms: z.coerce.number().int().min(0).max(60_000).default(5000),
   secure_cookies: z.stringbool().or(z.boolean()).default(false),

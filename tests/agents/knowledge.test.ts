@@ -44,6 +44,8 @@ test("PDF, DOCX, Markdown, CSV (rows and FAQ), a web page and FAQ pairs become p
   const csv = await upload("faq.csv", "text/csv", 'pregunta;respuesta\n"¿Tienen estacionamiento?";"Sí, gratuito para clientes."\n');
   expect(csv.body.data).toMatchObject({ kind: "csv", chunkCount: 1 });
   const page = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("<html><head><title>Nosotros</title><script>var x=1</script></head><body><nav>Menú</nav><h1>Quiénes somos</h1><p>Somos una pizzería familiar fundada en 1998 &amp; orgullosamente local.</p></body></html>", { headers: { "content-type": "text/html; charset=utf-8" } }) });
+  // a page on this machine is read only because the administrator allows that host (fetch_allow_hosts)
+  t.ctx.config.fetch_allow_hosts = ["127.0.0.1"];
   try {
     const r = await t.req("POST", "/api/v1/knowledge/sources", { headers: api(), json: { url: `http://127.0.0.1:${page.port}/nosotros` } });
     expect(r.status).toBe(201);

@@ -4,7 +4,8 @@ import { createChannel } from "../../src/channels/service.ts";
 import { ingestInbound, updateConversation, wakeSnoozed, getConversation } from "../../src/inbox/service.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
-beforeEach(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); });
+// the integrator's endpoint is on loopback: the administrator allows that host for server-side fetches
+beforeEach(async () => { t = await makeTestApp({ fetch_allow_hosts: ["127.0.0.1"] }); s = await seedBusiness(t.ctx); });
 afterEach(() => t.close());
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
 

@@ -1,6 +1,10 @@
 // The WhatsApp Cloud API (Meta's Graph API) as DigyBot uses it: messages, media, templates.
 import { z } from "zod";
 import { PermanentSendError } from "../types.ts";
+import { FetchRefused, guardedFetch } from "../../platform/net-guard.ts";
+
+/** Where Meta serves media downloads from (the URL that GET /{media-id} answers with). */
+const META_MEDIA_HOSTS = ["fbsbx.com", "facebook.com", "fbcdn.net", "whatsapp.net"];
 
 export const cloudConfig = z.strictObject({
   /** the number's id in Meta's WhatsApp Manager (not the phone number itself) */
@@ -13,7 +17,7 @@ export const cloudConfig = z.strictObject({
   appSecret: z.string().trim().min(1).max(200),
   /** the token Meta echoes when the webhook is verified (hub.verify_token) */
   verifyToken: z.string().trim().min(8).max(200),
-  graphUrl: z.url().default("https://graph.facebook.com"),
+  graphUrl: z.url({ protocol: /^https?$/ }).default("https://graph.facebook.com"),
   apiVersion: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
   /** messages per second for this number (Meta's default throughput is 80) */
   ratePerSecond: z.number().positive().max(100_000).default(80),
@@ -81,17 +85,30 @@ export class GraphClient {
     return (await this.call<{ id: string }>("POST", this.url(`${this.cfg.phoneNumberId}/media`), form)).id;
   }
 
-  mediaInfo(id: string) { return this.call<MediaInfo>("GET", this.url(id)); }
+  /** A media id from a webhook is a path segment of a Graph URL: anything but a plain id is refused. */
+  mediaInfo(id: string) {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return Promise.reject(new GraphError(400, null, "media id is not valid", null));
+    return this.call<MediaInfo>("GET", this.url(id));
+  }
 
-  /** Downloads a media URL returned by mediaInfo (it needs the same bearer token). */
+  /**
+   * Downloads a media URL returned by mediaInfo (it needs the same bearer token). The token goes only to Meta's
+   * media hosts or the configured Graph host, never along a redirect to another, and the body is read with a limit.
+   */
   async download(url: string, maxBytes: number) {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${this.cfg.accessToken}` }, signal: AbortSignal.timeout(this.timeoutMs * 4) });
+    const graphHost = new URL(this.cfg.graphUrl).hostname.toLowerCase();
+    let host: string;
+    try { host = new URL(url).hostname.toLowerCase(); } catch { throw new GraphError(400, null, "media URL is not valid", null); }
+    if (host !== graphHost && !META_MEDIA_HOSTS.some((h) => host === h || host.endsWith(`.${h}`))) throw new GraphError(400, null, `media URL host ${host} is not Meta's`, null);
+    let res;
+    try {
+      res = await guardedFetch(url, { allowHosts: [graphHost], originHeaders: { authorization: `Bearer ${this.cfg.accessToken}` }, maxBytes, timeoutMs: this.timeoutMs * 4 });
+    } catch (e) {
+      const reason = e instanceof FetchRefused ? e.reason : String(e);
+      throw new GraphError(/larger than/.test(reason) ? 413 : /private|local|scheme/.test(reason) ? 400 : 0, null, `media download failed: ${reason}`, null);
+    }
     if (!res.ok) throw new GraphError(res.status, null, `media download answered ${res.status}`, null);
-    const len = Number(res.headers.get("content-length") ?? 0);
-    if (len > maxBytes) throw new GraphError(413, null, `media is larger than ${maxBytes} bytes`, null);
-    const buf = await res.arrayBuffer();
-    if (buf.byteLength > maxBytes) throw new GraphError(413, null, `media is larger than ${maxBytes} bytes`, null);
-    return buf;
+    return res.body.buffer.slice(res.body.byteOffset, res.body.byteOffset + res.body.byteLength) as ArrayBuffer;
   }
 
   /** Every template of the business account, following Graph's paging. */
