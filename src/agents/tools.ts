@@ -68,7 +68,7 @@ export const TOOLS = [
     writes: true,
     async run(t, a) {
       if (t.dryRun) return { ok: true, data: { ticketNumber: "(prueba)", subject: a.subject } };
-      const row = await createTicket(t.ctx, { type: "bot", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+      const row = await createTicket(t.ctx, { kind: "system", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId }, { type: "bot", id: t.agentId });
       await noteActivity(t, "ticket_created", { number: String(row.number), subject: row.subject });
       return { ok: true, data: { ticketNumber: row.number, subject: row.subject } };
     },
@@ -98,7 +98,7 @@ export const TOOLS = [
       }
       let r: Awaited<ReturnType<typeof book>>;
       try {
-        r = await book(t.ctx, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+        r = await book(t.ctx, { kind: "system", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId });
       } catch (e) {
         if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code)) return notFree(t, a.date, a.time, e.message);
         throw e;

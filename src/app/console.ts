@@ -464,7 +464,7 @@ export function consoleRoutes() {
 
   const calendarView = async (c: Context<Env>) => {
     const ctx = c.get("ctx");
-    const [cfg, b, list] = await Promise.all([calendar.getCalendarSettings(ctx), getBusiness(ctx), calendar.listAppointments(ctx, { from: ctx.clock.now() })]);
+    const [cfg, b, list] = await Promise.all([calendar.getCalendarSettings(ctx), getBusiness(ctx), calendar.listAppointments(ctx, user(c), { from: ctx.clock.now() })]);
     const names = await contacts.contactNames(ctx, list.flatMap((a) => (a.contactId ? [a.contactId] : [])));
     const tz = b?.timezone ?? "UTC";
     return CA.CalendarSettings({ t: T(c), csrf: csrf(c), slotMinutes: cfg.slotMinutes, services: cfg.services, appointments: list.map((a) => ({ id: a.id, ...calendar.localParts(tz, a.startsAt), service: a.service, notes: a.notes, contactName: a.contactId ? names.get(a.contactId) ?? null : null, conversationId: a.conversationId })) });

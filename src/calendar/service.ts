@@ -6,6 +6,7 @@ import { appointments } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { canSeeRowOf, checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { getBusiness, getSetting, putSetting, weekdays, type Business } from "../setup/service.ts";
 
 export type Appointment = typeof appointments.$inferSelect;
@@ -33,10 +34,10 @@ export async function serviceName(ctx: Ctx, service: string) {
 }
 
 /** Cancels a booked appointment: its time is free again. */
-export async function cancelAppointment(ctx: Ctx, _actor: Actor, id: string) {
+export async function cancelAppointment(ctx: Ctx, actor: Actor, id: string) {
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(appointments).where(eq(appointments.id, id)).get();
-    if (!cur) throw notFound("Appointment");
+    if (!cur || !(await canSeeRowOf(tx, actor, cur))) throw notFound("Appointment");
     if (cur.status !== "cancelled") await tx.update(appointments).set({ status: "cancelled" }).where(eq(appointments.id, id));
     return { ...cur, status: "cancelled" as const };
   });
@@ -101,7 +102,7 @@ export const bookingInput = z.strictObject({
 });
 
 /** Books one slot; the check and the insert share a transaction, so two customers cannot take the same time. */
-export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
+export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof bookingInput>) {
   const x = bookingInput.parse(input);
   const b = await businessOrFail(ctx);
   const { slotMinutes } = await getCalendarSettings(ctx);
@@ -116,6 +117,7 @@ export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
   return ctx.database.write(async (tx) => {
     const clash = await tx.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, endsAt), gt(appointments.endsAt, startsAt))).get();
     if (clash) throw new AppError(409, "slot_taken", "That time is already booked", { date: x.date, time: x.time });
+    x.contactId = (await checkReferences(tx, actor, x)).contactId;
     const now = ctx.clock.now();
     const row: Appointment = { id: newId(now), contactId: x.contactId, conversationId: x.conversationId, service: x.service, startsAt, endsAt, status: "booked", notes: x.notes, createdAt: now };
     await tx.insert(appointments).values(row);
@@ -123,6 +125,7 @@ export async function book(ctx: Ctx, input: z.input<typeof bookingInput>) {
   });
 }
 
-export async function listAppointments(ctx: Ctx, opts: { from?: number; to?: number } = {}) {
-  return ctx.db.select().from(appointments).where(and(eq(appointments.status, "booked"), opts.from ? gt(appointments.startsAt, opts.from - 1) : undefined, opts.to ? lt(appointments.startsAt, opts.to) : undefined)).orderBy(asc(appointments.startsAt)).limit(500);
+/** Booked appointments an actor may see: an agent those of contacts with a conversation she can see. */
+export async function listAppointments(ctx: Ctx, actor: Actor, opts: { from?: number; to?: number } = {}) {
+  return ctx.db.select().from(appointments).where(and(eq(appointments.status, "booked"), contactVisibleWhere(actor, appointments.contactId), opts.from ? gt(appointments.startsAt, opts.from - 1) : undefined, opts.to ? lt(appointments.startsAt, opts.to) : undefined)).orderBy(asc(appointments.startsAt)).limit(500);
 }

@@ -28,7 +28,7 @@ export function commerceRoutes(registry: OpenApiRegistry) {
   app.post("/products/import", async (c) => c.json({ data: await commerce.importProducts(c.get("ctx"), actorOf(c), await c.req.text()) }));
 
   doc("GET", "/orders", "Orders", "Recent orders");
-  app.get("/orders", async (c) => c.json({ data: await commerce.listOrders(c.get("ctx")) }));
+  app.get("/orders", async (c) => c.json({ data: await commerce.listOrders(c.get("ctx"), actorOf(c)) }));
   doc("POST", "/orders", "Orders", "Create an order priced from the catalog", { body: commerce.orderInput });
   app.post("/orders", async (c) => c.json({ data: await commerce.createOrder(c.get("ctx"), actorOf(c), await readJson(c, commerce.orderInput)) }, 201));
   const statusBody = z.strictObject({ status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]) });
@@ -36,20 +36,17 @@ export function commerceRoutes(registry: OpenApiRegistry) {
   app.patch("/orders/:id", async (c) => c.json({ data: await commerce.setOrderStatus(c.get("ctx"), actorOf(c), c.req.param("id"), (await readJson(c, statusBody)).status) }));
 
   doc("GET", "/tickets", "Tickets", "Recent tickets");
-  app.get("/tickets", async (c) => c.json({ data: await tickets.listTickets(c.get("ctx")) }));
+  app.get("/tickets", async (c) => c.json({ data: await tickets.listTickets(c.get("ctx"), actorOf(c)) }));
   doc("POST", "/tickets", "Tickets", "Open a ticket", { body: tickets.ticketInput });
-  app.post("/tickets", async (c) => {
-    const a = actorOf(c);
-    return c.json({ data: await tickets.createTicket(c.get("ctx"), { type: a.kind === "user" ? "user" : a.kind === "api_key" ? "api_key" : "system", id: "id" in a ? a.id ?? null : null }, await readJson(c, tickets.ticketInput)) }, 201);
-  });
+  app.post("/tickets", async (c) => c.json({ data: await tickets.createTicket(c.get("ctx"), actorOf(c), await readJson(c, tickets.ticketInput)) }, 201));
 
   const dayQuery = z.object({ date: z.string() });
   doc("GET", "/calendar/slots", "Calendar", "Free appointment times of a day", { query: dayQuery });
   app.get("/calendar/slots", async (c) => c.json({ data: await calendar.availableSlots(c.get("ctx"), query(c, dayQuery).date) }));
   doc("GET", "/calendar/appointments", "Calendar", "Booked appointments");
-  app.get("/calendar/appointments", async (c) => c.json({ data: await calendar.listAppointments(c.get("ctx")) }));
+  app.get("/calendar/appointments", async (c) => c.json({ data: await calendar.listAppointments(c.get("ctx"), actorOf(c)) }));
   doc("POST", "/calendar/appointments", "Calendar", "Book an appointment", { body: calendar.bookingInput });
-  app.post("/calendar/appointments", async (c) => c.json({ data: await calendar.book(c.get("ctx"), await readJson(c, calendar.bookingInput)) }, 201));
+  app.post("/calendar/appointments", async (c) => c.json({ data: await calendar.book(c.get("ctx"), actorOf(c), await readJson(c, calendar.bookingInput)) }, 201));
   doc("POST", "/calendar/appointments/:id/cancel", "Calendar", "Cancel an appointment (its time is free again)");
   app.post("/calendar/appointments/:id/cancel", async (c) => c.json({ data: await calendar.cancelAppointment(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("GET", "/calendar/settings", "Calendar", "Appointment length and services");

@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
 import { contentTerms } from "../agents/text.ts";
+import { checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { parseCsv } from "../platform/csv.ts";
 
 export type Product = typeof products.$inferSelect;
@@ -173,9 +174,10 @@ export const orderInput = z.strictObject({
 });
 
 /** An order priced from the catalog (never from what a client sends), numbered from 1001 unless given a number. */
-export async function createOrder(ctx: Ctx, _actor: Actor, input: z.input<typeof orderInput>) {
+export async function createOrder(ctx: Ctx, actor: Actor, input: z.input<typeof orderInput>) {
   const o = orderInput.parse(input);
   return ctx.database.write(async (tx) => {
+    await checkReferences(tx, actor, { contactId: o.contactId });
     const items: OrderItem[] = [];
     let cur: string | null = null;
     for (const it of o.items) {
@@ -198,8 +200,9 @@ export async function orderByNumber(ctx: Ctx, number: string) {
   return ctx.db.select().from(orders).where(eq(orders.number, number.replace(/^#/, "").trim())).get() ?? null;
 }
 
-export async function listOrders(ctx: Ctx, opts: { contactId?: string; limit?: number } = {}) {
-  return ctx.db.select().from(orders).where(opts.contactId ? eq(orders.contactId, opts.contactId) : undefined).orderBy(desc(orders.createdAt)).limit(opts.limit ?? 100);
+/** Orders an actor may see: an agent those of contacts with a conversation she can see. */
+export async function listOrders(ctx: Ctx, actor: Actor, opts: { contactId?: string; limit?: number } = {}) {
+  return ctx.db.select().from(orders).where(and(contactVisibleWhere(actor, orders.contactId), opts.contactId ? eq(orders.contactId, opts.contactId) : undefined)).orderBy(desc(orders.createdAt)).limit(opts.limit ?? 100);
 }
 
 export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {

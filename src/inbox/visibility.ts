@@ -1,6 +1,9 @@
-import { or, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { conversations } from "./schema.ts";
+import { and, or, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { contacts, conversations } from "./schema.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
+import { badRequest } from "../platform/errors.ts";
+import type { Tx } from "../platform/db.ts";
 
 /** The conversations an actor may see: administrators and API keys all; an agent those assigned to them or their departments. */
 export function visibleWhere(actor: Actor): SQL | undefined {
@@ -14,4 +17,49 @@ export function canSee(actor: Actor, c: { assigneeId: string | null; departmentI
   if (isAdmin(actor)) return true;
   if (actor.kind !== "user") return false;
   return c.assigneeId === actor.id || (!!c.departmentId && actor.departmentIds.includes(c.departmentId));
+}
+
+/**
+ * Rows of another domain (orders, tickets, appointments) that belong to a contact: an agent sees them only when
+ * the contact has a conversation the agent can see, the rule contacts follow. Undefined (no condition) for admins.
+ */
+export function contactVisibleWhere(actor: Actor, contactIdColumn: SQLiteColumn): SQL | undefined {
+  if (isAdmin(actor)) return undefined;
+  if (actor.kind !== "user") return sql`0`;
+  return sql`${contactIdColumn} IN (SELECT ${conversations.contactId} FROM ${conversations} WHERE ${visibleWhere(actor)})`;
+}
+
+/**
+ * The conversation and contact that a new order, ticket or appointment refers to, checked to exist and to be
+ * visible to the actor (an agent cannot attach work to a conversation she cannot see). A conversation gives its
+ * contact; a contact given with it must be that one. Unknown and invisible read the same (400, the field named).
+ */
+export async function checkReferences(tx: Pick<Tx, "select">, actor: Actor, ref: { conversationId?: string | null; contactId?: string | null }) {
+  let contactId = ref.contactId ?? null;
+  let departmentId: string | null = null;
+  if (ref.conversationId) {
+    const conv = await tx.select({ contactId: conversations.contactId, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId }).from(conversations).where(eq(conversations.id, ref.conversationId)).get();
+    if (!conv || !canSee(actor, conv)) throw badRequest("unknown_conversation", "No conversation with that id that you can see", { field: "conversationId" });
+    if (contactId && contactId !== conv.contactId) throw badRequest("contact_mismatch", "The contact is not the conversation's", { field: "contactId" });
+    contactId = conv.contactId;
+    departmentId = conv.departmentId;
+  } else if (contactId) {
+    const c = await tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, contactId)).get();
+    const visible = c && (isAdmin(actor) || (actor.kind === "user" && await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).limit(1).get()));
+    if (!visible) throw badRequest("unknown_contact", "No contact with that id that you can see", { field: "contactId" });
+  }
+  return { contactId, departmentId };
+}
+
+/** Whether an actor may see a row that belongs to a conversation and/or a contact (the rule of contactVisibleWhere). */
+export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { conversationId?: string | null; contactId?: string | null; departmentId?: string | null }) {
+  if (isAdmin(actor)) return true;
+  if (actor.kind !== "user") return false;
+  if (row.departmentId && actor.departmentIds.includes(row.departmentId)) return true;
+  if (row.conversationId) {
+    const conv = await tx.select({ assigneeId: conversations.assigneeId, departmentId: conversations.departmentId }).from(conversations).where(eq(conversations.id, row.conversationId)).get();
+    if (conv && canSee(actor, conv)) return true;
+  }
+  if (row.contactId) return !!(await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, row.contactId), visibleWhere(actor))).limit(1).get());
+  return false;
 }

@@ -13,6 +13,8 @@ import { availableSlots, book } from "../../src/calendar/service.ts";
 import { defaultHours } from "../../src/setup/service.ts";
 
 // Monday 30 November 2026, 10:10 in Mexico City (UTC−6 all year): open Mon–Fri 09:00–18:00, Sat 09:00–14:00
+/** the calendar booked by the system (the API and the tools pass who books) */
+const SYS = { kind: "system" } as const;
 const MONDAY_10_10 = Date.UTC(2026, 10, 30, 16, 10);
 let now = MONDAY_10_10;
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, o: ReturnType<typeof startOllamaDouble>;
@@ -86,7 +88,7 @@ test("booking: free times come from the business hours in its time zone; the boo
 
 test("a taken time is refused with the day's free times, which the model may then offer; the slot is booked once", async () => {
   await makeAgent(["check_availability", "book_appointment"]);
-  await book(t.ctx, { date: "2026-12-01", time: "10:00", service: "Consulta" });
+  await book(t.ctx, SYS, { date: "2026-12-01", time: "10:00", service: "Consulta" });
   o.script.push({ toolCalls: [{ name: "book_appointment", arguments: { date: "2026-12-01", time: "10:00" } }] });
   o.script.push({ content: "Las 10:00 ya están ocupadas; ¿te sirve a las 10:30 o a las 11:00?" });
   const m = await say("cita mañana a las 10 por favor");
@@ -106,15 +108,15 @@ test("the calendar: today's past times, a closed Sunday, out of hours, in the pa
   expect(today.slots[0]).toBe("10:30"); // 10:10 now: 09:00–10:00 are gone
   expect((await availableSlots(t.ctx, "2026-12-05")).slots.at(-1)).toBe("13:30"); // Saturday until 14:00
   expect(await availableSlots(t.ctx, "2026-12-06")).toEqual({ date: "2026-12-06", open: false, slots: [] });
-  const refused = async (input: Parameters<typeof book>[1], code: string) => { await expect(book(t.ctx, input)).rejects.toMatchObject({ code }); };
+  const refused = async (input: Parameters<typeof book>[2], code: string) => { await expect(book(t.ctx, SYS, input)).rejects.toMatchObject({ code }); };
   await refused({ date: "2026-12-06", time: "11:00" }, "outside_hours");
   await refused({ date: "2026-12-01", time: "17:45" }, "outside_hours"); // would end after 18:00
   await refused({ date: "2026-12-01", time: "07:30" }, "outside_hours");
   await refused({ date: "2026-11-30", time: "09:30" }, "slot_in_past");
   await refused({ date: "2026-12-01", time: "10:10" }, "not_a_slot"); // slots start every 30 minutes from 09:00
-  await expect(book(t.ctx, { date: "1 de diciembre", time: "10:00" })).rejects.toThrow(/YYYY-MM-DD/);
-  await expect(book(t.ctx, { date: "2026-12-01", time: "25:00" })).rejects.toThrow(/HH:MM/);
-  const race = await Promise.allSettled([book(t.ctx, { date: "2026-12-02", time: "12:00" }), book(t.ctx, { date: "2026-12-02", time: "12:00" }), book(t.ctx, { date: "2026-12-02", time: "12:00" })]);
+  await expect(book(t.ctx, SYS, { date: "1 de diciembre", time: "10:00" })).rejects.toThrow(/YYYY-MM-DD/);
+  await expect(book(t.ctx, SYS, { date: "2026-12-01", time: "25:00" })).rejects.toThrow(/HH:MM/);
+  const race = await Promise.allSettled([book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }), book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }), book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" })]);
   expect(race.filter((r) => r.status === "fulfilled")).toHaveLength(1);
   expect(race.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(["slot_taken", "slot_taken"]);
   expect((await availableSlots(t.ctx, "2026-12-02")).slots).not.toContain("12:00");

@@ -79,7 +79,7 @@ test("calendar: length and services saved; an appointment the agent booked is li
   expect(await getCalendarSettings(t.ctx)).toEqual({ slotMinutes: 45, services: ["Limpieza dental", "Consulta general"] });
 
   const m = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "paciente-1", name: "Marta Ruiz" }, body: "quiero una cita" });
-  const appt = await book(t.ctx, { date: "2026-12-02", time: "11:15", service: "consulta general", contactId: m.message.senderId, conversationId: m.conversationId });
+  const appt = await book(t.ctx, { kind: "system" }, { date: "2026-12-02", time: "11:15", service: "consulta general", contactId: m.message.senderId, conversationId: m.conversationId });
   await page.goto(`${running.url}/settings/calendar`);
   const row = page.locator(`tr[data-appointment="${appt.id}"]`);
   expect((await row.locator("td").allTextContents()).slice(0, 4)).toEqual(["2026-12-02", "11:15", "Consulta general", "Marta Ruiz"]);

@@ -46,3 +46,55 @@ describe("idempotency keys are scoped to the conversation", () => {
     expect(JSON.stringify(await probe.json())).not.toContain("4455");
   });
 });
+
+describe("orders, tickets and appointments follow the conversations' visibility", () => {
+  test("an agent lists, creates and cancels only what belongs to conversations she can see", async () => {
+    const soporteConv = await conversationIn(s.soporte.id, "c-soporte");
+    const ventasConv = await conversationIn(s.ventas.id, "c-ventas");
+    const contactOf = async (id: string) => (await (await t.req("GET", `/api/v1/conversations/${id}`, { headers: bearer() })).json()).data.contactId as string;
+    const soporteContact = await contactOf(soporteConv), ventasContact = await contactOf(ventasConv);
+    const admin = bearer();
+    const ok = async (r: Promise<Response>) => { const x = await r; expect(x.status).toBeLessThan(300); return (await x.json()).data; };
+    await ok(t.req("POST", "/api/v1/products", { headers: admin, json: { sku: "P1", name: "Pizza", price: 15000 } }));
+    await ok(t.req("PUT", "/api/v1/calendar/settings", { headers: admin, json: { slotMinutes: 30, services: [] } }));
+    await ok(t.req("POST", "/api/v1/orders", { headers: admin, json: { contactId: soporteContact, items: [{ sku: "P1", quantity: 1 }] } }));
+    await ok(t.req("POST", "/api/v1/tickets", { headers: admin, json: { subject: "Reembolso de soporte", conversationId: soporteConv } }));
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const soporteAppt = await ok(t.req("POST", "/api/v1/calendar/appointments", { headers: admin, json: { date: day, time: "10:00", conversationId: soporteConv } }));
+    expect(soporteAppt.contactId).toBe(soporteContact);
+
+    const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+    expect(await ok(t.req("GET", "/api/v1/orders", { headers: ana }))).toEqual([]);
+    expect(await ok(t.req("GET", "/api/v1/tickets", { headers: ana }))).toEqual([]);
+    expect(await ok(t.req("GET", "/api/v1/calendar/appointments", { headers: ana }))).toEqual([]);
+    // nothing can be attached to a conversation or contact she cannot see; the answer is the same as for one that does not exist
+    for (const [path, json] of [
+      ["/api/v1/tickets", { subject: "Intento", conversationId: soporteConv }],
+      ["/api/v1/tickets", { subject: "Intento", contactId: soporteContact }],
+      ["/api/v1/tickets", { subject: "Intento", conversationId: "no-such-conversation" }],
+      ["/api/v1/orders", { contactId: soporteContact, items: [{ sku: "P1", quantity: 1 }] }],
+      ["/api/v1/orders", { contactId: "no-such-contact", items: [{ sku: "P1", quantity: 1 }] }],
+      ["/api/v1/calendar/appointments", { date: day, time: "11:00", conversationId: soporteConv }],
+    ] as const) {
+      const r = await t.req("POST", path, { headers: ana, json });
+      expect(r.status).toBe(400);
+      expect(["unknown_conversation", "unknown_contact"]).toContain((await r.json()).error.code);
+    }
+    const cancel = await t.req("POST", `/api/v1/calendar/appointments/${soporteAppt.id}/cancel`, { headers: ana });
+    expect(cancel.status).toBe(404);
+    expect((await ok(t.req("GET", "/api/v1/calendar/appointments", { headers: admin })))[0].status).toBe("booked");
+    // her own department's work she sees, creates and cancels
+    const myTicket = await ok(t.req("POST", "/api/v1/tickets", { headers: ana, json: { subject: "Factura pendiente", conversationId: ventasConv } }));
+    expect(myTicket).toMatchObject({ contactId: ventasContact, departmentId: s.ventas.id });
+    await ok(t.req("POST", "/api/v1/orders", { headers: ana, json: { contactId: ventasContact, items: [{ sku: "P1", quantity: 2 }] } }));
+    const mine = await ok(t.req("POST", "/api/v1/calendar/appointments", { headers: ana, json: { date: day, time: "12:00", conversationId: ventasConv } }));
+    expect((await ok(t.req("GET", "/api/v1/tickets", { headers: ana }))).map((x: { id: string }) => x.id)).toEqual([myTicket.id]);
+    expect((await ok(t.req("GET", "/api/v1/orders", { headers: ana }))).map((x: { contactId: string }) => x.contactId)).toEqual([ventasContact]);
+    expect((await ok(t.req("GET", "/api/v1/calendar/appointments", { headers: ana }))).map((x: { id: string }) => x.id)).toEqual([mine.id]);
+    expect((await ok(t.req("POST", `/api/v1/calendar/appointments/${mine.id}/cancel`, { headers: ana }))).status).toBe("cancelled");
+    // Beto (soporte) sees soporte's
+    const beto = await sessionHeaders(t.ctx, "beto@test.mx", "agent-pass-123");
+    expect((await ok(t.req("GET", "/api/v1/tickets", { headers: beto }))).map((x: { subject: string }) => x.subject)).toEqual(["Reembolso de soporte"]);
+    expect((await ok(t.req("GET", "/api/v1/orders", { headers: beto }))).length).toBe(1);
+  });
+});
