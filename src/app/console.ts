@@ -115,6 +115,7 @@ export function consoleRoutes() {
       return c.redirect("/inbox");
     } catch (e) {
       const status = e instanceof AppError ? e.status : 500;
+      if (e instanceof AppError && e.retryAfter) c.header("retry-after", String(e.retryAfter));
       return c.html(renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? "") })), status as 401);
     }
   });
@@ -294,6 +295,7 @@ export function consoleRoutes() {
   const usersView = async (c: Context<Env>) => S.UsersSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, users: await auth.listUsers(c.get("ctx")), departments: await auth.listDepartments(c.get("ctx")) });
   app.get("/settings/users", async (c) => settingsPage(c, "users", await usersView(c)));
   app.post("/settings/users", act("users", usersView, (c, f) => auth.createUser(c.get("ctx"), { name: str(f.name), email: str(f.email), password: str(f.password), role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds) })));
+  app.post("/settings/users/:id/unlock", act("users", usersView, (c) => auth.unlockLogin(c.get("ctx"), user(c), pid(c))));
   app.post("/settings/users/:id", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds), active: str(f.active) !== "0" })));
 
   const deptView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }] });

@@ -59,7 +59,17 @@ export function errorResponse(c: Context, err: unknown, log?: { error: (m: strin
   return c.json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);
 }
 
-export function clientIp(c: Context): string | null {
+/**
+ * The client's address: the socket's, or, when the socket is a configured trusted proxy (`trusted_proxies`), the
+ * right-most address of X-Forwarded-For that is not itself a trusted proxy (entries further left can be forged).
+ */
+export function clientIp(c: Context<Env>): string | null {
   const info = (c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined)?.requestIP?.(c.req.raw);
-  return info?.address ?? null;
+  const norm = (a: string) => a.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
+  const peer = info?.address ? norm(info.address) : null;
+  const trusted = c.get("ctx")?.config.trusted_proxies ?? [];
+  if (!peer || !trusted.includes(peer)) return peer;
+  const chain = (c.req.header("x-forwarded-for") ?? "").split(",").map(norm).filter(Boolean);
+  for (let i = chain.length - 1; i >= 0; i--) if (!trusted.includes(chain[i])) return chain[i].slice(0, 64);
+  return peer;
 }

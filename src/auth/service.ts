@@ -1,4 +1,5 @@
-import { and, eq, gt, desc, inArray, isNull, count } from "drizzle-orm";
+import { and, eq, gt, desc, inArray, isNull, count, sql } from "drizzle-orm";
+import { getSetting, putSetting } from "../setup/service.ts";
 import { z } from "zod";
 import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
 import { newId, newSecret, hashSecret } from "../platform/ids.ts";
@@ -129,29 +130,76 @@ export async function listDepartments(ctx: Ctx) {
 
 // ---- sessions and login ----
 const LOGIN_WINDOW_MS = 15 * 60_000;
+/** A hash to verify against when the email is unknown or inactive, so every attempt costs the same time. */
+let dummyHash: Promise<string> | null = null;
 
 /**
- * Verifies a password login. Failures are counted per email and per address over 15 minutes; past the limit the
- * login is refused with 429 before the password is even checked. Every attempt is kept as login history.
+ * How long a login from this address to this email must wait, from the failures of the last 15 minutes (since
+ * the last success of the pair, and since an administrator's unlock). Slowing down instead of locking out:
+ * - the pair (email, address): `max` failures free, then a wait doubling from 1 s up to 15 min;
+ * - the email from every address (a guess spread over many): past 4×max, at most one try every 30 s;
+ * - the address for every email (an office, or everyone behind one proxy): past 4×max, one try every 5 s.
+ * So a guesser is slowed, and the owner with the right password from elsewhere waits at most seconds.
+ */
+async function loginWaitMs(ctx: Ctx, email: string, ip: string | null, now: number) {
+  const max = ctx.config.login_max_failures;
+  const unlocked = (await getUnlocks(ctx))[email] ?? 0;
+  const since = Math.max(now - LOGIN_WINDOW_MS, unlocked);
+  const failures = (where: ReturnType<typeof and>) => ctx.db.select({ n: count(), last: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(where, eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
+  const lastOk = ip ? (await ctx.db.select({ at: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(eq(loginAttempts.email, email), eq(loginAttempts.ip, ip), eq(loginAttempts.success, true), gt(loginAttempts.at, since))).get())?.at ?? 0 : 0;
+  let wait = 0;
+  const pair = await failures(and(eq(loginAttempts.email, email), ip ? eq(loginAttempts.ip, ip) : isNull(loginAttempts.ip), gt(loginAttempts.at, lastOk)));
+  if (pair && pair.n >= max && pair.last) wait = Math.max(wait, pair.last + Math.min(1000 * 2 ** (pair.n - max), LOGIN_WINDOW_MS) - now);
+  const byEmail = await failures(and(eq(loginAttempts.email, email)));
+  if (byEmail && byEmail.n >= max * 4 && byEmail.last) wait = Math.max(wait, byEmail.last + 30_000 - now);
+  if (ip) {
+    const byIp = await failures(and(eq(loginAttempts.ip, ip)));
+    if (byIp && byIp.n >= max * 4 && byIp.last) wait = Math.max(wait, byIp.last + 5_000 - now);
+  }
+  return Math.max(0, wait);
+}
+
+async function getUnlocks(ctx: Ctx): Promise<Record<string, number>> {
+  return (await getSetting<Record<string, number>>(ctx, "login_unlocks")) ?? {};
+}
+
+/** An administrator lets a user's logins through again at once (failures before now no longer count). */
+export async function unlockLogin(ctx: Ctx, actor: Actor, userId: string) {
+  requireAdmin(actor);
+  const u = await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
+  if (!u) throw notFound("User");
+  const now = ctx.clock.now();
+  const cur = await getUnlocks(ctx);
+  const next = Object.fromEntries(Object.entries(cur).filter(([, at]) => at > now - LOGIN_WINDOW_MS));
+  next[u.email] = now;
+  await ctx.database.write((tx) => putSetting(tx, "login_unlocks", next, now));
+}
+
+/**
+ * Verifies a password login. Failures slow the next attempts down (loginWaitMs) instead of locking the account
+ * out; a wait is answered 429 with Retry-After before the password is checked. The password is verified the same
+ * way whether or not the email exists. Every attempt is kept as login history.
  */
 export async function login(ctx: Ctx, input: { email: string; password: string; ip?: string | null; userAgent?: string | null }) {
-  const email = String(input.email ?? "").trim().toLowerCase();
-  const since = ctx.clock.now() - LOGIN_WINDOW_MS;
-  const max = ctx.config.login_max_failures;
-  const byEmail = await ctx.db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.email, email), eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
-  const byIp = input.ip ? await ctx.db.select({ n: count() }).from(loginAttempts).where(and(eq(loginAttempts.ip, input.ip), eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get() : { n: 0 };
-  if ((byEmail?.n ?? 0) >= max || (byIp?.n ?? 0) >= max * 4) {
-    throw new AppError(429, "too_many_attempts", "Too many failed logins; try again in 15 minutes");
+  const email = String(input.email ?? "").trim().toLowerCase().slice(0, 320);
+  const ip = input.ip ?? null;
+  const wait = await loginWaitMs(ctx, email, ip, ctx.clock.now());
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    throw new AppError(429, "too_many_attempts", `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
   }
   const u = await ctx.db.select().from(users).where(eq(users.email, email)).get();
-  const ok = !!u && u.active && (await Bun.password.verify(String(input.password ?? ""), u.passwordHash));
+  dummyHash ??= Bun.password.hash("not-a-password-of-anyone", { algorithm: "argon2id" });
+  const password = String(input.password ?? "").slice(0, 200);
+  const matches = await Bun.password.verify(password, u?.passwordHash ?? (await dummyHash));
+  const ok = !!u && u.active && matches;
   const token = newSecret();
   const csrf = newSecret(24);
   const now = ctx.clock.now();
   await ctx.database.write(async (tx) => {
-    await tx.insert(loginAttempts).values({ id: newId(), email, userId: u?.id ?? null, ip: input.ip ?? null, userAgent: input.userAgent?.slice(0, 300) ?? null, success: ok, at: now });
+    await tx.insert(loginAttempts).values({ id: newId(), email, userId: u?.id ?? null, ip, userAgent: input.userAgent?.slice(0, 300) ?? null, success: ok, at: now });
     if (!ok) return;
-    await tx.insert(sessions).values({ id: hashSecret(token), userId: u!.id, csrfToken: csrf, ip: input.ip ?? null, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: now, expiresAt: now + ctx.config.session_days * 86_400_000 });
+    await tx.insert(sessions).values({ id: hashSecret(token), userId: u!.id, csrfToken: csrf, ip, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: now, expiresAt: now + ctx.config.session_days * 86_400_000 });
     await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, u!.id));
   });
   if (!ok) throw new AppError(401, "invalid_credentials", "Wrong email or password");

@@ -151,6 +151,8 @@ export function apiV1(registry: OpenApiRegistry) {
     if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
     return c.json({ data: await auth.createUser(c.get("ctx"), await readJson(c, auth.userInput)) }, 201);
   });
+  doc("POST", "/users/:id/unlock-login", "Team", "Let a user's logins through again (failed attempts so far no longer slow them down)");
+  app.post("/users/:id/unlock-login", async (c) => { await auth.unlockLogin(c.get("ctx"), actorOf(c), c.req.param("id")); return c.json({ data: { ok: true } }); });
   doc("PATCH", "/users/:id", "Team", "Update a user", { body: auth.userPatch });
   app.patch("/users/:id", async (c) => { await auth.updateUser(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, auth.userPatch)); return c.json({ data: { ok: true } }); });
 

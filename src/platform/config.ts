@@ -21,6 +21,8 @@ export const configSchema = z.strictObject({
    * channel's callback on the office network): names or addresses, exact; comma-separated in the environment.
    */
   fetch_allow_hosts: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(253)).max(100)).default([]),
+  /** addresses of reverse proxies in front of DigyBot (their X-Forwarded-For gives the client's address) */
+  trusted_proxies: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(64)).max(20)).default([]),
   /** how long a write waits for a database locked by another process before it is refused (503 database_busy) */
   db_busy_timeout_ms: z.coerce.number().int().min(0).max(60_000).default(5000),
   secure_cookies: z.stringbool().or(z.boolean()).default(false),

@@ -35,7 +35,8 @@ export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; c
         <select name="role"><option value="agent" selected=${u.role === "agent"}>${t("users.role.agent")}</option><option value="admin" selected=${u.role === "admin"}>${t("users.role.admin")}</option></select>
         <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
         <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>
-        <button type="submit">${t("common.save")}</button></form></td></tr>`)}</table></div>
+        <button type="submit">${t("common.save")}</button></form>
+        <form method="post" action=${`/settings/users/${u.id}/unlock`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" data-unlock=${u.email}>${t("users.unlock")}</button></form></td></tr>`)}</table></div>
   <form class="card" method="post" action="/settings/users"><${Csrf} csrf=${csrf} /><h3>${t("users.new")}</h3>
     <label>${t("common.name")}<input name="name" required /></label><label>${t("users.email")}<input name="email" type="email" required /></label>
     <label>${t("users.password")}<input name="password" type="password" minlength="8" required /></label>
