@@ -2,7 +2,7 @@
 // The digybot command: serve | migrate | backup | restore | admin create | doctor | whatsapp pair | version | help.
 import { parseArgs } from "node:util";
 import { pairInTerminal } from "./channels/whatsapp-qr/terminal.ts";
-import { existsSync, mkdirSync, statfsSync, accessSync, constants } from "node:fs";
+import { existsSync, mkdirSync, statfsSync, statSync, accessSync, constants } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig, ConfigError, configKeys, type Config } from "./platform/config.ts";
 import { Database, migrate, MigrationError, restoreDatabaseFile, verifyDatabaseFile } from "./platform/db.ts";
@@ -48,6 +48,8 @@ function fail(msg: string, code = 1): never {
 }
 
 export async function main(argv: string[]) {
+  // everything DigyBot writes (database, attachments, backups, the key) is readable by its own user only
+  process.umask(0o077);
   let parsed;
   try {
     parsed = parseArgs({
@@ -119,17 +121,18 @@ export async function main(argv: string[]) {
       const file = positionals[1] ?? fail("backup needs a target FILE: digybot backup FILE", 2);
       if (!existsSync(dbFile)) fail(`no database at ${dbFile}`);
       const db = new Database(dbFile, log);
-      try { await db.backupTo(resolve(file)); } catch (e) { fail((e as Error).message); } finally { await db.close(); }
+      let written = 0;
+      try { written = (await db.backupTo(resolve(file), { filesDir: join(config.data_dir, "files") })).files; } catch (e) { fail((e as Error).message); } finally { await db.close(); }
       const check = await verifyDatabaseFile(resolve(file));
       if (!check.ok) fail(`backup written but failed verification: ${check.reason}`);
-      process.stdout.write(`backup written to ${resolve(file)}\n`);
+      process.stdout.write(`backup written to ${resolve(file)} (database and ${written} attachments; secrets stay sealed: keep the key file ${config.secret_key_file} apart from it)\n`);
       return;
     }
     case "restore": {
       const file = positionals[1] ?? fail("restore needs a backup FILE: digybot restore FILE", 2);
       try {
-        const r = await restoreDatabaseFile(resolve(file), dbFile);
-        process.stdout.write(`restored ${resolve(file)} into ${dbFile}${r.previous ? `\nprevious database kept at ${r.previous}` : ""}\n`);
+        const r = await restoreDatabaseFile(resolve(file), dbFile, join(config.data_dir, "files"));
+        process.stdout.write(`restored ${resolve(file)} into ${dbFile} with ${r.files} attachments${r.previous ? `\nprevious database kept at ${r.previous}` : ""}\n`);
       } catch (e) { fail((e as Error).message); }
       return;
     }
@@ -177,12 +180,23 @@ export async function main(argv: string[]) {
       const lines: [string, boolean, string][] = [];
       try { mkdirSync(config.data_dir, { recursive: true }); accessSync(config.data_dir, constants.W_OK); lines.push(["data dir", true, config.data_dir]); } catch (e) { lines.push(["data dir", false, `${config.data_dir}: ${(e as Error).message}`]); }
       try { const s = statfsSync(config.data_dir); const free = (s.bavail * s.bsize) / 2 ** 30; lines.push(["disk", free > 1, `${free.toFixed(1)} GiB free`]); } catch (e) { lines.push(["disk", false, (e as Error).message]); }
+      {
+        const f = config.secret_key_file!;
+        if (!existsSync(f)) lines.push(["secret key", !existsSync(dbFile), `${f} missing${existsSync(dbFile) ? ": secrets in the database cannot be read" : "; created at first start"}`]);
+        else {
+          const mode = statSync(f).mode & 0o777;
+          lines.push(["secret key", (mode & 0o077) === 0, `${f} (mode ${mode.toString(8)}${mode & 0o077 ? ", readable by others: chmod 600" : ""})`]);
+        }
+        const dd = existsSync(config.data_dir) ? statSync(config.data_dir).mode & 0o777 : 0o700;
+        lines.push(["permissions", (dd & 0o077) === 0, `data dir mode ${dd.toString(8)}${dd & 0o077 ? ": chmod 700" : ""}`]);
+      }
       if (existsSync(dbFile)) {
         const r = await verifyDatabaseFile(dbFile);
         lines.push(["database", r.ok, r.ok ? `${dbFile} (${r.migrations.length} migrations)` : r.reason]);
         if (r.ok) {
           const ctx = await createContext(config, { log: createLogger("silent") });
-          const chans = await listChannels(ctx);
+          let chans: Awaited<ReturnType<typeof listChannels>> = [];
+          try { chans = await listChannels(ctx); } catch (e) { lines.push(["secrets", false, (e as Error).message]); }
           lines.push(["channels", true, chans.length ? chans.map((c) => `${c.name} (${c.type}${c.active ? "" : ", paused"})`).join(", ") : "none yet"]);
           lines.push(["users", true, String(await countUsers(ctx))]);
           await ctx.database.close();

@@ -1,5 +1,5 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
-import { mkdtempSync, copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createClient } from "@libsql/client";
@@ -113,9 +113,23 @@ test("backup (online) and restore round-trip a database with data in it", async 
     expect(found.data.hits[0].text).toContain("un año");
     const pdfHit = await (await fetch(`${s.url}/api/v1/knowledge/search`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ q: "pizza de temporada" }) })).json();
     expect(pdfHit.data.hits[0].text).toContain("calabaza");
+    // a connection's credentials: sealed in the database and so in the backup
+    const ch = await fetch(`${s.url}/api/v1/channels`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ type: "whatsapp_cloud", name: "Ventas", config: { phoneNumberId: "1098", accessToken: "EAAG-TOKEN-EN-CLARO-4321", appSecret: "app-secret-en-claro-99", verifyToken: "verifica-en-claro-77" } }) });
+    expect(ch.status).toBe(201);
     const b = run("backup", backup, "--data-dir", data);
     expect(b.code).toBe(0);
     expect(b.out).toContain("backup written");
+    expect(b.out).toContain("2 attachments");
+    for (const f of [backup, join(data, "digybot.db")]) {
+      const bytes = Buffer.from(await Bun.file(f).arrayBuffer()).toString("latin1");
+      for (const secret of ["EAAG-TOKEN-EN-CLARO-4321", "app-secret-en-claro-99", "verifica-en-claro-77"]) expect(bytes.includes(secret)).toBe(false);
+    }
+    // private to DigyBot's user: the data dir 0700, the database, the backup and the key 0600
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(data)).toBe(0o700);
+    expect(mode(join(data, "digybot.db"))).toBe(0o600);
+    expect(mode(backup)).toBe(0o600);
+    expect(mode(join(dir, "config", "digybot.key"))).toBe(0o600);
   } finally { s.p.kill(); await s.p.exited; }
 
   const refused = run("restore", join(dir, "bad.toml"), "--data-dir", join(dir, "data3"));
@@ -125,6 +139,13 @@ test("backup (online) and restore round-trip a database with data in it", async 
 
   const r = run("restore", backup, "--data-dir", join(dir, "data3"));
   expect(r.code).toBe(0);
+  expect(r.out).toContain("with 2 attachments");
+  // the attachments come back byte for byte
+  const filesOf = (root: string) => (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[]).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length)).sort();
+  const before = filesOf(join(data, "files"));
+  expect(before.length).toBe(2);
+  expect(filesOf(join(dir, "data3", "files"))).toEqual(before);
+  for (const f of before) expect(Buffer.compare(readFileSync(join(data, "files", f)), readFileSync(join(dir, "data3", "files", f)))).toBe(0);
   const c = createClient({ url: `file:${join(dir, "data3", "digybot.db")}` });
   expect(Number((await c.execute("select count(*) n from contacts")).rows[0].n)).toBe(20);
   expect(Number((await c.execute("select count(*) n from users")).rows[0].n)).toBe(1);
@@ -132,7 +153,10 @@ test("backup (online) and restore round-trip a database with data in it", async 
   const s3 = await serve(join(dir, "data3"));
   try { expect((await fetch(`${s3.url}/login`)).status).toBe(200); } finally { s3.p.kill(); await s3.p.exited; }
   expect(readdirSync(join(dir, "data3")).some((f) => f.startsWith("digybot.db"))).toBe(true);
-  expect(run("doctor", "--data-dir", join(dir, "data3")).out).toMatch(/ok\s+database/);
+  const doctor = run("doctor", "--data-dir", join(dir, "data3")).out;
+  expect(doctor).toMatch(/ok\s+database/);
+  expect(doctor).toMatch(/ok\s+secret key/);
+  expect(doctor).toMatch(/ok\s+channels\s+.*Ventas/);
 }, 60_000);
 
 /** Logs in as the administrator and creates an API key through the console, as an owner would. */

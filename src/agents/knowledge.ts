@@ -189,6 +189,18 @@ async function extract(ctx: Ctx, s: z.output<typeof sourceInput>): Promise<{ kin
   return { kind, title, content, fileId: f.row.id, url: null, passages: chunkText(content, title) };
 }
 
+/** Adds an uploaded document: the file is kept only when it became a source (a refused one leaves nothing behind). */
+export async function addUploadedDocument(ctx: Ctx, actor: Actor, file: File, title?: string) {
+  adminOnly(actor);
+  const saved = await ctx.files.save(file, null, ctx.clock.now());
+  try {
+    return await addSource(ctx, actor, { fileId: saved.fileId, ...(title ? { title } : {}) });
+  } catch (e) {
+    await ctx.files.remove(saved.fileId).catch(() => {});
+    throw e;
+  }
+}
+
 function adminOnly(actor: Actor) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
 }

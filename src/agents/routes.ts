@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
-import { readJson } from "../app/http.ts";
+import { readJson, formBody } from "../app/http.ts";
 import { AppError, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
@@ -57,11 +57,10 @@ export function agentRoutes(registry: OpenApiRegistry) {
   app.post("/knowledge/files", async (c) => {
     adminOnly(c);
     const ctx = c.get("ctx");
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     if (!(form.file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
-    const saved = await ctx.files.save(form.file, null, ctx.clock.now());
     const title = typeof form.title === "string" && form.title.trim() ? form.title.trim() : undefined;
-    return c.json({ data: await kb.addSource(ctx, actorOf(c), { fileId: saved.fileId, ...(title ? { title } : {}) }) }, 201);
+    return c.json({ data: await kb.addUploadedDocument(ctx, actorOf(c), form.file, title) }, 201);
   });
   doc("GET", "/knowledge/sources/:id", "Knowledge base", "A document and its passages");
   app.get("/knowledge/sources/:id", async (c) => {

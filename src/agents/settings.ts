@@ -1,6 +1,7 @@
 // Which model server DigyBot's AI uses, set by the owner in the console: the local Ollama (default, private) or an
 // OpenAI-compatible service. A connection test lists the server's models; Ollama models can be pulled from here.
 import { z } from "zod";
+import { openFields, sealFields } from "../platform/secrets.ts";
 import { AppError, forbidden } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
@@ -32,8 +33,12 @@ export const aiSettingsInput = z.strictObject({
 });
 export type AiSettings = z.infer<typeof aiSettingsInput>;
 
+/** The AI settings' fields sealed at rest. */
+const AI_SECRETS: ReadonlySet<string> = new Set(["openaiKey"]);
+
 export async function getAiSettings(ctx: Ctx): Promise<AiSettings> {
-  return aiSettingsInput.parse((await getSetting<AiSettings>(ctx, "ai")) ?? {});
+  const stored = (await getSetting<AiSettings>(ctx, "ai")) ?? {};
+  return aiSettingsInput.parse(openFields(stored as Record<string, unknown>, AI_SECRETS));
 }
 
 /** The settings as shown: the API key only by its last 4 characters. */
@@ -46,7 +51,7 @@ export async function saveAiSettings(ctx: Ctx, actor: Actor, input: Partial<z.in
   const cur = await getAiSettings(ctx);
   const keepKey = input.openaiKey === undefined || input.openaiKey === "" || input.openaiKey.startsWith("••••");
   const next = aiSettingsInput.parse({ ...cur, ...input, openaiKey: keepKey ? cur.openaiKey : input.openaiKey });
-  await ctx.database.write((tx) => putSetting(tx, "ai", next, ctx.clock.now()));
+  await ctx.database.write((tx) => putSetting(tx, "ai", sealFields(next, AI_SECRETS), ctx.clock.now()));
   providers.delete(ctx);
   return publicAiSettings(next);
 }

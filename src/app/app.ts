@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { isNull } from "drizzle-orm";
 import { bodyLimit } from "hono/body-limit";
 import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { Cron } from "croner";
 import type { Env } from "./http.ts";
 import { asAppError, errorResponse } from "./http.ts";
@@ -29,13 +30,31 @@ import { createLogger, type Logger } from "../platform/logger.ts";
 import type { Config } from "../platform/config.ts";
 import type { Ctx, Clock } from "../platform/context.ts";
 import { AppError } from "../platform/errors.ts";
+import { loadSecretKey } from "../platform/secrets.ts";
 import { VERSION } from "../version.ts";
 
 export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry; /** WhatsApp-by-QR sockets (tests: a double) */ whatsappSocket?: QrSocketFactory };
 
+/**
+ * The data dir holds the customers' conversations: readable by DigyBot's user only (0700, files 0600), also for an
+ * install made before this was so.
+ */
+function secureDataDir(dir: string) {
+  process.umask(0o077);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const fix = (p: string, mode: number) => { try { if (existsSync(p) && (statSync(p).mode & 0o077)) chmodSync(p, mode); } catch { /* not ours */ } };
+  fix(dir, 0o700);
+  for (const f of ["digybot.db", "digybot.db-wal", "digybot.db-shm"]) fix(join(dir, f), 0o600);
+  fix(join(dir, "files"), 0o700);
+  fix(join(dir, "backups"), 0o700);
+}
+
 /** Builds the context of one DigyBot: database (migrated), bus, hub, outbox, channels. Nothing global. */
 export async function createContext(config: Config, opts: AppOptions = {}): Promise<Ctx> {
   const log = opts.log ?? createLogger(config.log_level);
+  secureDataDir(config.data_dir);
+  const key = loadSecretKey(config.secret_key_file!);
+  if (key.created) log.info("secret key created: keep a copy of it apart from the backups", { file: key.file });
   const database = new Database(opts.dbFile ?? join(config.data_dir, "digybot.db"), log);
   await database.init();
   database.busyTimeoutMs = config.db_busy_timeout_ms;
@@ -104,7 +123,9 @@ export function createApp(ctx: Ctx) {
     return c.json({ ok: w.ok, version: VERSION, database: w.ok ? "ok" : "busy", ...(w.busyForMs !== null ? { busyForMs: w.busyForMs } : {}) }, w.ok ? 200 : 503);
   });
   app.get("/assets/:name", async (c) => {
-    const a = (await loadAssets())[c.req.param("name")];
+    const assets = await loadAssets();
+    const name = c.req.param("name");
+    const a = Object.hasOwn(assets, name) ? assets[name] : undefined; // never Object.prototype's own names (__proto__)
     if (!a) return c.notFound();
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
   });

@@ -3,7 +3,7 @@ import { setCookie, deleteCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Env } from "./http.ts";
-import { clientIp } from "./http.ts";
+import { clientIp, formBody } from "./http.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { waiter } from "../platform/realtime.ts";
@@ -106,7 +106,7 @@ export function consoleRoutes() {
   });
   app.post("/login", async (c) => {
     const ctx = c.get("ctx");
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     const locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) as Locale;
     const t = translator(locale);
     try {
@@ -134,7 +134,7 @@ export function consoleRoutes() {
   app.post("/setup", async (c) => {
     const ctx = c.get("ctx");
     if ((await auth.countUsers(ctx)) > 0) throw new AppError(409, "setup_done", "Setup was already completed");
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     const values: SetupValues = { name: String(f.name ?? ""), description: String(f.description ?? ""), location: String(f.location ?? ""), country: String(f.country ?? "").toUpperCase(), timezone: String(f.timezone ?? ""), locale: String(f.locale ?? "es"), departments: String(f.departments ?? ""), adminName: String(f.adminName ?? ""), email: String(f.email ?? ""), hours: hoursFromForm(f) };
     const locale = (values.locale === "en" ? "en" : "es") as Locale;
     const t = translator(locale);
@@ -251,7 +251,7 @@ export function consoleRoutes() {
   });
   app.post("/profile", async (c) => {
     const u = user(c);
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     await auth.updateUser(c.get("ctx"), u, u.id, { name: String(f.name ?? u.name), locale: f.locale === "en" ? "en" : "es", ...(f.password ? { password: String(f.password) } : {}) });
     if (f.password) return c.redirect("/login");
     return c.redirect("/profile?saved=1");
@@ -267,7 +267,7 @@ export function consoleRoutes() {
   };
   // Runs a settings change and comes back to the page, or shows the page again with the error.
   const act = (path: string, render: (c: Context<Env>) => Promise<unknown>, fn: (c: Context<Env>, f: Record<string, string | File | (string | File)[]>) => Promise<unknown>) => async (c: Context<Env>) => {
-    const f = await c.req.parseBody({ all: true });
+    const f = await formBody(c, { all: true });
     try {
       await fn(c, f);
       return c.redirect(`/settings/${path}?saved=1`);
@@ -371,7 +371,7 @@ export function consoleRoutes() {
   };
   app.get("/settings/agents", async (c) => settingsPage(c, "agents", await agentsView(c)));
   app.post("/settings/agents", async (c) => {
-    const f = await c.req.parseBody({ all: true });
+    const f = await formBody(c, { all: true });
     try {
       const a = await agentsSvc.createAgent(c.get("ctx"), user(c), { name: str(f.name), channelIds: arr(f.channelIds) });
       return c.redirect(`/settings/agents/${a.id}`);
@@ -382,7 +382,7 @@ export function consoleRoutes() {
   });
   app.get("/settings/agents/:id", async (c) => settingsPage(c, "agents", await agentView(c)));
   app.post("/settings/agents/:id", async (c) => {
-    const f = await c.req.parseBody({ all: true });
+    const f = await formBody(c, { all: true });
     try {
       await agentsSvc.updateAgent(c.get("ctx"), user(c), pid(c), {
         name: str(f.name), persona: str(f.persona), tone: str(f.tone) as "friendly", instructions: str(f.instructions), language: str(f.language) as "auto",
@@ -398,7 +398,7 @@ export function consoleRoutes() {
   });
   app.post("/settings/agents/:id/delete", act("agents", agentsView, (c) => agentsSvc.deleteAgent(c.get("ctx"), user(c), pid(c))));
   app.post("/settings/agents/:id/playground", async (c) => {
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     const a = await agentOr404(c);
     let history: AG.PlayTurn[] = [];
     try { history = z.array(z.object({ role: z.enum(["customer", "bot", "agent"]), text: z.string().max(4000) })).max(40).parse(JSON.parse(str(f.history) || "[]")); } catch { history = []; }
@@ -414,9 +414,7 @@ export function consoleRoutes() {
   app.get("/settings/knowledge", async (c) => settingsPage(c, "knowledge", await kbView(c)));
   app.post("/settings/knowledge/file", act("knowledge", kbView, async (c, f) => {
     if (!(f.file instanceof File) || !f.file.size) throw new AppError(400, "file_required", "Choose a file", { field: "file" });
-    const ctx = c.get("ctx");
-    const saved = await ctx.files.save(f.file, null, ctx.clock.now());
-    return kb.addSource(ctx, user(c), { fileId: saved.fileId, ...(str(f.title).trim() ? { title: str(f.title).trim() } : {}) });
+    return kb.addUploadedDocument(c.get("ctx"), user(c), f.file, str(f.title).trim() || undefined);
   }));
   app.post("/settings/knowledge/faq", act("knowledge", kbView, (c, f) => {
     const faq = str(f.faq).replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((b) => b.trim().split("\n")).filter((l) => l.length >= 2).map(([q, ...a]) => ({ question: q.trim(), answer: a.join("\n").trim() }));
@@ -451,7 +449,7 @@ export function consoleRoutes() {
     sku: str(f.sku), name: str(f.name), category: str(f.category), description: str(f.description), price: priceOf(f.price), ...(str(f.currency).trim() ? { currency: str(f.currency).trim().toUpperCase() } : {}), stock: stockOf(f.stock),
   })));
   app.post("/settings/catalog/import", async (c) => {
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     try {
       if (!(f.file instanceof File) || !f.file.size) throw new AppError(400, "file_required", "Choose a file", { field: "file" });
       const r = await commerce.importProducts(c.get("ctx"), user(c), await f.file.text());
@@ -477,7 +475,7 @@ export function consoleRoutes() {
 
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
   app.post("/settings/api-keys", async (c) => {
-    const f = await c.req.parseBody();
+    const f = await formBody(c);
     const k = await auth.createApiKey(c.get("ctx"), user(c), str(f.name));
     return settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")), created: k.key }));
   });

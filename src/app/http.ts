@@ -45,11 +45,31 @@ export function asAppError(c: Context, err: unknown, log?: { error: (m: string, 
     log?.error("request refused: database locked", { path: c.req.path, waitedMs: err.waitedMs });
     return new AppError(503, "database_busy", "The database is busy; try again in a moment", { waitedMs: err.waitedMs }, 2);
   }
+  const constraint = constraintError(err);
+  if (constraint) return constraint;
   const status = (err as { status?: number })?.status;
   if (status === 413) return new AppError(413, "payload_too_large", "The request body is too large");
   if (status && status >= 400 && status < 500) return new AppError(status as 400, "bad_request", (err as Error).message);
   log?.error("unhandled error", { path: c.req.path, error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
   return new AppError(500, "internal", "Internal error");
+}
+
+/**
+ * A database constraint that a request broke (a unique name taken, an id that refers to nothing), once for every
+ * domain: 409 unique_violation or 422 unknown_reference with the column named, instead of a 500. Also drizzle's
+ * refusal of an UPDATE with nothing to set (a PATCH whose fields change nothing in that table).
+ */
+function constraintError(err: unknown): AppError | null {
+  for (let e = err as { message?: string; code?: string; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    const text = `${e.code ?? ""} ${e.message ?? ""}`;
+    const unique = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(text);
+    if (unique) return new AppError(409, "unique_violation", "A record with that value already exists", { fields: unique[1].split(", ").map((f) => f.split(".").pop()) });
+    if (/FOREIGN KEY constraint failed|SQLITE_CONSTRAINT_FOREIGNKEY/.test(text)) return new AppError(422, "unknown_reference", "A value refers to something that does not exist");
+    if (/NOT NULL constraint failed: ([\w.]+)/.test(text)) return new AppError(400, "validation_failed", "A required value is missing", { field: /NOT NULL constraint failed: [\w]+\.(\w+)/.exec(text)?.[1] });
+    if (/CHECK constraint failed/.test(text)) return new AppError(400, "validation_failed", "A value is not allowed");
+    if (/No values to set/.test(text)) return new AppError(400, "nothing_to_update", "There is nothing to change");
+  }
+  return null;
 }
 
 /** Maps any thrown error to {error:{code,message,details}}; unknown errors are logged and hidden. */
@@ -72,4 +92,16 @@ export function clientIp(c: Context<Env>): string | null {
   const chain = (c.req.header("x-forwarded-for") ?? "").split(",").map(norm).filter(Boolean);
   for (let i = chain.length - 1; i >= 0; i--) if (!trusted.includes(chain[i])) return chain[i].slice(0, 64);
   return peer;
+}
+
+/**
+ * A form body (urlencoded or multipart). A malformed one (a broken boundary, a truncated part) is a 400
+ * invalid_multipart, never a 500: parsing it is the first thing unauthenticated routes (login, the widget) do.
+ */
+export async function formBody<T extends { all?: boolean }>(c: Context, opts?: T): Promise<Record<string, string | File | (string | File)[]>> {
+  try {
+    return (await c.req.parseBody(opts ?? {})) as Record<string, string | File | (string | File)[]>;
+  } catch {
+    throw new AppError(400, "invalid_multipart", "The form body could not be read");
+  }
 }

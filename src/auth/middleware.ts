@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { Env } from "../app/http.ts";
+import { formBody } from "../app/http.ts";
 import { AppError, unauthorized } from "../platform/errors.ts";
 import { apiKeyActor, sessionActor } from "./service.ts";
 
@@ -42,7 +43,7 @@ export const csrfProtect: MiddlewareHandler<Env> = async (c, next) => {
     if (!token) {
       const type = c.req.header("content-type") ?? "";
       if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-        const form = await c.req.parseBody();
+        const form = await formBody(c);
         token = typeof form._csrf === "string" ? form._csrf : undefined;
       }
     }

@@ -1,4 +1,4 @@
-import { and, eq, gt, desc, inArray, isNull, count, sql } from "drizzle-orm";
+import { and, eq, gt, desc, inArray, isNull, count, ne, sql } from "drizzle-orm";
 import { getSetting, putSetting } from "../setup/service.ts";
 import { z } from "zod";
 import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
@@ -64,10 +64,12 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
       const admins = await tx.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.active, true))).get();
       if ((admins?.n ?? 0) <= 1) throw conflict("last_admin", "The last active administrator cannot be demoted or deactivated");
     }
-    await tx.update(users).set({
+    const set = {
       ...(p.email ? { email: p.email } : {}), ...(p.name ? { name: p.name } : {}), ...(p.role ? { role: p.role } : {}),
       ...(p.locale ? { locale: p.locale } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(passwordHash ? { passwordHash } : {}),
-    }).where(eq(users.id, id));
+    };
+    // a PATCH of only departmentIds sets nothing on the user row itself
+    if (Object.keys(set).length) await tx.update(users).set(set).where(eq(users.id, id));
     if (p.departmentIds) {
       await assertDepartments(tx, p.departmentIds);
       await tx.delete(userDepartments).where(eq(userDepartments.userId, id));
@@ -109,8 +111,9 @@ export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input
   requireAdmin(actor);
   const d = departmentPatch.parse(input);
   await ctx.database.write(async (tx) => {
-    const r = await tx.update(departments).set(d).where(eq(departments.id, id)).returning({ id: departments.id });
-    if (!r.length) throw notFound("Department");
+    if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get())) throw notFound("Department");
+    if (d.name && (await tx.select({ id: departments.id }).from(departments).where(and(eq(departments.name, d.name), ne(departments.id, id))).get())) throw conflict("department_exists", "A department with this name already exists", { field: "name" });
+    if (Object.keys(d).length) await tx.update(departments).set(d).where(eq(departments.id, id));
   });
 }
 

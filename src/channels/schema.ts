@@ -1,4 +1,8 @@
-import { sqliteTable, text, integer, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, primaryKey, uniqueIndex, customType } from "drizzle-orm/sqlite-core";
+import { open, seal } from "../platform/secrets.ts";
+
+/** Text sealed at rest (WhatsApp session keys): src/platform/secrets.ts. */
+const sealedText = customType<{ data: string; driverData: string }>({ dataType: () => "text", toDriver: (v) => seal(v), fromDriver: (v) => open(v) });
 import { channels } from "../inbox/schema.ts";
 
 /** Message templates approved for a channel (WhatsApp Cloud API), synced from the provider's account. */
@@ -23,6 +27,6 @@ export const channelTemplates = sqliteTable("channel_templates", {
 export const channelState = sqliteTable("channel_state", {
   channelId: text("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
   key: text("key").notNull(),
-  value: text("value").notNull(),
+  value: sealedText("value").notNull(),
   updatedAt: integer("updated_at").notNull(),
 }, (t) => [primaryKey({ columns: [t.channelId, t.key] })]);

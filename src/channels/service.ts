@@ -7,6 +7,7 @@ import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf } from "../platform/validation.ts";
+import { CHANNEL_SECRET_KEYS } from "../platform/secrets.ts";
 import { forgetChannels, cachedChannel, contactExternalId } from "../inbox/service.ts";
 import { cloudConfig } from "./whatsapp-cloud/graph.ts";
 import { CLOUD, forgetCloudChannels } from "./whatsapp-cloud/service.ts";
@@ -27,7 +28,7 @@ export type WebchatConfig = z.infer<typeof webchatConfig>;
 const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url({ protocol: /^https?$/ }).max(2000).nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig, [QR]: qrConfig };
 
 /** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
-const secretKeys = new Set(["accessToken", "appSecret", "secret"]);
+const secretKeys = CHANNEL_SECRET_KEYS;
 export function publicChannel<T extends { config: Record<string, unknown> }>(ch: T): T {
   const config = Object.fromEntries(Object.entries(ch.config).map(([k, v]) => [k, secretKeys.has(k) && typeof v === "string" && v ? `••••${v.slice(-4)}` : v]));
   return { ...ch, config };

@@ -1,4 +1,12 @@
-import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey, customType } from "drizzle-orm/sqlite-core";
+import { CHANNEL_SECRET_KEYS, openFields, sealFields } from "../platform/secrets.ts";
+
+/** A channel's settings as JSON text, its secret fields sealed at rest (src/platform/secrets.ts). */
+const channelConfig = customType<{ data: Record<string, unknown>; driverData: string }>({
+  dataType: () => "text",
+  toDriver: (v) => JSON.stringify(sealFields(v, CHANNEL_SECRET_KEYS)),
+  fromDriver: (v) => openFields(JSON.parse(v) as Record<string, unknown>, CHANNEL_SECRET_KEYS),
+});
 import { users, departments } from "../auth/schema.ts";
 import { agents } from "../agents/schema.ts";
 
@@ -8,7 +16,7 @@ export const channels = sqliteTable("channels", {
   type: text("type").notNull(),
   name: text("name").notNull(),
   departmentId: text("department_id").references(() => departments.id, { onDelete: "set null" }),
-  config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  config: channelConfig("config").notNull(),
   active: integer("active", { mode: "boolean" }).notNull().default(true),
   createdAt: integer("created_at").notNull(),
   /** a deleted connection is kept for its conversations' history, and is no longer listed, received or sent to */

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
-import { readJson, query } from "../app/http.ts";
+import { readJson, query, formBody } from "../app/http.ts";
 import { AppError, notFound, forbidden } from "../platform/errors.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
 import { OpenApiRegistry } from "./openapi.ts";
@@ -99,7 +99,7 @@ export function apiV1(registry: OpenApiRegistry) {
     const ctx = c.get("ctx");
     const { conversationId } = query(c, z.object({ conversationId: z.string() }));
     await inbox.getConversation(ctx, actorOf(c), conversationId);
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     const file = form.file;
     if (!(file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
     return c.json({ data: await ctx.files.save(file, conversationId, ctx.clock.now()) }, 201);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parse as parseToml } from "smol-toml";
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 // Configuration keys, one flat namespace. Precedence: flags > DIGYBOT_* env > config/digybot.toml > defaults.
 // The env name of a key is DIGYBOT_ + upper case (data_dir -> DIGYBOT_DATA_DIR); the flag is --data-dir.
@@ -23,6 +23,11 @@ export const configSchema = z.strictObject({
   fetch_allow_hosts: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(253)).max(100)).default([]),
   /** addresses of reverse proxies in front of DigyBot (their X-Forwarded-For gives the client's address) */
   trusted_proxies: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(64)).max(20)).default([]),
+  /**
+   * The key that seals secrets in the database (channel tokens, the AI service's key, WhatsApp sessions); created
+   * at first start, 0600. Default: digybot.key beside the config file. Keep a copy apart from the backups.
+   */
+  secret_key_file: z.string().min(1).optional(),
   /** how long a write waits for a database locked by another process before it is refused (503 database_busy) */
   db_busy_timeout_ms: z.coerce.number().int().min(0).max(60_000).default(5000),
   secure_cookies: z.stringbool().or(z.boolean()).default(false),
@@ -57,6 +62,8 @@ export function loadConfig({ flags = {}, env = process.env, file }: Sources = {}
     const key = k.replaceAll("-", "_");
     merged[key] = v; origin[key] = `--${key.replaceAll("_", "-")}`;
   }
+  // the secret key lives beside the config file (not in the data dir, so a copy of the data holds no key)
+  if (merged.secret_key_file === undefined) merged.secret_key_file = join(dirname(path ?? resolve("config/digybot.toml")), "digybot.key");
   const r = configSchema.safeParse(merged);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {

@@ -6,8 +6,8 @@ import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { BetterSQLiteSession } from "drizzle-orm/better-sqlite3/session";
 import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import LibsqlDatabase from "libsql";
-import { mkdirSync, existsSync, statSync, renameSync, rmSync, copyFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, existsSync, statSync, renameSync, rmSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import * as schema from "../schema.ts";
 import { migrations as embedded } from "../../migrations/index.ts";
 import type { Logger } from "./logger.ts";
@@ -280,11 +280,32 @@ export class Database {
     while (this.draining || this.queue.length) await Bun.sleep(1);
   }
 
-  /** A consistent online copy of the whole database (VACUUM INTO), safe while the server runs. */
-  async backupTo(file: string) {
+  /**
+   * A consistent online copy of the whole database (VACUUM INTO), safe while the server runs. With `filesDir`,
+   * the attachments under it are added to the copy (table __backup_files: path, size, SHA-256, bytes), so one
+   * file holds everything a restore needs; verifyDatabaseFile checks every file's hash.
+   */
+  async backupTo(file: string, opts: { filesDir?: string } = {}) {
     if (existsSync(file)) throw new Error(`backup target exists: ${file}`);
     mkdirSync(dirname(file), { recursive: true });
     await this.client.execute({ sql: "VACUUM INTO ?", args: [file] });
+    if (!opts.filesDir) return { files: 0 };
+    const copy = new LibsqlDatabase(file, { timeout: 5000 } as never);
+    let n = 0;
+    try {
+      copy.exec("CREATE TABLE __backup_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL, data BLOB NOT NULL)");
+      const ins = copy.prepare("INSERT INTO __backup_files (path, size, sha256, data) VALUES (?, ?, ?, ?)");
+      copy.exec("BEGIN");
+      for (const rel of listFiles(opts.filesDir)) {
+        const bytes = readFileSync(join(opts.filesDir, rel));
+        ins.run(rel, bytes.length, new Bun.CryptoHasher("sha256").update(bytes).digest("hex"), bytes);
+        n++;
+      }
+      copy.exec("COMMIT");
+    } finally {
+      copy.close();
+    }
+    return { files: n };
   }
 
   async checkpoint() {
@@ -378,7 +399,7 @@ export async function migrate(database: Database, opts: { backupDir?: string; lo
 }
 
 /** Checks that a file is a healthy DigyBot database: integrity, and migrations this version knows. */
-export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migrations: string[] } | { ok: false; reason: string }> {
+export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migrations: string[]; files: number } | { ok: false; reason: string }> {
   if (!existsSync(file) || statSync(file).size === 0) return { ok: false, reason: "file is missing or empty" };
   const c = createClient({ url: `file:${file}`, intMode: "number" });
   try {
@@ -390,7 +411,18 @@ export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migr
     const known = new Set(embedded.map((m) => m.name));
     const unknown = names.filter((n) => !known.has(n));
     if (unknown.length) return { ok: false, reason: `written by a newer DigyBot (migrations ${unknown.join(", ")})` };
-    return { ok: true, migrations: names };
+    let files = 0;
+    if ((await c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='__backup_files'")).rows.length) {
+      const rows = await c.execute("SELECT path, size, sha256 FROM __backup_files");
+      for (const r of rows.rows) {
+        const data = (await c.execute({ sql: "SELECT data FROM __backup_files WHERE path = ?", args: [r.path] })).rows[0]?.data as ArrayBuffer;
+        const bytes = new Uint8Array(data);
+        if (bytes.length !== Number(r.size) || new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== String(r.sha256)) return { ok: false, reason: `attachment ${String(r.path)} in the backup is damaged` };
+        if (!safeRelative(String(r.path))) return { ok: false, reason: `attachment path ${String(r.path)} is not valid` };
+        files++;
+      }
+    }
+    return { ok: true, migrations: names, files };
   } catch (e) {
     return { ok: false, reason: `cannot read: ${(e as Error).message}` };
   } finally {
@@ -398,13 +430,34 @@ export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migr
   }
 }
 
-/** Replaces the database file with a verified backup, keeping the current one beside it. Server must be stopped. */
-export async function restoreDatabaseFile(backup: string, target: string) {
+/**
+ * Replaces the database file with a verified backup, keeping the current one beside it; the attachments a backup
+ * carries are written back under `filesDir` (each checked against its hash). Server must be stopped.
+ */
+export async function restoreDatabaseFile(backup: string, target: string, filesDir?: string) {
   const v = await verifyDatabaseFile(backup);
   if (!v.ok) throw new MigrationError(`restore refused: ${backup}: ${v.reason}`);
   mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.restoring`;
   copyFileSync(backup, tmp);
+  let files = 0;
+  const raw = new LibsqlDatabase(tmp, { timeout: 5000 } as never);
+  try {
+    if (raw.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='__backup_files'").get()) {
+      if (filesDir) {
+        for (const r of raw.prepare("SELECT path, data FROM __backup_files").iterate() as Iterable<{ path: string; data: Uint8Array }>) {
+          const dest = join(filesDir, r.path);
+          mkdirSync(dirname(dest), { recursive: true });
+          writeFileSync(dest, r.data);
+          files++;
+        }
+      }
+      raw.exec("DROP TABLE __backup_files");
+      raw.exec("VACUUM");
+    }
+  } finally {
+    raw.close();
+  }
   let previous: string | null = null;
   if (existsSync(target)) {
     previous = `${target}.before-restore-${Date.now()}`;
@@ -412,5 +465,18 @@ export async function restoreDatabaseFile(backup: string, target: string) {
   }
   for (const ext of ["-wal", "-shm"]) rmSync(target + ext, { force: true });
   renameSync(tmp, target);
-  return { previous, migrations: v.migrations };
+  return { previous, migrations: v.migrations, files };
+}
+
+/** Every file under a folder, as paths relative to it (forward slashes). */
+function listFiles(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => relative(root, join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)).split(sep).join("/"));
+}
+
+/** A path inside the files folder: relative, no "..", no absolute or drive parts. */
+function safeRelative(p: string) {
+  return !!p && !p.startsWith("/") && !p.includes("\\") && !p.split("/").some((x) => x === ".." || x === "" || x === ".");
 }

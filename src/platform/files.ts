@@ -1,4 +1,4 @@
-import { mkdirSync, existsSync } from "node:fs";
+import { mkdirSync, existsSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { eq } from "drizzle-orm";
 import { files } from "./schema.ts";
@@ -41,6 +41,14 @@ export class FileStore {
     if (!row) return null;
     const abs = join(this.dir, row.path);
     return existsSync(abs) ? { row, file: Bun.file(abs) } : null;
+  }
+
+  /** Removes a file and its row (an upload whose use failed, so nothing is left behind). */
+  async remove(id: string) {
+    const row = await this.database.db.select().from(files).where(eq(files.id, id)).get();
+    if (!row) return;
+    await this.database.write((tx) => tx.delete(files).where(eq(files.id, id)));
+    rmSync(join(this.dir, row.path), { force: true });
   }
 
   ensureDir() { mkdirSync(this.dir, { recursive: true }); }

@@ -25,13 +25,16 @@ function migratedTemplate() {
   return template;
 }
 
+/** One secret key for every test app of a process (what a real install keeps beside its config). */
+export const testKeyFile = join(mkdtempSync(join(tmpdir(), "digybot-key-")), "digybot.key");
+
 export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
 
 export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), "digybot-test-"));
   mkdirSync(dir, { recursive: true });
   copyFileSync(await migratedTemplate(), join(dir, "digybot.db"));
-  const config = { ...loadConfig({ file: null, env: {} }), data_dir: dir, port: 0, log_level: "silent" as const, ...overrides };
+  const config = { ...loadConfig({ file: null, env: {} }), data_dir: dir, port: 0, log_level: "silent" as const, secret_key_file: testKeyFile, ...overrides };
   const ctx = await createContext(config, { log: createLogger(config.log_level), ...opts });
   const app = createApp(ctx);
   return {

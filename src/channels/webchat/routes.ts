@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { and, eq, gt, asc, inArray } from "drizzle-orm";
 import type { Env } from "../../app/http.ts";
-import { readJson, parseOr400 } from "../../app/http.ts";
+import { readJson, parseOr400, formBody } from "../../app/http.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { waiter } from "../../platform/realtime.ts";
@@ -124,7 +124,7 @@ export function webchatRoutes() {
     const v = await visitor(c);
     const len = Number(c.req.header("content-length") ?? 0);
     if (len > ctx.files.limitBytes + 64 * 1024) throw new AppError(413, "file_too_large", "The file is too large", { max: ctx.files.limitBytes });
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     const file = form.file;
     const clientId = parseOr400(z.string().min(8).max(64), form.clientId);
     if (!(file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });

@@ -1,6 +1,7 @@
 // WhatsApp through Meta's Cloud API: the channel adapter (sending), the webhook's effects, the template registry.
 import { and, eq, notInArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
+import { ZodError } from "zod";
 import type { Env } from "../../app/http.ts";
 import { channels } from "../../inbox/schema.ts";
 import { channelTemplates } from "../schema.ts";
@@ -190,11 +191,23 @@ export function whatsappCloudWebhook() {
     if (!signedFor.length) throw new AppError(401, "invalid_signature", "The X-Hub-Signature-256 header is missing or does not match");
     let payload: unknown;
     try { payload = JSON.parse(new TextDecoder().decode(raw)); } catch { throw new AppError(400, "invalid_json", "The body is not valid JSON"); }
-    for (const u of parseWebhook(payload)) {
+    // signed but not shaped as Meta sends it: refused (400), never a 500; what could be read of it is stored
+    let updates: ReturnType<typeof parseWebhook>;
+    try { updates = parseWebhook(payload); } catch { throw new AppError(400, "invalid_payload", "The webhook body is not a WhatsApp Business Account update"); }
+    let malformed = 0;
+    for (const u of updates) {
       const ch = signedFor.find((x) => x.config.phoneNumberId === u.phoneNumberId);
       if (!ch) { ctx.log.warn("whatsapp webhook for an unknown number", { phoneNumberId: u.phoneNumberId }); continue; }
-      await apply(ctx, ch, u);
+      try {
+        await apply(ctx, ch, u);
+      } catch (e) {
+        const bad = e instanceof ZodError || (e instanceof AppError && e.status < 500) || e instanceof TypeError;
+        if (!bad) throw e;
+        malformed++;
+        ctx.log.warn("whatsapp webhook update refused", { kind: u.kind, error: e instanceof Error ? e.message.slice(0, 300) : String(e) });
+      }
     }
+    if (malformed) throw new AppError(400, "invalid_payload", `${malformed} update(s) of the webhook are not valid`, { malformed });
     return c.text("ok");
   });
   return app;
