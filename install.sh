@@ -79,6 +79,11 @@ say "installed $BIN ($("$BIN" --version))"
 if [ "$SERVICE" = 1 ]; then
   id digybot >/dev/null 2>&1 || useradd --system --home "$DATA_DIR" --shell /usr/sbin/nologin digybot
   chown -R digybot:digybot "$DATA_DIR"
+  # the key that seals secrets in the database, beside the config and readable by the service alone
+  KEY="$CONFIG_DIR/digybot.key"
+  [ -f "$KEY" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$KEY")
+  chown digybot:digybot "$KEY"; chmod 600 "$KEY"
+  say "secret key at $KEY: keep a copy apart from the backups"
   sed -e "s#@BIN@#$BIN#g" -e "s#@CONFIG@#$CONFIG#g" -e "s#@DATA_DIR@#$DATA_DIR#g" config/digybot.service > /etc/systemd/system/digybot.service
   systemctl daemon-reload
   systemctl enable --now digybot

@@ -33,6 +33,9 @@ import { AppError } from "../platform/errors.ts";
 import { loadSecretKey } from "../platform/secrets.ts";
 import { VERSION } from "../version.ts";
 
+/** The console's Content-Security-Policy: scripts and connections to this server only, no framing, no plugins. */
+export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry; /** WhatsApp-by-QR sockets (tests: a double) */ whatsappSocket?: QrSocketFactory };
 
 /**
@@ -110,6 +113,8 @@ export function createApp(ctx: Ctx) {
     c.header("x-content-type-options", "nosniff");
     c.header("referrer-policy", "same-origin");
     if (!c.req.path.startsWith("/webchat/") && c.req.path !== "/widget.js") c.header("x-frame-options", "DENY");
+    // console pages run only their own scripts (no inline script, no other origin) and are never framed
+    if (c.res.headers.get("content-type")?.startsWith("text/html") && !c.req.path.startsWith("/webchat/")) c.header("content-security-policy", CONSOLE_CSP);
   });
   // Body size limits, built once: uploads (file plus form overhead), the widget's small JSON, everything else.
   const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new AppError(413, "payload_too_large", `The request body is larger than ${maxSize} bytes`, { max: maxSize }); } });

@@ -79,7 +79,7 @@ function hoursFromForm(f: Record<string, unknown>) {
 
 function startSession(c: Context<Env>, token: string) {
   const ctx = c.get("ctx");
-  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Lax", path: "/", secure: ctx.config.secure_cookies, maxAge: ctx.config.session_days * 86400 });
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Lax", path: "/", secure: ctx.config.secure_cookies || !!ctx.config.public_url?.startsWith("https:"), maxAge: ctx.config.session_days * 86400 });
 }
 
 /** The server-rendered console: pages for people, fragments for the live client island. */
