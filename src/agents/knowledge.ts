@@ -149,18 +149,20 @@ async function extract(ctx: Ctx, s: z.output<typeof sourceInput>): Promise<{ kin
   if (s.url) {
     // one generic answer whatever went wrong (refused address, unreachable, an error status, too large): the
     // reasons would otherwise map the server's network for whoever adds pages; the log keeps the reason
-    const unreadable = () => new AppError(422, "source_unreachable", "The page could not be read: it must be a public http(s) address that answers with a page under 5 MB", { url: s.url });
+    const unreadable = (reason: string) => {
+      ctx.log.info("knowledge page refused", { url: s.url, reason });
+      return new AppError(422, "source_unreachable", "The page could not be read: it must be a public http(s) address that answers with a page under 5 MB", { url: s.url });
+    };
     let res: GuardedResponse;
     try {
       res = await guardedFetch(s.url, { allowHosts: ctx.config.fetch_allow_hosts, maxBytes: MAX_PAGE_BYTES, timeoutMs: 15_000, headers: { "user-agent": "DigyBot knowledge base", accept: "text/html, text/plain;q=0.9, */*;q=0.1" } });
     } catch (e) {
-      ctx.log.info("knowledge page refused", { url: s.url, reason: String((e as Error).message) });
-      throw unreadable();
+      throw unreadable((e as Error).message);
     }
-    if (!res.ok) { ctx.log.info("knowledge page refused", { url: s.url, reason: `HTTP ${res.status}` }); throw unreadable(); }
+    if (!res.ok) throw unreadable(`HTTP ${res.status}`);
     const buf = res.body;
     const type = res.headers.get("content-type") ?? "";
-    if (/^(image|audio|video|font)\/|octet-stream|zip|pdf/i.test(type)) { ctx.log.info("knowledge page refused", { url: s.url, reason: `type ${type}` }); throw unreadable(); }
+    if (/^(image|audio|video|font)\/|octet-stream|zip|pdf/i.test(type)) throw unreadable(`type ${type}`);
     const raw = new TextDecoder().decode(buf);
     const content = type.includes("html") || /^\s*<(!doctype|html)/i.test(raw) ? htmlText(raw) : raw;
     const title = s.title ?? (/<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() || new URL(s.url).hostname);

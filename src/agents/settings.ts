@@ -1,7 +1,9 @@
 // Which model server DigyBot's AI uses, set by the owner in the console: the local Ollama (default, private) or an
 // OpenAI-compatible service. A connection test lists the server's models; Ollama models can be pulled from here.
 import { z } from "zod";
+import { isIP } from "node:net";
 import { openFields, sealFields } from "../platform/secrets.ts";
+import { isLinkLocalAddress } from "../platform/net-guard.ts";
 import { AppError, forbidden } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
@@ -13,8 +15,8 @@ import { limited, ollamaProvider, openAiProvider, ProviderError, type LlmProvide
  */
 const modelServerUrl = z.url({ protocol: /^https?$/ }).max(2000).refine((u) => {
   if (!URL.canParse(u)) return true; // the URL check above already said so
-  const h = new URL(u).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return !/^169\.254\./.test(h) && !/^fe[89ab][0-9a-f]:/.test(h) && !/^fd00:ec2:/.test(h);
+  const h = new URL(u).hostname.replace(/^\[|\]$/g, "");
+  return !isIP(h) || !isLinkLocalAddress(h);
 }, "a link-local address (such as the cloud metadata service) cannot be a model server");
 
 export const aiSettingsInput = z.strictObject({

@@ -98,7 +98,7 @@ export function clientIp(c: Context<Env>): string | null {
  * A form body (urlencoded or multipart). A malformed one (a broken boundary, a truncated part) is a 400
  * invalid_multipart, never a 500: parsing it is the first thing unauthenticated routes (login, the widget) do.
  */
-export async function formBody<T extends { all?: boolean }>(c: Context, opts?: T): Promise<Record<string, string | File | (string | File)[]>> {
+export async function formBody(c: Context, opts?: { all?: boolean }): Promise<Record<string, string | File | (string | File)[]>> {
   try {
     return (await c.req.parseBody(opts ?? {})) as Record<string, string | File | (string | File)[]>;
   } catch {

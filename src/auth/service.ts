@@ -1,4 +1,4 @@
-import { and, eq, gt, desc, inArray, isNull, count, ne, sql } from "drizzle-orm";
+import { and, eq, gt, desc, inArray, isNull, count, ne, sql, type SQL } from "drizzle-orm";
 import { getSetting, putSetting } from "../setup/service.ts";
 import { z } from "zod";
 import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
@@ -148,15 +148,15 @@ async function loginWaitMs(ctx: Ctx, email: string, ip: string | null, now: numb
   const max = ctx.config.login_max_failures;
   const unlocked = (await getUnlocks(ctx))[email] ?? 0;
   const since = Math.max(now - LOGIN_WINDOW_MS, unlocked);
-  const failures = (where: ReturnType<typeof and>) => ctx.db.select({ n: count(), last: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(where, eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
+  const failures = (where: SQL | undefined) => ctx.db.select({ n: count(), last: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(where, eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
   const lastOk = ip ? (await ctx.db.select({ at: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(eq(loginAttempts.email, email), eq(loginAttempts.ip, ip), eq(loginAttempts.success, true), gt(loginAttempts.at, since))).get())?.at ?? 0 : 0;
   let wait = 0;
   const pair = await failures(and(eq(loginAttempts.email, email), ip ? eq(loginAttempts.ip, ip) : isNull(loginAttempts.ip), gt(loginAttempts.at, lastOk)));
   if (pair && pair.n >= max && pair.last) wait = Math.max(wait, pair.last + Math.min(1000 * 2 ** (pair.n - max), LOGIN_WINDOW_MS) - now);
-  const byEmail = await failures(and(eq(loginAttempts.email, email)));
+  const byEmail = await failures(eq(loginAttempts.email, email));
   if (byEmail && byEmail.n >= max * 4 && byEmail.last) wait = Math.max(wait, byEmail.last + 30_000 - now);
   if (ip) {
-    const byIp = await failures(and(eq(loginAttempts.ip, ip)));
+    const byIp = await failures(eq(loginAttempts.ip, ip));
     if (byIp && byIp.n >= max * 4 && byIp.last) wait = Math.max(wait, byIp.last + 5_000 - now);
   }
   return Math.max(0, wait);

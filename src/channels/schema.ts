@@ -1,9 +1,9 @@
 import { sqliteTable, text, integer, primaryKey, uniqueIndex, customType } from "drizzle-orm/sqlite-core";
 import { open, seal } from "../platform/secrets.ts";
+import { channels } from "../inbox/schema.ts";
 
 /** Text sealed at rest (WhatsApp session keys): src/platform/secrets.ts. */
 const sealedText = customType<{ data: string; driverData: string }>({ dataType: () => "text", toDriver: (v) => seal(v), fromDriver: (v) => open(v) });
-import { channels } from "../inbox/schema.ts";
 
 /** Message templates approved for a channel (WhatsApp Cloud API), synced from the provider's account. */
 export const channelTemplates = sqliteTable("channel_templates", {

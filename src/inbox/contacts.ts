@@ -5,7 +5,7 @@ import { contacts, conversations, contactTags, tags } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { visibleWhere } from "./visibility.ts";
+import { contactVisibleTo, visibleWhere } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { patchOf } from "../platform/validation.ts";
 
@@ -46,10 +46,7 @@ async function getContactRow(ctx: Ctx, id: string) {
 
 /** An agent sees a contact only through a conversation they can see. */
 async function assertContactVisible(ctx: Ctx, actor: Actor, id: string) {
-  if (isAdmin(actor)) return;
-  const w = visibleWhere(actor);
-  const r = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, id), w)).limit(1).get();
-  if (!r) throw notFound("Contact");
+  if (!(await contactVisibleTo(ctx.db, actor, id))) throw notFound("Contact");
 }
 
 export async function getContact(ctx: Ctx, actor: Actor, id: string) {

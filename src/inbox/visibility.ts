@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { contacts, conversations } from "./schema.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
 import { badRequest } from "../platform/errors.ts";
-import type { Tx } from "../platform/db.ts";
+import type { Db, Tx } from "../platform/db.ts";
 
 /** The conversations an actor may see: administrators and API keys all; an agent those assigned to them or their departments. */
 export function visibleWhere(actor: Actor): SQL | undefined {
@@ -29,6 +29,14 @@ export function contactVisibleWhere(actor: Actor, contactIdColumn: SQLiteColumn)
   return sql`${contactIdColumn} IN (SELECT ${conversations.contactId} FROM ${conversations} WHERE ${visibleWhere(actor)})`;
 }
 
+/** Whether a contact has a conversation the actor can see (how agents see contacts and what belongs to them). */
+export async function contactVisibleTo(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, contactId: string) {
+  if (isAdmin(actor)) return true;
+  if (actor.kind !== "user") return false;
+  const r = await (db as Pick<Tx, "select">).select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).limit(1).get();
+  return !!r;
+}
+
 /**
  * The conversation and contact that a new order, ticket or appointment refers to, checked to exist and to be
  * visible to the actor (an agent cannot attach work to a conversation she cannot see). A conversation gives its
@@ -45,8 +53,7 @@ export async function checkReferences(tx: Pick<Tx, "select">, actor: Actor, ref:
     departmentId = conv.departmentId;
   } else if (contactId) {
     const c = await tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, contactId)).get();
-    const visible = c && (isAdmin(actor) || (actor.kind === "user" && await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).limit(1).get()));
-    if (!visible) throw badRequest("unknown_contact", "No contact with that id that you can see", { field: "contactId" });
+    if (!c || !(await contactVisibleTo(tx, actor, contactId))) throw badRequest("unknown_contact", "No contact with that id that you can see", { field: "contactId" });
   }
   return { contactId, departmentId };
 }
@@ -60,6 +67,5 @@ export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { c
     const conv = await tx.select({ assigneeId: conversations.assigneeId, departmentId: conversations.departmentId }).from(conversations).where(eq(conversations.id, row.conversationId)).get();
     if (conv && canSee(actor, conv)) return true;
   }
-  if (row.contactId) return !!(await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, row.contactId), visibleWhere(actor))).limit(1).get());
-  return false;
+  return !!row.contactId && contactVisibleTo(tx, actor, row.contactId);
 }

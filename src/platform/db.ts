@@ -21,7 +21,6 @@ type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: 
 
 /** The write lock is held by someone else (another process) for longer than a write may wait. */
 export class DatabaseBusyError extends Error {
-  readonly code = "database_busy";
   constructor(readonly waitedMs: number) {
     super(`the database is locked by another process (waited ${waitedMs} ms)`);
   }

@@ -5,8 +5,15 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
+/**
+ * Why a guarded fetch did not give a body: `forbidden` (the policy: scheme, credentials, a local or private
+ * address), `unresolved` (the name has no address), `redirects` (too many), `unreachable` (network, timeout) or
+ * `too_large`. `reason` says it in words, for the log.
+ */
+export type RefusalKind = "forbidden" | "unresolved" | "redirects" | "unreachable" | "too_large";
+
 export class FetchRefused extends Error {
-  constructor(readonly reason: string) { super(reason); }
+  constructor(readonly kind: RefusalKind, readonly reason: string) { super(reason); }
 }
 
 export type GuardPolicy = {
@@ -79,6 +86,19 @@ export function isBlockedAddress(ip: string): boolean {
   return false;
 }
 
+/**
+ * Whether an address is link-local (169.254.0.0/16, fe80::/10, also written IPv4-mapped) or the cloud metadata
+ * service's IPv6 address (fd00:ec2::254's /32): never a server a person may point DigyBot at, even one they allow.
+ */
+export function isLinkLocalAddress(ip: string): boolean {
+  const v4 = (a: string) => a.startsWith("169.254.");
+  if (isIP(ip) === 4) return v4(ip);
+  const g = v6Groups(ip);
+  if (!g || g.some((x) => Number.isNaN(x))) return false;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return v4(`${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`);
+  return (g[0] & 0xffc0) === 0xfe80 || (g[0] === 0xfd00 && g[1] === 0x0ec2);
+}
+
 const defaultResolve = async (host: string) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
@@ -87,22 +107,22 @@ const defaultResolve = async (host: string) => (await lookup(host, { all: true, 
  */
 export async function checkUrl(raw: string, policy: GuardPolicy & { resolve?: GuardedInit["resolve"] } = {}): Promise<URL> {
   let url: URL;
-  try { url = new URL(raw); } catch { throw new FetchRefused("not a URL"); }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchRefused(`scheme ${url.protocol} is not allowed`);
-  if (url.username || url.password) throw new FetchRefused("credentials in the URL are not allowed");
+  try { url = new URL(raw); } catch { throw new FetchRefused("forbidden", "not a URL"); }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchRefused("forbidden", `scheme ${url.protocol} is not allowed`);
+  if (url.username || url.password) throw new FetchRefused("forbidden", "credentials in the URL are not allowed");
   // the WHATWG parser has already turned 2130706433, 0177.0.0.1 and 0x7f.1 into 127.0.0.1
   const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
   const allowed = (policy.allowHosts ?? []).some((h) => h.toLowerCase().replace(/^\[|\]$/g, "") === host);
   if (allowed) return url;
-  if (!host || host === "localhost" || host.endsWith(".localhost")) throw new FetchRefused(`host ${host} is local`);
+  if (!host || host === "localhost" || host.endsWith(".localhost")) throw new FetchRefused("forbidden", `host ${host} is local`);
   let addresses: string[];
   if (isIP(host)) addresses = [host];
   else {
-    try { addresses = await (policy.resolve ?? defaultResolve)(host); } catch { throw new FetchRefused(`host ${host} does not resolve`); }
+    try { addresses = await (policy.resolve ?? defaultResolve)(host); } catch { throw new FetchRefused("unresolved", `host ${host} does not resolve`); }
   }
-  if (!addresses.length) throw new FetchRefused(`host ${host} does not resolve`);
+  if (!addresses.length) throw new FetchRefused("unresolved", `host ${host} does not resolve`);
   const bad = addresses.find(isBlockedAddress);
-  if (bad) throw new FetchRefused(`host ${host} is on a private or reserved address (${bad})`);
+  if (bad) throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${bad})`);
   return url;
 }
 
@@ -123,18 +143,18 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
     try {
       res = await fetch(url.href, { method, headers, body: body as BodyInit | undefined, redirect: "manual", signal: deadline });
     } catch (e) {
-      throw new FetchRefused(deadline.aborted ? "timed out" : `unreachable: ${(e as Error).message}`);
+      throw new FetchRefused("unreachable", deadline.aborted ? "timed out" : `unreachable: ${(e as Error).message}`);
     }
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel().catch(() => {});
-      if (hop >= (init.maxRedirects ?? 5)) throw new FetchRefused("too many redirects");
+      if (hop >= (init.maxRedirects ?? 5)) throw new FetchRefused("redirects", "too many redirects");
       url = await checkUrl(new URL(location, url).href, init);
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) { method = "GET"; body = undefined; }
       continue;
     }
     const declared = Number(res.headers.get("content-length") ?? 0);
-    if (declared > init.maxBytes) { await res.body?.cancel().catch(() => {}); throw new FetchRefused(`body larger than ${init.maxBytes} bytes`); }
+    if (declared > init.maxBytes) { await res.body?.cancel().catch(() => {}); throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`); }
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (res.body) {
@@ -144,12 +164,12 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
           const { value, done } = await reader.read();
           if (done) break;
           size += value.byteLength;
-          if (size > init.maxBytes) { await reader.cancel().catch(() => {}); throw new FetchRefused(`body larger than ${init.maxBytes} bytes`); }
+          if (size > init.maxBytes) { await reader.cancel().catch(() => {}); throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`); }
           chunks.push(value);
         }
       } catch (e) {
         if (e instanceof FetchRefused) throw e;
-        throw new FetchRefused(deadline.aborted ? "timed out" : `read failed: ${(e as Error).message}`);
+        throw new FetchRefused("unreachable", deadline.aborted ? "timed out" : `read failed: ${(e as Error).message}`);
       }
     }
     const bytes = new Uint8Array(size);

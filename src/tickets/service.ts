@@ -9,6 +9,7 @@ import { newId } from "../platform/ids.ts";
 import { badRequest } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { checkReferences, contactVisibleWhere, visibleWhere } from "../inbox/visibility.ts";
+import { actorRef } from "../inbox/contacts.ts";
 
 export type Ticket = typeof tickets.$inferSelect;
 
@@ -21,16 +22,11 @@ export const ticketInput = z.strictObject({
   departmentId: z.string().nullable().default(null),
 });
 
-/** Who a ticket says opened it, from the actor (an AI agent's tool passes its own). */
-function createdBy(actor: Actor): { type: Ticket["createdByType"]; id: string | null } {
-  return { type: actor.kind === "user" ? "user" : actor.kind === "api_key" ? "api_key" : "system", id: "id" in actor ? actor.id ?? null : null };
-}
-
 /**
  * Opens a ticket. Its conversation and contact must exist and be visible to the actor; a ticket on a
  * conversation takes that conversation's contact and (unless given) its department.
  */
-export async function createTicket(ctx: Ctx, actor: Actor, input: z.input<typeof ticketInput>, by = createdBy(actor)) {
+export async function createTicket(ctx: Ctx, actor: Actor, input: z.input<typeof ticketInput>, by: { type: Ticket["createdByType"]; id: string | null } = actorRef(actor)) {
   const t = ticketInput.parse(input);
   return ctx.database.write(async (tx) => {
     const ref = await checkReferences(tx, actor, t);

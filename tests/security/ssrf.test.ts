@@ -135,3 +135,17 @@ describe("an API channel's callback", () => {
     } finally { hook.stop(true); await t.close(); }
   });
 });
+
+describe("a model server", () => {
+  test("may be on this machine, but never link-local (the cloud metadata service), however written", async () => {
+    const t = await makeTestApp();
+    try {
+      const auth = { authorization: `Bearer ${(await seedBusiness(t.ctx)).apiKey}` };
+      for (const ollamaUrl of ["http://169.254.169.254/", "http://[::ffff:169.254.169.254]/", "http://[fe80::1]:11434/", "http://[fd00:ec2::254]/", "file:///etc/passwd"]) {
+        const r = await t.req("PUT", "/api/v1/ai/settings", { headers: auth, json: { ollamaUrl } });
+        expect(r.status).toBe(400);
+      }
+      expect((await t.req("PUT", "/api/v1/ai/settings", { headers: auth, json: { ollamaUrl: "http://127.0.0.1:11434" } })).status).toBe(200);
+    } finally { await t.close(); }
+  });
+});

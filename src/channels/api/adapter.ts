@@ -23,7 +23,8 @@ export function apiChannelAdapter(ctx: () => Ctx): ChannelAdapter {
       try {
         res = await guardedFetch(url, { method: "POST", allowHosts: ctx().config.fetch_allow_hosts, headers: { "content-type": "application/json", "x-digybot-signature": `sha256=${sig}`, "idempotency-key": msg.idempotencyKey }, body, timeoutMs: 10_000, maxBytes: 64 * 1024, maxRedirects: 0 });
       } catch (e) {
-        if (e instanceof FetchRefused && /private|local|scheme|credentials|not a URL|does not resolve|redirect/.test(e.reason)) throw new PermanentSendError(`callback refused: ${e.reason}`);
+        // what another try cannot change (the address is not allowed, has no address, redirects) fails the reply now
+        if (e instanceof FetchRefused && e.kind !== "unreachable" && e.kind !== "too_large") throw new PermanentSendError(`callback refused: ${e.reason}`);
         throw new Error(`callback failed: ${(e as Error).message}`);
       }
       if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new PermanentSendError(`callback answered ${res.status}`);

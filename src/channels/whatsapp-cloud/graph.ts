@@ -104,8 +104,8 @@ export class GraphClient {
     try {
       res = await guardedFetch(url, { allowHosts: [graphHost], originHeaders: { authorization: `Bearer ${this.cfg.accessToken}` }, maxBytes, timeoutMs: this.timeoutMs * 4 });
     } catch (e) {
-      const reason = e instanceof FetchRefused ? e.reason : String(e);
-      throw new GraphError(/larger than/.test(reason) ? 413 : /private|local|scheme/.test(reason) ? 400 : 0, null, `media download failed: ${reason}`, null);
+      const kind = e instanceof FetchRefused ? e.kind : "unreachable";
+      throw new GraphError(kind === "too_large" ? 413 : kind === "forbidden" ? 400 : 0, null, `media download failed: ${e instanceof Error ? e.message : String(e)}`, null);
     }
     if (!res.ok) throw new GraphError(res.status, null, `media download answered ${res.status}`, null);
     return res.body.buffer.slice(res.body.byteOffset, res.body.byteOffset + res.body.byteLength) as ArrayBuffer;
