@@ -6,7 +6,7 @@ a{color:var(--brand)}button,.btn{font:inherit;border:1px solid var(--line);backg
 button.primary,.btn.primary{background:var(--brand);border-color:var(--brand);color:#fff}button.danger{color:var(--bad)}
 input,select,textarea{font:inherit;border:1px solid var(--line);border-radius:6px;padding:6px 8px;background:#fff;max-width:100%}
 label{display:block;margin:8px 0 4px;color:var(--muted);font-size:13px}
-.top{display:flex;gap:16px;align-items:center;padding:8px 16px;background:var(--text);color:#fff}.top a{color:#e2e8f0;text-decoration:none}.top a.on{color:#fff;font-weight:600}.top .sp{flex:1}.top form{margin:0}.top button{background:transparent;color:#e2e8f0;border-color:#334155}
+.top{display:flex;gap:16px;align-items:center;padding:8px 16px;background:var(--text);color:#fff}.top a{color:#e2e8f0;text-decoration:none}.top a.on{color:#fff;font-weight:600}.top .sp{flex:1}.top .me{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.top form{margin:0}.top button{background:transparent;color:#e2e8f0;border-color:#334155}
 .live-off{display:none;background:var(--warn);color:#fff;padding:4px 16px}.live-off.show{display:block}
 .inbox{display:grid;grid-template-columns:340px 1fr 300px;height:calc(100vh - 44px)}
 .col{overflow:auto;border-right:1px solid var(--line);background:var(--panel)}.col:last-child{border-right:0}
@@ -19,7 +19,7 @@ label{display:block;margin:8px 0 4px;color:var(--muted);font-size:13px}
 .msgs{flex:1;overflow:auto;list-style:none;margin:0;padding:14px;display:flex;flex-direction:column;gap:8px;background:var(--bg)}
 .msg{max-width:75%;padding:8px 10px;border-radius:10px;background:#fff;border:1px solid var(--line);white-space:pre-wrap;word-wrap:break-word}.msg.out{align-self:flex-end;background:#ccfbf1;border-color:#99f6e4}.msg.note{align-self:flex-end;background:var(--note);border-color:#fde68a}
 .msg.activity{align-self:center;background:transparent;border:0;color:var(--muted);font-size:12px}.msg .when{display:block;font-size:11px;color:var(--muted);margin-top:2px}.msg .st.failed{color:var(--bad)}.msg img{max-width:240px;display:block;border-radius:6px}
-.composer{border-top:1px solid var(--line);padding:10px;background:#fff;position:relative}.composer textarea{width:100%;min-height:64px;resize:vertical}.composer .bar{display:flex;gap:8px;align-items:center;margin-top:6px}.composer.note textarea{background:var(--note)}
+.composer{border-top:1px solid var(--line);padding:10px;background:#fff;position:relative}.composer textarea{width:100%;min-height:64px;resize:vertical}.composer .bar{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-top:6px}.composer .bar input[type=file]{min-width:0;max-width:100%;flex:0 1 auto}.composer.note textarea{background:var(--note)}
 .qr-pop{position:absolute;bottom:100%;left:10px;right:10px;background:#fff;border:1px solid var(--line);border-radius:8px;box-shadow:0 4px 16px #0002;max-height:220px;overflow:auto;display:none}.qr-pop.show{display:block}.qr-pop div{padding:6px 10px;cursor:pointer}.qr-pop div.on,.qr-pop div:hover{background:#f0fdfa}
 .side{padding:12px}.side h3{margin:12px 0 6px;font-size:14px}.side input{width:100%}.side ul{padding-left:18px}
 .empty{padding:24px;color:var(--muted);text-align:center}
@@ -34,5 +34,6 @@ table.catalog code{white-space:nowrap}table.catalog td:last-child{white-space:no
 .mood{font-size:12px;border-radius:10px;padding:1px 8px;background:#f1f5f9}.mood.neg{background:#fee2e2}.mood.urgent{background:#fef3c7}.mood.pos{background:#dcfce7}
 .copilot{gap:4px;flex-wrap:wrap;margin:4px 0}.copilot button{font-size:12px;padding:3px 8px}.copilot-out{display:flex;flex-direction:column;gap:4px;margin:4px 0}.copilot-out .suggestion{text-align:left;background:#f0fdfa;border:1px solid #99f6e4;border-radius:8px;padding:6px 10px;white-space:normal}.copilot-out .summary{margin:0;padding:6px 10px;background:#f8fafc;border-radius:8px}
 .playground .thread{list-style:none;padding:0;max-height:360px;overflow:auto}.play-detail{border-top:1px solid var(--line);margin-top:8px;padding-top:8px}.play-detail .sources li{margin-bottom:6px}fieldset label.inline{display:inline-flex;gap:4px;margin-right:12px}
+@media (max-width:600px){.top{gap:10px;padding:8px 10px;flex-wrap:wrap}.top .me{max-width:28vw}.top button{padding:4px 8px}}
 @media (max-width:900px){.inbox{grid-template-columns:1fr;height:auto}.inbox .side{display:none}.settings{grid-template-columns:1fr}}
 `;

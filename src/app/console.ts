@@ -178,7 +178,6 @@ export function consoleRoutes() {
       if (conv) {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
-        if (conv.unreadCount) await inbox.markRead(ctx, u, conv.id);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
         if (caps?.templates) templates = (await cloud.listTemplates(ctx, conv.channelId)).filter((x) => x.status === "APPROVED");
         interactive = caps?.interactive;
@@ -198,7 +197,6 @@ export function consoleRoutes() {
     const u = user(c);
     const ctx = c.get("ctx");
     const msgs = await inbox.listMessages(ctx, u, c.req.param("id"), { after: c.req.query("after") || undefined, limit: 200 });
-    if (msgs.some((m) => m.direction === "in")) await inbox.markRead(ctx, u, c.req.param("id"));
     return c.html(renderFragment(MessageItems({ messages: msgs, t: translator(u.locale), locale: u.locale })));
   });
   app.get("/partials/conversation-header/:id", async (c) => {

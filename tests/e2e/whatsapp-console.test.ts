@@ -4,10 +4,10 @@ import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser, loginAsAdmin } from "../support/browser.ts";
+import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts";
 import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
-import { conversations } from "../../src/inbox/schema.ts";
-import { listChannels, updateChannel } from "../../src/channels/service.ts";
+import { conversations, contacts } from "../../src/inbox/schema.ts";
+import { createChannel, listChannels, updateChannel } from "../../src/channels/service.ts";
 
 const SECRET = "browser-app-secret", TOKEN = "EAAG-browser-token";
 let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser, graph: GraphDouble;
@@ -95,3 +95,62 @@ test("connect a Cloud API number, receive a customer's location, answer with a t
   await sentTemplate.locator(".st.delivered").waitFor({ timeout: 8000 });
   expect(graph.sent.map((s) => s.body.template?.name ?? s.body.type)).toEqual(["interactive", "pedido_listo"]);
 }, 60_000);
+
+// Issue #9: reading is an explicit POST made by the open page, never a side effect of a GET.
+test("opening a conversation reads it (a POST from the page, with the WhatsApp read receipt); fetching the page alone changes nothing", async () => {
+  const ch = (await listChannels(t.ctx)).find((c) => c.type === "whatsapp_cloud")
+    ?? (await createChannel(t.ctx, { kind: "system" }, { type: "whatsapp_cloud", name: "WA", config: { phoneNumberId: "1122334455667", accessToken: TOKEN, appSecret: SECRET, verifyToken: "verify-token-123", graphUrl: graph.url } }));
+  const inbound = async (from: string, name: string, wamid: string, text: string) => {
+    const body = JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "WABA1", changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp", metadata: { display_phone_number: "5215512345678", phone_number_id: "1122334455667" },
+      contacts: [{ profile: { name }, wa_id: from }],
+      messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+    } }] }] });
+    const r = await fetch(`${running.url}/webhooks/whatsapp-cloud`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, SECRET) }, body });
+    expect(r.status).toBe(200);
+  };
+  const convOf = async (name: string) => {
+    const all = await t.ctx.db.select().from(conversations).all();
+    const k = (await t.ctx.db.select().from(contacts).all()).find((x) => x.name === name)!;
+    return all.find((c) => c.channelId === ch.id && c.contactId === k.id)!;
+  };
+  for (const [i, size] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+    const name = `Cliente Lectura ${i}`;
+    await inbound(`52155000000${i}`, name, `wamid.read${i}a`, "¿Tienen envío hoy?");
+    const conv = await convOf(name);
+    expect(conv.unreadCount).toBe(1);
+
+    const page = await browser.newPage({ viewport: size });
+    await login(page);
+    // the page itself, fetched without running its script (a link preview, a prefetch): nothing is read
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    for (const path of [`/inbox?c=${conv.id}`, `/partials/messages/${conv.id}`]) expect((await fetch(`${running.url}${path}`, { headers: { cookie } })).status).toBe(200);
+    await Bun.sleep(300);
+    expect((await convOf(name)).unreadCount).toBe(1);
+    expect(graph.reads).not.toContain(`wamid.read${i}a`);
+
+    // the agent opens it: the badge goes, the customer's WhatsApp gets the read receipt
+    const row = page.locator("#conv-list li[data-id]").filter({ hasText: name });
+    await expect(row.locator(".badge").textContent()).resolves.toBe("1");
+    await row.locator("a").click();
+    await page.locator("#messages li.msg.in").filter({ hasText: "¿Tienen envío hoy?" }).waitFor();
+    await page.locator(`#conv-list li[data-id="${conv.id}"]`).waitFor();
+    await waitUntil(async () => (await convOf(name)).unreadCount === 0 && graph.reads.includes(`wamid.read${i}a`));
+    await waitUntil(async () => (await page.locator(`#conv-list li[data-id="${conv.id}"] .badge`).count()) === 0);
+
+    // a new message while the agent has it open is read too, live
+    await inbound(`52155000000${i}`, name, `wamid.read${i}b`, "Es para la colonia Roma");
+    await page.locator("#messages li.msg.in").filter({ hasText: "colonia Roma" }).waitFor({ timeout: 5000 });
+    await waitUntil(async () => (await convOf(name)).unreadCount === 0 && graph.reads.includes(`wamid.read${i}b`));
+    expect(await overflowing(page)).toEqual([]);
+    await page.close();
+  }
+}, 60_000);
+
+async function waitUntil(check: () => Promise<boolean>, ms = 5000) {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await Bun.sleep(50);
+  }
+}

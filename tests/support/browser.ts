@@ -28,3 +28,21 @@ export async function loginAsAdmin(page: import("playwright-core").Page, url: st
   await page.click("button[type=submit]");
   await page.waitForURL(/\/inbox/);
 }
+
+/**
+ * The page fits its viewport: nothing scrolls sideways, and no visible control (button, link, field) reaches past
+ * the right edge, where a phone could not tap it. Returns the offenders, for a readable failure.
+ */
+export async function overflowing(page: import("playwright-core").Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const w = window.innerWidth;
+    if (document.documentElement.scrollWidth > w) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${w}`);
+    for (const e of document.querySelectorAll<HTMLElement>("button, a[href], input:not([type=hidden]), select, textarea")) {
+      const r = e.getBoundingClientRect();
+      if (!r.width || !r.height || getComputedStyle(e).visibility === "hidden") continue;
+      if (r.right > w + 1 || r.left < -1) out.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || "").trim().slice(0, 30)}" spans ${Math.round(r.left)}..${Math.round(r.right)} of ${w}`);
+    }
+    return out;
+  });
+}

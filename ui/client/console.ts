@@ -50,6 +50,19 @@ const msgs = $("#messages");
 const scrollDown = () => { if (msgs) msgs.scrollTop = msgs.scrollHeight; };
 scrollDown();
 
+// Reading is an explicit POST (it clears the unread count and sends the channel's read receipt), made only while
+// the agent can actually see the conversation: opening it, new customer messages while the tab is visible, or
+// coming back to the tab.
+let unseen = Number(conv?.dataset.unread ?? 0) > 0;
+let marking = false;
+async function markSeen() {
+  if (!convId || !unseen || marking || document.visibilityState !== "visible") return;
+  marking = true; unseen = false;
+  try { await api("POST", `/api/v1/conversations/${convId}/read`); } catch { unseen = true; } finally { marking = false; }
+}
+document.addEventListener("visibilitychange", () => void markSeen());
+void markSeen();
+
 async function refreshList() {
   if (!list?.dataset.src) return;
   const res = await fetch(list.dataset.src);
@@ -66,9 +79,10 @@ async function refreshMessages() {
   let added = false;
   tpl.content.querySelectorAll<HTMLElement>("li[data-id]").forEach((li) => {
     const old = msgs.querySelector(`li[data-id="${li.dataset.id}"]`);
-    if (old) old.replaceWith(li); else { msgs.appendChild(li); added = true; }
+    if (old) old.replaceWith(li); else { msgs.appendChild(li); added = true; if (li.classList.contains("in")) unseen = true; }
   });
   if (added) scrollDown();
+  void markSeen();
 }
 async function refreshStatuses() {
   // delivery ticks change on messages already shown: re-fetch the tail

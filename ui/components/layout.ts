@@ -17,7 +17,7 @@ export function Layout({ t, user, csrf, title, active, children }: { t: T; user:
       <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
     <body data-locale=${user.locale} data-user=${user.id} data-role=${user.role}>
       <div class="top"><strong>DigyBot</strong>${nav("/inbox", "nav.inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings") : nav("/profile", "nav.profile", "profile")}
-        <span class="sp"></span><a href="/profile">${user.name}</a>
+        <span class="sp"></span><a class="me" href="/profile">${user.name}</a>
         <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit">${t("nav.logout")}</button></form></div>
       <div class="live-off" id="live-off">${t("live.disconnected")}</div>
       <script type="application/json" id="error-texts" dangerouslySetInnerHTML=${{ __html: errorTexts(user.locale) }}></script>

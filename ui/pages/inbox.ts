@@ -154,7 +154,7 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
         <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}: ${t("inbox.filter.any")}</option>${opt(p.channels, f.channelId)}</select>
       </form>
       <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
-    <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id}>
+    <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
         ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
