@@ -84,7 +84,7 @@ test("starts in an empty folder, creates and migrates the data dir, serves the s
     const login = await fetch(`${s2.url}/login`);
     expect(login.status).toBe(200);
     expect(await login.text()).toContain("Iniciar sesión");
-    const res = await fetch(`${s2.url}/login`, { method: "POST", redirect: "manual", body: new URLSearchParams({ email: "dueno@negocio.mx", password: "muy-secreta-1" }) });
+    const res = await postLogin(s2.url, "dueno@negocio.mx", "muy-secreta-1");
     expect(res.status).toBe(302);
     expect(res.headers.get("set-cookie")).toContain("digybot_session=");
   } finally { s2.p.kill(); await s2.p.exited; }
@@ -159,10 +159,18 @@ test("backup (online) and restore round-trip a database with data in it", async 
   expect(doctor).toMatch(/ok\s+channels\s+.*Ventas/);
 }, 60_000);
 
+/** Posts the login form as a browser does: with the form cookie and token the login page handed out. */
+async function postLogin(url: string, email: string, password: string) {
+  const page = await fetch(`${url}/login`);
+  const form = page.headers.get("set-cookie")!.match(/digybot_form=[^;]+/)![0];
+  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
+  return fetch(`${url}/login`, { method: "POST", redirect: "manual", headers: { cookie: form }, body: new URLSearchParams({ email, password, _csrf: token }) });
+}
+
 /** Logs in as the administrator and creates an API key through the console, as an owner would. */
 async function createKeyViaConsole(url: string) {
-  const login = await fetch(`${url}/login`, { method: "POST", redirect: "manual", body: new URLSearchParams({ email: "a@negocio.mx", password: "muy-secreta-1" }) });
-  const cookie = login.headers.get("set-cookie")!.split(";")[0];
+  const login = await postLogin(url, "a@negocio.mx", "muy-secreta-1");
+  const cookie = login.headers.get("set-cookie")!.match(/digybot_session=[^;]+/)![0];
   const page = await (await fetch(`${url}/settings/api-keys`, { headers: { cookie } })).text();
   const csrf = page.match(/name="csrf-token" content="([^"]+)"/)![1];
   const created = await (await fetch(`${url}/settings/api-keys`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, name: "respaldo" }) })).text();

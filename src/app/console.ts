@@ -37,7 +37,7 @@ async function qrNumberView(ctx: Ctx, channelId: string) {
   const qrSvg = s.qr ? await (await import("qrcode")).toString(s.qr, { type: "svg", margin: 1, width: 264 }) : null;
   return { state: s.state, qrSvg, pairingCode: s.pairingCode, lastError: s.lastError, me: s.me, since: s.since };
 }
-import { SESSION_COOKIE } from "../auth/middleware.ts";
+import { SESSION_COOKIE, formToken, checkFormToken } from "../auth/middleware.ts";
 import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "../setup/service.ts";
 import { completeSetup } from "../setup/complete.ts";
 import { canSee } from "../inbox/visibility.ts";
@@ -102,7 +102,7 @@ export function consoleRoutes() {
     const ctx = c.get("ctx");
     if ((await auth.countUsers(ctx)) === 0) return c.redirect("/setup");
     const locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) as Locale;
-    return c.html(renderPage(LoginPage({ t: translator(locale), locale })));
+    return c.html(renderPage(LoginPage({ t: translator(locale), locale, csrf: formToken(c) })));
   });
   app.post("/login", async (c) => {
     const ctx = c.get("ctx");
@@ -110,13 +110,14 @@ export function consoleRoutes() {
     const locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) as Locale;
     const t = translator(locale);
     try {
+      checkFormToken(c, f);
       const s = await auth.login(ctx, { email: String(f.email ?? ""), password: String(f.password ?? ""), ip: clientIp(c), userAgent: c.req.header("user-agent") });
       startSession(c, s.token);
       return c.redirect("/inbox");
     } catch (e) {
       const status = e instanceof AppError ? e.status : 500;
       if (e instanceof AppError && e.retryAfter) c.header("retry-after", String(e.retryAfter));
-      return c.html(renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? "") })), status as 401);
+      return c.html(renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? ""), csrf: formToken(c) })), status as 401);
     }
   });
   app.post("/logout", async (c) => {
@@ -129,7 +130,7 @@ export function consoleRoutes() {
     const ctx = c.get("ctx");
     if ((await auth.countUsers(ctx)) > 0) return c.redirect("/login");
     const locale = ctx.config.default_locale;
-    return c.html(renderPage(SetupPage({ t: translator(locale), locale, values: {}, timezones: timezones() })));
+    return c.html(renderPage(SetupPage({ t: translator(locale), locale, values: {}, timezones: timezones(), csrf: formToken(c) })));
   });
   app.post("/setup", async (c) => {
     const ctx = c.get("ctx");
@@ -139,6 +140,7 @@ export function consoleRoutes() {
     const locale = (values.locale === "en" ? "en" : "es") as Locale;
     const t = translator(locale);
     try {
+      checkFormToken(c, f);
       await completeSetup(ctx, {
         business: { name: values.name!, description: values.description, location: values.location, country: values.country, timezone: values.timezone!, hours: values.hours as never, locale },
         departments: values.departments!.split(/\r?\n/).map((s) => s.trim()).filter(Boolean),
@@ -149,7 +151,7 @@ export function consoleRoutes() {
       return c.redirect("/inbox");
     } catch (e) {
       const detail = e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : "";
-      return c.html(renderPage(SetupPage({ t, locale, values, error: `${errText(e, t)} ${detail}`.trim(), timezones: timezones() })), 400);
+      return c.html(renderPage(SetupPage({ t, locale, values, error: `${errText(e, t)} ${detail}`.trim(), timezones: timezones(), csrf: formToken(c) })), e instanceof AppError && e.status === 403 ? 403 : 400);
     }
   });
 

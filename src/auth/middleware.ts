@@ -1,9 +1,12 @@
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { getCookie, setCookie } from "hono/cookie";
+import { timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
 import type { Env } from "../app/http.ts";
 import { formBody } from "../app/http.ts";
 import { AppError, unauthorized } from "../platform/errors.ts";
 import { apiKeyActor, sessionActor } from "./service.ts";
+import { newSecret } from "../platform/ids.ts";
 
 export const SESSION_COOKIE = "digybot_session";
 
@@ -51,3 +54,27 @@ export const csrfProtect: MiddlewareHandler<Env> = async (c, next) => {
   }
   await next();
 };
+
+export const FORM_COOKIE = "digybot_form";
+
+/**
+ * The forms used before there is a session (login, first-run setup) carry a token that must match a cookie of
+ * this site (double submit; the cookie is SameSite=Strict, so another site's page cannot post it). Without it a
+ * page elsewhere could log a browser into the attacker's account, or set up a fresh install for itself.
+ */
+export function formToken(c: Context<Env>): string {
+  const have = getCookie(c, FORM_COOKIE);
+  if (have && /^[\w-]{32,64}$/.test(have)) return have;
+  const token = newSecret(24);
+  const ctx = c.get("ctx");
+  setCookie(c, FORM_COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/", secure: ctx.config.secure_cookies || !!ctx.config.public_url?.startsWith("https:") });
+  return token;
+}
+
+/** Throws 403 csrf_failed unless the posted `_csrf` field matches the form cookie and the browser says same-site. */
+export function checkFormToken(c: Context<Env>, form: Record<string, unknown>) {
+  const cookie = getCookie(c, FORM_COOKIE) ?? "";
+  const sent = typeof form._csrf === "string" ? form._csrf : "";
+  const same = !!cookie && cookie.length === sent.length && timingSafeEqual(Buffer.from(cookie), Buffer.from(sent));
+  if (c.req.header("sec-fetch-site") === "cross-site" || !same) throw new AppError(403, "form_expired", "The form expired or came from another site; send it again");
+}

@@ -1,6 +1,6 @@
 import { describe, test, expect, beforeEach, afterEach } from "bun:test";
 import { count, eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
+import { makeTestApp, seedBusiness, sessionHeaders, loginForm, type TestApp } from "../support/app.ts";
 import { messages, conversations, contacts } from "../../src/inbox/schema.ts";
 import { loginAttempts } from "../../src/auth/schema.ts";
 import { createChannel } from "../../src/channels/service.ts";
@@ -56,15 +56,16 @@ describe("authentication", () => {
   });
 
   test("login through the console sets an http-only cookie, is recorded, and is rate limited", async () => {
-    const form = (password: string) => new URLSearchParams({ email: "ana@test.mx", password });
-    const good = await t.app.request("/login", { method: "POST", body: form("agent-pass-123"), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const post = await loginForm(t);
+    const form = (password: string) => post("ana@test.mx", password);
+    const good = await t.app.request("/login", form("agent-pass-123"));
     expect(good.status).toBe(302);
     expect(good.headers.get("set-cookie")).toMatch(/digybot_session=.+HttpOnly/i);
     for (let i = 0; i < 5; i++) {
-      const bad = await t.app.request("/login", { method: "POST", body: form("wrong-password"), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const bad = await t.app.request("/login", form("wrong-password"));
       expect(bad.status).toBe(401);
     }
-    const locked = await t.app.request("/login", { method: "POST", body: form("agent-pass-123"), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const locked = await t.app.request("/login", form("agent-pass-123"));
     expect(locked.status).toBe(429);
     const hist = await t.ctx.db.select().from(loginAttempts).where(eq(loginAttempts.email, "ana@test.mx"));
     expect(hist.filter((h) => h.success).length).toBe(1);

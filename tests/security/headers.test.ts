@@ -1,5 +1,5 @@
 import { test, expect } from "bun:test";
-import { makeTestApp, seedBusiness } from "../support/app.ts";
+import { makeTestApp, seedBusiness, loginForm } from "../support/app.ts";
 
 test("console pages send a Content-Security-Policy that forbids framing; cookies are Secure behind an https public URL", async () => {
   const t = await makeTestApp({ public_url: "https://chat.negocio.mx" });
@@ -10,7 +10,7 @@ test("console pages send a Content-Security-Policy that forbids framing; cookies
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-eval");
-    const login = await t.app.request("/login", { method: "POST", body: new URLSearchParams({ email: "admin@test.mx", password: "admin-pass-123" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const login = await t.app.request("/login", (await loginForm(t))("admin@test.mx", "admin-pass-123"));
     expect(login.status).toBe(302);
     expect(login.headers.get("set-cookie")).toMatch(/;\s*Secure/i);
     // the API answers JSON without the page policy; the widget can still be embedded

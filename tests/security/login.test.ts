@@ -1,7 +1,7 @@
 // Failed logins slow the guesser down instead of locking the owner out: per email and address, per email, per
 // address; an administrator can unlock; unknown emails cost the same time; a trusted proxy gives the client address.
 import { test, expect, beforeEach, afterEach } from "bun:test";
-import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { makeTestApp, seedBusiness, loginForm, type TestApp } from "../support/app.ts";
 import { login } from "../../src/auth/service.ts";
 
 let t: TestApp;
@@ -71,7 +71,8 @@ test("an unknown email costs the same time as a wrong password", async () => {
 });
 
 test("behind a trusted proxy, the client's address comes from X-Forwarded-For; otherwise the header is ignored", async () => {
-  const form = (password: string) => ({ method: "POST", body: new URLSearchParams({ email: "beto@test.mx", password }), headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "203.0.113.77" } });
+  const post = await loginForm(t);
+  const form = (password: string, xff = "203.0.113.77") => post("beto@test.mx", password, { "x-forwarded-for": xff });
   const viaProxy = { requestIP: () => ({ address: "127.0.0.1" }) };
   t.ctx.config.trusted_proxies = ["127.0.0.1"];
   for (let i = 0; i < 5; i++) expect((await t.app.request("/login", form("wrong-password"), viaProxy)).status).toBe(401);
@@ -80,7 +81,7 @@ test("behind a trusted proxy, the client's address comes from X-Forwarded-For; o
   expect(slowed.headers.get("retry-after")).toBe("1");
   expect(await slowed.text()).toContain("Espera 1 s");
   // another customer of the same proxy is another address
-  const other = await t.app.request("/login", { ...form("agent-pass-123"), headers: { ...form("x").headers, "x-forwarded-for": "203.0.113.78" } }, viaProxy);
+  const other = await t.app.request("/login", form("agent-pass-123", "203.0.113.78"), viaProxy);
   expect(other.status).toBe(302);
   // an untrusted peer's X-Forwarded-For is not believed
   t.ctx.config.trusted_proxies = [];
@@ -88,4 +89,41 @@ test("behind a trusted proxy, the client's address comes from X-Forwarded-For; o
   await t.app.request("/login", form("wrong-password"), { requestIP: () => ({ address: "192.0.2.99" }) });
   const rows = await t.ctx.db.select().from(loginAttempts);
   expect(rows.at(-1)?.ip).toBe("192.0.2.99");
+});
+
+test("login CSRF: a post without this site's form token, or from another site, logs nobody in and records nothing", async () => {
+  const { loginAttempts } = await import("../../src/auth/schema.ts");
+  const count = async () => (await t.ctx.db.select().from(loginAttempts)).length;
+  const before = await count();
+  const plain = { "content-type": "application/x-www-form-urlencoded" };
+  const forged = [
+    { method: "POST", body: new URLSearchParams({ email: "ana@test.mx", password: "agent-pass-123" }), headers: plain },
+    { method: "POST", body: new URLSearchParams({ email: "ana@test.mx", password: "agent-pass-123", _csrf: "x".repeat(32) }), headers: { ...plain, cookie: `digybot_form=${"y".repeat(32)}` } },
+  ];
+  for (const init of forged) {
+    const r = await t.app.request("/login", init);
+    expect(r.status).toBe(403);
+    expect(r.headers.get("set-cookie") ?? "").not.toContain("digybot_session");
+    expect(await r.text()).toContain("El formulario caducó");
+  }
+  // the real form works, but not when the browser says it was posted from another site
+  const post = await loginForm(t);
+  const cross = await t.app.request("/login", post("ana@test.mx", "agent-pass-123", { "sec-fetch-site": "cross-site" }));
+  expect(cross.status).toBe(403);
+  expect(await count()).toBe(before);
+  const ok = await t.app.request("/login", post("ana@test.mx", "agent-pass-123", { "sec-fetch-site": "same-origin" }));
+  expect(ok.status).toBe(302);
+  expect(ok.headers.get("set-cookie")).toMatch(/digybot_session=/);
+  // the form cookie cannot travel with another site's requests
+  expect((await t.app.request("/login")).headers.get("set-cookie")).toMatch(/digybot_form=[\w-]+;.*SameSite=Strict/i);
+});
+
+test("a fresh install's setup form cannot be posted from another site", async () => {
+  const fresh = await makeTestApp();
+  try {
+    const r = await fresh.app.request("/setup", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ name: "Evil", timezone: "UTC", departments: "X", adminName: "Evil", email: "evil@example.com", password: "evil-pass-123" }) });
+    expect(r.status).toBe(403);
+    const { countUsers } = await import("../../src/auth/service.ts");
+    expect(await countUsers(fresh.ctx)).toBe(0);
+  } finally { await fresh.close(); }
 });

@@ -87,3 +87,18 @@ export async function sessionHeaders(ctx: Ctx, email: string, password: string) 
 }
 
 export { startServer };
+
+/**
+ * What a browser gets from GET /login before posting it: the form cookie and the same token in the page. Returns
+ * a builder of POST /login requests that carry both, as the login form does.
+ */
+export async function loginForm(t: TestApp) {
+  const page = await t.app.request("/login");
+  const cookie = (page.headers.get("set-cookie") ?? "").match(/digybot_form=[^;]+/)?.[0] ?? "";
+  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+  if (!cookie || !token) throw new Error("the login page did not hand out its form token");
+  return (email: string, password: string, headers: Record<string, string> = {}): RequestInit => ({
+    method: "POST", body: new URLSearchParams({ email, password, _csrf: token }),
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
+  });
+}

@@ -4,8 +4,8 @@ import type { T } from "../i18n/index.ts";
 
 const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 
-export function LoginPage({ t, locale, error, email }: { t: T; locale: string; error?: string; email?: string }): VNode {
-  return Bare({ locale, title: t("login.title"), children: html`<form class="auth" method="post" action="/login">
+export function LoginPage({ t, locale, error, email, csrf }: { t: T; locale: string; error?: string; email?: string; csrf: string }): VNode {
+  return Bare({ locale, title: t("login.title"), children: html`<form class="auth" method="post" action="/login"><input type="hidden" name="_csrf" value=${csrf} />
     <h1>DigyBot</h1><h2>${t("login.title")}</h2>
     ${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
     <label>${t("login.email")}<input name="email" type="email" required autofocus value=${email ?? ""} /></label>
@@ -16,11 +16,11 @@ export function LoginPage({ t, locale, error, email }: { t: T; locale: string; e
 export type SetupValues = { name?: string; description?: string; location?: string; country?: string; timezone?: string; locale?: string; departments?: string; adminName?: string; email?: string; hours?: Record<string, { open: boolean; from: string; to: string }> };
 
 /** The first-run wizard: four steps in one form (one step at a time with JavaScript, all at once without). */
-export function SetupPage({ t, locale, values, error, timezones }: { t: T; locale: string; values: SetupValues; error?: string; timezones: string[] }): VNode {
+export function SetupPage({ t, locale, values, error, timezones, csrf }: { t: T; locale: string; values: SetupValues; error?: string; timezones: string[]; csrf: string }): VNode {
   const h = values.hours ?? {};
   const step = (n: number, key: string, body: unknown) => html`<fieldset class=${`step${n === 1 ? " cur" : ""}`} data-step=${n}><legend>${n}. ${t(key)}</legend>${body}
       <p>${n > 1 ? html`<button type="button" data-step-go=${n - 1}>${t("setup.back")}</button> ` : null}${n < 4 ? html`<button type="button" class="primary" data-step-go=${n + 1}>${t("setup.next")}</button>` : html`<button type="submit" class="primary">${t("setup.submit")}</button>`}</p></fieldset>`;
-  return Bare({ locale, title: t("setup.title"), children: html`<form class="auth wizard" method="post" action="/setup" style="max-width:640px">
+  return Bare({ locale, title: t("setup.title"), children: html`<form class="auth wizard" method="post" action="/setup" style="max-width:640px"><input type="hidden" name="_csrf" value=${csrf} />
     <h1>${t("setup.title")}</h1><p>${t("setup.intro")}</p>
     ${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
     ${step(1, "setup.step.business", html`
