@@ -5,6 +5,7 @@ import { join, dirname } from "node:path";
 import { createClient } from "@libsql/client";
 import { makeDocx, makePdf } from "./support/docs.ts";
 import { build } from "../bin/build.ts";
+import { postLogin } from "./support/process.ts";
 
 // The compiled executable, copied alone into an empty folder far from any node_modules.
 let dir: string, bin: string;
@@ -158,14 +159,6 @@ test("backup (online) and restore round-trip a database with data in it", async 
   expect(doctor).toMatch(/ok\s+secret key/);
   expect(doctor).toMatch(/ok\s+channels\s+.*Ventas/);
 }, 60_000);
-
-/** Posts the login form as a browser does: with the form cookie and token the login page handed out. */
-async function postLogin(url: string, email: string, password: string) {
-  const page = await fetch(`${url}/login`);
-  const form = page.headers.get("set-cookie")!.match(/digybot_form=[^;]+/)![0];
-  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  return fetch(`${url}/login`, { method: "POST", redirect: "manual", headers: { cookie: form }, body: new URLSearchParams({ email, password, _csrf: token }) });
-}
 
 /** Logs in as the administrator and creates an API key through the console, as an owner would. */
 async function createKeyViaConsole(url: string) {

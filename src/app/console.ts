@@ -45,9 +45,9 @@ import { canSee } from "../inbox/visibility.ts";
 type U = Extract<Actor, { kind: "user" }>;
 const timezones = () => Intl.supportedValuesOf("timeZone");
 const user = (c: Context<Env>) => c.get("actor") as U;
-const page = (c: Context<Env>, title: string, active: string, body: unknown) => {
+const page = (c: Context<Env>, title: string, active: string, body: unknown, status: 200 | 400 | 403 | 404 | 409 | 422 | 429 = 200) => {
   const u = user(c);
-  return c.html(renderPage(Layout({ t: translator(u.locale), user: u, csrf: c.get("csrf")!, title, active, children: body })));
+  return c.html(renderPage(Layout({ t: translator(u.locale), user: u, csrf: c.get("csrf")!, title, active, children: body })), status);
 };
 /** An error in the person's language: the code's translation, filled from its details (a CSV's line, a field), or the message. */
 const errText = (e: unknown, t: (k: string, vars?: Record<string, string | number>) => string) => {
@@ -69,6 +69,7 @@ export function consoleErrorPage(c: Context<Env>, e: AppError) {
   const t = translator(locale);
   const ref = c.req.header("referer");
   const back = ref && URL.canParse(ref) && new URL(ref).origin === new URL(c.req.url).origin ? new URL(ref).pathname + new URL(ref).search : "/inbox";
+  if (e.retryAfter) c.header("retry-after", String(e.retryAfter));
   return c.html(renderPage(Bare({ locale, title: t("errors.title"), children: html`<div class="auth" role="alert"><h1>${t("errors.title")}</h1>
     <p class="error-text">${errText(e, t)}</p><p><a class="button" href=${back}>${t("errors.back")}</a></p></div>` })), e.status);
 }
@@ -252,7 +253,14 @@ export function consoleRoutes() {
   app.post("/profile", async (c) => {
     const u = user(c);
     const f = await formBody(c);
-    await auth.updateUser(c.get("ctx"), u, u.id, { name: String(f.name ?? u.name), locale: f.locale === "en" ? "en" : "es", ...(f.password ? { password: String(f.password) } : {}) });
+    try {
+      await auth.updateUser(c.get("ctx"), u, u.id, { name: String(f.name ?? u.name), locale: f.locale === "en" ? "en" : "es", ...(f.password ? { password: String(f.password), currentPassword: String(f.currentPassword ?? "") } : {}) });
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500) throw e;
+      const t = translator(u.locale);
+      if (e.retryAfter) c.header("retry-after", String(e.retryAfter));
+      return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: { name: String(f.name || u.name), locale: u.locale }, error: errText(e, t) }), e.status as 400);
+    }
     if (f.password) return c.redirect("/login");
     return c.redirect("/profile?saved=1");
   });

@@ -17,7 +17,8 @@ export const userInput = z.strictObject({
   locale: z.enum(["es", "en"]).default("es"),
   departmentIds: z.array(z.string()).default([]),
 });
-export const userPatch = patchOf(userInput.extend({ active: z.boolean() }));
+/** currentPassword is required to change one's own password or email (an open session must not be enough to take the account). */
+export const userPatch = patchOf(userInput.extend({ active: z.boolean(), currentPassword: z.string().max(200) }));
 
 function requireAdmin(actor: Actor) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
@@ -52,6 +53,7 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
     // an agent may change only their own name, password and language
     if (!self || p.role !== undefined || p.departmentIds !== undefined || p.active !== undefined || p.email !== undefined) requireAdmin(actor);
   }
+  if (self) await checkCurrentPassword(ctx, id, p);
   const passwordHash = p.password ? await Bun.password.hash(p.password, { algorithm: "argon2id" }) : undefined;
   return ctx.database.write(async (tx) => {
     const u = await tx.select().from(users).where(eq(users.id, id)).get();
@@ -77,6 +79,25 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
     }
     if (p.active === false || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
   });
+}
+
+/**
+ * A person changing their own password or email proves they know the current password. Wrong guesses count as
+ * failed logins of that email (the same slow-down applies), so an open session cannot be used to guess it.
+ */
+async function checkCurrentPassword(ctx: Ctx, id: string, p: z.output<typeof userPatch>) {
+  const u = await ctx.db.select().from(users).where(eq(users.id, id)).get();
+  if (!u || (!p.password && !(p.email && p.email !== u.email))) return;
+  if (!p.currentPassword) throw badRequest("current_password_required", "Send currentPassword to change your own password or email", { field: "currentPassword" });
+  const now = ctx.clock.now();
+  const wait = await loginWaitMs(ctx, u.email, null, now);
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    throw new AppError(429, "too_many_attempts", `Too many failed attempts; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
+  }
+  if (await Bun.password.verify(p.currentPassword, u.passwordHash)) return;
+  await ctx.database.write((tx) => tx.insert(loginAttempts).values({ id: newId(), email: u.email, userId: u.id, ip: null, userAgent: "current-password check", success: false, at: now }));
+  throw new AppError(403, "wrong_current_password", "The current password is not correct", { field: "currentPassword" });
 }
 
 export async function listUsers(ctx: Ctx) {

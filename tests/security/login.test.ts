@@ -127,3 +127,33 @@ test("a fresh install's setup form cannot be posted from another site", async ()
     expect(await countUsers(fresh.ctx)).toBe(0);
   } finally { await fresh.close(); }
 });
+
+test("changing one's own password or email needs the current password; wrong guesses count as failed logins", async () => {
+  const { sessionHeaders } = await import("../support/app.ts");
+  const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+  const patch = (json: unknown, headers = ana) => t.req("PATCH", `/api/v1/users/${s.ana.id}`, { headers, json });
+  const none = await patch({ password: "nueva-clave-456" });
+  expect(none.status).toBe(400);
+  expect((await none.json()).error).toMatchObject({ code: "current_password_required", details: { field: "currentPassword" } });
+  const wrong = await patch({ password: "nueva-clave-456", currentPassword: "not-it" });
+  expect(wrong.status).toBe(403);
+  expect((await wrong.json()).error.code).toBe("wrong_current_password");
+  // nothing changed: the old password still logs in
+  expect((await attempt("ana@test.mx", "agent-pass-123", "198.51.100.1")).status).toBe(200);
+  // guessing through an open session is slowed like guessing at the login form
+  for (let i = 0; i < 5; i++) { await patch({ password: "nueva-clave-456", currentPassword: `guess-${i}` }); tick(10); }
+  const slowed = await patch({ password: "nueva-clave-456", currentPassword: "agent-pass-123" });
+  expect(slowed.status).toBe(429);
+  expect(slowed.headers.get("retry-after")).toBeTruthy();
+  tick(60_000);
+  const ok = await patch({ password: "nueva-clave-456", currentPassword: "agent-pass-123" });
+  expect(ok.status).toBe(200);
+  expect((await attempt("ana@test.mx", "nueva-clave-456", "198.51.100.1")).status).toBe(200);
+  // the name and language need no password; an administrator resets another's password without knowing it
+  const ana2 = await sessionHeaders(t.ctx, "ana@test.mx", "nueva-clave-456");
+  expect((await patch({ name: "Ana María" }, ana2)).status).toBe(200);
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  expect((await t.req("PATCH", `/api/v1/users/${s.beto.id}`, { headers: admin, json: { password: "reset-por-admin-1" } })).status).toBe(200);
+  // but her own email, like her own password, needs it
+  expect((await t.req("PATCH", `/api/v1/users/${s.admin.id}`, { headers: admin, json: { email: "otra@test.mx" } })).status).toBe(400);
+});

@@ -32,10 +32,18 @@ export async function spawnServe(dataDir: string, opts: { bin?: string; env?: Re
   return { url, proc: p, log: () => err, async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM") { p.kill(signal); await p.exited; } };
 }
 
+/** Posts the login form as a browser does: with the form cookie and token the login page handed out. */
+export async function postLogin(url: string, email: string, password: string) {
+  const page = await fetch(`${url}/login`);
+  const form = page.headers.get("set-cookie")!.match(/digybot_form=[^;]+/)![0];
+  const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
+  return fetch(`${url}/login`, { method: "POST", redirect: "manual", headers: { cookie: form }, body: new URLSearchParams({ email, password, _csrf: token }) });
+}
+
 /** Logs in as the admin of createAdmin(); returns the cookie, the CSRF token and a fresh API key. */
 export async function adminSession(url: string) {
-  const login = await fetch(`${url}/login`, { method: "POST", redirect: "manual", body: new URLSearchParams({ email: "bench@digybot.local", password: "bench-password" }) });
-  const cookie = login.headers.get("set-cookie")!.split(";")[0];
+  const login = await postLogin(url, "bench@digybot.local", "bench-password");
+  const cookie = login.headers.get("set-cookie")!.match(/digybot_session=[^;]+/)![0];
   const page = await (await fetch(`${url}/profile`, { headers: { cookie } })).text();
   const csrf = page.match(/name="csrf-token" content="([^"]+)"/)![1];
   const key = (await (await fetch(`${url}/api/v1/api-keys`, { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "bench" }) })).json()).data.key as string;

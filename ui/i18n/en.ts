@@ -35,7 +35,7 @@ export const en: Record<MessageKey, string> = {
   "channels.new": "New web chat", "channels.type": "Type", "channels.snippet": "Paste this code before </body> on your website:", "channels.allowedOrigins": "Allowed origins (one per line; empty = any)",
   "channels.greeting": "Greeting", "channels.color": "Color", "channels.offlineMessage": "Out-of-hours message", "channels.preChat": "Ask for details before the chat (name, email, phone)", "channels.title": "Chat title", "channels.active": "Active",
   "history.when": "When", "history.ip": "Address", "history.result": "Result", "history.ok": "Success", "history.fail": "Failed",
-  "profile.language": "Language", "profile.newPassword": "New password (optional)",
+  "profile.changePassword": "Change password", "profile.currentPassword": "Current password", "profile.language": "Language", "profile.newPassword": "New password (optional)",
   "live.disconnected": "Live updates lost; reconnecting…",
   "widget.title": "How can we help?", "widget.placeholder": "Write a message…", "widget.send": "Send", "widget.open": "Open chat", "widget.close": "Close chat",
   "widget.offline": "We are out of hours right now. Leave us a message and we will answer soon.", "widget.prechat.intro": "Before we start, may we have your details?", "widget.prechat.start": "Start chat",

@@ -34,7 +34,7 @@ export const es = {
   "channels.new": "Nuevo chat web", "channels.type": "Tipo", "channels.snippet": "Pega este código antes de </body> en tu sitio web:", "channels.allowedOrigins": "Orígenes permitidos (uno por línea; vacío = cualquiera)",
   "channels.greeting": "Saludo", "channels.color": "Color", "channels.offlineMessage": "Mensaje fuera de horario", "channels.preChat": "Pedir datos antes del chat (nombre, correo, teléfono)", "channels.title": "Título del chat", "channels.active": "Activo",
   "history.when": "Fecha", "history.ip": "Dirección", "history.result": "Resultado", "history.ok": "Correcto", "history.fail": "Fallido",
-  "profile.language": "Idioma", "profile.newPassword": "Nueva contraseña (opcional)",
+  "profile.changePassword": "Cambiar contraseña", "profile.currentPassword": "Contraseña actual", "profile.language": "Idioma", "profile.newPassword": "Nueva contraseña (opcional)",
   "live.disconnected": "Sin conexión en vivo; reconectando…",
   "widget.title": "¿Cómo podemos ayudarte?", "widget.placeholder": "Escribe un mensaje…", "widget.send": "Enviar", "widget.open": "Abrir chat", "widget.close": "Cerrar chat",
   "widget.offline": "Ahora estamos fuera de horario. Déjanos tu mensaje y te responderemos pronto.", "widget.prechat.intro": "Antes de empezar, ¿nos dejas tus datos?", "widget.prechat.start": "Iniciar chat",

@@ -135,12 +135,14 @@ export function LoginHistory({ t, rows, locale }: { t: T; locale: string; rows: 
     ${rows.map((r) => html`<tr><td>${fmtTime(r.at, locale)}</td><td>${r.email}</td><td>${r.ip ?? ""}</td><td>${r.success ? t("history.ok") : t("history.fail")}</td></tr>`)}</table></div>`;
 }
 
-export function ProfilePage({ t, csrf, user, flash }: { t: T; csrf: string; user: { name: string; locale: string }; flash?: string }): VNode {
+export function ProfilePage({ t, csrf, user, flash, error }: { t: T; csrf: string; user: { name: string; locale: string }; flash?: string; error?: string }): VNode {
   return html`<div class="page"><form class="card" method="post" action="/profile"><${Csrf} csrf=${csrf} /><h1>${t("nav.profile")}</h1>
-    ${flash ? html`<div class="flash">${flash}</div>` : null}
+    ${flash ? html`<div class="flash">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert" id="profile-error">${error}</div>` : null}
     <label>${t("common.name")}<input name="name" value=${user.name} required /></label>
     <label>${t("profile.language")}<select name="locale"><option value="es" selected=${user.locale === "es"}>Español</option><option value="en" selected=${user.locale === "en"}>English</option></select></label>
-    <label>${t("profile.newPassword")}<input name="password" type="password" minlength="8" /></label>
+    <fieldset><legend>${t("profile.changePassword")}</legend>
+      <label>${t("profile.currentPassword")}<input name="currentPassword" type="password" autocomplete="current-password" /></label>
+      <label>${t("profile.newPassword")}<input name="password" type="password" minlength="8" autocomplete="new-password" /></label></fieldset>
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form></div>`;
 }
 

@@ -1,0 +1,47 @@
+// An agent changes her password on her profile, from a phone and from a desktop: the current password is asked
+// for, a wrong one is refused in Spanish and changes nothing, the right one signs her out to log in again.
+import { test, expect, beforeAll, afterAll } from "bun:test";
+import type { Browser } from "playwright-core";
+import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { launchBrowser, overflowing } from "../support/browser.ts";
+
+let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
+beforeAll(async () => { t = await makeTestApp(); await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
+afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+
+test("changing the password on the profile page asks for the current one (375 and 1280 px)", async () => {
+  let password = "agent-pass-123";
+  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${running.url}/login`);
+    await page.fill("input[name=email]", "ana@test.mx");
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/inbox/);
+    await page.click(".top a.me");
+    await page.waitForURL(/\/profile/);
+    expect(await overflowing(page)).toEqual([]);
+
+    await page.fill("input[name=currentPassword]", "no-es-la-mia");
+    await page.fill("input[name=password]", `cambiada-${i}-xyz`);
+    await page.click("form.card button[type=submit]");
+    await expect(page.locator("#profile-error").textContent()).resolves.toBe("La contraseña actual no es correcta.");
+    expect(page.url()).toContain("/profile");
+    expect(await overflowing(page)).toEqual([]);
+
+    await page.fill("input[name=currentPassword]", password);
+    await page.fill("input[name=password]", `cambiada-${i}-xyz`);
+    await page.click("form.card button[type=submit]");
+    await page.waitForURL(/\/login/);
+    // the old password no longer works; the new one does
+    await page.fill("input[name=email]", "ana@test.mx");
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await page.locator(".flash.err").waitFor();
+    password = `cambiada-${i}-xyz`;
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/inbox/);
+    await page.close();
+  }
+}, 60_000);
