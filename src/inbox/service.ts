@@ -10,7 +10,7 @@ import { AppError, badRequest, notFound, forbidden, conflict } from "../platform
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
 import { onlyIf } from "../platform/outbox.ts";
-import { visibleWhere, canSee } from "./visibility.ts";
+import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
 import { patchOf } from "../platform/validation.ts";
@@ -301,6 +301,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     }
     const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
     if (!channel) throw notFound("Channel");
+    const attachments = await checkAttachments(tx, actor, s.attachments);
     const now = ctx.clock.now();
     const user = actor.kind === "user" ? actor : null;
     const caps = ctx.channels.get(channel.type)?.capabilities;
@@ -335,14 +336,14 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     }
     const msg: Message = {
       id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
-      senderId: "id" in actor ? actor.id ?? null : null, body, attachments: s.attachments, private: s.private,
+      senderId: "id" in actor ? actor.id ?? null : null, body, attachments, private: s.private,
       status: s.private ? "sent" : "queued", error: null, externalId: null, content: Object.keys(content).length ? content : null, createdAt: now,
     };
     await tx.insert(messages).values(msg);
     const patch: Partial<Conversation> = { updatedAt: now };
     if (!s.private) {
       patch.lastMessageAt = now;
-      patch.lastMessagePreview = preview(body, s.attachments);
+      patch.lastMessagePreview = preview(body, attachments);
       patch.unreadCount = 0;
       if (user) {
         patch.ownerType = "agent";
@@ -351,7 +352,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
       await ctx.outbox.enqueue(tx, after, {
         channelId: channel.id, messageId: msg.id, idempotencyKey: key ?? `msg:${msg.id}`,
-        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments: s.attachments, content: msg.content, replyToExternalId },
+        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments, content: msg.content, replyToExternalId },
       });
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));

@@ -2,7 +2,9 @@ import { and, or, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { contacts, conversations } from "./schema.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
-import { badRequest } from "../platform/errors.ts";
+import { AppError, badRequest } from "../platform/errors.ts";
+import { files } from "../platform/schema.ts";
+import type { Attachment } from "./schema.ts";
 import type { Db, Tx } from "../platform/db.ts";
 
 /** The conversations an actor may see: administrators and API keys all; an agent those assigned to them or their departments. */
@@ -68,4 +70,32 @@ export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { c
     if (conv && canSee(actor, conv)) return true;
   }
   return !!row.contactId && contactVisibleTo(tx, actor, row.contactId);
+}
+
+/**
+ * Whether the actor may see a stored file: one of a conversation follows that conversation; one of no conversation
+ * (knowledge uploads, a visitor's file before its message) is for administrators only.
+ */
+export async function fileVisibleTo(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, file: { conversationId: string | null }) {
+  if (isAdmin(actor)) return true;
+  if (!file.conversationId) return false;
+  const conv = await (db as Pick<Tx, "select">).select({ assigneeId: conversations.assigneeId, departmentId: conversations.departmentId }).from(conversations).where(eq(conversations.id, file.conversationId)).get();
+  return !!conv && canSee(actor, conv);
+}
+
+/**
+ * The attachments of a reply, each checked to be a stored file the sender may see, described from what is
+ * stored (name, type and size as uploaded, not as the caller says). Unknown and invisible read the same (422).
+ */
+export async function checkAttachments(tx: Pick<Tx, "select">, actor: Actor, sent: { fileId: string }[]): Promise<Attachment[]> {
+  if (!sent.length) return [];
+  const ids = [...new Set(sent.map((a) => a.fileId))];
+  const rows = await tx.select().from(files).where(inArray(files.id, ids));
+  const out: Attachment[] = [];
+  for (const a of sent) {
+    const f = rows.find((r) => r.id === a.fileId);
+    if (!f || !(await fileVisibleTo(tx, actor, f))) throw new AppError(422, "unknown_file", "No stored file with that id that you can use", { fileId: a.fileId.slice(0, 64) });
+    out.push({ fileId: f.id, name: f.name, mime: f.mime, size: f.size });
+  }
+  return out;
 }

@@ -16,8 +16,7 @@ import { agentRoutes } from "../agents/routes.ts";
 import { commerceRoutes } from "../commerce/routes.ts";
 import { patchOf } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
-import { canSee } from "../inbox/visibility.ts";
-import { conversations } from "../inbox/schema.ts";
+import { fileVisibleTo } from "../inbox/visibility.ts";
 import { eq } from "drizzle-orm";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -108,11 +107,7 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/files/:id", async (c) => {
     const ctx = c.get("ctx");
     const f = await ctx.files.get(c.req.param("id"));
-    if (!f) throw notFound("File");
-    if (f.row.conversationId) {
-      const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, f.row.conversationId)).get();
-      if (!conv || !canSee(actorOf(c), conv)) throw notFound("File");
-    } else if (!isAdmin(actorOf(c))) throw notFound("File");
+    if (!f || !(await fileVisibleTo(ctx.db, actorOf(c), f.row))) throw notFound("File");
     return fileResponse(f.file, f.row.mime, f.row.name);
   });
 

@@ -98,3 +98,38 @@ describe("orders, tickets and appointments follow the conversations' visibility"
     expect((await ok(t.req("GET", "/api/v1/orders", { headers: beto }))).length).toBe(1);
   });
 });
+
+describe("a reply's attachments are files the sender may see", () => {
+  test("an agent cannot send another department's file, nor an unknown one; what is sent is described from what was stored", async () => {
+    const soporteConv = await conversationIn(s.soporte.id, "c-soporte");
+    const ventasConv = await conversationIn(s.ventas.id, "c-ventas");
+    const beto = await sessionHeaders(t.ctx, "beto@test.mx", "agent-pass-123");
+    const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+    const upload = async (headers: Record<string, string>, conv: string, name: string) => {
+      const fd = new FormData();
+      fd.append("file", new File(["contenido de " + name], name, { type: "text/plain" }));
+      const r = await t.app.request(`/api/v1/files?conversationId=${conv}`, { method: "POST", headers, body: fd });
+      expect(r.status).toBe(201);
+      return (await r.json()).data as { fileId: string; name: string; mime: string; size: number };
+    };
+    const secret = await upload(beto, soporteConv, "estado-de-cuenta.txt");
+    const count = async () => (await (await t.req("GET", `/api/v1/conversations/${ventasConv}/messages`, { headers: bearer() })).json()).data.length;
+    const before = await count();
+    for (const fileId of [secret.fileId, "no-such-file"]) {
+      const r = await t.req("POST", `/api/v1/conversations/${ventasConv}/messages`, { headers: ana, json: { body: "te mando esto", attachments: [{ ...secret, fileId }] } });
+      expect(r.status).toBe(422);
+      expect((await r.json()).error).toMatchObject({ code: "unknown_file", details: { fileId } });
+    }
+    expect(await count()).toBe(before);
+    // nor can she download it
+    expect((await t.req("GET", `/api/v1/files/${secret.fileId}`, { headers: ana })).status).toBe(404);
+    // her own upload goes, with the name, type and size it was stored with (not what the caller claims)
+    const mine = await upload(ana, ventasConv, "menu.txt");
+    const sent = await t.req("POST", `/api/v1/conversations/${ventasConv}/messages`, { headers: ana, json: { body: "el menú", attachments: [{ fileId: mine.fileId, name: "menu.exe", mime: "application/x-msdownload", size: 1 }] } });
+    expect(sent.status).toBe(202);
+    expect((await sent.json()).data.attachments).toEqual([{ fileId: mine.fileId, name: "menu.txt", mime: "text/plain", size: mine.size }]);
+    // an administrator sees every conversation, so may forward the file
+    const fwd = await t.req("POST", `/api/v1/conversations/${ventasConv}/messages`, { headers: bearer(), json: { body: "reenvío", private: true, attachments: [secret] } });
+    expect(fwd.status).toBe(202);
+  });
+});
