@@ -182,7 +182,7 @@ export function consoleRoutes() {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
-        if (caps?.templates) templates = (await cloud.listTemplates(ctx, conv.channelId)).filter((x) => x.status === "APPROVED");
+        if (caps?.templates) templates = (await cloud.listTemplates(ctx, u, conv.channelId)).filter((x) => x.status === "APPROVED");
         interactive = caps?.interactive;
         if (caps?.replyWindowHours) windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
       }
@@ -327,7 +327,7 @@ export function consoleRoutes() {
     const list = await Promise.all((await channels.listChannels(ctx)).map(async (ch) => ({
       ...channels.publicChannel(ch),
       stats: ch.type === "webchat" ? undefined : await channels.channelStats(ctx, ch.id),
-      templates: ch.type === cloud.CLOUD ? await cloud.listTemplates(ctx, ch.id) : undefined,
+      templates: ch.type === cloud.CLOUD ? await cloud.listTemplates(ctx, user(c), ch.id) : undefined,
       qr: ch.type === qr.QR ? await qrNumberView(ctx, ch.id) : undefined,
     })));
     return S.ChannelsSettings({ t: T(c), csrf: csrf(c), baseUrl: baseUrl(c), locale: user(c).locale, channels: list, departments: await auth.listDepartments(ctx) });

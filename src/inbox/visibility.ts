@@ -1,6 +1,6 @@
 import { and, or, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { contacts, conversations } from "./schema.ts";
+import { channels, contacts, conversations } from "./schema.ts";
 import { isAdmin, type Actor } from "../platform/context.ts";
 import { AppError, badRequest } from "../platform/errors.ts";
 import { files } from "../platform/schema.ts";
@@ -98,4 +98,18 @@ export async function checkAttachments(tx: Pick<Tx, "select">, actor: Actor, sen
     out.push({ fileId: f.id, name: f.name, mime: f.mime, size: f.size });
   }
   return out;
+}
+
+/**
+ * Whether an agent serves a channel: it belongs to one of her departments or to none (everyone answers it), or
+ * she can see one of its conversations. What is a channel's own (its message templates) is shown only then.
+ */
+export async function servesChannel(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, channelId: string) {
+  const d = db as Pick<Tx, "select">;
+  const ch = await d.select({ departmentId: channels.departmentId, deletedAt: channels.deletedAt }).from(channels).where(eq(channels.id, channelId)).get();
+  if (!ch) return false;
+  if (isAdmin(actor)) return true;
+  if (actor.kind !== "user" || ch.deletedAt) return false;
+  if (!ch.departmentId || actor.departmentIds.includes(ch.departmentId)) return true;
+  return !!(await d.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.channelId, channelId), visibleWhere(actor))).limit(1).get());
 }

@@ -195,7 +195,7 @@ export function apiV1(registry: OpenApiRegistry) {
   doc("POST", "/channels/:id/templates/sync", "Channels", "Read the WhatsApp message templates of the connection's business account");
   app.post("/channels/:id/templates/sync", async (c) => c.json({ data: await cloud.syncTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
   doc("GET", "/channels/:id/templates", "Channels", "The connection's message templates (name, language, status, body with {{n}} placeholders)");
-  app.get("/channels/:id/templates", async (c) => c.json({ data: await cloud.listTemplates(c.get("ctx"), c.req.param("id")) }));
+  app.get("/channels/:id/templates", async (c) => c.json({ data: await cloud.listTemplates(c.get("ctx"), actorOf(c), c.req.param("id")) }));
 
   app.route("/", agentRoutes(registry));
   app.route("/", commerceRoutes(registry));

@@ -133,3 +133,35 @@ describe("a reply's attachments are files the sender may see", () => {
     expect(fwd.status).toBe(202);
   });
 });
+
+describe("message templates are shown to the agents who serve their channel", () => {
+  test("a channel of another department hides its templates, until the agent has one of its conversations; a channel of no department is everyone's", async () => {
+    const { channelTemplates } = await import("../../src/channels/schema.ts");
+    const { newId } = await import("../../src/platform/ids.ts");
+    const mk = async (name: string, departmentId: string | null, phoneNumberId: string) => {
+      const ch = await createChannel(t.ctx, { kind: "system" }, { type: "whatsapp_cloud", name, departmentId, config: { phoneNumberId, accessToken: "tok", appSecret: "sec", verifyToken: `verify-${phoneNumberId}` } });
+      await t.ctx.database.write((tx) => tx.insert(channelTemplates).values({ id: newId(), channelId: ch.id, name: `cobranza_${phoneNumberId}`, language: "es_MX", status: "APPROVED", body: "Su saldo es {{1}}", params: 1, updatedAt: Date.now() }));
+      return ch.id;
+    };
+    const soporteCh = await mk("WA Soporte", s.soporte.id, "111");
+    const sharedCh = await mk("WA General", null, "222");
+    const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+    const beto = await sessionHeaders(t.ctx, "beto@test.mx", "agent-pass-123");
+    const list = (ch: string, headers: Record<string, string>) => t.req("GET", `/api/v1/channels/${ch}/templates`, { headers });
+    const hidden = await list(soporteCh, ana);
+    expect(hidden.status).toBe(404);
+    expect(JSON.stringify(await hidden.json())).not.toContain("cobranza");
+    expect((await (await list(soporteCh, beto)).json()).data.map((x: { name: string }) => x.name)).toEqual(["cobranza_111"]);
+    expect((await list(sharedCh, ana)).status).toBe(200);
+    expect((await list("no-such-channel", ana)).status).toBe(404);
+    expect((await list(soporteCh, bearer())).status).toBe(200);
+    // once a conversation of that channel is hers, she serves it
+    const { conversations, contacts } = await import("../../src/inbox/schema.ts");
+    const now = Date.now();
+    await t.ctx.database.write(async (tx) => {
+      await tx.insert(contacts).values({ id: "k-wa", name: "Cliente WA", attributes: {}, createdAt: now, updatedAt: now });
+      await tx.insert(conversations).values({ id: "cv-wa", channelId: soporteCh, contactId: "k-wa", status: "open", ownerType: "agent", assigneeId: s.ana.id, priority: "none", lastMessageAt: now, lastMessagePreview: "", createdAt: now, updatedAt: now });
+    });
+    expect((await list(soporteCh, ana)).status).toBe(200);
+  });
+});

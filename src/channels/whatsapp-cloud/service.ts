@@ -10,6 +10,7 @@ import { AppError, notFound, forbidden } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
 import { ingestInbound, contactExternalId, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
+import { servesChannel } from "../../inbox/visibility.ts";
 import { PermanentSendError, mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import { cloudConfig, GraphClient, sendFailure, type CloudConfig } from "./graph.ts";
 import { parseWebhook, validSignature, type CloudUpdate, type CloudMedia } from "./inbound.ts";
@@ -238,6 +239,8 @@ export async function syncTemplates(ctx: Ctx, actor: Actor, channelId: string) {
   });
 }
 
-export async function listTemplates(ctx: Ctx, channelId: string) {
+/** A connection's templates, for those who serve the channel (servesChannel); others get 404, as for an unknown id. */
+export async function listTemplates(ctx: Ctx, actor: Actor, channelId: string) {
+  if (!(await servesChannel(ctx.db, actor, channelId))) throw notFound("Channel");
   return ctx.db.select().from(channelTemplates).where(eq(channelTemplates.channelId, channelId)).orderBy(channelTemplates.name, channelTemplates.language);
 }
