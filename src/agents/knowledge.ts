@@ -15,6 +15,7 @@ import { aiProvider } from "./settings.ts";
 import { ProviderError } from "./providers.ts";
 import { contentTerms, coverage } from "./text.ts";
 import { parseCsv } from "../platform/csv.ts";
+import { idRef } from "../platform/validation.ts";
 
 export type Source = typeof kbSources.$inferSelect;
 type Kind = Source["kind"];
@@ -125,7 +126,7 @@ export const sourceInput = z.strictObject({
   /** a web page to read (its text is kept; it is not followed further) */
   url: z.url().optional(),
   /** an uploaded file (POST /api/v1/files): PDF, DOCX, TXT, Markdown or CSV */
-  fileId: z.string().min(1).optional(),
+  fileId: idRef.optional(),
   /** curated question and answer pairs */
   faq: z.array(z.strictObject({ question: z.string().trim().min(3).max(500), answer: z.string().trim().min(1).max(4000) })).min(1).max(2000).optional(),
   kind: z.enum(["text", "markdown", "web"]).optional(),

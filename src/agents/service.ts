@@ -9,7 +9,7 @@ import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef } from "../platform/validation.ts";
 import { TOOL_NAMES } from "./tools.ts";
 
 export type Agent = typeof agents.$inferSelect;
@@ -18,7 +18,7 @@ export const handoffInput = z.strictObject({
   keywords: z.array(z.string().trim().min(2).max(60)).max(50).default([]),
   maxBotReplies: z.number().int().min(0).max(100).default(0),
   onNegativeSentiment: z.boolean().default(true),
-  departmentId: z.string().nullable().default(null),
+  departmentId: idRef.nullable().default(null),
   message: z.string().trim().max(500).default(""),
 });
 

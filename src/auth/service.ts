@@ -6,7 +6,7 @@ import { newId, newSecret, hashSecret } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound, forbidden } from "../platform/errors.ts";
 import type { Ctx, Actor } from "../platform/context.ts";
 import { isAdmin } from "../platform/context.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef } from "../platform/validation.ts";
 import type { Tx } from "../platform/db.ts";
 
 export const userInput = z.strictObject({
@@ -15,7 +15,7 @@ export const userInput = z.strictObject({
   password: z.string().min(8).max(200),
   role: z.enum(["admin", "agent"]).default("agent"),
   locale: z.enum(["es", "en"]).default("es"),
-  departmentIds: z.array(z.string()).default([]),
+  departmentIds: z.array(idRef).max(100).default([]),
 });
 /** currentPassword is required to change one's own password or email (an open session must not be enough to take the account). */
 export const userPatch = patchOf(userInput.extend({ active: z.boolean(), currentPassword: z.string().max(200) }));

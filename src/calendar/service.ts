@@ -8,6 +8,7 @@ import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { canSeeRowOf, checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { getBusiness, getSetting, putSetting, weekdays, type Business } from "../setup/service.ts";
+import { idRef } from "../platform/validation.ts";
 
 export type Appointment = typeof appointments.$inferSelect;
 export const calendarSettings = z.strictObject({ slotMinutes: z.number().int().min(5).max(480).default(30), services: z.array(z.string().trim().min(1).max(100)).max(100).default([]) });
@@ -97,8 +98,8 @@ export const bookingInput = z.strictObject({
   time: timeStr,
   service: z.string().trim().max(100).default(""),
   notes: z.string().max(1000).default(""),
-  contactId: z.string().nullable().default(null),
-  conversationId: z.string().nullable().default(null),
+  contactId: idRef.nullable().default(null),
+  conversationId: idRef.nullable().default(null),
 });
 
 /** Books one slot; the check and the insert share a transaction, so two customers cannot take the same time. */

@@ -6,7 +6,7 @@ import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef } from "../platform/validation.ts";
 import { CHANNEL_SECRET_KEYS } from "../platform/secrets.ts";
 import { forgetChannels, cachedChannel, contactExternalId } from "../inbox/service.ts";
 import { cloudConfig } from "./whatsapp-cloud/graph.ts";
@@ -37,7 +37,7 @@ export function publicChannel<T extends { config: Record<string, unknown> }>(ch:
 export const channelInput = z.strictObject({
   type: z.enum(["webchat", "api", CLOUD, QR]),
   name: z.string().trim().min(1).max(80),
-  departmentId: z.string().nullish(),
+  departmentId: idRef.nullish(),
   config: z.record(z.string(), z.unknown()).default({}),
   active: z.boolean().default(true),
 });

@@ -6,7 +6,7 @@ import { orders, products, type OrderItem } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef } from "../platform/validation.ts";
 import { contentTerms } from "../agents/text.ts";
 import { checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { parseCsv } from "../platform/csv.ts";
@@ -167,9 +167,9 @@ export function formatMoney(minor: number, cur: string, locale: "es" | "en" = "e
 
 export const orderInput = z.strictObject({
   number: z.string().trim().min(1).max(40).optional(),
-  contactId: z.string().nullable().default(null),
+  contactId: idRef.nullable().default(null),
   status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]).default("pending"),
-  items: z.array(z.strictObject({ sku: z.string().min(1), quantity: z.number().int().min(1).max(10_000) })).min(1).max(200),
+  items: z.array(z.strictObject({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000) })).min(1).max(200),
   notes: z.string().max(2000).default(""),
 });
 

@@ -13,7 +13,7 @@ import { onlyIf } from "../platform/outbox.ts";
 import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef, cursor } from "../platform/validation.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -33,7 +33,7 @@ function scopeOf(c: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "c
 // ---------------------------------------------------------------- inbound
 
 export const inboundInput = z.object({
-  channelId: z.string().min(1),
+  channelId: idRef,
   /** the channel's own id of this message; a repeat is ignored */
   externalId: z.string().min(1).max(200).nullish(),
   from: z.object({
@@ -43,7 +43,7 @@ export const inboundInput = z.object({
     email: z.string().max(200).nullish(),
   }),
   body: z.string().max(10_000).default(""),
-  attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).default([]),
+  attachments: z.array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() })).max(20).default([]),
   at: z.number().int().optional(),
   /** structured content from a channel adapter (location, contacts, a button choice…) */
   content: z.custom<MessageContent>((v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v))).nullish(),
@@ -162,11 +162,11 @@ export function forgetChannels(ctx: Ctx) {
 export const listFilters = z.object({
   view: z.enum(["all", "mine", "unassigned"]).default("all"),
   status: z.enum(["open", "pending", "snoozed", "resolved", "any"]).default("open"),
-  departmentId: z.string().optional(),
-  tagId: z.string().optional(),
-  channelId: z.string().optional(),
+  departmentId: idRef.optional(),
+  tagId: idRef.optional(),
+  channelId: idRef.optional(),
   q: z.string().max(200).optional(),
-  before: z.string().optional(),
+  before: cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 export type ListFilters = z.infer<typeof listFilters>;
@@ -232,8 +232,8 @@ export async function getConversation(ctx: Ctx, actor: Actor, id: string) {
 }
 
 export const messagePage = z.object({
-  after: z.string().optional(),
-  before: z.string().optional(),
+  after: cursor.optional(),
+  before: cursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -258,7 +258,7 @@ export async function messagesOf(ctx: Ctx, conversationId: string, p: z.output<t
 export const sendInput = z.strictObject({
   body: z.string().max(10_000).default(""),
   private: z.boolean().default(false),
-  attachments: z.array(z.object({ fileId: z.string(), name: z.string(), mime: z.string(), size: z.number() })).max(10).default([]),
+  attachments: z.array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() })).max(10).default([]),
   idempotencyKey: z.string().min(8).max(200).optional(),
   /** buttons, a list or an approved template (channels that support them: WhatsApp) */
   content: z.strictObject({
@@ -273,7 +273,7 @@ export const sendInput = z.strictObject({
     template: z.strictObject({ name: z.string().min(1).max(512), language: z.string().min(2).max(15), params: z.array(z.string().max(1024)).max(20).default([]) }).optional(),
   }).optional(),
   /** the message (ours) this reply quotes */
-  replyToId: z.string().optional(),
+  replyToId: idRef.optional(),
 });
 
 /**
@@ -557,12 +557,12 @@ export async function markReadByCustomer(ctx: Ctx, conversationIds: string[], up
 export const conversationPatch = z.strictObject({
   status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
   snoozedUntil: z.number().int().positive().nullish(),
-  assigneeId: z.string().nullish(),
-  departmentId: z.string().nullish(),
+  assigneeId: idRef.nullish(),
+  departmentId: idRef.nullish(),
   priority: z.enum(["none", "low", "medium", "high", "urgent"]).optional(),
   ownerType: z.enum(["bot", "queue", "agent"]).optional(),
   /** gives the conversation (back) to this AI agent */
-  agentId: z.string().min(1).optional(),
+  agentId: idRef.optional(),
 });
 
 /** Assign, transfer, resolve, reopen, snooze, prioritise. Each change leaves an activity line in the conversation. */

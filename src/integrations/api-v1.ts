@@ -14,7 +14,7 @@ import * as qr from "../channels/whatsapp-qr/service.ts";
 import * as ai from "../agents/settings.ts";
 import { agentRoutes } from "../agents/routes.ts";
 import { commerceRoutes } from "../commerce/routes.ts";
-import { patchOf } from "../platform/validation.ts";
+import { patchOf, idRef } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { fileVisibleTo } from "../inbox/visibility.ts";
 import { eq } from "drizzle-orm";
@@ -93,10 +93,10 @@ export function apiV1(registry: OpenApiRegistry) {
   });
 
   // ---- files
-  doc("POST", "/files", "Files", "Upload an attachment for a conversation (?conversationId=); returns an attachment to send", { multipart: true, query: z.object({ conversationId: z.string() }) });
+  doc("POST", "/files", "Files", "Upload an attachment for a conversation (?conversationId=); returns an attachment to send", { multipart: true, query: z.object({ conversationId: idRef }) });
   app.post("/files", async (c) => {
     const ctx = c.get("ctx");
-    const { conversationId } = query(c, z.object({ conversationId: z.string() }));
+    const { conversationId } = query(c, z.object({ conversationId: idRef }));
     await inbox.getConversation(ctx, actorOf(c), conversationId);
     const form = await formBody(c);
     const file = form.file;
@@ -173,7 +173,7 @@ export function apiV1(registry: OpenApiRegistry) {
   app.put("/ai/settings", async (c) => c.json({ data: await ai.saveAiSettings(c.get("ctx"), actorOf(c), await readJson(c, patchOf(ai.aiSettingsInput))) }));
   doc("POST", "/ai/test", "AI", "Reach the model server: its models, and whether the chosen ones are there");
   app.post("/ai/test", async (c) => c.json({ data: await ai.testAi(c.get("ctx"), actorOf(c)) }));
-  const pullBody = z.strictObject({ model: z.string() });
+  const pullBody = z.strictObject({ model: z.string().trim().min(1).max(200) });
   doc("POST", "/ai/pull", "AI", "Download an Ollama model in the background", { body: pullBody });
   app.post("/ai/pull", async (c) => c.json({ data: await ai.startPull(c.get("ctx"), actorOf(c), (await readJson(c, pullBody)).model) }, 202));
   doc("GET", "/ai/pull", "AI", "Progress of the model downloads");

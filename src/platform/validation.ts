@@ -1,5 +1,10 @@
 import { z } from "zod";
 
+/** A reference to a stored row (a conversation, contact, department, file…): ids are short; anything longer is refused before any lookup. */
+export const idRef = z.string().min(1).max(64);
+/** A list page's cursor (an id, or a time and an id). */
+export const cursor = z.string().max(200);
+
 /**
  * The PATCH form of an input schema: every field optional and *without* its default. (zod 4's .partial() keeps
  * defaults, so a PATCH naming one field would silently reset the others to their defaults.)

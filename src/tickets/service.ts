@@ -10,6 +10,7 @@ import { badRequest } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { checkReferences, contactVisibleWhere, visibleWhere } from "../inbox/visibility.ts";
 import { actorRef } from "../inbox/contacts.ts";
+import { idRef } from "../platform/validation.ts";
 
 export type Ticket = typeof tickets.$inferSelect;
 
@@ -17,9 +18,9 @@ export const ticketInput = z.strictObject({
   subject: z.string().trim().min(3).max(200),
   description: z.string().max(8000).default(""),
   priority: z.enum(["low", "medium", "high", "urgent"]).default("medium"),
-  contactId: z.string().nullable().default(null),
-  conversationId: z.string().nullable().default(null),
-  departmentId: z.string().nullable().default(null),
+  contactId: idRef.nullable().default(null),
+  conversationId: idRef.nullable().default(null),
+  departmentId: idRef.nullable().default(null),
 });
 
 /**

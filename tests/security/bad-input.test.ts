@@ -51,3 +51,32 @@ test("a knowledge document that cannot be read leaves no file behind", async () 
   const left = existsSync(dir) ? (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[]).filter((d) => d.isFile()) : [];
   expect(left).toEqual([]);
 });
+
+test("tickets, orders and appointments: references are checked to exist and ids and fields are capped", async () => {
+  const long = "x".repeat(5000);
+  await t.req("POST", "/api/v1/products", { headers: auth(), json: { sku: "P1", name: "Pizza", price: 15000 } });
+  const cases: [string, unknown, number, string][] = [
+    ["/api/v1/tickets", { subject: "No llega mi pedido", contactId: long }, 400, "contactId"],
+    ["/api/v1/tickets", { subject: "No llega mi pedido", conversationId: long }, 400, "conversationId"],
+    ["/api/v1/tickets", { subject: "No llega mi pedido", departmentId: long }, 400, "departmentId"],
+    ["/api/v1/tickets", { subject: "No llega mi pedido", departmentId: "no-such-dept" }, 400, "departmentId"],
+    ["/api/v1/tickets", { subject: "No llega mi pedido", conversationId: "no-such-conv" }, 400, "conversationId"],
+    ["/api/v1/tickets", { subject: long }, 400, "subject"],
+    ["/api/v1/orders", { contactId: long, items: [{ sku: "P1", quantity: 1 }] }, 400, "contactId"],
+    ["/api/v1/orders", { contactId: "no-such-contact", items: [{ sku: "P1", quantity: 1 }] }, 400, "contactId"],
+    ["/api/v1/orders", { items: [{ sku: long, quantity: 1 }] }, 400, "items"],
+    ["/api/v1/orders", { number: long, items: [{ sku: "P1", quantity: 1 }] }, 400, "number"],
+    ["/api/v1/orders", { notes: long, items: [{ sku: "P1", quantity: 1 }] }, 400, "notes"],
+    ["/api/v1/calendar/appointments", { date: "2030-01-07", time: "10:00", conversationId: long }, 400, "conversationId"],
+  ];
+  for (const [path, json, status, field] of cases) {
+    const r = await t.req("POST", path, { headers: auth(), json });
+    const text = await r.text();
+    expect(`${path} ${field} ${r.status}`).toBe(`${path} ${field} ${status}`);
+    expect(text).toContain(field);
+  }
+  expect((await (await t.req("GET", "/api/v1/tickets", { headers: auth() })).json()).data).toEqual([]);
+  expect((await (await t.req("GET", "/api/v1/orders", { headers: auth() })).json()).data).toEqual([]);
+  // list filters and cursors are capped the same way
+  expect((await t.req("GET", `/api/v1/conversations?departmentId=${long}`, { headers: auth() })).status).toBe(400);
+});
