@@ -83,7 +83,7 @@ export function errorResponse(c: Context, err: unknown, log?: { error: (m: strin
  * The client's address: the socket's, or, when the socket is a configured trusted proxy (`trusted_proxies`), the
  * right-most address of X-Forwarded-For that is not itself a trusted proxy (entries further left can be forged).
  */
-export function clientIp(c: Context<Env>): string | null {
+export function clientIp<E extends Env>(c: Context<E>): string | null {
   const info = (c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined)?.requestIP?.(c.req.raw);
   const norm = (a: string) => a.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
   const peer = info?.address ? norm(info.address) : null;

@@ -31,6 +31,10 @@ export const configSchema = z.strictObject({
   /** how long a write waits for a database locked by another process before it is refused (503 database_busy) */
   db_busy_timeout_ms: z.coerce.number().int().min(0).max(60_000).default(5000),
   secure_cookies: z.stringbool().or(z.boolean()).default(false),
+  /** web chat visitors' new sessions per client address and hour (a burst of a fifth of it at once) */
+  webchat_sessions_per_hour: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** web chat messages and files per client address and minute (an office's visitors share one address) */
+  webchat_messages_per_minute: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 export type Config = z.infer<typeof configSchema>;
 export const configKeys = Object.keys(configSchema.shape) as (keyof Config)[];

@@ -200,3 +200,43 @@ function readEvents(res: Response) {
     stop() { stopped = true; void reader.cancel().catch(() => {}); void pump; },
   };
 }
+
+describe("anonymous visitors are rate limited per address and per visitor", () => {
+  test("sessions per address and hour, messages per address and per visitor; a refusal is a 429 with Retry-After that stores nothing", async () => {
+    let now = Date.now();
+    const limited = await makeTestApp({ webchat_sessions_per_hour: 10, webchat_messages_per_minute: 30 }, { clock: { now: () => now } });
+    try {
+      const ls = await seedBusiness(limited.ctx);
+      const from = (address: string) => ({ requestIP: () => ({ address }) });
+      const post = (path: string, json: unknown, address: string, token?: string) => limited.app.request(`/webchat/${ls.webchat.id}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(json) }, from(address));
+      const contactRows = async () => (await limited.ctx.db.select({ n: count() }).from(contacts).get())!.n;
+      const before = await contactRows();
+      // a burst of five sessions from one address, then one every six minutes
+      const tokens: string[] = [];
+      for (let i = 0; i < 5; i++) { const r = await post("/sessions", {}, "203.0.113.5"); expect(r.status).toBe(201); tokens.push((await r.json()).data.token); }
+      const refused = await post("/sessions", {}, "203.0.113.5");
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await refused.json()).error.code).toBe("rate_limited");
+      expect(await contactRows()).toBe(before + 5);
+      // another address is not affected; time gives the first one a session back
+      expect((await post("/sessions", {}, "198.51.100.20")).status).toBe(201);
+      now += 6 * 60_000 + 1000;
+      expect((await post("/sessions", {}, "203.0.113.5")).status).toBe(201);
+
+      // one visitor: ten at once, then a steady 20 a minute
+      const msgs = async () => (await limited.ctx.db.select({ n: count() }).from(messages).get())!.n;
+      const m0 = await msgs();
+      for (let i = 0; i < 10; i++) expect((await post("/messages", { clientId: `client-one-${i}`, body: `hola ${i}` }, "203.0.113.5", tokens[0])).status).toBe(201);
+      const tooMany = await post("/messages", { clientId: "client-one-x", body: "otra" }, "203.0.113.5", tokens[0]);
+      expect(tooMany.status).toBe(429);
+      expect(await msgs()).toBe(m0 + 10);
+      // the address's other visitors share its budget (ten at once for 30 a minute)
+      const second = await post("/messages", { clientId: "client-two-0", body: "hola" }, "203.0.113.5", tokens[1]);
+      expect(second.status).toBe(429);
+      expect((await post("/messages", { clientId: "client-three-0", body: "hola" }, "198.51.100.20", tokens[2])).status).toBe(201);
+      now += 10_000;
+      expect((await post("/messages", { clientId: "client-two-1", body: "hola" }, "203.0.113.5", tokens[1])).status).toBe(201);
+    } finally { await limited.close(); }
+  });
+});

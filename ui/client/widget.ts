@@ -11,7 +11,7 @@ const html = htm.bind(h);
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
 const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 type Att = { fileId: string; name: string; mime: string; size: number };
-type Msg = { id: string; direction: "in" | "out" | "activity"; body: string; attachments: Att[]; createdAt: number; status?: string; pending?: boolean; failed?: boolean; clientId?: string };
+type Msg = { id: string; direction: "in" | "out" | "activity"; body: string; attachments: Att[]; createdAt: number; status?: string; pending?: boolean; failed?: boolean; limited?: boolean; clientId?: string };
 type Config = { name: string; title: string; greeting: string; color: string; preChat: { enabled: boolean; fields: string[]; required: boolean }; online: boolean; offlineMessage: string; locale: string | null; maxUploadBytes: number };
 
 const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-channel][src*='widget.js']");
@@ -133,7 +133,8 @@ function App() {
       merge([m]);
     } catch (e) {
       if ((e as { status?: number }).status === 401) { localStorage.removeItem(storeKey); setToken(null); }
-      setMsgs((cur) => cur.map((x) => (x.id === tmp.id ? { ...x, failed: true } : x)));
+      const limited = (e as { status?: number }).status === 429;
+      setMsgs((cur) => cur.map((x) => (x.id === tmp.id ? { ...x, failed: true, limited } : x)));
     }
   };
 
@@ -166,7 +167,7 @@ function App() {
         <div class="m out">${cfg.greeting || t("widget.title")}</div>
         ${!cfg.online ? html`<div class="note">${cfg.offlineMessage || t("widget.offline")}</div>` : null}
         ${!live && token ? html`<div class="note">${t("widget.reconnecting")}</div>` : null}
-        ${msgs.map((m) => html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${m.failed ? () => { setMsgs((c) => c.filter((x) => x.id !== m.id)); void send(m.body, m.clientId); } : undefined}>${m.body}${m.attachments?.map((a) => a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`)}${m.failed ? html`<div class="note">${t("widget.failed")}</div>` : null}</div>`)}
+        ${msgs.map((m) => html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${m.failed ? () => { setMsgs((c) => c.filter((x) => x.id !== m.id)); void send(m.body, m.clientId); } : undefined}>${m.body}${m.attachments?.map((a) => a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`)}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : null}</div>`)}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}
       </div>
       ${needPre ? html`<form class="pre" onSubmit=${onPre}><div>${t("widget.prechat.intro")}</div>

@@ -39,7 +39,7 @@ export const en: Record<MessageKey, string> = {
   "live.disconnected": "Live updates lost; reconnecting…",
   "widget.title": "How can we help?", "widget.placeholder": "Write a message…", "widget.send": "Send", "widget.open": "Open chat", "widget.close": "Close chat",
   "widget.offline": "We are out of hours right now. Leave us a message and we will answer soon.", "widget.prechat.intro": "Before we start, may we have your details?", "widget.prechat.start": "Start chat",
-  "widget.name": "Name", "widget.email": "Email", "widget.phone": "Phone", "widget.attach": "Attach a file", "widget.failed": "Could not send. Tap to retry.", "widget.reconnecting": "Reconnecting…", "widget.you": "You",
+  "widget.name": "Name", "widget.email": "Email", "widget.phone": "Phone", "widget.attach": "Attach a file", "widget.slowDown": "You sent many messages in a row. Wait a moment and tap to retry.", "widget.failed": "Could not send. Tap to retry.", "widget.reconnecting": "Reconnecting…", "widget.you": "You",
   "errors.unauthorized": "Log in to continue.", "errors.invalid_credentials": "Wrong email or password.", "errors.too_many_attempts": "Too many failed attempts. Wait {retryAfter} s and try again.",
   "errors.forbidden": "You are not allowed to do this.", "errors.admin_only": "Only an administrator can do this.", "errors.not_found": "Not found.", "errors.form_expired": "The form expired or came from another site; send it again.", "errors.csrf_failed": "Your session expired; reload the page.",
   "errors.validation_failed": "Check the highlighted fields.", "errors.invalid_json": "The body is not valid JSON.", "errors.payload_too_large": "The content is too large.", "errors.email_taken": "That email is already in use.",

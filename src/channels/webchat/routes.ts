@@ -3,7 +3,8 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { and, eq, gt, asc, inArray } from "drizzle-orm";
 import type { Env } from "../../app/http.ts";
-import { readJson, parseOr400, formBody } from "../../app/http.ts";
+import { readJson, parseOr400, formBody, clientIp } from "../../app/http.ts";
+import { RateLimiter } from "../../platform/rate-limit.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { waiter } from "../../platform/realtime.ts";
@@ -35,6 +36,29 @@ async function visitor(c: Context<WEnv>, token?: string | null) {
   const id = await ctx.db.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, ch.id), eq(contactIdentities.externalId, visitorId))).get();
   if (!id || id.secretHash !== hashSecret(secret)) throw new AppError(401, "visitor_token_invalid", "The visitor token is not valid");
   return { visitorId, contactId: id.contactId };
+}
+
+/**
+ * Anonymous visitors are limited per client address (sessions an hour, messages and files a minute, as
+ * configured) and per visitor (a steady 20 messages a minute), so a script cannot fill the inbox or the disk.
+ */
+type Limits = { sessions: RateLimiter; byAddress: RateLimiter; byVisitor: RateLimiter };
+const limitsOf = new WeakMap<Ctx, Limits>();
+function limits(ctx: Ctx): Limits {
+  let l = limitsOf.get(ctx);
+  if (!l) {
+    const now = () => ctx.clock.now();
+    const s = ctx.config.webchat_sessions_per_hour, m = ctx.config.webchat_messages_per_minute;
+    l = { sessions: new RateLimiter(s / 60, Math.max(5, Math.ceil(s / 5)), now), byAddress: new RateLimiter(m, Math.max(10, Math.ceil(m / 3)), now), byVisitor: new RateLimiter(20, 10, now) };
+    limitsOf.set(ctx, l);
+  }
+  return l;
+}
+function limitMessage(c: Context<WEnv>, visitorId: string) {
+  const l = limits(c.get("ctx"));
+  const ip = clientIp(c);
+  if (ip) l.byAddress.check(`${c.get("channel").id}:${ip}`);
+  l.byVisitor.check(`${c.get("channel").id}:${visitorId}`);
 }
 
 const prechat = z.strictObject({ name: z.string().trim().max(120).optional(), email: z.email().max(200).optional().or(z.literal("").transform(() => undefined)), phone: z.string().max(40).optional() });
@@ -81,6 +105,8 @@ export function webchatRoutes() {
   app.post("/:channelId/sessions", async (c) => {
     const ctx = c.get("ctx");
     const ch = c.get("channel");
+    const ip = clientIp(c);
+    if (ip) limits(ctx).sessions.check(`${ch.id}:${ip}`);
     const body = c.req.header("content-type")?.includes("json") ? await readJson(c, prechat) : {};
     const country = (await getBusiness(ctx))?.country ?? "MX";
     const phone = body.phone ? normalizePhone(body.phone, country) : null;
@@ -114,6 +140,7 @@ export function webchatRoutes() {
   app.post("/:channelId/messages", async (c) => {
     const ctx = c.get("ctx");
     const v = await visitor(c);
+    limitMessage(c, v.visitorId);
     const b = await readJson(c, sendBody);
     const r = await ingestInbound(ctx, { channelId: c.get("channel").id, externalId: `${v.visitorId}:${b.clientId}`, from: { externalId: v.visitorId }, body: b.body });
     return c.json({ data: visitorMessage(r.message), duplicate: r.duplicate }, r.duplicate ? 200 : 201);
@@ -122,6 +149,7 @@ export function webchatRoutes() {
   app.post("/:channelId/attachments", async (c) => {
     const ctx = c.get("ctx");
     const v = await visitor(c);
+    limitMessage(c, v.visitorId);
     const len = Number(c.req.header("content-length") ?? 0);
     if (len > ctx.files.limitBytes + 64 * 1024) throw new AppError(413, "file_too_large", "The file is too large", { max: ctx.files.limitBytes });
     const form = await formBody(c);
