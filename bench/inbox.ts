@@ -29,7 +29,7 @@ const setup = await completeSetup(ctx, {
   departments: ["Ventas", "Soporte", "Facturación"],
   admin: { name: "Admin", email: "admin@bench.mx", password: "bench-password" },
 });
-const key = (await createApiKey(ctx, { kind: "system" }, "bench")).key;
+const key = (await createApiKey(ctx, { kind: "system" }, { name: "bench", scope: "admin" })).key;
 await ctx.database.close();
 
 // Seed with prepared statements in large transactions (the FTS triggers index every message as it goes in).

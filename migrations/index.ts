@@ -4,6 +4,7 @@ import m1 from "./0001_search.sql" with { type: "text" };
 import m2 from "./0002_inbox_order_indexes.sql" with { type: "text" };
 import m3 from "./0003_whatsapp.sql" with { type: "text" };
 import m4 from "./0004_agents.sql" with { type: "text" };
+import m5 from "./0005_api_key_scopes.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -11,4 +12,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0002_inbox_order_indexes", sql: m2 },
   { name: "0003_whatsapp", sql: m3 },
   { name: "0004_agents", sql: m4 },
+  { name: "0005_api_key_scopes", sql: m5 },
 ];

@@ -166,6 +166,6 @@ async function createKeyViaConsole(url: string) {
   const cookie = login.headers.get("set-cookie")!.match(/digybot_session=[^;]+/)![0];
   const page = await (await fetch(`${url}/settings/api-keys`, { headers: { cookie } })).text();
   const csrf = page.match(/name="csrf-token" content="([^"]+)"/)![1];
-  const created = await (await fetch(`${url}/settings/api-keys`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, name: "respaldo" }) })).text();
+  const created = await (await fetch(`${url}/settings/api-keys`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, name: "respaldo", scope: "admin" }) })).text();
   return created.match(/<pre id="new-api-key">([^<]+)<\/pre>/)![1];
 }

@@ -24,8 +24,8 @@ label{display:block;margin:8px 0 4px;color:var(--muted);font-size:13px}
 .side{padding:12px}.side h3{margin:12px 0 6px;font-size:14px}.side input{width:100%}.side ul{padding-left:18px}
 .empty{padding:24px;color:var(--muted);text-align:center}
 .page{max-width:980px;margin:20px auto;padding:0 16px}.page h1{font-size:20px}.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px;margin-bottom:16px}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:500}
-.settings{display:grid;grid-template-columns:200px 1fr;gap:20px}.settings nav a{display:block;padding:6px 8px;border-radius:6px;text-decoration:none;color:var(--text)}.settings nav a.on{background:#ccfbf1}
+table{border-collapse:collapse;width:100%}.scroll-x{overflow-x:auto;max-width:100%}label.choice{display:block;font-weight:normal;margin:6px 0}label.choice input{width:auto}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:500}
+.settings{display:grid;grid-template-columns:200px 1fr;gap:20px}.settings>*{min-width:0}.settings nav a{display:block;padding:6px 8px;border-radius:6px;text-decoration:none;color:var(--text)}.settings nav a.on{background:#ccfbf1}
 .flash{padding:8px 12px;border-radius:6px;background:#dcfce7;margin-bottom:12px}.flash.err{background:#fee2e2}
 .auth{max-width:420px;margin:8vh auto;background:#fff;border:1px solid var(--line);border-radius:12px;padding:24px}.auth input{width:100%}.auth h1{margin-top:0}
 .wizard fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:12px}.wizard legend{font-weight:600}.js .wizard fieldset.step:not(.cur){display:none}.wizard .hours td{padding:3px}
@@ -35,5 +35,5 @@ table.catalog code{white-space:nowrap}table.catalog td:last-child{white-space:no
 .copilot{gap:4px;flex-wrap:wrap;margin:4px 0}.copilot button{font-size:12px;padding:3px 8px}.copilot-out{display:flex;flex-direction:column;gap:4px;margin:4px 0}.copilot-out .suggestion{text-align:left;background:#f0fdfa;border:1px solid #99f6e4;border-radius:8px;padding:6px 10px;white-space:normal}.copilot-out .summary{margin:0;padding:6px 10px;background:#f8fafc;border-radius:8px}
 .playground .thread{list-style:none;padding:0;max-height:360px;overflow:auto}.play-detail{border-top:1px solid var(--line);margin-top:8px;padding-top:8px}.play-detail .sources li{margin-bottom:6px}fieldset label.inline{display:inline-flex;gap:4px;margin-right:12px}
 @media (max-width:600px){.top{gap:10px;padding:8px 10px;flex-wrap:wrap}.top .me{max-width:28vw}.top button{padding:4px 8px}}
-@media (max-width:900px){.inbox{grid-template-columns:1fr;height:auto}.inbox .side{display:none}.settings{grid-template-columns:1fr}}
+@media (max-width:900px){.inbox{grid-template-columns:1fr;height:auto}.inbox .side{display:none}.settings{grid-template-columns:1fr}.settings nav{display:flex;overflow-x:auto;gap:4px;padding-bottom:4px}.settings nav a{white-space:nowrap;flex:none}}
 `;

@@ -484,8 +484,8 @@ export function consoleRoutes() {
   app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
   app.post("/settings/api-keys", async (c) => {
     const f = await formBody(c);
-    const k = await auth.createApiKey(c.get("ctx"), user(c), str(f.name));
-    return settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")), created: k.key }));
+    const k = await auth.createApiKey(c.get("ctx"), user(c), { name: str(f.name), scope: (["read", "inbox", "admin"] as const).find((x) => x === f.scope) ?? "read" });
+    return settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")), created: { key: k.key, scope: k.scope } }));
   });
   app.post("/settings/api-keys/:id/delete", act("api-keys", async () => null, (c) => auth.revokeApiKey(c.get("ctx"), user(c), pid(c))));
   app.get("/settings/login-history", async (c) => settingsPage(c, "login-history", S.LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) })));

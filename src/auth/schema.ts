@@ -53,6 +53,8 @@ export const apiKeys = sqliteTable("api_keys", {
   name: text("name").notNull(),
   prefix: text("prefix").notNull(),
   keyHash: text("key_hash").notNull().unique(),
+  /** what the key may do: read (GET only), inbox (what an agent does, on every conversation), admin (everything) */
+  scope: text("scope", { enum: ["read", "inbox", "admin"] }).notNull().default("admin"),
   createdBy: text("created_by"),
   createdAt: integer("created_at").notNull(),
   lastUsedAt: integer("last_used_at"),

@@ -5,7 +5,7 @@ import { users, departments, userDepartments, sessions, loginAttempts, apiKeys }
 import { newId, newSecret, hashSecret } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound, forbidden } from "../platform/errors.ts";
 import type { Ctx, Actor } from "../platform/context.ts";
-import { isAdmin } from "../platform/context.ts";
+import { isAdmin, API_SCOPES, type ApiScope } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import type { Tx } from "../platform/db.ts";
 
@@ -254,19 +254,21 @@ export async function loginHistory(ctx: Ctx, limit = 100) {
 }
 
 // ---- API keys ----
-/** Creates an API key and returns the secret once; only its SHA-256 is stored. */
-export async function createApiKey(ctx: Ctx, actor: Actor, name: string) {
+export const apiKeyInput = z.strictObject({ name: z.string().trim().min(1).max(80), scope: z.enum(API_SCOPES as [ApiScope, ...ApiScope[]]).default("read") });
+
+/** Creates an API key (read-only unless a wider scope is asked for) and returns the secret once; only its SHA-256 is stored. */
+export async function createApiKey(ctx: Ctx, actor: Actor, input: z.input<typeof apiKeyInput>) {
   requireAdmin(actor);
-  const n = z.string().trim().min(1).max(80).parse(name);
+  const { name: n, scope } = apiKeyInput.parse(input);
   const prefix = newSecret(6).replace(/[-_]/g, "x").slice(0, 8);
   const key = `dgb_${prefix}_${newSecret(24)}`;
   const id = newId();
-  await ctx.database.write((tx) => tx.insert(apiKeys).values({ id, name: n, prefix, keyHash: hashSecret(key), createdBy: actor.kind === "user" ? actor.id : null, createdAt: ctx.clock.now() }));
-  return { id, name: n, prefix, key };
+  await ctx.database.write((tx) => tx.insert(apiKeys).values({ id, name: n, prefix, keyHash: hashSecret(key), scope, createdBy: actor.kind === "user" ? actor.id : null, createdAt: ctx.clock.now() }));
+  return { id, name: n, prefix, scope, key };
 }
 
 export async function listApiKeys(ctx: Ctx) {
-  return ctx.db.select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(desc(apiKeys.createdAt));
+  return ctx.db.select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, scope: apiKeys.scope, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(desc(apiKeys.createdAt));
 }
 
 export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
@@ -295,7 +297,7 @@ export async function apiKeyActor(ctx: Ctx, key: string): Promise<Actor | null> 
   if (hit && hit.until > now) return hit.actor;
   const row = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
   if (!row || row.revokedAt) { cache.actors.delete(hash); return null; }
-  const actor: Actor = { kind: "api_key", id: row.id, name: row.name };
+  const actor: Actor = { kind: "api_key", id: row.id, name: row.name, scope: row.scope };
   cache.actors.set(hash, { actor, until: now + 30_000 });
   if ((cache.lastUsed.get(row.id) ?? 0) < now - 60_000) {
     cache.lastUsed.set(row.id, now);

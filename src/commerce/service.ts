@@ -206,7 +206,7 @@ export async function listOrders(ctx: Ctx, actor: Actor, opts: { contactId?: str
 }
 
 export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {
-  if (actor.kind === "user" && actor.role !== "admin") throw forbidden("admin_only", "Only an administrator can do this");
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(orders).where(eq(orders.id, id)).get();
     if (!cur) throw notFound("Order");

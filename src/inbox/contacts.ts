@@ -4,7 +4,7 @@ import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js"
 import { contacts, conversations, contactTags, tags } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { contactVisibleTo, visibleWhere } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { patchOf } from "../platform/validation.ts";
@@ -85,7 +85,7 @@ export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; befo
   const digits = f.q ? phoneDigits(f.q) : null;
   if (digits) conds.push(sql`${contacts.phone} LIKE ${`%${digits}%`}`);
   else if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
-  if (!isAdmin(actor)) conds.push(exists(ctx.db.select({ one: sql`1` }).from(conversations).where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor)))));
+  if (!seesAll(actor)) conds.push(exists(ctx.db.select({ one: sql`1` }).from(conversations).where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor)))));
   const rows = await ctx.db.select().from(contacts).where(conds.length ? and(...conds) : undefined).orderBy(desc(contacts.id)).limit(limit);
   return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
 }

@@ -1,7 +1,7 @@
 import { and, or, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { channels, contacts, conversations } from "./schema.ts";
-import { isAdmin, type Actor } from "../platform/context.ts";
+import { seesAll, type Actor } from "../platform/context.ts";
 import { AppError, badRequest } from "../platform/errors.ts";
 import { files } from "../platform/schema.ts";
 import type { Attachment } from "./schema.ts";
@@ -9,14 +9,14 @@ import type { Db, Tx } from "../platform/db.ts";
 
 /** The conversations an actor may see: administrators and API keys all; an agent those assigned to them or their departments. */
 export function visibleWhere(actor: Actor): SQL | undefined {
-  if (isAdmin(actor)) return undefined;
+  if (seesAll(actor)) return undefined;
   if (actor.kind !== "user") return sql`0`;
   const mine = eq(conversations.assigneeId, actor.id);
   return actor.departmentIds.length ? or(mine, inArray(conversations.departmentId, actor.departmentIds)) : mine;
 }
 
 export function canSee(actor: Actor, c: { assigneeId: string | null; departmentId: string | null }) {
-  if (isAdmin(actor)) return true;
+  if (seesAll(actor)) return true;
   if (actor.kind !== "user") return false;
   return c.assigneeId === actor.id || (!!c.departmentId && actor.departmentIds.includes(c.departmentId));
 }
@@ -26,14 +26,14 @@ export function canSee(actor: Actor, c: { assigneeId: string | null; departmentI
  * the contact has a conversation the agent can see, the rule contacts follow. Undefined (no condition) for admins.
  */
 export function contactVisibleWhere(actor: Actor, contactIdColumn: SQLiteColumn): SQL | undefined {
-  if (isAdmin(actor)) return undefined;
+  if (seesAll(actor)) return undefined;
   if (actor.kind !== "user") return sql`0`;
   return sql`${contactIdColumn} IN (SELECT ${conversations.contactId} FROM ${conversations} WHERE ${visibleWhere(actor)})`;
 }
 
 /** Whether a contact has a conversation the actor can see (how agents see contacts and what belongs to them). */
 export async function contactVisibleTo(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, contactId: string) {
-  if (isAdmin(actor)) return true;
+  if (seesAll(actor)) return true;
   if (actor.kind !== "user") return false;
   const r = await (db as Pick<Tx, "select">).select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).limit(1).get();
   return !!r;
@@ -62,7 +62,7 @@ export async function checkReferences(tx: Pick<Tx, "select">, actor: Actor, ref:
 
 /** Whether an actor may see a row that belongs to a conversation and/or a contact (the rule of contactVisibleWhere). */
 export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { conversationId?: string | null; contactId?: string | null; departmentId?: string | null }) {
-  if (isAdmin(actor)) return true;
+  if (seesAll(actor)) return true;
   if (actor.kind !== "user") return false;
   if (row.departmentId && actor.departmentIds.includes(row.departmentId)) return true;
   if (row.conversationId) {
@@ -77,7 +77,7 @@ export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { c
  * (knowledge uploads, a visitor's file before its message) is for administrators only.
  */
 export async function fileVisibleTo(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, file: { conversationId: string | null }) {
-  if (isAdmin(actor)) return true;
+  if (seesAll(actor)) return true;
   if (!file.conversationId) return false;
   const conv = await (db as Pick<Tx, "select">).select({ assigneeId: conversations.assigneeId, departmentId: conversations.departmentId }).from(conversations).where(eq(conversations.id, file.conversationId)).get();
   return !!conv && canSee(actor, conv);
@@ -108,7 +108,7 @@ export async function servesChannel(db: Pick<Tx, "select"> | Pick<Db, "select">,
   const d = db as Pick<Tx, "select">;
   const ch = await d.select({ departmentId: channels.departmentId, deletedAt: channels.deletedAt }).from(channels).where(eq(channels.id, channelId)).get();
   if (!ch) return false;
-  if (isAdmin(actor)) return true;
+  if (seesAll(actor)) return true;
   if (actor.kind !== "user" || ch.deletedAt) return false;
   if (!ch.departmentId || actor.departmentIds.includes(ch.departmentId)) return true;
   return !!(await d.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.channelId, channelId), visibleWhere(actor))).limit(1).get());

@@ -28,10 +28,17 @@ export type Ctx = {
   agentFor: (channelId: string, departmentId: string | null) => string | null;
 };
 
-/** Who is acting: a console user (with the departments they belong to) or an API key (acts as an administrator). */
+/** What an API key may do: read (GET only), inbox (what an agent does, on every conversation), admin (everything). */
+export type ApiScope = "read" | "inbox" | "admin";
+export const API_SCOPES: readonly ApiScope[] = ["read", "inbox", "admin"];
+
+/** Who is acting: a console user (with the departments they belong to), an API key (with its scope) or DigyBot itself. */
 export type Actor =
   | { kind: "user"; id: string; name: string; role: "admin" | "agent"; locale: "es" | "en"; departmentIds: string[] }
-  | { kind: "api_key"; id: string; name: string }
+  | { kind: "api_key"; id: string; name: string; scope: ApiScope }
   | { kind: "system"; id?: string };
 
-export const isAdmin = (a: Actor) => a.kind !== "user" || a.role === "admin";
+/** May change the business's settings (team, channels, AI, catalog…): administrators, admin-scope keys, the system. */
+export const isAdmin = (a: Actor) => a.kind === "system" || (a.kind === "user" ? a.role === "admin" : a.scope === "admin");
+/** Sees every conversation and what belongs to them: everyone but agents, who see theirs and their departments'. */
+export const seesAll = (a: Actor) => a.kind !== "user" || a.role === "admin";

@@ -7,7 +7,7 @@ import { conversations } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { checkReferences, contactVisibleWhere, visibleWhere } from "../inbox/visibility.ts";
 import { actorRef } from "../inbox/contacts.ts";
 import { idRef } from "../platform/validation.ts";
@@ -44,7 +44,7 @@ export async function createTicket(ctx: Ctx, actor: Actor, input: z.input<typeof
 
 /** What an agent may see of tickets: their departments', their visible conversations' and contacts', their own. */
 function ticketVisibleWhere(actor: Actor) {
-  if (isAdmin(actor)) return undefined;
+  if (seesAll(actor)) return undefined;
   if (actor.kind !== "user") return sql`0`;
   return or(
     actor.departmentIds.length ? inArray(tickets.departmentId, actor.departmentIds) : undefined,

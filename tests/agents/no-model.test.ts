@@ -164,7 +164,7 @@ test("the demo install answers a new web-chat visitor from the first minute, wit
     const m = await ingestInbound(d.ctx, { channelId: web.id, from: { externalId: "nuevo", name: "Visitante" }, body: "tienen servicio a domicilio?" });
     await Bun.sleep(2600); // the agent's burst time
     await agentRunner(d.ctx)!.idle();
-    const r = await d.req("GET", `/api/v1/conversations/${m.conversationId}/messages`, { headers: { authorization: `Bearer ${(await (await import("../../src/auth/service.ts")).createApiKey(d.ctx, { kind: "system" }, "t")).key}` } });
+    const r = await d.req("GET", `/api/v1/conversations/${m.conversationId}/messages`, { headers: { authorization: `Bearer ${(await (await import("../../src/auth/service.ts")).createApiKey(d.ctx, { kind: "system" }, { name: "t", scope: "admin" })).key}` } });
     const bodies = (await r.json()).data.filter((x: { senderType: string; private: boolean }) => x.senderType === "bot" && !x.private).map((x: { body: string }) => x.body);
     expect(bodies).toEqual(["Sí: el envío a domicilio cuesta $35 en Roma y Condesa y tarda de 30 a 45 minutos."]);
   } finally { await d.close(); }

@@ -165,3 +165,49 @@ describe("message templates are shown to the agents who serve their channel", ()
     expect((await list(soporteCh, ana)).status).toBe(200);
   });
 });
+
+describe("API keys act within their scope", () => {
+  test("read-only keys only read; inbox keys work conversations but not settings; admin keys do everything; new keys are read-only unless asked", async () => {
+    const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+    const mk = async (scope?: string) => {
+      const r = await t.req("POST", "/api/v1/api-keys", { headers: admin, json: { name: `k-${scope ?? "default"}`, ...(scope ? { scope } : {}) } });
+      expect(r.status).toBe(201);
+      const d = (await r.json()).data;
+      return { authorization: `Bearer ${d.key}`, scope: d.scope as string };
+    };
+    const dflt = await mk(), read = await mk("read"), inboxKey = await mk("inbox"), adminKey = await mk("admin");
+    expect(dflt.scope).toBe("read");
+    expect((await t.req("POST", "/api/v1/api-keys", { headers: admin, json: { name: "x", scope: "root" } })).status).toBe(400);
+    const conv = await conversationIn(s.soporte.id, "c-scope");
+    const h = (k: { authorization: string }) => ({ authorization: k.authorization });
+    const call = (k: { authorization: string }, method: string, path: string, json?: unknown) => t.req(method, `/api/v1${path}`, { headers: h(k), ...(json !== undefined ? { json } : {}) });
+    // reads: every scope, every conversation (a key is not an agent of one department)
+    for (const k of [read, inboxKey, adminKey]) expect((await call(k, "GET", `/conversations/${conv}`)).status).toBe(200);
+    const refuse = async (k: { authorization: string }, method: string, path: string, json: unknown, needed: string) => {
+      const r = await call(k, method, path, json);
+      expect(`${method} ${path} ${r.status}`).toBe(`${method} ${path} 403`);
+      expect((await r.json()).error).toMatchObject({ code: "insufficient_scope", details: { needed } });
+    };
+    const before = (await (await call(adminKey, "GET", `/conversations/${conv}/messages`)).json()).data.length;
+    await refuse(read, "POST", `/conversations/${conv}/messages`, { body: "hola" }, "inbox");
+    await refuse(read, "PATCH", `/conversations/${conv}`, { status: "resolved" }, "inbox");
+    await refuse(read, "POST", "/inbound", { channelId: apiChannel, from: { externalId: "x" }, body: "hola" }, "inbox");
+    await refuse(read, "POST", "/tags", { name: "vip" }, "admin");
+    expect((await (await call(adminKey, "GET", `/conversations/${conv}/messages`)).json()).data.length).toBe(before);
+    // inbox: what an agent does, on every conversation
+    expect((await call(inboxKey, "POST", `/conversations/${conv}/messages`, { body: "Le ayudo con gusto" })).status).toBe(202);
+    expect((await call(inboxKey, "PATCH", `/conversations/${conv}`, { priority: "high" })).status).toBe(200);
+    expect((await call(inboxKey, "POST", "/inbound", { channelId: apiChannel, from: { externalId: "otro" }, body: "hola" })).status).toBe(201);
+    expect((await call(inboxKey, "POST", "/contacts", { name: "Nuevo cliente", phone: "55 1111 2222" })).status).toBe(201);
+    expect((await call(inboxKey, "POST", "/tickets", { subject: "Cobro doble", conversationId: conv })).status).toBe(201);
+    for (const [method, path, json] of [["POST", "/tags", { name: "vip" }], ["POST", "/users", { email: "z@test.mx", name: "Z", password: "12345678" }], ["POST", "/api-keys", { name: "escalate", scope: "admin" }], ["PATCH", `/channels/${apiChannel}`, { name: "Otro" }], ["PUT", "/ai/settings", { timeoutMs: 1000 }], ["POST", "/products", { sku: "P9", name: "X", price: 1 }], ["DELETE", `/api-keys/whatever`, undefined]] as const) {
+      await refuse(inboxKey, method, path, json, "admin");
+    }
+    // admin-only reads stay admin-only
+    expect((await call(inboxKey, "GET", "/api-keys")).status).toBe(403);
+    expect((await call(adminKey, "POST", "/tags", { name: "vip" })).status).toBe(201);
+    expect((await call(adminKey, "GET", "/api-keys")).status).toBe(200);
+    const listed = (await (await call(adminKey, "GET", "/api-keys")).json()).data;
+    expect(listed.map((k: { scope: string }) => k.scope).sort()).toEqual(["admin", "admin", "inbox", "read", "read"]);
+  });
+});

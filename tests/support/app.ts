@@ -63,7 +63,7 @@ export async function seedBusiness(ctx: Ctx, opts: { hours?: ReturnType<typeof d
   const [ventas, soporte] = setup.departments;
   const ana = await createUser(ctx, { name: "Ana", email: "ana@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [ventas.id] });
   const beto = await createUser(ctx, { name: "Beto", email: "beto@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [soporte.id] });
-  const key = await createApiKey(ctx, { kind: "system" }, "tests");
+  const key = await createApiKey(ctx, { kind: "system" }, { name: "tests", scope: "admin" });
   return { ventas, soporte, admin: setup.admin, ana, beto, webchat: setup.channel, apiKey: key.key };
 }
 

@@ -31,7 +31,8 @@ export async function loginAsAdmin(page: import("playwright-core").Page, url: st
 
 /**
  * The page fits its viewport: nothing scrolls sideways, and no visible control (button, link, field) reaches past
- * the right edge, where a phone could not tap it. Returns the offenders, for a readable failure.
+ * the right edge, where a phone could not tap it, unless it sits in a box that scrolls sideways by itself (a
+ * wide table, a row of tabs) and that box fits. Returns the offenders, for a readable failure.
  */
 export async function overflowing(page: import("playwright-core").Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -41,6 +42,9 @@ export async function overflowing(page: import("playwright-core").Page): Promise
     for (const e of document.querySelectorAll<HTMLElement>("button, a[href], input:not([type=hidden]), select, textarea")) {
       const r = e.getBoundingClientRect();
       if (!r.width || !r.height || getComputedStyle(e).visibility === "hidden") continue;
+      let box = e.parentElement;
+      while (box && !["auto", "scroll"].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+      if (box && box.getBoundingClientRect().right <= w + 1 && box.getBoundingClientRect().left >= -1) continue;
       if (r.right > w + 1 || r.left < -1) out.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || "").trim().slice(0, 30)}" spans ${Math.round(r.left)}..${Math.round(r.right)} of ${w}`);
     }
     return out;

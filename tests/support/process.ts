@@ -46,6 +46,6 @@ export async function adminSession(url: string) {
   const cookie = login.headers.get("set-cookie")!.match(/digybot_session=[^;]+/)![0];
   const page = await (await fetch(`${url}/profile`, { headers: { cookie } })).text();
   const csrf = page.match(/name="csrf-token" content="([^"]+)"/)![1];
-  const key = (await (await fetch(`${url}/api/v1/api-keys`, { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "bench" }) })).json()).data.key as string;
+  const key = (await (await fetch(`${url}/api/v1/api-keys`, { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "bench", scope: "admin" }) })).json()).data.key as string;
   return { cookie, csrf, key };
 }

@@ -121,13 +121,15 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
-export function ApiKeysSettings({ t, csrf, keys, created, locale }: { t: T; csrf: string; locale: string; keys: { id: string; name: string; prefix: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[]; created?: string }): VNode {
+export function ApiKeysSettings({ t, csrf, keys, created, locale }: { t: T; csrf: string; locale: string; keys: { id: string; name: string; prefix: string; scope: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[]; created?: { key: string; scope: string } }): VNode {
   return html`<div class="card"><h1>${t("settings.apiKeys")}</h1><p><a href="/api/v1/openapi.json">${t("apikeys.docs")}</a></p>
-    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><pre id="new-api-key">${created}</pre></div>` : null}
-    <table><tr><th>${t("common.name")}</th><th>${t("apikeys.prefix")}</th><th>${t("apikeys.lastUsed")}</th><th>${t("common.actions")}</th></tr>
-    ${keys.map((k) => html`<tr><td>${k.name}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
-      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} />`}</td></tr>`)}</table></div>
-  <form class="card" method="post" action="/settings/api-keys"><${Csrf} csrf=${csrf} /><label>${t("common.name")}<input name="name" required /></label><p><button class="primary" type="submit">${t("apikeys.new")}</button></p></form>`;
+    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><pre id="new-api-key">${created.key}</pre><p>${t(`apikeys.scope.${created.scope}.help`)}</p></div>` : null}
+    <div class="scroll-x"><table id="api-keys"><tr><th>${t("common.name")}</th><th>${t("apikeys.scope")}</th><th>${t("apikeys.prefix")}</th><th>${t("apikeys.lastUsed")}</th><th>${t("common.actions")}</th></tr>
+    ${keys.map((k) => html`<tr data-id=${k.id}><td>${k.name}</td><td class="scope">${t(`apikeys.scope.${k.scope}`)}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
+      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} />`}</td></tr>`)}</table></div></div>
+  <form class="card" id="new-key" method="post" action="/settings/api-keys"><${Csrf} csrf=${csrf} /><label>${t("common.name")}<input name="name" required maxlength="80" /></label>
+    <fieldset><legend>${t("apikeys.scope")}</legend>${(["read", "inbox", "admin"] as const).map((sc) => html`<label class="choice"><input type="radio" name="scope" value=${sc} checked=${sc === "read"} /> <strong>${t(`apikeys.scope.${sc}`)}</strong> — ${t(`apikeys.scope.${sc}.help`)}</label>`)}</fieldset>
+    <p><button class="primary" type="submit">${t("apikeys.new")}</button></p></form>`;
 }
 
 export function LoginHistory({ t, rows, locale }: { t: T; locale: string; rows: { at: number; email: string; ip: string | null; success: boolean; userAgent: string | null }[] }): VNode {
