@@ -1,7 +1,8 @@
 // The one guard for every server-side fetch that a person or a webhook can aim somewhere (a knowledge-base page, an
 // API channel's callback, a model server, media URLs): http(s) only; the name resolved and every address checked
 // against loopback, private, link-local, metadata and other special ranges unless that host is allowed; redirects
-// followed by hand and each one checked again; the body streamed with a byte limit.
+// followed by hand and each one checked again; the connection made to the address that was checked (no second
+// lookup a DNS-rebinding name could answer differently); the body streamed with a byte limit.
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
@@ -106,6 +107,11 @@ const defaultResolve = async (host: string) => (await lookup(host, { all: true, 
  * the reason (for the log; people get one generic error).
  */
 export async function checkUrl(raw: string, policy: GuardPolicy & { resolve?: GuardedInit["resolve"] } = {}): Promise<URL> {
+  return (await vet(raw, policy)).url;
+}
+
+/** checkUrl, and the address to connect to: a checked one, IPv4 preferred (null for an address literal). */
+async function vet(raw: string, policy: GuardPolicy & { resolve?: GuardedInit["resolve"] }): Promise<{ url: URL; address: string | null }> {
   let url: URL;
   try { url = new URL(raw); } catch { throw new FetchRefused("forbidden", "not a URL"); }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchRefused("forbidden", `scheme ${url.protocol} is not allowed`);
@@ -113,17 +119,29 @@ export async function checkUrl(raw: string, policy: GuardPolicy & { resolve?: Gu
   // the WHATWG parser has already turned 2130706433, 0177.0.0.1 and 0x7f.1 into 127.0.0.1
   const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
   const allowed = (policy.allowHosts ?? []).some((h) => h.toLowerCase().replace(/^\[|\]$/g, "") === host);
-  if (allowed) return url;
-  if (!host || host === "localhost" || host.endsWith(".localhost")) throw new FetchRefused("forbidden", `host ${host} is local`);
-  let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try { addresses = await (policy.resolve ?? defaultResolve)(host); } catch { throw new FetchRefused("unresolved", `host ${host} does not resolve`); }
+  if (!allowed && (!host || host === "localhost" || host.endsWith(".localhost"))) throw new FetchRefused("forbidden", `host ${host} is local`);
+  if (isIP(host)) {
+    if (!allowed && isBlockedAddress(host)) throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${host})`);
+    return { url, address: null };
   }
+  let addresses: string[];
+  try { addresses = await (policy.resolve ?? defaultResolve)(host); } catch { throw new FetchRefused("unresolved", `host ${host} does not resolve`); }
   if (!addresses.length) throw new FetchRefused("unresolved", `host ${host} does not resolve`);
-  const bad = addresses.find(isBlockedAddress);
+  const bad = allowed ? undefined : addresses.find(isBlockedAddress);
   if (bad) throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${bad})`);
-  return url;
+  // IPv4 first: many small servers have no IPv6 route, and a name's AAAA answer would then never connect
+  return { url, address: addresses.find((a) => isIP(a) === 4) ?? addresses[0] };
+}
+
+/**
+ * The request for one hop, aimed at the checked address: the URL's host becomes that address, the Host header
+ * and (for https) the TLS server name stay the name, so virtual hosts and certificates work as with the name.
+ */
+function pinned(url: URL, address: string | null): { href: string; host?: string; tls?: { serverName: string } } {
+  if (!address) return { href: url.href };
+  const target = new URL(url.href);
+  target.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return { href: target.href, host: url.host, ...(url.protocol === "https:" ? { tls: { serverName: url.hostname.replace(/\.$/, "") } } : {}) };
 }
 
 /**
@@ -133,15 +151,17 @@ export async function checkUrl(raw: string, policy: GuardPolicy & { resolve?: Gu
  */
 export async function guardedFetch(raw: string, init: GuardedInit): Promise<GuardedResponse> {
   const deadline = AbortSignal.timeout(init.timeoutMs);
-  let url = await checkUrl(raw, init);
+  let { url, address } = await vet(raw, init);
   const origin = url.origin;
   let method = init.method ?? "GET";
   let body = init.body;
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { ...init.headers, ...(url.origin === origin ? init.originHeaders : {}) };
+    const to = pinned(url, address);
+    if (to.host) headers.host = to.host;
     let res: Response;
     try {
-      res = await fetch(url.href, { method, headers, body: body as BodyInit | undefined, redirect: "manual", signal: deadline });
+      res = await fetch(to.href, { method, headers, body: body as BodyInit | undefined, redirect: "manual", signal: deadline, ...(to.tls ? { tls: to.tls } : {}) });
     } catch (e) {
       throw new FetchRefused("unreachable", deadline.aborted ? "timed out" : `unreachable: ${(e as Error).message}`);
     }
@@ -149,7 +169,7 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel().catch(() => {});
       if (hop >= (init.maxRedirects ?? 5)) throw new FetchRefused("redirects", "too many redirects");
-      url = await checkUrl(new URL(location, url).href, init);
+      ({ url, address } = await vet(new URL(location, url).href, init));
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) { method = "GET"; body = undefined; }
       continue;
     }

@@ -45,6 +45,7 @@ describe("fetching", () => {
     srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch(req) {
       const u = new URL(req.url);
       hits.push(`${u.pathname} ${req.headers.get("authorization") ?? ""}`);
+      if (u.pathname === "/host") return new Response(`host=${req.headers.get("host")}`);
       if (u.pathname === "/to-localhost") return Response.redirect(`http://localhost:${srv.port}/secret`, 302);
       if (u.pathname === "/to-other") return Response.redirect(`http://127.0.0.2:${srv.port}/secret`, 302);
       if (u.pathname === "/loop") return Response.redirect(`/loop`, 302);
@@ -67,6 +68,22 @@ describe("fetching", () => {
     const started = Date.now();
     expect(await guardedFetch(`${base()}/big`, opts).then(() => "", (e) => e.reason)).toContain("larger than");
     expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  test("the connection goes to the address that was checked, not to a second lookup of the name (DNS rebinding)", async () => {
+    // "pinned.invalid" has no address in the system's resolver: only the checked answer can reach the server
+    let lookups = 0;
+    const resolve = async (host: string) => { lookups++; return host === "pinned.invalid" ? ["127.0.0.1"] : []; };
+    const r = await guardedFetch(`http://pinned.invalid:${srv.port}/host`, { ...opts, allowHosts: ["pinned.invalid"], resolve });
+    // the server saw the name (virtual hosts work), the socket went to the vetted address, the name was looked up once
+    expect(r.text()).toBe(`host=pinned.invalid:${srv.port}`);
+    expect(r.url).toBe(`http://pinned.invalid:${srv.port}/host`);
+    expect(lookups).toBe(1);
+    // a name checked as public is fetched at that public address, never at what the name might answer next
+    const rebinding = async (host: string) => (host === "rebind.invalid" ? ["93.184.216.34"] : []);
+    const e = await guardedFetch(`http://rebind.invalid:${srv.port}/secret`, { maxBytes: 1024, timeoutMs: 1500, resolve: rebinding }).then(() => null, (x) => x);
+    expect(e).toBeInstanceOf(FetchRefused);
+    expect(hits.filter((h) => h.startsWith("/secret"))).toEqual([]);
   });
 
   test("a Cloud API media URL off Meta's hosts never gets the channel's token", async () => {
