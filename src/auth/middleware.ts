@@ -71,7 +71,7 @@ export function formToken(c: Context<Env>): string {
   return token;
 }
 
-/** Throws 403 csrf_failed unless the posted `_csrf` field matches the form cookie and the browser says same-site. */
+/** Throws 403 form_expired unless the posted `_csrf` field matches the form cookie and the browser does not say cross-site. */
 export function checkFormToken(c: Context<Env>, form: Record<string, unknown>) {
   const cookie = getCookie(c, FORM_COOKIE) ?? "";
   const sent = typeof form._csrf === "string" ? form._csrf : "";

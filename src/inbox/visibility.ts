@@ -7,7 +7,7 @@ import { files } from "../platform/schema.ts";
 import type { Attachment } from "./schema.ts";
 import type { Db, Tx } from "../platform/db.ts";
 
-/** The conversations an actor may see: administrators and API keys all; an agent those assigned to them or their departments. */
+/** The conversations an actor may see: administrators and API keys (any scope) all; an agent those assigned to them or their departments. */
 export function visibleWhere(actor: Actor): SQL | undefined {
   if (seesAll(actor)) return undefined;
   if (actor.kind !== "user") return sql`0`;
@@ -74,7 +74,7 @@ export async function canSeeRowOf(tx: Pick<Tx, "select">, actor: Actor, row: { c
 
 /**
  * Whether the actor may see a stored file: one of a conversation follows that conversation; one of no conversation
- * (knowledge uploads, a visitor's file before its message) is for administrators only.
+ * (knowledge uploads, a visitor's file before its message) only for those who see everything (not agents).
  */
 export async function fileVisibleTo(db: Pick<Tx, "select"> | Pick<Db, "select">, actor: Actor, file: { conversationId: string | null }) {
   if (seesAll(actor)) return true;

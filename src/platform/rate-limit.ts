@@ -1,7 +1,21 @@
 // A small in-memory rate limiter for anonymous traffic (the web chat's sessions and messages per address). Token
 // buckets per key; the map is bounded (the least recently used keys go first), so a flood of addresses cannot
 // grow memory without end. Per process: a single DigyBot serves one business.
+import { isIP } from "node:net";
 import { AppError } from "./errors.ts";
+
+/**
+ * The key an address is counted under: an IPv4 address itself, an IPv6 address by its /64 (one customer's
+ * network gets a whole /64, so counting each address would let one visitor take millions of keys).
+ */
+export function addressKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const [head, tail = ""] = ip.toLowerCase().split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
 
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; at: number }>();

@@ -237,6 +237,10 @@ describe("anonymous visitors are rate limited per address and per visitor", () =
       expect((await post("/messages", { clientId: "client-three-0", body: "hola" }, "198.51.100.20", tokens[2])).status).toBe(201);
       now += 10_000;
       expect((await post("/messages", { clientId: "client-two-1", body: "hola" }, "203.0.113.5", tokens[1])).status).toBe(201);
+      // IPv6 is counted by /64: a visitor cannot take a fresh budget from each address of their network
+      for (let i = 1; i <= 5; i++) expect((await post("/sessions", {}, `2001:db8:7:7::${i.toString(16)}`)).status).toBe(201);
+      expect((await post("/sessions", {}, "2001:db8:7:7:ffff::1")).status).toBe(429);
+      expect((await post("/sessions", {}, "2001:db8:7:8::1")).status).toBe(201);
     } finally { await limited.close(); }
   });
 });

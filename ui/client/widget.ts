@@ -61,10 +61,17 @@ function App() {
 
   useEffect(() => { call("GET", "/config", null).then(setCfg).catch((e) => setError(e.message)); }, []);
 
+  // A stored message replaces the pending copy with its clientId (older servers: with its text); a pending copy
+  // of a message already stored (a retry whose first try got through) is not shown twice.
   const merge = (incoming: Msg[]) => setMsgs((cur) => {
     const byId = new Map(cur.map((m) => [m.id, m]));
     for (const m of incoming) {
-      const pend = cur.find((p) => p.pending && p.clientId && m.body === p.body && m.direction === "in");
+      if (m.pending) {
+        if ([...byId.values()].some((x) => !x.pending && x.clientId === m.clientId)) continue;
+        byId.set(m.id, m);
+        continue;
+      }
+      const pend = [...byId.values()].find((p) => p.pending && p.clientId && m.direction === "in" && (m.clientId ? p.clientId === m.clientId : m.body === p.body));
       if (pend) byId.delete(pend.id);
       byId.set(m.id, { ...byId.get(m.id), ...m, pending: false });
     }
@@ -115,12 +122,18 @@ function App() {
     return () => { clearTimeout(timer); document.removeEventListener("visibilitychange", report); };
   }, [msgs, open, token]);
 
-  const ensureSession = async (pre?: Record<string, string>) => {
-    if (token) return token;
-    const s = await call("POST", "/sessions", null, pre ?? {});
-    localStorage.setItem(storeKey, s.token);
-    setToken(s.token);
-    return s.token as string;
+  // One session per visitor: messages sent while the first session is being made wait for it (before, each one
+  // started its own, and a visitor typing fast became several contacts and conversations).
+  const starting = useRef<Promise<string> | null>(null);
+  const ensureSession = (pre?: Record<string, string>): Promise<string> => {
+    if (token) return Promise.resolve(token);
+    // kept once made (a render may not have the new token yet); cleared when the token is refused or it failed
+    starting.current ??= call("POST", "/sessions", null, pre ?? {}).then((s) => {
+      localStorage.setItem(storeKey, s.token);
+      setToken(s.token);
+      return s.token as string;
+    }, (e) => { starting.current = null; throw e; });
+    return starting.current;
   };
 
   const send = async (body: string, clientId: string = rid()) => {
@@ -132,7 +145,7 @@ function App() {
       setMsgs((cur) => cur.filter((x) => x.id !== tmp.id));
       merge([m]);
     } catch (e) {
-      if ((e as { status?: number }).status === 401) { localStorage.removeItem(storeKey); setToken(null); }
+      if ((e as { status?: number }).status === 401) { localStorage.removeItem(storeKey); setToken(null); starting.current = null; }
       const limited = (e as { status?: number }).status === 429;
       setMsgs((cur) => cur.map((x) => (x.id === tmp.id ? { ...x, failed: true, limited } : x)));
     }

@@ -5,7 +5,10 @@ import type { Ctx } from "../../platform/context.ts";
 
 /** The shape of a message as the widget sees it: no internal fields, no private notes. */
 export function visitorMessage(m: typeof messages.$inferSelect) {
-  return { id: m.id, direction: m.direction, senderType: m.senderType, body: m.body, attachments: m.attachments, status: m.status, createdAt: m.createdAt };
+  // the visitor's own messages carry the id their widget gave them ("<visitorId>:<clientId>"), so it can tell its
+  // pending copy from the stored one whatever their texts
+  const clientId = m.direction === "in" && m.externalId?.includes(":") ? m.externalId.slice(m.externalId.indexOf(":") + 1) : undefined;
+  return { id: m.id, direction: m.direction, senderType: m.senderType, body: m.body, attachments: m.attachments, status: m.status, createdAt: m.createdAt, ...(clientId ? { clientId } : {}) };
 }
 
 /**

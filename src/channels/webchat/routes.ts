@@ -4,7 +4,7 @@ import { z } from "zod";
 import { and, eq, gt, asc, inArray } from "drizzle-orm";
 import type { Env } from "../../app/http.ts";
 import { readJson, parseOr400, formBody, clientIp } from "../../app/http.ts";
-import { RateLimiter } from "../../platform/rate-limit.ts";
+import { RateLimiter, addressKey } from "../../platform/rate-limit.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { waiter } from "../../platform/realtime.ts";
@@ -57,7 +57,7 @@ function limits(ctx: Ctx): Limits {
 function limitMessage(c: Context<WEnv>, visitorId: string) {
   const l = limits(c.get("ctx"));
   const ip = clientIp(c);
-  if (ip) l.byAddress.check(`${c.get("channel").id}:${ip}`);
+  if (ip) l.byAddress.check(`${c.get("channel").id}:${addressKey(ip)}`);
   l.byVisitor.check(`${c.get("channel").id}:${visitorId}`);
 }
 
@@ -106,7 +106,7 @@ export function webchatRoutes() {
     const ctx = c.get("ctx");
     const ch = c.get("channel");
     const ip = clientIp(c);
-    if (ip) limits(ctx).sessions.check(`${ch.id}:${ip}`);
+    if (ip) limits(ctx).sessions.check(`${ch.id}:${addressKey(ip)}`);
     const body = c.req.header("content-type")?.includes("json") ? await readJson(c, prechat) : {};
     const country = (await getBusiness(ctx))?.country ?? "MX";
     const phone = body.phone ? normalizePhone(body.phone, country) : null;
