@@ -38,7 +38,7 @@ test("connect a Cloud API number, receive a customer's location, answer with a t
   await form.locator("input[name=verifyToken]").fill("verify-token-123");
   await form.locator("button[type=submit]").click();
   await page.waitForURL(/saved=1/);
-  const card = page.locator('form[data-channel-type="whatsapp_cloud"]');
+  const card = page.locator('[data-channel-type="whatsapp_cloud"]');
   await expect(card.locator("pre").textContent()).resolves.toBe(`${running.url}/webhooks/whatsapp-cloud`);
   // the secrets are not in the page
   expect(await page.content()).not.toContain(TOKEN);

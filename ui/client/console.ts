@@ -270,11 +270,18 @@ document.addEventListener("submit", (e) => {
 }, true);
 
 // Parts of a page that follow a live state (a WhatsApp number pairing): re-read every 2 s while visible.
-for (const el of document.querySelectorAll<HTMLElement>("[data-poll]")) {
+// The element is replaced by each answer, so the next tick works on the replacement (found again by its id).
+for (const first of document.querySelectorAll<HTMLElement>("[data-poll]")) {
+  let el = first;
   const tick = async () => {
-    if (document.visibilityState !== "visible" || !el.isConnected) return;
+    if (document.visibilityState !== "visible") return;
+    if (!el.isConnected) { const again = el.id ? document.getElementById(el.id) : null; if (!again) return; el = again; }
     const res = await fetch(el.dataset.poll!).catch(() => null);
-    if (res?.ok && !el.contains(document.activeElement)) el.outerHTML = await res.text();
+    if (!res?.ok || el.contains(document.activeElement)) return;
+    const tpl = document.createElement("template");
+    tpl.innerHTML = await res.text();
+    const next = tpl.content.firstElementChild as HTMLElement | null;
+    if (next) { el.replaceWith(next); el = next; }
   };
   setInterval(() => void tick(), 2000);
 }

@@ -81,13 +81,16 @@ export function QrStatusView({ t, csrf, channelId, s, locale }: { t: T; csrf: st
 }
 
 export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, locale }: { t: T; csrf: string; baseUrl: string; locale: string; channels: (ChannelView & { qr?: QrView })[]; departments: Opt[] }): VNode {
-  return html`${channels.map((ch) => html`<form class="card" method="post" action=${`/settings/channels/${ch.id}`} data-channel-type=${ch.type}><${Csrf} csrf=${csrf} />
+  // Each connection is a card holding its own forms side by side (the QR pairing actions, the settings, delete),
+  // never one form inside another: a nested form's buttons would post the outer one.
+  return html`${channels.map((ch) => html`<section class="card channel" data-channel-type=${ch.type} data-channel=${ch.id}>
     <h1>${ch.name} <small class="meta">(${t(`channelType.${ch.type}`)})</small></h1>
     ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><pre>${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`}</pre>` : null}
     ${ch.type === "whatsapp_cloud" ? html`<p>${t("wa.webhookHelp")}</p><pre>${`${baseUrl}/webhooks/whatsapp-cloud`}</pre>` : null}
     ${ch.qr ? QrStatusView({ t, csrf, channelId: ch.id, s: ch.qr, locale }) : null}
     ${ch.stats ? html`<p class="meta stats">${t("channels.state")}: <b>${ch.active ? t("channels.stateActive") : t("channels.statePaused")}</b> · ${t("channels.queued")}: ${ch.stats.queued} · ${t("channels.sent")}: ${ch.stats.sent} · ${t("channels.failed")}: ${ch.stats.failed}${ch.config.ratePerSecond ? html` · ${t("channels.pace", { n: String(ch.config.ratePerSecond) })}` : null}</p>
       ${ch.stats.lastError ? html`<p class="error">${t("channels.lastError")}: ${ch.stats.lastError} (${fmtTime(ch.stats.lastErrorAt!, locale)})</p>` : null}` : null}
+    <form method="post" action=${`/settings/channels/${ch.id}`} class="channel-settings"><${Csrf} csrf=${csrf} />
     <label>${t("common.name")}<input name="name" value=${ch.name} /></label>
     <label>${t("conv.department")}<select name="departmentId"><option value="">${t("common.none")}</option>${departments.map((d) => html`<option value=${d.id} selected=${d.id === ch.departmentId}>${d.name}</option>`)}</select></label>
     <label><input type="checkbox" name="active" checked=${ch.active} /> ${t("channels.active")}</label>
@@ -100,7 +103,7 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
       <label>${t("channels.allowedOrigins")}<textarea name="allowedOrigins" rows="3" style="width:100%">${(ch.config.allowedOrigins ?? []).join("\n")}</textarea></label>` : null}
     ${ch.type === "whatsapp_cloud" ? html`<${CloudFields} t=${t} config=${ch.config} />` : null}
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
-    <form method="post" action=${`/settings/channels/${ch.id}/delete`} class="danger" data-confirm=${t("channels.deleteConfirm")}><${Csrf} csrf=${csrf} /><button type="submit">${t("channels.delete")}</button></form>
+    <form method="post" action=${`/settings/channels/${ch.id}/delete`} class="danger" data-confirm=${t("channels.deleteConfirm")}><${Csrf} csrf=${csrf} /><button type="submit">${t("channels.delete")}</button></form></section>
     ${ch.templates ? html`<div class="card templates"><h3>${t("wa.templates")}</h3>
       <form method="post" action=${`/settings/channels/${ch.id}/templates/sync`}><${Csrf} csrf=${csrf} /><button type="submit">${t("wa.syncTemplates")}</button></form>
       ${ch.templates.length ? html`<table><tr><th>${t("common.name")}</th><th>${t("wa.language")}</th><th>${t("wa.status")}</th><th>${t("wa.body")}</th></tr>
