@@ -339,10 +339,11 @@ export function consoleRoutes() {
     : str(f.type) === qr.QR ? channels.createChannel(c.get("ctx"), user(c), { type: qr.QR, name: str(f.name), config: {} })
     : channels.createChannel(c.get("ctx"), user(c), { type: "webchat", name: str(f.name), config: {} })));
   app.post("/settings/channels/:id", act("channels", channelsView, async (c, f) => {
+    if (f.preChat === "on" && !arr(f.preChatFields).length) throw new AppError(400, "prechat_fields_required", "Pick at least one detail to ask before the chat", { field: "preChatFields" });
     const ctx = c.get("ctx");
     const cur = await channels.getChannel(ctx, pid(c));
     if (!cur) throw new AppError(404, "not_found", "Channel not found");
-    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { ...((cur.config.preChat as object) ?? {}), enabled: f.preChat === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) }
+    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { enabled: f.preChat === "on", fields: (["name", "email", "phone"] as const).filter((x) => arr(f.preChatFields).includes(x)), required: f.preChatRequired === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) }
       : cur.type === cloud.CLOUD ? cloudConfigOf(f) : undefined;
     await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
   }));

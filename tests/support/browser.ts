@@ -50,3 +50,14 @@ export async function overflowing(page: import("playwright-core").Page): Promise
     return out;
   });
 }
+
+/** Whether a control is the element at its own centre, so a tap lands on it (nothing covers it; open shadow roots too). */
+export async function reachable(locator: import("playwright-core").Locator): Promise<boolean> {
+  return locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) return false;
+    const root = el.getRootNode() as Document | ShadowRoot;
+    const hit = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && (hit === el || el.contains(hit));
+  });
+}

@@ -23,7 +23,7 @@ const storeKey = `digybot:${channel}`;
 const css = (color: string) => `:host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 .launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:${color};color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px #0003;z-index:2147483000}
 .panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 8px 30px #0003;display:flex;flex-direction:column;overflow:hidden;z-index:2147483000;font-size:14px;color:#0f172a}
-@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;height:100dvh;max-height:100dvh;border-radius:0}.launch.open{display:none}}
 .head{background:${color};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}.head b{flex:1}.head button{background:transparent;border:0;color:#fff;font-size:20px;cursor:pointer}
 .list{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:6px;background:#f8fafc}
 .m{max-width:80%;padding:7px 10px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #e2e8f0;align-self:flex-start}
@@ -191,7 +191,7 @@ function App() {
           <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)} onKeyDown=${(e: KeyboardEvent) => { if (e.key === "Enter" && !e.shiftKey) onSubmit(e); }}></textarea>
           <button class="go" type="submit">${t("widget.send")}</button></form>`}
     </div>` : null}
-    <button class="launch" aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}>${open ? "×" : "💬"}</button>`;
+    <button class=${`launch${open ? " open" : ""}`} aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}>${open ? "×" : "💬"}</button>`;
 }
 
 if (channel) {
