@@ -35,5 +35,9 @@ table.catalog code{white-space:nowrap}table.catalog td:last-child{white-space:no
 .copilot{gap:4px;flex-wrap:wrap;margin:4px 0}.copilot button{font-size:12px;padding:3px 8px}.copilot-out{display:flex;flex-direction:column;gap:4px;margin:4px 0}.copilot-out .suggestion{text-align:left;background:#f0fdfa;border:1px solid #99f6e4;border-radius:8px;padding:6px 10px;white-space:normal}.copilot-out .summary{margin:0;padding:6px 10px;background:#f8fafc;border-radius:8px}
 .playground .thread{list-style:none;padding:0;max-height:360px;overflow:auto}.play-detail{border-top:1px solid var(--line);margin-top:8px;padding-top:8px}.play-detail .sources li{margin-bottom:6px}fieldset label.inline{display:inline-flex;gap:4px;margin-right:12px}
 @media (max-width:600px){.top{gap:10px;padding:8px 10px;flex-wrap:wrap}.top .me{max-width:28vw}.top button{padding:4px 8px}}
-@media (max-width:900px){.inbox{grid-template-columns:1fr;height:auto}.inbox .side{display:none}.settings{grid-template-columns:1fr}.settings nav{display:flex;overflow-x:auto;gap:4px;padding-bottom:4px}.settings nav a{white-space:nowrap;flex:none}}
+.back,.contact-toggle,.sheet-close{display:none}.side-head{display:flex;align-items:center;justify-content:space-between}.attr-new{display:flex;gap:6px}.attr-new input{min-width:0}
+@media (max-width:900px){.inbox{grid-template-columns:1fr;height:auto}.inbox.has-conv .list-col{display:none}.inbox:not(.has-conv) .conv-col{display:none}
+.back,.contact-toggle{display:inline-flex;align-items:center;min-height:44px}.back{text-decoration:none;font-weight:600;margin-right:8px}
+.inbox .side-col{position:fixed;left:0;right:0;bottom:0;max-height:85vh;overflow:auto;background:#fff;box-shadow:0 -8px 30px #0003;border-radius:14px 14px 0 0;z-index:60;transform:translateY(110%);transition:transform .2s}
+body.sheet-open .inbox .side-col{transform:none}.sheet-close{display:inline-flex;min-width:44px;min-height:44px;align-items:center;justify-content:center;font-size:22px;background:transparent;border:0}.settings{grid-template-columns:1fr}.settings nav{display:flex;overflow-x:auto;gap:4px;padding-bottom:4px}.settings nav a{white-space:nowrap;flex:none}}
 `;

@@ -65,7 +65,8 @@ export async function updateContact(ctx: Ctx, actor: Actor, id: string, patch: z
       ...(p.name !== undefined ? { name: p.name } : {}),
       ...(phone !== undefined ? { phone } : {}),
       ...(p.email !== undefined ? { email: p.email?.toLowerCase() ?? null } : {}),
-      ...(p.attributes !== undefined ? { attributes: { ...cur.attributes, ...p.attributes } } : {}),
+      // attributes are merged; a null value removes that attribute
+      ...(p.attributes !== undefined ? { attributes: Object.fromEntries(Object.entries({ ...cur.attributes, ...p.attributes }).filter(([, v]) => v !== null)) } : {}),
       updatedAt: ctx.clock.now(),
     }).where(eq(contacts.id, id));
     await ctx.events.record(tx, after, { type: "contacts.updated", actor: actorRef(actor), data: { contactId: id, fields: Object.keys(p) } });

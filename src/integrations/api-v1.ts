@@ -49,7 +49,7 @@ export function apiV1(registry: OpenApiRegistry) {
   });
   doc("GET", "/contacts/:id", "Contacts", "Get a contact");
   app.get("/contacts/:id", async (c) => c.json({ data: await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id")) }));
-  doc("PATCH", "/contacts/:id", "Contacts", "Update a contact (attributes are merged)", { body: contacts.contactPatch });
+  doc("PATCH", "/contacts/:id", "Contacts", "Update a contact (attributes are merged; null removes one)", { body: contacts.contactPatch });
   app.patch("/contacts/:id", async (c) => c.json({ data: await contacts.updateContact(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, contacts.contactPatch), await country(c)) }));
   doc("GET", "/contacts/:id/conversations", "Contacts", "A contact's conversations");
   app.get("/contacts/:id/conversations", async (c) => {

@@ -134,7 +134,7 @@ test("opening a conversation reads it (a POST from the page, with the WhatsApp r
     await expect(row.locator(".badge").textContent()).resolves.toBe("1");
     await row.locator("a").click();
     await page.locator("#messages li.msg.in").filter({ hasText: "¿Tienen envío hoy?" }).waitFor();
-    await page.locator(`#conv-list li[data-id="${conv.id}"]`).waitFor();
+    await page.locator(`#conv-list li[data-id="${conv.id}"]`).waitFor({ state: "attached" }); // on a phone the list is behind the open conversation
     await waitUntil(async () => (await convOf(name)).unreadCount === 0 && graph.reads.includes(`wamid.read${i}a`));
     await waitUntil(async () => (await page.locator(`#conv-list li[data-id="${conv.id}"] .badge`).count()) === 0);
 

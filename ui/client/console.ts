@@ -286,12 +286,39 @@ for (const first of document.querySelectorAll<HTMLElement>("[data-poll]")) {
   setInterval(() => void tick(), 2000);
 }
 
-// Contact side panel.
+// Contact side panel: saving shows what was stored (the phone in E.164), attributes are edited in place (an empty
+// value removes one, a new key adds one).
 const cform = $<HTMLFormElement>("#contact-form");
+function attrRow(key: string, value: string) {
+  const label = document.createElement("label");
+  label.className = "attr";
+  label.append(key);
+  const input = document.createElement("input");
+  input.dataset.key = key;
+  input.value = input.defaultValue = value;
+  label.append(input);
+  return label;
+}
 cform?.addEventListener("submit", async (e) => {
   e.preventDefault();
-  const fd = new FormData(cform);
+  const field = (n: string) => cform.querySelector<HTMLInputElement>(`input[name="${n}"]`)!;
   const out = $("#contact-msg")!;
-  try { await api("PATCH", `/api/v1/contacts/${cform.dataset.contact}`, { name: fd.get("name"), phone: fd.get("phone") || null, email: fd.get("email") || null }); out.textContent = "✓"; }
-  catch (x) { out.textContent = (x as Error).message; }
+  const attributes: Record<string, string | null> = {};
+  cform.querySelectorAll<HTMLInputElement>("input[data-key]").forEach((i) => { if (i.value !== i.defaultValue) attributes[i.dataset.key!] = i.value.trim() === "" ? null : i.value; });
+  const newKey = field("newKey").value.trim();
+  if (newKey) attributes[newKey] = field("newValue").value;
+  try {
+    const j = await api("PATCH", `/api/v1/contacts/${cform.dataset.contact}`, { name: field("name").value, phone: field("phone").value || null, email: field("email").value || null, ...(Object.keys(attributes).length ? { attributes } : {}) });
+    const c = j.data as { name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> };
+    for (const [n, v] of [["name", c.name], ["phone", c.phone ?? ""], ["email", c.email ?? ""], ["newKey", ""], ["newValue", ""]] as const) { field(n).value = v; field(n).defaultValue = v; }
+    $("#contact-attrs")!.replaceChildren(...Object.entries(c.attributes ?? {}).map(([k, v]) => attrRow(k, v === null ? "" : String(v))));
+    out.textContent = cform.dataset.saved ?? "";
+  } catch (x) { out.textContent = (x as Error).message; }
+});
+
+// Phones: the contact panel opens as a sheet over the conversation.
+document.addEventListener("click", (e) => {
+  const el = e.target as HTMLElement;
+  if (el.closest("[data-sheet-open]")) document.body.classList.add("sheet-open");
+  else if (el.closest("[data-sheet-close]")) document.body.classList.remove("sheet-open");
 });

@@ -74,6 +74,8 @@ export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t:
   const now = Date.now();
   const tomorrow = new Date(); tomorrow.setDate(tomorrow.getDate() + 1); tomorrow.setHours(9, 0, 0, 0);
   return html`<header id="conv-header" data-id=${c.id}>
+    <a class="back" href="/inbox" data-back aria-label=${t("inbox.back")}>‹ ${t("inbox.back")}</a>
+    <button type="button" class="contact-toggle" data-sheet-open aria-label=${t("contact.title")}>${t("contact.title")}</button>
     <h2>${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small>
       ${c.sentiment === "negative" ? html` <span class="mood neg" title=${t("mood.help")}>😟 ${t("mood.negative")}</span>` : c.sentiment === "positive" ? html` <span class="mood pos" title=${t("mood.help")}>🙂 ${t("mood.positive")}</span>` : null}
       ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}>⚡ ${t("mood.urgent")}</span>` : null}</h2>
@@ -128,13 +130,16 @@ export function Composer({ t, quickReplies, templates = [], windowClosed = false
 
 export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; locale: string }): VNode {
   const attrs = Object.entries(c.contact.attributes ?? {});
-  return html`<div class="side" id="contact-panel"><h3>${t("contact.title")}</h3>
-    <form id="contact-form" data-contact=${c.contact.id}>
+  return html`<div class="side" id="contact-panel"><div class="side-head"><h3>${t("contact.title")}</h3><button type="button" class="sheet-close" data-sheet-close aria-label=${t("common.close")}>×</button></div>
+    <form id="contact-form" data-contact=${c.contact.id} data-saved=${t("settings.saved")}>
       <label>${t("contact.name")}<input name="name" value=${c.contact.name} /></label>
-      <label>${t("contact.phone")}<input name="phone" value=${c.contact.phone ?? ""} /></label>
+      <label>${t("contact.phone")}<input name="phone" type="tel" value=${c.contact.phone ?? ""} /></label>
       <label>${t("contact.email")}<input name="email" type="email" value=${c.contact.email ?? ""} /></label>
-      <p><button type="submit">${t("contact.save")}</button> <span id="contact-msg"></span></p></form>
-    ${attrs.length ? html`<h3>${t("contact.attributes")}</h3><table>${attrs.map(([k, v]) => html`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}</table>` : null}
+      <h3>${t("contact.attributes")}</h3>
+      <div id="contact-attrs">${attrs.map(([k, v]) => html`<label class="attr">${k}<input data-key=${k} value=${v === null ? "" : String(v)} /></label>`)}</div>
+      <div class="attr-new"><input name="newKey" maxlength="64" placeholder=${t("contact.newAttribute")} aria-label=${t("contact.newAttribute")} /><input name="newValue" maxlength="2000" placeholder=${t("contact.attributeValue")} aria-label=${t("contact.attributeValue")} /></div>
+      <p class="meta">${t("contact.attributesHelp")}</p>
+      <p><button type="submit">${t("contact.save")}</button> <span id="contact-msg" role="status"></span></p></form>
     <h3>${t("contact.past")}</h3><ul>${past.filter((p) => p.id !== c.id).map((p) => html`<li><a href=${`/inbox?status=any&c=${p.id}`}>${fmtTime(p.lastMessageAt, locale)}</a> · ${t(`status.${p.status}`)}<br /><small>${p.lastMessagePreview}</small></li>`)}</ul>
   </div>`;
 }
@@ -143,8 +148,8 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
   const { t, filters: f } = p;
   const tab = (view: string, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""}>${t(key)}</a>`;
   const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
-  return html`<div class="inbox">
-    <div class="col"><form class="filters" method="get" action="/inbox" id="filters">
+  return html`<div class=${`inbox${p.conv ? " has-conv" : ""}`}>
+    <div class="col list-col"><form class="filters" method="get" action="/inbox" id="filters">
         <div class="tabs">${tab("mine", "inbox.mine")}${tab("unassigned", "inbox.unassigned")}${tab("all", "inbox.all")}</div>
         <input type="hidden" name="view" value=${f.view} />
         <input type="search" name="q" value=${f.q ?? ""} placeholder=${t("inbox.search")} />
@@ -154,10 +159,10 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
         <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}: ${t("inbox.filter.any")}</option>${opt(p.channels, f.channelId)}</select>
       </form>
       <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
-    <div class="col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
+    <div class="col conv-col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
         ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
-    <div class="col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
+    <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
   </div>`;
 }
