@@ -33,6 +33,8 @@ function classify(e: unknown, what: string): ProviderError {
   const message = String(err.error ?? err.message ?? e);
   if (err.name === "TimeoutError" || err.name === "AbortError") return new ProviderError("timeout", `${what} took too long`);
   if (status === 404 || /not found/i.test(message) && status !== null) return new ProviderError("model_not_found", message, status);
+  // a pull of a name the library does not have: the stream's error line ("pull model manifest: file does not exist")
+  if (/manifest.*(does not exist|not found)/i.test(message)) return new ProviderError("model_not_found", message, status);
   if (status !== null) return new ProviderError(status >= 500 || status === 429 ? "unreachable" : "rejected", message, status);
   return new ProviderError("unreachable", `${what} is not reachable: ${message}`);
 }

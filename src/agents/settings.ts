@@ -86,7 +86,8 @@ export async function testAi(ctx: Ctx, actor: Actor) {
   }
 }
 
-type PullState = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null; startedAt: number };
+/** A download's progress; a failure keeps the provider's words (`error`, for "Detalles") and their kind (`errorCode`). */
+type PullState = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null; errorCode: string | null; startedAt: number };
 const pulls = new WeakMap<Ctx, Map<string, PullState>>();
 
 /** Starts downloading an Ollama model in the background; its progress is read with pullStatus(). */
@@ -99,13 +100,17 @@ export async function startPull(ctx: Ctx, actor: Actor, model: string) {
   if (!m) pulls.set(ctx, (m = new Map()));
   const cur = m.get(name);
   if (cur && !cur.done) return cur;
-  const state: PullState = { model: name, status: "starting", completed: null, total: null, done: false, error: null, startedAt: Date.now() };
+  const state: PullState = { model: name, status: "starting", completed: null, total: null, done: false, error: null, errorCode: null, startedAt: Date.now() };
   m.set(name, state);
   void provider.pull(name, (p: PullProgress) => {
     state.status = p.status;
     if (p.total !== undefined) state.total = p.total;
     if (p.completed !== undefined) state.completed = p.completed;
-  }).then(() => { state.done = true; }, (e) => { state.done = true; state.error = e instanceof Error ? e.message : String(e); });
+  }).then(() => { state.done = true; }, (e) => {
+    state.done = true;
+    state.error = e instanceof Error ? e.message : String(e);
+    state.errorCode = e instanceof ProviderError ? e.code : "unreachable";
+  });
   return state;
 }
 

@@ -360,10 +360,29 @@ export function consoleRoutes() {
 
   // ---- AI model server
   const aiView = async (c: Context<Env>, test?: S.AiTestView) => S.AiSettings({ t: T(c), csrf: csrf(c), s: ai.publicAiSettings(await ai.getAiSettings(c.get("ctx"))), defaultOllama: c.get("ctx").config.ollama_url, test, pulls: ai.pullStatus(c.get("ctx")) });
-  app.get("/settings/ai", async (c) => settingsPage(c, "ai", await aiView(c)));
+  app.get("/settings/ai", async (c) => {
+    const pulling = c.req.query("pulling");
+    return settingsPage(c, "ai", await aiView(c), undefined, pulling ? T(c)("ai.pullStarted", { model: pulling.slice(0, 200) }) : undefined);
+  });
   app.post("/settings/ai", act("ai", aiView, (c, f) => ai.saveAiSettings(c.get("ctx"), user(c), { provider: str(f.provider) === "openai" ? "openai" : "ollama", ollamaUrl: str(f.ollamaUrl), openaiUrl: str(f.openaiUrl) || undefined, openaiKey: str(f.openaiKey), chatModel: str(f.chatModel), embedModel: str(f.embedModel), concurrency: Number(str(f.concurrency)) || 1, timeoutMs: (Number(str(f.timeoutS)) || 60) * 1000, shareContactData: str(f.shareContactData) === "1" })));
   app.post("/settings/ai/test", async (c) => settingsPage(c, "ai", await aiView(c, await ai.testAi(c.get("ctx"), user(c)))));
-  app.post("/settings/ai/pull", act("ai", aiView, (c, f) => ai.startPull(c.get("ctx"), user(c), str(f.model))));
+  // A download runs in the background; a failure that comes at once (an unknown model, no server) is shown at once,
+  // never "Guardado." (issue #10), and a later one in the progress list, each in the owner's words.
+  app.post("/settings/ai/pull", async (c) => {
+    const f = await formBody(c);
+    const t = T(c);
+    let state: Awaited<ReturnType<typeof ai.startPull>>;
+    try { state = await ai.startPull(c.get("ctx"), user(c), str(f.model)); } catch (e) {
+      const r = await settingsPage(c, "ai", await aiView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t));
+      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+    }
+    for (let i = 0; i < 40 && !state.done; i++) await Bun.sleep(50);
+    if (state.error) {
+      const r = await settingsPage(c, "ai", await aiView(c), S.pullFailure(t, state));
+      return new Response(r.body, { status: 502, headers: r.headers });
+    }
+    return c.redirect(`/settings/ai?pulling=${encodeURIComponent(state.model)}`);
+  });
   app.get("/partials/ai-pulls", async (c) => {
     if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
     return c.html(renderFragment(S.PullProgressView({ t: T(c), pulls: ai.pullStatus(c.get("ctx")) })));

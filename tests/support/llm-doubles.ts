@@ -40,6 +40,8 @@ export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Re
       if (url.pathname === "/api/pull") {
         const steps = [{ status: "pulling manifest" }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 0 }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 1009688688 }, { status: "pulling 6a0746a1ec1a", digest: "6a0746a1ec1a", total: 2019377376, completed: 2019377376 }, { status: "verifying sha256 digest" }, { status: "writing manifest" }, { status: "success" }];
         const name = String(body.model ?? body.name); // clients send "model" (older ones "name"); Ollama takes both
+        // a name the library does not have: Ollama streams the manifest step, then an error line
+        if (name.startsWith("no-such")) return new Response(`${JSON.stringify({ status: "pulling manifest" })}\n${JSON.stringify({ error: "pull model manifest: file does not exist" })}\n`, { headers: { "content-type": "application/x-ndjson" } });
         models.add(name.includes(":") ? name : `${name}:latest`);
         return new Response(steps.map((s) => JSON.stringify(s)).join("\n") + "\n", { headers: { "content-type": "application/x-ndjson" } });
       }

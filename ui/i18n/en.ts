@@ -67,7 +67,7 @@ export const en: Record<MessageKey, string> = {
   "ai.chatModel": "Chat model", "ai.embedModel": "Knowledge-base search model (embeddings)", "ai.concurrency": "Replies at once", "ai.timeout": "Time limit per reply (seconds)",
   "ai.test": "Test connection", "ai.testOk": "Connected: {n} models available.", "ai.missingModel": "The model {model} is not on the server: download it below or choose another.",
   "ai.error.unreachable": "Could not reach the model server. Is it running at that address?", "ai.error.timeout": "The model server took too long to answer.", "ai.error.model_not_found": "The model does not exist on the server.", "ai.error.rejected": "The server refused the request (check the API key).", "ai.error.bad_response": "The server answered something unexpected.",
-  "ai.pull": "Download a model into Ollama", "ai.model": "Model", "ai.pullStart": "Download", "ai.pullDone": "done", "errors.not_supported_by_provider": "This provider does not download models.",
+  "ai.pullStarted": "Downloading {model}; progress shows on this page.", "ai.pullFailed.model_not_found": "There is no model named {model} in Ollama's library. Check the name (for example llama3.2 or qwen2.5:3b).", "ai.pullFailed.timeout": "Ollama took too long to download {model}; try again.", "ai.pullFailed.other": "{model} could not be downloaded: check that Ollama is running and online.", "common.details": "Details", "ai.pull": "Download a model into Ollama", "ai.model": "Model", "ai.pullStart": "Download", "ai.pullDone": "done", "errors.not_supported_by_provider": "This provider does not download models.",
   "errors.setup_done": "Setup was already completed.",
   "settings.agents": "AI agents",
   "settings.knowledge": "Knowledge base",

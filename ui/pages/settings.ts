@@ -161,14 +161,17 @@ export function ContactsPage({ t, q, items, next, locale }: { t: T; q: string; l
 }
 
 export type AiView = { provider: string; ollamaUrl: string; openaiUrl: string; openaiKey: string; chatModel: string; embedModel: string; concurrency: number; timeoutMs: number; shareContactData: boolean };
-export type PullView = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null };
+export type PullView = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null; errorCode: string | null };
+
+/** A failed download in the owner's words, with the provider's own message behind "Detalles". */
+export const pullFailure = (t: T, p: { model: string; errorCode: string | null }) => t(`ai.pullFailed.${p.errorCode === "model_not_found" || p.errorCode === "timeout" ? p.errorCode : "other"}`, { model: p.model });
 export type AiTestView = { ok: true; models: { name: string; parameterSize: string | null }[]; chatModelFound: boolean; embedModelFound: boolean } | { ok: false; code: string; error: string };
 
 /** Downloads of models in progress, refreshed every 2 s. */
 export function PullProgressView({ t, pulls }: { t: T; pulls: PullView[] }): VNode {
   return html`<div id="ai-pulls" data-poll="/partials/ai-pulls">${pulls.map((p) => {
     const pct = p.total ? Math.floor(((p.completed ?? 0) / p.total) * 100) : null;
-    return html`<div class="pull" data-model=${p.model} data-done=${String(p.done)}><b>${p.model}</b>: ${p.error ? html`<span class="error">${p.error}</span>` : p.done ? t("ai.pullDone") : p.status}
+    return html`<div class="pull" data-model=${p.model} data-done=${String(p.done)}><b>${p.model}</b>: ${p.error ? html`<span class="error">${pullFailure(t, p)}</span> <details class="details"><summary>${t("common.details")}</summary><code>${p.error}</code></details>` : p.done ? t("ai.pullDone") : p.status}
       ${!p.done && pct !== null ? html` <progress max="100" value=${pct}></progress> ${pct}%` : null}</div>`;
   })}</div>`;
 }
