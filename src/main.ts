@@ -11,6 +11,7 @@ import { createContext, startServer } from "./app/app.ts";
 import { createUser, countUsers } from "./auth/service.ts";
 import { listChannels } from "./channels/service.ts";
 import { seedDemo } from "./setup/demo.ts";
+import { acquireInstanceLock, instanceHolder, InstanceLockedError } from "./platform/instance-lock.ts";
 import { listAgents, stopAgents } from "./agents/index.ts";
 import { evaluate, parseEvalFile, reportTable } from "./agents/eval.ts";
 import { VERSION } from "./version.ts";
@@ -89,10 +90,16 @@ export async function main(argv: string[]) {
   switch (cmd) {
     case "serve": {
       mkdirSync(config.data_dir, { recursive: true });
+      let lock: ReturnType<typeof acquireInstanceLock>;
+      try { lock = acquireInstanceLock(config.data_dir); } catch (e) { if (e instanceof InstanceLockedError) fail(e.message); throw e; }
       let ctx;
       try { ctx = await createContext(config, { log }); } catch (e) { if (e instanceof MigrationError) fail(e.message); throw e; }
       let demo: Awaited<ReturnType<typeof seedDemo>> | null = null;
-      if (v.demo && (await countUsers(ctx)) === 0) demo = await seedDemo(ctx);
+      if (v.demo) {
+        const users = await countUsers(ctx);
+        if (users > 0) fail(`--demo seeds an empty data dir, and ${config.data_dir} already has ${users} user${users === 1 ? "" : "s"}: start without --demo, or give --demo another --data-dir`, 2);
+        demo = await seedDemo(ctx);
+      }
       const running = await startServer(ctx);
       const first = (await countUsers(ctx)) === 0;
       const shown = config.public_url ?? running.url.replace("0.0.0.0", "127.0.0.1");
@@ -101,6 +108,7 @@ export async function main(argv: string[]) {
       const shutdown = async (sig: string) => {
         log.info("shutting down", { signal: sig });
         await running.stop();
+        lock.release();
         process.exit(0);
       };
       process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -130,6 +138,8 @@ export async function main(argv: string[]) {
     }
     case "restore": {
       const file = positionals[1] ?? fail("restore needs a backup FILE: digybot restore FILE", 2);
+      const holder = instanceHolder(config.data_dir);
+      if (holder) fail(new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir).message.replace("stop it first", "stop it before restoring"));
       try {
         const r = await restoreDatabaseFile(resolve(file), dbFile, join(config.data_dir, "files"));
         process.stdout.write(`restored ${resolve(file)} into ${dbFile} with ${r.files} attachments${r.previous ? `\nprevious database kept at ${r.previous}` : ""}\n`);
@@ -153,6 +163,9 @@ export async function main(argv: string[]) {
       const name = positionals[2];
       if (positionals[1] !== "pair" || !name) fail("usage: digybot whatsapp pair NAME [--phone +52…]", 2);
       mkdirSync(config.data_dir, { recursive: true });
+      // the server keeps its own socket for each number: pairing beside it would fight over the session
+      const holder = instanceHolder(config.data_dir);
+      if (holder) fail(new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir).message.replace("stop it first", "stop it before pairing in the terminal"));
       const ctx = await createContext(config, { log: createLogger(config.log_level === "info" ? "warn" : config.log_level) });
       const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text));
       await ctx.database.close();
