@@ -11,7 +11,7 @@ label{display:block;margin:8px 0 4px;color:var(--muted);font-size:13px}
 .inbox{display:grid;grid-template-columns:340px 1fr 300px;height:calc(100vh - 44px)}
 .col{overflow:auto;border-right:1px solid var(--line);background:var(--panel)}.col:last-child{border-right:0}
 .filters{padding:10px;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:6px}.filters .tabs{display:flex;gap:4px;width:100%}.filters .tabs a{padding:4px 8px;border-radius:6px;text-decoration:none;color:var(--muted)}.filters .tabs a.on{background:#ccfbf1;color:var(--brand2);font-weight:600}
-.filters input[type=search]{width:100%}.filters select{flex:1;min-width:90px}
+.filters input[type=search]{width:100%}.filters select{flex:1 1 calc(50% - 3px);min-width:0}
 .clist{list-style:none;margin:0;padding:0}.clist li a{display:block;padding:10px 12px;border-bottom:1px solid var(--line);text-decoration:none;color:inherit}.clist li a:hover{background:#f1f5f9}.clist li.on a{background:#f0fdfa;border-left:3px solid var(--brand)}
 .clist .row{display:flex;justify-content:space-between;gap:8px}.clist .name{font-weight:600}.clist .pv{color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.clist .meta{font-size:12px;color:var(--muted)}
 .badge{display:inline-block;min-width:18px;padding:0 6px;border-radius:9px;background:var(--brand);color:#fff;font-size:12px;text-align:center}.tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;color:#fff;margin-right:4px}

@@ -15,6 +15,8 @@ import { classifyIntent } from "./intents.ts";
 import { readMood } from "./sentiment.ts";
 import { coverage, detectLanguage } from "./text.ts";
 import { redactPersonalData } from "./prompt.ts";
+import { getBusiness } from "../setup/service.ts";
+import { t as tr, plural, type Locale } from "../../ui/i18n/index.ts";
 
 type Line = { role: "customer" | "agent" | "bot"; text: string };
 
@@ -76,12 +78,18 @@ export async function suggestReplies(ctx: Ctx, actor: Actor, conversationId: str
   return { suggestions: out, usedModel: false };
 }
 
-/** A short summary for the person taking over: the model's, or, without one, what the customer asked and where it stands. */
-export async function summarize(ctx: Ctx, conversationId: string) {
+/**
+ * A short summary for the person taking over, in the team's language (the business's, unless asked for another):
+ * the model's, or, without one, what the customer asked and where it stands.
+ */
+export async function summarize(ctx: Ctx, conversationId: string, locale?: Locale) {
+  const lang: Locale = locale ?? (((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) === "en" ? "en" : "es");
   const t = await transcript(ctx, conversationId, 60);
   if (!t.length) return { summary: "", usedModel: false };
   const model = await askJson<{ summary: string }>(ctx,
-    "Resume en español, en 2 a 4 frases, esta conversación de atención al cliente para la persona que la toma: qué quiere el cliente, qué se le respondió, qué falta. Sin inventar datos. Responde en JSON: {\"summary\": \"...\"}",
+    lang === "en"
+      ? "Summarize this customer-service conversation in English, in 2 to 4 sentences, for the person taking it over: what the customer wants, what they were told, what is left. Do not invent anything. Answer in JSON: {\"summary\": \"...\"}"
+      : "Resume en español, en 2 a 4 frases, esta conversación de atención al cliente para la persona que la toma: qué quiere el cliente, qué se le respondió, qué falta. Sin inventar datos. Responde en JSON: {\"summary\": \"...\"}",
     lines(t));
   if (model?.summary?.trim()) return { summary: model.summary.trim(), usedModel: true };
   const customer = t.filter((l) => l.role === "customer");
@@ -89,16 +97,17 @@ export async function summarize(ctx: Ctx, conversationId: string) {
   const moodNeg = customer.some((l) => readMood(l.text).sentiment === "negative");
   const first = customer.find((l) => l.text.split(" ").length > 3) ?? customer[0];
   const last = customer.at(-1);
+  const say = (key: string, vars?: Record<string, string | number>) => tr(lang, key, vars);
+  const replies = t.length - customer.length;
   const parts = [
-    first ? `El cliente escribió: «${clip(first.text)}».` : "",
-    last && last !== first ? `Último mensaje del cliente: «${clip(last.text)}».` : "",
-    intents.length ? `Temas: ${intents.map((i) => INTENT_ES[i] ?? i).join(", ")}.` : "",
-    moodNeg ? "El cliente parece molesto." : "",
-    `${t.filter((l) => l.role !== "customer").length} respuestas enviadas, ${customer.length} mensajes del cliente.`,
+    first ? say("summary.first", { text: clip(first.text) }) : "",
+    last && last !== first ? say("summary.last", { text: clip(last.text) }) : "",
+    intents.length ? say("summary.topics", { topics: intents.map((i) => { const k = `summary.topic.${i}`; const w = say(k); return w === k ? i : w; }).join(", ") }) : "",
+    moodNeg ? say("summary.upset") : "",
+    say("summary.counts", { replies: plural(lang, "summary.replies", replies), messages: plural(lang, "summary.messages", customer.length) }),
   ];
   return { summary: parts.filter(Boolean).join(" "), usedModel: false };
 }
-const INTENT_ES: Record<string, string> = { hours: "horario", location: "ubicación", human: "pidió una persona", order_status: "estado de pedido" };
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` : s).replace(/\s+/g, " ");
 
 export const REWRITE_STYLES = ["formal", "friendly", "shorter", "translate"] as const;
@@ -123,6 +132,7 @@ export function wireCopilot(ctx: Ctx) {
     // a short exchange needs no summary on resolving; a hand-off always gets one
     if (!d.handoff && (await transcript(ctx, e.conversationId, 4)).length < 3) return;
     const s = await summarize(ctx, e.conversationId);
-    if (s.summary) await addSystemNote(ctx, e.conversationId, `📝 Resumen: ${s.summary}`, { type: "system" });
+    const lang: Locale = ((await getBusiness(ctx))?.locale ?? ctx.config.default_locale) === "en" ? "en" : "es";
+    if (s.summary) await addSystemNote(ctx, e.conversationId, tr(lang, "summary.note", { summary: s.summary }), { type: "system" });
   });
 }

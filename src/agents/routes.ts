@@ -83,7 +83,8 @@ export function agentRoutes(registry: OpenApiRegistry) {
   app.post("/conversations/:id/copilot/summary", async (c) => {
     const ctx = c.get("ctx");
     await getConversation(ctx, actorOf(c), c.req.param("id"));
-    return c.json({ data: await copilot.summarize(ctx, c.req.param("id")) });
+    const a = actorOf(c);
+    return c.json({ data: await copilot.summarize(ctx, c.req.param("id"), a.kind === "user" ? a.locale : undefined) });
   });
   const rewriteBody = z.strictObject({ text: z.string().trim().min(1).max(4000), style: z.enum(copilot.REWRITE_STYLES), language: z.enum(["es", "en"]).default("en") });
   doc("POST", "/copilot/rewrite", "Copilot", "Rewrite a draft (formal, friendly, shorter) or translate it", { body: rewriteBody });

@@ -48,6 +48,19 @@ test("a summary note when the conversation is resolved; the model's, or an extra
   expect(sum.summary).toContain("El cliente escribió: «Hola, mi pedido 1042 no ha llegado y ya pasaron tres días».");
   expect(sum.summary).toContain("Temas: estado de pedido.");
   expect(sum.summary).toContain("El cliente parece molesto.");
+  // counts in words, singular and plural (it said "1 respuestas enviadas")
+  expect(sum.summary).toContain("0 respuestas enviadas, 2 mensajes del cliente.");
+  await t.req("POST", `/api/v1/conversations/${m.conversationId}/messages`, { headers: api(), json: { body: "Lo reviso." } });
+  const one = (await (await post(`/conversations/${m.conversationId}/copilot/summary`)).json()).data.summary;
+  expect(one).toContain("1 respuesta enviada, 2 mensajes del cliente.");
+  // an agent whose console is in English reads it in English
+  const { updateUser } = await import("../../src/auth/service.ts");
+  await updateUser(t.ctx, { kind: "system" }, s.admin.id, { locale: "en" });
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  const en = (await (await post(`/conversations/${m.conversationId}/copilot/summary`, undefined, admin)).json()).data.summary;
+  expect(en).toContain("The customer wrote: “Hola, mi pedido 1042 no ha llegado y ya pasaron tres días”.");
+  expect(en).toContain("Topics: order status.");
+  expect(en).toContain("1 reply sent, 2 customer messages.");
   await saveAiSettings(t.ctx, { kind: "system" }, { ollamaUrl: o.url, timeoutMs: 3000 });
   o.script.push({ content: JSON.stringify({ summary: "El pedido 1042 lleva tres días de retraso; el cliente pide respuesta urgente." }) });
   await t.req("POST", `/api/v1/conversations/${m.conversationId}/messages`, { headers: api(), json: { body: "Lo reviso ahora mismo." } });
@@ -90,4 +103,23 @@ test("the customer's mood and urgency are read from each message and raise the p
   await say("gracias, excelente servicio");
   await Bun.sleep(50);
   expect(await conv()).toMatchObject({ sentiment: "positive", urgency: "normal", priority: "urgent" });
+});
+
+test("the summary note is written in the business's language", async () => {
+  await saveAiSettings(t.ctx, { kind: "system" }, { ollamaUrl: "http://127.0.0.1:9", timeoutMs: 1000 });
+  const { getBusiness, putSetting } = await import("../../src/setup/service.ts");
+  const b = (await getBusiness(t.ctx))!;
+  await t.ctx.database.write((tx) => putSetting(tx, "business", { ...b, locale: "en" }, Date.now()));
+  const m = await say("Hola, mi pedido 1042 no ha llegado y ya pasaron tres días");
+  await say("sigo esperando");
+  await t.req("POST", `/api/v1/conversations/${m.conversationId}/messages`, { headers: api(), json: { body: "Lo reviso ahora mismo." } });
+  await t.req("PATCH", `/api/v1/conversations/${m.conversationId}`, { headers: api(), json: { status: "resolved" } });
+  let notes: string[] = [];
+  for (let i = 0; i < 100 && !notes.length; i++) {
+    await Bun.sleep(20);
+    notes = (await (await t.req("GET", `/api/v1/conversations/${m.conversationId}/messages`, { headers: api() })).json()).data.filter((x: { private: boolean; body: string }) => x.private && x.body.startsWith("📝")).map((x: { body: string }) => x.body);
+  }
+  expect(notes).toHaveLength(1);
+  expect(notes[0]).toStartWith("📝 Summary: The customer wrote: “Hola, mi pedido 1042");
+  expect(notes[0]).toContain("1 reply sent, 2 customer messages.");
 });

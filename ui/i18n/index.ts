@@ -11,6 +11,15 @@ export function t(locale: Locale, key: string, vars?: Record<string, string | nu
   return vars ? s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] !== undefined ? String(vars[k]) : `{${k}}`)) : s;
 }
 
+/**
+ * A count in words: `key.one` / `key.other` (Intl.PluralRules picks which), with {n} filled in:
+ * "1 respuesta enviada", "3 respuestas enviadas".
+ */
+export function plural(locale: Locale, key: string, n: number, vars?: Record<string, string | number>): string {
+  const form = new Intl.PluralRules(locale === "es" ? "es-MX" : "en-US").select(n) === "one" ? "one" : "other";
+  return t(locale, `${key}.${form}`, { ...vars, n });
+}
+
 export type T = (key: MessageKey | (string & {}), vars?: Record<string, string | number>) => string;
 export const translator = (locale: Locale): T => (key, vars) => t(locale, key, vars);
 

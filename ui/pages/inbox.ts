@@ -154,9 +154,9 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; items: Li
         <input type="hidden" name="view" value=${f.view} />
         <input type="search" name="q" value=${f.q ?? ""} placeholder=${t("inbox.search")} />
         <select name="status" aria-label=${t("inbox.filter.status")}>${["open", "pending", "snoozed", "resolved", "any"].map((s) => html`<option value=${s} selected=${s === f.status}>${t(`status.${s}`)}</option>`)}</select>
-        <select name="departmentId" aria-label=${t("inbox.filter.department")}><option value="">${t("inbox.filter.department")}: ${t("inbox.filter.any")}</option>${opt(p.departments, f.departmentId)}</select>
-        <select name="tagId" aria-label=${t("inbox.filter.tag")}><option value="">${t("inbox.filter.tag")}: ${t("inbox.filter.any")}</option>${opt(p.tags, f.tagId)}</select>
-        <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}: ${t("inbox.filter.any")}</option>${opt(p.channels, f.channelId)}</select>
+        <select name="departmentId" aria-label=${t("inbox.filter.department")}><option value="">${t("inbox.filter.department")}</option>${opt(p.departments, f.departmentId)}</select>
+        <select name="tagId" aria-label=${t("inbox.filter.tag")}><option value="">${t("inbox.filter.tag")}</option>${opt(p.tags, f.tagId)}</select>
+        <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}</option>${opt(p.channels, f.channelId)}</select>
       </form>
       <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
     <div class="col conv-col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
