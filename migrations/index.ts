@@ -5,6 +5,7 @@ import m2 from "./0002_inbox_order_indexes.sql" with { type: "text" };
 import m3 from "./0003_whatsapp.sql" with { type: "text" };
 import m4 from "./0004_agents.sql" with { type: "text" };
 import m5 from "./0005_api_key_scopes.sql" with { type: "text" };
+import m6 from "./0006_inbox_views.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -13,4 +14,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0003_whatsapp", sql: m3 },
   { name: "0004_agents", sql: m4 },
   { name: "0005_api_key_scopes", sql: m5 },
+  { name: "0006_inbox_views", sql: m6 },
 ];

@@ -12,7 +12,7 @@ import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage, renderFragment, html } from "../../ui/components/html.ts";
 import { Bare, Layout } from "../../ui/components/layout.ts";
 import { LoginPage, SetupPage, type SetupValues } from "../../ui/pages/auth.ts";
-import { InboxPage, ListRows, MessageItems, ConvHeader, type Filters } from "../../ui/pages/inbox.ts";
+import { InboxPage, ListRows, MessageItems, ConvHeader, ViewTabs, type Filters } from "../../ui/pages/inbox.ts";
 import * as S from "../../ui/pages/settings.ts";
 import * as auth from "../auth/service.ts";
 import * as inbox from "../inbox/service.ts";
@@ -159,7 +159,10 @@ export function consoleRoutes() {
   // ---- inbox
   const filtersOf = (c: Context<Env>): Filters & { before?: string; c?: string } => {
     const q = c.req.query();
-    return { view: q.view || "all", status: q.status || "open", departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
+    // an agent starts on her own conversations; an administrator on all of them
+    const view = ["all", "mine", "unassigned", "bot", "queue"].includes(q.view ?? "") ? q.view! : isAdmin(user(c)) ? "all" : "mine";
+    const status = ["open", "pending", "snoozed", "resolved", "any"].includes(q.status ?? "") ? q.status! : "open";
+    return { view, status, departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
   };
   const listOf = async (ctx: Ctx, u: U, f: ReturnType<typeof filtersOf>) => inbox.listConversations(ctx, u, { view: f.view as never, status: f.status as never, departmentId: f.departmentId, tagId: f.tagId, channelId: f.channelId, q: f.q, before: f.before });
   const lookups = async (ctx: Ctx) => {
@@ -187,7 +190,8 @@ export function consoleRoutes() {
         if (caps?.replyWindowHours) windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
       }
     }
-    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
+    const counts = await inbox.countViews(ctx, u, f.status as never);
+    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, counts, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
   });
 
   app.get("/partials/inbox-list", async (c) => {
@@ -195,6 +199,11 @@ export function consoleRoutes() {
     const f = filtersOf(c);
     const list = await listOf(c.get("ctx"), u, f);
     return c.html(renderFragment(ListRows({ items: list.items as never, t: translator(u.locale), locale: u.locale, filters: f, openId: f.c, next: list.next })));
+  });
+  app.get("/partials/inbox-tabs", async (c) => {
+    const u = user(c);
+    const f = filtersOf(c);
+    return c.html(renderFragment(ViewTabs({ t: translator(u.locale), filters: f, counts: await inbox.countViews(c.get("ctx"), u, f.status as never) })));
   });
   app.get("/partials/messages/:id", async (c) => {
     const u = user(c);

@@ -80,7 +80,8 @@ const ingestStatements = preparedFor((tx) => {
       lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
       lastMessagePreview: sql`${P("preview")}`,
       lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
-      unreadCount: sql`${conversations.unreadCount} + 1`,
+      // while an AI agent answers, nothing waits for people: a hand-off marks it unread
+      unreadCount: sql`CASE WHEN ${conversations.ownerType} = 'bot' THEN 0 ELSE ${conversations.unreadCount} + 1 END`,
       status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
       snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
       updatedAt: sql`${P("now")}`,
@@ -115,7 +116,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   if (!conv) {
     // an active AI agent serving this channel or department answers first; otherwise the queue
     const agentId = ctx.agentFor(channel.id, channel.departmentId);
-    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: agentId ? "bot" : "queue", agentId, assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at, sentiment: null, urgency: null };
+    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: agentId ? "bot" : "queue", agentId, assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: agentId ? 0 : 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at, sentiment: null, urgency: null };
     q.insertConversation.run(row);
     conv = row;
   }
@@ -160,7 +161,8 @@ export function forgetChannels(ctx: Ctx) {
 // ---------------------------------------------------------------- reading
 
 export const listFilters = z.object({
-  view: z.enum(["all", "mine", "unassigned"]).default("all"),
+  /** bot: an AI agent is answering; queue: waiting for a person, nobody has it ("En espera"); mine; unassigned; all */
+  view: z.enum(["all", "mine", "unassigned", "bot", "queue"]).default("all"),
   status: z.enum(["open", "pending", "snoozed", "resolved", "any"]).default("open"),
   departmentId: idRef.optional(),
   tagId: idRef.optional(),
@@ -178,6 +180,8 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
   if (f.status !== "any") conds.push(eq(conversations.status, f.status));
   if (f.view === "mine") conds.push(eq(conversations.assigneeId, actor.kind === "user" ? actor.id : "-"));
   if (f.view === "unassigned") conds.push(isNull(conversations.assigneeId));
+  if (f.view === "bot") conds.push(eq(conversations.ownerType, "bot"));
+  if (f.view === "queue") conds.push(eq(conversations.ownerType, "queue"), isNull(conversations.assigneeId));
   if (f.departmentId) conds.push(eq(conversations.departmentId, f.departmentId));
   if (f.channelId) conds.push(eq(conversations.channelId, f.channelId));
   if (f.tagId) conds.push(sql`EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = ${conversations.id} AND ct.tag_id = ${f.tagId})`);
@@ -218,6 +222,21 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
   const items = rows.map((r) => ({ ...r.c, contact: { id: r.c.contactId, name: r.contactName, phone: r.contactPhone, email: r.contactEmail }, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: tagRows.filter((t) => t.conversationId === r.c.id).map(({ conversationId, ...t }) => t) }));
   const last = items[items.length - 1];
   return { items, next: items.length === f.limit && last ? `${last.lastMessageAt}_${last.id}` : null };
+}
+
+/**
+ * How many conversations each inbox view holds for this actor, under the same status filter: one pass over the
+ * visible conversations of that status (the status-owner index covers it).
+ */
+export async function countViews(ctx: Ctx, actor: Actor, status: ListFilters["status"] = "open") {
+  const me = actor.kind === "user" ? actor.id : "-";
+  const r = await ctx.db.select({
+    all: sql<number>`count(*)`,
+    bot: sql<number>`coalesce(sum(${conversations.ownerType} = 'bot'), 0)`,
+    queue: sql<number>`coalesce(sum(${conversations.ownerType} = 'queue' AND ${conversations.assigneeId} IS NULL), 0)`,
+    mine: sql<number>`coalesce(sum(${conversations.assigneeId} = ${me}), 0)`,
+  }).from(conversations).where(and(visibleWhere(actor), status !== "any" ? eq(conversations.status, status) : undefined)).get();
+  return { all: Number(r?.all ?? 0), bot: Number(r?.bot ?? 0), queue: Number(r?.queue ?? 0), mine: Number(r?.mine ?? 0) };
 }
 
 /** One conversation with its contact, channel and tags; 404 when it does not exist or the actor may not see it. */
@@ -274,6 +293,11 @@ export const sendInput = z.strictObject({
   }).optional(),
   /** the message (ours) this reply quotes */
   replyToId: idRef.optional(),
+  /**
+   * A reply takes the conversation from the AI agent answering it, as a console reply does (a person answers now;
+   * an API key's reply leaves it waiting for a person). false keeps the bot in charge (an integration's notice).
+   */
+  takeOver: z.boolean().default(true),
 });
 
 /**
@@ -345,10 +369,10 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       patch.lastMessageAt = now;
       patch.lastMessagePreview = preview(body, attachments);
       patch.unreadCount = 0;
-      if (user) {
+      if (user && s.takeOver) {
         patch.ownerType = "agent";
         if (!conv.assigneeId) patch.assigneeId = user.id;
-      }
+      } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
       if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
       await ctx.outbox.enqueue(tx, after, {
         channelId: channel.id, messageId: msg.id, idempotencyKey: key ?? `msg:${msg.id}`,
@@ -402,7 +426,7 @@ export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId:
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv || conv.ownerType !== "bot" || conv.agentId !== agentId) return false;
     const now = ctx.clock.now();
-    const patch: Partial<Conversation> = { ownerType: "queue", updatedAt: now };
+    const patch: Partial<Conversation> = { ownerType: "queue", unreadCount: Math.max(conv.unreadCount, 1), updatedAt: now };
     if (opts.departmentId && opts.departmentId !== conv.departmentId) {
       const d = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, opts.departmentId)).get();
       if (d) patch.departmentId = d.id;

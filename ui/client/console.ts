@@ -67,6 +67,11 @@ async function refreshList() {
   if (!list?.dataset.src) return;
   const res = await fetch(list.dataset.src);
   if (res.ok) list.innerHTML = await res.text();
+  // the views' counts move with the list
+  const tabs = $("#view-tabs");
+  if (!tabs?.dataset.src) return;
+  const t = await fetch(tabs.dataset.src);
+  if (t.ok) tabs.outerHTML = await t.text();
 }
 async function refreshMessages() {
   if (!convId || !msgs) return;

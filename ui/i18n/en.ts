@@ -10,7 +10,7 @@ export const en: Record<MessageKey, string> = {
   "setup.departments.help": "One per line, e.g. Sales, Support, Billing.", "setup.admin.name": "Your name", "setup.submit": "Finish setup", "setup.next": "Next", "setup.back": "Back",
   "day.mon": "Monday", "day.tue": "Tuesday", "day.wed": "Wednesday", "day.thu": "Thursday", "day.fri": "Friday", "day.sat": "Saturday", "day.sun": "Sunday",
   "hours.open": "Open", "hours.from": "From", "hours.to": "to",
-  "inbox.mine": "Mine", "inbox.unassigned": "Unassigned", "inbox.all": "All", "inbox.search": "Search conversations…", "inbox.empty": "No conversations here.", "inbox.select": "Pick a conversation to see it.",
+  "inbox.bot": "Bot", "inbox.queue": "Waiting", "inbox.mine": "Mine", "inbox.unassigned": "Unassigned", "inbox.all": "All", "inbox.search": "Search conversations…", "inbox.empty": "No conversations here.", "inbox.select": "Pick a conversation to see it.",
   "inbox.filter.status": "Status", "inbox.filter.department": "Department", "inbox.filter.tag": "Tag", "inbox.filter.channel": "Channel", "inbox.filter.any": "All", "inbox.more": "Load more",
   "status.open": "Open", "status.pending": "Pending", "status.snoozed": "Snoozed", "status.resolved": "Resolved", "status.any": "Any",
   "priority.none": "No priority", "priority.low": "Low", "priority.medium": "Medium", "priority.high": "High", "priority.urgent": "Urgent",

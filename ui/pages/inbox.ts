@@ -4,7 +4,7 @@ import type { MessageContent } from "../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
-export type ListItem = { id: string; status: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
+export type ListItem = { id: string; status: string; ownerType: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
 export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number; content?: MessageContent | null };
 export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; sentiment?: string | null; urgency?: string | null; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
 export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
@@ -19,13 +19,21 @@ const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
 /** How a contact is named in the console: name, phone, email, or "Visitante 3f2a" for an anonymous visitor. */
 export const contactLabel = (c: { id?: string; name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || `${t("contact.visitor")} ${(c.id ?? "").slice(-4)}`.trim();
 
+export type ViewCounts = { bot: number; queue: number; mine: number; all: number };
+
+/** The inbox views with how many conversations each holds (refreshed live by the client island). */
+export function ViewTabs({ t, filters: f, counts }: { t: T; filters: Filters; counts: ViewCounts }): VNode {
+  const tab = (view: keyof ViewCounts, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""} data-view=${view}>${t(key)} <span class="count">${counts[view]}</span></a>`;
+  return html`<div class="tabs" id="view-tabs" data-src=${`/partials/inbox-tabs?${qs(f)}`}>${tab("bot", "inbox.bot")}${tab("queue", "inbox.queue")}${tab("mine", "inbox.mine")}${tab("all", "inbox.all")}</div>`;
+}
+
 /** One row of the inbox list. */
 export function ListRows({ items, t, locale, filters, openId, next }: { items: ListItem[]; t: T; locale: string; filters: Filters; openId?: string; next: string | null }): VNode {
   if (!items.length) return html`<li class="empty">${t("inbox.empty")}</li>`;
   return html`${items.map((c) => html`<li class=${c.id === openId ? "on" : ""} data-id=${c.id}><a href=${`/inbox?${qs(filters, { c: c.id })}`}>
       <div class="row"><span class="name">${contactLabel(c.contact, t)}</span><span class="meta">${fmtTime(c.lastMessageAt, locale)}</span></div>
       <div class="row"><span class="pv">${c.lastMessagePreview}</span>${c.unreadCount ? html`<span class="badge">${c.unreadCount}</span>` : null}</div>
-      <div class="meta">${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
+      <div class="meta"><span class=${`owner ${c.ownerType}`}>${c.ownerType === "agent" && c.assigneeName ? c.assigneeName : t(`owner.${c.ownerType}`)}</span> · ${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.ownerType !== "agent" && c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
         ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`)}
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
 }
@@ -144,13 +152,12 @@ export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: 
   </div>`;
 }
 
-export function InboxPage(p: { t: T; locale: string; filters: Filters; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
+export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: ViewCounts; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
   const { t, filters: f } = p;
-  const tab = (view: string, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""}>${t(key)}</a>`;
   const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
   return html`<div class=${`inbox${p.conv ? " has-conv" : ""}`}>
     <div class="col list-col"><form class="filters" method="get" action="/inbox" id="filters">
-        <div class="tabs">${tab("mine", "inbox.mine")}${tab("unassigned", "inbox.unassigned")}${tab("all", "inbox.all")}</div>
+        ${ViewTabs({ t, filters: f, counts: p.counts })}
         <input type="hidden" name="view" value=${f.view} />
         <input type="search" name="q" value=${f.q ?? ""} placeholder=${t("inbox.search")} />
         <select name="status" aria-label=${t("inbox.filter.status")}>${["open", "pending", "snoozed", "resolved", "any"].map((s) => html`<option value=${s} selected=${s === f.status}>${t(`status.${s}`)}</option>`)}</select>

@@ -1,0 +1,1 @@
+CREATE INDEX `conversations_status_owner` ON `conversations` (`status`,`owner_type`,`assignee_id`,`department_id`);
