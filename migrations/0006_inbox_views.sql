@@ -1,1 +1,2 @@
-CREATE INDEX `conversations_status_owner` ON `conversations` (`status`,`owner_type`,`assignee_id`,`department_id`);
+CREATE INDEX `conversations_status_owner` ON `conversations` (`status`,`owner_type`,`assignee_id`,`department_id`);--> statement-breakpoint
+CREATE INDEX `conversations_status_owner_department` ON `conversations` (`status`,`owner_type`,`department_id`);

@@ -71,6 +71,7 @@ export const conversations = sqliteTable("conversations", {
   index("conversations_status_last_id").on(t.status, t.lastMessageAt, t.id),
   // the inbox views' counts read only this index (owner, assignee and department are what they and visibility test)
   index("conversations_status_owner").on(t.status, t.ownerType, t.assigneeId, t.departmentId),
+  index("conversations_status_owner_department").on(t.status, t.ownerType, t.departmentId),
   index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
   index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
   index("conversations_contact").on(t.contactId, t.channelId),

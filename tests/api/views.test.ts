@@ -31,6 +31,11 @@ test("the views and their counts: bot, waiting for a person, mine, all", async (
   expect(await ids("mine", ana)).toEqual([anas]);
   const { countViews } = await import("../../src/inbox/service.ts");
   expect(await countViews(t.ctx, { kind: "user", id: s.ana.id, name: "Ana", role: "agent", locale: "es", departmentIds: [s.ventas.id] })).toEqual({ all: 3, bot: 1, queue: 1, mine: 1 });
+  // one of hers in another department counts too (she sees it because it is hers), once
+  const elsewhere = await say("c-ana-soporte");
+  await set(elsewhere, { ownerType: "agent", assigneeId: s.ana.id, departmentId: s.soporte.id });
+  expect(await countViews(t.ctx, { kind: "user", id: s.ana.id, name: "Ana", role: "agent", locale: "es", departmentIds: [s.ventas.id] })).toEqual({ all: 4, bot: 1, queue: 1, mine: 2 });
+  await set(elsewhere, { status: "resolved" });
   // another department's agent counts nothing of these
   expect(await countViews(t.ctx, { kind: "user", id: s.beto.id, name: "Beto", role: "agent", locale: "es", departmentIds: [s.soporte.id] })).toEqual({ all: 0, bot: 0, queue: 0, mine: 0 });
   // the console's tabs show the counts; an agent starts on "Mías"
@@ -66,4 +71,16 @@ test("an API reply takes the conversation from the bot unless it says takeOver: 
   expect((await conv(b)).ownerType).toBe("bot");
   const doc = await (await t.req("GET", "/api/v1/openapi.json")).json();
   expect(JSON.stringify(doc.paths["/api/v1/conversations/{id}/messages"])).toContain("takeOver");
+});
+
+test("counts stop at 1,000 and the tab says 999+", async () => {
+  const { VIEW_COUNT_CAP, countViews } = await import("../../src/inbox/service.ts");
+  const first = await say("c-0");
+  const row = await conv(first);
+  await t.ctx.database.write(async (tx) => {
+    for (let i = 1; i <= VIEW_COUNT_CAP + 5; i++) await tx.insert(conversations).values({ ...row, id: `cv-many-${i}`, lastMessageAt: row.lastMessageAt + i });
+  });
+  expect((await countViews(t.ctx, { kind: "system" })).all).toBe(VIEW_COUNT_CAP);
+  const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
+  expect(await (await t.req("GET", "/inbox", { headers: admin })).text()).toMatch(/data-view="all">Todas <span class="count">999\+<\/span>/);
 });

@@ -23,7 +23,7 @@ export type ViewCounts = { bot: number; queue: number; mine: number; all: number
 
 /** The inbox views with how many conversations each holds (refreshed live by the client island). */
 export function ViewTabs({ t, filters: f, counts }: { t: T; filters: Filters; counts: ViewCounts }): VNode {
-  const tab = (view: keyof ViewCounts, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""} data-view=${view}>${t(key)} <span class="count">${counts[view]}</span></a>`;
+  const tab = (view: keyof ViewCounts, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""} data-view=${view}>${t(key)} <span class="count">${counts[view] >= 1000 ? "999+" : counts[view]}</span></a>`;
   return html`<div class="tabs" id="view-tabs" data-src=${`/partials/inbox-tabs?${qs(f)}`}>${tab("bot", "inbox.bot")}${tab("queue", "inbox.queue")}${tab("mine", "inbox.mine")}${tab("all", "inbox.all")}</div>`;
 }
 
