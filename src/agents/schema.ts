@@ -10,6 +10,8 @@ export type HandoffRules = {
   onNegativeSentiment: boolean;
   /** the department that receives handed-over conversations (null: the conversation's own) */
   departmentId: string | null;
+  /** hours of the customer's silence after which the agent resolves the conversation (0: never; missing: 12) */
+  idleResolveHours?: number;
   /** what the agent says when it hands over (empty: the default, in the agent's language) */
   message: string;
 };

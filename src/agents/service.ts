@@ -20,6 +20,8 @@ export const handoffInput = z.strictObject({
   onNegativeSentiment: z.boolean().default(true),
   departmentId: idRef.nullable().default(null),
   message: z.string().trim().max(500).default(""),
+  /** a conversation the customer left silent this long is resolved by the agent (0: never); their next message reopens it */
+  idleResolveHours: z.number().int().min(0).max(720).default(12),
 });
 
 export const agentInput = z.strictObject({

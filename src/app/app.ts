@@ -20,7 +20,7 @@ import { ChannelRegistry } from "../channels/types.ts";
 import { startAgents, resumeAgents, stopAgents } from "../agents/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
-import { applyDeliveryStatus, wakeSnoozed, type Message } from "../inbox/service.ts";
+import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
 import { RealtimeHub } from "../platform/realtime.ts";
@@ -171,6 +171,7 @@ export async function startServer(ctx: Ctx): Promise<Running> {
   await resumeAgents(ctx);
   const jobs = [
     new Cron("* * * * *", { protect: true }, () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) }))),
+    new Cron("*/5 * * * *", { protect: true }, () => void resolveIdleBotConversations(ctx).catch((e) => ctx.log.error("idle bot conversations job failed", { error: String(e) }))),
     new Cron("17 3 * * *", { protect: true }, async () => { await ctx.database.checkpoint(); await ctx.database.optimize(); }),
   ];
   // WAL checkpoints move to a worker thread a second after start, off the start-up path (nothing needs them sooner)

@@ -424,7 +424,7 @@ export function consoleRoutes() {
       await agentsSvc.updateAgent(c.get("ctx"), user(c), pid(c), {
         name: str(f.name), persona: str(f.persona), tone: str(f.tone) as "friendly", instructions: str(f.instructions), language: str(f.language) as "auto",
         channelIds: arr(f.channelIds), departmentIds: arr(f.departmentIds), tools: arr(f.tools),
-        handoff: { keywords: str(f.keywords).split(",").map((k) => k.trim()).filter(Boolean), maxBotReplies: Number(str(f.maxBotReplies)) || 0, onNegativeSentiment: str(f.onNegativeSentiment) === "1", departmentId: str(f.handoffDepartmentId) || null, message: str(f.handoffMessage) },
+        handoff: { keywords: str(f.keywords).split(",").map((k) => k.trim()).filter(Boolean), maxBotReplies: Number(str(f.maxBotReplies)) || 0, onNegativeSentiment: str(f.onNegativeSentiment) === "1", departmentId: str(f.handoffDepartmentId) || null, message: str(f.handoffMessage), idleResolveHours: str(f.idleResolveHours).trim() === "" ? 12 : Number(str(f.idleResolveHours)) },
         burstMs: Math.round((Number(str(f.burstS)) || 0) * 1000), useModel: str(f.useModel) === "1", active: str(f.active) === "1",
       });
       return c.redirect(`/settings/agents/${pid(c)}?saved=1`);

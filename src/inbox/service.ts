@@ -86,6 +86,19 @@ const ingestStatements = preparedFor((tx) => {
       snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
       updatedAt: sql`${P("now")}`,
     }).where(eq(conversations.id, P("id"))).prepare(),
+    // the contact's last conversation on this channel if an AI agent had it when it was resolved (its agent closes
+    // conversations the customer left idle): the customer's next message reopens it
+    resolvedBotConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId, ownerType: conversations.ownerType, agentId: conversations.agentId, status: conversations.status })
+      .from(conversations)
+      .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId"))))
+      .orderBy(desc(conversations.lastMessageAt)).limit(1).prepare(),
+    reopenConversation: tx.update(conversations).set({
+      status: "open", resolvedAt: null, snoozedUntil: null,
+      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+      lastMessagePreview: sql`${P("preview")}`,
+      lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+      updatedAt: sql`${P("now")}`,
+    }).where(eq(conversations.id, P("id"))).prepare(),
     insertConversation: tx.insert(conversations).values(placeholdersOf(conversations)).prepare(),
     insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
   };
@@ -111,6 +124,13 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   } else {
     conv = q.openConversation.get({ contactId, channelId: channel.id });
     if (conv) q.touchConversation.run({ at, preview: pv, now, id: conv.id });
+    else {
+      const last = q.resolvedBotConversation.get({ contactId, channelId: channel.id });
+      if (last && last.status === "resolved" && last.ownerType === "bot" && last.agentId) {
+        q.reopenConversation.run({ at, preview: pv, now, id: last.id });
+        conv = last;
+      }
+    }
   }
   const created = !conv;
   if (!conv) {
@@ -684,6 +704,34 @@ export async function markRead(ctx: Ctx, actor: Actor, id: string) {
     await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, id));
     await ctx.events.record(tx, after, { type: "inbox.conversation_read", conversationId: id, actor: actorRef(actor), data: { ...scopeOf(conv) } });
   });
+}
+
+/**
+ * Resolves the conversations an AI agent has when the customer has been silent for the agent's
+ * `handoff.idleResolveHours` (12 by default; 0 never), with an activity line; the customer's next message reopens
+ * it (ingest). Run by the scheduler; at most 500 a run.
+ */
+export async function resolveIdleBotConversations(ctx: Ctx) {
+  const now = ctx.clock.now();
+  const list = await ctx.db.select({ id: conversations.id, agentId: conversations.agentId, lastInboundAt: conversations.lastInboundAt, lastMessageAt: conversations.lastMessageAt, agentName: agents.name, handoff: agents.handoff })
+    .from(conversations).innerJoin(agents, eq(agents.id, conversations.agentId))
+    .where(and(eq(conversations.status, "open"), eq(conversations.ownerType, "bot"))).limit(5000);
+  let done = 0;
+  for (const c of list) {
+    const hours = (c.handoff as { idleResolveHours?: number }).idleResolveHours ?? 12;
+    if (!hours || (c.lastInboundAt ?? c.lastMessageAt) > now - hours * 3_600_000) continue;
+    if (done >= 500) break;
+    await ctx.database.write(async (tx, after) => {
+      const conv = await tx.select().from(conversations).where(eq(conversations.id, c.id)).get();
+      // re-read: a person may have taken it, or the customer written, since the list was read
+      if (!conv || conv.status !== "open" || conv.ownerType !== "bot" || (conv.lastInboundAt ?? conv.lastMessageAt) > now - hours * 3_600_000) return;
+      await tx.update(conversations).set({ status: "resolved", resolvedAt: now, updatedAt: now }).where(eq(conversations.id, c.id));
+      await insertActivity(tx, conv, "idleResolved", { agent: c.agentName, hours: String(hours) }, now);
+      await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: c.id, actor: { type: "bot", id: c.agentId }, data: { ...scopeOf(conv), previous: scopeOf(conv), changes: { status: "resolved", idle: true } } });
+    });
+    done++;
+  }
+  return done;
 }
 
 /** Wakes snoozed conversations whose time has come (run by the scheduler). */

@@ -84,3 +84,41 @@ test("counts stop at 1,000 and the tab says 999+", async () => {
   const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
   expect(await (await t.req("GET", "/inbox", { headers: admin })).text()).toMatch(/data-view="all">Todas <span class="count">999\+<\/span>/);
 });
+
+test("a bot's conversation the customer left idle is resolved by its agent, and reopens on their next message", async () => {
+  let now = Date.now();
+  const idle = await makeTestApp({}, { clock: { now: () => now } });
+  try {
+    const is = await seedBusiness(idle.ctx);
+    const ich = await apiPost(idle, is.apiKey, "/channels", { type: "api", name: "CRM", config: {} });
+    const { createAgent } = await import("../../src/agents/service.ts");
+    const { resolveIdleBotConversations, listMessages } = await import("../../src/inbox/service.ts");
+    const soon = await createAgent(idle.ctx, { kind: "system" }, { name: "Sofía", channelIds: [], handoff: { idleResolveHours: 2 } });
+    const never = await createAgent(idle.ctx, { kind: "system" }, { name: "Toño", channelIds: [], handoff: { idleResolveHours: 0 } });
+    const speak = async (who: string) => (await apiPost(idle, is.apiKey, "/inbound", { channelId: ich.id, from: { externalId: who }, body: "hola" })).conversationId as string;
+    const a = await speak("c-a"), b = await speak("c-b"), c = await speak("c-c");
+    const put = (id: string, patch: Partial<typeof conversations.$inferInsert>) => idle.ctx.database.write((tx) => tx.update(conversations).set(patch).where(eq(conversations.id, id)));
+    await put(a, { ownerType: "bot", agentId: soon.id });
+    await put(b, { ownerType: "bot", agentId: never.id });
+    await put(c, { ownerType: "bot", agentId: soon.id });
+    const row = async (id: string) => (await idle.ctx.db.select().from(conversations).where(eq(conversations.id, id)).get())!;
+    now += 90 * 60_000;
+    expect(await resolveIdleBotConversations(idle.ctx)).toBe(0);
+    await speak("c-c"); // c's customer is still talking
+    now += 60 * 60_000;
+    expect(await resolveIdleBotConversations(idle.ctx)).toBe(1);
+    expect((await row(a)).status).toBe("resolved");
+    expect((await row(b)).status).toBe("open"); // its agent never resolves
+    expect((await row(c)).status).toBe("open");
+    const lines = (await listMessages(idle.ctx, { kind: "system" }, a, {})).filter((m) => m.direction === "activity").map((m) => JSON.parse(m.body));
+    expect(lines.at(-1)).toEqual({ key: "idleResolved", params: { agent: "Sofía", hours: "2" } });
+    const page = await (await idle.req("GET", `/inbox?status=any&c=${a}`, { headers: await sessionHeaders(idle.ctx, "admin@test.mx", "admin-pass-123") })).text();
+    expect(page).toContain("Sofía resolvió la conversación: el cliente no escribió en 2 h");
+    // the customer comes back: the same conversation reopens, still the bot's
+    expect(await speak("c-a")).toBe(a);
+    expect(await row(a)).toMatchObject({ status: "open", ownerType: "bot", resolvedAt: null });
+    // a conversation a person resolved stays resolved: the next message opens a new one
+    await put(b, { ownerType: "agent", agentId: null, status: "resolved" });
+    expect(await speak("c-b")).not.toBe(b);
+  } finally { await idle.close(); }
+});

@@ -6,7 +6,7 @@ type Opt = { id: string; name: string };
 
 export type AgentView = {
   id: string; name: string; persona: string; tone: string; instructions: string; language: string; channelIds: string[]; departmentIds: string[]; tools: string[];
-  handoff: { keywords: string[]; maxBotReplies: number; onNegativeSentiment: boolean; departmentId: string | null; message: string }; burstMs: number; useModel: boolean; active: boolean;
+  handoff: { keywords: string[]; maxBotReplies: number; onNegativeSentiment: boolean; departmentId: string | null; message: string; idleResolveHours?: number }; burstMs: number; useModel: boolean; active: boolean;
 };
 
 export function AgentsList({ t, csrf, agents, channels }: { t: T; csrf: string; agents: AgentView[]; channels: Opt[] }): VNode {
@@ -39,6 +39,7 @@ export function AgentForm({ t, csrf, a, channels, departments, tools }: { t: T; 
       <label>${t("agents.handoffMax")}<input name="maxBotReplies" type="number" min="0" max="100" value=${a.handoff.maxBotReplies} /></label>
       ${check("onNegativeSentiment", "1", a.handoff.onNegativeSentiment, t("agents.handoffNegative"))}
       <label>${t("agents.handoffDepartment")}<select name="handoffDepartmentId"><option value="">${t("agents.sameDepartment")}</option>${departments.map((d) => html`<option value=${d.id} selected=${a.handoff.departmentId === d.id}>${d.name}</option>`)}</select></label>
+      <label>${t("agents.idleResolve")}<input name="idleResolveHours" type="number" min="0" max="720" value=${a.handoff.idleResolveHours ?? 12} /></label>
       <label>${t("agents.handoffMessage")}<input name="handoffMessage" value=${a.handoff.message} maxlength="500" placeholder=${t("agents.handoffMessageHint")} /></label>
     </fieldset>
     <label>${t("agents.burst")}<input name="burstS" type="number" min="0" max="30" step="0.1" value=${a.burstMs / 1000} /></label>
