@@ -352,7 +352,7 @@ export function consoleRoutes() {
     const ctx = c.get("ctx");
     const cur = await channels.getChannel(ctx, pid(c));
     if (!cur) throw new AppError(404, "not_found", "Channel not found");
-    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { enabled: f.preChat === "on", fields: (["name", "email", "phone"] as const).filter((x) => arr(f.preChatFields).includes(x)), required: f.preChatRequired === "on" }, allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) }
+    const config = cur.type === "webchat" ? { title: str(f.title), greeting: str(f.greeting), offlineMessage: str(f.offlineMessage), color: str(f.color) || "#0f766e", preChat: { enabled: f.preChat === "on", fields: (["name", "email", "phone"] as const).filter((x) => arr(f.preChatFields).includes(x)), required: f.preChatRequired === "on" }, locale: (["business", "es", "en", "auto"] as const).find((l) => l === f.widgetLocale) ?? "business", allowedOrigins: str(f.allowedOrigins).split(/\s+/).map((s) => s.trim().replace(/\/$/, "")).filter(Boolean) }
       : cur.type === cloud.CLOUD ? cloudConfigOf(f) : undefined;
     await channels.updateChannel(ctx, user(c), cur.id, { name: str(f.name) || cur.name, departmentId: str(f.departmentId) || null, active: f.active === "on", ...(config ? { config } : {}) });
   }));

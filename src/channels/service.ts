@@ -21,7 +21,8 @@ export const webchatConfig = z.strictObject({
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#0f766e"),
   preChat: z.object({ enabled: z.boolean().default(false), fields: z.array(z.enum(["name", "email", "phone"])).default(["name", "email"]), required: z.boolean().default(true) }).default({ enabled: false, fields: ["name", "email"], required: true }),
   offlineMessage: z.string().max(500).default(""),
-  locale: z.enum(["es", "en", "auto"]).default("auto"),
+  /** the widget's language: the business's (default), one set here, or auto (the visitor's browser) */
+  locale: z.enum(["business", "es", "en", "auto"]).default("business"),
 });
 export type WebchatConfig = z.infer<typeof webchatConfig>;
 

@@ -132,12 +132,17 @@ live();
 function bindHeader() {
   const h = $("#conv-header");
   if (!h || !convId) return;
-  const patch = (body: unknown) => api("PATCH", `/api/v1/conversations/${convId}`, body).then(refreshHeader).catch((e) => alert(e.message));
+  // a refused change is said in the header itself, in the agent's language (never alert()), and the header shows
+  // the conversation as it still is
+  const failed = (e: unknown) => {
+    void refreshHeader().then(() => { const out = $("#header-error"); if (out) out.textContent = (e as Error).message; });
+  };
+  const patch = (body: unknown) => api("PATCH", `/api/v1/conversations/${convId}`, body).then(refreshHeader).catch(failed);
   h.querySelectorAll<HTMLButtonElement>('button[data-action="status"]').forEach((b) => b.addEventListener("click", () => patch({ status: b.dataset.value })));
   h.querySelectorAll<HTMLSelectElement>('select[data-action="patch"]').forEach((s) => s.addEventListener("change", () => patch({ [s.name]: s.value || null })));
   h.querySelector<HTMLSelectElement>('select[data-action="snooze"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) void patch({ status: "snoozed", snoozedUntil: Number(v) }); });
-  h.querySelector<HTMLSelectElement>('select[data-action="tag"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) api("PUT", `/api/v1/conversations/${convId}/tags/${v}`).then(refreshHeader); });
-  h.querySelectorAll<HTMLAnchorElement>('a[data-action="untag"]').forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); void api("DELETE", `/api/v1/conversations/${convId}/tags/${a.dataset.tag}`).then(refreshHeader); }));
+  h.querySelector<HTMLSelectElement>('select[data-action="tag"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) api("PUT", `/api/v1/conversations/${convId}/tags/${v}`).then(refreshHeader).catch(failed); });
+  h.querySelectorAll<HTMLAnchorElement>('a[data-action="untag"]').forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); void api("DELETE", `/api/v1/conversations/${convId}/tags/${a.dataset.tag}`).then(refreshHeader).catch(failed); }));
 }
 bindHeader();
 

@@ -99,6 +99,7 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
       <label>${t("channels.greeting")}<input name="greeting" value=${ch.config.greeting ?? ""} style="width:100%" /></label>
       <label>${t("channels.offlineMessage")}<input name="offlineMessage" value=${ch.config.offlineMessage ?? ""} style="width:100%" /></label>
       <label>${t("channels.color")}<input name="color" type="color" value=${ch.config.color ?? "#0f766e"} /></label>
+      <label>${t("channels.widgetLanguage")}<select name="widgetLocale">${(["business", "es", "en", "auto"] as const).map((l) => html`<option value=${l} selected=${(ch.config.locale ?? "business") === l}>${t(`channels.widgetLanguage.${l}`)}</option>`)}</select></label>
       <fieldset class="prechat"><legend><label><input type="checkbox" name="preChat" checked=${ch.config.preChat?.enabled} /> ${t("channels.preChat")}</label></legend>
         ${(["name", "email", "phone"] as const).map((f) => html`<label class="choice"><input type="checkbox" name="preChatFields" value=${f} checked=${(ch.config.preChat?.fields ?? ["name", "email"]).includes(f)} /> ${t(`widget.${f}`)}</label>`)}
         <label class="choice"><input type="checkbox" name="preChatRequired" checked=${ch.config.preChat?.required ?? true} /> ${t("channels.preChatRequired")}</label></fieldset>

@@ -96,7 +96,7 @@ export function webchatRoutes() {
     const online = b ? isOpenAt(b, ctx.clock.now()) : true;
     return c.json({ data: {
       name: b?.name ?? ch.name, title: ch.config.title, greeting: ch.config.greeting, color: ch.config.color,
-      preChat: ch.config.preChat, online, offlineMessage: ch.config.offlineMessage, locale: ch.config.locale === "auto" ? null : ch.config.locale,
+      preChat: ch.config.preChat, online, offlineMessage: ch.config.offlineMessage, locale: ch.config.locale === "auto" ? null : ch.config.locale === "business" ? (b?.locale === "en" ? "en" : "es") : ch.config.locale,
       maxUploadBytes: ctx.files.limitBytes,
     } });
   });
