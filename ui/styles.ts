@@ -24,7 +24,7 @@ label{display:block;margin:8px 0 4px;color:var(--muted);font-size:13px}
 .side{padding:12px}.side h3{margin:12px 0 6px;font-size:14px}.side input{width:100%}.side ul{padding-left:18px}
 .empty{padding:24px;color:var(--muted);text-align:center}
 .page{max-width:980px;margin:20px auto;padding:0 16px}.page h1{font-size:20px}.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px;margin-bottom:16px}
-table{border-collapse:collapse;width:100%}.scroll-x{overflow-x:auto;max-width:100%}label.choice{display:block;font-weight:normal;margin:6px 0}label.choice input{width:auto}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:500}
+table{border-collapse:collapse;width:100%}.copyable{display:flex;gap:6px;align-items:flex-start}.copyable pre{flex:1;min-width:0;overflow-x:auto;margin:0}.copyable .copy{flex:none;min-height:36px}.scroll-x{overflow-x:auto;max-width:100%}label.choice{display:block;font-weight:normal;margin:6px 0}label.choice input{width:auto}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:500}
 .settings{display:grid;grid-template-columns:200px 1fr;gap:20px}.settings>*{min-width:0}.settings nav a{display:block;padding:6px 8px;border-radius:6px;text-decoration:none;color:var(--text)}.settings nav a.on{background:#ccfbf1}
 .flash{padding:8px 12px;border-radius:6px;background:#dcfce7;margin-bottom:12px}.flash.err{background:#fee2e2}
 .auth{max-width:420px;margin:8vh auto;background:#fff;border:1px solid var(--line);border-radius:12px;padding:24px}.auth input{width:100%}.auth h1{margin-top:0}

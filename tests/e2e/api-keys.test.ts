@@ -21,6 +21,11 @@ test("an API key is created read-only by default or with the scope picked, and i
     await page.click("#new-key button[type=submit]");
     const key = (await page.locator("#new-api-key").textContent())!.trim();
     expect(key).toStartWith("dgb_");
+    // the copy button puts it on the clipboard, and says so
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: running.url });
+    await page.click('button[data-copy="new-api-key"]');
+    await expect(page.locator('button[data-copy="new-api-key"]').textContent()).resolves.toBe("Copiado");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
     await expect(page.locator("#api-keys tr").filter({ hasText: name }).locator(".scope").textContent()).resolves.toBe(label);
     expect(await overflowing(page)).toEqual([]);
     const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };

@@ -332,3 +332,17 @@ document.addEventListener("click", (e) => {
   if (el.closest("[data-sheet-open]")) document.body.classList.add("sheet-open");
   else if (el.closest("[data-sheet-close]")) document.body.classList.remove("sheet-open");
 });
+
+// Copy buttons: the text beside them to the clipboard (a fallback where the Clipboard API is missing: plain-http LAN consoles).
+document.addEventListener("click", async (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-copy]");
+  if (!b) return;
+  const text = document.getElementById(b.dataset.copy!)?.textContent ?? "";
+  try { await navigator.clipboard.writeText(text); } catch {
+    const ta = document.createElement("textarea");
+    ta.value = text; document.body.append(ta); ta.select(); document.execCommand("copy"); ta.remove();
+  }
+  const label = b.textContent;
+  b.textContent = b.dataset.done ?? label;
+  setTimeout(() => { b.textContent = label; }, 2000);
+});

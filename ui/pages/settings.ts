@@ -65,6 +65,9 @@ function CloudFields({ t, config }: { t: T; config: Record<string, any> }): VNod
     <label>${t("wa.rate")}<input name="ratePerSecond" type="number" min="1" max="1000" value=${config.ratePerSecond ?? 80} /></label>`;
 }
 
+/** A text to paste elsewhere (the widget snippet, a webhook URL, a new key), with a button that copies it. */
+const Copyable = ({ t, id, text }: { t: T; id: string; text: string }) => html`<div class="copyable"><pre id=${id}>${text}</pre><button type="button" class="copy" data-copy=${id} data-done=${t("common.copied")}>${t("common.copy")}</button></div>`;
+
 export type QrView = { state: string; qrSvg: string | null; pairingCode: string | null; lastError: string | null; me: string | null; since: number };
 
 /** A QR-paired number's live state and what the owner can do next; the page refreshes it every 2 s. */
@@ -85,8 +88,8 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
   // never one form inside another: a nested form's buttons would post the outer one.
   return html`${channels.map((ch) => html`<section class="card channel" data-channel-type=${ch.type} data-channel=${ch.id}>
     <h1>${ch.name} <small class="meta">(${t(`channelType.${ch.type}`)})</small></h1>
-    ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><pre>${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`}</pre>` : null}
-    ${ch.type === "whatsapp_cloud" ? html`<p>${t("wa.webhookHelp")}</p><pre>${`${baseUrl}/webhooks/whatsapp-cloud`}</pre>` : null}
+    ${ch.type === "webchat" ? html`<p>${t("channels.snippet")}</p><${Copyable} t=${t} id=${`snippet-${ch.id}`} text=${`<script src="${baseUrl}/widget.js" data-channel="${ch.id}" async></script>`} />` : null}
+    ${ch.type === "whatsapp_cloud" ? html`<p>${t("wa.webhookHelp")}</p><${Copyable} t=${t} id=${`webhook-${ch.id}`} text=${`${baseUrl}/webhooks/whatsapp-cloud`} />` : null}
     ${ch.qr ? QrStatusView({ t, csrf, channelId: ch.id, s: ch.qr, locale }) : null}
     ${ch.stats ? html`<p class="meta stats">${t("channels.state")}: <b>${ch.active ? t("channels.stateActive") : t("channels.statePaused")}</b> · ${t("channels.queued")}: ${ch.stats.queued} · ${t("channels.sent")}: ${ch.stats.sent} · ${t("channels.failed")}: ${ch.stats.failed}${ch.config.ratePerSecond ? html` · ${t("channels.pace", { n: String(ch.config.ratePerSecond) })}` : null}</p>
       ${ch.stats.lastError ? html`<p class="error">${t("channels.lastError")}: ${ch.stats.lastError} (${fmtTime(ch.stats.lastErrorAt!, locale)})</p>` : null}` : null}
@@ -129,7 +132,7 @@ export function ChannelsSettings({ t, csrf, channels, departments, baseUrl, loca
 
 export function ApiKeysSettings({ t, csrf, keys, created, locale }: { t: T; csrf: string; locale: string; keys: { id: string; name: string; prefix: string; scope: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[]; created?: { key: string; scope: string } }): VNode {
   return html`<div class="card"><h1>${t("settings.apiKeys")}</h1><p><a href="/api/v1/openapi.json">${t("apikeys.docs")}</a></p>
-    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><pre id="new-api-key">${created.key}</pre><p>${t(`apikeys.scope.${created.scope}.help`)}</p></div>` : null}
+    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><${Copyable} t=${t} id="new-api-key" text=${created.key} /><p>${t(`apikeys.scope.${created.scope}.help`)}</p></div>` : null}
     <div class="scroll-x"><table id="api-keys"><tr><th>${t("common.name")}</th><th>${t("apikeys.scope")}</th><th>${t("apikeys.prefix")}</th><th>${t("apikeys.lastUsed")}</th><th>${t("common.actions")}</th></tr>
     ${keys.map((k) => html`<tr data-id=${k.id}><td>${k.name}</td><td class="scope">${t(`apikeys.scope.${k.scope}`)}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
       <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} />`}</td></tr>`)}</table></div></div>
