@@ -40,6 +40,7 @@ async function qrNumberView(ctx: Ctx, channelId: string) {
 import { SESSION_COOKIE, formToken, checkFormToken } from "../auth/middleware.ts";
 import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "../setup/service.ts";
 import { completeSetup } from "../setup/complete.ts";
+import { onboardingFor, dismissOnboarding } from "../setup/onboarding.ts";
 import { canSee } from "../inbox/visibility.ts";
 
 type U = Extract<Actor, { kind: "user" }>;
@@ -191,7 +192,8 @@ export function consoleRoutes() {
       }
     }
     const counts = await inbox.countViews(ctx, u, f.status as never);
-    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, counts, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
+    const steps = isAdmin(u) && !f.c ? await onboardingFor(ctx) : null;
+    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, counts, onboarding: steps, csrf: c.get("csrf")!, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
   });
 
   app.get("/partials/inbox-list", async (c) => {
@@ -199,6 +201,11 @@ export function consoleRoutes() {
     const f = filtersOf(c);
     const list = await listOf(c.get("ctx"), u, f);
     return c.html(renderFragment(ListRows({ items: list.items as never, t: translator(u.locale), locale: u.locale, filters: f, openId: f.c, next: list.next })));
+  });
+  app.post("/onboarding/dismiss", async (c) => {
+    if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
+    await dismissOnboarding(c.get("ctx"));
+    return c.redirect("/inbox");
   });
   app.get("/partials/inbox-tabs", async (c) => {
     const u = user(c);

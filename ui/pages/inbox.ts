@@ -19,6 +19,16 @@ const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
 /** How a contact is named in the console: name, phone, email, or "Visitante 3f2a" for an anonymous visitor. */
 export const contactLabel = (c: { id?: string; name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || `${t("contact.visitor")} ${(c.id ?? "").slice(-4)}`.trim();
 
+export type OnboardingView = { key: string; done: boolean; href: string }[];
+
+/** The first steps after setup, each ticking itself; administrators only, until done or dismissed. */
+export function OnboardingCard({ t, steps, csrf }: { t: T; steps: OnboardingView; csrf: string }): VNode {
+  const left = steps.filter((s) => !s.done).length;
+  return html`<section class="onboarding card" id="onboarding"><h3>${t("onboarding.title")}</h3><p class="meta">${t("onboarding.left", { n: String(left), total: String(steps.length) })}</p>
+    <ol>${steps.map((s) => html`<li class=${s.done ? "done" : ""} data-step=${s.key}><span class="tick" aria-hidden="true">${s.done ? "✓" : ""}</span>${s.done ? html`<span>${t(`onboarding.${s.key}`)}</span>` : html`<a href=${s.href}>${t(`onboarding.${s.key}`)}</a>`}</li>`)}</ol>
+    <form method="post" action="/onboarding/dismiss"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit" class="secondary">${t("onboarding.dismiss")}</button></form></section>`;
+}
+
 export type ViewCounts = { bot: number; queue: number; mine: number; all: number };
 
 /** The inbox views with how many conversations each holds (refreshed live by the client island). */
@@ -153,7 +163,7 @@ export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: 
   </div>`;
 }
 
-export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: ViewCounts; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
+export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: ViewCounts; onboarding?: OnboardingView | null; csrf?: string; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
   const { t, filters: f } = p;
   const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
   return html`<div class=${`inbox${p.conv ? " has-conv" : ""}`}>
@@ -166,6 +176,7 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: V
         <select name="tagId" aria-label=${t("inbox.filter.tag")}><option value="">${t("inbox.filter.tag")}</option>${opt(p.tags, f.tagId)}</select>
         <select name="channelId" aria-label=${t("inbox.filter.channel")}><option value="">${t("inbox.filter.channel")}</option>${opt(p.channels, f.channelId)}</select>
       </form>
+      ${p.onboarding && !p.conv ? OnboardingCard({ t, steps: p.onboarding, csrf: p.csrf ?? "" }) : null}
       <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
     <div class="col conv-col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
