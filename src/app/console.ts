@@ -8,7 +8,7 @@ import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { waiter } from "../platform/realtime.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { translator, type Locale } from "../../ui/i18n/index.ts";
+import { translator, plural, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage, renderFragment, html } from "../../ui/components/html.ts";
 import { Bare, Layout } from "../../ui/components/layout.ts";
 import { LoginPage, SetupPage, type SetupValues } from "../../ui/pages/auth.ts";
@@ -322,17 +322,24 @@ export function consoleRoutes() {
   app.post("/settings/users/:id/unlock", act("users", usersView, (c) => auth.unlockLogin(c.get("ctx"), user(c), pid(c))));
   app.post("/settings/users/:id", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds), active: str(f.active) !== "0" })));
 
-  const deptView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }] });
+  const count = (c: Context<Env>, key: string, n: number) => plural(user(c).locale, key, n);
+  const deptView = async (c: Context<Env>) => {
+    const u = await inbox.usageCounts(c.get("ctx"));
+    return S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }],
+      empty: T(c)("departments.empty"),
+      confirmOf: (r) => T(c)("departments.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.departmentConversations.get(String(r.id)) ?? 0), channels: count(c, "count.channels", u.departmentChannels.get(String(r.id)) ?? 0), people: count(c, "count.people", Number(r.members ?? 0)) }) });
+  };
   app.get("/settings/departments", async (c) => settingsPage(c, "departments", await deptView(c)));
   app.post("/settings/departments", act("departments", deptView, (c, f) => auth.createDepartment(c.get("ctx"), user(c), { name: str(f.name) })));
   app.post("/settings/departments/:id/delete", act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))));
 
-  const tagsView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name"), render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>` }], createAction: "/settings/tags", deleteBase: "/settings/tags", fields: [{ name: "name", label: T(c)("common.name") }, { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" }] });
+  const tagsView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), empty: T(c)("tags.empty"),
+    confirmOf: ((u) => (r: Record<string, unknown>) => T(c)("tags.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.tagConversations.get(String(r.id)) ?? 0) }))(await inbox.usageCounts(c.get("ctx"))), cols: [{ key: "name", label: T(c)("common.name"), render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>` }], createAction: "/settings/tags", deleteBase: "/settings/tags", fields: [{ name: "name", label: T(c)("common.name") }, { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" }] });
   app.get("/settings/tags", async (c) => settingsPage(c, "tags", await tagsView(c)));
   app.post("/settings/tags", act("tags", tagsView, (c, f) => inbox.createTag(c.get("ctx"), user(c), { name: str(f.name), color: str(f.color) || undefined })));
   app.post("/settings/tags/:id/delete", act("tags", tagsView, (c) => inbox.deleteTag(c.get("ctx"), user(c), pid(c))));
 
-  const qrView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
+  const qrView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), empty: T(c)("qr.empty"), confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
   app.get("/settings/quick-replies", async (c) => settingsPage(c, "quick-replies", await qrView(c)));
   app.post("/settings/quick-replies", act("quick-replies", qrView, (c, f) => inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) })));
   app.post("/settings/quick-replies/:id/delete", act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))));

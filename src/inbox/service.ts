@@ -742,6 +742,20 @@ export async function wakeSnoozed(ctx: Ctx) {
   return due.length;
 }
 
+/**
+ * What deleting a department or a tag would touch, for the confirmation that says so: per department, its
+ * conversations (open or not) and channels; per tag, the conversations carrying it.
+ */
+export async function usageCounts(ctx: Ctx) {
+  const [convs, chans, tagged] = await Promise.all([
+    ctx.db.select({ id: conversations.departmentId, n: sql<number>`count(*)` }).from(conversations).groupBy(conversations.departmentId),
+    ctx.db.select({ id: channels.departmentId, n: sql<number>`count(*)` }).from(channels).where(isNull(channels.deletedAt)).groupBy(channels.departmentId),
+    ctx.db.select({ id: conversationTags.tagId, n: sql<number>`count(*)` }).from(conversationTags).groupBy(conversationTags.tagId),
+  ]);
+  const map = (rows: { id: string | null; n: number }[]) => new Map(rows.filter((r) => r.id).map((r) => [r.id!, Number(r.n)]));
+  return { departmentConversations: map(convs), departmentChannels: map(chans), tagConversations: map(tagged) };
+}
+
 // ---------------------------------------------------------------- tags
 
 export const tagInput = z.strictObject({ name: z.string().trim().min(1).max(40), color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#64748b") });

@@ -11,7 +11,7 @@ export function SettingsFrame({ t, active, flash, error, children }: { t: T; act
     <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
 }
 
-const DeleteButton = ({ action, csrf, t, label }: { action: string; csrf: string; t: T; label?: string }) => html`<form method="post" action=${action} style="display:inline"><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${label ?? t("common.delete")}</button></form>`;
+const DeleteButton = ({ action, csrf, t, label, confirm }: { action: string; csrf: string; t: T; label?: string; confirm?: string }) => html`<form method="post" action=${action} style="display:inline" data-confirm=${confirm}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${label ?? t("common.delete")}</button></form>`;
 
 export function BusinessSettings({ t, csrf, b, timezones }: { t: T; csrf: string; b: { name: string; description: string; location: string; country: string; timezone: string; locale: string; hours: Record<string, { open: boolean; from: string; to: string }> }; timezones: string[] }): VNode {
   return html`<form class="card" method="post" action="/settings/business"><${Csrf} csrf=${csrf} /><h1>${t("settings.business")}</h1>
@@ -45,9 +45,13 @@ export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; c
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
-export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, fields, deleteBase }: { t: T; csrf: string; title: string; rows: Record<string, unknown>[]; cols: { key: string; label: string; render?: (r: Record<string, unknown>) => unknown }[]; createAction: string; fields: { name: string; label: string; type?: string; textarea?: boolean; value?: string }[]; deleteBase: string }): VNode {
-  return html`<div class="card"><h1>${title}</h1><table><tr>${cols.map((c) => html`<th>${c.label}</th>`)}<th>${t("common.actions")}</th></tr>
-    ${rows.map((r) => html`<tr>${cols.map((c) => html`<td>${c.render ? c.render(r) : String(r[c.key] ?? "")}</td>`)}<td><${DeleteButton} action=${`${deleteBase}/${r.id}/delete`} csrf=${csrf} t=${t} /></td></tr>`)}</table></div>
+/**
+ * A settings list with a form to add one. Deleting asks first and says what it affects (`confirmOf`); an empty
+ * list says what to do next (`empty`).
+ */
+export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, fields, deleteBase, confirmOf, empty }: { t: T; csrf: string; title: string; rows: Record<string, unknown>[]; cols: { key: string; label: string; render?: (r: Record<string, unknown>) => unknown }[]; createAction: string; fields: { name: string; label: string; type?: string; textarea?: boolean; value?: string }[]; deleteBase: string; confirmOf?: (r: Record<string, unknown>) => string; empty?: string }): VNode {
+  return html`<div class="card"><h1>${title}</h1>${rows.length ? html`<div class="scroll-x"><table><tr>${cols.map((c) => html`<th>${c.label}</th>`)}<th>${t("common.actions")}</th></tr>
+    ${rows.map((r) => html`<tr data-id=${String(r.id)}>${cols.map((c) => html`<td>${c.render ? c.render(r) : String(r[c.key] ?? "")}</td>`)}<td><${DeleteButton} action=${`${deleteBase}/${r.id}/delete`} csrf=${csrf} t=${t} confirm=${confirmOf?.(r)} /></td></tr>`)}</table></div>` : html`<p class="empty">${empty}</p>`}</div>
   <form class="card" method="post" action=${createAction}><${Csrf} csrf=${csrf} />
     ${fields.map((f) => html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required></textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`)}
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
