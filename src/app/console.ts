@@ -320,29 +320,35 @@ export function consoleRoutes() {
   app.get("/settings/users", async (c) => settingsPage(c, "users", await usersView(c)));
   app.post("/settings/users", act("users", usersView, (c, f) => auth.createUser(c.get("ctx"), { name: str(f.name), email: str(f.email), password: str(f.password), role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds) })));
   app.post("/settings/users/:id/unlock", act("users", usersView, (c) => auth.unlockLogin(c.get("ctx"), user(c), pid(c))));
+  // an administrator renames a person or sets a new password for them (their sessions end); her own password
+  // is changed on her profile, with the current one
+  app.post("/settings/users/:id/profile", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { name: str(f.name), ...(str(f.password) ? { password: str(f.password) } : {}) })));
   app.post("/settings/users/:id", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds), active: str(f.active) !== "0" })));
 
   const count = (c: Context<Env>, key: string, n: number) => plural(user(c).locale, key, n);
   const deptView = async (c: Context<Env>) => {
     const u = await inbox.usageCounts(c.get("ctx"));
     return S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }],
-      empty: T(c)("departments.empty"),
+      empty: T(c)("departments.empty"), editFields: (r) => [{ name: "name", label: T(c)("common.name"), value: String(r.name) }],
       confirmOf: (r) => T(c)("departments.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.departmentConversations.get(String(r.id)) ?? 0), channels: count(c, "count.channels", u.departmentChannels.get(String(r.id)) ?? 0), people: count(c, "count.people", Number(r.members ?? 0)) }) });
   };
   app.get("/settings/departments", async (c) => settingsPage(c, "departments", await deptView(c)));
   app.post("/settings/departments", act("departments", deptView, (c, f) => auth.createDepartment(c.get("ctx"), user(c), { name: str(f.name) })));
   app.post("/settings/departments/:id/delete", act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/departments/:id", act("departments", deptView, (c, f) => auth.updateDepartment(c.get("ctx"), user(c), pid(c), { name: str(f.name) })));
 
-  const tagsView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), empty: T(c)("tags.empty"),
+  const tagsView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), empty: T(c)("tags.empty"), editFields: (r) => [{ name: "name", label: T(c)("common.name"), value: String(r.name) }, { name: "color", label: T(c)("tags.color"), type: "color", value: String(r.color) }],
     confirmOf: ((u) => (r: Record<string, unknown>) => T(c)("tags.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.tagConversations.get(String(r.id)) ?? 0) }))(await inbox.usageCounts(c.get("ctx"))), cols: [{ key: "name", label: T(c)("common.name"), render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>` }], createAction: "/settings/tags", deleteBase: "/settings/tags", fields: [{ name: "name", label: T(c)("common.name") }, { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" }] });
   app.get("/settings/tags", async (c) => settingsPage(c, "tags", await tagsView(c)));
   app.post("/settings/tags", act("tags", tagsView, (c, f) => inbox.createTag(c.get("ctx"), user(c), { name: str(f.name), color: str(f.color) || undefined })));
   app.post("/settings/tags/:id/delete", act("tags", tagsView, (c) => inbox.deleteTag(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/tags/:id", act("tags", tagsView, (c, f) => inbox.updateTag(c.get("ctx"), user(c), pid(c), { name: str(f.name), ...(str(f.color) ? { color: str(f.color) } : {}) })));
 
-  const qrView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), empty: T(c)("qr.empty"), confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
+  const qrView = async (c: Context<Env>) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), empty: T(c)("qr.empty"), editFields: (r) => [{ name: "shortcut", label: T(c)("qr.shortcut"), value: String(r.shortcut) }, { name: "body", label: T(c)("qr.body"), textarea: true, value: String(r.body) }], confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
   app.get("/settings/quick-replies", async (c) => settingsPage(c, "quick-replies", await qrView(c)));
   app.post("/settings/quick-replies", act("quick-replies", qrView, (c, f) => inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) })));
   app.post("/settings/quick-replies/:id/delete", act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))));
+  app.post("/settings/quick-replies/:id", act("quick-replies", qrView, (c, f) => inbox.updateQuickReply(c.get("ctx"), user(c), pid(c), { shortcut: str(f.shortcut), body: str(f.body) })));
 
   const baseUrl = (c: Context<Env>) => c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
   const channelsView = async (c: Context<Env>) => {

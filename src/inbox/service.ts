@@ -775,6 +775,22 @@ export async function createTag(ctx: Ctx, actor: Actor, input: z.input<typeof ta
   });
 }
 
+export const tagPatch = patchOf(tagInput);
+
+/** Renames or recolours a tag (administrators); a name another tag has is 409. */
+export async function updateTag(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof tagPatch>) {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  const p = tagPatch.parse(input);
+  await ctx.database.write(async (tx) => {
+    if (p.name) {
+      const taken = await tx.select({ id: tags.id }).from(tags).where(and(eq(tags.name, p.name), ne(tags.id, id))).get();
+      if (taken) throw conflict("tag_exists", "Another tag has this name", { field: "name" });
+    }
+    const r = await tx.update(tags).set(p).where(eq(tags.id, id)).returning({ id: tags.id });
+    if (!r.length) throw notFound("Tag");
+  });
+}
+
 export async function deleteTag(ctx: Ctx, actor: Actor, id: string) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   await ctx.database.write(async (tx) => {

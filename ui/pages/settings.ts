@@ -28,7 +28,7 @@ export function BusinessSettings({ t, csrf, b, timezones }: { t: T; csrf: string
 
 export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; csrf: string; locale: string; users: { id: string; name: string; email: string; role: string; active: boolean; lastLoginAt: number | null; departmentIds: string[] }[]; departments: Opt[] }): VNode {
   const dname = (id: string) => departments.find((d) => d.id === id)?.name ?? id;
-  return html`<div class="card"><h1>${t("settings.users")}</h1><table><tr><th>${t("common.name")}</th><th>${t("users.email")}</th><th>${t("users.role")}</th><th>${t("users.departments")}</th><th>${t("users.lastLogin")}</th><th>${t("common.actions")}</th></tr>
+  return html`<div class="card"><h1>${t("settings.users")}</h1><div class="scroll-x"><table><tr><th>${t("common.name")}</th><th>${t("users.email")}</th><th>${t("users.role")}</th><th>${t("users.departments")}</th><th>${t("users.lastLogin")}</th><th>${t("common.actions")}</th></tr>
     ${users.map((u) => html`<tr><td>${u.name}${u.active ? "" : ` (${t("users.deactivate")})`}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${u.departmentIds.map(dname).join(", ")}</td>
       <td>${u.lastLoginAt ? fmtTime(u.lastLoginAt, locale) : t("common.never")}</td>
       <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap"><${Csrf} csrf=${csrf} />
@@ -36,7 +36,11 @@ export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; c
         <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
         <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>
         <button type="submit">${t("common.save")}</button></form>
-        <form method="post" action=${`/settings/users/${u.id}/unlock`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" data-unlock=${u.email}>${t("users.unlock")}</button></form></td></tr>`)}</table></div>
+        <form method="post" action=${`/settings/users/${u.id}/unlock`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" data-unlock=${u.email}>${t("users.unlock")}</button></form>
+        <details class="edit"><summary>${t("users.edit")}</summary><form method="post" action=${`/settings/users/${u.id}/profile`} data-user=${u.email}><${Csrf} csrf=${csrf} />
+          <label>${t("common.name")}<input name="name" value=${u.name} required maxlength="120" /></label>
+          <label>${t("users.newPassword")}<input name="password" type="password" minlength="8" autocomplete="new-password" /></label>
+          <button class="primary" type="submit">${t("common.save")}</button></form></details></td></tr>`)}</table></div></div>
   <form class="card" method="post" action="/settings/users"><${Csrf} csrf=${csrf} /><h3>${t("users.new")}</h3>
     <label>${t("common.name")}<input name="name" required /></label><label>${t("users.email")}<input name="email" type="email" required /></label>
     <label>${t("users.password")}<input name="password" type="password" minlength="8" required /></label>
@@ -49,11 +53,14 @@ export function UsersSettings({ t, csrf, users, departments, locale }: { t: T; c
  * A settings list with a form to add one. Deleting asks first and says what it affects (`confirmOf`); an empty
  * list says what to do next (`empty`).
  */
-export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, fields, deleteBase, confirmOf, empty }: { t: T; csrf: string; title: string; rows: Record<string, unknown>[]; cols: { key: string; label: string; render?: (r: Record<string, unknown>) => unknown }[]; createAction: string; fields: { name: string; label: string; type?: string; textarea?: boolean; value?: string }[]; deleteBase: string; confirmOf?: (r: Record<string, unknown>) => string; empty?: string }): VNode {
+type FieldSpec = { name: string; label: string; type?: string; textarea?: boolean; value?: string };
+const Field = ({ f }: { f: FieldSpec }) => html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required>${f.value ?? ""}</textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`;
+
+export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, fields, deleteBase, confirmOf, empty, editFields }: { t: T; csrf: string; title: string; rows: Record<string, unknown>[]; cols: { key: string; label: string; render?: (r: Record<string, unknown>) => unknown }[]; createAction: string; fields: FieldSpec[]; deleteBase: string; confirmOf?: (r: Record<string, unknown>) => string; empty?: string; editFields?: (r: Record<string, unknown>) => FieldSpec[] }): VNode {
   return html`<div class="card"><h1>${title}</h1>${rows.length ? html`<div class="scroll-x"><table><tr>${cols.map((c) => html`<th>${c.label}</th>`)}<th>${t("common.actions")}</th></tr>
-    ${rows.map((r) => html`<tr data-id=${String(r.id)}>${cols.map((c) => html`<td>${c.render ? c.render(r) : String(r[c.key] ?? "")}</td>`)}<td><${DeleteButton} action=${`${deleteBase}/${r.id}/delete`} csrf=${csrf} t=${t} confirm=${confirmOf?.(r)} /></td></tr>`)}</table></div>` : html`<p class="empty">${empty}</p>`}</div>
+    ${rows.map((r) => html`<tr data-id=${String(r.id)}>${cols.map((c) => html`<td>${c.render ? c.render(r) : String(r[c.key] ?? "")}</td>`)}<td>${editFields ? html`<details class="edit"><summary>${t("common.edit")}</summary><form method="post" action=${`${deleteBase}/${r.id}`}><${Csrf} csrf=${csrf} />${editFields(r).map((f) => html`<${Field} f=${f} />`)}<button class="primary" type="submit">${t("common.save")}</button></form></details>` : null}<${DeleteButton} action=${`${deleteBase}/${r.id}/delete`} csrf=${csrf} t=${t} confirm=${confirmOf?.(r)} /></td></tr>`)}</table></div>` : html`<p class="empty">${empty}</p>`}</div>
   <form class="card" method="post" action=${createAction}><${Csrf} csrf=${csrf} />
-    ${fields.map((f) => html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required></textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`)}
+    ${fields.map((f) => html`<${Field} f=${f} />`)}
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
