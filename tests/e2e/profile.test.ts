@@ -24,7 +24,11 @@ test("changing the password on the profile page asks for the current one (375 an
 
     await page.fill("input[name=currentPassword]", "no-es-la-mia");
     await page.fill("input[name=password]", `cambiada-${i}-xyz`);
-    await page.click("form.card button[type=submit]");
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/profile") && r.request().method() === "POST"),
+      page.click("form.card button[type=submit]"),
+    ]);
+    expect(`${refused.status()} ${refused.status() === 403 ? "" : (await refused.text()).slice(0, 300)}`).toBe("403 ");
     await expect(page.locator("#profile-error").textContent()).resolves.toBe("La contraseña actual no es correcta.");
     expect(page.url()).toContain("/profile");
     expect(await overflowing(page)).toEqual([]);
