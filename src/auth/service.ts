@@ -90,11 +90,7 @@ async function checkCurrentPassword(ctx: Ctx, id: string, p: z.output<typeof use
   if (!u || (!p.password && !(p.email && p.email !== u.email))) return;
   if (!p.currentPassword) throw badRequest("current_password_required", "Send currentPassword to change your own password or email", { field: "currentPassword" });
   const now = ctx.clock.now();
-  const wait = await loginWaitMs(ctx, u.email, null, now);
-  if (wait > 0) {
-    const seconds = Math.ceil(wait / 1000);
-    throw new AppError(429, "too_many_attempts", `Too many failed attempts; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
-  }
+  await refuseWhileSlowed(ctx, u.email, null, now);
   if (await Bun.password.verify(p.currentPassword, u.passwordHash)) return;
   await ctx.database.write((tx) => tx.insert(loginAttempts).values({ id: newId(), email: u.email, userId: u.id, ip: null, userAgent: "current-password check", success: false, at: now }));
   throw new AppError(403, "wrong_current_password", "The current password is not correct", { field: "currentPassword" });
@@ -183,6 +179,14 @@ async function loginWaitMs(ctx: Ctx, email: string, ip: string | null, now: numb
   return Math.max(0, wait);
 }
 
+/** 429 too_many_attempts with Retry-After while loginWaitMs says this email (and address) must wait. */
+async function refuseWhileSlowed(ctx: Ctx, email: string, ip: string | null, now: number) {
+  const wait = await loginWaitMs(ctx, email, ip, now);
+  if (wait <= 0) return;
+  const seconds = Math.ceil(wait / 1000);
+  throw new AppError(429, "too_many_attempts", `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
+}
+
 async function getUnlocks(ctx: Ctx): Promise<Record<string, number>> {
   return (await getSetting<Record<string, number>>(ctx, "login_unlocks")) ?? {};
 }
@@ -207,11 +211,7 @@ export async function unlockLogin(ctx: Ctx, actor: Actor, userId: string) {
 export async function login(ctx: Ctx, input: { email: string; password: string; ip?: string | null; userAgent?: string | null }) {
   const email = String(input.email ?? "").trim().toLowerCase().slice(0, 320);
   const ip = input.ip ?? null;
-  const wait = await loginWaitMs(ctx, email, ip, ctx.clock.now());
-  if (wait > 0) {
-    const seconds = Math.ceil(wait / 1000);
-    throw new AppError(429, "too_many_attempts", `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
-  }
+  await refuseWhileSlowed(ctx, email, ip, ctx.clock.now());
   const u = await ctx.db.select().from(users).where(eq(users.email, email)).get();
   dummyHash ??= Bun.password.hash("not-a-password-of-anyone", { algorithm: "argon2id" });
   const password = String(input.password ?? "").slice(0, 200);
