@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { setCookie, deleteCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -46,7 +47,7 @@ import { canSee } from "../inbox/visibility.ts";
 type U = Extract<Actor, { kind: "user" }>;
 const timezones = () => Intl.supportedValuesOf("timeZone");
 const user = (c: Context<Env>) => c.get("actor") as U;
-const page = (c: Context<Env>, title: string, active: string, body: unknown, status: 200 | 400 | 403 | 404 | 409 | 422 | 429 = 200) => {
+const page = (c: Context<Env>, title: string, active: string, body: unknown, status: ContentfulStatusCode = 200) => {
   const u = user(c);
   return c.html(renderPage(Layout({ t: translator(u.locale), user: u, csrf: c.get("csrf")!, title, active, children: body })), status);
 };
@@ -275,7 +276,7 @@ export function consoleRoutes() {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
       const t = translator(u.locale);
       if (e.retryAfter) c.header("retry-after", String(e.retryAfter));
-      return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: { name: String(f.name || u.name), locale: u.locale }, error: errText(e, t) }), e.status as 400);
+      return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: { name: String(f.name || u.name), locale: u.locale }, error: errText(e, t) }), e.status as ContentfulStatusCode);
     }
     if (f.password) return c.redirect("/login");
     return c.redirect("/profile?saved=1");
@@ -285,9 +286,10 @@ export function consoleRoutes() {
   app.use("/settings/*", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
   app.use("/settings", async (c, next) => { if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this"); await next(); });
   app.get("/settings", (c) => c.redirect("/settings/business"));
-  const settingsPage = (c: Context<Env>, active: string, body: unknown, error?: string, flash?: string) => {
+  /** A settings page; a refused form comes back to it with the error and the status the API would answer. */
+  const settingsPage = (c: Context<Env>, active: string, body: unknown, error?: string, flash?: string, status: number = 200) => {
     const t = translator(user(c).locale);
-    return page(c, t("settings.title"), "settings", S.SettingsFrame({ t, active, flash: flash ?? (c.req.query("saved") ? t("settings.saved") : undefined), error, children: body }));
+    return page(c, t("settings.title"), "settings", S.SettingsFrame({ t, active, flash: flash ?? (c.req.query("saved") ? t("settings.saved") : undefined), error, children: body }), status as ContentfulStatusCode);
   };
   // Runs a settings change and comes back to the page, or shows the page again with the error.
   const act = (path: string, render: (c: Context<Env>) => Promise<unknown>, fn: (c: Context<Env>, f: Record<string, string | File | (string | File)[]>) => Promise<unknown>) => async (c: Context<Env>) => {
@@ -298,8 +300,7 @@ export function consoleRoutes() {
     } catch (e) {
       const t = translator(user(c).locale);
       const detail = e instanceof AppError && e.details && typeof e.details === "object" && "issues" in e.details ? ` ${JSON.stringify((e.details as { issues: unknown }).issues)}` : e instanceof z.ZodError ? ` ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` : "";
-      const r = await settingsPage(c, path, await render(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t) + detail);
-      return new Response(r.body, { status: e instanceof AppError ? e.status : e instanceof z.ZodError ? 400 : 500, headers: r.headers });
+      return settingsPage(c, path, await render(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t) + detail, undefined, e instanceof AppError ? e.status : e instanceof z.ZodError ? 400 : 500);
     }
   };
   const pid = (c: Context<Env>) => c.req.param("id") as string;
@@ -402,13 +403,11 @@ export function consoleRoutes() {
     const t = T(c);
     let state: Awaited<ReturnType<typeof ai.startPull>>;
     try { state = await ai.startPull(c.get("ctx"), user(c), str(f.model)); } catch (e) {
-      const r = await settingsPage(c, "ai", await aiView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t));
-      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+      return settingsPage(c, "ai", await aiView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, t), undefined, e instanceof AppError ? e.status : 400);
     }
     for (let i = 0; i < 40 && !state.done; i++) await Bun.sleep(50);
     if (state.error) {
-      const r = await settingsPage(c, "ai", await aiView(c), S.pullFailure(t, state));
-      return new Response(r.body, { status: 502, headers: r.headers });
+      return settingsPage(c, "ai", await aiView(c), S.pullFailure(t, state), undefined, 502);
     }
     return c.redirect(`/settings/ai?pulling=${encodeURIComponent(state.model)}`);
   });
@@ -433,8 +432,7 @@ export function consoleRoutes() {
       const a = await agentsSvc.createAgent(c.get("ctx"), user(c), { name: str(f.name), channelIds: arr(f.channelIds) });
       return c.redirect(`/settings/agents/${a.id}`);
     } catch (e) {
-      const r = await settingsPage(c, "agents", await agentsView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)));
-      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+      return settingsPage(c, "agents", await agentsView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)), undefined, e instanceof AppError ? e.status : 400);
     }
   });
   app.get("/settings/agents/:id", async (c) => settingsPage(c, "agents", await agentView(c)));
@@ -449,8 +447,7 @@ export function consoleRoutes() {
       });
       return c.redirect(`/settings/agents/${pid(c)}?saved=1`);
     } catch (e) {
-      const r = await settingsPage(c, "agents", await agentView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)) + (e instanceof z.ZodError ? ` ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` : ""));
-      return new Response(r.body, { status: e instanceof AppError ? e.status : 400, headers: r.headers });
+      return settingsPage(c, "agents", await agentView(c), errText(e instanceof z.ZodError ? new AppError(400, "validation_failed", "invalid") : e, T(c)) + (e instanceof z.ZodError ? ` ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` : ""), undefined, e instanceof AppError ? e.status : 400);
     }
   });
   app.post("/settings/agents/:id/delete", act("agents", agentsView, (c) => agentsSvc.deleteAgent(c.get("ctx"), user(c), pid(c))));
@@ -512,8 +509,7 @@ export function consoleRoutes() {
       const r = await commerce.importProducts(c.get("ctx"), user(c), await f.file.text());
       return c.redirect(`/settings/catalog?imported=${r.created}-${r.updated}`);
     } catch (e) {
-      const r = await settingsPage(c, "catalog", await catalogView(c), errText(e, T(c)));
-      return new Response(r.body, { status: e instanceof AppError ? e.status : 500, headers: r.headers });
+      return settingsPage(c, "catalog", await catalogView(c), errText(e, T(c)), undefined, e instanceof AppError ? e.status : 500);
     }
   });
   app.post("/settings/catalog/:id", act("catalog", catalogView, (c, f) => commerce.updateProduct(c.get("ctx"), user(c), pid(c), { price: priceOf(f.price), stock: stockOf(f.stock), active: str(f.active) === "1" })));
