@@ -4,7 +4,7 @@
 // could not be opened at all.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { makeTestApp, seedBusiness, startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
 import { launchBrowser, loginAsAdmin, overflowing, reachable } from "../support/browser.ts";
 import { contacts } from "../../src/inbox/schema.ts";
 import { eq } from "drizzle-orm";
@@ -59,11 +59,3 @@ test("edit a contact's phone and attributes from the conversation (375 and 1280 
     await page.close();
   }
 }, 60_000);
-
-async function waitUntil(check: () => Promise<boolean>, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}

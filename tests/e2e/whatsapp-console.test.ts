@@ -3,7 +3,7 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { makeTestApp, seedBusiness, startServer, waitUntil, type TestApp } from "../support/app.ts";
 import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts";
 import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
 import { conversations, contacts } from "../../src/inbox/schema.ts";
@@ -146,11 +146,3 @@ test("opening a conversation reads it (a POST from the page, with the WhatsApp r
     await page.close();
   }
 }, 60_000);
-
-async function waitUntil(check: () => Promise<boolean>, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}

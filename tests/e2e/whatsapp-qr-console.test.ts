@@ -4,7 +4,7 @@
 // settings form, so "Vincular con QR" posted the settings and no QR appeared. WhatsApp is a double of Baileys' socket.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { makeTestApp, seedBusiness, startServer, waitUntil, type TestApp } from "../support/app.ts";
 import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts";
 import { baileysDouble } from "../support/baileys-double.ts";
 import { listChannels } from "../../src/channels/service.ts";
@@ -61,11 +61,3 @@ test("pair a number by QR and by phone number, and save the card's settings (375
     await page.close();
   }
 }, 90_000);
-
-async function waitUntil(check: () => boolean | Promise<boolean>, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}

@@ -102,3 +102,12 @@ export async function loginForm(t: TestApp) {
     headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
   });
 }
+
+/** Waits until `check` holds, polling every 50 ms; throws after `ms`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, ms = 5000) {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await Bun.sleep(50);
+  }
+}
