@@ -1,14 +1,12 @@
 import type { Ctx } from "../platform/context.ts";
 import type { Attachment, MessageContent } from "../inbox/schema.ts";
+import type { Envelope, Sender, SenderCapabilities, SendResult } from "../platform/delivery.ts";
+
+export { PermanentSendError, type SendResult } from "../platform/delivery.ts";
 
 /** What the outbox hands an adapter to deliver. */
-export type OutboundMessage = {
-  outboxId: string;
-  idempotencyKey: string;
-  messageId: string | null;
-  conversationId: string;
+export type OutboundMessage = Envelope & {
   contactId: string;
-  channel: { id: string; type: string; config: Record<string, unknown> };
   body: string;
   attachments: Attachment[];
   content?: MessageContent | null;
@@ -16,36 +14,24 @@ export type OutboundMessage = {
   replyToExternalId?: string | null;
 };
 
-export type SendResult = { externalId?: string; status?: "sent" | "delivered" };
-
-/** A failure the adapter knows is final (bad recipient, rejected content): not retried. */
-export class PermanentSendError extends Error {}
+/** What a channel queues in the outbox for one message (the outbox adds the envelope when it sends). */
+export type OutboundPayload = Omit<OutboundMessage, keyof Envelope> & { channelType: string; conversationId: string };
 
 /**
  * One adapter per channel kind. Inbound normalisation happens in the adapter's routes and ends in
  * inbox.ingestInbound; outbound goes only through the outbox, which calls send(). Adapters are created per app.
  */
-export interface ChannelAdapter {
+export interface ChannelAdapter extends Sender<OutboundMessage> {
   type: string;
-  capabilities: {
-    /** true when sending the same message twice cannot reach the customer twice (so an interrupted send may be retried). */
-    idempotentSend: boolean;
+  /** jitterMs: QR-paired numbers look less like a bot; deliveryEcho: WhatsApp's biz_opaque_callback_data */
+  capabilities: SenderCapabilities & {
     attachments: boolean;
-    /** messages per second per connection (a connection's config may set its own `ratePerSecond`); null = no limit */
-    ratePerSecond: number | null;
-    /** a random extra pause per message, in ms (QR-paired numbers look less like a bot) */
-    jitterMs?: number;
     /** buttons and lists, with the channel's limits */
     interactive?: { maxButtons: number; maxListRows: number };
     /** approved message templates (WhatsApp Cloud API) */
     templates?: boolean;
     /** hours after the customer's last message in which free-form replies are allowed (WhatsApp: 24) */
     replyWindowHours?: number;
-    /**
-     * The provider reports each delivery back with a tracker we set (WhatsApp's biz_opaque_callback_data). A send
-     * interrupted by a crash then waits `echoGraceMs` for that report before it is sent again.
-     */
-    deliveryEcho?: { graceMs: number };
   };
   send(msg: OutboundMessage): Promise<SendResult>;
   /** A connection of this kind was deleted: let go of what the provider holds for it (a linked device, a socket). */
@@ -72,4 +58,11 @@ export class ChannelRegistry {
   register(a: ChannelAdapter) { this.adapters.set(a.type, a); return this; }
   get(type: string) { return this.adapters.get(type); }
   all() { return [...this.adapters.values()]; }
+}
+
+// The context carries the channel registry; declared here so the foundation (platform/context.ts) imports nothing above it.
+declare module "../platform/context.ts" {
+  interface Ctx {
+    channels: ChannelRegistry;
+  }
 }

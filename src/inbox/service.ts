@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { OutboundPayload } from "../channels/types.ts";
 import { and, eq, ne, desc, asc, gt, lt, lte, or, sql, inArray, notInArray, isNull, type SQL } from "drizzle-orm";
 import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment, type MessageContent } from "./schema.ts";
 import { users, departments } from "../auth/schema.ts";
@@ -418,7 +419,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
       await ctx.outbox.enqueue(tx, after, {
         channelId: channel.id, messageId: msg.id, idempotencyKey: key ?? `msg:${msg.id}`,
-        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments, content: msg.content, replyToExternalId },
+        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments, content: msg.content, replyToExternalId } satisfies OutboundPayload,
       });
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
@@ -452,7 +453,7 @@ export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: 
     const patch: Partial<Conversation> = { updatedAt: now, lastMessageAt: now, lastMessagePreview: preview(input.body, []) };
     if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
-    await ctx.outbox.enqueue(tx, after, { channelId: channel.id, messageId: msg.id, idempotencyKey: key, payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: msg.body, attachments: [], content: msg.content, replyToExternalId: null } });
+    await ctx.outbox.enqueue(tx, after, { channelId: channel.id, messageId: msg.id, idempotencyKey: key, payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: msg.body, attachments: [], content: msg.content, replyToExternalId: null } satisfies OutboundPayload });
     const next = { ...conv, ...patch };
     await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(next), previous: scopeOf(conv), messageId: msg.id, private: false, channelType: channel.type } }, { message: msg });
     return { message: msg, duplicate: false };

@@ -5,12 +5,12 @@ import type { EventBus } from "./events.ts";
 import type { RealtimeHub } from "./realtime.ts";
 import type { FileStore } from "./files.ts";
 import type { Outbox } from "./outbox.ts";
-import type { ChannelRegistry } from "../channels/types.ts";
 
 export type Clock = { now(): number };
 
-/** Everything a use case may need, passed explicitly (no module singletons): tests build one per app. */
-export type Ctx = {
+/** Everything a use case may need, passed explicitly (no module singletons): tests build one per app. `channels` (the
+ * channel registry) is declared by channels/types.ts, so this file imports nothing above the foundation. */
+export interface Ctx {
   config: Config;
   database: Database;
   db: Db;
@@ -20,13 +20,12 @@ export type Ctx = {
   hub: RealtimeHub;
   files: FileStore;
   outbox: Outbox;
-  channels: ChannelRegistry;
   /**
    * The AI agent that takes a new conversation on this channel/department, or null (people take it). Set by the
    * agents domain from its cache of active agents; synchronous because ingest asks inside its transaction.
    */
   agentFor: (channelId: string, departmentId: string | null) => string | null;
-};
+}
 
 /** What an API key may do: read (GET only), inbox (what an agent does, on every conversation), admin (everything). */
 export type ApiScope = "read" | "inbox" | "admin";

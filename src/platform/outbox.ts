@@ -3,10 +3,10 @@ import { outbox } from "./schema.ts";
 import { newId } from "./ids.ts";
 import { preparedFor, type Database, type Tx, type AfterCommit } from "./db.ts";
 import type { Logger } from "./logger.ts";
-import { PermanentSendError, type ChannelAdapter, type OutboundMessage, type SendResult } from "../channels/types.ts";
+import { PermanentSendError, type Sender, type QueuedPayload, type SendResult } from "./delivery.ts";
 
 export type OutboxRow = typeof outbox.$inferSelect;
-export type OutboxPayload = Omit<OutboundMessage, "outboxId" | "idempotencyKey" | "messageId" | "channel"> & { channelType: string };
+export type OutboxPayload = QueuedPayload;
 /** Called inside the transaction that records a send's outcome, so the message's status changes with it. */
 export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) => Promise<void>;
 
@@ -67,7 +67,7 @@ export class Outbox {
 
   constructor(
     private database: Database,
-    private adapters: (type: string) => ChannelAdapter | undefined,
+    private adapters: (type: string) => Sender | undefined,
     private resolveChannel: Resolve,
     /** every channel's id (the drain reads each channel's queue on its own) */
     private channelIds: () => Promise<string[]>,
@@ -245,7 +245,7 @@ export class Outbox {
     if (at > now) await Bun.sleep(at - now);
   }
 
-  private async sendOne(adapter: ChannelAdapter, channel: { id: string; type: string; config: Record<string, unknown> }, row: OutboxRow) {
+  private async sendOne(adapter: Sender, channel: { id: string; type: string; config: Record<string, unknown> }, row: OutboxRow) {
     const p = row.payload as OutboxPayload;
     try {
       const result = await adapter.send({ ...p, outboxId: row.id, idempotencyKey: row.idempotencyKey, messageId: row.messageId, channel: { id: channel.id, type: channel.type, config: channel.config } });
