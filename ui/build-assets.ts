@@ -1,14 +1,17 @@
 import { join } from "node:path";
-import { consoleCss } from "./styles.ts";
 
 export type Assets = Record<string, { body: string; type: string }>;
 
-/** Bundles the client islands (console.js, widget.js) for browsers; used at build time and when run from source. */
+/**
+ * Bundles the client islands (console.js, widget.js, whose stylesheet it imports as text) and minifies the console's
+ * stylesheet (styles/console.css); used at build time, when the executable embeds the result, and when run from source.
+ */
 export async function buildAssets(): Promise<Assets> {
-  const r = await Bun.build({ entrypoints: [join(import.meta.dir, "client/console.ts"), join(import.meta.dir, "client/widget.ts")], target: "browser", minify: true, format: "esm" });
-  if (!r.success) throw new Error(`asset build failed: ${r.logs.map(String).join("\n")}`);
-  const assets: Assets = { "console.css": { body: consoleCss, type: "text/css; charset=utf-8" } };
-  for (const o of r.outputs) {
+  const js = await Bun.build({ entrypoints: [join(import.meta.dir, "client/console.ts"), join(import.meta.dir, "client/widget.ts")], target: "browser", minify: true, format: "esm" });
+  const css = await Bun.build({ entrypoints: [join(import.meta.dir, "styles/console.css")], minify: true });
+  for (const r of [js, css]) if (!r.success) throw new Error(`asset build failed: ${r.logs.map(String).join("\n")}`);
+  const assets: Assets = { "console.css": { body: await css.outputs[0].text(), type: "text/css; charset=utf-8" } };
+  for (const o of js.outputs) {
     const name = o.path.split("/").pop()!;
     assets[name.replace(/-[a-z0-9]+\.js$/, ".js")] = { body: await o.text(), type: "text/javascript; charset=utf-8" };
   }

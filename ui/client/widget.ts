@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { es } from "../i18n/es.ts";
 import { en } from "../i18n/en.ts";
+import widgetCss from "../styles/widget.css" with { type: "text" };
 
 const html = htm.bind(h);
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
@@ -20,18 +21,7 @@ const base = script ? new URL(script.src).origin : location.origin;
 const api = `${base}/webchat/${channel}`;
 const storeKey = `digybot:${channel}`;
 
-const css = (color: string) => `:host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
-.launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:${color};color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px #0003;z-index:2147483000}
-.panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 8px 30px #0003;display:flex;flex-direction:column;overflow:hidden;z-index:2147483000;font-size:14px;color:#0f172a}
-@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;height:100dvh;max-height:100dvh;border-radius:0}.launch.open{display:none}}
-.head{background:${color};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}.head b{flex:1}.head button{background:transparent;border:0;color:#fff;font-size:20px;cursor:pointer}
-.list{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:6px;background:#f8fafc}
-.m{max-width:80%;padding:7px 10px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #e2e8f0;align-self:flex-start}
-.m.in{align-self:flex-end;background:${color};color:#fff;border-color:${color}}.m.failed{opacity:.6;cursor:pointer}.m img{max-width:200px;display:block;border-radius:8px}.m a{color:inherit}
-.note{font-size:12px;color:#64748b;text-align:center;padding:4px}
-form.send{display:flex;gap:6px;padding:8px;border-top:1px solid #e2e8f0;align-items:flex-end}textarea{flex:1;resize:none;border:1px solid #cbd5e1;border-radius:8px;padding:8px;font-size:14px;max-height:120px}
-button.go{background:${color};color:#fff;border:0;border-radius:8px;padding:8px 12px;cursor:pointer}label.att{cursor:pointer;font-size:20px;padding:4px}label.att input{display:none}
-form.pre{padding:14px;display:flex;flex-direction:column;gap:8px}form.pre input{border:1px solid #cbd5e1;border-radius:8px;padding:8px;font-size:14px}`;
+
 
 function useT(cfg: Config | null) {
   const lang = cfg?.locale ?? (navigator.language?.toLowerCase().startsWith("en") ? "en" : "es");
@@ -173,7 +163,7 @@ function App() {
   if (!cfg) return null;
   const needPre = cfg.preChat.enabled && !token;
   const fileUrl = (a: Att) => `${api}/files/${a.fileId}?token=${encodeURIComponent(token ?? "")}`;
-  return html`<style>${css(cfg.color)}</style>
+  return html`<style>${widgetCss}:host{--c:${cfg.color}}</style>
     ${open ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
       <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}>×</button></div>
       <div class="list" ref=${listRef} data-testid="messages">
