@@ -7,7 +7,17 @@ import { Cron } from "croner";
 import type { Env } from "./http.ts";
 import { asAppError, errorResponse } from "./http.ts";
 import { loadAssets } from "./assets.ts";
-import { consoleErrorPage, consoleRoutes } from "./console.ts";
+import { consoleErrorPage, consoleRoutes, type ConsoleModule } from "./console.ts";
+import { authConsole } from "../auth/console.ts";
+import { setupConsole } from "../setup/console.ts";
+import { inboxConsole } from "../inbox/console.ts";
+import { channelsConsole } from "../channels/console.ts";
+import { agentsConsole } from "../agents/console.ts";
+import { commerceConsole } from "../commerce/console.ts";
+import { calendarConsole } from "../calendar/console.ts";
+
+/** The console, one domain at a time: each registers its own pages and forms. */
+const consoleModules: ConsoleModule[] = [authConsole, setupConsole, inboxConsole, channelsConsole, agentsConsole, commerceConsole, calendarConsole];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
 import { OpenApiRegistry } from "../integrations/openapi.ts";
@@ -155,7 +165,7 @@ export function createApp(ctx: Ctx) {
   const consoleUploads = new Set(["/settings/knowledge/file", "/settings/catalog/import"]);
   app.use("*", (c, next) => (c.req.method === "GET" ? next() : (consoleUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next)));
   app.use("*", loadActor, async (c, next) => (c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next)));
-  app.route("/", consoleRoutes());
+  app.route("/", consoleRoutes(consoleModules));
   return app;
 }
 

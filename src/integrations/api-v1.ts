@@ -18,7 +18,6 @@ import { commerceRoutes } from "../commerce/routes.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { fileVisibleTo } from "../inbox/visibility.ts";
-import { eq } from "drizzle-orm";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
 const country = async (c: Context<Env>) => (await getBusiness(c.get("ctx")))?.country ?? "MX";

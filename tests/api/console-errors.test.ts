@@ -4,10 +4,10 @@
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let t: TestApp;
 beforeEach(async () => {
   t = await makeTestApp({ max_upload_mb: 1 });
-  s = await seedBusiness(t.ctx);
+  await seedBusiness(t.ctx);
 });
 afterEach(() => t.close());
 const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
