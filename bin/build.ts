@@ -27,6 +27,7 @@ export function libsqlStaticPlugin(target = libsqlTarget()): BunPlugin {
     setup(build) {
       build.onLoad({ filter: /[\\/]node_modules[\\/]libsql[\\/]index\.js$/ }, async (args) => {
         const src = await Bun.file(args.path).text();
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the needle is libsql's source text, template and all
         const needle = "return require(`@libsql/${target}`);";
         if (!src.includes(needle)) throw new Error(`libsql changed: ${args.path} no longer has ${needle}; update bin/build.ts`);
         return { contents: src.replace(needle, `return require(${JSON.stringify(target)});`), loader: "js" };

@@ -169,7 +169,7 @@ export async function main(argv: string[]) {
       const ctx = await createContext(config, { log: createLogger(config.log_level === "info" ? "warn" : config.log_level) });
       const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text));
       await ctx.database.close();
-      process.exit(code);
+      return process.exit(code);
     }
     case "agent": {
       const file = positionals[2];

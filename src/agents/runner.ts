@@ -405,9 +405,9 @@ async function noteMood(ctx: Ctx, conversationId: string, body: string) {
 async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | null> {
   const started = performance.now();
   const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-  if (!conv || conv.ownerType !== "bot" || !conv.agentId) return null;
+  if (conv?.ownerType !== "bot" || !conv.agentId) return null;
   const agent = await getAgent(ctx, conv.agentId);
-  if (!agent || !agent.active) return null;
+  if (!agent?.active) return null;
   const recent = (await ctx.db.select({ id: messages.id, direction: messages.direction, senderType: messages.senderType, body: messages.body, content: messages.content, attachments: messages.attachments })
     .from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.private, false), inArray(messages.direction, ["in", "out"]))).orderBy(desc(messages.id)).limit(40)).reverse();
   let cut = recent.length;

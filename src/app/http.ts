@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { z, ZodError } from "zod";
+import { type z, ZodError } from "zod";
 import { AppError } from "../platform/errors.ts";
 import { DatabaseBusyError } from "../platform/db.ts";
 import type { Actor, Ctx } from "../platform/context.ts";

@@ -182,7 +182,7 @@ export async function createOrder(ctx: Ctx, actor: Actor, input: z.input<typeof 
     let cur: string | null = null;
     for (const it of o.items) {
       const p = await tx.select().from(products).where(eq(products.sku, it.sku)).get();
-      if (!p || !p.active) throw badRequest("unknown_product", `No active product with SKU ${it.sku}`, { sku: it.sku });
+      if (!p?.active) throw badRequest("unknown_product", `No active product with SKU ${it.sku}`, { sku: it.sku });
       if (cur && p.currency !== cur) throw badRequest("mixed_currencies", "An order's products share one currency");
       cur = p.currency;
       items.push({ sku: p.sku, name: p.name, quantity: it.quantity, price: p.price });

@@ -13,7 +13,7 @@ import { patchOf } from "../platform/validation.ts";
 export function normalizePhone(raw: string | null | undefined, country: string = "MX"): string | null {
   if (raw === null || raw === undefined || String(raw).trim() === "") return null;
   const p = parsePhoneNumberFromString(String(raw), country as CountryCode);
-  if (!p || !p.isPossible()) throw badRequest("invalid_phone", "The phone number is not valid", { field: "phone", value: raw });
+  if (!p?.isPossible()) throw badRequest("invalid_phone", "The phone number is not valid", { field: "phone", value: raw });
   return p.number;
 }
 

@@ -385,7 +385,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
       if (template) {
         if (!caps?.templates) throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", { channelType: channel.type });
         const t = await tx.select().from(channelTemplates).where(and(eq(channelTemplates.channelId, channel.id), eq(channelTemplates.name, template.name), eq(channelTemplates.language, template.language))).get();
-        if (!t || t.status !== "APPROVED") throw badRequest("unknown_template", "No approved template with that name and language on this channel", { name: template.name, language: template.language });
+        if (t?.status !== "APPROVED") throw badRequest("unknown_template", "No approved template with that name and language on this channel", { name: template.name, language: template.language });
         if (template.params.length !== t.params) throw badRequest("template_params", `The template takes ${t.params} values`, { expected: t.params, got: template.params.length });
         content.kind = "template";
         content.template = template;
@@ -444,7 +444,7 @@ export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: 
     const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, key)).get();
     if (prior?.messageId) return { message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!, duplicate: true };
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!conv || conv.ownerType !== "bot" || conv.agentId !== agentId) return null;
+    if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return null;
     const channel = await cachedChannel(ctx, conv.channelId);
     if (!channel || channel.deletedAt) return null;
     const now = ctx.clock.now();
@@ -467,7 +467,7 @@ export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: 
 export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId: string, opts: { departmentId?: string | null; reason: string; agentName: string }) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!conv || conv.ownerType !== "bot" || conv.agentId !== agentId) return false;
+    if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return false;
     const now = ctx.clock.now();
     const patch: Partial<Conversation> = { ownerType: "queue", unreadCount: Math.max(conv.unreadCount, 1), updatedAt: now };
     if (opts.departmentId && opts.departmentId !== conv.departmentId) {
@@ -546,7 +546,7 @@ export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { mes
   return ctx.database.write(async (tx, after) => {
     let m = ref.messageId ? await tx.select().from(messages).where(and(eq(messages.id, ref.messageId), eq(messages.channelId, channelId))).get() : undefined;
     m ??= await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, ref.externalId))).get();
-    if (!m || m.direction !== "out") return false;
+    if (m?.direction !== "out") return false;
     await applyDeliveryStatus(ctx, tx, after, m.id, status, error, ref.externalId);
     await tx.update(outbox).set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() }).where(and(eq(outbox.messageId, m.id), onlyIf("pending", "sending")));
     return true;
@@ -644,7 +644,7 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     if (p.assigneeId !== undefined && p.assigneeId !== conv.assigneeId) {
       if (p.assigneeId) {
         const u = await tx.select({ id: users.id, name: users.name, active: users.active }).from(users).where(eq(users.id, p.assigneeId)).get();
-        if (!u || !u.active) throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
+        if (!u?.active) throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
         patch.assigneeId = u.id; patch.ownerType = "agent";
         activities.push({ key: "assigned", params: { name: u.name } });
       } else {
@@ -663,7 +663,7 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     if (p.ownerType && p.ownerType !== (patch.ownerType ?? conv.ownerType)) patch.ownerType = p.ownerType;
     if (p.agentId !== undefined && (p.agentId !== conv.agentId || conv.ownerType !== "bot")) {
       const a = await tx.select({ id: agents.id, name: agents.name, active: agents.active }).from(agents).where(eq(agents.id, p.agentId)).get();
-      if (!a || !a.active) throw badRequest("unknown_agent", "The AI agent does not exist or is paused", { field: "agentId" });
+      if (!a?.active) throw badRequest("unknown_agent", "The AI agent does not exist or is paused", { field: "agentId" });
       patch.agentId = a.id; patch.ownerType = "bot"; patch.assigneeId = null;
       activities.push({ key: "to_bot", params: { name: a.name } });
     }
@@ -725,7 +725,7 @@ export async function resolveIdleBotConversations(ctx: Ctx) {
     await ctx.database.write(async (tx, after) => {
       const conv = await tx.select().from(conversations).where(eq(conversations.id, c.id)).get();
       // re-read: a person may have taken it, or the customer written, since the list was read
-      if (!conv || conv.status !== "open" || conv.ownerType !== "bot" || (conv.lastInboundAt ?? conv.lastMessageAt) > now - hours * 3_600_000) return;
+      if (conv?.status !== "open" || conv.ownerType !== "bot" || (conv.lastInboundAt ?? conv.lastMessageAt) > now - hours * 3_600_000) return;
       await tx.update(conversations).set({ status: "resolved", resolvedAt: now, updatedAt: now }).where(eq(conversations.id, c.id));
       await insertActivity(tx, conv, "idleResolved", { agent: c.agentName, hours: String(hours) }, now);
       await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: c.id, actor: { type: "bot", id: c.agentId }, data: { ...scopeOf(conv), previous: scopeOf(conv), changes: { status: "resolved", idle: true } } });

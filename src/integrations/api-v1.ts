@@ -5,7 +5,7 @@ import { readJson, query, formBody } from "../app/http.ts";
 import { AppError, notFound, forbidden } from "../platform/errors.ts";
 import { isAdmin, seesAll, type Actor } from "../platform/context.ts";
 import { requireScope } from "../auth/scopes.ts";
-import { OpenApiRegistry } from "./openapi.ts";
+import type { OpenApiRegistry } from "./openapi.ts";
 import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
 import * as auth from "../auth/service.ts";
@@ -92,7 +92,7 @@ export function apiV1(registry: OpenApiRegistry) {
     const ctx = c.get("ctx");
     if (!seesAll(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
     const ch = await inbox.cachedChannel(ctx, b.channelId);
-    if (!ch || ch.type !== "api") throw new AppError(400, "not_an_api_channel", "channelId must name an API channel", { field: "channelId" });
+    if (ch?.type !== "api") throw new AppError(400, "not_an_api_channel", "channelId must name an API channel", { field: "channelId" });
     const phone = b.from.phone ? contacts.normalizePhone(b.from.phone, await country(c)) : null;
     const r = await inbox.ingestInbound(ctx, { channelId: ch.id, externalId: b.externalId, from: { ...b.from, phone }, body: b.body });
     return c.json({ data: { messageId: r.message.id, conversationId: r.conversationId, duplicate: r.duplicate } }, r.duplicate ? 200 : 201);

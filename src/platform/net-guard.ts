@@ -59,7 +59,7 @@ function v6Groups(ip: string): number[] | null {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted) {
     const n = v4ToInt(dotted[1]);
-    s = s.slice(0, -dotted[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+    s = `${s.slice(0, -dotted[1].length)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
   }
   const [head, tail] = s.split("::");
   const h = head ? head.split(":") : [];

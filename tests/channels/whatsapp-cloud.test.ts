@@ -53,9 +53,9 @@ test("unsigned, wrongly signed and malformed webhooks are refused and store noth
   expect(unsigned.status).toBe(401);
   expect((await unsigned.json()).error.code).toBe("invalid_signature");
   expect((await post(body, sign(JSON.stringify(body), "another-secret"))).status).toBe(401);
-  expect((await post(body, "sha256=" + "0".repeat(64))).status).toBe(401);
+  expect((await post(body, `sha256=${"0".repeat(64)}`)).status).toBe(401);
   // a signature over different bytes than those sent
-  expect((await t.req("POST", "/webhooks/whatsapp-cloud", { body: JSON.stringify(body) + " ", headers: { "x-hub-signature-256": sign(JSON.stringify(body), SECRET) } })).status).toBe(401);
+  expect((await t.req("POST", "/webhooks/whatsapp-cloud", { body: `${JSON.stringify(body)} `, headers: { "x-hub-signature-256": sign(JSON.stringify(body), SECRET) } })).status).toBe(401);
   const malformed = "{\"object\": \"whatsapp_business_account\", ";
   const r = await post(malformed, sign(malformed, SECRET));
   expect(r.status).toBe(400);

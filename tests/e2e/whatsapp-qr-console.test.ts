@@ -45,7 +45,7 @@ test("pair a number by QR and by phone number, and save the card's settings (375
     await waitUntil(async () => (await card.locator(".qr-img").innerHTML()) !== firstQr, 6000);
     expect(await overflowing(page)).toEqual([]);
     // pairing by phone number instead shows WhatsApp's code
-    await card.locator("input[name=phone]").fill("+52 55 1234 567" + i);
+    await card.locator("input[name=phone]").fill(`+52 55 1234 567${i}`);
     await card.getByRole("button", { name: "Vincular con número" }).click();
     await page.waitForURL(/saved=1/);
     await expect(page.locator(`[data-channel="${ch.id}"] .pairing-code`).textContent()).resolves.toBe(`DGB${i}-2345`);

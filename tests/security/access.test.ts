@@ -107,7 +107,7 @@ describe("a reply's attachments are files the sender may see", () => {
     const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
     const upload = async (headers: Record<string, string>, conv: string, name: string) => {
       const fd = new FormData();
-      fd.append("file", new File(["contenido de " + name], name, { type: "text/plain" }));
+      fd.append("file", new File([`contenido de ${name}`], name, { type: "text/plain" }));
       const r = await t.app.request(`/api/v1/files?conversationId=${conv}`, { method: "POST", headers, body: fd });
       expect(r.status).toBe(201);
       return (await r.json()).data as { fileId: string; name: string; mime: string; size: number };

@@ -43,7 +43,7 @@ export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Re
         // a name the library does not have: Ollama streams the manifest step, then an error line
         if (name.startsWith("no-such")) return new Response(`${JSON.stringify({ status: "pulling manifest" })}\n${JSON.stringify({ error: "pull model manifest: file does not exist" })}\n`, { headers: { "content-type": "application/x-ndjson" } });
         models.add(name.includes(":") ? name : `${name}:latest`);
-        return new Response(steps.map((s) => JSON.stringify(s)).join("\n") + "\n", { headers: { "content-type": "application/x-ndjson" } });
+        return new Response(`${steps.map((s) => JSON.stringify(s)).join("\n")}\n`, { headers: { "content-type": "application/x-ndjson" } });
       }
       if (url.pathname === "/api/chat") {
         if (!models.has(body.model) && !models.has(`${body.model}:latest`)) return notFound(body.model);
@@ -59,7 +59,7 @@ export function startOllamaDouble(opts: { models?: string[]; respond?: (body: Re
           const chunks: Record<string, unknown>[] = (message.content.match(/\S+\s*/g) ?? []).map((w) => ({ model: body.model, created_at: new Date().toISOString(), message: { role: "assistant", content: w }, done: false }));
           if (r.toolCalls) chunks.push({ model: body.model, created_at: new Date().toISOString(), message: { role: "assistant", content: "", tool_calls: message.tool_calls }, done: false });
           chunks.push({ ...final, message: { role: "assistant", content: "" } });
-          return new Response(chunks.map((c) => JSON.stringify(c)).join("\n") + "\n", { headers: { "content-type": "application/x-ndjson" } });
+          return new Response(`${chunks.map((c) => JSON.stringify(c)).join("\n")}\n`, { headers: { "content-type": "application/x-ndjson" } });
         } finally { concurrent--; }
       }
       return Response.json({ error: "not found" }, { status: 404 });

@@ -7,7 +7,7 @@ export const html = htm.bind(h) as (strings: TemplateStringsArray, ...values: un
 export type { VNode };
 
 export function renderPage(vnode: VNode) {
-  return "<!doctype html>" + render(vnode);
+  return `<!doctype html>${render(vnode)}`;
 }
 export function renderFragment(vnode: VNode | VNode[]) {
   return render(Array.isArray(vnode) ? h("div", null, vnode) : vnode).replace(/^<div>|<\/div>$/g, (m) => (Array.isArray(vnode) ? "" : m));

@@ -64,9 +64,11 @@ export function SimpleListSettings({ t, csrf, title, rows, cols, createAction, f
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a channel's config differs by kind; each form reads its own fields
 type ChannelView = { id: string; type: string; name: string; active: boolean; departmentId: string | null; config: Record<string, any>; stats?: { queued: number; sent: number; failed: number; lastError: string | null; lastErrorAt: number | null }; templates?: { name: string; language: string; status: string; params: number; body: string }[] };
 
 /** The Cloud API connection's fields; a secret shows only its last characters and, left empty, keeps its value. */
+// biome-ignore lint/suspicious/noExplicitAny: the Cloud API config as stored, secrets masked
 function CloudFields({ t, config }: { t: T; config: Record<string, any> }): VNode {
   return html`<label>${t("wa.phoneNumberId")}<input name="phoneNumberId" value=${config.phoneNumberId ?? ""} required /></label>
     <label>${t("wa.wabaId")}<input name="wabaId" value=${config.wabaId ?? ""} /></label>

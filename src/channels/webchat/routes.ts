@@ -22,7 +22,7 @@ type WEnv = Env & { Variables: Env["Variables"] & { channel: Channel } };
 
 async function loadChannel(ctx: Ctx, id: string): Promise<Channel | null> {
   const ch = await cachedChannel(ctx, id);
-  if (!ch || ch.type !== "webchat" || !ch.active) return null;
+  if (ch?.type !== "webchat" || !ch.active) return null;
   return { ...ch, config: webchatConfig.parse(ch.config) };
 }
 

@@ -2,6 +2,7 @@
 import type { MessageContent, SharedContact } from "../../inbox/schema.ts";
 import { timingSafeEqual } from "node:crypto";
 
+// biome-ignore lint/suspicious/noExplicitAny: webhook JSON is walked loosely; each field is checked where it is read
 type Obj = Record<string, any>;
 export type CloudSender = { waId: string; name?: string; userId?: string };
 export type CloudMedia = { id: string; mime: string; filename?: string; url?: string; voice?: boolean };

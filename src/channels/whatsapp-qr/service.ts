@@ -32,6 +32,7 @@ export const qrConfig = z.strictObject({
 
 /** What DigyBot uses of a Baileys socket. Tests hand in a double that emits the real event shapes. */
 export type QrSocket = {
+  // biome-ignore lint/suspicious/noExplicitAny: baileys types each event differently; handlers check what they read
   ev: { on(event: string, fn: (arg: any) => void): void };
   user?: { id: string; name?: string; lid?: string } | null;
   sendMessage(jid: string, content: AnyMessageContent, options?: { quoted?: WAMessage; messageId?: string }): Promise<WAMessage | undefined>;

@@ -17,7 +17,7 @@ export async function pairInTerminal(ctx: Ctx, name: string, phone: string | und
     out(`created the WhatsApp connection "${name}"\n`);
   }
   const conn = connectionOf(ctx, ch.id);
-  const { toString } = await import("qrcode");
+  const { toString: qrText } = await import("qrcode");
   let lastQr: string | null = null;
   const done = new Promise<number>((resolve) => {
     const timer = setTimeout(() => { out("timed out waiting for the pairing\n"); resolve(1); }, timeoutMs);
@@ -25,7 +25,7 @@ export async function pairInTerminal(ctx: Ctx, name: string, phone: string | und
     conn.onChange((s: QrStatus) => {
       if (s.state === "qr" && s.qr && s.qr !== lastQr && !phone) {
         lastQr = s.qr;
-        void toString(s.qr, { type: "terminal", small: true }).then((art) => out(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
+        void qrText(s.qr, { type: "terminal", small: true }).then((art) => out(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
       }
       if (s.state === "reconnecting" && s.lastError) out(`WhatsApp is not reachable (${s.lastError}); trying again…\n`);
       if (s.state === "open") { out(`paired: ${s.me ?? "connected"}; start the server with 'digybot serve'\n`); finish(0); }
