@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdmin, spawnServe, adminSession } from "../tests/support/process.ts";
 
-
 export function pct(sorted: number[], p: number) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -17,7 +16,16 @@ export async function startDigybot(opts: { bin?: string } = {}) {
   createAdmin(dataDir, opts.bin);
   const t0 = performance.now();
   const s = await spawnServe(dataDir, { bin: opts.bin });
-  return { url: s.url, dataDir, proc: s.proc, startedAt: t0, async stop() { await s.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    url: s.url,
+    dataDir,
+    proc: s.proc,
+    startedAt: t0,
+    async stop() {
+      await s.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export { adminSession };
@@ -26,7 +34,9 @@ export function rssMb(pid: number) {
   try {
     const s = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
     return Number(s.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-  } catch { return NaN; }
+  } catch {
+    return NaN;
+  }
 }
 
 export function machine() {

@@ -7,7 +7,18 @@ const repo = join(import.meta.dir, "..");
 
 test("install.sh installs, writes config and database; a re-run upgrades in place with a backup and keeps the data", () => {
   const t = mkdtempSync(join(tmpdir(), "digybot-install-"));
-  const args = ["bash", join(repo, "install.sh"), "--prefix", join(t, "prefix"), "--data-dir", join(t, "data"), "--config-dir", join(t, "etc"), "--port", "3999"];
+  const args = [
+    "bash",
+    join(repo, "install.sh"),
+    "--prefix",
+    join(t, "prefix"),
+    "--data-dir",
+    join(t, "data"),
+    "--config-dir",
+    join(t, "etc"),
+    "--port",
+    "3999",
+  ];
   const env = { ...process.env, HOME: t };
   const first = Bun.spawnSync(args, { cwd: repo, env });
   expect(first.exitCode).toBe(0);
@@ -18,7 +29,20 @@ test("install.sh installs, writes config and database; a re-run upgrades in plac
   expect(config).toContain("port = 3999");
   expect(existsSync(join(t, "data", "digybot.db"))).toBe(true);
 
-  const created = Bun.spawnSync([bin, "admin", "create", "--email", "dueno@negocio.mx", "--password", "muy-secreta-1", "--config", join(t, "etc", "digybot.toml")], { env });
+  const created = Bun.spawnSync(
+    [
+      bin,
+      "admin",
+      "create",
+      "--email",
+      "dueno@negocio.mx",
+      "--password",
+      "muy-secreta-1",
+      "--config",
+      join(t, "etc", "digybot.toml"),
+    ],
+    { env },
+  );
   expect(created.exitCode).toBe(0);
 
   const again = Bun.spawnSync(args, { cwd: repo, env });

@@ -7,7 +7,12 @@ export type Assets = Record<string, { body: string; type: string }>;
  * stylesheet (styles/console.css); used at build time, when the executable embeds the result, and when run from source.
  */
 export async function buildAssets(): Promise<Assets> {
-  const js = await Bun.build({ entrypoints: [join(import.meta.dir, "client/console.ts"), join(import.meta.dir, "client/widget.ts")], target: "browser", minify: true, format: "esm" });
+  const js = await Bun.build({
+    entrypoints: [join(import.meta.dir, "client/console.ts"), join(import.meta.dir, "client/widget.ts")],
+    target: "browser",
+    minify: true,
+    format: "esm",
+  });
   const css = await Bun.build({ entrypoints: [join(import.meta.dir, "styles/console.css")], minify: true });
   for (const r of [js, css]) if (!r.success) throw new Error(`asset build failed: ${r.logs.map(String).join("\n")}`);
   const assets: Assets = { "console.css": { body: await css.outputs[0].text(), type: "text/css; charset=utf-8" } };

@@ -7,10 +7,22 @@ export type Intent = "greeting" | "hours" | "location" | "human" | "order_status
 
 const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
   human: [
-    [/\b(asesor|asesora|humano|humana|persona real|una persona|operador|operadora|ejecutivo|ejecutiva|agente humano|alguien real)\b/, 3],
-    [/\b(habl\w*|comunic\w*|pasa|pasas|pasame|pasar|pasen|contact\w*|atender|atienda|transfier\w*|canaliz\w*)\b.*\b(alguien|persona|encargad[oa]|gerente|supervisor\w*|responsable|asesor\w*|agente|humano)\b/, 3],
-    [/\b(human|real person|a person|someone real|operator|representative|live agent|an agent|real agent|customer service agent)\b/, 3],
-    [/\b(talk|speak|chat|transfer|connect|put)\b.*\b(someone|somebody|person|human|manager|supervisor|agent|representative)\b/, 3],
+    [
+      /\b(asesor|asesora|humano|humana|persona real|una persona|operador|operadora|ejecutivo|ejecutiva|agente humano|alguien real)\b/,
+      3,
+    ],
+    [
+      /\b(habl\w*|comunic\w*|pasa|pasas|pasame|pasar|pasen|contact\w*|atender|atienda|transfier\w*|canaliz\w*)\b.*\b(alguien|persona|encargad[oa]|gerente|supervisor\w*|responsable|asesor\w*|agente|humano)\b/,
+      3,
+    ],
+    [
+      /\b(human|real person|a person|someone real|operator|representative|live agent|an agent|real agent|customer service agent)\b/,
+      3,
+    ],
+    [
+      /\b(talk|speak|chat|transfer|connect|put)\b.*\b(someone|somebody|person|human|manager|supervisor|agent|representative)\b/,
+      3,
+    ],
     [/\bno (quiero|me sirve) (hablar con )?(un )?(bot|robot|maquina)\b|\bnot? (a )?(bot|robot)\b/, 2],
   ],
   hours: [
@@ -22,39 +34,56 @@ const P: Record<Exclude<Intent, "none">, [RegExp, number][]> = {
     [/\b(are you open|do you open|when do you (open|close)|open today|open on|closing time|opening time)\b/, 3],
   ],
   location: [
-    [/\b(donde (estan|esta|se encuentran|queda|quedan|los encuentro|ubicados)|direccion|ubicacion|ubicados|como llego|sucursal|local fisico|en que (colonia|parte|calle|zona)|google maps|mapa)\b/, 3],
+    [
+      /\b(donde (estan|esta|se encuentran|queda|quedan|los encuentro|ubicados)|direccion|ubicacion|ubicados|como llego|sucursal|local fisico|en que (colonia|parte|calle|zona)|google maps|mapa)\b/,
+      3,
+    ],
     [/\b(where are you|where is|address|location|how do i get|directions|located|find you)\b/, 3],
   ],
   order_status: [
-    [/\b(pedido|orden|compra|envio|paquete)\b.*\b(estado|status|donde|llega|llego|va|rastrear|rastreo|seguimiento|cuando)\b/, 3],
+    [
+      /\b(pedido|orden|compra|envio|paquete)\b.*\b(estado|status|donde|llega|llego|va|rastrear|rastreo|seguimiento|cuando)\b/,
+      3,
+    ],
     [/\b(estado|status|rastrear|rastreo|seguimiento)\b.*\b(pedido|orden|compra|envio|paquete)\b/, 3],
     [/\bdonde (esta|estan|va|viene|anda)\b.*\b(pedido|orden|compra|paquete|envio)\b/, 4],
     [/\b(mi pedido|mi orden|mi compra|mi paquete)\b/, 1],
-    [/\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|arrived|when|ship|shipped|sent|delivered)\b/, 3],
+    [
+      /\b(order|package|shipment|delivery|purchase)\b.*\b(status|where|track|arrive|arrived|when|ship|shipped|sent|delivered)\b/,
+      3,
+    ],
     [/\b(where|track|status)\b.*\b(my )?(order|package|shipment)\b/, 3],
     [/\bpedido\s*#?\s*\d{3,}|\border\s*#?\s*\d{3,}/, 2],
   ],
   // a product's price or whether it is there; answered from the catalog (search_products), or not at all
   product: [
-    [/\b(cuanto (cuesta|cuestan|vale|valen|sale|salen|esta|estan|cobran)|precio|precios|costo|costos|how much|price|prices|cost)\b/, 2],
+    [
+      /\b(cuanto (cuesta|cuestan|vale|valen|sale|salen|esta|estan|cobran)|precio|precios|costo|costos|how much|price|prices|cost)\b/,
+      2,
+    ],
     [/\b(tienen|hay|venden|manejan|les queda|les quedan|do you (have|sell)|is there|are there)\b/, 1],
   ],
   greeting: [
-    [/^(hol+a+s?|ola+|buenas|buen(os|as)? (dia|dias|tarde|tardes|noche|noches)|que tal|que onda|saludos|hey|hi|hello|good morning|good afternoon|good evening)\b/, 2],
+    [
+      /^(hol+a+s?|ola+|buenas|buen(os|as)? (dia|dias|tarde|tardes|noche|noches)|que tal|que onda|saludos|hey|hi|hello|good morning|good afternoon|good evening)\b/,
+      2,
+    ],
   ],
-  thanks: [
-    [/\bgracias\b|^(thank you|thanks|thx|ty)\b|\bmuy amable\b|\b(te|se) lo agradezco\b/, 2],
-  ],
+  thanks: [[/\bgracias\b|^(thank you|thanks|thx|ty)\b|\bmuy amable\b|\b(te|se) lo agradezco\b/, 2]],
 };
 
 /** The customer's intent and the score that chose it (0 for none). A greeting with a question is the question. */
 export function classifyIntent(text: string): { intent: Intent; score: number } {
   const n = normalize(text);
-  let best: Intent = "none", score = 0;
+  let best: Intent = "none",
+    score = 0;
   for (const [intent, patterns] of Object.entries(P) as [Exclude<Intent, "none">, [RegExp, number][]][]) {
     let s = 0;
     for (const [re, w] of patterns) if (re.test(n)) s = Math.max(s, w);
-    if (s > score || (s === score && s > 0 && rank(intent) < rank(best))) { best = intent; score = s; }
+    if (s > score || (s === score && s > 0 && rank(intent) < rank(best))) {
+      best = intent;
+      score = s;
+    }
   }
   // a greeting or thanks that goes on to ask something is about the question, which retrieval may answer
   if ((best === "greeting" || best === "thanks") && n.split(" ").length > 6) return { intent: "none", score: 0 };

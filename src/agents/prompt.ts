@@ -15,25 +15,49 @@ const TONE = {
   concise: { es: "breve y directo", en: "brief and to the point" },
 } as const;
 
-const DAY = { es: { mon: "lunes", tue: "martes", wed: "miércoles", thu: "jueves", fri: "viernes", sat: "sábado", sun: "domingo" }, en: { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" } };
+const DAY = {
+  es: { mon: "lunes", tue: "martes", wed: "miércoles", thu: "jueves", fri: "viernes", sat: "sábado", sun: "domingo" },
+  en: {
+    mon: "Monday",
+    tue: "Tuesday",
+    wed: "Wednesday",
+    thu: "Thursday",
+    fri: "Friday",
+    sat: "Saturday",
+    sun: "Sunday",
+  },
+};
 
 /** The business's weekly hours in words ("lunes 09:00–18:00; domingo cerrado"). */
 /** The weekly hours in words, days with the same hours run together: "lunes a sábado 12:00–23:00; domingo cerrado". */
 export function hoursText(b: Pick<Business, "hours">, lang: "es" | "en") {
-  const of = (d: (typeof weekdays)[number]) => (b.hours[d].open ? `${b.hours[d].from}–${b.hours[d].to}` : lang === "es" ? "cerrado" : "closed");
+  const of = (d: (typeof weekdays)[number]) =>
+    b.hours[d].open ? `${b.hours[d].from}–${b.hours[d].to}` : lang === "es" ? "cerrado" : "closed";
   const runs: { from: number; to: number; text: string }[] = [];
   weekdays.forEach((d, i) => {
     const last = runs.at(-1);
-    if (last && last.text === of(d)) last.to = i; else runs.push({ from: i, to: i, text: of(d) });
+    if (last && last.text === of(d)) last.to = i;
+    else runs.push({ from: i, to: i, text: of(d) });
   });
   const day = (i: number) => DAY[lang][weekdays[i]];
-  const span = (r: (typeof runs)[number]) => r.from === r.to ? day(r.from) : `${day(r.from)} ${r.to - r.from === 1 ? (lang === "es" ? "y" : "and") : lang === "es" ? "a" : "to"} ${day(r.to)}`;
+  const span = (r: (typeof runs)[number]) =>
+    r.from === r.to
+      ? day(r.from)
+      : `${day(r.from)} ${r.to - r.from === 1 ? (lang === "es" ? "y" : "and") : lang === "es" ? "a" : "to"} ${day(r.to)}`;
   return runs.map((r) => `${span(r)} ${r.text}`).join("; ");
 }
 
 /** Now, in the business's own time zone, in words the model can reason about. */
 export function nowText(b: Pick<Business, "timezone">, at: number, lang: "es" | "en") {
-  return new Intl.DateTimeFormat(lang === "es" ? "es-MX" : "en-US", { timeZone: b.timezone, weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(at));
+  return new Intl.DateTimeFormat(lang === "es" ? "es-MX" : "en-US", {
+    timeZone: b.timezone,
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(new Date(at));
 }
 
 /** The facts about the business the agent may state (and that count as evidence for grounding). */
@@ -47,7 +71,9 @@ export function businessFacts(b: Business | null, departments: string[], at: num
     // the date also as the tools write it, so a model books "tomorrow" with the right YYYY-MM-DD
     `${lang === "es" ? "Ahora" : "Now"}: ${nowText(b, at, lang)}, ${localParts(b.timezone, at).date} (${open ? (lang === "es" ? "abierto" : "open") : lang === "es" ? "cerrado" : "closed"})`,
     departments.length ? `${lang === "es" ? "Departamentos" : "Departments"}: ${departments.join(", ")}` : "",
-  ].filter(Boolean).join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
 }
 
 /** The fixed rules, in the prompt and in the leak check: they must never reach a customer. */
@@ -67,17 +93,30 @@ export const RULES = {
 };
 
 /** The system prompt: who the agent is, the business, the owner's instructions, the rules, the passages. */
-export function systemPrompt(agent: Pick<Agent, "name" | "persona" | "tone" | "instructions">, lang: "es" | "en", facts: string, passages: Hit[]) {
+export function systemPrompt(
+  agent: Pick<Agent, "name" | "persona" | "tone" | "instructions">,
+  lang: "es" | "en",
+  facts: string,
+  passages: Hit[],
+) {
   const es = lang === "es";
   const parts = [
-    es ? `Eres ${agent.name}, agente de atención por chat.${agent.persona ? ` ${agent.persona}` : ""}` : `You are ${agent.name}, a chat customer-service agent.${agent.persona ? ` ${agent.persona}` : ""}`,
-    es ? `Tono: ${TONE[agent.tone].es}. Responde siempre en español.` : `Tone: ${TONE[agent.tone].en}. Always answer in English.`,
+    es
+      ? `Eres ${agent.name}, agente de atención por chat.${agent.persona ? ` ${agent.persona}` : ""}`
+      : `You are ${agent.name}, a chat customer-service agent.${agent.persona ? ` ${agent.persona}` : ""}`,
+    es
+      ? `Tono: ${TONE[agent.tone].es}. Responde siempre en español.`
+      : `Tone: ${TONE[agent.tone].en}. Always answer in English.`,
     facts,
-    agent.instructions ? `${es ? "Instrucciones del negocio" : "The business's instructions"}:\n${agent.instructions}` : "",
+    agent.instructions
+      ? `${es ? "Instrucciones del negocio" : "The business's instructions"}:\n${agent.instructions}`
+      : "",
     `${es ? "Reglas" : "Rules"}:\n${RULES[lang].map((r, i) => `${i + 1}. ${r}`).join("\n")}`,
     passages.length
       ? `${es ? "Pasajes de conocimiento" : "Knowledge passages"}:\n${passages.map((p, i) => `[${i + 1}] (${p.sourceTitle}${p.heading && p.heading !== p.sourceTitle ? ` — ${p.heading}` : ""}) ${p.text}`).join("\n\n")}`
-      : es ? "No hay pasajes de conocimiento para esta pregunta." : "There are no knowledge passages for this question.",
+      : es
+        ? "No hay pasajes de conocimiento para esta pregunta."
+        : "There are no knowledge passages for this question.",
   ];
   return parts.filter(Boolean).join("\n\n");
 }
@@ -92,19 +131,30 @@ export function recoverToolCalls(content: string, known: string[]): ToolCall[] {
   const fence = /^```(?:json|tool_call)?\s*([\s\S]*?)\s*```$/i.exec(s);
   if (fence) s = fence[1].trim();
   const tags = [...s.matchAll(/<tool_call>\s*([\s\S]*?)\s*<\/tool_call>/gi)];
-  const texts = tags.length && !s.replace(/<tool_call>[\s\S]*?<\/tool_call>/gi, "").trim() ? tags.map((m) => m[1]) : [s];
+  const texts =
+    tags.length && !s.replace(/<tool_call>[\s\S]*?<\/tool_call>/gi, "").trim() ? tags.map((m) => m[1]) : [s];
   const calls: ToolCall[] = [];
   for (const t of texts) {
     if (!/^[[{]/.test(t)) return [];
     let v: unknown;
-    try { v = JSON.parse(t); } catch { return []; }
+    try {
+      v = JSON.parse(t);
+    } catch {
+      return [];
+    }
     for (const o of Array.isArray(v) ? v : [v]) {
       if (!o || typeof o !== "object") return [];
       const x = o as Record<string, unknown>;
       const f = (x.function && typeof x.function === "object" ? x.function : x) as Record<string, unknown>;
       const name = f.name ?? x.tool ?? x.tool_name;
       let args = f.arguments ?? f.parameters ?? x.args ?? x.arguments ?? x.parameters ?? {};
-      if (typeof args === "string") { try { args = JSON.parse(args); } catch { return []; } }
+      if (typeof args === "string") {
+        try {
+          args = JSON.parse(args);
+        } catch {
+          return [];
+        }
+      }
       if (typeof name !== "string" || !known.includes(name) || typeof args !== "object" || args === null) return [];
       calls.push({ name, arguments: args as Record<string, unknown> });
     }
@@ -112,21 +162,28 @@ export function recoverToolCalls(content: string, known: string[]): ToolCall[] {
   return calls;
 }
 
-const MONTHS = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|september|october|november|december";
-const FIGURE = new RegExp([
-  String.raw`(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)\s?\d[\d.,]*`,
-  String.raw`\d[\d.,]*\s?(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)\b`,
-  String.raw`\b\d+\s+(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)\b`,
-  String.raw`\b\d{4}-\d{2}-\d{2}\b`,
-  String.raw`\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b`,
-  String.raw`\b\d{1,2}\s+de\s+(?:${MONTHS})\b`,
-  String.raw`\b(?:${MONTHS})\s+\d{1,2}\b`,
-  String.raw`\b\d{1,2}:\d{2}\b`,
-].join("|"), "gi");
+const MONTHS =
+  "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|september|october|november|december";
+const FIGURE = new RegExp(
+  [
+    String.raw`(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)\s?\d[\d.,]*`,
+    String.raw`\d[\d.,]*\s?(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)\b`,
+    String.raw`\b\d+\s+(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)\b`,
+    String.raw`\b\d{4}-\d{2}-\d{2}\b`,
+    String.raw`\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b`,
+    String.raw`\b\d{1,2}\s+de\s+(?:${MONTHS})\b`,
+    String.raw`\b(?:${MONTHS})\s+\d{1,2}\b`,
+    String.raw`\b\d{1,2}:\d{2}\b`,
+  ].join("|"),
+  "gi",
+);
 
 /** A figure's digits as compared: a cents part of zeros dropped, separators gone ("$1,250.00" → "1250", "10:30" → "1030"). */
 function core(figure: string) {
-  return figure.replace(/[^\d.,:]/g, "").replace(/[.,]00$/, "").replace(/[.,:]/g, "");
+  return figure
+    .replace(/[^\d.,:]/g, "")
+    .replace(/[.,]00$/, "")
+    .replace(/[.,:]/g, "");
 }
 
 /**
@@ -135,7 +192,10 @@ function core(figure: string) {
  */
 export function ungroundedFigures(reply: string, evidence: string) {
   const have = new Set<string>();
-  const add = (c: string) => { have.add(c); have.add(c.replace(/^0+(?=\d)/, "")); };
+  const add = (c: string) => {
+    have.add(c);
+    have.add(c.replace(/^0+(?=\d)/, ""));
+  };
   for (const m of evidence.matchAll(/\d[\d.,:/-]*\d|\d/g)) {
     add(core(m[0]));
     for (const part of m[0].split(/[-/:]/)) if (part) add(core(part));
@@ -143,7 +203,8 @@ export function ungroundedFigures(reply: string, evidence: string) {
   const out: string[] = [];
   for (const m of reply.matchAll(FIGURE)) {
     const nums = m[0].match(/\d[\d.,]*\d|\d/g) ?? [];
-    const ok = /^\d{1,2}:\d{2}$/.test(m[0]) ? have.has(core(m[0]).replace(/^0+(?=\d)/, ""))
+    const ok = /^\d{1,2}:\d{2}$/.test(m[0])
+      ? have.has(core(m[0]).replace(/^0+(?=\d)/, ""))
       : nums.every((n) => have.has(core(n).replace(/^0+(?=\d)/, "")));
     if (!ok) out.push(m[0].trim());
   }
@@ -163,10 +224,16 @@ export function leaksInstructions(reply: string, secret: string[]) {
 /** Citation markers [1], [2]… taken out of the customer's text, and which passages they named. */
 export function takeCitations(reply: string, passages: Hit[]) {
   const cited = new Set<number>();
-  const text = reply.replace(/\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]/g, (_, list: string) => {
-    for (const n of list.split(",")) { const i = Number(n.trim()) - 1; if (passages[i]) cited.add(i); }
-    return "";
-  }).replace(/[ \t]+([.,;:!?])/g, "$1").trim();
+  const text = reply
+    .replace(/\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]/g, (_, list: string) => {
+      for (const n of list.split(",")) {
+        const i = Number(n.trim()) - 1;
+        if (passages[i]) cited.add(i);
+      }
+      return "";
+    })
+    .replace(/[ \t]+([.,;:!?])/g, "$1")
+    .trim();
   return { text, cited: [...cited].map((i) => passages[i]) };
 }
 

@@ -20,7 +20,17 @@ import { retrieve, type Hit, type Retrieval } from "./knowledge.ts";
 import { classifyIntent, orderNumberIn, type Intent } from "./intents.ts";
 import { priorityFor, readMood } from "./sentiment.ts";
 import { contentTerms, coverage, detectLanguage, normalize } from "./text.ts";
-import { businessFacts, hoursText, leaksInstructions, recoverToolCalls, redactPersonalData, RULES, systemPrompt, takeCitations, ungroundedFigures } from "./prompt.ts";
+import {
+  businessFacts,
+  hoursText,
+  leaksInstructions,
+  recoverToolCalls,
+  redactPersonalData,
+  RULES,
+  systemPrompt,
+  takeCitations,
+  ungroundedFigures,
+} from "./prompt.ts";
 import { runTool, toolSpecs, type ToolContext } from "./tools.ts";
 import { getAgent, type Agent } from "./service.ts";
 
@@ -37,7 +47,14 @@ export type TurnInput = {
   botReplies: number;
   dryRun: boolean;
 };
-export type ToolTrace = { name: string; arguments: Record<string, unknown>; ok: boolean; result?: unknown; error?: string; ms: number };
+export type ToolTrace = {
+  name: string;
+  arguments: Record<string, unknown>;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  ms: number;
+};
 export type TurnResult = {
   reply: string | null;
   handoff: { departmentId: string | null; reason: string } | null;
@@ -56,18 +73,24 @@ export type TurnResult = {
 
 const MAX_TOOL_ROUNDS = 3;
 /** The words of a price question that name no product ("cuánto cuesta", "precio"), as contentTerms gives them. */
-const PRICE_WORDS = new Set(contentTerms("cuanto cuanta cuantos cuesta cuestan vale valen sale salen cobran precio precios costo costos venden manejan queda quedan how much price prices cost costs sell have there"));
+const PRICE_WORDS = new Set(
+  contentTerms(
+    "cuanto cuanta cuantos cuesta cuestan vale valen sale salen cobran precio precios costo costos venden manejan queda quedan how much price prices cost costs sell have there",
+  ),
+);
 const modelDownUntil = new WeakMap<Ctx, number>();
 const HISTORY = 12;
 
 const T = {
   es: {
     handoff: "Te comunico con una persona de nuestro equipo; en un momento te atienden. 🙌",
-    handoffClosed: "Te comunico con una persona de nuestro equipo. Ahora estamos fuera de horario ({hours}); te responderemos en cuanto abramos.",
+    handoffClosed:
+      "Te comunico con una persona de nuestro equipo. Ahora estamos fuera de horario ({hours}); te responderemos en cuanto abramos.",
     greeting: "¡Hola! Soy {agent} de {business}. ¿En qué te puedo ayudar?",
     thanks: "¡Con gusto! ¿Hay algo más en lo que te pueda ayudar?",
     hours: "Nuestro horario es: {hours}. {now}",
-    openNow: "Ahora mismo estamos abiertos.", closedNow: "Ahora mismo estamos cerrados.",
+    openNow: "Ahora mismo estamos abiertos.",
+    closedNow: "Ahora mismo estamos cerrados.",
     location: "Nos encuentras en: {location}.",
     askOrder: "Con gusto reviso tu pedido. ¿Me compartes el número de pedido?",
     order: "Tu pedido {number} está {status}. Total: {total}.",
@@ -80,15 +103,18 @@ const T = {
   },
   en: {
     handoff: "I'm connecting you with a person from our team; they'll be with you shortly. 🙌",
-    handoffClosed: "I'm connecting you with a person from our team. We're closed right now ({hours}); we'll answer as soon as we open.",
+    handoffClosed:
+      "I'm connecting you with a person from our team. We're closed right now ({hours}); we'll answer as soon as we open.",
     greeting: "Hi! I'm {agent} from {business}. How can I help you?",
     thanks: "You're welcome! Anything else I can help with?",
     hours: "Our hours are: {hours}. {now}",
-    openNow: "We're open right now.", closedNow: "We're closed right now.",
+    openNow: "We're open right now.",
+    closedNow: "We're closed right now.",
     location: "You'll find us at: {location}.",
     askOrder: "Happy to check your order. What's the order number?",
     order: "Your order {number} is {status}. Total: {total}.",
-    noOrder: "I couldn't find order {number}. Could you check the number? If you prefer, I can connect you with a person.",
+    noOrder:
+      "I couldn't find order {number}. Could you check the number? If you prefer, I can connect you with a person.",
     knowledge: "{text}",
     notUnderstood: "I don't have that information, so I'm connecting you with a person from our team.",
     leak: "Sorry, I can't share that. Can I help you with anything else?",
@@ -103,13 +129,41 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   const started = performance.now();
   const { agent } = input;
   const text = input.customerText.trim();
-  const lang = agent.language === "auto" ? detectLanguage(`${text} ${input.history.filter((m) => m.role === "customer").slice(-3).map((m) => m.text).join(" ")}`) : agent.language;
+  const lang =
+    agent.language === "auto"
+      ? detectLanguage(
+          `${text} ${input.history
+            .filter((m) => m.role === "customer")
+            .slice(-3)
+            .map((m) => m.text)
+            .join(" ")}`,
+        )
+      : agent.language;
   const t = T[lang];
   const business = await getBusiness(ctx);
   const now = ctx.clock.now();
-  const intentOf = /^\s*#?\d{3,12}\s*$/.test(text) && input.history.at(-1)?.role !== "customer" ? { intent: "order_status" as Intent, score: 3 } : classifyIntent(text);
-  const res: TurnResult = { reply: null, handoff: null, intent: intentOf.intent, language: lang, mode: "fallback", sources: [], retrieved: [], toolCalls: [], groundingIssues: [], leakBlocked: false, modelError: null, timings: { totalMs: 0, modelMs: 0, retrievalMs: 0, toolMs: 0, embedMs: 0 } };
-  const done = () => { res.timings.totalMs = performance.now() - started; return res; };
+  const intentOf =
+    /^\s*#?\d{3,12}\s*$/.test(text) && input.history.at(-1)?.role !== "customer"
+      ? { intent: "order_status" as Intent, score: 3 }
+      : classifyIntent(text);
+  const res: TurnResult = {
+    reply: null,
+    handoff: null,
+    intent: intentOf.intent,
+    language: lang,
+    mode: "fallback",
+    sources: [],
+    retrieved: [],
+    toolCalls: [],
+    groundingIssues: [],
+    leakBlocked: false,
+    modelError: null,
+    timings: { totalMs: 0, modelMs: 0, retrievalMs: 0, toolMs: 0, embedMs: 0 },
+  };
+  const done = () => {
+    res.timings.totalMs = performance.now() - started;
+    return res;
+  };
   const handoffMessage = () => {
     if (agent.handoff.message) return agent.handoff.message;
     if (business && !isOpen(business, now)) return fill(t.handoffClosed, { hours: hoursText(business, lang) });
@@ -127,8 +181,10 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   const n = ` ${normalize(text)} `;
   const kw = agent.handoff.keywords.find((k) => n.includes(` ${normalize(k)} `));
   if (kw) return handOff(`keyword: ${kw}`);
-  if (agent.handoff.maxBotReplies > 0 && input.botReplies >= agent.handoff.maxBotReplies) return handOff("max_bot_replies");
-  if (agent.handoff.onNegativeSentiment && readMood(text).sentiment === "negative") return handOff("negative_sentiment");
+  if (agent.handoff.maxBotReplies > 0 && input.botReplies >= agent.handoff.maxBotReplies)
+    return handOff("max_bot_replies");
+  if (agent.handoff.onNegativeSentiment && readMood(text).sentiment === "negative")
+    return handOff("negative_sentiment");
 
   const retrievalStarted = performance.now();
   let retrieval: Retrieval = { hits: [], faq: null, usedVectors: false, ms: 0, embedMs: 0 };
@@ -136,7 +192,9 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   res.timings.retrievalMs = performance.now() - retrievalStarted;
   res.timings.embedMs = retrieval.embedMs;
   res.retrieved = retrieval.hits;
-  const cite = (hits: Hit[]) => { res.sources = hits.map((h) => ({ sourceId: h.sourceId, title: h.sourceTitle, chunkId: h.chunkId })); };
+  const cite = (hits: Hit[]) => {
+    res.sources = hits.map((h) => ({ sourceId: h.sourceId, title: h.sourceTitle, chunkId: h.chunkId }));
+  };
 
   if (retrieval.faq) {
     res.mode = "faq";
@@ -145,12 +203,24 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
     return done();
   }
 
-  const toolCtx: ToolContext = { ctx, agentId: agent.id, agentName: agent.name, conversationId: input.conversationId, contactId: input.contactId, language: lang, dryRun: input.dryRun };
-  if (agent.useModel && (modelDownUntil.get(ctx) ?? 0) > Date.now()) res.modelError = "unreachable: the model server failed moments ago";
+  const toolCtx: ToolContext = {
+    ctx,
+    agentId: agent.id,
+    agentName: agent.name,
+    conversationId: input.conversationId,
+    contactId: input.contactId,
+    language: lang,
+    dryRun: input.dryRun,
+  };
+  if (agent.useModel && (modelDownUntil.get(ctx) ?? 0) > Date.now())
+    res.modelError = "unreachable: the model server failed moments ago";
   else if (agent.useModel) {
     try {
       await modelTurn(ctx, input, toolCtx, res, retrieval.hits, lang, business, now, cite);
-      if (res.reply !== null || res.handoff) { if (res.handoff && !res.reply) res.reply = handoffMessage(); return done(); }
+      if (res.reply !== null || res.handoff) {
+        if (res.handoff && !res.reply) res.reply = handoffMessage();
+        return done();
+      }
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       res.modelError = `${e.code}: ${e.message}`;
@@ -165,11 +235,21 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   const terms = contentTerms(text);
   const answerIntent = async (): Promise<boolean> => {
     switch (res.intent) {
-      case "greeting": res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(/ de \.| from \./, "."); break;
-      case "thanks": res.reply = t.thanks; break;
+      case "greeting":
+        res.reply = fill(t.greeting, { agent: agent.name, business: business?.name ?? "" }).replace(
+          / de \.| from \./,
+          ".",
+        );
+        break;
+      case "thanks":
+        res.reply = t.thanks;
+        break;
       case "hours":
         if (!business) return false;
-        res.reply = fill(t.hours, { hours: hoursText(business, lang), now: isOpen(business, now) ? t.openNow : t.closedNow });
+        res.reply = fill(t.hours, {
+          hours: hoursText(business, lang),
+          now: isOpen(business, now) ? t.openNow : t.closedNow,
+        });
         break;
       case "location":
         if (!business?.location) return false;
@@ -178,9 +258,14 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
       case "order_status": {
         if (!agent.tools.includes("order_status")) return false;
         const number = orderNumberIn(text);
-        if (!number) { res.reply = t.askOrder; break; }
+        if (!number) {
+          res.reply = t.askOrder;
+          break;
+        }
         const r = await timedTool(res, toolCtx, agent.tools, "order_status", { orderNumber: number });
-        res.reply = r.ok ? fill(t.order, { number: String(r.data.number), status: String(r.data.status), total: String(r.data.total) }) : fill(t.noOrder, { number });
+        res.reply = r.ok
+          ? fill(t.order, { number: String(r.data.number), status: String(r.data.status), total: String(r.data.total) })
+          : fill(t.noOrder, { number });
         break;
       }
       case "product": {
@@ -190,19 +275,29 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
         if (!wanted.length) return false;
         const r = await timedTool(res, toolCtx, agent.tools, "search_products", { query: text, limit: 10 });
         if (!r.ok) return false;
-        const found = (r.data.products as { name: string; description: string; price: string; stock: number | null; available: boolean }[])
-          .filter((p) => coverage(wanted, `${p.name} ${p.description}`) === 1).slice(0, 3);
+        const found = (
+          r.data.products as {
+            name: string;
+            description: string;
+            price: string;
+            stock: number | null;
+            available: boolean;
+          }[]
+        )
+          .filter((p) => coverage(wanted, `${p.name} ${p.description}`) === 1)
+          .slice(0, 3);
         if (!found.length) return false;
         const line = (p: (typeof found)[number]) => `${p.name}: ${p.price}${p.available ? "" : ` (${t.soldOut})`}`;
         res.reply = found.length === 1 ? `${line(found[0])}.` : fill(t.products, { list: found.map(line).join("; ") });
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
     res.mode = "intent";
     return true;
   };
-  if (intentOf.score >= 2 && await answerIntent()) return done();
+  if (intentOf.score >= 2 && (await answerIntent())) return done();
   const best = retrieval.hits[0];
   if (best && answersWithoutModel(terms, best)) {
     res.mode = best.answer ? "faq" : "knowledge";
@@ -210,7 +305,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
     cite([best]);
     return done();
   }
-  if (intentOf.score > 0 && await answerIntent()) return done();
+  if (intentOf.score > 0 && (await answerIntent())) return done();
   return handOff(res.modelError ? "model_unavailable" : "no_answer");
 }
 
@@ -233,7 +328,13 @@ function trimPassage(s: string, max = 600) {
   return `${cut.slice(0, end > 200 ? end + 1 : max).trim()}…`;
 }
 
-async function timedTool(res: TurnResult, t: ToolContext, allowed: string[], name: string, args: Record<string, unknown>) {
+async function timedTool(
+  res: TurnResult,
+  t: ToolContext,
+  allowed: string[],
+  name: string,
+  args: Record<string, unknown>,
+) {
   const s = performance.now();
   const r = await runTool(t, allowed, name, args);
   const ms = performance.now() - s;
@@ -243,7 +344,17 @@ async function timedTool(res: TurnResult, t: ToolContext, allowed: string[], nam
 }
 
 /** The model's part of a turn: prompt, tool rounds, then the checks on the reply. Throws ProviderError when the model server fails. */
-async function modelTurn(ctx: Ctx, input: TurnInput, toolCtx: ToolContext, res: TurnResult, passages: Hit[], lang: "es" | "en", business: Awaited<ReturnType<typeof getBusiness>>, now: number, cite: (h: Hit[]) => void) {
+async function modelTurn(
+  ctx: Ctx,
+  input: TurnInput,
+  toolCtx: ToolContext,
+  res: TurnResult,
+  passages: Hit[],
+  lang: "es" | "en",
+  business: Awaited<ReturnType<typeof getBusiness>>,
+  now: number,
+  cite: (h: Hit[]) => void,
+) {
   const { agent } = input;
   const { provider, settings } = await aiProvider(ctx);
   const remote = settings.provider !== "ollama";
@@ -252,17 +363,31 @@ async function modelTurn(ctx: Ctx, input: TurnInput, toolCtx: ToolContext, res: 
   const facts = businessFacts(business, depts, now, lang);
   const system = systemPrompt(agent, lang, facts, passages);
   const msgs: ChatMessage[] = [{ role: "system", content: system }];
-  for (const m of input.history.slice(-HISTORY)) msgs.push({ role: m.role === "customer" ? "user" : "assistant", content: guard(m.text) });
+  for (const m of input.history.slice(-HISTORY))
+    msgs.push({ role: m.role === "customer" ? "user" : "assistant", content: guard(m.text) });
   msgs.push({ role: "user", content: guard(input.customerText) });
   const tools = toolSpecs(agent.tools);
-  const evidence: string[] = [facts, input.customerText, ...input.history.filter((m) => m.role === "customer").map((m) => m.text), ...passages.map((p) => p.text)];
+  const evidence: string[] = [
+    facts,
+    input.customerText,
+    ...input.history.filter((m) => m.role === "customer").map((m) => m.text),
+    ...passages.map((p) => p.text),
+  ];
   let content = "";
   for (let round = 0; ; round++) {
-    const r = await provider.chat({ model: settings.chatModel, messages: msgs, ...(round < MAX_TOOL_ROUNDS && tools.length ? { tools } : {}), temperature: 0.3 });
+    const r = await provider.chat({
+      model: settings.chatModel,
+      messages: msgs,
+      ...(round < MAX_TOOL_ROUNDS && tools.length ? { tools } : {}),
+      temperature: 0.3,
+    });
     res.timings.modelMs += r.ms;
     let calls: ToolCall[] = r.toolCalls;
     if (!calls.length) calls = recoverToolCalls(r.content, tools.map((x) => x.name).concat(allToolNames(r.content)));
-    if (!calls.length || round >= MAX_TOOL_ROUNDS) { content = calls.length ? "" : r.content; break; }
+    if (!calls.length || round >= MAX_TOOL_ROUNDS) {
+      content = calls.length ? "" : r.content;
+      break;
+    }
     msgs.push({ role: "assistant", content: calls.length && !r.toolCalls.length ? "" : r.content, toolCalls: calls });
     for (const c of calls) {
       const out = await timedTool(res, toolCtx, agent.tools, c.name, c.arguments);
@@ -271,7 +396,10 @@ async function modelTurn(ctx: Ctx, input: TurnInput, toolCtx: ToolContext, res: 
       if (out.ok && out.handoff) res.handoff = out.handoff;
       msgs.push({ role: "tool", toolName: c.name, content: JSON.stringify(out.ok ? out.data : { error: out.error }) });
     }
-    if (res.handoff) { content = ""; break; }
+    if (res.handoff) {
+      content = "";
+      break;
+    }
   }
   if (res.handoff) return;
   res.mode = "model";
@@ -281,20 +409,38 @@ async function modelTurn(ctx: Ctx, input: TurnInput, toolCtx: ToolContext, res: 
   let issues = ungroundedFigures(reply, evidence.join("\n"));
   if (issues.length) {
     res.groundingIssues = issues;
-    const fix = lang === "es"
-      ? `Tu respuesta menciona ${issues.join(", ")}, que no aparece en ningún resultado de herramienta ni pasaje. Reescríbela sin cifras inventadas: usa una herramienta o di que lo consultarás.`
-      : `Your reply mentions ${issues.join(", ")}, which no tool result or passage contains. Rewrite it without invented figures: use a tool or say you will check.`;
-    const r2 = await provider.chat({ model: settings.chatModel, messages: [...msgs, { role: "assistant", content }, { role: "system", content: fix }], temperature: 0 });
+    const fix =
+      lang === "es"
+        ? `Tu respuesta menciona ${issues.join(", ")}, que no aparece en ningún resultado de herramienta ni pasaje. Reescríbela sin cifras inventadas: usa una herramienta o di que lo consultarás.`
+        : `Your reply mentions ${issues.join(", ")}, which no tool result or passage contains. Rewrite it without invented figures: use a tool or say you will check.`;
+    const r2 = await provider.chat({
+      model: settings.chatModel,
+      messages: [...msgs, { role: "assistant", content }, { role: "system", content: fix }],
+      temperature: 0,
+    });
     res.timings.modelMs += r2.ms;
     reply = takeCitations(r2.content, passages).text;
     issues = ungroundedFigures(reply, evidence.join("\n"));
-    if (issues.length || !reply) { res.handoff = { departmentId: agent.handoff.departmentId, reason: "ungrounded_reply" }; res.mode = "handoff"; res.reply = null; return; }
+    if (issues.length || !reply) {
+      res.handoff = { departmentId: agent.handoff.departmentId, reason: "ungrounded_reply" };
+      res.mode = "handoff";
+      res.reply = null;
+      return;
+    }
   }
-  if (leaksInstructions(reply, [agent.instructions, agent.persona, ...RULES.es, ...RULES.en].filter((s) => s.length > 20))) {
+  if (
+    leaksInstructions(
+      reply,
+      [agent.instructions, agent.persona, ...RULES.es, ...RULES.en].filter((s) => s.length > 20),
+    )
+  ) {
     res.leakBlocked = true;
     reply = T[lang].leak;
   }
-  if (!reply.trim()) { res.reply = null; return; }
+  if (!reply.trim()) {
+    res.reply = null;
+    return;
+  }
   res.reply = reply;
   cite(cited);
 }
@@ -309,7 +455,13 @@ function allToolNames(content: string) {
 type ConvState = { timer: ReturnType<typeof setTimeout> | null; firstAt: number; running: boolean; again: boolean };
 /** A live turn's cost: all of it (reading the conversation, the turn, writing the reply) and the model server's part. */
 export type TurnCost = { totalMs: number; modelMs: number; embedMs: number };
-export type AgentRunner = { stop(): void; resume(): Promise<number>; idle(): Promise<void>; readonly turns: number; readonly costs: TurnCost[] };
+export type AgentRunner = {
+  stop(): void;
+  resume(): Promise<number>;
+  idle(): Promise<void>;
+  readonly turns: number;
+  readonly costs: TurnCost[];
+};
 const runners = new WeakMap<Ctx, AgentRunner>();
 
 export function agentRunner(ctx: Ctx) {
@@ -324,14 +476,18 @@ export function agentRunner(ctx: Ctx) {
 export function wireAgentRunner(ctx: Ctx): AgentRunner {
   const states = new Map<string, ConvState>();
   const inFlight = new Set<Promise<void>>();
-  let stopped = false, turns = 0;
+  let stopped = false,
+    turns = 0;
   const costs: TurnCost[] = [];
 
   const schedule = (conversationId: string, burstMs: number) => {
     if (stopped) return;
     let st = states.get(conversationId);
     if (!st) states.set(conversationId, (st = { timer: null, firstAt: Date.now(), running: false, again: false }));
-    if (st.running) { st.again = true; return; }
+    if (st.running) {
+      st.again = true;
+      return;
+    }
     if (st.timer) clearTimeout(st.timer);
     else st.firstAt = Date.now();
     // a long burst is not gathered forever: at most three burst times after its first message
@@ -339,11 +495,25 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     st.timer = setTimeout(() => {
       st!.timer = null;
       st!.running = true;
-      const p = turnFor(ctx, conversationId).then((cost) => { turns++; if (cost) { if (costs.length >= 10_000) costs.shift(); costs.push(cost); } }, (e) => ctx.log.error("agent turn failed", { conversationId, error: String(e), stack: (e as Error).stack })).finally(() => {
-        inFlight.delete(p);
-        st!.running = false;
-        if (st!.again && !stopped) { st!.again = false; schedule(conversationId, burstMs); } else states.delete(conversationId);
-      });
+      const p = turnFor(ctx, conversationId)
+        .then(
+          (cost) => {
+            turns++;
+            if (cost) {
+              if (costs.length >= 10_000) costs.shift();
+              costs.push(cost);
+            }
+          },
+          (e) => ctx.log.error("agent turn failed", { conversationId, error: String(e), stack: (e as Error).stack }),
+        )
+        .finally(() => {
+          inFlight.delete(p);
+          st!.running = false;
+          if (st!.again && !stopped) {
+            st!.again = false;
+            schedule(conversationId, burstMs);
+          } else states.delete(conversationId);
+        });
       inFlight.add(p);
     }, wait);
   };
@@ -354,13 +524,21 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     if (e.conversationId && d.message?.body) void noteMood(ctx, e.conversationId, d.message.body);
     if (d.ownerType !== "bot" || !d.agentId || !e.conversationId) return;
     let burst = burstOf.get(d.agentId);
-    if (burst === undefined) { burst = (await getAgent(ctx, d.agentId))?.burstMs ?? 2500; burstOf.set(d.agentId, burst); setTimeout(() => burstOf.delete(d.agentId!), 30_000).unref?.(); }
+    if (burst === undefined) {
+      burst = (await getAgent(ctx, d.agentId))?.burstMs ?? 2500;
+      burstOf.set(d.agentId, burst);
+      setTimeout(() => burstOf.delete(d.agentId!), 30_000).unref?.();
+    }
     schedule(e.conversationId, burst);
   });
 
   const runner: AgentRunner = {
-    get turns() { return turns; },
-    get costs() { return costs; },
+    get turns() {
+      return turns;
+    },
+    get costs() {
+      return costs;
+    },
     stop() {
       stopped = true;
       offMsg();
@@ -369,10 +547,28 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     /** After a restart: conversations whose customer wrote last (within the hour) get their turn. */
     async resume() {
       const since = ctx.clock.now() - 3_600_000;
-      const rows = await ctx.db.select({ id: conversations.id, last: conversations.lastMessageAt, inbound: conversations.lastInboundAt, agentId: conversations.agentId })
-        .from(conversations).where(and(eq(conversations.ownerType, "bot"), ne(conversations.status, "resolved"), gt(conversations.lastMessageAt, since))).limit(1000);
+      const rows = await ctx.db
+        .select({
+          id: conversations.id,
+          last: conversations.lastMessageAt,
+          inbound: conversations.lastInboundAt,
+          agentId: conversations.agentId,
+        })
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.ownerType, "bot"),
+            ne(conversations.status, "resolved"),
+            gt(conversations.lastMessageAt, since),
+          ),
+        )
+        .limit(1000);
       let n = 0;
-      for (const r of rows) if (r.inbound !== null && r.inbound >= r.last && r.agentId) { schedule(r.id, 0); n++; }
+      for (const r of rows)
+        if (r.inbound !== null && r.inbound >= r.last && r.agentId) {
+          schedule(r.id, 0);
+          n++;
+        }
       return n;
     },
     async idle() {
@@ -394,11 +590,20 @@ async function noteMood(ctx: Ctx, conversationId: string, body: string) {
   if (key === prev) return;
   if (seen.size > 10_000) seen.clear();
   seen.set(conversationId, key);
-  await ctx.database.write(async (tx) => {
-    const c = await tx.select({ priority: conversations.priority }).from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!c) return;
-    await tx.update(conversations).set({ sentiment: m.sentiment, urgency: m.urgency, priority: priorityFor(c.priority, m) }).where(eq(conversations.id, conversationId));
-  }).catch((e) => ctx.log.warn("mood not saved", { conversationId, error: String(e) }));
+  await ctx.database
+    .write(async (tx) => {
+      const c = await tx
+        .select({ priority: conversations.priority })
+        .from(conversations)
+        .where(eq(conversations.id, conversationId))
+        .get();
+      if (!c) return;
+      await tx
+        .update(conversations)
+        .set({ sentiment: m.sentiment, urgency: m.urgency, priority: priorityFor(c.priority, m) })
+        .where(eq(conversations.id, conversationId));
+    })
+    .catch((e) => ctx.log.warn("mood not saved", { conversationId, error: String(e) }));
 }
 
 /** One live turn: what the customer wrote since the last reply, the agent's answer, the hand-off. */
@@ -408,28 +613,87 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
   if (conv?.ownerType !== "bot" || !conv.agentId) return null;
   const agent = await getAgent(ctx, conv.agentId);
   if (!agent?.active) return null;
-  const recent = (await ctx.db.select({ id: messages.id, direction: messages.direction, senderType: messages.senderType, body: messages.body, content: messages.content, attachments: messages.attachments })
-    .from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.private, false), inArray(messages.direction, ["in", "out"]))).orderBy(desc(messages.id)).limit(40)).reverse();
+  const recent = (
+    await ctx.db
+      .select({
+        id: messages.id,
+        direction: messages.direction,
+        senderType: messages.senderType,
+        body: messages.body,
+        content: messages.content,
+        attachments: messages.attachments,
+      })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, conversationId),
+          eq(messages.private, false),
+          inArray(messages.direction, ["in", "out"]),
+        ),
+      )
+      .orderBy(desc(messages.id))
+      .limit(40)
+  ).reverse();
   let cut = recent.length;
   while (cut > 0 && recent[cut - 1].direction === "in") cut--;
   const unanswered = recent.slice(cut);
   if (!unanswered.length) return null;
-  const asText = (m: (typeof recent)[number]) => m.body || (m.content?.location ? `📍 ${m.content.location.name ?? ""} ${m.content.location.address ?? ""}`.trim() : m.attachments[0] ? `📎 ${m.attachments[0].name}` : "");
-  const history: TurnMessage[] = recent.slice(0, cut).map((m): TurnMessage => ({ role: m.direction === "in" ? "customer" : m.senderType === "bot" ? "bot" : "agent", text: asText(m) })).filter((m) => m.text);
+  const asText = (m: (typeof recent)[number]) =>
+    m.body ||
+    (m.content?.location
+      ? `📍 ${m.content.location.name ?? ""} ${m.content.location.address ?? ""}`.trim()
+      : m.attachments[0]
+        ? `📎 ${m.attachments[0].name}`
+        : "");
+  const history: TurnMessage[] = recent
+    .slice(0, cut)
+    .map(
+      (m): TurnMessage => ({
+        role: m.direction === "in" ? "customer" : m.senderType === "bot" ? "bot" : "agent",
+        text: asText(m),
+      }),
+    )
+    .filter((m) => m.text);
   const botReplies = recent.filter((m) => m.senderType === "bot" && m.direction === "out").length;
-  const res = await runTurn(ctx, { agent, conversationId, contactId: conv.contactId, history, customerText: unanswered.map(asText).filter(Boolean).join("\n"), botReplies, dryRun: false });
-  if (res.modelError) await recordBotActivity(ctx, conversationId, agent.id, res.handoff ? "model_down_handoff" : "model_down", { by: agent.name, error: res.modelError });
+  const res = await runTurn(ctx, {
+    agent,
+    conversationId,
+    contactId: conv.contactId,
+    history,
+    customerText: unanswered.map(asText).filter(Boolean).join("\n"),
+    botReplies,
+    dryRun: false,
+  });
+  if (res.modelError)
+    await recordBotActivity(ctx, conversationId, agent.id, res.handoff ? "model_down_handoff" : "model_down", {
+      by: agent.name,
+      error: res.modelError,
+    });
   const last = unanswered.at(-1)!;
   if (res.reply) {
     await sendBotMessage(ctx, conversationId, agent.id, {
       body: res.reply,
       idempotencyKey: last.id,
-      content: { ai: { agentId: agent.id, mode: res.mode, intent: res.intent, sources: dedupeSources(res.sources), tools: res.toolCalls.map((c) => ({ name: c.name, ok: c.ok })) } },
+      content: {
+        ai: {
+          agentId: agent.id,
+          mode: res.mode,
+          intent: res.intent,
+          sources: dedupeSources(res.sources),
+          tools: res.toolCalls.map((c) => ({ name: c.name, ok: c.ok })),
+        },
+      },
     });
   }
-  if (res.handoff) await handOffToPeople(ctx, conversationId, agent.id, { departmentId: res.handoff.departmentId, reason: res.handoff.reason, agentName: agent.name });
+  if (res.handoff)
+    await handOffToPeople(ctx, conversationId, agent.id, {
+      departmentId: res.handoff.departmentId,
+      reason: res.handoff.reason,
+      agentName: agent.name,
+    });
   return { totalMs: performance.now() - started, modelMs: res.timings.modelMs, embedMs: res.timings.embedMs };
 }
 
-const dedupeSources = (s: TurnResult["sources"]) => [...new Map(s.map((x) => [x.sourceId, { sourceId: x.sourceId, title: x.title }])).values()];
-
+const dedupeSources = (s: TurnResult["sources"]) => [
+  ...new Map(s.map((x) => [x.sourceId, { sourceId: x.sourceId, title: x.title }])).values(),
+];

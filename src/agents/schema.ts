@@ -21,10 +21,14 @@ export const agents = sqliteTable("agents", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   persona: text("persona").notNull().default(""),
-  tone: text("tone", { enum: ["friendly", "formal", "concise"] }).notNull().default("friendly"),
+  tone: text("tone", { enum: ["friendly", "formal", "concise"] })
+    .notNull()
+    .default("friendly"),
   instructions: text("instructions").notNull().default(""),
   /** the language it answers in; auto: the customer's (Spanish or English) */
-  language: text("language", { enum: ["auto", "es", "en"] }).notNull().default("auto"),
+  language: text("language", { enum: ["auto", "es", "en"] })
+    .notNull()
+    .default("auto"),
   /** channel connections it answers on (empty: none by channel) */
   channelIds: text("channel_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
   /** departments whose new conversations it answers (empty: none by department) */
@@ -49,7 +53,9 @@ export const kbSources = sqliteTable("kb_sources", {
   fileId: text("file_id"),
   url: text("url"),
   content: text("content").notNull().default(""),
-  status: text("status", { enum: ["queued", "indexing", "ready", "failed"] }).notNull().default("queued"),
+  status: text("status", { enum: ["queued", "indexing", "ready", "failed"] })
+    .notNull()
+    .default("queued"),
   chunkCount: integer("chunk_count").notNull().default(0),
   /** chunks whose embedding is stored (for the progress bar; keyword search works before) */
   embeddedCount: integer("embedded_count").notNull().default(0),
@@ -61,15 +67,21 @@ export const kbSources = sqliteTable("kb_sources", {
 // A passage of a source: what retrieval finds and an answer cites. FAQ pairs are one chunk each.
 // The integer id is the rowid shared with the FTS index and the vector table (kb_vectors, made at run time
 // with the embedding model's dimension).
-export const kbChunks = sqliteTable("kb_chunks", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  sourceId: text("source_id").notNull().references(() => kbSources.id, { onDelete: "cascade" }),
-  ord: integer("ord").notNull(),
-  heading: text("heading").notNull().default(""),
-  body: text("body").notNull(),
-  /** a curated question (FAQ): a close match answers with `answer` directly */
-  question: text("question"),
-  answer: text("answer"),
-  /** the embedding model its vector was made with (null: not embedded yet) */
-  embeddedWith: text("embedded_with"),
-}, (t) => [index("kb_chunks_source").on(t.sourceId, t.ord), index("kb_chunks_embedded").on(t.embeddedWith)]);
+export const kbChunks = sqliteTable(
+  "kb_chunks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => kbSources.id, { onDelete: "cascade" }),
+    ord: integer("ord").notNull(),
+    heading: text("heading").notNull().default(""),
+    body: text("body").notNull(),
+    /** a curated question (FAQ): a close match answers with `answer` directly */
+    question: text("question"),
+    answer: text("answer"),
+    /** the embedding model its vector was made with (null: not embedded yet) */
+    embeddedWith: text("embedded_with"),
+  },
+  (t) => [index("kb_chunks_source").on(t.sourceId, t.ord), index("kb_chunks_embedded").on(t.embeddedWith)],
+);

@@ -69,23 +69,38 @@ async function refreshRouting(ctx: Ctx) {
 /** Checks what an agent points at, and that no other active agent already answers one of its channels. */
 async function validate(ctx: Ctx, a: z.output<typeof agentInput>, selfId: string | null) {
   if (a.channelIds.length) {
-    const found = await ctx.db.select({ id: channels.id }).from(channels).where(and(inArray(channels.id, a.channelIds), isNull(channels.deletedAt)));
+    const found = await ctx.db
+      .select({ id: channels.id })
+      .from(channels)
+      .where(and(inArray(channels.id, a.channelIds), isNull(channels.deletedAt)));
     const missing = a.channelIds.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw badRequest("unknown_channel", "A channel does not exist", { field: "channelIds", ids: missing });
+    if (missing.length)
+      throw badRequest("unknown_channel", "A channel does not exist", { field: "channelIds", ids: missing });
   }
   const deptIds = [...a.departmentIds, ...(a.handoff.departmentId ? [a.handoff.departmentId] : [])];
   if (deptIds.length) {
     const found = await ctx.db.select({ id: departments.id }).from(departments).where(inArray(departments.id, deptIds));
     const missing = deptIds.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw badRequest("unknown_department", "A department does not exist", { field: "departmentIds", ids: missing });
+    if (missing.length)
+      throw badRequest("unknown_department", "A department does not exist", { field: "departmentIds", ids: missing });
   }
   if (a.active) {
     const others = (await ctx.db.select().from(agents).where(eq(agents.active, true))).filter((o) => o.id !== selfId);
     for (const o of others) {
       const c = a.channelIds.find((id) => o.channelIds.includes(id));
-      if (c) throw conflict("channel_taken", `The agent ${o.name} already answers this channel`, { field: "channelIds", channelId: c, agent: o.name });
+      if (c)
+        throw conflict("channel_taken", `The agent ${o.name} already answers this channel`, {
+          field: "channelIds",
+          channelId: c,
+          agent: o.name,
+        });
       const d = a.departmentIds.find((id) => o.departmentIds.includes(id));
-      if (d) throw conflict("department_taken", `The agent ${o.name} already answers this department`, { field: "departmentIds", departmentId: d, agent: o.name });
+      if (d)
+        throw conflict("department_taken", `The agent ${o.name} already answers this department`, {
+          field: "departmentIds",
+          departmentId: d,
+          agent: o.name,
+        });
     }
   }
 }
@@ -121,7 +136,11 @@ export async function updateAgent(ctx: Ctx, actor: Actor, id: string, input: z.i
   await ctx.database.write(async (tx) => {
     await tx.update(agents).set(row).where(eq(agents.id, id));
     // a paused agent answers nobody: its conversations go to people rather than wait for it
-    if (!row.active) await tx.update(conversations).set({ ownerType: "queue", updatedAt: ctx.clock.now() }).where(and(eq(conversations.agentId, id), eq(conversations.ownerType, "bot")));
+    if (!row.active)
+      await tx
+        .update(conversations)
+        .set({ ownerType: "queue", updatedAt: ctx.clock.now() })
+        .where(and(eq(conversations.agentId, id), eq(conversations.ownerType, "bot")));
   });
   await refreshRouting(ctx);
   return row;
@@ -132,7 +151,10 @@ export async function deleteAgent(ctx: Ctx, actor: Actor, id: string) {
   adminOnly(actor);
   if (!(await getAgent(ctx, id))) throw notFound("Agent");
   await ctx.database.write(async (tx) => {
-    await tx.update(conversations).set({ ownerType: "queue", updatedAt: ctx.clock.now() }).where(and(eq(conversations.agentId, id), eq(conversations.ownerType, "bot")));
+    await tx
+      .update(conversations)
+      .set({ ownerType: "queue", updatedAt: ctx.clock.now() })
+      .where(and(eq(conversations.agentId, id), eq(conversations.ownerType, "bot")));
     await tx.delete(agents).where(eq(agents.id, id));
   });
   await refreshRouting(ctx);

@@ -7,17 +7,27 @@ import { isLinkLocalAddress } from "../platform/net-guard.ts";
 import { AppError, forbidden } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
-import { limited, ollamaProvider, openAiProvider, ProviderError, type LlmProvider, type PullProgress } from "./providers.ts";
+import {
+  limited,
+  ollamaProvider,
+  openAiProvider,
+  ProviderError,
+  type LlmProvider,
+  type PullProgress,
+} from "./providers.ts";
 
 /**
  * A model server is the administrator's choice, and often on this machine (Ollama on 127.0.0.1): loopback and
  * private addresses are allowed, but only http(s), and never link-local (the cloud metadata service).
  */
-const modelServerUrl = z.url({ protocol: /^https?$/ }).max(2000).refine((u) => {
-  if (!URL.canParse(u)) return true; // the URL check above already said so
-  const h = new URL(u).hostname.replace(/^\[|\]$/g, "");
-  return !isIP(h) || !isLinkLocalAddress(h);
-}, "a link-local address (such as the cloud metadata service) cannot be a model server");
+const modelServerUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .refine((u) => {
+    if (!URL.canParse(u)) return true; // the URL check above already said so
+    const h = new URL(u).hostname.replace(/^\[|\]$/g, "");
+    return !isIP(h) || !isLinkLocalAddress(h);
+  }, "a link-local address (such as the cloud metadata service) cannot be a model server");
 
 export const aiSettingsInput = z.strictObject({
   provider: z.enum(["ollama", "openai"]).default("ollama"),
@@ -65,7 +75,10 @@ export async function aiProvider(ctx: Ctx) {
   const key = JSON.stringify(s);
   const hit = providers.get(ctx);
   if (hit?.key === key) return { provider: hit.p, settings: s };
-  const base: LlmProvider = s.provider === "ollama" ? ollamaProvider(s.ollamaUrl || ctx.config.ollama_url) : openAiProvider(s.openaiUrl, s.openaiKey);
+  const base: LlmProvider =
+    s.provider === "ollama"
+      ? ollamaProvider(s.ollamaUrl || ctx.config.ollama_url)
+      : openAiProvider(s.openaiUrl, s.openaiKey);
   const p = limited(base, { concurrency: s.concurrency, timeoutMs: s.timeoutMs, retries: 2 });
   providers.set(ctx, { key, p });
   return { provider: p, settings: s };
@@ -79,7 +92,12 @@ export async function testAi(ctx: Ctx, actor: Actor) {
     const models = await provider.models();
     const names = models.map((m) => m.name);
     const has = (m: string) => names.some((n) => n === m || n === `${m}:latest` || n.split(":")[0] === m);
-    return { ok: true as const, models, chatModelFound: has(settings.chatModel), embedModelFound: has(settings.embedModel) };
+    return {
+      ok: true as const,
+      models,
+      chatModelFound: has(settings.chatModel),
+      embedModelFound: has(settings.embedModel),
+    };
   } catch (e) {
     const err = e instanceof ProviderError ? e : new ProviderError("unreachable", String(e));
     return { ok: false as const, code: err.code, error: err.message };
@@ -87,30 +105,62 @@ export async function testAi(ctx: Ctx, actor: Actor) {
 }
 
 /** A download's progress; a failure keeps the provider's words (`error`, for "Detalles") and their kind (`errorCode`). */
-type PullState = { model: string; status: string; completed: number | null; total: number | null; done: boolean; error: string | null; errorCode: string | null; startedAt: number };
+type PullState = {
+  model: string;
+  status: string;
+  completed: number | null;
+  total: number | null;
+  done: boolean;
+  error: string | null;
+  errorCode: string | null;
+  startedAt: number;
+};
 const pulls = new WeakMap<Ctx, Map<string, PullState>>();
 
 /** Starts downloading an Ollama model in the background; its progress is read with pullStatus(). */
 export async function startPull(ctx: Ctx, actor: Actor, model: string) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-  const name = z.string().trim().min(1).max(200).regex(/^[\w.:/-]+$/, "a model name such as llama3.2 or qwen2.5:3b").parse(model);
+  const name = z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[\w.:/-]+$/, "a model name such as llama3.2 or qwen2.5:3b")
+    .parse(model);
   const { provider, settings } = await aiProvider(ctx);
-  if (settings.provider !== "ollama" || !provider.pull) throw new AppError(422, "not_supported_by_provider", "Only Ollama downloads models");
+  if (settings.provider !== "ollama" || !provider.pull)
+    throw new AppError(422, "not_supported_by_provider", "Only Ollama downloads models");
   let m = pulls.get(ctx);
   if (!m) pulls.set(ctx, (m = new Map()));
   const cur = m.get(name);
   if (cur && !cur.done) return cur;
-  const state: PullState = { model: name, status: "starting", completed: null, total: null, done: false, error: null, errorCode: null, startedAt: Date.now() };
+  const state: PullState = {
+    model: name,
+    status: "starting",
+    completed: null,
+    total: null,
+    done: false,
+    error: null,
+    errorCode: null,
+    startedAt: Date.now(),
+  };
   m.set(name, state);
-  void provider.pull(name, (p: PullProgress) => {
-    state.status = p.status;
-    if (p.total !== undefined) state.total = p.total;
-    if (p.completed !== undefined) state.completed = p.completed;
-  }).then(() => { state.done = true; }, (e) => {
-    state.done = true;
-    state.error = e instanceof Error ? e.message : String(e);
-    state.errorCode = e instanceof ProviderError ? e.code : "unreachable";
-  });
+  void provider
+    .pull(name, (p: PullProgress) => {
+      state.status = p.status;
+      if (p.total !== undefined) state.total = p.total;
+      if (p.completed !== undefined) state.completed = p.completed;
+    })
+    .then(
+      () => {
+        state.done = true;
+      },
+      (e) => {
+        state.done = true;
+        state.error = e instanceof Error ? e.message : String(e);
+        state.errorCode = e instanceof ProviderError ? e.code : "unreachable";
+      },
+    );
   return state;
 }
 

@@ -17,15 +17,36 @@ import { availableSlots, book, getCalendarSettings, serviceName } from "../calen
 import type { ToolSpec } from "./providers.ts";
 
 /** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
-export type ToolContext = { ctx: Ctx; agentId: string; agentName: string; conversationId: string | null; contactId: string | null; language: "es" | "en"; dryRun: boolean };
+export type ToolContext = {
+  ctx: Ctx;
+  agentId: string;
+  agentName: string;
+  conversationId: string | null;
+  contactId: string | null;
+  language: "es" | "en";
+  dryRun: boolean;
+};
 /** A tool's outcome: data for the model, or an error it can act on. `handoff` asks the runner to give the conversation to people. */
-export type ToolResult = { ok: true; data: Record<string, unknown>; handoff?: { departmentId: string | null; reason: string } } | { ok: false; error: string };
+export type ToolResult =
+  | { ok: true; data: Record<string, unknown>; handoff?: { departmentId: string | null; reason: string } }
+  | { ok: false; error: string };
 
-type Tool<S extends z.ZodType> = { name: string; description: string; args: S; writes: boolean; run(t: ToolContext, a: z.output<S>): Promise<ToolResult> };
+type Tool<S extends z.ZodType> = {
+  name: string;
+  description: string;
+  args: S;
+  writes: boolean;
+  run(t: ToolContext, a: z.output<S>): Promise<ToolResult>;
+};
 const tool = <S extends z.ZodType>(t: Tool<S>) => t as unknown as Tool<z.ZodType>;
 
 /** An activity line in the conversation for what the tool did, so the people who take over see it (not in a dry run). */
-async function noteActivity(t: ToolContext, key: string, params: Record<string, string>, apply?: Parameters<typeof recordBotActivity>[5]) {
+async function noteActivity(
+  t: ToolContext,
+  key: string,
+  params: Record<string, string>,
+  apply?: Parameters<typeof recordBotActivity>[5],
+) {
   if (t.dryRun || !t.conversationId) return;
   await recordBotActivity(t.ctx, t.conversationId, t.agentId, key, { by: t.agentName, ...params }, apply);
 }
@@ -33,42 +54,90 @@ async function noteActivity(t: ToolContext, key: string, params: Record<string, 
 /** A time the customer cannot have, with the day's free times, so the model offers one of those (and may quote them). */
 async function notFree(t: ToolContext, date: string, time: string, why: string): Promise<ToolResult> {
   const free = await availableSlots(t.ctx, date).catch(() => null);
-  return { ok: false, error: `${date} ${time} cannot be booked: ${why}. Free times on ${date}: ${free?.slots.join(", ") || "none"}` };
+  return {
+    ok: false,
+    error: `${date} ${time} cannot be booked: ${why}. Free times on ${date}: ${free?.slots.join(", ") || "none"}`,
+  };
 }
 
-const STATUS_ES: Record<string, string> = { pending: "pendiente", confirmed: "confirmado", preparing: "en preparación", shipped: "enviado", delivered: "entregado", cancelled: "cancelado" };
+const STATUS_ES: Record<string, string> = {
+  pending: "pendiente",
+  confirmed: "confirmado",
+  preparing: "en preparación",
+  shipped: "enviado",
+  delivered: "entregado",
+  cancelled: "cancelado",
+};
 
 export const TOOLS = [
   tool({
     name: "search_products",
-    description: "Search the catalog by what the customer is looking for. Returns names, prices and stock: quote prices and availability only from here.",
-    args: z.strictObject({ query: z.string().min(1).max(200).describe("product name, kind or feature"), limit: z.number().int().min(1).max(10).optional() }),
+    description:
+      "Search the catalog by what the customer is looking for. Returns names, prices and stock: quote prices and availability only from here.",
+    args: z.strictObject({
+      query: z.string().min(1).max(200).describe("product name, kind or feature"),
+      limit: z.number().int().min(1).max(10).optional(),
+    }),
     writes: false,
     async run(t, a) {
       const found = await searchProducts(t.ctx, a.query, a.limit ?? 5);
-      return { ok: true, data: { products: found.map((p) => ({ sku: p.sku, name: p.name, description: p.description.slice(0, 300), price: formatMoney(p.price, p.currency, t.language), stock: p.stock, available: p.stock === null || p.stock > 0 })) } };
+      return {
+        ok: true,
+        data: {
+          products: found.map((p) => ({
+            sku: p.sku,
+            name: p.name,
+            description: p.description.slice(0, 300),
+            price: formatMoney(p.price, p.currency, t.language),
+            stock: p.stock,
+            available: p.stock === null || p.stock > 0,
+          })),
+        },
+      };
     },
   }),
   tool({
     name: "order_status",
     description: "Look up an order by its number and tell its status, items and total.",
-    args: z.strictObject({ orderNumber: z.string().min(1).max(40).describe("the order number the customer gave, e.g. 1042") }),
+    args: z.strictObject({
+      orderNumber: z.string().min(1).max(40).describe("the order number the customer gave, e.g. 1042"),
+    }),
     writes: false,
     async run(t, a) {
       const o = await orderByNumber(t.ctx, a.orderNumber);
       // an order of another customer is not found: its existence is not this customer's business
-      if (!o || (o.contactId && t.contactId && o.contactId !== t.contactId)) return { ok: false, error: `No order ${a.orderNumber} was found for this customer` };
-      return { ok: true, data: { number: o.number, status: t.language === "es" ? STATUS_ES[o.status] : o.status, items: o.items.map((i) => `${i.quantity} × ${i.name}`), total: formatMoney(o.total, o.currency, t.language), updated: new Date(o.updatedAt).toISOString().slice(0, 10) } };
+      if (!o || (o.contactId && t.contactId && o.contactId !== t.contactId))
+        return { ok: false, error: `No order ${a.orderNumber} was found for this customer` };
+      return {
+        ok: true,
+        data: {
+          number: o.number,
+          status: t.language === "es" ? STATUS_ES[o.status] : o.status,
+          items: o.items.map((i) => `${i.quantity} × ${i.name}`),
+          total: formatMoney(o.total, o.currency, t.language),
+          updated: new Date(o.updatedAt).toISOString().slice(0, 10),
+        },
+      };
     },
   }),
   tool({
     name: "create_ticket",
-    description: "Open a support ticket for a problem that people must follow up (a complaint, a repair, a refund). Returns the ticket number to give the customer.",
-    args: z.strictObject({ subject: z.string().min(3).max(200), description: z.string().max(4000).default(""), priority: z.enum(["low", "medium", "high", "urgent"]).default("medium") }),
+    description:
+      "Open a support ticket for a problem that people must follow up (a complaint, a repair, a refund). Returns the ticket number to give the customer.",
+    args: z.strictObject({
+      subject: z.string().min(3).max(200),
+      description: z.string().max(4000).default(""),
+      priority: z.enum(["low", "medium", "high", "urgent"]).default("medium"),
+    }),
     writes: true,
     async run(t, a) {
       if (t.dryRun) return { ok: true, data: { ticketNumber: "(prueba)", subject: a.subject } };
-      const row = await createTicket(t.ctx, { kind: "system", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId }, { type: "bot", id: t.agentId });
+      const row = await createTicket(
+        t.ctx,
+        { kind: "system", id: t.agentId },
+        { ...a, contactId: t.contactId, conversationId: t.conversationId },
+        { type: "bot", id: t.agentId },
+      );
       await noteActivity(t, "ticket_created", { number: String(row.number), subject: row.subject });
       return { ok: true, data: { ticketNumber: row.number, subject: row.subject } };
     },
@@ -87,7 +156,12 @@ export const TOOLS = [
   tool({
     name: "book_appointment",
     description: "Book an appointment at a free time (check_availability first). Returns the confirmed date and time.",
-    args: z.strictObject({ date: z.string().describe("YYYY-MM-DD"), time: z.string().describe("HH:MM, 24 h"), service: z.string().max(100).default(""), notes: z.string().max(500).default("") }),
+    args: z.strictObject({
+      date: z.string().describe("YYYY-MM-DD"),
+      time: z.string().describe("HH:MM, 24 h"),
+      service: z.string().max(100).default(""),
+      notes: z.string().max(500).default(""),
+    }),
     writes: true,
     async run(t, a) {
       if (t.dryRun) {
@@ -98,19 +172,36 @@ export const TOOLS = [
       }
       let r: Awaited<ReturnType<typeof book>>;
       try {
-        r = await book(t.ctx, { kind: "system", id: t.agentId }, { ...a, contactId: t.contactId, conversationId: t.conversationId });
+        r = await book(
+          t.ctx,
+          { kind: "system", id: t.agentId },
+          { ...a, contactId: t.contactId, conversationId: t.conversationId },
+        );
       } catch (e) {
-        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code)) return notFree(t, a.date, a.time, e.message);
+        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code))
+          return notFree(t, a.date, a.time, e.message);
         throw e;
       }
-      await noteActivity(t, "appointment_booked", { date: r.date, time: r.time, service: r.service ? ` (${r.service})` : "" });
+      await noteActivity(t, "appointment_booked", {
+        date: r.date,
+        time: r.time,
+        service: r.service ? ` (${r.service})` : "",
+      });
       return { ok: true, data: { booked: true, date: r.date, time: r.time, service: r.service } };
     },
   }),
   tool({
     name: "save_lead",
-    description: "Save what the customer told about themselves (name, email, phone, company, interest) to their contact record.",
-    args: z.strictObject({ name: z.string().max(200).optional(), email: z.email().optional(), phone: z.string().max(40).optional(), company: z.string().max(200).optional(), interest: z.string().max(500).optional(), notes: z.string().max(1000).optional() }),
+    description:
+      "Save what the customer told about themselves (name, email, phone, company, interest) to their contact record.",
+    args: z.strictObject({
+      name: z.string().max(200).optional(),
+      email: z.email().optional(),
+      phone: z.string().max(40).optional(),
+      company: z.string().max(200).optional(),
+      interest: z.string().max(500).optional(),
+      notes: z.string().max(1000).optional(),
+    }),
     writes: true,
     async run(t, a) {
       // a phone is kept in E.164 like every other (an impossible one is an error the model can ask about)
@@ -119,10 +210,27 @@ export const TOOLS = [
       await t.ctx.database.write(async (tx) => {
         const c = await tx.select().from(contacts).where(eq(contacts.id, t.contactId!)).get();
         if (!c) return;
-        const attrs = { ...c.attributes, ...(a.company ? { company: a.company } : {}), ...(a.interest ? { interest: a.interest } : {}), ...(a.notes ? { notes: a.notes } : {}), lead: true };
-        await tx.update(contacts).set({ ...(a.name ? { name: a.name } : {}), ...(a.email ? { email: a.email.toLowerCase() } : {}), ...(phone && !c.phone ? { phone } : {}), attributes: attrs, updatedAt: t.ctx.clock.now() }).where(eq(contacts.id, c.id));
+        const attrs = {
+          ...c.attributes,
+          ...(a.company ? { company: a.company } : {}),
+          ...(a.interest ? { interest: a.interest } : {}),
+          ...(a.notes ? { notes: a.notes } : {}),
+          lead: true,
+        };
+        await tx
+          .update(contacts)
+          .set({
+            ...(a.name ? { name: a.name } : {}),
+            ...(a.email ? { email: a.email.toLowerCase() } : {}),
+            ...(phone && !c.phone ? { phone } : {}),
+            attributes: attrs,
+            updatedAt: t.ctx.clock.now(),
+          })
+          .where(eq(contacts.id, c.id));
       });
-      await noteActivity(t, "lead_saved", { data: [a.name, a.email?.toLowerCase(), phone, a.company, a.interest].filter(Boolean).join(" · ") });
+      await noteActivity(t, "lead_saved", {
+        data: [a.name, a.email?.toLowerCase(), phone, a.company, a.interest].filter(Boolean).join(" · "),
+      });
       return { ok: true, data: { saved: Object.keys(a) } };
     },
   }),
@@ -134,14 +242,21 @@ export const TOOLS = [
     async run(t, a) {
       const all = await t.ctx.db.select().from(tags);
       const tg = all.find((x) => x.name.toLowerCase() === a.tag.trim().toLowerCase());
-      if (!tg) return { ok: false, error: `No tag named "${a.tag}". Existing tags: ${all.map((x) => x.name).join(", ") || "none"}` };
-      await noteActivity(t, "bot_tagged", { tag: tg.name }, (tx) => tx.insert(conversationTags).values({ conversationId: t.conversationId!, tagId: tg.id }).onConflictDoNothing());
+      if (!tg)
+        return {
+          ok: false,
+          error: `No tag named "${a.tag}". Existing tags: ${all.map((x) => x.name).join(", ") || "none"}`,
+        };
+      await noteActivity(t, "bot_tagged", { tag: tg.name }, (tx) =>
+        tx.insert(conversationTags).values({ conversationId: t.conversationId!, tagId: tg.id }).onConflictDoNothing(),
+      );
       return { ok: true, data: { tagged: tg.name } };
     },
   }),
   tool({
     name: "handoff",
-    description: "Give the conversation to a person (a department if one fits) when you cannot help, the customer asks for a person, or the matter needs people.",
+    description:
+      "Give the conversation to a person (a department if one fits) when you cannot help, the customer asks for a person, or the matter needs people.",
     args: z.strictObject({ reason: z.string().min(1).max(300), department: z.string().max(100).optional() }),
     writes: true,
     async run(t, a) {
@@ -160,7 +275,14 @@ const byName = new Map(TOOLS.map((t) => [t.name, t]));
 
 /** The tool specs offered to the model: only those the agent was given. */
 export function toolSpecs(allowed: string[]): ToolSpec[] {
-  return allowed.map((n) => byName.get(n)).filter((t) => !!t).map((t) => ({ name: t.name, description: t.description, parameters: z.toJSONSchema(t.args, { target: "draft-7", io: "input" }) as Record<string, unknown> }));
+  return allowed
+    .map((n) => byName.get(n))
+    .filter((t) => !!t)
+    .map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: z.toJSONSchema(t.args, { target: "draft-7", io: "input" }) as Record<string, unknown>,
+    }));
 }
 
 /**
@@ -169,9 +291,17 @@ export function toolSpecs(allowed: string[]): ToolSpec[] {
  */
 export async function runTool(t: ToolContext, allowed: string[], name: string, args: unknown): Promise<ToolResult> {
   const tl = byName.get(name);
-  if (!tl || !allowed.includes(name)) return { ok: false, error: `The tool "${name}" is not available. Available tools: ${allowed.join(", ") || "none"}` };
+  if (!tl || !allowed.includes(name))
+    return {
+      ok: false,
+      error: `The tool "${name}" is not available. Available tools: ${allowed.join(", ") || "none"}`,
+    };
   const parsed = tl.args.safeParse(args ?? {});
-  if (!parsed.success) return { ok: false, error: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ")}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ")}`,
+    };
   try {
     return await tl.run(t, parsed.data);
   } catch (e) {

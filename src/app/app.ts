@@ -17,7 +17,15 @@ import { commerceConsole } from "../commerce/console.ts";
 import { calendarConsole } from "../calendar/console.ts";
 
 /** The console, one domain at a time: each registers its own pages and forms. */
-const consoleModules: ConsoleModule[] = [authConsole, setupConsole, inboxConsole, channelsConsole, agentsConsole, commerceConsole, calendarConsole];
+const consoleModules: ConsoleModule[] = [
+  authConsole,
+  setupConsole,
+  inboxConsole,
+  channelsConsole,
+  agentsConsole,
+  commerceConsole,
+  calendarConsole,
+];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
 import { OpenApiRegistry } from "../integrations/openapi.ts";
@@ -44,9 +52,16 @@ import { loadSecretKey } from "../platform/secrets.ts";
 import { VERSION } from "../version.ts";
 
 /** The console's Content-Security-Policy: scripts and connections to this server only, no framing, no plugins. */
-export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channels?: ChannelRegistry; /** WhatsApp-by-QR sockets (tests: a double) */ whatsappSocket?: QrSocketFactory };
+export type AppOptions = {
+  log?: Logger;
+  clock?: Clock;
+  dbFile?: string;
+  channels?: ChannelRegistry /** WhatsApp-by-QR sockets (tests: a double) */;
+  whatsappSocket?: QrSocketFactory;
+};
 
 /**
  * The data dir holds the customers' conversations: readable by DigyBot's user only (0700, files 0600), also for an
@@ -55,7 +70,13 @@ export type AppOptions = { log?: Logger; clock?: Clock; dbFile?: string; channel
 function secureDataDir(dir: string) {
   process.umask(0o077);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const fix = (p: string, mode: number) => { try { if (existsSync(p) && (statSync(p).mode & 0o077)) chmodSync(p, mode); } catch { /* not ours */ } };
+  const fix = (p: string, mode: number) => {
+    try {
+      if (existsSync(p) && statSync(p).mode & 0o077) chmodSync(p, mode);
+    } catch {
+      /* not ours */
+    }
+  };
   fix(dir, 0o700);
   for (const f of ["digybot.db", "digybot.db-wal", "digybot.db-shm"]) fix(join(dir, f), 0o600);
   fix(join(dir, "files"), 0o700);
@@ -82,13 +103,32 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   if (!channels.get("api")) channels.register(apiChannelAdapter(() => ctx));
   if (!channels.get(CLOUD)) channels.register(whatsappCloudAdapter(() => ctx));
   if (!channels.get(QR)) channels.register(whatsappQrAdapter(() => ctx));
-  const outbox = new Outbox(database, (t) => channels.get(t), async (id) => {
-    const ch = await getChannel(ctx, id);
-    return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
-  }, async () => (await ctx.db.select({ id: channelsTable.id }).from(channelsTable).where(isNull(channelsTable.deletedAt))).map((r) => r.id), log, () => clock.now());
+  const outbox = new Outbox(
+    database,
+    (t) => channels.get(t),
+    async (id) => {
+      const ch = await getChannel(ctx, id);
+      return ch ? { id: ch.id, type: ch.type, config: ch.config, active: ch.active } : null;
+    },
+    async () =>
+      (await ctx.db.select({ id: channelsTable.id }).from(channelsTable).where(isNull(channelsTable.deletedAt))).map(
+        (r) => r.id,
+      ),
+    log,
+    () => clock.now(),
+  );
   ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, agentFor: () => null };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
-    if (row.messageId) await applyDeliveryStatus(ctx, tx, after, row.messageId, status === "sent" ? (result?.status ?? "sent") : "failed", error, result?.externalId);
+    if (row.messageId)
+      await applyDeliveryStatus(
+        ctx,
+        tx,
+        after,
+        row.messageId,
+        status === "sent" ? (result?.status ?? "sent") : "failed",
+        error,
+        result?.externalId,
+      );
   };
   if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
   wireReadReceipts(ctx);
@@ -101,10 +141,31 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
 function wireRealtime(ctx: Ctx) {
   ctx.events.on("*", (e) => {
     if (!e.type.startsWith("inbox.")) return;
-    const d = e.data as { assigneeId: string | null; departmentId: string | null; previous?: unknown; contactId?: string; channelId?: string; message?: Message; channelType?: string };
-    ctx.hub.broadcast("user", e.type, { event: e.type, conversationId: e.conversationId, assigneeId: d.assigneeId, departmentId: d.departmentId, previous: d.previous, messageId: d.message?.id });
+    const d = e.data as {
+      assigneeId: string | null;
+      departmentId: string | null;
+      previous?: unknown;
+      contactId?: string;
+      channelId?: string;
+      message?: Message;
+      channelType?: string;
+    };
+    ctx.hub.broadcast("user", e.type, {
+      event: e.type,
+      conversationId: e.conversationId,
+      assigneeId: d.assigneeId,
+      departmentId: d.departmentId,
+      previous: d.previous,
+      messageId: d.message?.id,
+    });
     if (e.type === "inbox.message_received" && d.channelType === "webchat" && d.message) {
-      ctx.hub.broadcast("visitor", "message", visitorMessage(d.message), (p) => p === `${d.channelId}:${d.contactId}`, d.message.id);
+      ctx.hub.broadcast(
+        "visitor",
+        "message",
+        visitorMessage(d.message),
+        (p) => p === `${d.channelId}:${d.contactId}`,
+        d.message.id,
+      );
     }
   });
 }
@@ -115,7 +176,11 @@ export function createApp(ctx: Ctx) {
   const registry = new OpenApiRegistry();
   // a person's browser on a console page gets a page; the API, webhooks, the widget and the island's fetches get JSON
   const machinePaths = /^\/(api|webhooks|webchat|partials|events|assets|healthz)(\/|$)|^\/widget\.js$/;
-  app.onError((err, c) => (machinePaths.test(c.req.path) || !c.req.header("accept")?.includes("text/html") ? errorResponse(c, err, ctx.log) : consoleErrorPage(c, asAppError(c, err, ctx.log))));
+  app.onError((err, c) =>
+    machinePaths.test(c.req.path) || !c.req.header("accept")?.includes("text/html")
+      ? errorResponse(c, err, ctx.log)
+      : consoleErrorPage(c, asAppError(c, err, ctx.log)),
+  );
   app.notFound((c) => c.json({ error: { code: "not_found", message: "Not found", details: null } }, 404));
   app.use("*", async (c, next) => {
     c.set("ctx", ctx);
@@ -124,10 +189,19 @@ export function createApp(ctx: Ctx) {
     c.header("referrer-policy", "same-origin");
     if (!c.req.path.startsWith("/webchat/") && c.req.path !== "/widget.js") c.header("x-frame-options", "DENY");
     // console pages run only their own scripts (no inline script, no other origin) and are never framed
-    if (c.res.headers.get("content-type")?.startsWith("text/html") && !c.req.path.startsWith("/webchat/")) c.header("content-security-policy", CONSOLE_CSP);
+    if (c.res.headers.get("content-type")?.startsWith("text/html") && !c.req.path.startsWith("/webchat/"))
+      c.header("content-security-policy", CONSOLE_CSP);
   });
   // Body size limits, built once: uploads (file plus form overhead), the widget's small JSON, everything else.
-  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new AppError(413, "payload_too_large", `The request body is larger than ${maxSize} bytes`, { max: maxSize }); } });
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError(413, "payload_too_large", `The request body is larger than ${maxSize} bytes`, {
+          max: maxSize,
+        });
+      },
+    });
   const uploadLimit = limit(ctx.config.max_upload_mb * 1024 * 1024 + 64 * 1024);
   const widgetLimit = limit(64 * 1024);
   const jsonLimit = limit(256 * 1024);
@@ -135,7 +209,15 @@ export function createApp(ctx: Ctx) {
   // a writer that cannot commit (the database locked by another process) makes the appliance unhealthy
   app.get("/healthz", (c) => {
     const w = ctx.database.writerHealth();
-    return c.json({ ok: w.ok, version: VERSION, database: w.ok ? "ok" : "busy", ...(w.busyForMs !== null ? { busyForMs: w.busyForMs } : {}) }, w.ok ? 200 : 503);
+    return c.json(
+      {
+        ok: w.ok,
+        version: VERSION,
+        database: w.ok ? "ok" : "busy",
+        ...(w.busyForMs !== null ? { busyForMs: w.busyForMs } : {}),
+      },
+      w.ok ? 200 : 503,
+    );
   });
   app.get("/assets/:name", async (c) => {
     const assets = await loadAssets();
@@ -144,10 +226,21 @@ export function createApp(ctx: Ctx) {
     if (!a) return c.notFound();
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
   });
-  app.get("/favicon.ico", (c) => c.body('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#0f766e"/><text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">D</text></svg>', 200, { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" }));
+  app.get("/favicon.ico", (c) =>
+    c.body(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#0f766e"/><text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">D</text></svg>',
+      200,
+      { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" },
+    ),
+  );
   app.get("/widget.js", async (c) => {
     const a = (await loadAssets())["widget.js"];
-    return c.body(a.body, 200, { "content-type": a.type, "cache-control": "public, max-age=300", "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" });
+    return c.body(a.body, 200, {
+      "content-type": a.type,
+      "cache-control": "public, max-age=300",
+      "access-control-allow-origin": "*",
+      "cross-origin-resource-policy": "cross-origin",
+    });
   });
 
   app.use("/webchat/*", (c, next) => (c.req.path.endsWith("/attachments") ? uploadLimit : widgetLimit)(c, next));
@@ -156,15 +249,23 @@ export function createApp(ctx: Ctx) {
   app.use("/webhooks/*", limit(1024 * 1024));
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
 
-  app.get("/api/v1/openapi.json", (c) => c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)));
-  app.use("/api/*", (c, next) => (c.req.path === "/api/v1/files" || c.req.path === "/api/v1/knowledge/files" ? uploadLimit : jsonLimit)(c, next));
+  app.get("/api/v1/openapi.json", (c) =>
+    c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)),
+  );
+  app.use("/api/*", (c, next) =>
+    (c.req.path === "/api/v1/files" || c.req.path === "/api/v1/knowledge/files" ? uploadLimit : jsonLimit)(c, next),
+  );
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
   // the console's own upload forms (a knowledge document, a catalog's CSV) get the upload limit, every other form the small one
   const consoleUploads = new Set(["/settings/knowledge/file", "/settings/catalog/import"]);
-  app.use("*", (c, next) => (c.req.method === "GET" ? next() : (consoleUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next)));
-  app.use("*", loadActor, async (c, next) => (c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next)));
+  app.use("*", (c, next) =>
+    c.req.method === "GET" ? next() : (consoleUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next),
+  );
+  app.use("*", loadActor, async (c, next) =>
+    c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next),
+  );
   app.route("/", consoleRoutes(consoleModules));
   return app;
 }
@@ -175,21 +276,43 @@ export type Running = { ctx: Ctx; server: ReturnType<typeof Bun.serve>; url: str
 export async function startServer(ctx: Ctx): Promise<Running> {
   const app = createApp(ctx);
   ctx.files.ensureDir();
-  const server = Bun.serve({ hostname: ctx.config.host, port: ctx.config.port, fetch: app.fetch, idleTimeout: 60, maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024 });
+  const server = Bun.serve({
+    hostname: ctx.config.host,
+    port: ctx.config.port,
+    fetch: app.fetch,
+    idleTimeout: 60,
+    maxRequestBodySize: ctx.config.max_upload_mb * 1024 * 1024 + 1024 * 1024,
+  });
   await ctx.outbox.start();
   for (const a of ctx.channels.all()) await a.start?.(ctx);
   await resumeAgents(ctx);
   const jobs = [
-    new Cron("* * * * *", { protect: true }, () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) }))),
-    new Cron("*/5 * * * *", { protect: true }, () => void resolveIdleBotConversations(ctx).catch((e) => ctx.log.error("idle bot conversations job failed", { error: String(e) }))),
-    new Cron("17 3 * * *", { protect: true }, async () => { await ctx.database.checkpoint(); await ctx.database.optimize(); }),
+    new Cron(
+      "* * * * *",
+      { protect: true },
+      () => void wakeSnoozed(ctx).catch((e) => ctx.log.error("snooze job failed", { error: String(e) })),
+    ),
+    new Cron(
+      "*/5 * * * *",
+      { protect: true },
+      () =>
+        void resolveIdleBotConversations(ctx).catch((e) =>
+          ctx.log.error("idle bot conversations job failed", { error: String(e) }),
+        ),
+    ),
+    new Cron("17 3 * * *", { protect: true }, async () => {
+      await ctx.database.checkpoint();
+      await ctx.database.optimize();
+    }),
   ];
   // WAL checkpoints move to a worker thread a second after start, off the start-up path (nothing needs them sooner)
   const checkpointerStart = setTimeout(() => void ctx.database.startBackgroundCheckpoints(), 1000);
   const url = `http://${ctx.config.host.includes(":") ? `[${ctx.config.host}]` : ctx.config.host}:${server.port}`;
   let stopped = false;
   return {
-    ctx, server, url,
+    ctx,
+    server,
+    url,
     async stop() {
       if (stopped) return;
       stopped = true;

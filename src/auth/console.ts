@@ -2,14 +2,29 @@ import { deleteCookie } from "hono/cookie";
 import { AppError } from "../platform/errors.ts";
 import { clientIp, formBody } from "../app/http.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
-import { renderPage, } from "../../ui/components/html.ts";
+import { renderPage } from "../../ui/components/html.ts";
 import { LoginPage } from "../../ui/pages/auth.ts";
 import * as S from "../../ui/pages/settings.ts";
 import * as auth from "./service.ts";
 import { SESSION_COOKIE, formToken, checkFormToken } from "./middleware.ts";
 import { getBusiness } from "../setup/service.ts";
 import * as inbox from "../inbox/service.ts";
-import { type ConsoleModule, type C, user, T, csrf, pid, str, arr, count, page, errText, startSession, settingsPage, act, } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  user,
+  T,
+  csrf,
+  pid,
+  str,
+  arr,
+  count,
+  page,
+  errText,
+  startSession,
+  settingsPage,
+  act,
+} from "../app/console.ts";
 
 /** Signing in and out, one's profile, and the team settings: people, departments, API keys, sign-in history. */
 export const authConsole: ConsoleModule = (app) => {
@@ -26,13 +41,21 @@ export const authConsole: ConsoleModule = (app) => {
     const t = translator(locale);
     try {
       checkFormToken(c, f);
-      const s = await auth.login(ctx, { email: String(f.email ?? ""), password: String(f.password ?? ""), ip: clientIp(c), userAgent: c.req.header("user-agent") });
+      const s = await auth.login(ctx, {
+        email: String(f.email ?? ""),
+        password: String(f.password ?? ""),
+        ip: clientIp(c),
+        userAgent: c.req.header("user-agent"),
+      });
       startSession(c, s.token);
       return c.redirect("/inbox");
     } catch (e) {
       const status = e instanceof AppError ? e.status : 500;
       if (e instanceof AppError && e.retryAfter) c.header("retry-after", String(e.retryAfter));
-      return c.html(renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? ""), csrf: formToken(c) })), status as 401);
+      return c.html(
+        renderPage(LoginPage({ t, locale, error: errText(e, t), email: String(f.email ?? ""), csrf: formToken(c) })),
+        status as 401,
+      );
     }
   });
   app.post("/logout", async (c) => {
@@ -44,50 +67,173 @@ export const authConsole: ConsoleModule = (app) => {
   app.get("/profile", (c) => {
     const u = user(c);
     const t = translator(u.locale);
-    return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: u, flash: c.req.query("saved") ? t("settings.saved") : undefined }));
+    return page(
+      c,
+      t("nav.profile"),
+      "profile",
+      S.ProfilePage({
+        t,
+        csrf: c.get("csrf")!,
+        user: u,
+        flash: c.req.query("saved") ? t("settings.saved") : undefined,
+      }),
+    );
   });
   app.post("/profile", async (c) => {
     const u = user(c);
     const f = await formBody(c);
     try {
-      await auth.updateUser(c.get("ctx"), u, u.id, { name: String(f.name ?? u.name), locale: f.locale === "en" ? "en" : "es", ...(f.password ? { password: String(f.password), currentPassword: String(f.currentPassword ?? "") } : {}) });
+      await auth.updateUser(c.get("ctx"), u, u.id, {
+        name: String(f.name ?? u.name),
+        locale: f.locale === "en" ? "en" : "es",
+        ...(f.password ? { password: String(f.password), currentPassword: String(f.currentPassword ?? "") } : {}),
+      });
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
       const t = translator(u.locale);
       if (e.retryAfter) c.header("retry-after", String(e.retryAfter));
-      return page(c, t("nav.profile"), "profile", S.ProfilePage({ t, csrf: c.get("csrf")!, user: { name: String(f.name || u.name), locale: u.locale }, error: errText(e, t) }), e.status);
+      return page(
+        c,
+        t("nav.profile"),
+        "profile",
+        S.ProfilePage({
+          t,
+          csrf: c.get("csrf")!,
+          user: { name: String(f.name || u.name), locale: u.locale },
+          error: errText(e, t),
+        }),
+        e.status,
+      );
     }
     if (f.password) return c.redirect("/login");
     return c.redirect("/profile?saved=1");
   });
 
-  const usersView = async (c: C) => S.UsersSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, users: await auth.listUsers(c.get("ctx")), departments: await auth.listDepartments(c.get("ctx")) });
+  const usersView = async (c: C) =>
+    S.UsersSettings({
+      t: T(c),
+      csrf: csrf(c),
+      locale: user(c).locale,
+      users: await auth.listUsers(c.get("ctx")),
+      departments: await auth.listDepartments(c.get("ctx")),
+    });
   app.get("/settings/users", async (c) => settingsPage(c, "users", await usersView(c)));
-  app.post("/settings/users", act("users", usersView, (c, f) => auth.createUser(c.get("ctx"), { name: str(f.name), email: str(f.email), password: str(f.password), role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds) })));
-  app.post("/settings/users/:id/unlock", act("users", usersView, (c) => auth.unlockLogin(c.get("ctx"), user(c), pid(c))));
+  app.post(
+    "/settings/users",
+    act("users", usersView, (c, f) =>
+      auth.createUser(c.get("ctx"), {
+        name: str(f.name),
+        email: str(f.email),
+        password: str(f.password),
+        role: str(f.role) === "admin" ? "admin" : "agent",
+        departmentIds: arr(f.departmentIds),
+      }),
+    ),
+  );
+  app.post(
+    "/settings/users/:id/unlock",
+    act("users", usersView, (c) => auth.unlockLogin(c.get("ctx"), user(c), pid(c))),
+  );
   // an administrator renames a person or sets a new password for them (their sessions end); her own password
   // is changed on her profile, with the current one
-  app.post("/settings/users/:id/profile", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { name: str(f.name), ...(str(f.password) ? { password: str(f.password) } : {}) })));
-  app.post("/settings/users/:id", act("users", usersView, (c, f) => auth.updateUser(c.get("ctx"), user(c), pid(c), { role: str(f.role) === "admin" ? "admin" : "agent", departmentIds: arr(f.departmentIds), active: str(f.active) !== "0" })));
+  app.post(
+    "/settings/users/:id/profile",
+    act("users", usersView, (c, f) =>
+      auth.updateUser(c.get("ctx"), user(c), pid(c), {
+        name: str(f.name),
+        ...(str(f.password) ? { password: str(f.password) } : {}),
+      }),
+    ),
+  );
+  app.post(
+    "/settings/users/:id",
+    act("users", usersView, (c, f) =>
+      auth.updateUser(c.get("ctx"), user(c), pid(c), {
+        role: str(f.role) === "admin" ? "admin" : "agent",
+        departmentIds: arr(f.departmentIds),
+        active: str(f.active) !== "0",
+      }),
+    ),
+  );
 
   const deptView = async (c: C) => {
     const u = await inbox.usageCounts(c.get("ctx"));
-    return S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.departments"), rows: await auth.listDepartments(c.get("ctx")), cols: [{ key: "name", label: T(c)("common.name") }, { key: "description", label: T(c)("common.description") }, { key: "members", label: T(c)("departments.members") }], createAction: "/settings/departments", deleteBase: "/settings/departments", fields: [{ name: "name", label: T(c)("common.name") }],
-      empty: T(c)("departments.empty"), editFields: (r) => [{ name: "name", label: T(c)("common.name"), value: String(r.name) }],
-      confirmOf: (r) => T(c)("departments.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.departmentConversations.get(String(r.id)) ?? 0), channels: count(c, "count.channels", u.departmentChannels.get(String(r.id)) ?? 0), people: count(c, "count.people", Number(r.members ?? 0)) }) });
+    return S.SimpleListSettings({
+      t: T(c),
+      csrf: csrf(c),
+      title: T(c)("settings.departments"),
+      rows: await auth.listDepartments(c.get("ctx")),
+      cols: [
+        { key: "name", label: T(c)("common.name") },
+        { key: "description", label: T(c)("common.description") },
+        { key: "members", label: T(c)("departments.members") },
+      ],
+      createAction: "/settings/departments",
+      deleteBase: "/settings/departments",
+      fields: [{ name: "name", label: T(c)("common.name") }],
+      empty: T(c)("departments.empty"),
+      editFields: (r) => [{ name: "name", label: T(c)("common.name"), value: String(r.name) }],
+      confirmOf: (r) =>
+        T(c)("departments.deleteConfirm", {
+          name: String(r.name),
+          conversations: count(c, "count.conversations", u.departmentConversations.get(String(r.id)) ?? 0),
+          channels: count(c, "count.channels", u.departmentChannels.get(String(r.id)) ?? 0),
+          people: count(c, "count.people", Number(r.members ?? 0)),
+        }),
+    });
   };
   app.get("/settings/departments", async (c) => settingsPage(c, "departments", await deptView(c)));
-  app.post("/settings/departments", act("departments", deptView, (c, f) => auth.createDepartment(c.get("ctx"), user(c), { name: str(f.name) })));
-  app.post("/settings/departments/:id/delete", act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))));
-  app.post("/settings/departments/:id", act("departments", deptView, (c, f) => auth.updateDepartment(c.get("ctx"), user(c), pid(c), { name: str(f.name) })));
+  app.post(
+    "/settings/departments",
+    act("departments", deptView, (c, f) => auth.createDepartment(c.get("ctx"), user(c), { name: str(f.name) })),
+  );
+  app.post(
+    "/settings/departments/:id/delete",
+    act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/departments/:id",
+    act("departments", deptView, (c, f) => auth.updateDepartment(c.get("ctx"), user(c), pid(c), { name: str(f.name) })),
+  );
 
-  app.get("/settings/api-keys", async (c) => settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) })));
+  app.get("/settings/api-keys", async (c) =>
+    settingsPage(
+      c,
+      "api-keys",
+      S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) }),
+    ),
+  );
   app.post("/settings/api-keys", async (c) => {
     const f = await formBody(c);
-    const k = await auth.createApiKey(c.get("ctx"), user(c), { name: str(f.name), scope: (["read", "inbox", "admin"] as const).find((x) => x === f.scope) ?? "read" });
-    return settingsPage(c, "api-keys", S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")), created: { key: k.key, scope: k.scope } }));
+    const k = await auth.createApiKey(c.get("ctx"), user(c), {
+      name: str(f.name),
+      scope: (["read", "inbox", "admin"] as const).find((x) => x === f.scope) ?? "read",
+    });
+    return settingsPage(
+      c,
+      "api-keys",
+      S.ApiKeysSettings({
+        t: T(c),
+        csrf: csrf(c),
+        locale: user(c).locale,
+        keys: await auth.listApiKeys(c.get("ctx")),
+        created: { key: k.key, scope: k.scope },
+      }),
+    );
   });
-  app.post("/settings/api-keys/:id/delete", act("api-keys", async () => null, (c) => auth.revokeApiKey(c.get("ctx"), user(c), pid(c))));
-  app.get("/settings/login-history", async (c) => settingsPage(c, "login-history", S.LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) })));
-
+  app.post(
+    "/settings/api-keys/:id/delete",
+    act(
+      "api-keys",
+      async () => null,
+      (c) => auth.revokeApiKey(c.get("ctx"), user(c), pid(c)),
+    ),
+  );
+  app.get("/settings/login-history", async (c) =>
+    settingsPage(
+      c,
+      "login-history",
+      S.LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) }),
+    ),
+  );
 };

@@ -13,7 +13,10 @@ export const SESSION_COOKIE = "digybot_session";
 /** Resolves who is calling: an API key in `Authorization: Bearer`, or a console session cookie. */
 export const loadActor: MiddlewareHandler<Env> = async (c, next) => {
   const ctx = c.get("ctx");
-  c.set("actor", null); c.set("csrf", null); c.set("sessionToken", null); c.set("viaCookie", false);
+  c.set("actor", null);
+  c.set("csrf", null);
+  c.set("sessionToken", null);
+  c.set("viaCookie", false);
   const auth = c.req.header("authorization");
   if (auth?.startsWith("Bearer ")) {
     const a = await apiKeyActor(ctx, auth.slice(7).trim());
@@ -22,7 +25,12 @@ export const loadActor: MiddlewareHandler<Env> = async (c, next) => {
   } else {
     const token = getCookie(c, SESSION_COOKIE);
     const s = await sessionActor(ctx, token);
-    if (s) { c.set("actor", s.actor); c.set("csrf", s.csrf); c.set("sessionToken", token!); c.set("viaCookie", true); }
+    if (s) {
+      c.set("actor", s.actor);
+      c.set("csrf", s.csrf);
+      c.set("sessionToken", token!);
+      c.set("viaCookie", true);
+    }
   }
   await next();
 };
@@ -41,7 +49,8 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 export const csrfProtect: MiddlewareHandler<Env> = async (c, next) => {
   if (!SAFE.has(c.req.method) && c.get("viaCookie")) {
     const origin = c.req.header("origin");
-    if (origin && origin !== new URL(c.req.url).origin) throw new AppError(403, "csrf_failed", "Cross-site request refused");
+    if (origin && origin !== new URL(c.req.url).origin)
+      throw new AppError(403, "csrf_failed", "Cross-site request refused");
     let token = c.req.header("x-csrf-token");
     if (!token) {
       const type = c.req.header("content-type") ?? "";
@@ -67,7 +76,12 @@ export function formToken(c: Context<Env>): string {
   if (have && /^[\w-]{32,64}$/.test(have)) return have;
   const token = newSecret(24);
   const ctx = c.get("ctx");
-  setCookie(c, FORM_COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/", secure: ctx.config.secure_cookies || !!ctx.config.public_url?.startsWith("https:") });
+  setCookie(c, FORM_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/",
+    secure: ctx.config.secure_cookies || !!ctx.config.public_url?.startsWith("https:"),
+  });
   return token;
 }
 
@@ -76,5 +90,6 @@ export function checkFormToken(c: Context<Env>, form: Record<string, unknown>) {
   const cookie = getCookie(c, FORM_COOKIE) ?? "";
   const sent = typeof form._csrf === "string" ? form._csrf : "";
   const same = !!cookie && cookie.length === sent.length && timingSafeEqual(Buffer.from(cookie), Buffer.from(sent));
-  if (c.req.header("sec-fetch-site") === "cross-site" || !same) throw new AppError(403, "form_expired", "The form expired or came from another site; send it again");
+  if (c.req.header("sec-fetch-site") === "cross-site" || !same)
+    throw new AppError(403, "form_expired", "The form expired or came from another site; send it again");
 }

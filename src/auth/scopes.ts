@@ -5,13 +5,20 @@ import { AppError } from "../platform/errors.ts";
 import type { ApiScope } from "../platform/context.ts";
 
 const INBOX_WRITES: [string, RegExp][] = [
-  ["POST", /^\/contacts$/], ["PATCH", /^\/contacts\/[^/]+$/],
-  ["PATCH", /^\/conversations\/[^/]+$/], ["POST", /^\/conversations\/[^/]+\/(read|messages)$/],
-  ["PUT", /^\/conversations\/[^/]+\/tags\/[^/]+$/], ["DELETE", /^\/conversations\/[^/]+\/tags\/[^/]+$/],
-  ["POST", /^\/conversations\/[^/]+\/copilot\/(suggestions|summary)$/], ["POST", /^\/copilot\/rewrite$/],
-  ["POST", /^\/inbound$/], ["POST", /^\/files$/],
-  ["POST", /^\/tickets$/], ["POST", /^\/orders$/],
-  ["POST", /^\/calendar\/appointments$/], ["POST", /^\/calendar\/appointments\/[^/]+\/cancel$/],
+  ["POST", /^\/contacts$/],
+  ["PATCH", /^\/contacts\/[^/]+$/],
+  ["PATCH", /^\/conversations\/[^/]+$/],
+  ["POST", /^\/conversations\/[^/]+\/(read|messages)$/],
+  ["PUT", /^\/conversations\/[^/]+\/tags\/[^/]+$/],
+  ["DELETE", /^\/conversations\/[^/]+\/tags\/[^/]+$/],
+  ["POST", /^\/conversations\/[^/]+\/copilot\/(suggestions|summary)$/],
+  ["POST", /^\/copilot\/rewrite$/],
+  ["POST", /^\/inbound$/],
+  ["POST", /^\/files$/],
+  ["POST", /^\/tickets$/],
+  ["POST", /^\/orders$/],
+  ["POST", /^\/calendar\/appointments$/],
+  ["POST", /^\/calendar\/appointments\/[^/]+\/cancel$/],
 ];
 
 /** The narrowest scope that may make this call (`path` inside /api/v1). */
@@ -26,5 +33,11 @@ const rank: Record<ApiScope, number> = { read: 0, inbox: 1, admin: 2 };
 /** Throws 403 insufficient_scope when a key's scope does not reach the call. */
 export function requireScope(scope: ApiScope, method: string, path: string) {
   const needed = scopeNeeded(method, path);
-  if (rank[scope] < rank[needed]) throw new AppError(403, "insufficient_scope", `This API key's scope (${scope}) does not allow this; it needs ${needed}`, { scope, needed });
+  if (rank[scope] < rank[needed])
+    throw new AppError(
+      403,
+      "insufficient_scope",
+      `This API key's scope (${scope}) does not allow this; it needs ${needed}`,
+      { scope, needed },
+    );
 }

@@ -33,8 +33,17 @@ export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
     if (existing) throw conflict("email_taken", "A user with this email already exists", { field: "email" });
     await assertDepartments(tx, u.departmentIds);
     const id = newId();
-    await tx.insert(users).values({ id, email: u.email, name: u.name, passwordHash, role: u.role, locale: u.locale, createdAt: ctx.clock.now() });
-    if (u.departmentIds.length) await tx.insert(userDepartments).values(u.departmentIds.map((d) => ({ userId: id, departmentId: d })));
+    await tx.insert(users).values({
+      id,
+      email: u.email,
+      name: u.name,
+      passwordHash,
+      role: u.role,
+      locale: u.locale,
+      createdAt: ctx.clock.now(),
+    });
+    if (u.departmentIds.length)
+      await tx.insert(userDepartments).values(u.departmentIds.map((d) => ({ userId: id, departmentId: d })));
     await ctx.events.record(tx, after, { type: "auth.user_created", data: { userId: id, role: u.role } });
     return { id, email: u.email, name: u.name, role: u.role };
   });
@@ -43,7 +52,8 @@ export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
 async function assertDepartments(tx: Tx, ids: string[]) {
   if (!ids.length) return;
   const found = await tx.select({ id: departments.id }).from(departments).where(inArray(departments.id, ids));
-  if (found.length !== new Set(ids).size) throw badRequest("unknown_department", "One of the departments does not exist", { departmentIds: ids });
+  if (found.length !== new Set(ids).size)
+    throw badRequest("unknown_department", "One of the departments does not exist", { departmentIds: ids });
 }
 
 export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.input<typeof userPatch>) {
@@ -51,7 +61,14 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
   const p = userPatch.parse(patch);
   if (!isAdmin(actor)) {
     // an agent may change only their own name, password and language
-    if (!self || p.role !== undefined || p.departmentIds !== undefined || p.active !== undefined || p.email !== undefined) requireAdmin(actor);
+    if (
+      !self ||
+      p.role !== undefined ||
+      p.departmentIds !== undefined ||
+      p.active !== undefined ||
+      p.email !== undefined
+    )
+      requireAdmin(actor);
   }
   if (self) await checkCurrentPassword(ctx, id, p);
   const passwordHash = p.password ? await Bun.password.hash(p.password, { algorithm: "argon2id" }) : undefined;
@@ -63,19 +80,29 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
       if (taken) throw conflict("email_taken", "A user with this email already exists", { field: "email" });
     }
     if ((p.role === "agent" || p.active === false) && u.role === "admin") {
-      const admins = await tx.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.active, true))).get();
-      if ((admins?.n ?? 0) <= 1) throw conflict("last_admin", "The last active administrator cannot be demoted or deactivated");
+      const admins = await tx
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.role, "admin"), eq(users.active, true)))
+        .get();
+      if ((admins?.n ?? 0) <= 1)
+        throw conflict("last_admin", "The last active administrator cannot be demoted or deactivated");
     }
     const set = {
-      ...(p.email ? { email: p.email } : {}), ...(p.name ? { name: p.name } : {}), ...(p.role ? { role: p.role } : {}),
-      ...(p.locale ? { locale: p.locale } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(passwordHash ? { passwordHash } : {}),
+      ...(p.email ? { email: p.email } : {}),
+      ...(p.name ? { name: p.name } : {}),
+      ...(p.role ? { role: p.role } : {}),
+      ...(p.locale ? { locale: p.locale } : {}),
+      ...(p.active !== undefined ? { active: p.active } : {}),
+      ...(passwordHash ? { passwordHash } : {}),
     };
     // a PATCH of only departmentIds sets nothing on the user row itself
     if (Object.keys(set).length) await tx.update(users).set(set).where(eq(users.id, id));
     if (p.departmentIds) {
       await assertDepartments(tx, p.departmentIds);
       await tx.delete(userDepartments).where(eq(userDepartments.userId, id));
-      if (p.departmentIds.length) await tx.insert(userDepartments).values(p.departmentIds.map((d) => ({ userId: id, departmentId: d })));
+      if (p.departmentIds.length)
+        await tx.insert(userDepartments).values(p.departmentIds.map((d) => ({ userId: id, departmentId: d })));
     }
     if (p.active === false || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
   });
@@ -88,16 +115,43 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
 async function checkCurrentPassword(ctx: Ctx, id: string, p: z.output<typeof userPatch>) {
   const u = await ctx.db.select().from(users).where(eq(users.id, id)).get();
   if (!u || (!p.password && !(p.email && p.email !== u.email))) return;
-  if (!p.currentPassword) throw badRequest("current_password_required", "Send currentPassword to change your own password or email", { field: "currentPassword" });
+  if (!p.currentPassword)
+    throw badRequest("current_password_required", "Send currentPassword to change your own password or email", {
+      field: "currentPassword",
+    });
   const now = ctx.clock.now();
   await refuseWhileSlowed(ctx, u.email, null, now);
   if (await Bun.password.verify(p.currentPassword, u.passwordHash)) return;
-  await ctx.database.write((tx) => tx.insert(loginAttempts).values({ id: newId(), email: u.email, userId: u.id, ip: null, userAgent: "current-password check", success: false, at: now }));
-  throw new AppError(403, "wrong_current_password", "The current password is not correct", { field: "currentPassword" });
+  await ctx.database.write((tx) =>
+    tx.insert(loginAttempts).values({
+      id: newId(),
+      email: u.email,
+      userId: u.id,
+      ip: null,
+      userAgent: "current-password check",
+      success: false,
+      at: now,
+    }),
+  );
+  throw new AppError(403, "wrong_current_password", "The current password is not correct", {
+    field: "currentPassword",
+  });
 }
 
 export async function listUsers(ctx: Ctx) {
-  const rows = await ctx.db.select({ id: users.id, email: users.email, name: users.name, role: users.role, locale: users.locale, active: users.active, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt }).from(users).orderBy(users.name);
+  const rows = await ctx.db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      locale: users.locale,
+      active: users.active,
+      lastLoginAt: users.lastLoginAt,
+      createdAt: users.createdAt,
+    })
+    .from(users)
+    .orderBy(users.name);
   const links = await ctx.db.select().from(userDepartments);
   return rows.map((u) => ({ ...u, departmentIds: links.filter((l) => l.userId === u.id).map((l) => l.departmentId) }));
 }
@@ -108,7 +162,10 @@ export async function countUsers(ctx: Ctx) {
 }
 
 // ---- departments ----
-export const departmentInput = z.strictObject({ name: z.string().trim().min(1).max(80), description: z.string().max(500).default("") });
+export const departmentInput = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  description: z.string().max(500).default(""),
+});
 
 export const departmentPatch = patchOf(departmentInput);
 
@@ -128,8 +185,17 @@ export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input
   requireAdmin(actor);
   const d = departmentPatch.parse(input);
   await ctx.database.write(async (tx) => {
-    if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get())) throw notFound("Department");
-    if (d.name && (await tx.select({ id: departments.id }).from(departments).where(and(eq(departments.name, d.name), ne(departments.id, id))).get())) throw conflict("department_exists", "A department with this name already exists", { field: "name" });
+    if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get()))
+      throw notFound("Department");
+    if (
+      d.name &&
+      (await tx
+        .select({ id: departments.id })
+        .from(departments)
+        .where(and(eq(departments.name, d.name), ne(departments.id, id)))
+        .get())
+    )
+      throw conflict("department_exists", "A department with this name already exists", { field: "name" });
     if (Object.keys(d).length) await tx.update(departments).set(d).where(eq(departments.id, id));
   });
 }
@@ -144,7 +210,10 @@ export async function deleteDepartment(ctx: Ctx, actor: Actor, id: string) {
 
 export async function listDepartments(ctx: Ctx) {
   const rows = await ctx.db.select().from(departments).orderBy(departments.name);
-  const members = await ctx.db.select({ departmentId: userDepartments.departmentId, n: count() }).from(userDepartments).groupBy(userDepartments.departmentId);
+  const members = await ctx.db
+    .select({ departmentId: userDepartments.departmentId, n: count() })
+    .from(userDepartments)
+    .groupBy(userDepartments.departmentId);
   return rows.map((d) => ({ ...d, members: members.find((m) => m.departmentId === d.id)?.n ?? 0 }));
 }
 
@@ -165,11 +234,38 @@ async function loginWaitMs(ctx: Ctx, email: string, ip: string | null, now: numb
   const max = ctx.config.login_max_failures;
   const unlocked = (await getUnlocks(ctx))[email] ?? 0;
   const since = Math.max(now - LOGIN_WINDOW_MS, unlocked);
-  const failures = (where: SQL | undefined) => ctx.db.select({ n: count(), last: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(where, eq(loginAttempts.success, false), gt(loginAttempts.at, since))).get();
-  const lastOk = ip ? (await ctx.db.select({ at: sql<number | null>`max(${loginAttempts.at})` }).from(loginAttempts).where(and(eq(loginAttempts.email, email), eq(loginAttempts.ip, ip), eq(loginAttempts.success, true), gt(loginAttempts.at, since))).get())?.at ?? 0 : 0;
+  const failures = (where: SQL | undefined) =>
+    ctx.db
+      .select({ n: count(), last: sql<number | null>`max(${loginAttempts.at})` })
+      .from(loginAttempts)
+      .where(and(where, eq(loginAttempts.success, false), gt(loginAttempts.at, since)))
+      .get();
+  const lastOk = ip
+    ? ((
+        await ctx.db
+          .select({ at: sql<number | null>`max(${loginAttempts.at})` })
+          .from(loginAttempts)
+          .where(
+            and(
+              eq(loginAttempts.email, email),
+              eq(loginAttempts.ip, ip),
+              eq(loginAttempts.success, true),
+              gt(loginAttempts.at, since),
+            ),
+          )
+          .get()
+      )?.at ?? 0)
+    : 0;
   let wait = 0;
-  const pair = await failures(and(eq(loginAttempts.email, email), ip ? eq(loginAttempts.ip, ip) : isNull(loginAttempts.ip), gt(loginAttempts.at, lastOk)));
-  if (pair && pair.n >= max && pair.last) wait = Math.max(wait, pair.last + Math.min(1000 * 2 ** (pair.n - max), LOGIN_WINDOW_MS) - now);
+  const pair = await failures(
+    and(
+      eq(loginAttempts.email, email),
+      ip ? eq(loginAttempts.ip, ip) : isNull(loginAttempts.ip),
+      gt(loginAttempts.at, lastOk),
+    ),
+  );
+  if (pair && pair.n >= max && pair.last)
+    wait = Math.max(wait, pair.last + Math.min(1000 * 2 ** (pair.n - max), LOGIN_WINDOW_MS) - now);
   const byEmail = await failures(eq(loginAttempts.email, email));
   if (byEmail && byEmail.n >= max * 4 && byEmail.last) wait = Math.max(wait, byEmail.last + 30_000 - now);
   if (ip) {
@@ -184,7 +280,13 @@ async function refuseWhileSlowed(ctx: Ctx, email: string, ip: string | null, now
   const wait = await loginWaitMs(ctx, email, ip, now);
   if (wait <= 0) return;
   const seconds = Math.ceil(wait / 1000);
-  throw new AppError(429, "too_many_attempts", `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds }, seconds);
+  throw new AppError(
+    429,
+    "too_many_attempts",
+    `Too many failed logins; try again in ${seconds} s`,
+    { retryAfter: seconds },
+    seconds,
+  );
 }
 
 async function getUnlocks(ctx: Ctx): Promise<Record<string, number>> {
@@ -208,8 +310,14 @@ export async function unlockLogin(ctx: Ctx, actor: Actor, userId: string) {
  * out; a wait is answered 429 with Retry-After before the password is checked. The password is verified the same
  * way whether or not the email exists. Every attempt is kept as login history.
  */
-export async function login(ctx: Ctx, input: { email: string; password: string; ip?: string | null; userAgent?: string | null }) {
-  const email = String(input.email ?? "").trim().toLowerCase().slice(0, 320);
+export async function login(
+  ctx: Ctx,
+  input: { email: string; password: string; ip?: string | null; userAgent?: string | null },
+) {
+  const email = String(input.email ?? "")
+    .trim()
+    .toLowerCase()
+    .slice(0, 320);
   const ip = input.ip ?? null;
   await refuseWhileSlowed(ctx, email, ip, ctx.clock.now());
   const u = await ctx.db.select().from(users).where(eq(users.email, email)).get();
@@ -221,9 +329,25 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
   const csrf = newSecret(24);
   const now = ctx.clock.now();
   await ctx.database.write(async (tx) => {
-    await tx.insert(loginAttempts).values({ id: newId(), email, userId: u?.id ?? null, ip, userAgent: input.userAgent?.slice(0, 300) ?? null, success: ok, at: now });
+    await tx.insert(loginAttempts).values({
+      id: newId(),
+      email,
+      userId: u?.id ?? null,
+      ip,
+      userAgent: input.userAgent?.slice(0, 300) ?? null,
+      success: ok,
+      at: now,
+    });
     if (!ok) return;
-    await tx.insert(sessions).values({ id: hashSecret(token), userId: u!.id, csrfToken: csrf, ip, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: now, expiresAt: now + ctx.config.session_days * 86_400_000 });
+    await tx.insert(sessions).values({
+      id: hashSecret(token),
+      userId: u!.id,
+      csrfToken: csrf,
+      ip,
+      userAgent: input.userAgent?.slice(0, 300) ?? null,
+      createdAt: now,
+      expiresAt: now + ctx.config.session_days * 86_400_000,
+    });
     await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, u!.id));
   });
   if (!ok) throw new AppError(401, "invalid_credentials", "Wrong email or password");
@@ -231,14 +355,32 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
 }
 
 /** Resolves a session cookie to its actor, or null when missing, expired or the user was deactivated. */
-export async function sessionActor(ctx: Ctx, token: string | undefined): Promise<{ actor: Extract<Actor, { kind: "user" }>; csrf: string; sessionId: string } | null> {
+export async function sessionActor(
+  ctx: Ctx,
+  token: string | undefined,
+): Promise<{ actor: Extract<Actor, { kind: "user" }>; csrf: string; sessionId: string } | null> {
   if (!token) return null;
   const id = hashSecret(token);
-  const row = await ctx.db.select({ s: sessions, u: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, id)).get();
+  const row = await ctx.db
+    .select({ s: sessions, u: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, id))
+    .get();
   if (!row || row.s.expiresAt < ctx.clock.now() || !row.u.active) return null;
-  const depts = await ctx.db.select({ d: userDepartments.departmentId }).from(userDepartments).where(eq(userDepartments.userId, row.u.id));
+  const depts = await ctx.db
+    .select({ d: userDepartments.departmentId })
+    .from(userDepartments)
+    .where(eq(userDepartments.userId, row.u.id));
   return {
-    actor: { kind: "user", id: row.u.id, name: row.u.name, role: row.u.role, locale: row.u.locale, departmentIds: depts.map((d) => d.d) },
+    actor: {
+      kind: "user",
+      id: row.u.id,
+      name: row.u.name,
+      role: row.u.role,
+      locale: row.u.locale,
+      departmentIds: depts.map((d) => d.d),
+    },
     csrf: row.s.csrfToken,
     sessionId: id,
   };
@@ -254,7 +396,10 @@ export async function loginHistory(ctx: Ctx, limit = 100) {
 }
 
 // ---- API keys ----
-export const apiKeyInput = z.strictObject({ name: z.string().trim().min(1).max(80), scope: z.enum(API_SCOPES as [ApiScope, ...ApiScope[]]).default("read") });
+export const apiKeyInput = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  scope: z.enum(API_SCOPES as [ApiScope, ...ApiScope[]]).default("read"),
+});
 
 /** Creates an API key (read-only unless a wider scope is asked for) and returns the secret once; only its SHA-256 is stored. */
 export async function createApiKey(ctx: Ctx, actor: Actor, input: z.input<typeof apiKeyInput>) {
@@ -263,18 +408,43 @@ export async function createApiKey(ctx: Ctx, actor: Actor, input: z.input<typeof
   const prefix = newSecret(6).replace(/[-_]/g, "x").slice(0, 8);
   const key = `dgb_${prefix}_${newSecret(24)}`;
   const id = newId();
-  await ctx.database.write((tx) => tx.insert(apiKeys).values({ id, name: n, prefix, keyHash: hashSecret(key), scope, createdBy: actor.kind === "user" ? actor.id : null, createdAt: ctx.clock.now() }));
+  await ctx.database.write((tx) =>
+    tx.insert(apiKeys).values({
+      id,
+      name: n,
+      prefix,
+      keyHash: hashSecret(key),
+      scope,
+      createdBy: actor.kind === "user" ? actor.id : null,
+      createdAt: ctx.clock.now(),
+    }),
+  );
   return { id, name: n, prefix, scope, key };
 }
 
 export async function listApiKeys(ctx: Ctx) {
-  return ctx.db.select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, scope: apiKeys.scope, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(desc(apiKeys.createdAt));
+  return ctx.db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      scope: apiKeys.scope,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .orderBy(desc(apiKeys.createdAt));
 }
 
 export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
   requireAdmin(actor);
   await ctx.database.write(async (tx) => {
-    const r = await tx.update(apiKeys).set({ revokedAt: ctx.clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+    const r = await tx
+      .update(apiKeys)
+      .set({ revokedAt: ctx.clock.now() })
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id });
     if (!r.length) throw notFound("API key");
   });
   keyCache(ctx).actors.clear();
@@ -282,7 +452,11 @@ export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
 
 type KeyCache = { actors: Map<string, { actor: Actor; until: number }>; lastUsed: Map<string, number> };
 const keyCaches = new WeakMap<Ctx, KeyCache>();
-const keyCache = (ctx: Ctx) => { let c = keyCaches.get(ctx); if (!c) keyCaches.set(ctx, (c = { actors: new Map(), lastUsed: new Map() })); return c; };
+const keyCache = (ctx: Ctx) => {
+  let c = keyCaches.get(ctx);
+  if (!c) keyCaches.set(ctx, (c = { actors: new Map(), lastUsed: new Map() }));
+  return c;
+};
 
 /**
  * Resolves a bearer API key. A verified key is remembered for 30 s (per app; revoking clears it at once), and
@@ -296,12 +470,17 @@ export async function apiKeyActor(ctx: Ctx, key: string): Promise<Actor | null> 
   const hit = cache.actors.get(hash);
   if (hit && hit.until > now) return hit.actor;
   const row = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
-  if (!row || row.revokedAt) { cache.actors.delete(hash); return null; }
+  if (!row || row.revokedAt) {
+    cache.actors.delete(hash);
+    return null;
+  }
   const actor: Actor = { kind: "api_key", id: row.id, name: row.name, scope: row.scope };
   cache.actors.set(hash, { actor, until: now + 30_000 });
   if ((cache.lastUsed.get(row.id) ?? 0) < now - 60_000) {
     cache.lastUsed.set(row.id, now);
-    void ctx.database.write((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id))).catch(() => {});
+    void ctx.database
+      .write((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)))
+      .catch(() => {});
   }
   return actor;
 }

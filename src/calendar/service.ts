@@ -11,7 +11,10 @@ import { getBusiness, getSetting, putSetting, weekdays, type Business } from "..
 import { idRef } from "../platform/validation.ts";
 
 export type Appointment = typeof appointments.$inferSelect;
-export const calendarSettings = z.strictObject({ slotMinutes: z.number().int().min(5).max(480).default(30), services: z.array(z.string().trim().min(1).max(100)).max(100).default([]) });
+export const calendarSettings = z.strictObject({
+  slotMinutes: z.number().int().min(5).max(480).default(30),
+  services: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
+});
 
 export async function getCalendarSettings(ctx: Ctx) {
   return calendarSettings.parse((await getSetting(ctx, "calendar")) ?? {});
@@ -30,7 +33,11 @@ export async function serviceName(ctx: Ctx, service: string) {
   const { services } = await getCalendarSettings(ctx);
   if (!services.length || !service) return service;
   const known = services.find((sv) => sv.toLowerCase() === service.trim().toLowerCase());
-  if (!known) throw badRequest("unknown_service", `"${service}" is not one of the services: ${services.join(", ")}`, { field: "service", services });
+  if (!known)
+    throw badRequest("unknown_service", `"${service}" is not one of the services: ${services.join(", ")}`, {
+      field: "service",
+      services,
+    });
   return known;
 }
 
@@ -39,20 +46,38 @@ export async function cancelAppointment(ctx: Ctx, actor: Actor, id: string) {
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(appointments).where(eq(appointments.id, id)).get();
     if (!cur || !(await canSeeRowOf(tx, actor, cur))) throw notFound("Appointment");
-    if (cur.status !== "cancelled") await tx.update(appointments).set({ status: "cancelled" }).where(eq(appointments.id, id));
+    if (cur.status !== "cancelled")
+      await tx.update(appointments).set({ status: "cancelled" }).where(eq(appointments.id, id));
     return { ...cur, status: "cancelled" as const };
   });
 }
 
 /** Milliseconds of the offset of `tz` from UTC at instant `at`. */
 function offsetAt(tz: string, at: number) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
-  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(at / 1000) * 1000;
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(at))
+      .map((x) => [x.type, x.value]),
+  );
+  return (
+    Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) -
+    Math.floor(at / 1000) * 1000
+  );
 }
 
 /** The instant of a wall-clock date and time ("2026-11-26", "10:30") in the business's time zone. */
 export function zonedTime(tz: string, date: string, time: string) {
-  const [y, m, d] = date.split("-").map(Number), [hh, mm] = time.split(":").map(Number);
+  const [y, m, d] = date.split("-").map(Number),
+    [hh, mm] = time.split(":").map(Number);
   const guess = Date.UTC(y, m - 1, d, hh, mm);
   let at = guess - offsetAt(tz, guess);
   at = guess - offsetAt(tz, at);
@@ -61,11 +86,26 @@ export function zonedTime(tz: string, date: string, time: string) {
 
 /** "2026-11-26" and "10:30" of an instant, in the business's time zone. */
 export function localParts(tz: string, at: number) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: tz,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(at))
+      .map((x) => [x.type, x.value]),
+  );
   return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
 }
 
-const dateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").refine((s) => !Number.isNaN(Date.parse(s)), "not a real date");
+const dateStr = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
+  .refine((s) => !Number.isNaN(Date.parse(s)), "not a real date");
 const timeStr = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time as HH:MM");
 
 async function businessOrFail(ctx: Ctx): Promise<Business> {
@@ -82,9 +122,15 @@ export async function availableSlots(ctx: Ctx, date: string) {
   const wd = weekdays[(new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7];
   const h = b.hours[wd];
   if (!h?.open) return { date: day, open: false, slots: [] as string[] };
-  const start = zonedTime(b.timezone, day, h.from), end = zonedTime(b.timezone, day, h.to);
-  const booked = await ctx.db.select({ s: appointments.startsAt, e: appointments.endsAt }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, end), gt(appointments.endsAt, start)));
-  const now = ctx.clock.now(), step = slotMinutes * 60_000, slots: string[] = [];
+  const start = zonedTime(b.timezone, day, h.from),
+    end = zonedTime(b.timezone, day, h.to);
+  const booked = await ctx.db
+    .select({ s: appointments.startsAt, e: appointments.endsAt })
+    .from(appointments)
+    .where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, end), gt(appointments.endsAt, start)));
+  const now = ctx.clock.now(),
+    step = slotMinutes * 60_000,
+    slots: string[] = [];
   for (let t = start; t + step <= end; t += step) {
     if (t <= now) continue;
     if (booked.some((x) => x.s < t + step && x.e > t)) continue;
@@ -108,19 +154,44 @@ export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof booking
   const b = await businessOrFail(ctx);
   const { slotMinutes } = await getCalendarSettings(ctx);
   x.service = await serviceName(ctx, x.service);
-  const startsAt = zonedTime(b.timezone, x.date, x.time), endsAt = startsAt + slotMinutes * 60_000;
-  if (startsAt <= ctx.clock.now()) throw badRequest("slot_in_past", "That time has already passed", { date: x.date, time: x.time });
+  const startsAt = zonedTime(b.timezone, x.date, x.time),
+    endsAt = startsAt + slotMinutes * 60_000;
+  if (startsAt <= ctx.clock.now())
+    throw badRequest("slot_in_past", "That time has already passed", { date: x.date, time: x.time });
   const wd = weekdays[(new Date(`${x.date}T12:00:00Z`).getUTCDay() + 6) % 7];
   const h = b.hours[wd];
-  if (!h?.open || startsAt < zonedTime(b.timezone, x.date, h.from) || endsAt > zonedTime(b.timezone, x.date, h.to)) throw badRequest("outside_hours", "The business is closed at that time", { date: x.date, time: x.time, hours: h });
+  if (!h?.open || startsAt < zonedTime(b.timezone, x.date, h.from) || endsAt > zonedTime(b.timezone, x.date, h.to))
+    throw badRequest("outside_hours", "The business is closed at that time", { date: x.date, time: x.time, hours: h });
   // appointments start on the slots the calendar offers (every slot length from opening time), as the free times show
-  if ((startsAt - zonedTime(b.timezone, x.date, h.from)) % (slotMinutes * 60_000) !== 0) throw badRequest("not_a_slot", `Appointments start every ${slotMinutes} minutes from ${h.from}`, { date: x.date, time: x.time, slotMinutes, from: h.from });
+  if ((startsAt - zonedTime(b.timezone, x.date, h.from)) % (slotMinutes * 60_000) !== 0)
+    throw badRequest("not_a_slot", `Appointments start every ${slotMinutes} minutes from ${h.from}`, {
+      date: x.date,
+      time: x.time,
+      slotMinutes,
+      from: h.from,
+    });
   return ctx.database.write(async (tx) => {
-    const clash = await tx.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.status, "booked"), lt(appointments.startsAt, endsAt), gt(appointments.endsAt, startsAt))).get();
+    const clash = await tx
+      .select({ id: appointments.id })
+      .from(appointments)
+      .where(
+        and(eq(appointments.status, "booked"), lt(appointments.startsAt, endsAt), gt(appointments.endsAt, startsAt)),
+      )
+      .get();
     if (clash) throw new AppError(409, "slot_taken", "That time is already booked", { date: x.date, time: x.time });
     x.contactId = (await checkReferences(tx, actor, x)).contactId;
     const now = ctx.clock.now();
-    const row: Appointment = { id: newId(now), contactId: x.contactId, conversationId: x.conversationId, service: x.service, startsAt, endsAt, status: "booked", notes: x.notes, createdAt: now };
+    const row: Appointment = {
+      id: newId(now),
+      contactId: x.contactId,
+      conversationId: x.conversationId,
+      service: x.service,
+      startsAt,
+      endsAt,
+      status: "booked",
+      notes: x.notes,
+      createdAt: now,
+    };
     await tx.insert(appointments).values(row);
     return { ...row, date: x.date, time: x.time };
   });
@@ -128,5 +199,17 @@ export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof booking
 
 /** Booked appointments an actor may see: an agent those of contacts with a conversation she can see. */
 export async function listAppointments(ctx: Ctx, actor: Actor, opts: { from?: number; to?: number } = {}) {
-  return ctx.db.select().from(appointments).where(and(eq(appointments.status, "booked"), contactVisibleWhere(actor, appointments.contactId), opts.from ? gt(appointments.startsAt, opts.from - 1) : undefined, opts.to ? lt(appointments.startsAt, opts.to) : undefined)).orderBy(asc(appointments.startsAt)).limit(500);
+  return ctx.db
+    .select()
+    .from(appointments)
+    .where(
+      and(
+        eq(appointments.status, "booked"),
+        contactVisibleWhere(actor, appointments.contactId),
+        opts.from ? gt(appointments.startsAt, opts.from - 1) : undefined,
+        opts.to ? lt(appointments.startsAt, opts.to) : undefined,
+      ),
+    )
+    .orderBy(asc(appointments.startsAt))
+    .limit(500);
 }

@@ -15,23 +15,56 @@ import { QR, qrConfig } from "./whatsapp-qr/service.ts";
 
 export const webchatConfig = z.strictObject({
   /** origins (scheme://host[:port]) allowed to embed the widget; empty = any */
-  allowedOrigins: z.array(z.string().trim().regex(/^https?:\/\/[^/\s]+$/, "expected an origin such as https://example.com")).max(50).default([]),
+  allowedOrigins: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^https?:\/\/[^/\s]+$/, "expected an origin such as https://example.com"),
+    )
+    .max(50)
+    .default([]),
   title: z.string().max(80).default(""),
   greeting: z.string().max(500).default(""),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#0f766e"),
-  preChat: z.object({ enabled: z.boolean().default(false), fields: z.array(z.enum(["name", "email", "phone"])).default(["name", "email"]), required: z.boolean().default(true) }).default({ enabled: false, fields: ["name", "email"], required: true }),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .default("#0f766e"),
+  preChat: z
+    .object({
+      enabled: z.boolean().default(false),
+      fields: z.array(z.enum(["name", "email", "phone"])).default(["name", "email"]),
+      required: z.boolean().default(true),
+    })
+    .default({ enabled: false, fields: ["name", "email"], required: true }),
   offlineMessage: z.string().max(500).default(""),
   /** the widget's language: the business's (default), one set here, or auto (the visitor's browser) */
   locale: z.enum(["business", "es", "en", "auto"]).default("business"),
 });
 export type WebchatConfig = z.infer<typeof webchatConfig>;
 
-const configSchemas: Record<string, z.ZodType> = { webchat: webchatConfig, api: z.strictObject({ callbackUrl: z.url({ protocol: /^https?$/ }).max(2000).nullish(), secret: z.string().max(200).nullish() }), [CLOUD]: cloudConfig, [QR]: qrConfig };
+const configSchemas: Record<string, z.ZodType> = {
+  webchat: webchatConfig,
+  api: z.strictObject({
+    callbackUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .nullish(),
+    secret: z.string().max(200).nullish(),
+  }),
+  [CLOUD]: cloudConfig,
+  [QR]: qrConfig,
+};
 
 /** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
 const secretKeys = CHANNEL_SECRET_KEYS;
 export function publicChannel<T extends { config: Record<string, unknown> }>(ch: T): T {
-  const config = Object.fromEntries(Object.entries(ch.config).map(([k, v]) => [k, secretKeys.has(k) && typeof v === "string" && v ? `••••${v.slice(-4)}` : v]));
+  const config = Object.fromEntries(
+    Object.entries(ch.config).map(([k, v]) => [
+      k,
+      secretKeys.has(k) && typeof v === "string" && v ? `••••${v.slice(-4)}` : v,
+    ]),
+  );
   return { ...ch, config };
 }
 
@@ -47,7 +80,10 @@ function parseConfig(type: string, cfg: unknown) {
   const schema = configSchemas[type];
   if (!schema) throw badRequest("unknown_channel_type", `Unknown channel type ${type}`);
   const r = schema.safeParse(cfg);
-  if (!r.success) throw badRequest("invalid_channel_config", "The channel settings are not valid", { issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  if (!r.success)
+    throw badRequest("invalid_channel_config", "The channel settings are not valid", {
+      issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
   return r.data as Record<string, unknown>;
 }
 
@@ -57,26 +93,62 @@ export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeo
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const c = channelInput.parse(input);
   const config = parseConfig(c.type, c.config);
-  return ctx.database.write(async (tx) => {
-    if (c.departmentId && !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, c.departmentId)).get())) throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
-    const row = { id: newId(), type: c.type, name: c.name, departmentId: c.departmentId ?? null, config, active: c.active, createdAt: ctx.clock.now(), deletedAt: null };
-    await tx.insert(channels).values(row);
-    return row;
-  }).finally(() => forgetCloudChannels(ctx));
+  return ctx.database
+    .write(async (tx) => {
+      if (
+        c.departmentId &&
+        !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, c.departmentId)).get())
+      )
+        throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
+      const row = {
+        id: newId(),
+        type: c.type,
+        name: c.name,
+        departmentId: c.departmentId ?? null,
+        config,
+        active: c.active,
+        createdAt: ctx.clock.now(),
+        deletedAt: null,
+      };
+      await tx.insert(channels).values(row);
+      return row;
+    })
+    .finally(() => forgetCloudChannels(ctx));
 }
 
 export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof channelPatch>) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const p = channelPatch.parse(input);
-  return ctx.database.write(async (tx) => {
-    const cur = await tx.select().from(channels).where(eq(channels.id, id)).get();
-    if (!cur) throw notFound("Channel");
-    // a secret sent back as shown (••••1234) or empty means "unchanged"
-    const given = p.config ? Object.fromEntries(Object.entries(p.config).filter(([k, v]) => !(secretKeys.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••")))))) : undefined;
-    const config = given ? parseConfig(cur.type, { ...cur.config, ...given }) : undefined;
-    const r = await tx.update(channels).set({ ...(p.name ? { name: p.name } : {}), ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}), ...(p.active !== undefined ? { active: p.active } : {}), ...(config ? { config } : {}) }).where(eq(channels.id, id)).returning();
-    return r[0];
-  }).finally(() => { forgetChannels(ctx); forgetCloudChannels(ctx); ctx.outbox.kick(true); });
+  return ctx.database
+    .write(async (tx) => {
+      const cur = await tx.select().from(channels).where(eq(channels.id, id)).get();
+      if (!cur) throw notFound("Channel");
+      // a secret sent back as shown (••••1234) or empty means "unchanged"
+      const given = p.config
+        ? Object.fromEntries(
+            Object.entries(p.config).filter(
+              ([k, v]) => !(secretKeys.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••")))),
+            ),
+          )
+        : undefined;
+      const config = given ? parseConfig(cur.type, { ...cur.config, ...given }) : undefined;
+      const r = await tx
+        .update(channels)
+        .set({
+          ...(p.name ? { name: p.name } : {}),
+          ...(p.departmentId !== undefined ? { departmentId: p.departmentId ?? null } : {}),
+          ...(p.active !== undefined ? { active: p.active } : {}),
+          ...(config ? { config } : {}),
+        })
+        .where(eq(channels.id, id))
+        .returning();
+      return r[0];
+    })
+    .finally(() => {
+      forgetChannels(ctx);
+      forgetCloudChannels(ctx);
+      ctx.outbox.kick(true);
+    });
 }
 
 export async function listChannels(ctx: Ctx) {
@@ -85,7 +157,13 @@ export async function listChannels(ctx: Ctx) {
 
 /** A connection, or null when there is none (or it was deleted). */
 export async function getChannel(ctx: Ctx, id: string) {
-  return (await ctx.db.select().from(channels).where(and(eq(channels.id, id), isNull(channels.deletedAt))).get()) ?? null;
+  return (
+    (await ctx.db
+      .select()
+      .from(channels)
+      .where(and(eq(channels.id, id), isNull(channels.deletedAt)))
+      .get()) ?? null
+  );
 }
 
 /**
@@ -101,9 +179,15 @@ export async function deleteChannel(ctx: Ctx, actor: Actor, id: string) {
   const reason = "the connection was deleted";
   await ctx.database.write(async (tx) => {
     await tx.update(channels).set({ active: false, deletedAt: now }).where(eq(channels.id, id));
-    const waiting = tx.select({ id: outbox.messageId }).from(outbox).where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
+    const waiting = tx
+      .select({ id: outbox.messageId })
+      .from(outbox)
+      .where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
     await tx.update(messages).set({ status: "failed", error: reason }).where(inArray(messages.id, waiting));
-    await tx.update(outbox).set({ status: "failed", lastError: reason, updatedAt: now }).where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
+    await tx
+      .update(outbox)
+      .set({ status: "failed", lastError: reason, updatedAt: now })
+      .where(and(eq(outbox.channelId, id), inArray(outbox.status, ["pending", "sending"])));
   });
   forgetChannels(ctx);
   forgetCloudChannels(ctx);
@@ -113,10 +197,26 @@ export async function deleteChannel(ctx: Ctx, actor: Actor, id: string) {
 
 /** A connection's outbound counters (the outbox's rows by state) and its latest delivery error. */
 export async function channelStats(ctx: Ctx, channelId: string) {
-  const rows = await ctx.db.select({ status: outbox.status, n: count() }).from(outbox).where(eq(outbox.channelId, channelId)).groupBy(outbox.status);
+  const rows = await ctx.db
+    .select({ status: outbox.status, n: count() })
+    .from(outbox)
+    .where(eq(outbox.channelId, channelId))
+    .groupBy(outbox.status);
   const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>;
-  const last = await ctx.db.select({ error: outbox.lastError, at: outbox.updatedAt }).from(outbox).where(and(eq(outbox.channelId, channelId), eq(outbox.status, "failed"))).orderBy(desc(outbox.updatedAt)).limit(1).get();
-  return { queued: (by.pending ?? 0) + (by.sending ?? 0), sent: by.sent ?? 0, failed: by.failed ?? 0, lastError: last?.error ?? null, lastErrorAt: last?.at ?? null };
+  const last = await ctx.db
+    .select({ error: outbox.lastError, at: outbox.updatedAt })
+    .from(outbox)
+    .where(and(eq(outbox.channelId, channelId), eq(outbox.status, "failed")))
+    .orderBy(desc(outbox.updatedAt))
+    .limit(1)
+    .get();
+  return {
+    queued: (by.pending ?? 0) + (by.sending ?? 0),
+    sent: by.sent ?? 0,
+    failed: by.failed ?? 0,
+    lastError: last?.error ?? null,
+    lastErrorAt: last?.at ?? null,
+  };
 }
 
 /**
@@ -126,13 +226,25 @@ export async function channelStats(ctx: Ctx, channelId: string) {
 export function wireReadReceipts(ctx: Ctx) {
   ctx.events.on("inbox.conversation_read", async (e) => {
     if (!e.conversationId) return;
-    const conv = await ctx.db.select({ channelId: conversations.channelId, contactId: conversations.contactId }).from(conversations).where(eq(conversations.id, e.conversationId)).get();
+    const conv = await ctx.db
+      .select({ channelId: conversations.channelId, contactId: conversations.contactId })
+      .from(conversations)
+      .where(eq(conversations.id, e.conversationId))
+      .get();
     const ch = conv ? await cachedChannel(ctx, conv.channelId) : undefined;
     const adapter = ch ? ctx.channels.get(ch.type) : undefined;
     if (!conv || !ch || !adapter?.markRead) return;
-    const last = await ctx.db.select({ externalId: messages.externalId }).from(messages).where(and(eq(messages.conversationId, e.conversationId), eq(messages.direction, "in"))).orderBy(desc(messages.id)).limit(1).get();
+    const last = await ctx.db
+      .select({ externalId: messages.externalId })
+      .from(messages)
+      .where(and(eq(messages.conversationId, e.conversationId), eq(messages.direction, "in")))
+      .orderBy(desc(messages.id))
+      .limit(1)
+      .get();
     const to = await contactExternalId(ctx, conv.channelId, conv.contactId);
     if (!last?.externalId || !to) return;
-    await adapter.markRead(ctx, ch, { contactExternalId: to, messageExternalId: last.externalId }).catch((err) => ctx.log.warn("read receipt failed", { channelId: ch.id, error: String(err) }));
+    await adapter
+      .markRead(ctx, ch, { contactExternalId: to, messageExternalId: last.externalId })
+      .catch((err) => ctx.log.warn("read receipt failed", { channelId: ch.id, error: String(err) }));
   });
 }

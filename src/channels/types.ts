@@ -37,7 +37,11 @@ export interface ChannelAdapter extends Sender<OutboundMessage> {
   /** A connection of this kind was deleted: let go of what the provider holds for it (a linked device, a socket). */
   removed?(ctx: Ctx, channelId: string): void | Promise<void>;
   /** The customer's message (by the channel's id) was seen by an agent: show it read on the customer's side. */
-  markRead?(ctx: Ctx, channel: { id: string; config: Record<string, unknown> }, to: { contactExternalId: string; messageExternalId: string }): Promise<void>;
+  markRead?(
+    ctx: Ctx,
+    channel: { id: string; config: Record<string, unknown> },
+    to: { contactExternalId: string; messageExternalId: string },
+  ): Promise<void>;
   /** false while a connection cannot send (a QR number offline): its messages wait, as on a paused channel */
   ready?(channelId: string): boolean;
   /** Called once the app is built: subscribe to events, open sockets. */
@@ -55,9 +59,16 @@ export function mediaKind(mime: string): "image" | "video" | "audio" | "document
 
 export class ChannelRegistry {
   private adapters = new Map<string, ChannelAdapter>();
-  register(a: ChannelAdapter) { this.adapters.set(a.type, a); return this; }
-  get(type: string) { return this.adapters.get(type); }
-  all() { return [...this.adapters.values()]; }
+  register(a: ChannelAdapter) {
+    this.adapters.set(a.type, a);
+    return this;
+  }
+  get(type: string) {
+    return this.adapters.get(type);
+  }
+  all() {
+    return [...this.adapters.values()];
+  }
 }
 
 // The context carries the channel registry; declared here so the foundation (platform/context.ts) imports nothing above it.

@@ -39,7 +39,8 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
   const now = ctx.clock.now();
   const row: Product = { id: newId(now), ...p, createdAt: now, updatedAt: now };
   await ctx.database.write(async (tx) => {
-    if (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get()) throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
+    if (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get())
+      throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
     await tx.insert(products).values(row);
   });
   return row;
@@ -51,7 +52,12 @@ export async function updateProduct(ctx: Ctx, actor: Actor, id: string, input: z
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(products).where(eq(products.id, id)).get();
     if (!cur) throw notFound("Product");
-    if (p.sku && p.sku !== cur.sku && await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get()) throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
+    if (
+      p.sku &&
+      p.sku !== cur.sku &&
+      (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get())
+    )
+      throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
     const next = { ...cur, ...p, updatedAt: ctx.clock.now() };
     await tx.update(products).set(next).where(eq(products.id, id));
     return next;
@@ -73,11 +79,13 @@ export async function deleteProduct(ctx: Ctx, actor: Actor, id: string) {
 export function parsePrice(raw: string): number | null {
   const s = raw.replace(/[^\d.,-]/g, "");
   if (!/\d/.test(s) || s.startsWith("-")) return null;
-  const lastDot = s.lastIndexOf("."), lastComma = s.lastIndexOf(",");
+  const lastDot = s.lastIndexOf("."),
+    lastComma = s.lastIndexOf(",");
   let dec = -1;
   if (lastDot >= 0 && lastComma >= 0) dec = Math.max(lastDot, lastComma);
   else if (lastDot >= 0 || lastComma >= 0) {
-    const at = Math.max(lastDot, lastComma), sep = s[at];
+    const at = Math.max(lastDot, lastComma),
+      sep = s[at];
     const groups = s.split(sep).length - 1;
     if (!(s.length - at - 1 === 3 && (groups > 1 || at <= 3))) dec = at;
   }
@@ -110,34 +118,61 @@ export async function importProducts(ctx: Ctx, actor: Actor, csv: string) {
   const [head, ...rows] = parseCsv(csv);
   if (!head) throw badRequest("csv_empty", "The file has no lines");
   const norm = head.map((h) => h.toLowerCase().trim());
-  const col = Object.fromEntries(Object.entries(COLS).map(([k, names]) => [k, norm.findIndex((h) => (names as readonly string[]).includes(h))])) as Record<keyof typeof COLS, number>;
+  const col = Object.fromEntries(
+    Object.entries(COLS).map(([k, names]) => [k, norm.findIndex((h) => (names as readonly string[]).includes(h))]),
+  ) as Record<keyof typeof COLS, number>;
   const missing = (["sku", "name", "price"] as const).filter((k) => col[k] < 0);
   if (missing.length) throw badRequest("csv_missing_columns", `Missing column(s): ${missing.join(", ")}`, { missing });
   const items = rows.map((r, i) => {
-    const line = i + 2, get = (k: keyof typeof COLS) => (col[k] >= 0 ? (r[col[k]] ?? "").trim() : "");
-    const bad = (column: string, value: string, why: string) => badRequest("invalid_csv", `Line ${line}, ${column}: "${value}" ${why}`, { line, column, value });
+    const line = i + 2,
+      get = (k: keyof typeof COLS) => (col[k] >= 0 ? (r[col[k]] ?? "").trim() : "");
+    const bad = (column: string, value: string, why: string) =>
+      badRequest("invalid_csv", `Line ${line}, ${column}: "${value}" ${why}`, { line, column, value });
     const price = parsePrice(get("price"));
     if (price === null) throw bad(head[col.price], get("price"), "is not a price");
     const stockRaw = get("stock");
     const stock = stockRaw === "" ? null : /^\d+$/.test(stockRaw) ? Number(stockRaw) : NaN;
     if (Number.isNaN(stock)) throw bad(head[col.stock], stockRaw, "is not a whole number");
     const activeRaw = get("active").toLowerCase();
-    const parsed = productInput.safeParse({ sku: get("sku"), name: get("name"), price, stock, category: get("category"), description: get("description"), ...(get("currency") ? { currency: get("currency").toUpperCase() } : {}), active: !["no", "0", "false", "falso", "inactivo"].includes(activeRaw) });
+    const parsed = productInput.safeParse({
+      sku: get("sku"),
+      name: get("name"),
+      price,
+      stock,
+      category: get("category"),
+      description: get("description"),
+      ...(get("currency") ? { currency: get("currency").toUpperCase() } : {}),
+      active: !["no", "0", "false", "falso", "inactivo"].includes(activeRaw),
+    });
     if (!parsed.success) {
-      const is = parsed.error.issues[0], k = String(is.path[0] ?? "") as keyof typeof COLS;
+      const is = parsed.error.issues[0],
+        k = String(is.path[0] ?? "") as keyof typeof COLS;
       throw bad(col[k] >= 0 ? head[col[k]] : k, col[k] >= 0 ? get(k) : "", `: ${is.message}`);
     }
     return parsed.data;
   });
   const skus = new Set<string>();
-  for (const [i, p] of items.entries()) { if (skus.has(p.sku)) throw badRequest("csv_duplicate_sku", `Line ${i + 2}: SKU ${p.sku} appears twice`, { line: i + 2, sku: p.sku }); skus.add(p.sku); }
+  for (const [i, p] of items.entries()) {
+    if (skus.has(p.sku))
+      throw badRequest("csv_duplicate_sku", `Line ${i + 2}: SKU ${p.sku} appears twice`, { line: i + 2, sku: p.sku });
+    skus.add(p.sku);
+  }
   return ctx.database.write(async (tx) => {
-    let created = 0, updated = 0;
+    let created = 0,
+      updated = 0;
     const now = ctx.clock.now();
     for (const p of items) {
       const cur = await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get();
-      if (cur) { await tx.update(products).set({ ...p, updatedAt: now }).where(eq(products.id, cur.id)); updated++; }
-      else { await tx.insert(products).values({ id: newId(now), ...p, createdAt: now, updatedAt: now }); created++; }
+      if (cur) {
+        await tx
+          .update(products)
+          .set({ ...p, updatedAt: now })
+          .where(eq(products.id, cur.id));
+        updated++;
+      } else {
+        await tx.insert(products).values({ id: newId(now), ...p, createdAt: now, updatedAt: now });
+        created++;
+      }
     }
     return { created, updated };
   });
@@ -153,15 +188,37 @@ export async function listProducts(ctx: Ctx) {
  */
 export async function searchProducts(ctx: Ctx, query: string, limit = 5) {
   const terms = contentTerms(query).slice(0, 6);
-  if (!terms.length) return ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name).limit(limit);
-  const match = (t: string) => or(like(products.name, `%${t}%`), like(products.sku, `%${t}%`), like(products.category, `%${t}%`), like(products.description, `%${t}%`));
-  const score = sql<number>`(${sql.join(terms.map((t) => sql`(CASE WHEN ${products.name} LIKE ${`%${t}%`} THEN 3 WHEN ${products.category} LIKE ${`%${t}%`} OR ${products.sku} LIKE ${`%${t}%`} THEN 2 WHEN ${products.description} LIKE ${`%${t}%`} THEN 1 ELSE 0 END)`), sql` + `)})`;
-  return ctx.db.select().from(products).where(and(eq(products.active, true), or(...terms.map(match)))).orderBy(desc(score), products.name).limit(limit);
+  if (!terms.length)
+    return ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name).limit(limit);
+  const match = (t: string) =>
+    or(
+      like(products.name, `%${t}%`),
+      like(products.sku, `%${t}%`),
+      like(products.category, `%${t}%`),
+      like(products.description, `%${t}%`),
+    );
+  const score = sql<number>`(${sql.join(
+    terms.map(
+      (t) =>
+        sql`(CASE WHEN ${products.name} LIKE ${`%${t}%`} THEN 3 WHEN ${products.category} LIKE ${`%${t}%`} OR ${products.sku} LIKE ${`%${t}%`} THEN 2 WHEN ${products.description} LIKE ${`%${t}%`} THEN 1 ELSE 0 END)`,
+    ),
+    sql` + `,
+  )})`;
+  return ctx.db
+    .select()
+    .from(products)
+    .where(and(eq(products.active, true), or(...terms.map(match))))
+    .orderBy(desc(score), products.name)
+    .limit(limit);
 }
 
 /** Money for people: minor units in the currency's own format ("$1,250.00 MXN"). */
 export function formatMoney(minor: number, cur: string, locale: "es" | "en" = "es") {
-  const n = new Intl.NumberFormat(locale === "es" ? "es-MX" : "en-US", { style: "currency", currency: cur, currencyDisplay: "narrowSymbol" }).format(minor / 100);
+  const n = new Intl.NumberFormat(locale === "es" ? "es-MX" : "en-US", {
+    style: "currency",
+    currency: cur,
+    currencyDisplay: "narrowSymbol",
+  }).format(minor / 100);
   return `${n} ${cur}`;
 }
 
@@ -169,7 +226,10 @@ export const orderInput = z.strictObject({
   number: z.string().trim().min(1).max(40).optional(),
   contactId: idRef.nullable().default(null),
   status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]).default("pending"),
-  items: z.array(z.strictObject({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000) })).min(1).max(200),
+  items: z
+    .array(z.strictObject({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000) }))
+    .min(1)
+    .max(200),
   notes: z.string().max(2000).default(""),
 });
 
@@ -188,21 +248,50 @@ export async function createOrder(ctx: Ctx, actor: Actor, input: z.input<typeof 
       items.push({ sku: p.sku, name: p.name, quantity: it.quantity, price: p.price });
     }
     const now = ctx.clock.now();
-    const number = o.number ?? String(1000 + Number((await tx.select({ n: sql<number>`count(*)` }).from(orders).get())?.n ?? 0) + 1);
-    if (await tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get()) throw conflict("order_number_taken", "Another order has this number", { field: "number" });
-    const row: Order = { id: newId(now), number, contactId: o.contactId, status: o.status, items, total: items.reduce((s, i) => s + i.price * i.quantity, 0), currency: cur!, notes: o.notes, createdAt: now, updatedAt: now };
+    const number =
+      o.number ?? String(1000 + Number((await tx.select({ n: sql<number>`count(*)` }).from(orders).get())?.n ?? 0) + 1);
+    if (await tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get())
+      throw conflict("order_number_taken", "Another order has this number", { field: "number" });
+    const row: Order = {
+      id: newId(now),
+      number,
+      contactId: o.contactId,
+      status: o.status,
+      items,
+      total: items.reduce((s, i) => s + i.price * i.quantity, 0),
+      currency: cur!,
+      notes: o.notes,
+      createdAt: now,
+      updatedAt: now,
+    };
     await tx.insert(orders).values(row);
     return row;
   });
 }
 
 export async function orderByNumber(ctx: Ctx, number: string) {
-  return ctx.db.select().from(orders).where(eq(orders.number, number.replace(/^#/, "").trim())).get() ?? null;
+  return (
+    ctx.db
+      .select()
+      .from(orders)
+      .where(eq(orders.number, number.replace(/^#/, "").trim()))
+      .get() ?? null
+  );
 }
 
 /** Orders an actor may see: an agent those of contacts with a conversation she can see. */
 export async function listOrders(ctx: Ctx, actor: Actor, opts: { contactId?: string; limit?: number } = {}) {
-  return ctx.db.select().from(orders).where(and(contactVisibleWhere(actor, orders.contactId), opts.contactId ? eq(orders.contactId, opts.contactId) : undefined)).orderBy(desc(orders.createdAt)).limit(opts.limit ?? 100);
+  return ctx.db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        contactVisibleWhere(actor, orders.contactId),
+        opts.contactId ? eq(orders.contactId, opts.contactId) : undefined,
+      ),
+    )
+    .orderBy(desc(orders.createdAt))
+    .limit(opts.limit ?? 100);
 }
 
 export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {

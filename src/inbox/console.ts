@@ -15,7 +15,7 @@ import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { onboardingFor } from "../setup/onboarding.ts";
 import type { ConsoleUser as U } from "../app/console.ts";
-import { type ConsoleModule, type C, user, T, csrf, pid, str, count, page, settingsPage, act, } from "../app/console.ts";
+import { type ConsoleModule, type C, user, T, csrf, pid, str, count, page, settingsPage, act } from "../app/console.ts";
 
 /** The inbox (views, list, conversation, live updates), contacts, and the inbox's settings: tags and quick replies. */
 export const inboxConsole: ConsoleModule = (app) => {
@@ -23,14 +23,48 @@ export const inboxConsole: ConsoleModule = (app) => {
   const filtersOf = (c: C): Filters & { before?: string; c?: string } => {
     const q = c.req.query();
     // an agent starts on her own conversations; an administrator on all of them
-    const view = ["all", "mine", "unassigned", "bot", "queue"].includes(q.view ?? "") ? q.view! : isAdmin(user(c)) ? "all" : "mine";
+    const view = ["all", "mine", "unassigned", "bot", "queue"].includes(q.view ?? "")
+      ? q.view!
+      : isAdmin(user(c))
+        ? "all"
+        : "mine";
     const status = ["open", "pending", "snoozed", "resolved", "any"].includes(q.status ?? "") ? q.status! : "open";
-    return { view, status, departmentId: q.departmentId || undefined, tagId: q.tagId || undefined, channelId: q.channelId || undefined, q: q.q || undefined, before: q.before || undefined, c: q.c || undefined };
+    return {
+      view,
+      status,
+      departmentId: q.departmentId || undefined,
+      tagId: q.tagId || undefined,
+      channelId: q.channelId || undefined,
+      q: q.q || undefined,
+      before: q.before || undefined,
+      c: q.c || undefined,
+    };
   };
-  const listOf = async (ctx: Ctx, u: U, f: ReturnType<typeof filtersOf>) => inbox.listConversations(ctx, u, { view: f.view as never, status: f.status as never, departmentId: f.departmentId, tagId: f.tagId, channelId: f.channelId, q: f.q, before: f.before });
+  const listOf = async (ctx: Ctx, u: U, f: ReturnType<typeof filtersOf>) =>
+    inbox.listConversations(ctx, u, {
+      view: f.view as never,
+      status: f.status as never,
+      departmentId: f.departmentId,
+      tagId: f.tagId,
+      channelId: f.channelId,
+      q: f.q,
+      before: f.before,
+    });
   const lookups = async (ctx: Ctx) => {
-    const [users, departments, tags, chans, quickReplies] = await Promise.all([auth.listUsers(ctx), auth.listDepartments(ctx), inbox.listTags(ctx), channels.listChannels(ctx), inbox.listQuickReplies(ctx)]);
-    return { users: users.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })), departments: departments.map((d) => ({ id: d.id, name: d.name })), tags, channels: chans.map((x) => ({ id: x.id, name: x.name })), quickReplies };
+    const [users, departments, tags, chans, quickReplies] = await Promise.all([
+      auth.listUsers(ctx),
+      auth.listDepartments(ctx),
+      inbox.listTags(ctx),
+      channels.listChannels(ctx),
+      inbox.listQuickReplies(ctx),
+    ]);
+    return {
+      users: users.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
+      departments: departments.map((d) => ({ id: d.id, name: d.name })),
+      tags,
+      channels: chans.map((x) => ({ id: x.id, name: x.name })),
+      quickReplies,
+    };
   };
 
   app.get("/inbox", async (c) => {
@@ -39,40 +73,93 @@ export const inboxConsole: ConsoleModule = (app) => {
     const t = translator(u.locale);
     const f = filtersOf(c);
     const list = await listOf(ctx, u, f);
-    let conv = null, messages: inbox.Message[] = [], past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
-    let templates: { name: string; language: string; params: number; body: string }[] = [], windowClosed = false;
+    let conv = null,
+      messages: inbox.Message[] = [],
+      past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
+    let templates: { name: string; language: string; params: number; body: string }[] = [],
+      windowClosed = false;
     let interactive: { maxButtons: number; maxListRows: number } | undefined;
     if (f.c) {
-      try { conv = await inbox.getConversation(ctx, u, f.c); } catch (e) { if (!(e instanceof AppError && e.status === 404)) throw e; }
+      try {
+        conv = await inbox.getConversation(ctx, u, f.c);
+      } catch (e) {
+        if (!(e instanceof AppError && e.status === 404)) throw e;
+      }
       if (conv) {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
-        if (caps?.templates) templates = (await cloud.listTemplates(ctx, u, conv.channelId)).filter((x) => x.status === "APPROVED");
+        if (caps?.templates)
+          templates = (await cloud.listTemplates(ctx, u, conv.channelId)).filter((x) => x.status === "APPROVED");
         interactive = caps?.interactive;
-        if (caps?.replyWindowHours) windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
+        if (caps?.replyWindowHours)
+          windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
       }
     }
     const counts = await inbox.countViews(ctx, u, f.status as never);
     const steps = isAdmin(u) && !f.c ? await onboardingFor(ctx) : null;
-    return page(c, t("nav.inbox"), "inbox", InboxPage({ t, locale: u.locale, filters: f, counts, onboarding: steps, csrf: c.get("csrf")!, items: list.items as never, next: list.next, conv: conv as never, messages, past, isAdmin: isAdmin(u), templates, windowClosed, interactive, ...(await lookups(ctx)) }));
+    return page(
+      c,
+      t("nav.inbox"),
+      "inbox",
+      InboxPage({
+        t,
+        locale: u.locale,
+        filters: f,
+        counts,
+        onboarding: steps,
+        csrf: c.get("csrf")!,
+        items: list.items as never,
+        next: list.next,
+        conv: conv as never,
+        messages,
+        past,
+        isAdmin: isAdmin(u),
+        templates,
+        windowClosed,
+        interactive,
+        ...(await lookups(ctx)),
+      }),
+    );
   });
 
   app.get("/partials/inbox-list", async (c) => {
     const u = user(c);
     const f = filtersOf(c);
     const list = await listOf(c.get("ctx"), u, f);
-    return c.html(renderFragment(ListRows({ items: list.items as never, t: translator(u.locale), locale: u.locale, filters: f, openId: f.c, next: list.next })));
+    return c.html(
+      renderFragment(
+        ListRows({
+          items: list.items as never,
+          t: translator(u.locale),
+          locale: u.locale,
+          filters: f,
+          openId: f.c,
+          next: list.next,
+        }),
+      ),
+    );
   });
   app.get("/partials/inbox-tabs", async (c) => {
     const u = user(c);
     const f = filtersOf(c);
-    return c.html(renderFragment(ViewTabs({ t: translator(u.locale), filters: f, counts: await inbox.countViews(c.get("ctx"), u, f.status as never) })));
+    return c.html(
+      renderFragment(
+        ViewTabs({
+          t: translator(u.locale),
+          filters: f,
+          counts: await inbox.countViews(c.get("ctx"), u, f.status as never),
+        }),
+      ),
+    );
   });
   app.get("/partials/messages/:id", async (c) => {
     const u = user(c);
     const ctx = c.get("ctx");
-    const msgs = await inbox.listMessages(ctx, u, c.req.param("id"), { after: c.req.query("after") || undefined, limit: 200 });
+    const msgs = await inbox.listMessages(ctx, u, c.req.param("id"), {
+      after: c.req.query("after") || undefined,
+      limit: 200,
+    });
     return c.html(renderFragment(MessageItems({ messages: msgs, t: translator(u.locale), locale: u.locale })));
   });
   app.get("/partials/conversation-header/:id", async (c) => {
@@ -91,15 +178,31 @@ export const inboxConsole: ConsoleModule = (app) => {
       const queue: string[] = [];
       const w = waiter();
       const remove = ctx.hub.add({
-        id: newId(), kind: "user", principal: u.id,
+        id: newId(),
+        kind: "user",
+        principal: u.id,
         filter: (_e, d) => {
-          const x = d as { assigneeId: string | null; departmentId: string | null; previous?: { assigneeId: string | null; departmentId: string | null } };
+          const x = d as {
+            assigneeId: string | null;
+            departmentId: string | null;
+            previous?: { assigneeId: string | null; departmentId: string | null };
+          };
           return canSee(u, x) || (!!x.previous && canSee(u, x.previous));
         },
-        send: (event, data) => { queue.push(JSON.stringify({ event, ...(data as object) })); w.wake(); },
-        close: () => { open = false; w.wake(); },
+        send: (event, data) => {
+          queue.push(JSON.stringify({ event, ...(data as object) }));
+          w.wake();
+        },
+        close: () => {
+          open = false;
+          w.wake();
+        },
       });
-      stream.onAbort(() => { open = false; remove(); w.wake(); });
+      stream.onAbort(() => {
+        open = false;
+        remove();
+        w.wake();
+      });
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (open) {
         if (queue.length) await stream.writeSSE({ event: "inbox", data: `[${queue.splice(0).join(",")}]` });
@@ -116,19 +219,104 @@ export const inboxConsole: ConsoleModule = (app) => {
     const t = translator(u.locale);
     const q = c.req.query("q") ?? "";
     const r = await contacts.listContacts(c.get("ctx"), u, { q, before: c.req.query("before") || undefined });
-    return page(c, t("contacts.title"), "contacts", S.ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }));
+    return page(
+      c,
+      t("contacts.title"),
+      "contacts",
+      S.ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }),
+    );
   });
-  const tagsView = async (c: C) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.tags"), rows: await inbox.listTags(c.get("ctx")), empty: T(c)("tags.empty"), editFields: (r) => [{ name: "name", label: T(c)("common.name"), value: String(r.name) }, { name: "color", label: T(c)("tags.color"), type: "color", value: String(r.color) }],
-    confirmOf: ((u) => (r: Record<string, unknown>) => T(c)("tags.deleteConfirm", { name: String(r.name), conversations: count(c, "count.conversations", u.tagConversations.get(String(r.id)) ?? 0) }))(await inbox.usageCounts(c.get("ctx"))), cols: [{ key: "name", label: T(c)("common.name"), render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>` }], createAction: "/settings/tags", deleteBase: "/settings/tags", fields: [{ name: "name", label: T(c)("common.name") }, { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" }] });
+  const tagsView = async (c: C) =>
+    S.SimpleListSettings({
+      t: T(c),
+      csrf: csrf(c),
+      title: T(c)("settings.tags"),
+      rows: await inbox.listTags(c.get("ctx")),
+      empty: T(c)("tags.empty"),
+      editFields: (r) => [
+        { name: "name", label: T(c)("common.name"), value: String(r.name) },
+        { name: "color", label: T(c)("tags.color"), type: "color", value: String(r.color) },
+      ],
+      confirmOf: (
+        (u) => (r: Record<string, unknown>) =>
+          T(c)("tags.deleteConfirm", {
+            name: String(r.name),
+            conversations: count(c, "count.conversations", u.tagConversations.get(String(r.id)) ?? 0),
+          })
+      )(await inbox.usageCounts(c.get("ctx"))),
+      cols: [
+        {
+          key: "name",
+          label: T(c)("common.name"),
+          render: (r) => html`<span class="tag" style=${`background:${r.color}`}>${r.name}</span>`,
+        },
+      ],
+      createAction: "/settings/tags",
+      deleteBase: "/settings/tags",
+      fields: [
+        { name: "name", label: T(c)("common.name") },
+        { name: "color", label: T(c)("tags.color"), type: "color", value: "#0f766e" },
+      ],
+    });
   app.get("/settings/tags", async (c) => settingsPage(c, "tags", await tagsView(c)));
-  app.post("/settings/tags", act("tags", tagsView, (c, f) => inbox.createTag(c.get("ctx"), user(c), { name: str(f.name), color: str(f.color) || undefined })));
-  app.post("/settings/tags/:id/delete", act("tags", tagsView, (c) => inbox.deleteTag(c.get("ctx"), user(c), pid(c))));
-  app.post("/settings/tags/:id", act("tags", tagsView, (c, f) => inbox.updateTag(c.get("ctx"), user(c), pid(c), { name: str(f.name), ...(str(f.color) ? { color: str(f.color) } : {}) })));
+  app.post(
+    "/settings/tags",
+    act("tags", tagsView, (c, f) =>
+      inbox.createTag(c.get("ctx"), user(c), { name: str(f.name), color: str(f.color) || undefined }),
+    ),
+  );
+  app.post(
+    "/settings/tags/:id/delete",
+    act("tags", tagsView, (c) => inbox.deleteTag(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/tags/:id",
+    act("tags", tagsView, (c, f) =>
+      inbox.updateTag(c.get("ctx"), user(c), pid(c), {
+        name: str(f.name),
+        ...(str(f.color) ? { color: str(f.color) } : {}),
+      }),
+    ),
+  );
 
-  const qrView = async (c: C) => S.SimpleListSettings({ t: T(c), csrf: csrf(c), title: T(c)("settings.quickReplies"), rows: await inbox.listQuickReplies(c.get("ctx")), empty: T(c)("qr.empty"), editFields: (r) => [{ name: "shortcut", label: T(c)("qr.shortcut"), value: String(r.shortcut) }, { name: "body", label: T(c)("qr.body"), textarea: true, value: String(r.body) }], confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }), cols: [{ key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` }, { key: "body", label: T(c)("qr.body") }], createAction: "/settings/quick-replies", deleteBase: "/settings/quick-replies", fields: [{ name: "shortcut", label: T(c)("qr.shortcut") }, { name: "body", label: T(c)("qr.body"), textarea: true }] });
+  const qrView = async (c: C) =>
+    S.SimpleListSettings({
+      t: T(c),
+      csrf: csrf(c),
+      title: T(c)("settings.quickReplies"),
+      rows: await inbox.listQuickReplies(c.get("ctx")),
+      empty: T(c)("qr.empty"),
+      editFields: (r) => [
+        { name: "shortcut", label: T(c)("qr.shortcut"), value: String(r.shortcut) },
+        { name: "body", label: T(c)("qr.body"), textarea: true, value: String(r.body) },
+      ],
+      confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }),
+      cols: [
+        { key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` },
+        { key: "body", label: T(c)("qr.body") },
+      ],
+      createAction: "/settings/quick-replies",
+      deleteBase: "/settings/quick-replies",
+      fields: [
+        { name: "shortcut", label: T(c)("qr.shortcut") },
+        { name: "body", label: T(c)("qr.body"), textarea: true },
+      ],
+    });
   app.get("/settings/quick-replies", async (c) => settingsPage(c, "quick-replies", await qrView(c)));
-  app.post("/settings/quick-replies", act("quick-replies", qrView, (c, f) => inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) })));
-  app.post("/settings/quick-replies/:id/delete", act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))));
-  app.post("/settings/quick-replies/:id", act("quick-replies", qrView, (c, f) => inbox.updateQuickReply(c.get("ctx"), user(c), pid(c), { shortcut: str(f.shortcut), body: str(f.body) })));
-
+  app.post(
+    "/settings/quick-replies",
+    act("quick-replies", qrView, (c, f) =>
+      inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) }),
+    ),
+  );
+  app.post(
+    "/settings/quick-replies/:id/delete",
+    act("quick-replies", qrView, (c) => inbox.deleteQuickReply(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/quick-replies/:id",
+    act("quick-replies", qrView, (c, f) =>
+      inbox.updateQuickReply(c.get("ctx"), user(c), pid(c), { shortcut: str(f.shortcut), body: str(f.body) }),
+    ),
+  );
 };

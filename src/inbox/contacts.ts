@@ -13,15 +13,22 @@ import { patchOf } from "../platform/validation.ts";
 export function normalizePhone(raw: string | null | undefined, country: string = "MX"): string | null {
   if (raw === null || raw === undefined || String(raw).trim() === "") return null;
   const p = parsePhoneNumberFromString(String(raw), country as CountryCode);
-  if (!p?.isPossible()) throw badRequest("invalid_phone", "The phone number is not valid", { field: "phone", value: raw });
+  if (!p?.isPossible())
+    throw badRequest("invalid_phone", "The phone number is not valid", { field: "phone", value: raw });
   return p.number;
 }
 
 export const contactInput = z.strictObject({
   name: z.string().trim().max(200).default(""),
   phone: z.string().max(40).nullish(),
-  email: z.email().max(200).nullish().or(z.literal("").transform(() => null)),
-  attributes: z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).default({}),
+  email: z
+    .email()
+    .max(200)
+    .nullish()
+    .or(z.literal("").transform(() => null)),
+  attributes: z
+    .record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+    .default({}),
 });
 export const contactPatch = patchOf(contactInput);
 
@@ -31,7 +38,15 @@ export async function createContact(ctx: Ctx, input: z.input<typeof contactInput
   const now = ctx.clock.now();
   const id = newId(now);
   await ctx.database.write(async (tx, after) => {
-    await tx.insert(contacts).values({ id, name: c.name, phone, email: c.email?.toLowerCase() ?? null, attributes: c.attributes, createdAt: now, updatedAt: now });
+    await tx.insert(contacts).values({
+      id,
+      name: c.name,
+      phone,
+      email: c.email?.toLowerCase() ?? null,
+      attributes: c.attributes,
+      createdAt: now,
+      updatedAt: now,
+    });
     await ctx.events.record(tx, after, { type: "contacts.created", data: { contactId: id } });
   });
   return getContactRow(ctx, id);
@@ -40,7 +55,11 @@ export async function createContact(ctx: Ctx, input: z.input<typeof contactInput
 async function getContactRow(ctx: Ctx, id: string) {
   const c = await ctx.db.select().from(contacts).where(eq(contacts.id, id)).get();
   if (!c) throw notFound("Contact");
-  const t = await ctx.db.select({ id: tags.id, name: tags.name, color: tags.color }).from(contactTags).innerJoin(tags, eq(tags.id, contactTags.tagId)).where(eq(contactTags.contactId, id));
+  const t = await ctx.db
+    .select({ id: tags.id, name: tags.name, color: tags.color })
+    .from(contactTags)
+    .innerJoin(tags, eq(tags.id, contactTags.tagId))
+    .where(eq(contactTags.contactId, id));
   return { ...c, tags: t };
 }
 
@@ -54,28 +73,51 @@ export async function getContact(ctx: Ctx, actor: Actor, id: string) {
   return getContactRow(ctx, id);
 }
 
-export async function updateContact(ctx: Ctx, actor: Actor, id: string, patch: z.input<typeof contactPatch>, country?: string) {
+export async function updateContact(
+  ctx: Ctx,
+  actor: Actor,
+  id: string,
+  patch: z.input<typeof contactPatch>,
+  country?: string,
+) {
   await assertContactVisible(ctx, actor, id);
   const p = contactPatch.parse(patch);
   const phone = p.phone !== undefined ? normalizePhone(p.phone, country) : undefined;
   await ctx.database.write(async (tx, after) => {
     const cur = await tx.select().from(contacts).where(eq(contacts.id, id)).get();
     if (!cur) throw notFound("Contact");
-    await tx.update(contacts).set({
-      ...(p.name !== undefined ? { name: p.name } : {}),
-      ...(phone !== undefined ? { phone } : {}),
-      ...(p.email !== undefined ? { email: p.email?.toLowerCase() ?? null } : {}),
-      // attributes are merged; a null value removes that attribute
-      ...(p.attributes !== undefined ? { attributes: Object.fromEntries(Object.entries({ ...cur.attributes, ...p.attributes }).filter(([, v]) => v !== null)) } : {}),
-      updatedAt: ctx.clock.now(),
-    }).where(eq(contacts.id, id));
-    await ctx.events.record(tx, after, { type: "contacts.updated", actor: actorRef(actor), data: { contactId: id, fields: Object.keys(p) } });
+    await tx
+      .update(contacts)
+      .set({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        ...(phone !== undefined ? { phone } : {}),
+        ...(p.email !== undefined ? { email: p.email?.toLowerCase() ?? null } : {}),
+        // attributes are merged; a null value removes that attribute
+        ...(p.attributes !== undefined
+          ? {
+              attributes: Object.fromEntries(
+                Object.entries({ ...cur.attributes, ...p.attributes }).filter(([, v]) => v !== null),
+              ),
+            }
+          : {}),
+        updatedAt: ctx.clock.now(),
+      })
+      .where(eq(contacts.id, id));
+    await ctx.events.record(tx, after, {
+      type: "contacts.updated",
+      actor: actorRef(actor),
+      data: { contactId: id, fields: Object.keys(p) },
+    });
   });
   return getContactRow(ctx, id);
 }
 
 export function actorRef(actor: Actor) {
-  return { type: actor.kind === "api_key" ? "api_key" as const : actor.kind === "user" ? "user" as const : "system" as const, id: "id" in actor ? actor.id ?? null : null };
+  return {
+    type:
+      actor.kind === "api_key" ? ("api_key" as const) : actor.kind === "user" ? ("user" as const) : ("system" as const),
+    id: "id" in actor ? (actor.id ?? null) : null,
+  };
 }
 
 export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; before?: string; limit?: number }) {
@@ -86,21 +128,48 @@ export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; befo
   const digits = f.q ? phoneDigits(f.q) : null;
   if (digits) conds.push(sql`${contacts.phone} LIKE ${`%${digits}%`}`);
   else if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
-  if (!seesAll(actor)) conds.push(exists(ctx.db.select({ one: sql`1` }).from(conversations).where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor)))));
-  const rows = await ctx.db.select().from(contacts).where(conds.length ? and(...conds) : undefined).orderBy(desc(contacts.id)).limit(limit);
+  if (!seesAll(actor))
+    conds.push(
+      exists(
+        ctx.db
+          .select({ one: sql`1` })
+          .from(conversations)
+          .where(and(eq(conversations.contactId, contacts.id), visibleWhere(actor))),
+      ),
+    );
+  const rows = await ctx.db
+    .select()
+    .from(contacts)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(contacts.id))
+    .limit(limit);
   return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
 }
 
 /** Past conversations of a contact that the actor may see, newest first. */
 export async function contactConversations(ctx: Ctx, actor: Actor, contactId: string) {
-  return ctx.db.select({ id: conversations.id, status: conversations.status, channelId: conversations.channelId, lastMessageAt: conversations.lastMessageAt, lastMessagePreview: conversations.lastMessagePreview, createdAt: conversations.createdAt })
-    .from(conversations).where(and(eq(conversations.contactId, contactId), visibleWhere(actor))).orderBy(desc(conversations.lastMessageAt)).limit(50);
+  return ctx.db
+    .select({
+      id: conversations.id,
+      status: conversations.status,
+      channelId: conversations.channelId,
+      lastMessageAt: conversations.lastMessageAt,
+      lastMessagePreview: conversations.lastMessagePreview,
+      createdAt: conversations.createdAt,
+    })
+    .from(conversations)
+    .where(and(eq(conversations.contactId, contactId), visibleWhere(actor)))
+    .orderBy(desc(conversations.lastMessageAt))
+    .limit(50);
 }
 
 /** Names of contacts by id, for lists that point at them (appointments, tickets); a contact without a name is "". */
 export async function contactNames(ctx: Ctx, ids: string[]) {
   const uniq = [...new Set(ids)];
   if (!uniq.length) return new Map<string, string>();
-  const rows = await ctx.db.select({ id: contacts.id, name: contacts.name, phone: contacts.phone, email: contacts.email }).from(contacts).where(inArray(contacts.id, uniq));
+  const rows = await ctx.db
+    .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, email: contacts.email })
+    .from(contacts)
+    .where(inArray(contacts.id, uniq));
   return new Map(rows.map((r) => [r.id, r.name || r.phone || r.email || ""]));
 }

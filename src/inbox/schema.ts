@@ -23,85 +23,125 @@ export const channels = sqliteTable("channels", {
   deletedAt: integer("deleted_at"),
 });
 
-export const contacts = sqliteTable("contacts", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull().default(""),
-  phone: text("phone"),
-  email: text("email"),
-  attributes: text("attributes", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-}, (t) => [index("contacts_phone").on(t.phone), index("contacts_email").on(t.email), index("contacts_updated").on(t.updatedAt)]);
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull().default(""),
+    phone: text("phone"),
+    email: text("email"),
+    attributes: text("attributes", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("contacts_phone").on(t.phone),
+    index("contacts_email").on(t.email),
+    index("contacts_updated").on(t.updatedAt),
+  ],
+);
 
 // How a contact is known on a channel (visitor id, WhatsApp id...). One identity, one contact.
-export const contactIdentities = sqliteTable("contact_identities", {
-  channelId: text("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
-  externalId: text("external_id").notNull(),
-  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
-  secretHash: text("secret_hash"),
-  createdAt: integer("created_at").notNull(),
-}, (t) => [primaryKey({ columns: [t.channelId, t.externalId] }), index("contact_identities_contact").on(t.contactId)]);
+export const contactIdentities = sqliteTable(
+  "contact_identities",
+  {
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    externalId: text("external_id").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    secretHash: text("secret_hash"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.externalId] }), index("contact_identities_contact").on(t.contactId)],
+);
 
-export const conversations = sqliteTable("conversations", {
-  id: text("id").primaryKey(),
-  channelId: text("channel_id").notNull().references(() => channels.id),
-  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
-  status: text("status", { enum: ["open", "pending", "snoozed", "resolved"] }).notNull().default("open"),
-  ownerType: text("owner_type", { enum: ["bot", "queue", "agent"] }).notNull().default("queue"),
-  assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
-  departmentId: text("department_id").references(() => departments.id, { onDelete: "set null" }),
-  priority: text("priority", { enum: ["none", "low", "medium", "high", "urgent"] }).notNull().default("none"),
-  unreadCount: integer("unread_count").notNull().default(0),
-  lastMessageAt: integer("last_message_at").notNull(),
-  lastMessagePreview: text("last_message_preview").notNull().default(""),
-  snoozedUntil: integer("snoozed_until"),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-  resolvedAt: integer("resolved_at"),
-  /** the customer's last message (channels with a reply window, such as WhatsApp's 24 hours, count from it) */
-  lastInboundAt: integer("last_inbound_at"),
-  /** the AI agent answering while ownerType is "bot" */
-  agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
-  /** the customer's mood and how pressing the matter is, read from their messages (Copilot; feeds the priority) */
-  sentiment: text("sentiment", { enum: ["positive", "neutral", "negative"] }),
-  urgency: text("urgency", { enum: ["low", "normal", "high"] }),
-}, (t) => [
-  // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
-  index("conversations_last_id").on(t.lastMessageAt, t.id),
-  index("conversations_status_last_id").on(t.status, t.lastMessageAt, t.id),
-  // the inbox views' counts read only this index (owner, assignee and department are what they and visibility test)
-  index("conversations_status_owner").on(t.status, t.ownerType, t.assigneeId, t.departmentId),
-  index("conversations_status_owner_department").on(t.status, t.ownerType, t.departmentId),
-  index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
-  index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
-  index("conversations_contact").on(t.contactId, t.channelId),
-]);
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["open", "pending", "snoozed", "resolved"] })
+      .notNull()
+      .default("open"),
+    ownerType: text("owner_type", { enum: ["bot", "queue", "agent"] })
+      .notNull()
+      .default("queue"),
+    assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    departmentId: text("department_id").references(() => departments.id, { onDelete: "set null" }),
+    priority: text("priority", { enum: ["none", "low", "medium", "high", "urgent"] })
+      .notNull()
+      .default("none"),
+    unreadCount: integer("unread_count").notNull().default(0),
+    lastMessageAt: integer("last_message_at").notNull(),
+    lastMessagePreview: text("last_message_preview").notNull().default(""),
+    snoozedUntil: integer("snoozed_until"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    resolvedAt: integer("resolved_at"),
+    /** the customer's last message (channels with a reply window, such as WhatsApp's 24 hours, count from it) */
+    lastInboundAt: integer("last_inbound_at"),
+    /** the AI agent answering while ownerType is "bot" */
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    /** the customer's mood and how pressing the matter is, read from their messages (Copilot; feeds the priority) */
+    sentiment: text("sentiment", { enum: ["positive", "neutral", "negative"] }),
+    urgency: text("urgency", { enum: ["low", "normal", "high"] }),
+  },
+  (t) => [
+    // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
+    index("conversations_last_id").on(t.lastMessageAt, t.id),
+    index("conversations_status_last_id").on(t.status, t.lastMessageAt, t.id),
+    // the inbox views' counts read only this index (owner, assignee and department are what they and visibility test)
+    index("conversations_status_owner").on(t.status, t.ownerType, t.assigneeId, t.departmentId),
+    index("conversations_status_owner_department").on(t.status, t.ownerType, t.departmentId),
+    index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
+    index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
+    index("conversations_contact").on(t.contactId, t.channelId),
+  ],
+);
 
-export const messages = sqliteTable("messages", {
-  id: text("id").primaryKey(),
-  conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
-  channelId: text("channel_id").notNull(),
-  direction: text("direction", { enum: ["in", "out", "activity"] }).notNull(),
-  senderType: text("sender_type", { enum: ["contact", "agent", "bot", "system"] }).notNull(),
-  senderId: text("sender_id"),
-  body: text("body").notNull().default(""),
-  attachments: text("attachments", { mode: "json" }).notNull().$type<Attachment[]>().default([]),
-  private: integer("private", { mode: "boolean" }).notNull().default(false),
-  status: text("status", { enum: ["received", "queued", "sent", "delivered", "read", "failed"] }).notNull(),
-  error: text("error"),
-  externalId: text("external_id"),
-  /** what a text body and attachments cannot say: location, contact cards, buttons, templates, quoted reply, reactions */
-  content: text("content", { mode: "json" }).$type<MessageContent>(),
-  createdAt: integer("created_at").notNull(),
-}, (t) => [
-  index("messages_conversation").on(t.conversationId, t.id),
-  uniqueIndex("messages_channel_external").on(t.channelId, t.externalId),
-]);
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    direction: text("direction", { enum: ["in", "out", "activity"] }).notNull(),
+    senderType: text("sender_type", { enum: ["contact", "agent", "bot", "system"] }).notNull(),
+    senderId: text("sender_id"),
+    body: text("body").notNull().default(""),
+    attachments: text("attachments", { mode: "json" }).notNull().$type<Attachment[]>().default([]),
+    private: integer("private", { mode: "boolean" }).notNull().default(false),
+    status: text("status", { enum: ["received", "queued", "sent", "delivered", "read", "failed"] }).notNull(),
+    error: text("error"),
+    externalId: text("external_id"),
+    /** what a text body and attachments cannot say: location, contact cards, buttons, templates, quoted reply, reactions */
+    content: text("content", { mode: "json" }).$type<MessageContent>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("messages_conversation").on(t.conversationId, t.id),
+    uniqueIndex("messages_channel_external").on(t.channelId, t.externalId),
+  ],
+);
 
 export type Attachment = { fileId: string; name: string; mime: string; size: number };
 
 /** A contact card shared in a message. */
-export type SharedContact = { name: string; phones: { phone: string; type?: string; waId?: string }[]; emails?: string[] };
+export type SharedContact = {
+  name: string;
+  phones: { phone: string; type?: string; waId?: string }[];
+  emails?: string[];
+};
 export type ReplyButton = { id: string; title: string };
 export type ListSection = { title?: string; rows: { id: string; title: string; description?: string }[] };
 
@@ -121,7 +161,11 @@ export type MessageContent = {
   /** the customer's choice of a button or list row */
   choice?: { id: string; title: string; description?: string };
   template?: { name: string; language: string; params: string[] };
-  order?: { catalogId?: string; items: { sku: string; quantity: number; price: number; currency: string }[]; text?: string };
+  order?: {
+    catalogId?: string;
+    items: { sku: string; quantity: number; price: number; currency: string }[];
+    text?: string;
+  };
   /** the message this one answers (quoted) */
   replyTo?: { messageId: string | null; externalId: string | null; preview?: string };
   /** reactions to this message, one per side at most (WhatsApp allows one per person) */
@@ -130,7 +174,13 @@ export type MessageContent = {
   edited?: boolean;
   deleted?: boolean;
   /** how an AI agent made this reply: for the people reading the conversation (sources cited, tools called) */
-  ai?: { agentId: string; mode: string; intent?: string; sources: { sourceId: string; title: string }[]; tools: { name: string; ok: boolean }[] };
+  ai?: {
+    agentId: string;
+    mode: string;
+    intent?: string;
+    sources: { sourceId: string; title: string }[];
+    tools: { name: string; ok: boolean }[];
+  };
   /** media the channel announced but that could not be fetched (kept to retry) */
   pendingMedia?: { id: string; mime?: string; error: string };
 };
@@ -142,15 +192,31 @@ export const tags = sqliteTable("tags", {
   createdAt: integer("created_at").notNull(),
 });
 
-export const conversationTags = sqliteTable("conversation_tags", {
-  conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
-  tagId: text("tag_id").notNull().references(() => tags.id, { onDelete: "cascade" }),
-}, (t) => [primaryKey({ columns: [t.conversationId, t.tagId] }), index("conversation_tags_tag").on(t.tagId)]);
+export const conversationTags = sqliteTable(
+  "conversation_tags",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.tagId] }), index("conversation_tags_tag").on(t.tagId)],
+);
 
-export const contactTags = sqliteTable("contact_tags", {
-  contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
-  tagId: text("tag_id").notNull().references(() => tags.id, { onDelete: "cascade" }),
-}, (t) => [primaryKey({ columns: [t.contactId, t.tagId] })]);
+export const contactTags = sqliteTable(
+  "contact_tags",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.tagId] })],
+);
 
 // Quick replies / message templates used with /shortcut in the composer (manual 6.7).
 export const quickReplies = sqliteTable("quick_replies", {

@@ -1,7 +1,18 @@
 import { z } from "zod";
 import type { OutboundPayload } from "../channels/types.ts";
 import { and, eq, ne, desc, asc, gt, lt, lte, or, sql, inArray, notInArray, isNull, type SQL } from "drizzle-orm";
-import { channels, contacts, contactIdentities, conversations, messages, tags, conversationTags, quickReplies, type Attachment, type MessageContent } from "./schema.ts";
+import {
+  channels,
+  contacts,
+  contactIdentities,
+  conversations,
+  messages,
+  tags,
+  conversationTags,
+  quickReplies,
+  type Attachment,
+  type MessageContent,
+} from "./schema.ts";
 import { users, departments } from "../auth/schema.ts";
 import { outbox, files } from "../platform/schema.ts";
 import { channelTemplates } from "../channels/schema.ts";
@@ -24,11 +35,18 @@ export function renderTemplate(body: string, params: string[]) {
   return body.replace(/\{\{(\d+)\}\}/g, (m, n) => params[Number(n) - 1] ?? m);
 }
 
-const preview = (body: string, attachments: Attachment[]) => (body || (attachments[0] ? `📎 ${attachments[0].name}` : "")).replace(/\s+/g, " ").slice(0, 140);
+const preview = (body: string, attachments: Attachment[]) =>
+  (body || (attachments[0] ? `📎 ${attachments[0].name}` : "")).replace(/\s+/g, " ").slice(0, 140);
 
 /** What realtime needs to route an event about a conversation to the consoles allowed to see it. */
 function scopeOf(c: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "contactId" | "channelId">) {
-  return { conversationId: c.id, assigneeId: c.assigneeId, departmentId: c.departmentId, contactId: c.contactId, channelId: c.channelId };
+  return {
+    conversationId: c.id,
+    assigneeId: c.assigneeId,
+    departmentId: c.departmentId,
+    contactId: c.contactId,
+    channelId: c.channelId,
+  };
 }
 
 // ---------------------------------------------------------------- inbound
@@ -44,10 +62,15 @@ export const inboundInput = z.object({
     email: z.string().max(200).nullish(),
   }),
   body: z.string().max(10_000).default(""),
-  attachments: z.array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() })).max(20).default([]),
+  attachments: z
+    .array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() }))
+    .max(20)
+    .default([]),
   at: z.number().int().optional(),
   /** structured content from a channel adapter (location, contacts, a button choice…) */
-  content: z.custom<MessageContent>((v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v))).nullish(),
+  content: z
+    .custom<MessageContent>((v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v)))
+    .nullish(),
   /** the channel's id of the message this one quotes */
   replyToExternalId: z.string().max(200).nullish(),
 });
@@ -59,7 +82,8 @@ export const inboundInput = z.object({
  */
 export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput>) {
   const m = inboundInput.parse(input);
-  if (!m.body.trim() && !m.attachments.length && !m.content) throw badRequest("empty_message", "A message needs text or an attachment");
+  if (!m.body.trim() && !m.attachments.length && !m.content)
+    throw badRequest("empty_message", "A message needs text or an attachment");
   return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m));
 }
 
@@ -67,39 +91,101 @@ const P = (name: string) => sql.placeholder(name);
 /** The statements of ingestTx, built once per writer (this is the hottest write path). */
 const ingestStatements = preparedFor((tx) => {
   return {
-    duplicate: tx.select().from(messages).where(and(eq(messages.channelId, P("channelId")), eq(messages.externalId, P("externalId")))).prepare(),
-    identity: tx.select({ id: contactIdentities.contactId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, P("channelId")), eq(contactIdentities.externalId, P("externalId")))).prepare(),
-    insertContact: tx.insert(contacts).values({ id: P("id"), name: P("name"), phone: P("phone"), email: P("email"), attributes: sql`'{}'`, createdAt: P("now"), updatedAt: P("now") }).prepare(),
-    insertIdentity: tx.insert(contactIdentities).values({ channelId: P("channelId"), externalId: P("externalId"), contactId: P("contactId"), createdAt: P("now") }).prepare(),
+    duplicate: tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.channelId, P("channelId")), eq(messages.externalId, P("externalId"))))
+      .prepare(),
+    identity: tx
+      .select({ id: contactIdentities.contactId })
+      .from(contactIdentities)
+      .where(and(eq(contactIdentities.channelId, P("channelId")), eq(contactIdentities.externalId, P("externalId"))))
+      .prepare(),
+    insertContact: tx
+      .insert(contacts)
+      .values({
+        id: P("id"),
+        name: P("name"),
+        phone: P("phone"),
+        email: P("email"),
+        attributes: sql`'{}'`,
+        createdAt: P("now"),
+        updatedAt: P("now"),
+      })
+      .prepare(),
+    insertIdentity: tx
+      .insert(contactIdentities)
+      .values({
+        channelId: P("channelId"),
+        externalId: P("externalId"),
+        contactId: P("contactId"),
+        createdAt: P("now"),
+      })
+      .prepare(),
     // the contact's open conversation on this channel (a plain read and an update by id cost less than UPDATE … RETURNING)
-    openConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId, ownerType: conversations.ownerType, agentId: conversations.agentId })
+    openConversation: tx
+      .select({
+        id: conversations.id,
+        assigneeId: conversations.assigneeId,
+        departmentId: conversations.departmentId,
+        ownerType: conversations.ownerType,
+        agentId: conversations.agentId,
+      })
       .from(conversations)
-      .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId")), ne(conversations.status, "resolved")))
-      .orderBy(desc(conversations.lastMessageAt)).limit(1).prepare(),
+      .where(
+        and(
+          eq(conversations.contactId, P("contactId")),
+          eq(conversations.channelId, P("channelId")),
+          ne(conversations.status, "resolved"),
+        ),
+      )
+      .orderBy(desc(conversations.lastMessageAt))
+      .limit(1)
+      .prepare(),
     // a snoozed or pending conversation reopens (SET expressions read the row as it was)
-    touchConversation: tx.update(conversations).set({
-      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
-      lastMessagePreview: sql`${P("preview")}`,
-      lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
-      // while an AI agent answers, nothing waits for people: a hand-off marks it unread
-      unreadCount: sql`CASE WHEN ${conversations.ownerType} = 'bot' THEN 0 ELSE ${conversations.unreadCount} + 1 END`,
-      status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
-      snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
-      updatedAt: sql`${P("now")}`,
-    }).where(eq(conversations.id, P("id"))).prepare(),
+    touchConversation: tx
+      .update(conversations)
+      .set({
+        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+        lastMessagePreview: sql`${P("preview")}`,
+        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+        // while an AI agent answers, nothing waits for people: a hand-off marks it unread
+        unreadCount: sql`CASE WHEN ${conversations.ownerType} = 'bot' THEN 0 ELSE ${conversations.unreadCount} + 1 END`,
+        status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
+        snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
+        updatedAt: sql`${P("now")}`,
+      })
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
     // the contact's last conversation on this channel if an AI agent had it when it was resolved (its agent closes
     // conversations the customer left idle): the customer's next message reopens it
-    resolvedBotConversation: tx.select({ id: conversations.id, assigneeId: conversations.assigneeId, departmentId: conversations.departmentId, ownerType: conversations.ownerType, agentId: conversations.agentId, status: conversations.status })
+    resolvedBotConversation: tx
+      .select({
+        id: conversations.id,
+        assigneeId: conversations.assigneeId,
+        departmentId: conversations.departmentId,
+        ownerType: conversations.ownerType,
+        agentId: conversations.agentId,
+        status: conversations.status,
+      })
       .from(conversations)
       .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId"))))
-      .orderBy(desc(conversations.lastMessageAt)).limit(1).prepare(),
-    reopenConversation: tx.update(conversations).set({
-      status: "open", resolvedAt: null, snoozedUntil: null,
-      lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
-      lastMessagePreview: sql`${P("preview")}`,
-      lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
-      updatedAt: sql`${P("now")}`,
-    }).where(eq(conversations.id, P("id"))).prepare(),
+      .orderBy(desc(conversations.lastMessageAt))
+      .limit(1)
+      .prepare(),
+    reopenConversation: tx
+      .update(conversations)
+      .set({
+        status: "open",
+        resolvedAt: null,
+        snoozedUntil: null,
+        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+        lastMessagePreview: sql`${P("preview")}`,
+        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+        updatedAt: sql`${P("now")}`,
+      })
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
     insertConversation: tx.insert(conversations).values(placeholdersOf(conversations)).prepare(),
     insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
   };
@@ -120,7 +206,13 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   let conv: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "ownerType" | "agentId"> | undefined;
   if (!contactId) {
     contactId = newId(now);
-    q.insertContact.run({ id: contactId, name: m.from.name ?? "", phone: m.from.phone ?? null, email: m.from.email ?? null, now });
+    q.insertContact.run({
+      id: contactId,
+      name: m.from.name ?? "",
+      phone: m.from.phone ?? null,
+      email: m.from.email ?? null,
+      now,
+    });
     q.insertIdentity.run({ channelId: channel.id, externalId: m.from.externalId, contactId, now });
   } else {
     conv = q.openConversation.get({ contactId, channelId: channel.id });
@@ -137,28 +229,110 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   if (!conv) {
     // an active AI agent serving this channel or department answers first; otherwise the queue
     const agentId = ctx.agentFor(channel.id, channel.departmentId);
-    const row: Conversation = { id: newId(now), channelId: channel.id, contactId, status: "open", ownerType: agentId ? "bot" : "queue", agentId, assigneeId: null, departmentId: channel.departmentId, priority: "none", unreadCount: agentId ? 0 : 1, lastMessageAt: at, lastMessagePreview: pv, snoozedUntil: null, createdAt: now, updatedAt: now, resolvedAt: null, lastInboundAt: at, sentiment: null, urgency: null };
+    const row: Conversation = {
+      id: newId(now),
+      channelId: channel.id,
+      contactId,
+      status: "open",
+      ownerType: agentId ? "bot" : "queue",
+      agentId,
+      assigneeId: null,
+      departmentId: channel.departmentId,
+      priority: "none",
+      unreadCount: agentId ? 0 : 1,
+      lastMessageAt: at,
+      lastMessagePreview: pv,
+      snoozedUntil: null,
+      createdAt: now,
+      updatedAt: now,
+      resolvedAt: null,
+      lastInboundAt: at,
+      sentiment: null,
+      urgency: null,
+    };
     q.insertConversation.run(row);
     conv = row;
   }
   let content = m.content ?? null;
   if (m.replyToExternalId) {
     const quoted = q.duplicate.get({ channelId: channel.id, externalId: m.replyToExternalId });
-    content = { ...content, replyTo: { messageId: quoted?.id ?? null, externalId: m.replyToExternalId, preview: quoted ? preview(quoted.body, quoted.attachments) : undefined } };
+    content = {
+      ...content,
+      replyTo: {
+        messageId: quoted?.id ?? null,
+        externalId: m.replyToExternalId,
+        preview: quoted ? preview(quoted.body, quoted.attachments) : undefined,
+      },
+    };
   }
-  const msg: Message = { id: newId(now), conversationId: conv.id, channelId: channel.id, direction: "in", senderType: "contact", senderId: contactId, body: m.body, attachments: m.attachments, private: false, status: "received", error: null, externalId: m.externalId ?? null, content, createdAt: at };
+  const msg: Message = {
+    id: newId(now),
+    conversationId: conv.id,
+    channelId: channel.id,
+    direction: "in",
+    senderType: "contact",
+    senderId: contactId,
+    body: m.body,
+    attachments: m.attachments,
+    private: false,
+    status: "received",
+    error: null,
+    externalId: m.externalId ?? null,
+    content,
+    createdAt: at,
+  };
   q.insertMessage.run(msg);
   // files saved before the conversation was known (a channel's media) now belong to it, for access checks
-  if (m.attachments.length) await tx.update(files).set({ conversationId: conv.id }).where(and(inArray(files.id, m.attachments.map((a) => a.fileId)), isNull(files.conversationId)));
+  if (m.attachments.length)
+    await tx
+      .update(files)
+      .set({ conversationId: conv.id })
+      .where(
+        and(
+          inArray(
+            files.id,
+            m.attachments.map((a) => a.fileId),
+          ),
+          isNull(files.conversationId),
+        ),
+      );
   const scope = scopeOf({ ...conv, contactId, channelId: channel.id });
-  if (created) await ctx.events.record(tx, after, { type: "inbox.conversation_created", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope }, at: now });
-  await ctx.events.record(tx, after, { type: "inbox.message_received", conversationId: conv.id, actor: { type: "contact", id: contactId }, data: { ...scope, messageId: msg.id, channelType: channel.type, ownerType: conv.ownerType, agentId: conv.agentId }, at: now }, { message: msg });
+  if (created)
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_created",
+      conversationId: conv.id,
+      actor: { type: "contact", id: contactId },
+      data: { ...scope },
+      at: now,
+    });
+  await ctx.events.record(
+    tx,
+    after,
+    {
+      type: "inbox.message_received",
+      conversationId: conv.id,
+      actor: { type: "contact", id: contactId },
+      data: {
+        ...scope,
+        messageId: msg.id,
+        channelType: channel.type,
+        ownerType: conv.ownerType,
+        agentId: conv.agentId,
+      },
+      at: now,
+    },
+    { message: msg },
+  );
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 
 /** How a contact is known on a channel (their WhatsApp id, visitor id…), to address a message to them. */
 export async function contactExternalId(ctx: Ctx, channelId: string, contactId: string) {
-  const r = await ctx.db.select({ id: contactIdentities.externalId }).from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.contactId, contactId))).get();
+  const r = await ctx.db
+    .select({ id: contactIdentities.externalId })
+    .from(contactIdentities)
+    .where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.contactId, contactId)))
+    .get();
   return r?.id ?? null;
 }
 
@@ -205,42 +379,80 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: z.input<t
   if (f.view === "queue") conds.push(eq(conversations.ownerType, "queue"), isNull(conversations.assigneeId));
   if (f.departmentId) conds.push(eq(conversations.departmentId, f.departmentId));
   if (f.channelId) conds.push(eq(conversations.channelId, f.channelId));
-  if (f.tagId) conds.push(sql`EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = ${conversations.id} AND ct.tag_id = ${f.tagId})`);
+  if (f.tagId)
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = ${conversations.id} AND ct.tag_id = ${f.tagId})`,
+    );
   const q = f.q ? ftsQuery(f.q) : null;
   const digits = f.q ? phoneDigits(f.q) : null;
-  if (digits) conds.push(sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.phone LIKE ${`%${digits}%`})`);
+  if (digits)
+    conds.push(sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.phone LIKE ${`%${digits}%`})`);
   else if (q) {
-    conds.push(or(
-      sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q}))`,
-      // the newest 2,000 matching messages: FTS5 walks its doclists from the end and stops there
-      sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} ORDER BY rowid DESC LIMIT 2000))`,
-    ));
+    conds.push(
+      or(
+        sql`${conversations.contactId} IN (SELECT c.id FROM contacts c WHERE c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q}))`,
+        // the newest 2,000 matching messages: FTS5 walks its doclists from the end and stops there
+        sql`${conversations.id} IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${q} ORDER BY rowid DESC LIMIT 2000))`,
+      ),
+    );
   }
   if (f.before) {
     const [ts, id] = f.before.split("_");
-    if (!/^\d+$/.test(ts ?? "") || !id) throw badRequest("invalid_cursor", "The cursor is not valid", { field: "before" });
-    conds.push(or(lt(conversations.lastMessageAt, Number(ts)), and(eq(conversations.lastMessageAt, Number(ts)), lt(conversations.id, id))));
+    if (!/^\d+$/.test(ts ?? "") || !id)
+      throw badRequest("invalid_cursor", "The cursor is not valid", { field: "before" });
+    conds.push(
+      or(
+        lt(conversations.lastMessageAt, Number(ts)),
+        and(eq(conversations.lastMessageAt, Number(ts)), lt(conversations.id, id)),
+      ),
+    );
   }
   // Two steps: the page of ids from conversations alone (walks an index in order and stops at the limit),
   // then the joined rows for those ids. One joined query lets the planner start from a small joined table
   // and sort every matching conversation, which grows with the inbox.
-  const page = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(...conds)).orderBy(desc(conversations.lastMessageAt), desc(conversations.id)).limit(f.limit);
+  const page = await ctx.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(...conds))
+    .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+    .limit(f.limit);
   const ids = page.map((r) => r.id);
-  const joined = ids.length ? await ctx.db.select({
-    c: conversations,
-    contactName: contacts.name, contactPhone: contacts.phone, contactEmail: contacts.email,
-    channelName: channels.name, channelType: channels.type,
-    assigneeName: users.name, departmentName: departments.name,
-  }).from(conversations)
-    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .innerJoin(channels, eq(channels.id, conversations.channelId))
-    .leftJoin(users, eq(users.id, conversations.assigneeId))
-    .leftJoin(departments, eq(departments.id, conversations.departmentId))
-    .where(inArray(conversations.id, ids)) : [];
+  const joined = ids.length
+    ? await ctx.db
+        .select({
+          c: conversations,
+          contactName: contacts.name,
+          contactPhone: contacts.phone,
+          contactEmail: contacts.email,
+          channelName: channels.name,
+          channelType: channels.type,
+          assigneeName: users.name,
+          departmentName: departments.name,
+        })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .innerJoin(channels, eq(channels.id, conversations.channelId))
+        .leftJoin(users, eq(users.id, conversations.assigneeId))
+        .leftJoin(departments, eq(departments.id, conversations.departmentId))
+        .where(inArray(conversations.id, ids))
+    : [];
   const byId = new Map(joined.map((r) => [r.c.id, r]));
   const rows = ids.map((id) => byId.get(id)!).filter(Boolean);
-  const tagRows = ids.length ? await ctx.db.select({ conversationId: conversationTags.conversationId, id: tags.id, name: tags.name, color: tags.color }).from(conversationTags).innerJoin(tags, eq(tags.id, conversationTags.tagId)).where(inArray(conversationTags.conversationId, ids)) : [];
-  const items = rows.map((r) => ({ ...r.c, contact: { id: r.c.contactId, name: r.contactName, phone: r.contactPhone, email: r.contactEmail }, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: tagRows.filter((t) => t.conversationId === r.c.id).map(({ conversationId, ...t }) => t) }));
+  const tagRows = ids.length
+    ? await ctx.db
+        .select({ conversationId: conversationTags.conversationId, id: tags.id, name: tags.name, color: tags.color })
+        .from(conversationTags)
+        .innerJoin(tags, eq(tags.id, conversationTags.tagId))
+        .where(inArray(conversationTags.conversationId, ids))
+    : [];
+  const items = rows.map((r) => ({
+    ...r.c,
+    contact: { id: r.c.contactId, name: r.contactName, phone: r.contactPhone, email: r.contactEmail },
+    channel: { id: r.c.channelId, name: r.channelName, type: r.channelType },
+    assigneeName: r.assigneeName,
+    departmentName: r.departmentName,
+    tags: tagRows.filter((t) => t.conversationId === r.c.id).map(({ conversationId, ...t }) => t),
+  }));
   const last = items[items.length - 1];
   return { items, next: items.length === f.limit && last ? `${last.lastMessageAt}_${last.id}` : null };
 }
@@ -256,7 +468,10 @@ export const VIEW_COUNT_CAP = 1000;
  */
 export async function countViews(ctx: Ctx, actor: Actor, status: ListFilters["status"] = "open") {
   // "any" is written as every status, so the index is still entered by status (else it is read whole)
-  const st = status !== "any" ? eq(conversations.status, status) : inArray(conversations.status, ["open", "pending", "snoozed", "resolved"]);
+  const st =
+    status !== "any"
+      ? eq(conversations.status, status)
+      : inArray(conversations.status, ["open", "pending", "snoozed", "resolved"]);
   const capped = async (where: SQL | undefined) => {
     const inner = ctx.db.select({ one: sql`1` }).from(conversations).where(and(st, where)).limit(VIEW_COUNT_CAP);
     const r = await ctx.db.select({ n: sql<number>`count(*)` }).from(inner.as("v")).get();
@@ -275,7 +490,18 @@ export async function countViews(ctx: Ctx, actor: Actor, status: ListFilters["st
     if (actor.kind !== "user") return 0;
     const depts = actor.departmentIds;
     const inDepts = depts.length ? await capped(and(views[view], inArray(conversations.departmentId, depts))) : 0;
-    const own = view === "queue" ? 0 : await capped(and(views[view], eq(conversations.assigneeId, actor.id), depts.length ? or(isNull(conversations.departmentId), notInArray(conversations.departmentId, depts)) : undefined));
+    const own =
+      view === "queue"
+        ? 0
+        : await capped(
+            and(
+              views[view],
+              eq(conversations.assigneeId, actor.id),
+              depts.length
+                ? or(isNull(conversations.departmentId), notInArray(conversations.departmentId, depts))
+                : undefined,
+            ),
+          );
     return Math.min(VIEW_COUNT_CAP, inDepts + own);
   };
   const [all, bot, queue, mine] = await Promise.all([count("all"), count("bot"), count("queue"), count("mine")]);
@@ -284,13 +510,36 @@ export async function countViews(ctx: Ctx, actor: Actor, status: ListFilters["st
 
 /** One conversation with its contact, channel and tags; 404 when it does not exist or the actor may not see it. */
 export async function getConversation(ctx: Ctx, actor: Actor, id: string) {
-  const r = await ctx.db.select({ c: conversations, contact: contacts, channelName: channels.name, channelType: channels.type, assigneeName: users.name, departmentName: departments.name })
-    .from(conversations).innerJoin(contacts, eq(contacts.id, conversations.contactId)).innerJoin(channels, eq(channels.id, conversations.channelId))
-    .leftJoin(users, eq(users.id, conversations.assigneeId)).leftJoin(departments, eq(departments.id, conversations.departmentId))
-    .where(eq(conversations.id, id)).get();
+  const r = await ctx.db
+    .select({
+      c: conversations,
+      contact: contacts,
+      channelName: channels.name,
+      channelType: channels.type,
+      assigneeName: users.name,
+      departmentName: departments.name,
+    })
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(channels, eq(channels.id, conversations.channelId))
+    .leftJoin(users, eq(users.id, conversations.assigneeId))
+    .leftJoin(departments, eq(departments.id, conversations.departmentId))
+    .where(eq(conversations.id, id))
+    .get();
   if (!r || !canSee(actor, r.c)) throw notFound("Conversation");
-  const t = await ctx.db.select({ id: tags.id, name: tags.name, color: tags.color }).from(conversationTags).innerJoin(tags, eq(tags.id, conversationTags.tagId)).where(eq(conversationTags.conversationId, id));
-  return { ...r.c, contact: r.contact, channel: { id: r.c.channelId, name: r.channelName, type: r.channelType }, assigneeName: r.assigneeName, departmentName: r.departmentName, tags: t };
+  const t = await ctx.db
+    .select({ id: tags.id, name: tags.name, color: tags.color })
+    .from(conversationTags)
+    .innerJoin(tags, eq(tags.id, conversationTags.tagId))
+    .where(eq(conversationTags.conversationId, id));
+  return {
+    ...r.c,
+    contact: r.contact,
+    channel: { id: r.c.channelId, name: r.channelName, type: r.channelType },
+    assigneeName: r.assigneeName,
+    departmentName: r.departmentName,
+    tags: t,
+  };
 }
 
 export const messagePage = z.object({
@@ -300,18 +549,39 @@ export const messagePage = z.object({
 });
 
 /** Messages of a conversation in order; `after` for catch-up, `before` for older history (returned oldest first). */
-export async function listMessages(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof messagePage> = {}) {
+export async function listMessages(
+  ctx: Ctx,
+  actor: Actor,
+  conversationId: string,
+  input: z.input<typeof messagePage> = {},
+) {
   await getConversation(ctx, actor, conversationId);
   return messagesOf(ctx, conversationId, messagePage.parse(input), true);
 }
 
-export async function messagesOf(ctx: Ctx, conversationId: string, p: z.output<typeof messagePage>, includePrivate: boolean) {
+export async function messagesOf(
+  ctx: Ctx,
+  conversationId: string,
+  p: z.output<typeof messagePage>,
+  includePrivate: boolean,
+) {
   const conds = [eq(messages.conversationId, conversationId)];
   if (!includePrivate) conds.push(eq(messages.private, false));
   if (p.after) conds.push(gt(messages.id, p.after));
   if (p.before) conds.push(lt(messages.id, p.before));
-  if (p.after) return ctx.db.select().from(messages).where(and(...conds)).orderBy(asc(messages.id)).limit(p.limit);
-  const rows = await ctx.db.select().from(messages).where(and(...conds)).orderBy(desc(messages.id)).limit(p.limit);
+  if (p.after)
+    return ctx.db
+      .select()
+      .from(messages)
+      .where(and(...conds))
+      .orderBy(asc(messages.id))
+      .limit(p.limit);
+  const rows = await ctx.db
+    .select()
+    .from(messages)
+    .where(and(...conds))
+    .orderBy(desc(messages.id))
+    .limit(p.limit);
   return rows.reverse();
 }
 
@@ -320,20 +590,51 @@ export async function messagesOf(ctx: Ctx, conversationId: string, p: z.output<t
 export const sendInput = z.strictObject({
   body: z.string().max(10_000).default(""),
   private: z.boolean().default(false),
-  attachments: z.array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() })).max(10).default([]),
+  attachments: z
+    .array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() }))
+    .max(10)
+    .default([]),
   idempotencyKey: z.string().min(8).max(200).optional(),
   /** buttons, a list or an approved template (channels that support them: WhatsApp) */
-  content: z.strictObject({
-    buttons: z.array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().trim().min(1).max(20) })).min(1).max(3).optional(),
-    list: z.strictObject({
-      button: z.string().trim().min(1).max(20),
-      sections: z.array(z.strictObject({
-        title: z.string().max(24).optional(),
-        rows: z.array(z.strictObject({ id: z.string().min(1).max(200), title: z.string().trim().min(1).max(24), description: z.string().max(72).optional() })).min(1).max(10),
-      })).min(1).max(10),
-    }).optional(),
-    template: z.strictObject({ name: z.string().min(1).max(512), language: z.string().min(2).max(15), params: z.array(z.string().max(1024)).max(20).default([]) }).optional(),
-  }).optional(),
+  content: z
+    .strictObject({
+      buttons: z
+        .array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().trim().min(1).max(20) }))
+        .min(1)
+        .max(3)
+        .optional(),
+      list: z
+        .strictObject({
+          button: z.string().trim().min(1).max(20),
+          sections: z
+            .array(
+              z.strictObject({
+                title: z.string().max(24).optional(),
+                rows: z
+                  .array(
+                    z.strictObject({
+                      id: z.string().min(1).max(200),
+                      title: z.string().trim().min(1).max(24),
+                      description: z.string().max(72).optional(),
+                    }),
+                  )
+                  .min(1)
+                  .max(10),
+              }),
+            )
+            .min(1)
+            .max(10),
+        })
+        .optional(),
+      template: z
+        .strictObject({
+          name: z.string().min(1).max(512),
+          language: z.string().min(2).max(15),
+          params: z.array(z.string().max(1024)).max(20).default([]),
+        })
+        .optional(),
+    })
+    .optional(),
   /** the message (ours) this reply quotes */
   replyToId: idRef.optional(),
   /**
@@ -351,9 +652,12 @@ export const sendInput = z.strictObject({
 export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof sendInput>) {
   const s = sendInput.parse(input);
   const template = s.content?.template;
-  if (!s.body.trim() && !s.attachments.length && !template) throw badRequest("empty_message", "A message needs text or an attachment");
-  if (s.content?.buttons && s.content.list) throw badRequest("invalid_content", "A message has buttons or a list, not both");
-  if ((s.content?.buttons || s.content?.list) && !s.body.trim()) throw badRequest("invalid_content", "Buttons and lists need a text body", { field: "body" });
+  if (!s.body.trim() && !s.attachments.length && !template)
+    throw badRequest("empty_message", "A message needs text or an attachment");
+  if (s.content?.buttons && s.content.list)
+    throw badRequest("invalid_content", "A message has buttons or a list, not both");
+  if ((s.content?.buttons || s.content?.list) && !s.body.trim())
+    throw badRequest("invalid_content", "Buttons and lists need a text body", { field: "body" });
   if (s.private && s.content) throw badRequest("invalid_content", "A private note has no buttons, lists or templates");
   // A caller's key is scoped to the conversation: the same key on another conversation is another message, and a
   // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
@@ -362,8 +666,18 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     if (key) {
-      const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, key)).get();
-      const m = prior?.messageId ? await tx.select().from(messages).where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId))).get() : undefined;
+      const prior = await tx
+        .select({ messageId: outbox.messageId })
+        .from(outbox)
+        .where(eq(outbox.idempotencyKey, key))
+        .get();
+      const m = prior?.messageId
+        ? await tx
+            .select()
+            .from(messages)
+            .where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId)))
+            .get()
+        : undefined;
       if (m) return { message: m, duplicate: true };
     }
     const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
@@ -375,36 +689,88 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
     let body = s.body;
     const content: MessageContent = {};
     if (!s.private) {
-      if ((s.content?.buttons || s.content?.list) && !caps?.interactive) throw new AppError(422, "not_supported_by_channel", "This channel cannot send buttons or lists", { channelType: channel.type });
+      if ((s.content?.buttons || s.content?.list) && !caps?.interactive)
+        throw new AppError(422, "not_supported_by_channel", "This channel cannot send buttons or lists", {
+          channelType: channel.type,
+        });
       if (s.content?.buttons) content.buttons = s.content.buttons;
       if (s.content?.list) {
         const rows = s.content.list.sections.reduce((n, x) => n + x.rows.length, 0);
-        if (caps?.interactive && rows > caps.interactive.maxListRows) throw badRequest("too_many_rows", `A list has at most ${caps.interactive.maxListRows} rows`, { max: caps.interactive.maxListRows });
+        if (caps?.interactive && rows > caps.interactive.maxListRows)
+          throw badRequest("too_many_rows", `A list has at most ${caps.interactive.maxListRows} rows`, {
+            max: caps.interactive.maxListRows,
+          });
         content.list = s.content.list;
       }
       if (template) {
-        if (!caps?.templates) throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", { channelType: channel.type });
-        const t = await tx.select().from(channelTemplates).where(and(eq(channelTemplates.channelId, channel.id), eq(channelTemplates.name, template.name), eq(channelTemplates.language, template.language))).get();
-        if (t?.status !== "APPROVED") throw badRequest("unknown_template", "No approved template with that name and language on this channel", { name: template.name, language: template.language });
-        if (template.params.length !== t.params) throw badRequest("template_params", `The template takes ${t.params} values`, { expected: t.params, got: template.params.length });
+        if (!caps?.templates)
+          throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", {
+            channelType: channel.type,
+          });
+        const t = await tx
+          .select()
+          .from(channelTemplates)
+          .where(
+            and(
+              eq(channelTemplates.channelId, channel.id),
+              eq(channelTemplates.name, template.name),
+              eq(channelTemplates.language, template.language),
+            ),
+          )
+          .get();
+        if (t?.status !== "APPROVED")
+          throw badRequest("unknown_template", "No approved template with that name and language on this channel", {
+            name: template.name,
+            language: template.language,
+          });
+        if (template.params.length !== t.params)
+          throw badRequest("template_params", `The template takes ${t.params} values`, {
+            expected: t.params,
+            got: template.params.length,
+          });
         content.kind = "template";
         content.template = template;
         body = renderTemplate(t.body, template.params);
       } else if (caps?.replyWindowHours && (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < now) {
-        throw new AppError(422, "outside_reply_window", `More than ${caps.replyWindowHours} hours have passed since the customer's last message: only an approved template can be sent`, { lastInboundAt: conv.lastInboundAt, windowHours: caps.replyWindowHours });
+        throw new AppError(
+          422,
+          "outside_reply_window",
+          `More than ${caps.replyWindowHours} hours have passed since the customer's last message: only an approved template can be sent`,
+          { lastInboundAt: conv.lastInboundAt, windowHours: caps.replyWindowHours },
+        );
       }
     }
     let replyToExternalId: string | null = null;
     if (s.replyToId) {
-      const quoted = await tx.select().from(messages).where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId))).get();
-      if (!quoted) throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
+      const quoted = await tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId)))
+        .get();
+      if (!quoted)
+        throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
       replyToExternalId = quoted.externalId;
-      content.replyTo = { messageId: quoted.id, externalId: quoted.externalId, preview: preview(quoted.body, quoted.attachments) };
+      content.replyTo = {
+        messageId: quoted.id,
+        externalId: quoted.externalId,
+        preview: preview(quoted.body, quoted.attachments),
+      };
     }
     const msg: Message = {
-      id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
-      senderId: "id" in actor ? actor.id ?? null : null, body, attachments, private: s.private,
-      status: s.private ? "sent" : "queued", error: null, externalId: null, content: Object.keys(content).length ? content : null, createdAt: now,
+      id: newId(now),
+      conversationId,
+      channelId: conv.channelId,
+      direction: "out",
+      senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
+      senderId: "id" in actor ? (actor.id ?? null) : null,
+      body,
+      attachments,
+      private: s.private,
+      status: s.private ? "sent" : "queued",
+      error: null,
+      externalId: null,
+      content: Object.keys(content).length ? content : null,
+      createdAt: now,
     };
     await tx.insert(messages).values(msg);
     const patch: Partial<Conversation> = { updatedAt: now };
@@ -416,17 +782,55 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
         patch.ownerType = "agent";
         if (!conv.assigneeId) patch.assigneeId = user.id;
       } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
-      if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
+      if (conv.status === "resolved" || conv.status === "snoozed") {
+        patch.status = "open";
+        patch.snoozedUntil = null;
+      }
       await ctx.outbox.enqueue(tx, after, {
-        channelId: channel.id, messageId: msg.id, idempotencyKey: key ?? `msg:${msg.id}`,
-        payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body, attachments, content: msg.content, replyToExternalId } satisfies OutboundPayload,
+        channelId: channel.id,
+        messageId: msg.id,
+        idempotencyKey: key ?? `msg:${msg.id}`,
+        payload: {
+          channelType: channel.type,
+          conversationId,
+          contactId: conv.contactId,
+          body,
+          attachments,
+          content: msg.content,
+          replyToExternalId,
+        } satisfies OutboundPayload,
       });
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
     const next = { ...conv, ...patch };
-    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), messageId: msg.id, private: msg.private, channelType: channel.type } }, { message: msg });
+    await ctx.events.record(
+      tx,
+      after,
+      {
+        type: "inbox.message_created",
+        conversationId,
+        actor: actorRef(actor),
+        data: {
+          ...scopeOf(next),
+          previous: scopeOf(conv),
+          messageId: msg.id,
+          private: msg.private,
+          channelType: channel.type,
+        },
+      },
+      { message: msg },
+    );
     if (patch.assigneeId && patch.assigneeId !== conv.assigneeId) {
-      await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), changes: { assigneeId: patch.assigneeId, ownerType: "agent" } } });
+      await ctx.events.record(tx, after, {
+        type: "inbox.conversation_updated",
+        conversationId,
+        actor: actorRef(actor),
+        data: {
+          ...scopeOf(next),
+          previous: scopeOf(conv),
+          changes: { assigneeId: patch.assigneeId, ownerType: "agent" },
+        },
+      });
     }
     return { message: msg, duplicate: false };
   });
@@ -438,24 +842,88 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
  * `idempotencyKey` ties the reply to the customer message it answers, so a turn run again after a crash
  * does not send twice. Returns null when the conversation is no longer the agent's.
  */
-export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: string, input: { body: string; content?: MessageContent | null; idempotencyKey: string }) {
+export async function sendBotMessage(
+  ctx: Ctx,
+  conversationId: string,
+  agentId: string,
+  input: { body: string; content?: MessageContent | null; idempotencyKey: string },
+) {
   return ctx.database.write(async (tx, after) => {
     const key = `bot:${input.idempotencyKey}`;
-    const prior = await tx.select({ messageId: outbox.messageId }).from(outbox).where(eq(outbox.idempotencyKey, key)).get();
-    if (prior?.messageId) return { message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!, duplicate: true };
+    const prior = await tx
+      .select({ messageId: outbox.messageId })
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, key))
+      .get();
+    if (prior?.messageId)
+      return {
+        message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!,
+        duplicate: true,
+      };
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return null;
     const channel = await cachedChannel(ctx, conv.channelId);
     if (!channel || channel.deletedAt) return null;
     const now = ctx.clock.now();
-    const msg: Message = { id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: "bot", senderId: agentId, body: input.body, attachments: [], private: false, status: "queued", error: null, externalId: null, content: input.content ?? null, createdAt: now };
+    const msg: Message = {
+      id: newId(now),
+      conversationId,
+      channelId: conv.channelId,
+      direction: "out",
+      senderType: "bot",
+      senderId: agentId,
+      body: input.body,
+      attachments: [],
+      private: false,
+      status: "queued",
+      error: null,
+      externalId: null,
+      content: input.content ?? null,
+      createdAt: now,
+    };
     await tx.insert(messages).values(msg);
-    const patch: Partial<Conversation> = { updatedAt: now, lastMessageAt: now, lastMessagePreview: preview(input.body, []) };
-    if (conv.status === "resolved" || conv.status === "snoozed") { patch.status = "open"; patch.snoozedUntil = null; }
+    const patch: Partial<Conversation> = {
+      updatedAt: now,
+      lastMessageAt: now,
+      lastMessagePreview: preview(input.body, []),
+    };
+    if (conv.status === "resolved" || conv.status === "snoozed") {
+      patch.status = "open";
+      patch.snoozedUntil = null;
+    }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
-    await ctx.outbox.enqueue(tx, after, { channelId: channel.id, messageId: msg.id, idempotencyKey: key, payload: { channelType: channel.type, conversationId, contactId: conv.contactId, body: msg.body, attachments: [], content: msg.content, replyToExternalId: null } satisfies OutboundPayload });
+    await ctx.outbox.enqueue(tx, after, {
+      channelId: channel.id,
+      messageId: msg.id,
+      idempotencyKey: key,
+      payload: {
+        channelType: channel.type,
+        conversationId,
+        contactId: conv.contactId,
+        body: msg.body,
+        attachments: [],
+        content: msg.content,
+        replyToExternalId: null,
+      } satisfies OutboundPayload,
+    });
     const next = { ...conv, ...patch };
-    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(next), previous: scopeOf(conv), messageId: msg.id, private: false, channelType: channel.type } }, { message: msg });
+    await ctx.events.record(
+      tx,
+      after,
+      {
+        type: "inbox.message_created",
+        conversationId,
+        actor: { type: "bot", id: agentId },
+        data: {
+          ...scopeOf(next),
+          previous: scopeOf(conv),
+          messageId: msg.id,
+          private: false,
+          channelType: channel.type,
+        },
+      },
+      { message: msg },
+    );
     return { message: msg, duplicate: false };
   });
 }
@@ -464,21 +932,43 @@ export async function sendBotMessage(ctx: Ctx, conversationId: string, agentId: 
  * Takes a conversation from its AI agent to people: the queue of `departmentId` (or its own), with an activity
  * line saying why. Does nothing when people already have it.
  */
-export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId: string, opts: { departmentId?: string | null; reason: string; agentName: string }) {
+export async function handOffToPeople(
+  ctx: Ctx,
+  conversationId: string,
+  agentId: string,
+  opts: { departmentId?: string | null; reason: string; agentName: string },
+) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return false;
     const now = ctx.clock.now();
-    const patch: Partial<Conversation> = { ownerType: "queue", unreadCount: Math.max(conv.unreadCount, 1), updatedAt: now };
+    const patch: Partial<Conversation> = {
+      ownerType: "queue",
+      unreadCount: Math.max(conv.unreadCount, 1),
+      updatedAt: now,
+    };
     if (opts.departmentId && opts.departmentId !== conv.departmentId) {
-      const d = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, opts.departmentId)).get();
+      const d = await tx
+        .select({ id: departments.id })
+        .from(departments)
+        .where(eq(departments.id, opts.departmentId))
+        .get();
       if (d) patch.departmentId = d.id;
     }
-    if (conv.status !== "open") { patch.status = "open"; patch.snoozedUntil = null; patch.resolvedAt = null; }
+    if (conv.status !== "open") {
+      patch.status = "open";
+      patch.snoozedUntil = null;
+      patch.resolvedAt = null;
+    }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
     await insertActivity(tx, conv, "handoff", { by: opts.agentName, reason: opts.reason }, now);
     const next = { ...conv, ...patch };
-    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch, handoff: { reason: opts.reason } } });
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId,
+      actor: { type: "bot", id: agentId },
+      data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch, handoff: { reason: opts.reason } },
+    });
     return true;
   });
 }
@@ -488,26 +978,68 @@ export async function handOffToPeople(ctx: Ctx, conversationId: string, agentId:
  * data saved, a tag), so the people who take over see it. `apply` runs in the same transaction, for a change to
  * the conversation itself (a tag). Returns false when the conversation does not exist.
  */
-export async function recordBotActivity(ctx: Ctx, conversationId: string, agentId: string, key: string, params: Record<string, string>, apply?: (tx: Tx) => Promise<unknown>) {
+export async function recordBotActivity(
+  ctx: Ctx,
+  conversationId: string,
+  agentId: string,
+  key: string,
+  params: Record<string, string>,
+  apply?: (tx: Tx) => Promise<unknown>,
+) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv) return false;
     if (apply) await apply(tx);
     await insertActivity(tx, conv, key, params, ctx.clock.now());
-    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId, actor: { type: "bot", id: agentId }, data: { ...scopeOf(conv), changes: { activity: key } } });
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId,
+      actor: { type: "bot", id: agentId },
+      data: { ...scopeOf(conv), changes: { activity: key } },
+    });
     return true;
   });
 }
 
 /** A private note written by the system or an AI agent (the copilot's summary). */
-export async function addSystemNote(ctx: Ctx, conversationId: string, body: string, by: { type: "bot" | "system"; id?: string | null }) {
+export async function addSystemNote(
+  ctx: Ctx,
+  conversationId: string,
+  body: string,
+  by: { type: "bot" | "system"; id?: string | null },
+) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv) throw notFound("Conversation");
     const now = ctx.clock.now();
-    const msg: Message = { id: newId(now), conversationId, channelId: conv.channelId, direction: "out", senderType: by.type === "bot" ? "bot" : "system", senderId: by.id ?? null, body, attachments: [], private: true, status: "sent", error: null, externalId: null, content: null, createdAt: now };
+    const msg: Message = {
+      id: newId(now),
+      conversationId,
+      channelId: conv.channelId,
+      direction: "out",
+      senderType: by.type === "bot" ? "bot" : "system",
+      senderId: by.id ?? null,
+      body,
+      attachments: [],
+      private: true,
+      status: "sent",
+      error: null,
+      externalId: null,
+      content: null,
+      createdAt: now,
+    };
     await tx.insert(messages).values(msg);
-    await ctx.events.record(tx, after, { type: "inbox.message_created", conversationId, actor: by, data: { ...scopeOf(conv), previous: scopeOf(conv), messageId: msg.id, private: true } }, { message: msg });
+    await ctx.events.record(
+      tx,
+      after,
+      {
+        type: "inbox.message_created",
+        conversationId,
+        actor: by,
+        data: { ...scopeOf(conv), previous: scopeOf(conv), messageId: msg.id, private: true },
+      },
+      { message: msg },
+    );
     return msg;
   });
 }
@@ -515,13 +1047,37 @@ export async function addSystemNote(ctx: Ctx, conversationId: string, body: stri
 /** Records a delivery outcome from the outbox on the message, in the outbox's own transaction. */
 /** The statements of applyDeliveryStatus (every outbound message goes through it at least once). */
 const deliveryStatements = preparedFor((tx) => ({
-  message: tx.select().from(messages).where(eq(messages.id, P("id"))).prepare(),
-  setExternalId: tx.update(messages).set({ externalId: sql`${P("externalId")}` }).where(eq(messages.id, P("id"))).prepare(),
-  setStatus: tx.update(messages).set({ status: sql`${P("status")}`, error: sql`${P("error")}` }).where(eq(messages.id, P("id"))).prepare(),
-  conversation: tx.select().from(conversations).where(eq(conversations.id, P("id"))).prepare(),
+  message: tx
+    .select()
+    .from(messages)
+    .where(eq(messages.id, P("id")))
+    .prepare(),
+  setExternalId: tx
+    .update(messages)
+    .set({ externalId: sql`${P("externalId")}` })
+    .where(eq(messages.id, P("id")))
+    .prepare(),
+  setStatus: tx
+    .update(messages)
+    .set({ status: sql`${P("status")}`, error: sql`${P("error")}` })
+    .where(eq(messages.id, P("id")))
+    .prepare(),
+  conversation: tx
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, P("id")))
+    .prepare(),
 }));
 
-export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, messageId: string, status: "sent" | "delivered" | "read" | "failed", error: string | null, externalId?: string) {
+export async function applyDeliveryStatus(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  messageId: string,
+  status: "sent" | "delivered" | "read" | "failed",
+  error: string | null,
+  externalId?: string,
+) {
   const rank = { queued: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as const;
   const q = deliveryStatements(tx);
   const m = q.message.get({ id: messageId });
@@ -534,7 +1090,11 @@ export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, 
   q.setStatus.run({ status, error, id: messageId });
   const conv = q.conversation.get({ id: m.conversationId });
   if (!conv) return;
-  await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: conv.id, data: { ...scopeOf(conv), messageId, status, error } });
+  await ctx.events.record(tx, after, {
+    type: "inbox.message_status",
+    conversationId: conv.id,
+    data: { ...scopeOf(conv), messageId, status, error },
+  });
 }
 
 /**
@@ -542,13 +1102,32 @@ export async function applyDeliveryStatus(ctx: Ctx, tx: Tx, after: AfterCommit, 
  * the channel's own id. An outbox row not yet settled (in flight, interrupted by a crash, or waiting to retry after
  * a timeout) is settled by it: the provider has the message, so it is not sent a second time.
  */
-export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { messageId?: string | null; externalId: string }, status: "sent" | "delivered" | "read" | "failed", error: string | null) {
+export async function applyChannelStatus(
+  ctx: Ctx,
+  channelId: string,
+  ref: { messageId?: string | null; externalId: string },
+  status: "sent" | "delivered" | "read" | "failed",
+  error: string | null,
+) {
   return ctx.database.write(async (tx, after) => {
-    let m = ref.messageId ? await tx.select().from(messages).where(and(eq(messages.id, ref.messageId), eq(messages.channelId, channelId))).get() : undefined;
-    m ??= await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, ref.externalId))).get();
+    let m = ref.messageId
+      ? await tx
+          .select()
+          .from(messages)
+          .where(and(eq(messages.id, ref.messageId), eq(messages.channelId, channelId)))
+          .get()
+      : undefined;
+    m ??= await tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.channelId, channelId), eq(messages.externalId, ref.externalId)))
+      .get();
     if (m?.direction !== "out") return false;
     await applyDeliveryStatus(ctx, tx, after, m.id, status, error, ref.externalId);
-    await tx.update(outbox).set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() }).where(and(eq(outbox.messageId, m.id), onlyIf("pending", "sending")));
+    await tx
+      .update(outbox)
+      .set({ status: status === "failed" ? "failed" : "sent", lastError: error, updatedAt: ctx.clock.now() })
+      .where(and(eq(outbox.messageId, m.id), onlyIf("pending", "sending")));
     return true;
   });
 }
@@ -557,22 +1136,54 @@ export async function applyChannelStatus(ctx: Ctx, channelId: string, ref: { mes
  * Changes a message the channel knows by its own id (a reaction, an edit, a deletion on the customer's side) and
  * tells the consoles. Returns false when the message is not here (older than DigyBot, or never received).
  */
-export async function changeChannelMessage(ctx: Ctx, channelId: string, externalId: string, change: (m: Message) => Partial<Pick<Message, "body" | "content" | "attachments">>) {
+export async function changeChannelMessage(
+  ctx: Ctx,
+  channelId: string,
+  externalId: string,
+  change: (m: Message) => Partial<Pick<Message, "body" | "content" | "attachments">>,
+) {
   return ctx.database.write(async (tx, after) => {
-    const m = await tx.select().from(messages).where(and(eq(messages.channelId, channelId), eq(messages.externalId, externalId))).get();
+    const m = await tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.channelId, channelId), eq(messages.externalId, externalId)))
+      .get();
     if (!m) return false;
     const patch = change(m);
     await tx.update(messages).set(patch).where(eq(messages.id, m.id));
     // media fetched later belongs to the message's conversation (access checks go by it)
-    if (patch.attachments?.length) await tx.update(files).set({ conversationId: m.conversationId }).where(and(inArray(files.id, patch.attachments.map((a) => a.fileId)), isNull(files.conversationId)));
+    if (patch.attachments?.length)
+      await tx
+        .update(files)
+        .set({ conversationId: m.conversationId })
+        .where(
+          and(
+            inArray(
+              files.id,
+              patch.attachments.map((a) => a.fileId),
+            ),
+            isNull(files.conversationId),
+          ),
+        );
     const conv = await tx.select().from(conversations).where(eq(conversations.id, m.conversationId)).get();
-    if (conv) await ctx.events.record(tx, after, { type: "inbox.message_updated", conversationId: conv.id, data: { ...scopeOf(conv), messageId: m.id } }, { message: { ...m, ...patch } });
+    if (conv)
+      await ctx.events.record(
+        tx,
+        after,
+        { type: "inbox.message_updated", conversationId: conv.id, data: { ...scopeOf(conv), messageId: m.id } },
+        { message: { ...m, ...patch } },
+      );
     return true;
   });
 }
 
 /** One reaction per side on a message: a new one replaces the previous, an empty emoji removes it. */
-export function withReaction(m: Message, by: "contact" | "business", emoji: string, at: number): Partial<Pick<Message, "content">> {
+export function withReaction(
+  m: Message,
+  by: "contact" | "business",
+  emoji: string,
+  at: number,
+): Partial<Pick<Message, "content">> {
   const reactions = (m.content?.reactions ?? []).filter((r) => r.by !== by);
   if (emoji) reactions.push({ by, emoji, at });
   return { content: { ...m.content, reactions } };
@@ -583,20 +1194,50 @@ export function withReaction(m: Message, by: "contact" | "business", emoji: stri
  * code): an activity line in their latest conversation on that channel. With `newExternalId`, the contact keeps
  * being the same person under their new id (and phone, when the id is a phone number).
  */
-export async function recordChannelNotice(ctx: Ctx, channelId: string, contactExternalId: string, key: string, params: Record<string, string>, opts: { newExternalId?: string | null; newPhone?: string | null } = {}) {
+export async function recordChannelNotice(
+  ctx: Ctx,
+  channelId: string,
+  contactExternalId: string,
+  key: string,
+  params: Record<string, string>,
+  opts: { newExternalId?: string | null; newPhone?: string | null } = {},
+) {
   return ctx.database.write(async (tx, after) => {
-    const ident = await tx.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId))).get();
+    const ident = await tx
+      .select()
+      .from(contactIdentities)
+      .where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId)))
+      .get();
     if (!ident) return false;
     const now = ctx.clock.now();
     if (opts.newExternalId && opts.newExternalId !== contactExternalId) {
-      const taken = await tx.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, opts.newExternalId))).get();
-      if (!taken) await tx.update(contactIdentities).set({ externalId: opts.newExternalId }).where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId)));
-      if (opts.newPhone) await tx.update(contacts).set({ phone: opts.newPhone, updatedAt: now }).where(eq(contacts.id, ident.contactId));
+      const taken = await tx
+        .select()
+        .from(contactIdentities)
+        .where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, opts.newExternalId)))
+        .get();
+      if (!taken)
+        await tx
+          .update(contactIdentities)
+          .set({ externalId: opts.newExternalId })
+          .where(and(eq(contactIdentities.channelId, channelId), eq(contactIdentities.externalId, contactExternalId)));
+      if (opts.newPhone)
+        await tx.update(contacts).set({ phone: opts.newPhone, updatedAt: now }).where(eq(contacts.id, ident.contactId));
     }
-    const conv = await tx.select().from(conversations).where(and(eq(conversations.contactId, ident.contactId), eq(conversations.channelId, channelId))).orderBy(desc(conversations.lastMessageAt)).limit(1).get();
+    const conv = await tx
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.contactId, ident.contactId), eq(conversations.channelId, channelId)))
+      .orderBy(desc(conversations.lastMessageAt))
+      .limit(1)
+      .get();
     if (!conv) return true;
     await insertActivity(tx, conv, key, params, now);
-    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: conv.id, data: { ...scopeOf(conv), changes: { notice: key } } });
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId: conv.id,
+      data: { ...scopeOf(conv), changes: { notice: key } },
+    });
     return true;
   });
 }
@@ -608,12 +1249,33 @@ export async function recordChannelNotice(ctx: Ctx, channelId: string, contactEx
 export async function markReadByCustomer(ctx: Ctx, conversationIds: string[], upTo: string) {
   if (!conversationIds.length) return 0;
   return ctx.database.write(async (tx, after) => {
-    const changed = await tx.update(messages).set({ status: "read" })
-      .where(and(inArray(messages.conversationId, conversationIds), eq(messages.direction, "out"), eq(messages.private, false), lte(messages.id, upTo), inArray(messages.status, ["sent", "delivered"])))
+    const changed = await tx
+      .update(messages)
+      .set({ status: "read" })
+      .where(
+        and(
+          inArray(messages.conversationId, conversationIds),
+          eq(messages.direction, "out"),
+          eq(messages.private, false),
+          lte(messages.id, upTo),
+          inArray(messages.status, ["sent", "delivered"]),
+        ),
+      )
       .returning({ id: messages.id, conversationId: messages.conversationId });
     for (const convId of new Set(changed.map((m) => m.conversationId))) {
       const conv = await tx.select().from(conversations).where(eq(conversations.id, convId)).get();
-      if (conv) await ctx.events.record(tx, after, { type: "inbox.message_status", conversationId: convId, actor: { type: "contact", id: conv.contactId }, data: { ...scopeOf(conv), messageIds: changed.filter((m) => m.conversationId === convId).map((m) => m.id), status: "read", error: null } });
+      if (conv)
+        await ctx.events.record(tx, after, {
+          type: "inbox.message_status",
+          conversationId: convId,
+          actor: { type: "contact", id: conv.contactId },
+          data: {
+            ...scopeOf(conv),
+            messageIds: changed.filter((m) => m.conversationId === convId).map((m) => m.id),
+            status: "read",
+            error: null,
+          },
+        });
     }
     return changed.length;
   });
@@ -643,12 +1305,19 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     const activities: { key: string; params: Record<string, string> }[] = [];
     if (p.assigneeId !== undefined && p.assigneeId !== conv.assigneeId) {
       if (p.assigneeId) {
-        const u = await tx.select({ id: users.id, name: users.name, active: users.active }).from(users).where(eq(users.id, p.assigneeId)).get();
-        if (!u?.active) throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
-        patch.assigneeId = u.id; patch.ownerType = "agent";
+        const u = await tx
+          .select({ id: users.id, name: users.name, active: users.active })
+          .from(users)
+          .where(eq(users.id, p.assigneeId))
+          .get();
+        if (!u?.active)
+          throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
+        patch.assigneeId = u.id;
+        patch.ownerType = "agent";
         activities.push({ key: "assigned", params: { name: u.name } });
       } else {
-        patch.assigneeId = null; patch.ownerType = "queue";
+        patch.assigneeId = null;
+        patch.ownerType = "queue";
         activities.push({ key: "unassigned", params: {} });
       }
     }
@@ -662,20 +1331,34 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     }
     if (p.ownerType && p.ownerType !== (patch.ownerType ?? conv.ownerType)) patch.ownerType = p.ownerType;
     if (p.agentId !== undefined && (p.agentId !== conv.agentId || conv.ownerType !== "bot")) {
-      const a = await tx.select({ id: agents.id, name: agents.name, active: agents.active }).from(agents).where(eq(agents.id, p.agentId)).get();
-      if (!a?.active) throw badRequest("unknown_agent", "The AI agent does not exist or is paused", { field: "agentId" });
-      patch.agentId = a.id; patch.ownerType = "bot"; patch.assigneeId = null;
+      const a = await tx
+        .select({ id: agents.id, name: agents.name, active: agents.active })
+        .from(agents)
+        .where(eq(agents.id, p.agentId))
+        .get();
+      if (!a?.active)
+        throw badRequest("unknown_agent", "The AI agent does not exist or is paused", { field: "agentId" });
+      patch.agentId = a.id;
+      patch.ownerType = "bot";
+      patch.assigneeId = null;
       activities.push({ key: "to_bot", params: { name: a.name } });
     }
-    if (p.priority && p.priority !== conv.priority) { patch.priority = p.priority; activities.push({ key: "priority", params: { priority: p.priority } }); }
+    if (p.priority && p.priority !== conv.priority) {
+      patch.priority = p.priority;
+      activities.push({ key: "priority", params: { priority: p.priority } });
+    }
     if (p.status && p.status !== conv.status) {
       patch.status = p.status;
       if (p.status === "snoozed") {
-        if (!p.snoozedUntil || p.snoozedUntil <= now) throw badRequest("snooze_until_required", "Snoozing needs a time in the future", { field: "snoozedUntil" });
+        if (!p.snoozedUntil || p.snoozedUntil <= now)
+          throw badRequest("snooze_until_required", "Snoozing needs a time in the future", { field: "snoozedUntil" });
         patch.snoozedUntil = p.snoozedUntil;
       } else patch.snoozedUntil = null;
       patch.resolvedAt = p.status === "resolved" ? now : null;
-      activities.push({ key: p.status === "open" ? "reopened" : p.status, params: p.status === "snoozed" ? { until: String(p.snoozedUntil) } : {} });
+      activities.push({
+        key: p.status === "open" ? "reopened" : p.status,
+        params: p.status === "snoozed" ? { until: String(p.snoozedUntil) } : {},
+      });
     }
     if (!Object.keys(patch).length) return getConversationTx(tx, id);
     patch.updatedAt = now;
@@ -683,7 +1366,12 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     const who = actor.kind === "user" ? actor.name : actor.kind === "api_key" ? `API: ${actor.name}` : "DigyBot";
     for (const a of activities) await insertActivity(tx, conv, a.key, { ...a.params, by: who }, now);
     const next = { ...conv, ...patch };
-    await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: id, actor: actorRef(actor), data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch } });
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId: id,
+      actor: actorRef(actor),
+      data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch },
+    });
     return next;
   });
 }
@@ -694,7 +1382,19 @@ async function getConversationTx(tx: Tx, id: string) {
 
 /** An activity line ("Asignada a Ana por Luis") stored as an i18n key and its parameters. */
 async function insertActivity(tx: Tx, conv: Conversation, key: string, params: Record<string, string>, now: number) {
-  await tx.insert(messages).values({ id: newId(now), conversationId: conv.id, channelId: conv.channelId, direction: "activity", senderType: "system", senderId: null, body: JSON.stringify({ key, params }), attachments: [], private: true, status: "sent", createdAt: now });
+  await tx.insert(messages).values({
+    id: newId(now),
+    conversationId: conv.id,
+    channelId: conv.channelId,
+    direction: "activity",
+    senderType: "system",
+    senderId: null,
+    body: JSON.stringify({ key, params }),
+    attachments: [],
+    private: true,
+    status: "sent",
+    createdAt: now,
+  });
 }
 
 export async function markRead(ctx: Ctx, actor: Actor, id: string) {
@@ -703,7 +1403,12 @@ export async function markRead(ctx: Ctx, actor: Actor, id: string) {
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     if (!conv.unreadCount) return;
     await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, id));
-    await ctx.events.record(tx, after, { type: "inbox.conversation_read", conversationId: id, actor: actorRef(actor), data: { ...scopeOf(conv) } });
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_read",
+      conversationId: id,
+      actor: actorRef(actor),
+      data: { ...scopeOf(conv) },
+    });
   });
 }
 
@@ -714,9 +1419,19 @@ export async function markRead(ctx: Ctx, actor: Actor, id: string) {
  */
 export async function resolveIdleBotConversations(ctx: Ctx) {
   const now = ctx.clock.now();
-  const list = await ctx.db.select({ id: conversations.id, agentId: conversations.agentId, lastInboundAt: conversations.lastInboundAt, lastMessageAt: conversations.lastMessageAt, agentName: agents.name, handoff: agents.handoff })
-    .from(conversations).innerJoin(agents, eq(agents.id, conversations.agentId))
-    .where(and(eq(conversations.status, "open"), eq(conversations.ownerType, "bot"))).limit(5000);
+  const list = await ctx.db
+    .select({
+      id: conversations.id,
+      agentId: conversations.agentId,
+      lastInboundAt: conversations.lastInboundAt,
+      lastMessageAt: conversations.lastMessageAt,
+      agentName: agents.name,
+      handoff: agents.handoff,
+    })
+    .from(conversations)
+    .innerJoin(agents, eq(agents.id, conversations.agentId))
+    .where(and(eq(conversations.status, "open"), eq(conversations.ownerType, "bot")))
+    .limit(5000);
   let done = 0;
   for (const c of list) {
     const hours = (c.handoff as { idleResolveHours?: number }).idleResolveHours ?? 12;
@@ -725,10 +1440,23 @@ export async function resolveIdleBotConversations(ctx: Ctx) {
     await ctx.database.write(async (tx, after) => {
       const conv = await tx.select().from(conversations).where(eq(conversations.id, c.id)).get();
       // re-read: a person may have taken it, or the customer written, since the list was read
-      if (conv?.status !== "open" || conv.ownerType !== "bot" || (conv.lastInboundAt ?? conv.lastMessageAt) > now - hours * 3_600_000) return;
-      await tx.update(conversations).set({ status: "resolved", resolvedAt: now, updatedAt: now }).where(eq(conversations.id, c.id));
+      if (
+        conv?.status !== "open" ||
+        conv.ownerType !== "bot" ||
+        (conv.lastInboundAt ?? conv.lastMessageAt) > now - hours * 3_600_000
+      )
+        return;
+      await tx
+        .update(conversations)
+        .set({ status: "resolved", resolvedAt: now, updatedAt: now })
+        .where(eq(conversations.id, c.id));
       await insertActivity(tx, conv, "idleResolved", { agent: c.agentName, hours: String(hours) }, now);
-      await ctx.events.record(tx, after, { type: "inbox.conversation_updated", conversationId: c.id, actor: { type: "bot", id: c.agentId }, data: { ...scopeOf(conv), previous: scopeOf(conv), changes: { status: "resolved", idle: true } } });
+      await ctx.events.record(tx, after, {
+        type: "inbox.conversation_updated",
+        conversationId: c.id,
+        actor: { type: "bot", id: c.agentId },
+        data: { ...scopeOf(conv), previous: scopeOf(conv), changes: { status: "resolved", idle: true } },
+      });
     });
     done++;
   }
@@ -738,7 +1466,11 @@ export async function resolveIdleBotConversations(ctx: Ctx) {
 /** Wakes snoozed conversations whose time has come (run by the scheduler). */
 export async function wakeSnoozed(ctx: Ctx) {
   const now = ctx.clock.now();
-  const due = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.status, "snoozed"), lt(conversations.snoozedUntil, now + 1))).limit(500);
+  const due = await ctx.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.status, "snoozed"), lt(conversations.snoozedUntil, now + 1)))
+    .limit(500);
   for (const d of due) await updateConversation(ctx, { kind: "system" }, d.id, { status: "open" }).catch(() => {});
   return due.length;
 }
@@ -749,17 +1481,34 @@ export async function wakeSnoozed(ctx: Ctx) {
  */
 export async function usageCounts(ctx: Ctx) {
   const [convs, chans, tagged] = await Promise.all([
-    ctx.db.select({ id: conversations.departmentId, n: sql<number>`count(*)` }).from(conversations).groupBy(conversations.departmentId),
-    ctx.db.select({ id: channels.departmentId, n: sql<number>`count(*)` }).from(channels).where(isNull(channels.deletedAt)).groupBy(channels.departmentId),
-    ctx.db.select({ id: conversationTags.tagId, n: sql<number>`count(*)` }).from(conversationTags).groupBy(conversationTags.tagId),
+    ctx.db
+      .select({ id: conversations.departmentId, n: sql<number>`count(*)` })
+      .from(conversations)
+      .groupBy(conversations.departmentId),
+    ctx.db
+      .select({ id: channels.departmentId, n: sql<number>`count(*)` })
+      .from(channels)
+      .where(isNull(channels.deletedAt))
+      .groupBy(channels.departmentId),
+    ctx.db
+      .select({ id: conversationTags.tagId, n: sql<number>`count(*)` })
+      .from(conversationTags)
+      .groupBy(conversationTags.tagId),
   ]);
-  const map = (rows: { id: string | null; n: number }[]) => new Map(rows.filter((r) => r.id).map((r) => [r.id!, Number(r.n)]));
+  const map = (rows: { id: string | null; n: number }[]) =>
+    new Map(rows.filter((r) => r.id).map((r) => [r.id!, Number(r.n)]));
   return { departmentConversations: map(convs), departmentChannels: map(chans), tagConversations: map(tagged) };
 }
 
 // ---------------------------------------------------------------- tags
 
-export const tagInput = z.strictObject({ name: z.string().trim().min(1).max(40), color: z.string().regex(/^#[0-9a-fA-F]{6}$/).default("#64748b") });
+export const tagInput = z.strictObject({
+  name: z.string().trim().min(1).max(40),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .default("#64748b"),
+});
 
 export async function listTags(ctx: Ctx) {
   return ctx.db.select().from(tags).orderBy(tags.name);
@@ -769,7 +1518,8 @@ export async function createTag(ctx: Ctx, actor: Actor, input: z.input<typeof ta
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const t = tagInput.parse(input);
   return ctx.database.write(async (tx) => {
-    if (await tx.select({ id: tags.id }).from(tags).where(eq(tags.name, t.name)).get()) throw conflict("tag_exists", "A tag with this name already exists", { field: "name" });
+    if (await tx.select({ id: tags.id }).from(tags).where(eq(tags.name, t.name)).get())
+      throw conflict("tag_exists", "A tag with this name already exists", { field: "name" });
     const row = { id: newId(), name: t.name, color: t.color, createdAt: ctx.clock.now() };
     await tx.insert(tags).values(row);
     return row;
@@ -784,7 +1534,11 @@ export async function updateTag(ctx: Ctx, actor: Actor, id: string, input: z.inp
   const p = tagPatch.parse(input);
   await ctx.database.write(async (tx) => {
     if (p.name) {
-      const taken = await tx.select({ id: tags.id }).from(tags).where(and(eq(tags.name, p.name), ne(tags.id, id))).get();
+      const taken = await tx
+        .select({ id: tags.id })
+        .from(tags)
+        .where(and(eq(tags.name, p.name), ne(tags.id, id)))
+        .get();
       if (taken) throw conflict("tag_exists", "Another tag has this name", { field: "name" });
     }
     const r = await tx.update(tags).set(p).where(eq(tags.id, id)).returning({ id: tags.id });
@@ -807,15 +1561,28 @@ export async function tagConversation(ctx: Ctx, actor: Actor, conversationId: st
     const tag = await tx.select().from(tags).where(eq(tags.id, tagId)).get();
     if (!tag) throw badRequest("unknown_tag", "The tag does not exist", { field: "tagId" });
     if (on) await tx.insert(conversationTags).values({ conversationId, tagId }).onConflictDoNothing();
-    else await tx.delete(conversationTags).where(and(eq(conversationTags.conversationId, conversationId), eq(conversationTags.tagId, tagId)));
-    await ctx.events.record(tx, after, { type: on ? "inbox.conversation_tagged" : "inbox.conversation_untagged", conversationId, actor: actorRef(actor), data: { ...scopeOf(conv), tagId, tagName: tag.name } });
+    else
+      await tx
+        .delete(conversationTags)
+        .where(and(eq(conversationTags.conversationId, conversationId), eq(conversationTags.tagId, tagId)));
+    await ctx.events.record(tx, after, {
+      type: on ? "inbox.conversation_tagged" : "inbox.conversation_untagged",
+      conversationId,
+      actor: actorRef(actor),
+      data: { ...scopeOf(conv), tagId, tagName: tag.name },
+    });
   });
 }
 
 // ---------------------------------------------------------------- quick replies
 
 export const quickReplyInput = z.strictObject({
-  shortcut: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "letters, digits, - and _ only").transform((s) => s.replace(/^\//, "")),
+  shortcut: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "letters, digits, - and _ only")
+    .transform((s) => s.replace(/^\//, "")),
   body: z.string().trim().min(1).max(4000),
 });
 
@@ -829,7 +1596,8 @@ export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<ty
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const q = quickReplyInput.parse(input);
   return ctx.database.write(async (tx) => {
-    if (await tx.select({ id: quickReplies.id }).from(quickReplies).where(eq(quickReplies.shortcut, q.shortcut)).get()) throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
+    if (await tx.select({ id: quickReplies.id }).from(quickReplies).where(eq(quickReplies.shortcut, q.shortcut)).get())
+      throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
     const now = ctx.clock.now();
     const row = { id: newId(now), shortcut: q.shortcut, body: q.body, createdAt: now, updatedAt: now };
     await tx.insert(quickReplies).values(row);
@@ -842,10 +1610,18 @@ export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input
   const q = quickReplyPatch.parse(input);
   return ctx.database.write(async (tx) => {
     if (q.shortcut) {
-      const other = await tx.select({ id: quickReplies.id }).from(quickReplies).where(and(eq(quickReplies.shortcut, q.shortcut), ne(quickReplies.id, id))).get();
+      const other = await tx
+        .select({ id: quickReplies.id })
+        .from(quickReplies)
+        .where(and(eq(quickReplies.shortcut, q.shortcut), ne(quickReplies.id, id)))
+        .get();
       if (other) throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
     }
-    const r = await tx.update(quickReplies).set({ ...q, updatedAt: ctx.clock.now() }).where(eq(quickReplies.id, id)).returning();
+    const r = await tx
+      .update(quickReplies)
+      .set({ ...q, updatedAt: ctx.clock.now() })
+      .where(eq(quickReplies.id, id))
+      .returning();
     if (!r.length) throw notFound("Quick reply");
     return r[0];
   });
@@ -854,7 +1630,7 @@ export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input
 export async function deleteQuickReply(ctx: Ctx, actor: Actor, id: string) {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   await ctx.database.write(async (tx) => {
-    if (!(await tx.delete(quickReplies).where(eq(quickReplies.id, id)).returning({ id: quickReplies.id })).length) throw notFound("Quick reply");
+    if (!(await tx.delete(quickReplies).where(eq(quickReplies.id, id)).returning({ id: quickReplies.id })).length)
+      throw notFound("Quick reply");
   });
 }
-

@@ -20,9 +20,31 @@ export const configSchema = z.strictObject({
    * Hosts on private or loopback addresses that server-side fetches may reach (a knowledge page or an API
    * channel's callback on the office network): names or addresses, exact; comma-separated in the environment.
    */
-  fetch_allow_hosts: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(253)).max(100)).default([]),
+  fetch_allow_hosts: z
+    .preprocess(
+      (v) =>
+        typeof v === "string"
+          ? v
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.string().min(1).max(253)).max(100),
+    )
+    .default([]),
   /** addresses of reverse proxies in front of DigyBot (their X-Forwarded-For gives the client's address) */
-  trusted_proxies: z.preprocess((v) => (typeof v === "string" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(64)).max(20)).default([]),
+  trusted_proxies: z
+    .preprocess(
+      (v) =>
+        typeof v === "string"
+          ? v
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.string().min(1).max(64)).max(20),
+    )
+    .default([]),
   /**
    * The key that seals secrets in the database (channel tokens, the AI service's key, WhatsApp sessions); created
    * at first start, 0600. Default: digybot.key beside the config file. Keep a copy apart from the backups.
@@ -55,23 +77,32 @@ export function loadConfig({ flags = {}, env = process.env, file }: Sources = {}
     } catch (e) {
       throw new ConfigError(`config: ${path} is not valid TOML: ${(e as Error).message}`);
     }
-    for (const [k, v] of Object.entries(parsed)) { merged[k] = v; origin[k] = path; }
+    for (const [k, v] of Object.entries(parsed)) {
+      merged[k] = v;
+      origin[k] = path;
+    }
   }
   for (const key of configKeys) {
     const v = env[`DIGYBOT_${key.toUpperCase()}`];
-    if (v !== undefined && v !== "") { merged[key] = v; origin[key] = `DIGYBOT_${key.toUpperCase()}`; }
+    if (v !== undefined && v !== "") {
+      merged[key] = v;
+      origin[key] = `DIGYBOT_${key.toUpperCase()}`;
+    }
   }
   for (const [k, v] of Object.entries(flags)) {
     if (v === undefined) continue;
     const key = k.replaceAll("-", "_");
-    merged[key] = v; origin[key] = `--${key.replaceAll("_", "-")}`;
+    merged[key] = v;
+    origin[key] = `--${key.replaceAll("_", "-")}`;
   }
   // the secret key lives beside the config file (not in the data dir, so a copy of the data holds no key)
-  if (merged.secret_key_file === undefined) merged.secret_key_file = join(dirname(path ?? resolve("config/digybot.toml")), "digybot.key");
+  if (merged.secret_key_file === undefined)
+    merged.secret_key_file = join(dirname(path ?? resolve("config/digybot.toml")), "digybot.key");
   const r = configSchema.safeParse(merged);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
-      if (i.code === "unrecognized_keys") return i.keys.map((k) => `config: unknown key \`${k}\` (from ${origin[k] ?? "?"})`).join("\n");
+      if (i.code === "unrecognized_keys")
+        return i.keys.map((k) => `config: unknown key \`${k}\` (from ${origin[k] ?? "?"})`).join("\n");
       const key = String(i.path[0] ?? "");
       return `config: invalid value for \`${key}\` (from ${origin[key] ?? "default"}): ${i.message}`;
     });

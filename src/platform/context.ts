@@ -38,6 +38,7 @@ export type Actor =
   | { kind: "system"; id?: string };
 
 /** May change the business's settings (team, channels, AI, catalog…): administrators, admin-scope keys, the system. */
-export const isAdmin = (a: Actor) => a.kind === "system" || (a.kind === "user" ? a.role === "admin" : a.scope === "admin");
+export const isAdmin = (a: Actor) =>
+  a.kind === "system" || (a.kind === "user" ? a.role === "admin" : a.scope === "admin");
 /** Sees every conversation and what belongs to them: everyone but agents, who see theirs and their departments'. */
 export const seesAll = (a: Actor) => a.kind !== "user" || a.role === "admin";

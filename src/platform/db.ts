@@ -6,7 +6,17 @@ import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { BetterSQLiteSession } from "drizzle-orm/better-sqlite3/session";
 import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import LibsqlDatabase from "libsql";
-import { mkdirSync, existsSync, statSync, renameSync, rmSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  existsSync,
+  statSync,
+  renameSync,
+  rmSync,
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import * as schema from "../schema.ts";
 import { migrations as embedded } from "../../migrations/index.ts";
@@ -17,7 +27,12 @@ export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = BetterSQLite3Database<typeof schema>;
 /** A way for a write job to run something only after its transaction commits. */
 export type AfterCommit = (fn: () => void) => void;
-type Job = { fn: (tx: Tx, after: AfterCommit) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; at: number };
+type Job = {
+  fn: (tx: Tx, after: AfterCommit) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  at: number;
+};
 
 /** The write lock is held by someone else (another process) for longer than a write may wait. */
 export class DatabaseBusyError extends Error {
@@ -27,7 +42,10 @@ export class DatabaseBusyError extends Error {
 }
 /** A batch whose jobs have all been answered already (they must not be run again one by one). */
 class BatchSettled extends Error {}
-const isBusy = (e: unknown) => /SQLITE_BUSY|database is locked/i.test(String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? e));
+const isBusy = (e: unknown) =>
+  /SQLITE_BUSY|database is locked/i.test(
+    String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? e),
+  );
 
 /**
  * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
@@ -62,7 +80,11 @@ export class Database {
   busyTimeoutMs = 5000;
   busySince: number | null = null;
 
-  constructor(readonly path: string, private log?: Logger, readonly maxBatch = 256) {
+  constructor(
+    readonly path: string,
+    private log?: Logger,
+    readonly maxBatch = 256,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
     this.db = drizzle(this.client, { schema });
@@ -89,7 +111,12 @@ export class Database {
     });
     // drizzle's better-sqlite3 session over libsql's compatible API (its drizzle() entry would load better-sqlite3)
     const dialect = new SQLiteSyncDialect();
-    this.writer = new BaseSQLiteDatabase("sync", dialect, new BetterSQLiteSession(cached as never, dialect, undefined, {}), undefined) as unknown as Tx;
+    this.writer = new BaseSQLiteDatabase(
+      "sync",
+      dialect,
+      new BetterSQLiteSession(cached as never, dialect, undefined, {}),
+      undefined,
+    ) as unknown as Tx;
   }
 
   /**
@@ -130,7 +157,10 @@ export class Database {
           if (e.data.type === "started") resolve();
           else reject(new Error(e.data.message ?? e.data.type));
         };
-        worker.onerror = (e) => { clearTimeout(t); reject(new Error(e.message)); };
+        worker.onerror = (e) => {
+          clearTimeout(t);
+          reject(new Error(e.message));
+        };
         worker.postMessage({ type: "start", path: this.path, everyMs });
       });
       worker.onmessage = (e: MessageEvent<{ type: string; message?: string }>) => {
@@ -154,7 +184,12 @@ export class Database {
     this.checkpointer = null;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 5000);
-      w.onmessage = (e: MessageEvent<{ type: string }>) => { if (e.data.type === "stopped") { clearTimeout(t); resolve(); } };
+      w.onmessage = (e: MessageEvent<{ type: string }>) => {
+        if (e.data.type === "stopped") {
+          clearTimeout(t);
+          resolve();
+        }
+      };
       w.postMessage({ type: "stop" });
     });
     w.terminate();
@@ -183,7 +218,8 @@ export class Database {
           // A job of a batch failed (or the commit did): nothing of the batch was kept. Run each job alone, so
           // only the failing one fails. Jobs are plain database work and safe to run again. A batch of one has
           // already been answered (rejected) by commit(), and so has a batch that could not get the lock.
-          if (batch.length > 1 && !(e instanceof BatchSettled)) for (const job of batch) await this.commit([job]).catch(() => {});
+          if (batch.length > 1 && !(e instanceof BatchSettled))
+            for (const job of batch) await this.commit([job]).catch(() => {});
         }
       }
     } catch (e) {
@@ -203,7 +239,8 @@ export class Database {
     for (;;) {
       try {
         this.writerRaw.exec("BEGIN IMMEDIATE");
-        if (this.busySince !== null) this.log?.info("database write lock free again", { waitedMs: Date.now() - this.busySince });
+        if (this.busySince !== null)
+          this.log?.info("database write lock free again", { waitedMs: Date.now() - this.busySince });
         this.busySince = null;
         return batch;
       } catch (e) {
@@ -212,14 +249,20 @@ export class Database {
       const now = Date.now();
       if (this.busySince === null) {
         this.busySince = now;
-        this.log?.warn("database write lock held by another connection; writes wait", { timeoutMs: this.busyTimeoutMs });
+        this.log?.warn("database write lock held by another connection; writes wait", {
+          timeoutMs: this.busyTimeoutMs,
+        });
       }
       const waiting: Job[] = [];
       for (const job of batch) {
         if (now - job.at >= this.busyTimeoutMs) job.reject(new DatabaseBusyError(now - job.at));
         else waiting.push(job);
       }
-      if (waiting.length < batch.length) this.log?.error("writes refused: database locked", { refused: batch.length - waiting.length, waiting: waiting.length });
+      if (waiting.length < batch.length)
+        this.log?.error("writes refused: database locked", {
+          refused: batch.length - waiting.length,
+          waiting: waiting.length,
+        });
       batch = waiting;
       if (!batch.length) return batch;
       await Bun.sleep(pause);
@@ -252,7 +295,11 @@ export class Database {
     this.stats.jobs += batch.length;
     batch.forEach((job, i) => job.resolve(values[i]));
     for (const f of afters) {
-      try { f(); } catch (e) { this.log?.error("after-commit hook failed", { error: String(e) }); }
+      try {
+        f();
+      } catch (e) {
+        this.log?.error("after-commit hook failed", { error: String(e) });
+      }
     }
   }
 
@@ -292,7 +339,9 @@ export class Database {
     const copy = new LibsqlDatabase(file, { timeout: 5000 } as never);
     let n = 0;
     try {
-      copy.exec("CREATE TABLE __backup_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL, data BLOB NOT NULL)");
+      copy.exec(
+        "CREATE TABLE __backup_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL, data BLOB NOT NULL)",
+      );
       const ins = copy.prepare("INSERT INTO __backup_files (path, size, sha256, data) VALUES (?, ?, ?, ?)");
       copy.exec("BEGIN");
       for (const rel of listFiles(opts.filesDir)) {
@@ -320,7 +369,11 @@ export class Database {
     await this.flush();
     this.closed = true;
     await this.stopBackgroundCheckpoints();
-    try { await this.checkpoint(); } catch { /* best effort */ }
+    try {
+      await this.checkpoint();
+    } catch {
+      /* best effort */
+    }
     this.writerRaw.close();
     this.readerRaw?.close();
     this.client.close();
@@ -360,7 +413,9 @@ export function preparedFor<T>(build: (tx: Tx) => T): (tx: Tx) => T {
 
 /** An insert's values where every column is a placeholder of its own name (run it with a whole row). */
 export function placeholdersOf<T extends SQLiteTable>(table: T) {
-  return Object.fromEntries(Object.keys(getTableColumns(table)).map((k) => [k, sql.placeholder(k)])) as unknown as { [K in keyof T["$inferInsert"]]-?: Placeholder };
+  return Object.fromEntries(Object.keys(getTableColumns(table)).map((k) => [k, sql.placeholder(k)])) as unknown as {
+    [K in keyof T["$inferInsert"]]-?: Placeholder;
+  };
 }
 
 export class MigrationError extends Error {}
@@ -369,7 +424,10 @@ export class MigrationError extends Error {}
  * Applies the embedded migrations that this database lacks, all in one transaction, after an automatic
  * backup of a database that already holds data. Refuses a database written by a newer DigyBot.
  */
-export async function migrate(database: Database, opts: { backupDir?: string; log?: Logger; migrations?: typeof embedded; now?: () => number } = {}) {
+export async function migrate(
+  database: Database,
+  opts: { backupDir?: string; log?: Logger; migrations?: typeof embedded; now?: () => number } = {},
+) {
   const list = opts.migrations ?? embedded;
   const c = database.client;
   await c.execute("CREATE TABLE IF NOT EXISTS __migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
@@ -377,13 +435,18 @@ export async function migrate(database: Database, opts: { backupDir?: string; lo
   const known = new Set(list.map((m) => m.name));
   const unknown = [...applied].filter((n) => !known.has(n));
   if (unknown.length) {
-    throw new MigrationError(`database was written by a newer DigyBot (unknown migrations: ${unknown.join(", ")}); upgrade DigyBot or restore a backup`);
+    throw new MigrationError(
+      `database was written by a newer DigyBot (unknown migrations: ${unknown.join(", ")}); upgrade DigyBot or restore a backup`,
+    );
   }
   const pending = list.filter((m) => !applied.has(m.name));
   if (!pending.length) return { applied: [] as string[], backup: null as string | null };
   let backup: string | null = null;
   if (applied.size && opts.backupDir) {
-    backup = join(opts.backupDir, `pre-migrate-${new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, "-")}.db`);
+    backup = join(
+      opts.backupDir,
+      `pre-migrate-${new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, "-")}.db`,
+    );
     await database.backupTo(backup);
     opts.log?.info("backup before migration", { file: backup });
   }
@@ -398,12 +461,15 @@ export async function migrate(database: Database, opts: { backupDir?: string; lo
 }
 
 /** Checks that a file is a healthy DigyBot database: integrity, and migrations this version knows. */
-export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migrations: string[]; files: number } | { ok: false; reason: string }> {
+export async function verifyDatabaseFile(
+  file: string,
+): Promise<{ ok: true; migrations: string[]; files: number } | { ok: false; reason: string }> {
   if (!existsSync(file) || statSync(file).size === 0) return { ok: false, reason: "file is missing or empty" };
   const c = createClient({ url: `file:${file}`, intMode: "number" });
   try {
     const integ = await c.execute("PRAGMA integrity_check");
-    if (String(integ.rows[0]?.[0]) !== "ok") return { ok: false, reason: `integrity check failed: ${String(integ.rows[0]?.[0])}` };
+    if (String(integ.rows[0]?.[0]) !== "ok")
+      return { ok: false, reason: `integrity check failed: ${String(integ.rows[0]?.[0])}` };
     const t = await c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='__migrations'");
     if (!t.rows.length) return { ok: false, reason: "not a DigyBot database (no migrations table)" };
     const names = (await c.execute("SELECT name FROM __migrations ORDER BY name")).rows.map((r) => String(r.name));
@@ -414,10 +480,16 @@ export async function verifyDatabaseFile(file: string): Promise<{ ok: true; migr
     if ((await c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='__backup_files'")).rows.length) {
       const rows = await c.execute("SELECT path, size, sha256 FROM __backup_files");
       for (const r of rows.rows) {
-        const data = (await c.execute({ sql: "SELECT data FROM __backup_files WHERE path = ?", args: [r.path] })).rows[0]?.data as ArrayBuffer;
+        const data = (await c.execute({ sql: "SELECT data FROM __backup_files WHERE path = ?", args: [r.path] }))
+          .rows[0]?.data as ArrayBuffer;
         const bytes = new Uint8Array(data);
-        if (bytes.length !== Number(r.size) || new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== String(r.sha256)) return { ok: false, reason: `attachment ${String(r.path)} in the backup is damaged` };
-        if (!safeRelative(String(r.path))) return { ok: false, reason: `attachment path ${String(r.path)} is not valid` };
+        if (
+          bytes.length !== Number(r.size) ||
+          new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== String(r.sha256)
+        )
+          return { ok: false, reason: `attachment ${String(r.path)} in the backup is damaged` };
+        if (!safeRelative(String(r.path)))
+          return { ok: false, reason: `attachment path ${String(r.path)} is not valid` };
         files++;
       }
     }
@@ -444,7 +516,10 @@ export async function restoreDatabaseFile(backup: string, target: string, filesD
   try {
     if (raw.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='__backup_files'").get()) {
       if (filesDir) {
-        for (const r of raw.prepare("SELECT path, data FROM __backup_files").iterate() as Iterable<{ path: string; data: Uint8Array }>) {
+        for (const r of raw.prepare("SELECT path, data FROM __backup_files").iterate() as Iterable<{
+          path: string;
+          data: Uint8Array;
+        }>) {
           const dest = join(filesDir, r.path);
           mkdirSync(dirname(dest), { recursive: true });
           writeFileSync(dest, r.data);
@@ -472,10 +547,16 @@ function listFiles(root: string): string[] {
   if (!existsSync(root)) return [];
   return (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
     .filter((d) => d.isFile())
-    .map((d) => relative(root, join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)).split(sep).join("/"));
+    .map((d) =>
+      relative(root, join(d.parentPath ?? (d as unknown as { path: string }).path, d.name))
+        .split(sep)
+        .join("/"),
+    );
 }
 
 /** A path inside the files folder: relative, no "..", no absolute or drive parts. */
 function safeRelative(p: string) {
-  return !!p && !p.startsWith("/") && !p.includes("\\") && !p.split("/").some((x) => x === ".." || x === "" || x === ".");
+  return (
+    !!p && !p.startsWith("/") && !p.includes("\\") && !p.split("/").some((x) => x === ".." || x === "" || x === ".")
+  );
 }

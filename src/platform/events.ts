@@ -12,7 +12,19 @@ export type DomainEvent = {
   at: number;
 };
 const P = (name: string) => sql.placeholder(name);
-const insertEvent = preparedFor((tx) => tx.insert(eventsTable).values({ type: P("type"), conversationId: P("conversationId"), actorType: P("actorType"), actorId: P("actorId"), data: P("data"), at: P("at") }).prepare());
+const insertEvent = preparedFor((tx) =>
+  tx
+    .insert(eventsTable)
+    .values({
+      type: P("type"),
+      conversationId: P("conversationId"),
+      actorType: P("actorType"),
+      actorId: P("actorId"),
+      data: P("data"),
+      at: P("at"),
+    })
+    .prepare(),
+);
 
 type Handler = (e: DomainEvent) => void | Promise<void>;
 
@@ -28,7 +40,12 @@ export class EventBus {
    * Records the event in `tx` and publishes it after commit. `live` rides only on the in-process publication
    * (e.g. the whole message for realtime), so event rows stay small and never duplicate message bodies.
    */
-  async record(tx: Tx, after: AfterCommit, e: Omit<DomainEvent, "at"> & { at?: number }, live?: Record<string, unknown>) {
+  async record(
+    tx: Tx,
+    after: AfterCommit,
+    e: Omit<DomainEvent, "at"> & { at?: number },
+    live?: Record<string, unknown>,
+  ) {
     const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
     const r = insertEvent(tx).run({
       type: ev.type,
@@ -56,7 +73,10 @@ export class EventBus {
       for (const fn of this.handlers.get(key) ?? []) {
         try {
           const r = fn(e);
-          if (r && typeof (r as Promise<void>).catch === "function") (r as Promise<void>).catch((err) => this.log?.error("event handler failed", { type: e.type, error: String(err) }));
+          if (r && typeof (r as Promise<void>).catch === "function")
+            (r as Promise<void>).catch((err) =>
+              this.log?.error("event handler failed", { type: e.type, error: String(err) }),
+            );
         } catch (err) {
           this.log?.error("event handler failed", { type: e.type, error: String(err) });
         }

@@ -8,22 +8,47 @@ import type { Database } from "./db.ts";
 
 // Media kinds a customer or agent may attach. Anything else is refused with 415.
 export const allowedMime = new Set([
-  "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv", "text/markdown",
-  "audio/mpeg", "audio/ogg", "audio/webm", "audio/mp4", "video/mp4", "video/webm",
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "text/markdown",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/webm",
+  "audio/mp4",
+  "video/mp4",
+  "video/webm",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/msword", "application/vnd.ms-excel",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/msword",
+  "application/vnd.ms-excel",
 ]);
 
 /** Uploaded media, kept under <data_dir>/files/YYYY/MM/<id>, described by a row in `files`. */
 export class FileStore {
-  constructor(private database: Database, private dir: string, private maxBytes: number) {}
+  constructor(
+    private database: Database,
+    private dir: string,
+    private maxBytes: number,
+  ) {}
 
-  get limitBytes() { return this.maxBytes; }
+  get limitBytes() {
+    return this.maxBytes;
+  }
 
   async save(file: Blob & { name?: string }, conversationId: string | null, now = Date.now()) {
     const mime = (file.type || "application/octet-stream").split(";")[0].trim().toLowerCase();
-    if (!allowedMime.has(mime)) throw new AppError(415, "file_type_not_allowed", `Files of type ${mime} are not accepted`, { mime });
-    if (file.size > this.maxBytes) throw new AppError(413, "file_too_large", `Files are limited to ${Math.round(this.maxBytes / 1048576)} MB`, { size: file.size, max: this.maxBytes });
+    if (!allowedMime.has(mime))
+      throw new AppError(415, "file_type_not_allowed", `Files of type ${mime} are not accepted`, { mime });
+    if (file.size > this.maxBytes)
+      throw new AppError(413, "file_too_large", `Files are limited to ${Math.round(this.maxBytes / 1048576)} MB`, {
+        size: file.size,
+        max: this.maxBytes,
+      });
     if (file.size === 0) throw new AppError(400, "file_empty", "The file is empty");
     const id = newId(now);
     const d = new Date(now);
@@ -32,7 +57,9 @@ export class FileStore {
     mkdirSync(dirname(abs), { recursive: true });
     await Bun.write(abs, file);
     const name = (file.name || "file").replace(/[\\/\r\n"]/g, "_").slice(0, 200);
-    await this.database.write((tx) => tx.insert(files).values({ id, name, mime, size: file.size, path: rel, conversationId, createdAt: now }));
+    await this.database.write((tx) =>
+      tx.insert(files).values({ id, name, mime, size: file.size, path: rel, conversationId, createdAt: now }),
+    );
     return { fileId: id, name, mime, size: file.size };
   }
 
@@ -51,5 +78,7 @@ export class FileStore {
     rmSync(join(this.dir, row.path), { force: true });
   }
 
-  ensureDir() { mkdirSync(this.dir, { recursive: true }); }
+  ensureDir() {
+    mkdirSync(this.dir, { recursive: true });
+  }
 }

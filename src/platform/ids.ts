@@ -11,13 +11,19 @@ let poolAt = 0;
 export function newId(now = Date.now()): string {
   if (now <= lastMs) {
     counter++;
-    if (counter > 0xfff) { lastMs++; counter = 0; }
+    if (counter > 0xfff) {
+      lastMs++;
+      counter = 0;
+    }
     now = lastMs;
   } else {
     lastMs = now;
     counter = Math.floor(Math.random() * 0x7ff);
   }
-  if (poolAt + 8 > pool.length) { pool = crypto.getRandomValues(new Uint8Array(4096)); poolAt = 0; }
+  if (poolAt + 8 > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(4096));
+    poolAt = 0;
+  }
   let ts = "";
   for (let i = 0, t = now; i < 6; i++, t = Math.floor(t / 256)) ts = HEX[t % 256] + ts;
   const r = pool;

@@ -9,7 +9,10 @@ export interface Logger {
   error(msg: string, data?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = "info", sink: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
+export function createLogger(
+  level: LogLevel = "info",
+  sink: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Logger {
   const min = order[level];
   const log = (lvl: LogLevel) => (msg: string, data?: Record<string, unknown>) => {
     if (order[lvl] < min) return;

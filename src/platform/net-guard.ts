@@ -14,7 +14,12 @@ import { isIP } from "node:net";
 export type RefusalKind = "forbidden" | "unresolved" | "redirects" | "unreachable" | "too_large";
 
 export class FetchRefused extends Error {
-  constructor(readonly kind: RefusalKind, readonly reason: string) { super(reason); }
+  constructor(
+    readonly kind: RefusalKind,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
 }
 
 export type GuardPolicy = {
@@ -38,24 +43,48 @@ export type GuardedInit = GuardPolicy & {
   resolve?: (host: string) => Promise<string[]>;
 };
 
-export type GuardedResponse = { status: number; ok: boolean; headers: Headers; url: string; body: Uint8Array; text(): string };
+export type GuardedResponse = {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  url: string;
+  body: Uint8Array;
+  text(): string;
+};
 
 function v4ToInt(ip: string) {
   return ip.split(".").reduce((n, p) => n * 256 + Number(p), 0);
 }
 const V4_BLOCKED: [string, number][] = [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
-  ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
 ];
 function v4Blocked(ip: string) {
   const n = v4ToInt(ip);
-  return V4_BLOCKED.some(([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(v4ToInt(base) / 2 ** (32 - bits)));
+  return V4_BLOCKED.some(
+    ([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(v4ToInt(base) / 2 ** (32 - bits)),
+  );
 }
 
 /** The 8 groups of an IPv6 address as numbers (handles ::, and a trailing dotted IPv4). */
 function v6Groups(ip: string): number[] | null {
-  let s = ip.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  let s = ip
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted) {
     const n = v4ToInt(dotted[1]);
@@ -96,36 +125,58 @@ export function isLinkLocalAddress(ip: string): boolean {
   if (isIP(ip) === 4) return v4(ip);
   const g = v6Groups(ip);
   if (!g || g.some((x) => Number.isNaN(x))) return false;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return v4(`${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`);
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return v4(`${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`);
   return (g[0] & 0xffc0) === 0xfe80 || (g[0] === 0xfd00 && g[1] === 0x0ec2);
 }
 
-const defaultResolve = async (host: string) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+const defaultResolve = async (host: string) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * Checks one URL against the policy: its scheme, and every address its host resolves to. Throws FetchRefused with
  * the reason (for the log; people get one generic error).
  */
-export async function checkUrl(raw: string, policy: GuardPolicy & { resolve?: GuardedInit["resolve"] } = {}): Promise<URL> {
+export async function checkUrl(
+  raw: string,
+  policy: GuardPolicy & { resolve?: GuardedInit["resolve"] } = {},
+): Promise<URL> {
   return (await vet(raw, policy)).url;
 }
 
 /** checkUrl, and the address to connect to: a checked one, IPv4 preferred (null for an address literal). */
-async function vet(raw: string, policy: GuardPolicy & { resolve?: GuardedInit["resolve"] }): Promise<{ url: URL; address: string | null }> {
+async function vet(
+  raw: string,
+  policy: GuardPolicy & { resolve?: GuardedInit["resolve"] },
+): Promise<{ url: URL; address: string | null }> {
   let url: URL;
-  try { url = new URL(raw); } catch { throw new FetchRefused("forbidden", "not a URL"); }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchRefused("forbidden", `scheme ${url.protocol} is not allowed`);
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new FetchRefused("forbidden", "not a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new FetchRefused("forbidden", `scheme ${url.protocol} is not allowed`);
   if (url.username || url.password) throw new FetchRefused("forbidden", "credentials in the URL are not allowed");
   // the WHATWG parser has already turned 2130706433, 0177.0.0.1 and 0x7f.1 into 127.0.0.1
-  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   const allowed = (policy.allowHosts ?? []).some((h) => h.toLowerCase().replace(/^\[|\]$/g, "") === host);
-  if (!allowed && (!host || host === "localhost" || host.endsWith(".localhost"))) throw new FetchRefused("forbidden", `host ${host} is local`);
+  if (!allowed && (!host || host === "localhost" || host.endsWith(".localhost")))
+    throw new FetchRefused("forbidden", `host ${host} is local`);
   if (isIP(host)) {
-    if (!allowed && isBlockedAddress(host)) throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${host})`);
+    if (!allowed && isBlockedAddress(host))
+      throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${host})`);
     return { url, address: null };
   }
   let addresses: string[];
-  try { addresses = await (policy.resolve ?? defaultResolve)(host); } catch { throw new FetchRefused("unresolved", `host ${host} does not resolve`); }
+  try {
+    addresses = await (policy.resolve ?? defaultResolve)(host);
+  } catch {
+    throw new FetchRefused("unresolved", `host ${host} does not resolve`);
+  }
   if (!addresses.length) throw new FetchRefused("unresolved", `host ${host} does not resolve`);
   const bad = allowed ? undefined : addresses.find(isBlockedAddress);
   if (bad) throw new FetchRefused("forbidden", `host ${host} is on a private or reserved address (${bad})`);
@@ -141,7 +192,11 @@ function pinned(url: URL, address: string | null): { href: string; host?: string
   if (!address) return { href: url.href };
   const target = new URL(url.href);
   target.hostname = isIP(address) === 6 ? `[${address}]` : address;
-  return { href: target.href, host: url.host, ...(url.protocol === "https:" ? { tls: { serverName: url.hostname.replace(/\.$/, "") } } : {}) };
+  return {
+    href: target.href,
+    host: url.host,
+    ...(url.protocol === "https:" ? { tls: { serverName: url.hostname.replace(/\.$/, "") } } : {}),
+  };
 }
 
 /**
@@ -161,7 +216,14 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
     if (to.host) headers.host = to.host;
     let res: Response;
     try {
-      res = await fetch(to.href, { method, headers, body: body as BodyInit | undefined, redirect: "manual", signal: deadline, ...(to.tls ? { tls: to.tls } : {}) });
+      res = await fetch(to.href, {
+        method,
+        headers,
+        body: body as BodyInit | undefined,
+        redirect: "manual",
+        signal: deadline,
+        ...(to.tls ? { tls: to.tls } : {}),
+      });
     } catch (e) {
       throw new FetchRefused("unreachable", deadline.aborted ? "timed out" : `unreachable: ${(e as Error).message}`);
     }
@@ -170,11 +232,17 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
       await res.body?.cancel().catch(() => {});
       if (hop >= (init.maxRedirects ?? 5)) throw new FetchRefused("redirects", "too many redirects");
       ({ url, address } = await vet(new URL(location, url).href, init));
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) { method = "GET"; body = undefined; }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+        method = "GET";
+        body = undefined;
+      }
       continue;
     }
     const declared = Number(res.headers.get("content-length") ?? 0);
-    if (declared > init.maxBytes) { await res.body?.cancel().catch(() => {}); throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`); }
+    if (declared > init.maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`);
+    }
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (res.body) {
@@ -184,7 +252,10 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
           const { value, done } = await reader.read();
           if (done) break;
           size += value.byteLength;
-          if (size > init.maxBytes) { await reader.cancel().catch(() => {}); throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`); }
+          if (size > init.maxBytes) {
+            await reader.cancel().catch(() => {});
+            throw new FetchRefused("too_large", `body larger than ${init.maxBytes} bytes`);
+          }
           chunks.push(value);
         }
       } catch (e) {
@@ -194,7 +265,17 @@ export async function guardedFetch(raw: string, init: GuardedInit): Promise<Guar
     }
     const bytes = new Uint8Array(size);
     let at = 0;
-    for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-    return { status: res.status, ok: res.ok, headers: res.headers, url: url.href, body: bytes, text: () => new TextDecoder().decode(bytes) };
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return {
+      status: res.status,
+      ok: res.ok,
+      headers: res.headers,
+      url: url.href,
+      body: bytes,
+      text: () => new TextDecoder().decode(bytes),
+    };
   }
 }

@@ -8,23 +8,44 @@ import { PermanentSendError, type Sender, type QueuedPayload, type SendResult } 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxPayload = QueuedPayload;
 /** Called inside the transaction that records a send's outcome, so the message's status changes with it. */
-export type StatusHook = (tx: Tx, after: AfterCommit, row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) => Promise<void>;
+export type StatusHook = (
+  tx: Tx,
+  after: AfterCommit,
+  row: OutboxRow,
+  status: "sent" | "failed",
+  result: SendResult | null,
+  error: string | null,
+) => Promise<void>;
 
-type Resolve = (channelId: string) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
+type Resolve = (
+  channelId: string,
+) => Promise<{ id: string; type: string; config: Record<string, unknown>; active: boolean } | null>;
 
 const MAX_ATTEMPTS = 8;
 
 /** Recording a send's outcome: once per message, so built once per writer. */
-const finishStatement = preparedFor((tx) => tx.update(outbox)
-  .set({ status: sql`${sql.placeholder("status")}`, attempts: sql`${sql.placeholder("attempts")}`, lastError: sql`${sql.placeholder("lastError")}`, updatedAt: sql`${sql.placeholder("now")}` })
-  .where(eq(outbox.id, sql.placeholder("id"))).prepare());
+const finishStatement = preparedFor((tx) =>
+  tx
+    .update(outbox)
+    .set({
+      status: sql`${sql.placeholder("status")}`,
+      attempts: sql`${sql.placeholder("attempts")}`,
+      lastError: sql`${sql.placeholder("lastError")}`,
+      updatedAt: sql`${sql.placeholder("now")}`,
+    })
+    .where(eq(outbox.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 /**
  * A status condition on rows already found by key. The unary + keeps SQLite from walking an index on status
  * instead (without statistics it guesses an equality matches ~10 rows: with a backlog it is every waiting row).
  */
 export function onlyIf(...statuses: OutboxRow["status"][]) {
-  return sql`+${outbox.status} IN (${sql.join(statuses.map((x) => sql`${x}`), sql`, `)})`;
+  return sql`+${outbox.status} IN (${sql.join(
+    statuses.map((x) => sql`${x}`),
+    sql`, `,
+  )})`;
 }
 /** sends of one channel that may be waiting for the provider at once */
 const MAX_IN_FLIGHT = 32;
@@ -76,12 +97,28 @@ export class Outbox {
   ) {}
 
   /** Adds a message to the outbox within the caller's transaction; a repeated idempotency key is a no-op. */
-  async enqueue(tx: Tx, after: AfterCommit, m: { channelId: string; messageId: string | null; idempotencyKey: string; payload: OutboxPayload }) {
+  async enqueue(
+    tx: Tx,
+    after: AfterCommit,
+    m: { channelId: string; messageId: string | null; idempotencyKey: string; payload: OutboxPayload },
+  ) {
     const now = this.now();
-    const r = await tx.insert(outbox).values({
-      id: newId(now), idempotencyKey: m.idempotencyKey, channelId: m.channelId, messageId: m.messageId,
-      payload: m.payload, status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now,
-    }).onConflictDoNothing({ target: outbox.idempotencyKey }).returning({ id: outbox.id });
+    const r = await tx
+      .insert(outbox)
+      .values({
+        id: newId(now),
+        idempotencyKey: m.idempotencyKey,
+        channelId: m.channelId,
+        messageId: m.messageId,
+        payload: m.payload,
+        status: "pending",
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: outbox.idempotencyKey })
+      .returning({ id: outbox.id });
     after(() => this.kick());
     return { id: r[0]?.id ?? null, duplicate: !r.length };
   }
@@ -95,15 +132,32 @@ export class Outbox {
       const adapter = this.adapters((row.payload as OutboxPayload).channelType);
       const echo = adapter?.capabilities.deliveryEcho;
       if (adapter?.capabilities.idempotentSend) {
-        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", updatedAt: this.now() }).where(eq(outbox.id, row.id)));
+        await this.database.write((tx) =>
+          tx.update(outbox).set({ status: "pending", updatedAt: this.now() }).where(eq(outbox.id, row.id)),
+        );
       } else if (echo) {
         // The provider reports what it received, with our tracker: wait for that report before sending again.
         // If it comes, the row is settled as sent (inbox.applyChannelStatus); if not, the message never got there.
         const channel = await this.resolveChannel(row.channelId);
         const grace = Number(channel?.config.reportGraceMs) || echo.graceMs;
-        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", nextAttemptAt: this.now() + grace, lastError: "interrupted while sending; waiting for the provider's delivery report before sending again", updatedAt: this.now() }).where(eq(outbox.id, row.id)));
+        await this.database.write((tx) =>
+          tx
+            .update(outbox)
+            .set({
+              status: "pending",
+              nextAttemptAt: this.now() + grace,
+              lastError: "interrupted while sending; waiting for the provider's delivery report before sending again",
+              updatedAt: this.now(),
+            })
+            .where(eq(outbox.id, row.id)),
+        );
       } else {
-        await this.finish(row, "failed", null, "interrupted while sending; the outcome is unknown, so it was not sent again");
+        await this.finish(
+          row,
+          "failed",
+          null,
+          "interrupted while sending; the outcome is unknown, so it was not sent again",
+        );
       }
     }
     this.kick();
@@ -122,7 +176,10 @@ export class Outbox {
   kick(channelsChanged = false) {
     if (channelsChanged) this.paused.clear();
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.drain(), 0);
   }
@@ -155,7 +212,9 @@ export class Outbox {
         const pages = (await Promise.all(ids.map((id) => this.dueRows(id)))).filter((p) => p.length);
         if (!pages.length) break;
         const results = await Promise.all(pages.map((rows) => this.sendChannel(rows)));
-        results.forEach((r, i) => { if (r === "paused") paused.add(pages[i][0].channelId); });
+        results.forEach((r, i) => {
+          if (r === "paused") paused.add(pages[i][0].channelId);
+        });
         if (this.stopped) break;
       }
       // the last sends finish before the drain ends (a retry they schedule is then seen below)
@@ -168,17 +227,40 @@ export class Outbox {
     if (this.stopped) return;
     if (this.again) return this.kick();
     const ids = await this.channelIds().catch(() => [] as string[]);
-    const nexts = await Promise.all(ids.filter((id) => !paused.has(id)).map((id) => this.database.db.select({ at: outbox.nextAttemptAt }).from(outbox).where(and(eq(outbox.channelId, id), eq(outbox.status, "pending"))).orderBy(asc(outbox.nextAttemptAt)).limit(1).get().catch(() => undefined)));
+    const nexts = await Promise.all(
+      ids
+        .filter((id) => !paused.has(id))
+        .map((id) =>
+          this.database.db
+            .select({ at: outbox.nextAttemptAt })
+            .from(outbox)
+            .where(and(eq(outbox.channelId, id), eq(outbox.status, "pending")))
+            .orderBy(asc(outbox.nextAttemptAt))
+            .limit(1)
+            .get()
+            .catch(() => undefined),
+        ),
+    );
     const next = Math.min(...nexts.map((n) => n?.at ?? Infinity));
     const wait = Math.min(next - this.now(), paused.size ? 60_000 : Infinity);
-    if (Number.isFinite(wait) && !this.stopped) this.timer = setTimeout(() => { this.paused.clear(); void this.drain(); }, Math.max(10, Math.min(60_000, wait)));
+    if (Number.isFinite(wait) && !this.stopped)
+      this.timer = setTimeout(
+        () => {
+          this.paused.clear();
+          void this.drain();
+        },
+        Math.max(10, Math.min(60_000, wait)),
+      );
   }
 
   /** A channel's due rows, oldest due first (a new row is due when it is written; a retry when its backoff ends). */
   private dueRows(channelId: string) {
-    return this.database.db.select().from(outbox)
+    return this.database.db
+      .select()
+      .from(outbox)
       .where(and(eq(outbox.channelId, channelId), eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, this.now())))
-      .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id)).limit(500);
+      .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+      .limit(500);
   }
 
   /** Sends one channel's due rows in order, or says the channel is paused (its rows then wait). */
@@ -187,7 +269,8 @@ export class Outbox {
     const type = (rows[0].payload as OutboxPayload).channelType;
     const adapter = this.adapters(type);
     if (!channel || !adapter) {
-      for (const r of rows) await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
+      for (const r of rows)
+        await this.finish(r, "failed", null, !channel ? "channel was deleted" : `no adapter for channel type ${type}`);
       return "done";
     }
     if (!channel.active || adapter.ready?.(channel.id) === false) return "paused";
@@ -200,12 +283,35 @@ export class Outbox {
     let flight = this.inFlight.get(channel.id);
     if (!flight) this.inFlight.set(channel.id, (flight = { running: new Set(), byConversation: new Map() }));
     const { running, byConversation } = flight;
-    const claim = (i: number): Promise<OutboxRow[]> => i >= rows.length ? Promise.resolve([]) : this.database.write(async (tx) => {
-      const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
-      const got = await tx.update(outbox).set({ status: "sending", updatedAt: this.now() }).where(and(inArray(outbox.id, ids), onlyIf("pending"))).returning();
-      return got.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    });
-    const release = (list: OutboxRow[]) => list.length ? this.database.write((tx) => tx.update(outbox).set({ status: "pending" }).where(and(inArray(outbox.id, list.map((r) => r.id)), onlyIf("sending")))) : undefined;
+    const claim = (i: number): Promise<OutboxRow[]> =>
+      i >= rows.length
+        ? Promise.resolve([])
+        : this.database.write(async (tx) => {
+            const ids = rows.slice(i, i + CLAIM_CHUNK).map((r) => r.id);
+            const got = await tx
+              .update(outbox)
+              .set({ status: "sending", updatedAt: this.now() })
+              .where(and(inArray(outbox.id, ids), onlyIf("pending")))
+              .returning();
+            return got.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+          });
+    const release = (list: OutboxRow[]) =>
+      list.length
+        ? this.database.write((tx) =>
+            tx
+              .update(outbox)
+              .set({ status: "pending" })
+              .where(
+                and(
+                  inArray(
+                    outbox.id,
+                    list.map((r) => r.id),
+                  ),
+                  onlyIf("sending"),
+                ),
+              ),
+          )
+        : undefined;
     let nextClaim = claim(0);
     for (let i = 0; i < rows.length; i += CLAIM_CHUNK) {
       const claimed = await nextClaim;
@@ -245,10 +351,20 @@ export class Outbox {
     if (at > now) await Bun.sleep(at - now);
   }
 
-  private async sendOne(adapter: Sender, channel: { id: string; type: string; config: Record<string, unknown> }, row: OutboxRow) {
+  private async sendOne(
+    adapter: Sender,
+    channel: { id: string; type: string; config: Record<string, unknown> },
+    row: OutboxRow,
+  ) {
     const p = row.payload as OutboxPayload;
     try {
-      const result = await adapter.send({ ...p, outboxId: row.id, idempotencyKey: row.idempotencyKey, messageId: row.messageId, channel: { id: channel.id, type: channel.type, config: channel.config } });
+      const result = await adapter.send({
+        ...p,
+        outboxId: row.id,
+        idempotencyKey: row.idempotencyKey,
+        messageId: row.messageId,
+        channel: { id: channel.id, type: channel.type, config: channel.config },
+      });
       await this.finish(row, "sent", result, null);
     } catch (e) {
       const attempts = row.attempts + 1;
@@ -259,14 +375,31 @@ export class Outbox {
         const delay = Math.min(300_000, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
         this.log.warn("outbox send failed, will retry", { outboxId: row.id, attempts, error: msg });
         // (unless a delivery report settled the row meanwhile: the provider had it after all)
-        await this.database.write((tx) => tx.update(outbox).set({ status: "pending", attempts, nextAttemptAt: this.now() + Math.round(delay), lastError: msg, updatedAt: this.now() }).where(and(eq(outbox.id, row.id), eq(outbox.status, "sending"))));
+        await this.database.write((tx) =>
+          tx
+            .update(outbox)
+            .set({
+              status: "pending",
+              attempts,
+              nextAttemptAt: this.now() + Math.round(delay),
+              lastError: msg,
+              updatedAt: this.now(),
+            })
+            .where(and(eq(outbox.id, row.id), eq(outbox.status, "sending"))),
+        );
       }
     }
   }
 
   private async finish(row: OutboxRow, status: "sent" | "failed", result: SendResult | null, error: string | null) {
     await this.database.write(async (tx, after) => {
-      finishStatement(tx).run({ status, attempts: status === "sent" ? row.attempts + 1 : row.attempts, lastError: error, now: this.now(), id: row.id });
+      finishStatement(tx).run({
+        status,
+        attempts: status === "sent" ? row.attempts + 1 : row.attempts,
+        lastError: error,
+        now: this.now(),
+        id: row.id,
+      });
       if (this.statusHook) await this.statusHook(tx, after, row, status, result, error);
     });
   }
@@ -275,7 +408,12 @@ export class Outbox {
   async idle(timeoutMs = 5000) {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const r = await this.database.db.select({ id: outbox.id }).from(outbox).where(and(inArray(outbox.status, ["pending", "sending"]), lte(outbox.nextAttemptAt, this.now()))).limit(1).get();
+      const r = await this.database.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(inArray(outbox.status, ["pending", "sending"]), lte(outbox.nextAttemptAt, this.now())))
+        .limit(1)
+        .get();
       if (!r && !this.running) return true;
       await Bun.sleep(5);
     }

@@ -14,13 +14,21 @@ export function addressKey(ip: string): string {
   const h = head ? head.split(":") : [];
   const t = tail ? tail.split(":") : [];
   const groups = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; at: number }>();
   /** `burst` requests at once, refilled at `perMinute` a minute. */
-  constructor(private perMinute: number, private burst: number, private now: () => number = Date.now, private maxKeys = 50_000) {}
+  constructor(
+    private perMinute: number,
+    private burst: number,
+    private now: () => number = Date.now,
+    private maxKeys = 50_000,
+  ) {}
 
   /** Takes one request for `key`; returns 0 when allowed, or the seconds until one is. */
   take(key: string): number {
@@ -31,7 +39,11 @@ export class RateLimiter {
     b.at = now;
     this.buckets.delete(key); // re-inserted last: the map's order is least recently used first
     if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    if (b.tokens >= 1) { b.tokens -= 1; this.buckets.set(key, b); return 0; }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      this.buckets.set(key, b);
+      return 0;
+    }
     this.buckets.set(key, b);
     return Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
   }
@@ -39,6 +51,7 @@ export class RateLimiter {
   /** take(), or a 429 rate_limited with Retry-After. */
   check(key: string) {
     const wait = this.take(key);
-    if (wait) throw new AppError(429, "rate_limited", `Too many requests; try again in ${wait} s`, { retryAfter: wait }, wait);
+    if (wait)
+      throw new AppError(429, "rate_limited", `Too many requests; try again in ${wait} s`, { retryAfter: wait }, wait);
   }
 }

@@ -18,7 +18,9 @@ export class RealtimeHub {
     return () => this.clients.delete(c);
   }
 
-  get size() { return this.clients.size; }
+  get size() {
+    return this.clients.size;
+  }
 
   /** Sends to every client of `kind` whose principal matches `to` (or all of that kind) and whose filter accepts. */
   broadcast(kind: LiveClient["kind"], event: string, data: unknown, to?: (principal: string) => boolean, id?: string) {
@@ -46,10 +48,16 @@ export class RealtimeHub {
 export function waiter() {
   let wake: (() => void) | null = null;
   return {
-    wake() { wake?.(); },
+    wake() {
+      wake?.();
+    },
     wait(ms: number) {
       return new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); wake = null; resolve(); };
+        const done = () => {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        };
         const timer = setTimeout(done, ms);
         wake = done;
       });

@@ -29,7 +29,11 @@ export function loadSecretKey(file: string): { id: string; created: boolean; fil
   }
   const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
   if (key.length !== 32) throw new SecretKeyError(`secret key file ${file} does not hold a 32-byte base64 key`);
-  try { if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600); } catch { /* not ours to change */ }
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch {
+    /* not ours to change */
+  }
   const id = keyId(key);
   keyring.set(id, key);
   current = id;
@@ -53,7 +57,10 @@ export function open(value: string): string {
   const rest = value.slice(PREFIX.length);
   const at = rest.indexOf(":");
   const key = keyring.get(rest.slice(0, at));
-  if (!key) throw new SecretKeyError(`a secret in the database was sealed with another key (${rest.slice(0, at)}): restore that key file`);
+  if (!key)
+    throw new SecretKeyError(
+      `a secret in the database was sealed with another key (${rest.slice(0, at)}): restore that key file`,
+    );
   const raw = Buffer.from(rest.slice(at + 1), "base64");
   const d = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
   d.setAuthTag(raw.subarray(12, 28));
@@ -62,7 +69,9 @@ export function open(value: string): string {
 
 /** The given fields of an object sealed (strings only; empty strings stay empty). */
 export function sealFields<T extends Record<string, unknown>>(obj: T, fields: ReadonlySet<string>): T {
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fields.has(k) && typeof v === "string" && v && !isSealed(v) ? seal(v) : v])) as T;
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, fields.has(k) && typeof v === "string" && v && !isSealed(v) ? seal(v) : v]),
+  ) as T;
 }
 
 /** The given fields of an object opened. */

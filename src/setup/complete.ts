@@ -17,7 +17,17 @@ export async function completeSetup(ctx: Ctx, input: z.input<typeof setupInput>)
   await ctx.database.write((tx) => putSetting(tx, "business", s.business, ctx.clock.now()));
   const depts = [];
   for (const name of [...new Set(s.departments)]) depts.push(await createDepartment(ctx, system, { name }));
-  const admin = await createUser(ctx, { ...s.admin, role: "admin", locale: s.business.locale, departmentIds: depts.map((d) => d.id) });
-  const channel = await createChannel(ctx, system, { type: "webchat", name: "Web", departmentId: depts[0]?.id ?? null, config: { title: s.business.name } });
+  const admin = await createUser(ctx, {
+    ...s.admin,
+    role: "admin",
+    locale: s.business.locale,
+    departmentIds: depts.map((d) => d.id),
+  });
+  const channel = await createChannel(ctx, system, {
+    type: "webchat",
+    name: "Web",
+    departmentId: depts[0]?.id ?? null,
+    config: { title: s.business.name },
+  });
   return { admin, departments: depts, channel };
 }

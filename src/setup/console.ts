@@ -12,9 +12,26 @@ import { completeSetup } from "./complete.ts";
 import { dismissOnboarding } from "./onboarding.ts";
 
 function hoursFromForm(f: Record<string, unknown>) {
-  return Object.fromEntries(weekdays.map((d) => [d, { open: f[`open_${d}`] === "on", from: String(f[`from_${d}`] || "09:00"), to: String(f[`to_${d}`] || "18:00") }]));
+  return Object.fromEntries(
+    weekdays.map((d) => [
+      d,
+      { open: f[`open_${d}`] === "on", from: String(f[`from_${d}`] || "09:00"), to: String(f[`to_${d}`] || "18:00") },
+    ]),
+  );
 }
-import { type ConsoleModule, type C, T, csrf, str, timezones, adminOnly, errText, startSession, settingsPage, act, } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  T,
+  csrf,
+  str,
+  timezones,
+  adminOnly,
+  errText,
+  startSession,
+  settingsPage,
+  act,
+} from "../app/console.ts";
 
 /** The first-run wizard, the onboarding checklist, and the business's own settings. */
 export const setupConsole: ConsoleModule = (app) => {
@@ -22,28 +39,69 @@ export const setupConsole: ConsoleModule = (app) => {
     const ctx = c.get("ctx");
     if ((await auth.countUsers(ctx)) > 0) return c.redirect("/login");
     const locale = ctx.config.default_locale;
-    return c.html(renderPage(SetupPage({ t: translator(locale), locale, values: {}, timezones: timezones(), csrf: formToken(c) })));
+    return c.html(
+      renderPage(SetupPage({ t: translator(locale), locale, values: {}, timezones: timezones(), csrf: formToken(c) })),
+    );
   });
   app.post("/setup", async (c) => {
     const ctx = c.get("ctx");
     if ((await auth.countUsers(ctx)) > 0) throw new AppError(409, "setup_done", "Setup was already completed");
     const f = await formBody(c);
-    const values: SetupValues = { name: String(f.name ?? ""), description: String(f.description ?? ""), location: String(f.location ?? ""), country: String(f.country ?? "").toUpperCase(), timezone: String(f.timezone ?? ""), locale: String(f.locale ?? "es"), departments: String(f.departments ?? ""), adminName: String(f.adminName ?? ""), email: String(f.email ?? ""), hours: hoursFromForm(f) };
+    const values: SetupValues = {
+      name: String(f.name ?? ""),
+      description: String(f.description ?? ""),
+      location: String(f.location ?? ""),
+      country: String(f.country ?? "").toUpperCase(),
+      timezone: String(f.timezone ?? ""),
+      locale: String(f.locale ?? "es"),
+      departments: String(f.departments ?? ""),
+      adminName: String(f.adminName ?? ""),
+      email: String(f.email ?? ""),
+      hours: hoursFromForm(f),
+    };
     const locale = (values.locale === "en" ? "en" : "es") as Locale;
     const t = translator(locale);
     try {
       checkFormToken(c, f);
       await completeSetup(ctx, {
-        business: { name: values.name!, description: values.description, location: values.location, country: values.country, timezone: values.timezone!, hours: values.hours as never, locale },
-        departments: values.departments!.split(/\r?\n/).map((s) => s.trim()).filter(Boolean),
+        business: {
+          name: values.name!,
+          description: values.description,
+          location: values.location,
+          country: values.country,
+          timezone: values.timezone!,
+          hours: values.hours as never,
+          locale,
+        },
+        departments: values
+          .departments!.split(/\r?\n/)
+          .map((s) => s.trim())
+          .filter(Boolean),
         admin: { name: values.adminName!, email: values.email!, password: String(f.password ?? "") },
       });
-      const s = await auth.login(ctx, { email: values.email!, password: String(f.password ?? ""), ip: clientIp(c), userAgent: c.req.header("user-agent") });
+      const s = await auth.login(ctx, {
+        email: values.email!,
+        password: String(f.password ?? ""),
+        ip: clientIp(c),
+        userAgent: c.req.header("user-agent"),
+      });
       startSession(c, s.token);
       return c.redirect("/inbox");
     } catch (e) {
       const detail = e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : "";
-      return c.html(renderPage(SetupPage({ t, locale, values, error: `${errText(e, t)} ${detail}`.trim(), timezones: timezones(), csrf: formToken(c) })), e instanceof AppError && e.status === 403 ? 403 : 400);
+      return c.html(
+        renderPage(
+          SetupPage({
+            t,
+            locale,
+            values,
+            error: `${errText(e, t)} ${detail}`.trim(),
+            timezones: timezones(),
+            csrf: formToken(c),
+          }),
+        ),
+        e instanceof AppError && e.status === 403 ? 403 : 400,
+      );
     }
   });
 
@@ -52,12 +110,36 @@ export const setupConsole: ConsoleModule = (app) => {
     await dismissOnboarding(c.get("ctx"));
     return c.redirect("/inbox");
   });
-  const businessView = async (c: C) => S.BusinessSettings({ t: T(c), csrf: csrf(c), b: (await getBusiness(c.get("ctx"))) ?? { name: "", description: "", location: "", country: "MX", timezone: "America/Mexico_City", locale: "es", hours: defaultHours() }, timezones: timezones() });
+  const businessView = async (c: C) =>
+    S.BusinessSettings({
+      t: T(c),
+      csrf: csrf(c),
+      b: (await getBusiness(c.get("ctx"))) ?? {
+        name: "",
+        description: "",
+        location: "",
+        country: "MX",
+        timezone: "America/Mexico_City",
+        locale: "es",
+        hours: defaultHours(),
+      },
+      timezones: timezones(),
+    });
   app.get("/settings/business", async (c) => settingsPage(c, "business", await businessView(c)));
-  app.post("/settings/business", act("business", businessView, async (c, f) => {
-    const ctx = c.get("ctx");
-    const b: Business = businessSchema.parse({ name: str(f.name), description: str(f.description), location: str(f.location), country: str(f.country).toUpperCase(), timezone: str(f.timezone), locale: str(f.locale) || "es", hours: hoursFromForm(f) });
-    await ctx.database.write((tx) => putSetting(tx, "business", b, ctx.clock.now()));
-  }));
-
+  app.post(
+    "/settings/business",
+    act("business", businessView, async (c, f) => {
+      const ctx = c.get("ctx");
+      const b: Business = businessSchema.parse({
+        name: str(f.name),
+        description: str(f.description),
+        location: str(f.location),
+        country: str(f.country).toUpperCase(),
+        timezone: str(f.timezone),
+        locale: str(f.locale) || "es",
+        hours: hoursFromForm(f),
+      });
+      await ctx.database.write((tx) => putSetting(tx, "business", b, ctx.clock.now()));
+    }),
+  );
 };

@@ -5,7 +5,11 @@ import { channels, conversations, users, agents, products, kbSources } from "../
 import { getSetting, putSetting } from "./service.ts";
 import type { Ctx } from "../platform/context.ts";
 
-export type OnboardingStep = { key: "whatsapp" | "website" | "agent" | "catalog" | "team"; done: boolean; href: string };
+export type OnboardingStep = {
+  key: "whatsapp" | "website" | "agent" | "catalog" | "team";
+  done: boolean;
+  href: string;
+};
 
 /** Whether a query finds a row: each step needs only that, not a count over a large inbox. */
 const any = async (q: { limit(n: number): Promise<unknown[]> }) => (await q.limit(1)).length > 0;
@@ -14,12 +18,28 @@ export async function onboardingSteps(ctx: Ctx): Promise<OnboardingStep[]> {
   const db = ctx.db;
   const one = { one: sql`1` };
   const [wa, website, agent, items, sources, people] = await Promise.all([
-    any(db.select(one).from(channels).where(and(inArray(channels.type, ["whatsapp_cloud", "whatsapp_qr"]), isNull(channels.deletedAt)))),
-    any(db.select(one).from(conversations).innerJoin(channels, eq(channels.id, conversations.channelId)).where(eq(channels.type, "webchat"))),
+    any(
+      db
+        .select(one)
+        .from(channels)
+        .where(and(inArray(channels.type, ["whatsapp_cloud", "whatsapp_qr"]), isNull(channels.deletedAt))),
+    ),
+    any(
+      db
+        .select(one)
+        .from(conversations)
+        .innerJoin(channels, eq(channels.id, conversations.channelId))
+        .where(eq(channels.type, "webchat")),
+    ),
     any(db.select(one).from(agents).where(eq(agents.active, true))),
     any(db.select(one).from(products)),
     any(db.select(one).from(kbSources)),
-    db.select(one).from(users).where(eq(users.active, true)).limit(2).then((r) => r.length > 1),
+    db
+      .select(one)
+      .from(users)
+      .where(eq(users.active, true))
+      .limit(2)
+      .then((r) => r.length > 1),
   ]);
   return [
     { key: "whatsapp", done: wa, href: "/settings/channels" },

@@ -7,7 +7,9 @@ import type { Tx } from "../platform/db.ts";
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
 export const dayHours = z.object({ open: z.boolean(), from: hhmm, to: hhmm });
 export const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-export const hoursSchema = z.object(Object.fromEntries(weekdays.map((d) => [d, dayHours])) as Record<(typeof weekdays)[number], typeof dayHours>);
+export const hoursSchema = z.object(
+  Object.fromEntries(weekdays.map((d) => [d, dayHours])) as Record<(typeof weekdays)[number], typeof dayHours>,
+);
 export type Hours = z.infer<typeof hoursSchema>;
 
 export const businessSchema = z.object({
@@ -15,14 +17,27 @@ export const businessSchema = z.object({
   description: z.string().max(2000).default(""),
   location: z.string().max(300).default(""),
   /** ISO 3166 country code: the default for phone numbers written without +country */
-  country: z.string().regex(/^[A-Z]{2}$/, "expected a two-letter country code such as MX").default("MX"),
-  timezone: z.string().refine((tz) => { try { new Intl.DateTimeFormat("en", { timeZone: tz }); return true; } catch { return false; } }, "unknown time zone"),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "expected a two-letter country code such as MX")
+    .default("MX"),
+  timezone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "unknown time zone"),
   hours: hoursSchema,
   locale: z.enum(["es", "en"]).default("es"),
 });
 export type Business = z.infer<typeof businessSchema>;
 
-export const defaultHours = (): Hours => Object.fromEntries(weekdays.map((d) => [d, { open: d !== "sun", from: "09:00", to: d === "sat" ? "14:00" : "18:00" }])) as Hours;
+export const defaultHours = (): Hours =>
+  Object.fromEntries(
+    weekdays.map((d) => [d, { open: d !== "sun", from: "09:00", to: d === "sat" ? "14:00" : "18:00" }]),
+  ) as Hours;
 
 export async function getSetting<T>(ctx: Ctx, key: string): Promise<T | null> {
   const r = await ctx.db.select().from(settings).where(eq(settings.key, key)).get();
@@ -30,7 +45,10 @@ export async function getSetting<T>(ctx: Ctx, key: string): Promise<T | null> {
 }
 
 export async function putSetting(tx: Tx, key: string, value: unknown, now: number) {
-  await tx.insert(settings).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } });
+  await tx
+    .insert(settings)
+    .values({ key, value, updatedAt: now })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } });
 }
 
 export async function getBusiness(ctx: Ctx): Promise<Business | null> {
@@ -39,8 +57,17 @@ export async function getBusiness(ctx: Ctx): Promise<Business | null> {
 
 /** Whether the business is open at `at` in its own time zone, from its weekly hours. */
 export function isOpenAt(b: Pick<Business, "hours" | "timezone">, at: number): boolean {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: b.timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at));
-  const wd = parts.find((p) => p.type === "weekday")!.value.toLowerCase().slice(0, 3) as (typeof weekdays)[number];
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: b.timezone,
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(at));
+  const wd = parts
+    .find((p) => p.type === "weekday")!
+    .value.toLowerCase()
+    .slice(0, 3) as (typeof weekdays)[number];
   const hm = `${parts.find((p) => p.type === "hour")!.value}:${parts.find((p) => p.type === "minute")!.value}`;
   const d = b.hours[wd];
   if (!d?.open) return false;

@@ -27,16 +27,42 @@ export const ticketInput = z.strictObject({
  * Opens a ticket. Its conversation and contact must exist and be visible to the actor; a ticket on a
  * conversation takes that conversation's contact and (unless given) its department.
  */
-export async function createTicket(ctx: Ctx, actor: Actor, input: z.input<typeof ticketInput>, by: { type: Ticket["createdByType"]; id: string | null } = actorRef(actor)) {
+export async function createTicket(
+  ctx: Ctx,
+  actor: Actor,
+  input: z.input<typeof ticketInput>,
+  by: { type: Ticket["createdByType"]; id: string | null } = actorRef(actor),
+) {
   const t = ticketInput.parse(input);
   return ctx.database.write(async (tx) => {
     const ref = await checkReferences(tx, actor, t);
     t.contactId = ref.contactId;
     t.departmentId ??= ref.departmentId;
-    if (t.departmentId && !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, t.departmentId)).get())) throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
+    if (
+      t.departmentId &&
+      !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, t.departmentId)).get())
+    )
+      throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
     const now = ctx.clock.now();
-    const number = Number((await tx.select({ n: sql<number>`coalesce(max(${tickets.number}), 0)` }).from(tickets).get())?.n ?? 0) + 1;
-    const row: Ticket = { id: newId(now), number, ...t, status: "open", createdByType: by.type, createdById: by.id, createdAt: now, updatedAt: now };
+    const number =
+      Number(
+        (
+          await tx
+            .select({ n: sql<number>`coalesce(max(${tickets.number}), 0)` })
+            .from(tickets)
+            .get()
+        )?.n ?? 0,
+      ) + 1;
+    const row: Ticket = {
+      id: newId(now),
+      number,
+      ...t,
+      status: "open",
+      createdByType: by.type,
+      createdById: by.id,
+      createdAt: now,
+      updatedAt: now,
+    };
     await tx.insert(tickets).values(row);
     return row;
   });
@@ -55,5 +81,10 @@ function ticketVisibleWhere(actor: Actor) {
 }
 
 export async function listTickets(ctx: Ctx, actor: Actor, opts: { status?: Ticket["status"]; limit?: number } = {}) {
-  return ctx.db.select().from(tickets).where(and(ticketVisibleWhere(actor), opts.status ? eq(tickets.status, opts.status) : undefined)).orderBy(desc(tickets.createdAt)).limit(opts.limit ?? 100);
+  return ctx.db
+    .select()
+    .from(tickets)
+    .where(and(ticketVisibleWhere(actor), opts.status ? eq(tickets.status, opts.status) : undefined))
+    .orderBy(desc(tickets.createdAt))
+    .limit(opts.limit ?? 100);
 }

@@ -13,32 +13,68 @@ beforeAll(async () => {
   t = await makeTestApp();
   const s = await seedBusiness(t.ctx);
   // a model that looks the product up, then quotes the tool's price
-  o = startOllamaDouble({ respond: (body) => {
-    const last = body.messages.at(-1);
-    if (last.role === "tool") return { content: `La hawaiana grande cuesta ${JSON.parse(last.content).products[0]?.price}.` };
-    return { toolCalls: [{ name: "search_products", arguments: { query: last.content } }] };
-  } });
+  o = startOllamaDouble({
+    respond: (body) => {
+      const last = body.messages.at(-1);
+      if (last.role === "tool")
+        return { content: `La hawaiana grande cuesta ${JSON.parse(last.content).products[0]?.price}.` };
+      return { toolCalls: [{ name: "search_products", arguments: { query: last.content } }] };
+    },
+  });
   await saveAiSettings(t.ctx, { kind: "system" }, { ollamaUrl: o.url, timeoutMs: 5000 });
-  await addSource(t.ctx, { kind: "system" }, { faq: [{ question: "¿Hacen envíos a domicilio?", answer: "Sí, a toda la ciudad." }] });
-  await createProduct(t.ctx, { kind: "system" }, { sku: "PZ-HAW", name: "Pizza hawaiana grande", price: 18900, stock: 7 });
-  await createAgent(t.ctx, { kind: "system" }, { name: "Sofía", channelIds: [s.webchat.id], tools: ["search_products", "handoff"] });
+  await addSource(
+    t.ctx,
+    { kind: "system" },
+    { faq: [{ question: "¿Hacen envíos a domicilio?", answer: "Sí, a toda la ciudad." }] },
+  );
+  await createProduct(
+    t.ctx,
+    { kind: "system" },
+    { sku: "PZ-HAW", name: "Pizza hawaiana grande", price: 18900, stock: 7 },
+  );
+  await createAgent(
+    t.ctx,
+    { kind: "system" },
+    { name: "Sofía", channelIds: [s.webchat.id], tools: ["search_products", "handoff"] },
+  );
 });
-afterAll(async () => { o.stop(); await t.close(); });
+afterAll(async () => {
+  o.stop();
+  await t.close();
+});
 
 const run = async (...args: string[]) => {
-  const p = Bun.spawn(["bun", join(import.meta.dir, "../../src/main.ts"), ...args, "--data-dir", t.dir, "--log-level", "silent"], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(
+    ["bun", join(import.meta.dir, "../../src/main.ts"), ...args, "--data-dir", t.dir, "--log-level", "silent"],
+    { stdout: "pipe", stderr: "pipe" },
+  );
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { out, err, code };
 };
 
 test("replays conversations and reports resolution, hand-off precision/recall, intents, grounding and latency", async () => {
   const file = join(t.dir, "eval.jsonl");
-  await Bun.write(file, [
-    JSON.stringify({ id: "saludo-envio", turns: [{ customer: "hola", expect: { intent: "greeting" } }, { customer: "hacen envios a domicilio?", expect: { facts: ["toda la ciudad"] } }] }),
-    JSON.stringify({ id: "precio", turns: [{ customer: "precio de la hawaiana", expect: { tools: ["search_products"], facts: ["$189.00"] } }] }),
-    JSON.stringify({ id: "asesor", turns: [{ customer: "quiero hablar con un asesor", expect: { intent: "human", handoff: true } }] }),
-    JSON.stringify({ id: "falla", turns: [{ customer: "hola", expect: { intent: "hours" } }] }),
-  ].join("\n"));
+  await Bun.write(
+    file,
+    [
+      JSON.stringify({
+        id: "saludo-envio",
+        turns: [
+          { customer: "hola", expect: { intent: "greeting" } },
+          { customer: "hacen envios a domicilio?", expect: { facts: ["toda la ciudad"] } },
+        ],
+      }),
+      JSON.stringify({
+        id: "precio",
+        turns: [{ customer: "precio de la hawaiana", expect: { tools: ["search_products"], facts: ["$189.00"] } }],
+      }),
+      JSON.stringify({
+        id: "asesor",
+        turns: [{ customer: "quiero hablar con un asesor", expect: { intent: "human", handoff: true } }],
+      }),
+      JSON.stringify({ id: "falla", turns: [{ customer: "hola", expect: { intent: "hours" } }] }),
+    ].join("\n"),
+  );
   const table = await run("agent", "eval", file);
   expect(table.code).toBe(0);
   expect(table.out).toContain("agent: Sofía");
@@ -48,7 +84,16 @@ test("replays conversations and reports resolution, hand-off precision/recall, i
   expect(table.out).toContain("falla turn 1");
   const json = await run("agent", "eval", file, "--json", "--agent", "sofía");
   const r = JSON.parse(json.out);
-  expect(r).toMatchObject({ agent: "Sofía", conversations: 4, turns: 5, resolutionRate: 0.75, handoff: { precision: 1, recall: 1 }, factsFound: 1, toolsCalled: 1, groundingFailures: 0 });
+  expect(r).toMatchObject({
+    agent: "Sofía",
+    conversations: 4,
+    turns: 5,
+    resolutionRate: 0.75,
+    handoff: { precision: 1, recall: 1 },
+    factsFound: 1,
+    toolsCalled: 1,
+    groundingFailures: 0,
+  });
   expect(r.latencyMs.p95).toBeGreaterThan(0);
 });
 

@@ -15,7 +15,10 @@ beforeEach(async () => {
   o = startOllamaDouble();
   await t.req("PUT", "/api/v1/ai/settings", { headers: api(), json: { ollamaUrl: o.url, timeoutMs: 5000 } });
 });
-afterEach(async () => { o.stop(); await t.close(); });
+afterEach(async () => {
+  o.stop();
+  await t.close();
+});
 
 async function upload(name: string, type: string, bytes: Uint8Array | string, title?: string) {
   const fd = new FormData();
@@ -34,27 +37,67 @@ async function indexed() {
 }
 
 test("PDF, DOCX, Markdown, CSV (rows and FAQ), a web page and FAQ pairs become passages with their headings", async () => {
-  const pdf = await upload("menu.pdf", "application/pdf", makePdf([["Menu de temporada", "La pizza de temporada lleva calabaza y queso de cabra."], ["Bebidas", "Agua de jamaica natural sin azucar."]]));
+  const pdf = await upload(
+    "menu.pdf",
+    "application/pdf",
+    makePdf([
+      ["Menu de temporada", "La pizza de temporada lleva calabaza y queso de cabra."],
+      ["Bebidas", "Agua de jamaica natural sin azucar."],
+    ]),
+  );
   expect(pdf.status).toBe(201);
   expect(pdf.body.data).toMatchObject({ kind: "pdf", title: "menu", status: "ready" });
-  const docx = await upload("garantia.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", await makeDocx([{ heading: "Garantía" }, { text: "Todos los hornos tienen garantía de un año contra defectos de fábrica." }]));
+  const docx = await upload(
+    "garantia.docx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    await makeDocx([
+      { heading: "Garantía" },
+      { text: "Todos los hornos tienen garantía de un año contra defectos de fábrica." },
+    ]),
+  );
   expect(docx.body.data).toMatchObject({ kind: "docx", status: "ready" });
-  const md = await upload("envios.md", "text/markdown", "# Envíos\nEnviamos en 24 horas dentro de la ciudad.\n\n# Pagos\nAceptamos tarjeta y transferencia.");
+  const md = await upload(
+    "envios.md",
+    "text/markdown",
+    "# Envíos\nEnviamos en 24 horas dentro de la ciudad.\n\n# Pagos\nAceptamos tarjeta y transferencia.",
+  );
   expect(md.body.data).toMatchObject({ kind: "markdown", chunkCount: 2 });
-  const csv = await upload("faq.csv", "text/csv", 'pregunta;respuesta\n"¿Tienen estacionamiento?";"Sí, gratuito para clientes."\n');
+  const csv = await upload(
+    "faq.csv",
+    "text/csv",
+    'pregunta;respuesta\n"¿Tienen estacionamiento?";"Sí, gratuito para clientes."\n',
+  );
   expect(csv.body.data).toMatchObject({ kind: "csv", chunkCount: 1 });
-  const page = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("<html><head><title>Nosotros</title><script>var x=1</script></head><body><nav>Menú</nav><h1>Quiénes somos</h1><p>Somos una pizzería familiar fundada en 1998 &amp; orgullosamente local.</p></body></html>", { headers: { "content-type": "text/html; charset=utf-8" } }) });
+  const page = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response(
+        "<html><head><title>Nosotros</title><script>var x=1</script></head><body><nav>Menú</nav><h1>Quiénes somos</h1><p>Somos una pizzería familiar fundada en 1998 &amp; orgullosamente local.</p></body></html>",
+        { headers: { "content-type": "text/html; charset=utf-8" } },
+      ),
+  });
   // a page on this machine is read only because the administrator allows that host (fetch_allow_hosts)
   t.ctx.config.fetch_allow_hosts = ["127.0.0.1"];
   try {
-    const r = await t.req("POST", "/api/v1/knowledge/sources", { headers: api(), json: { url: `http://127.0.0.1:${page.port}/nosotros` } });
+    const r = await t.req("POST", "/api/v1/knowledge/sources", {
+      headers: api(),
+      json: { url: `http://127.0.0.1:${page.port}/nosotros` },
+    });
     expect(r.status).toBe(201);
     const web = (await r.json()).data;
     expect(web).toMatchObject({ kind: "web", title: "Nosotros" });
     const detail = (await (await t.req("GET", `/api/v1/knowledge/sources/${web.id}`, { headers: api() })).json()).data;
-    expect(detail.passages[0]).toMatchObject({ heading: "Quiénes somos", body: "Somos una pizzería familiar fundada en 1998 & orgullosamente local." });
-  } finally { page.stop(true); }
-  const mdDetail = (await (await t.req("GET", `/api/v1/knowledge/sources/${md.body.data.id}`, { headers: api() })).json()).data;
+    expect(detail.passages[0]).toMatchObject({
+      heading: "Quiénes somos",
+      body: "Somos una pizzería familiar fundada en 1998 & orgullosamente local.",
+    });
+  } finally {
+    page.stop(true);
+  }
+  const mdDetail = (
+    await (await t.req("GET", `/api/v1/knowledge/sources/${md.body.data.id}`, { headers: api() })).json()
+  ).data;
   expect(mdDetail.passages.map((p: { heading: string }) => p.heading)).toEqual(["Envíos", "Pagos"]);
 
   // found by keyword as soon as it is added (accents and plurals do not matter)
@@ -62,7 +105,9 @@ test("PDF, DOCX, Markdown, CSV (rows and FAQ), a web page and FAQ pairs become p
   expect(hit.hits[0]).toMatchObject({ sourceTitle: "garantia", text: expect.stringContaining("un año") });
   expect((await retrieve(t.ctx, "agua de jamaica", { vector: null })).hits[0].text).toContain("jamaica");
   // a question matching a curated pair closely is a direct answer
-  expect((await retrieve(t.ctx, "tienen estacionamiento?")).faq).toMatchObject({ answer: "Sí, gratuito para clientes." });
+  expect((await retrieve(t.ctx, "tienen estacionamiento?")).faq).toMatchObject({
+    answer: "Sí, gratuito para clientes.",
+  });
 });
 
 test("bad sources get clear errors and store nothing", async () => {
@@ -85,13 +130,19 @@ test("bad sources get clear errors and store nothing", async () => {
 });
 
 test("vectors are made in the background with progress; search by meaning, hybrid ranking, re-index and delete", async () => {
-  const faq = Array.from({ length: 30 }, (_, i) => ({ question: `¿Pregunta número ${i} sobre el producto ${i}?`, answer: `Respuesta ${i}.` }));
+  const faq = Array.from({ length: 30 }, (_, i) => ({
+    question: `¿Pregunta número ${i} sobre el producto ${i}?`,
+    answer: `Respuesta ${i}.`,
+  }));
   const r = await t.req("POST", "/api/v1/knowledge/sources", { headers: api(), json: { title: "FAQ grande", faq } });
   const src = (await r.json()).data;
-  await t.req("POST", "/api/v1/knowledge/sources", { headers: api(), json: { title: "Horno", text: "El horno de leña alcanza 450 grados y cuece una pizza en noventa segundos." } });
+  await t.req("POST", "/api/v1/knowledge/sources", {
+    headers: api(),
+    json: { title: "Horno", text: "El horno de leña alcanza 450 grados y cuece una pizza en noventa segundos." },
+  });
   const st = await indexed();
   expect(st).toMatchObject({ model: "nomic-embed-text", passages: 31, embedded: 31, error: null });
-  const list = (await (await t.req("GET", "/api/v1/knowledge/sources", { headers: api() })).json());
+  const list = await (await t.req("GET", "/api/v1/knowledge/sources", { headers: api() })).json();
   expect(list.data.find((x: { id: string }) => x.id === src.id)).toMatchObject({ chunkCount: 30, embeddedCount: 30 });
   const embeds = o.requests.filter((x) => x.path === "/api/embed");
   expect(embeds.length).toBeGreaterThanOrEqual(2); // batches
@@ -109,16 +160,27 @@ test("vectors are made in the background with progress; search by meaning, hybri
   expect(o.requests.filter((x) => x.path === "/api/embed").length).toBeGreaterThan(before);
   // delete: its passages leave keyword and vector search
   await t.req("DELETE", `/api/v1/knowledge/sources/${src.id}`, { headers: api() });
-  expect((await retrieve(t.ctx, "Pregunta número 7 sobre el producto 7")).hits.every((h) => h.sourceTitle !== "FAQ grande")).toBe(true);
+  expect(
+    (await retrieve(t.ctx, "Pregunta número 7 sobre el producto 7")).hits.every((h) => h.sourceTitle !== "FAQ grande"),
+  ).toBe(true);
   const rows = await t.ctx.database.client.execute("SELECT count(*) AS n FROM kb_vectors");
   expect(Number(rows.rows[0].n)).toBe(1);
 });
 
 test("without a model server, keyword search still answers and the indexer waits, saying why", async () => {
-  await t.req("PUT", "/api/v1/ai/settings", { headers: api(), json: { ollamaUrl: "http://127.0.0.1:9", timeoutMs: 1000 } });
-  await t.req("POST", "/api/v1/knowledge/sources", { headers: api(), json: { title: "Horno", text: "El horno de leña alcanza 450 grados." } });
+  await t.req("PUT", "/api/v1/ai/settings", {
+    headers: api(),
+    json: { ollamaUrl: "http://127.0.0.1:9", timeoutMs: 1000 },
+  });
+  await t.req("POST", "/api/v1/knowledge/sources", {
+    headers: api(),
+    json: { title: "Horno", text: "El horno de leña alcanza 450 grados." },
+  });
   let st = await indexStatus(t.ctx);
-  for (let i = 0; i < 200 && !st.error; i++) { await Bun.sleep(20); st = await indexStatus(t.ctx); }
+  for (let i = 0; i < 200 && !st.error; i++) {
+    await Bun.sleep(20);
+    st = await indexStatus(t.ctx);
+  }
   expect(st).toMatchObject({ passages: 1, embedded: 0, error: expect.stringContaining("unreachable") });
   const r = await retrieve(t.ctx, "¿a cuántos grados llega el horno?");
   expect(r.usedVectors).toBe(false);
@@ -126,27 +188,43 @@ test("without a model server, keyword search still answers and the indexer waits
 });
 
 test("chunking, CSV and HTML helpers", () => {
-  const long = Array.from({ length: 40 }, (_, i) => `Frase número ${i} sobre el servicio de entregas a domicilio.`).join(" ");
+  const long = Array.from(
+    { length: 40 },
+    (_, i) => `Frase número ${i} sobre el servicio de entregas a domicilio.`,
+  ).join(" ");
   const parts = chunkText(`# Entregas\n${long}\n\n# Pagos\nEfectivo o tarjeta.`, "Doc", 400, 80);
   expect(parts.length).toBeGreaterThan(3);
   expect(parts.every((p) => p.body.length <= 600)).toBe(true);
   expect(parts.at(-1)).toEqual({ heading: "Pagos", body: "Efectivo o tarjeta." });
   // consecutive passages overlap, so an answer cut in two is still found whole
   expect(parts[1].body.startsWith("Frase número")).toBe(true);
-  expect(parseCsv('a,b\n"x, y","di ""hola"""\r\n1,2\n')).toEqual([["a", "b"], ["x, y", 'di "hola"'], ["1", "2"]]);
+  expect(parseCsv('a,b\n"x, y","di ""hola"""\r\n1,2\n')).toEqual([
+    ["a", "b"],
+    ["x, y", 'di "hola"'],
+    ["1", "2"],
+  ]);
   expect(htmlText("<p>Uno&nbsp;dos</p><ul><li>tres</li></ul><style>p{}</style>")).toBe("Uno dos\n\n- tres");
 });
 
 test("the console's upload form takes a document larger than an ordinary form (a 0.5 MB PDF manual)", async () => {
   const { sessionHeaders } = await import("../support/app.ts");
   const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
-  const pages = Array.from({ length: 160 }, (_, p) => Array.from({ length: 40 }, (_, l) => `Página ${p + 1}, línea ${l + 1}: instrucciones de uso y garantía del producto.`));
+  const pages = Array.from({ length: 160 }, (_, p) =>
+    Array.from(
+      { length: 40 },
+      (_, l) => `Página ${p + 1}, línea ${l + 1}: instrucciones de uso y garantía del producto.`,
+    ),
+  );
   const pdf = makePdf(pages);
   expect(pdf.length).toBeGreaterThan(400 * 1024);
   const form = new FormData();
   form.set("_csrf", admin["x-csrf-token"]);
   form.set("file", new File([pdf as BlobPart], "manual.pdf", { type: "application/pdf" }));
-  const r = await t.app.request("/settings/knowledge/file", { method: "POST", headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] }, body: form });
+  const r = await t.app.request("/settings/knowledge/file", {
+    method: "POST",
+    headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] },
+    body: form,
+  });
   expect([r.status, r.headers.get("location")]).toEqual([302, "/settings/knowledge?saved=1"]);
   const hits = (await retrieve(t.ctx, "garantía del producto página 87")).hits;
   expect(hits[0]?.sourceTitle).toBe("manual");

@@ -28,31 +28,77 @@ beforeEach(async () => {
   o = startOllamaDouble();
   await t.req("PUT", "/api/v1/ai/settings", { headers: api(), json: { ollamaUrl: o.url, timeoutMs: 5000 } });
 });
-afterEach(async () => { o.stop(); await t.close(); });
+afterEach(async () => {
+  o.stop();
+  await t.close();
+});
 
-const makeAgent = (tools: string[]) => post("/agents", { name: "Sofía", channelIds: [s.webchat.id], tools, burstMs: 20 });
+const makeAgent = (tools: string[]) =>
+  post("/agents", { name: "Sofía", channelIds: [s.webchat.id], tools, burstMs: 20 });
 const say = async (text: string, who = "v1") => {
-  const r = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name: "Cliente" }, body: text });
+  const r = await ingestInbound(t.ctx, {
+    channelId: s.webchat.id,
+    from: { externalId: who, name: "Cliente" },
+    body: text,
+  });
   return { conversationId: r.conversationId, contactId: r.message.senderId! };
 };
-async function settle() { await Bun.sleep(5); await agentRunner(t.ctx)!.idle(); }
-const thread = (conversationId: string) => t.ctx.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.id);
-const replies = async (conversationId: string) => (await thread(conversationId)).filter((x) => x.direction === "out" && !x.private);
-const activities = async (conversationId: string) => (await thread(conversationId)).filter((x) => x.direction === "activity").map((x) => JSON.parse(x.body) as { key: string; params: Record<string, string> });
+async function settle() {
+  await Bun.sleep(5);
+  await agentRunner(t.ctx)!.idle();
+}
+const thread = (conversationId: string) =>
+  t.ctx.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.id);
+const replies = async (conversationId: string) =>
+  (await thread(conversationId)).filter((x) => x.direction === "out" && !x.private);
+const activities = async (conversationId: string) =>
+  (await thread(conversationId))
+    .filter((x) => x.direction === "activity")
+    .map((x) => JSON.parse(x.body) as { key: string; params: Record<string, string> });
 /** What the tools answered, in order (each request to the model repeats the turn's earlier tool messages: once each). */
-const toolMessages = () => [...new Set(o.requests.filter((r) => r.path === "/api/chat").flatMap((r) => r.messages.filter((m: any) => m.role === "tool").map((m: any) => m.content as string)))];
+const toolMessages = () => [
+  ...new Set(
+    o.requests
+      .filter((r) => r.path === "/api/chat")
+      .flatMap((r) => r.messages.filter((m: any) => m.role === "tool").map((m: any) => m.content as string)),
+  ),
+];
 
 test("a ticket: opened for the customer's conversation, its number given back, an activity line for people", async () => {
   await makeAgent(["create_ticket", "handoff"]);
-  o.script.push({ toolCalls: [{ name: "create_ticket", arguments: { subject: "Licuadora hace un ruido raro", description: "Modelo L-200, comprada hace una semana", priority: "high" } }] });
+  o.script.push({
+    toolCalls: [
+      {
+        name: "create_ticket",
+        arguments: {
+          subject: "Licuadora hace un ruido raro",
+          description: "Modelo L-200, comprada hace una semana",
+          priority: "high",
+        },
+      },
+    ],
+  });
   o.script.push({ content: "Listo, abrí el ticket #1 con tu caso; el equipo de soporte te contactará pronto." });
   const m = await say("mi licuadora nueva hace un ruido raro, quiero que la revisen");
   await settle();
   const [ticket] = await t.ctx.db.select().from(tickets);
-  expect(ticket).toMatchObject({ number: 1, subject: "Licuadora hace un ruido raro", priority: "high", status: "open", contactId: m.contactId, conversationId: m.conversationId, createdByType: "bot" });
+  expect(ticket).toMatchObject({
+    number: 1,
+    subject: "Licuadora hace un ruido raro",
+    priority: "high",
+    status: "open",
+    contactId: m.contactId,
+    conversationId: m.conversationId,
+    createdByType: "bot",
+  });
   expect(JSON.parse(toolMessages()[0])).toEqual({ ticketNumber: 1, subject: "Licuadora hace un ruido raro" });
-  expect((await replies(m.conversationId)).map((x) => x.body)).toEqual(["Listo, abrí el ticket #1 con tu caso; el equipo de soporte te contactará pronto."]);
-  expect(await activities(m.conversationId)).toContainEqual({ key: "ticket_created", params: { by: "Sofía", number: "1", subject: "Licuadora hace un ruido raro" } });
+  expect((await replies(m.conversationId)).map((x) => x.body)).toEqual([
+    "Listo, abrí el ticket #1 con tu caso; el equipo de soporte te contactará pronto.",
+  ]);
+  expect(await activities(m.conversationId)).toContainEqual({
+    key: "ticket_created",
+    params: { by: "Sofía", number: "1", subject: "Licuadora hace un ruido raro" },
+  });
   // the next one gets the next number
   o.script.push({ toolCalls: [{ name: "create_ticket", arguments: { subject: "Factura con RFC equivocado" } }] });
   o.script.push({ content: "Abrí el ticket #2 para corregir tu factura." });
@@ -64,7 +110,11 @@ test("a ticket: opened for the customer's conversation, its number given back, a
 test("booking: free times come from the business hours in its time zone; the booked time is the tool's, and shown to people", async () => {
   await makeAgent(["check_availability", "book_appointment"]);
   o.script.push({ toolCalls: [{ name: "check_availability", arguments: { date: "2026-12-01" } }] });
-  o.script.push({ toolCalls: [{ name: "book_appointment", arguments: { date: "2026-12-01", time: "10:00", service: "Limpieza dental" } }] });
+  o.script.push({
+    toolCalls: [
+      { name: "book_appointment", arguments: { date: "2026-12-01", time: "10:00", service: "Limpieza dental" } },
+    ],
+  });
   o.script.push({ content: "Listo, tu limpieza dental quedó el 2026-12-01 a las 10:00. ¡Te esperamos!" });
   const m = await say("quiero una cita para limpieza dental mañana a las 10");
   await settle();
@@ -77,9 +127,21 @@ test("booking: free times come from the business hours in its time zone; the boo
   expect(free.slots).toHaveLength(18);
   const [appt] = await t.ctx.db.select().from(appointments);
   // 10:00 in Mexico City is 16:00 UTC; 30-minute slots by default
-  expect(appt).toMatchObject({ startsAt: Date.UTC(2026, 11, 1, 16, 0), endsAt: Date.UTC(2026, 11, 1, 16, 30), service: "Limpieza dental", contactId: m.contactId, conversationId: m.conversationId, status: "booked" });
-  expect((await replies(m.conversationId))[0].body).toBe("Listo, tu limpieza dental quedó el 2026-12-01 a las 10:00. ¡Te esperamos!");
-  expect(await activities(m.conversationId)).toContainEqual({ key: "appointment_booked", params: { by: "Sofía", date: "2026-12-01", time: "10:00", service: " (Limpieza dental)" } });
+  expect(appt).toMatchObject({
+    startsAt: Date.UTC(2026, 11, 1, 16, 0),
+    endsAt: Date.UTC(2026, 11, 1, 16, 30),
+    service: "Limpieza dental",
+    contactId: m.contactId,
+    conversationId: m.conversationId,
+    status: "booked",
+  });
+  expect((await replies(m.conversationId))[0].body).toBe(
+    "Listo, tu limpieza dental quedó el 2026-12-01 a las 10:00. ¡Te esperamos!",
+  );
+  expect(await activities(m.conversationId)).toContainEqual({
+    key: "appointment_booked",
+    params: { by: "Sofía", date: "2026-12-01", time: "10:00", service: " (Limpieza dental)" },
+  });
   // the console shows that line in words
   const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
   const page = await (await t.req("GET", `/inbox?c=${m.conversationId}`, { headers: admin })).text();
@@ -98,7 +160,9 @@ test("a taken time is refused with the day's free times, which the model may the
   expect(refusal).toContain("09:00, 09:30, 10:30, 11:00");
   // 10:30 and 11:00 are grounded in the refusal: the reply goes out as written, with no correction round
   expect(o.requests.filter((r) => r.path === "/api/chat")).toHaveLength(2);
-  expect((await replies(m.conversationId))[0].body).toBe("Las 10:00 ya están ocupadas; ¿te sirve a las 10:30 o a las 11:00?");
+  expect((await replies(m.conversationId))[0].body).toBe(
+    "Las 10:00 ya están ocupadas; ¿te sirve a las 10:30 o a las 11:00?",
+  );
   expect(await t.ctx.db.select().from(appointments)).toHaveLength(1);
   expect((await activities(m.conversationId)).some((a) => a.key === "appointment_booked")).toBe(false);
 });
@@ -108,7 +172,9 @@ test("the calendar: today's past times, a closed Sunday, out of hours, in the pa
   expect(today.slots[0]).toBe("10:30"); // 10:10 now: 09:00–10:00 are gone
   expect((await availableSlots(t.ctx, "2026-12-05")).slots.at(-1)).toBe("13:30"); // Saturday until 14:00
   expect(await availableSlots(t.ctx, "2026-12-06")).toEqual({ date: "2026-12-06", open: false, slots: [] });
-  const refused = async (input: Parameters<typeof book>[2], code: string) => { await expect(book(t.ctx, SYS, input)).rejects.toMatchObject({ code }); };
+  const refused = async (input: Parameters<typeof book>[2], code: string) => {
+    await expect(book(t.ctx, SYS, input)).rejects.toMatchObject({ code });
+  };
   await refused({ date: "2026-12-06", time: "11:00" }, "outside_hours");
   await refused({ date: "2026-12-01", time: "17:45" }, "outside_hours"); // would end after 18:00
   await refused({ date: "2026-12-01", time: "07:30" }, "outside_hours");
@@ -116,12 +182,22 @@ test("the calendar: today's past times, a closed Sunday, out of hours, in the pa
   await refused({ date: "2026-12-01", time: "10:10" }, "not_a_slot"); // slots start every 30 minutes from 09:00
   await expect(book(t.ctx, SYS, { date: "1 de diciembre", time: "10:00" })).rejects.toThrow(/YYYY-MM-DD/);
   await expect(book(t.ctx, SYS, { date: "2026-12-01", time: "25:00" })).rejects.toThrow(/HH:MM/);
-  const race = await Promise.allSettled([book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }), book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }), book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" })]);
+  const race = await Promise.allSettled([
+    book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }),
+    book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }),
+    book(t.ctx, SYS, { date: "2026-12-02", time: "12:00" }),
+  ]);
   expect(race.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-  expect(race.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(["slot_taken", "slot_taken"]);
+  expect(race.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([
+    "slot_taken",
+    "slot_taken",
+  ]);
   expect((await availableSlots(t.ctx, "2026-12-02")).slots).not.toContain("12:00");
   // the same through the REST API: a clear 4xx with the code
-  const r = await t.req("POST", "/api/v1/calendar/appointments", { headers: api(), json: { date: "2026-12-02", time: "12:00" } });
+  const r = await t.req("POST", "/api/v1/calendar/appointments", {
+    headers: api(),
+    json: { date: "2026-12-02", time: "12:00" },
+  });
   expect(r.status).toBe(409);
   expect((await r.json()).error.code).toBe("slot_taken");
   // a clock moving on: later the same day, fewer free times
@@ -132,23 +208,53 @@ test("the calendar: today's past times, a closed Sunday, out of hours, in the pa
 test("lead data lands on the contact (phone in E.164, email lowercased); a bad email comes back to the model, nothing saved", async () => {
   await makeAgent(["save_lead"]);
   o.script.push({ toolCalls: [{ name: "save_lead", arguments: { name: "Lucía Pérez", email: "no-es-correo" } }] });
-  o.script.push({ toolCalls: [{ name: "save_lead", arguments: { name: "Lucía Pérez", email: "Lucia.Perez@Example.com", phone: "55 1234 5678", company: "Dulces Lu", interest: "pedidos al mayoreo" } }] });
+  o.script.push({
+    toolCalls: [
+      {
+        name: "save_lead",
+        arguments: {
+          name: "Lucía Pérez",
+          email: "Lucia.Perez@Example.com",
+          phone: "55 1234 5678",
+          company: "Dulces Lu",
+          interest: "pedidos al mayoreo",
+        },
+      },
+    ],
+  });
   o.script.push({ content: "¡Gracias, Lucía! Ya guardé tus datos; un asesor te escribirá sobre el mayoreo." });
-  const m = await say("soy Lucía Pérez de Dulces Lu, mi correo es Lucia.Perez@Example.com y mi cel 55 1234 5678, me interesa comprar al mayoreo");
+  const m = await say(
+    "soy Lucía Pérez de Dulces Lu, mi correo es Lucia.Perez@Example.com y mi cel 55 1234 5678, me interesa comprar al mayoreo",
+  );
   await settle();
   const [bad] = toolMessages();
   expect(bad).toContain("Invalid arguments for save_lead: email");
   const c = (await t.ctx.db.select().from(contacts).where(eq(contacts.id, m.contactId)).get())!;
-  expect(c).toMatchObject({ name: "Lucía Pérez", email: "lucia.perez@example.com", phone: "+525512345678", attributes: { company: "Dulces Lu", interest: "pedidos al mayoreo", lead: true } });
+  expect(c).toMatchObject({
+    name: "Lucía Pérez",
+    email: "lucia.perez@example.com",
+    phone: "+525512345678",
+    attributes: { company: "Dulces Lu", interest: "pedidos al mayoreo", lead: true },
+  });
   const saved = (await activities(m.conversationId)).filter((a) => a.key === "lead_saved");
-  expect(saved).toEqual([{ key: "lead_saved", params: { by: "Sofía", data: "Lucía Pérez · lucia.perez@example.com · +525512345678 · Dulces Lu · pedidos al mayoreo" } }]);
+  expect(saved).toEqual([
+    {
+      key: "lead_saved",
+      params: {
+        by: "Sofía",
+        data: "Lucía Pérez · lucia.perez@example.com · +525512345678 · Dulces Lu · pedidos al mayoreo",
+      },
+    },
+  ]);
   // an impossible phone is an error the model can ask about, and the contact keeps what it had
   o.script.push({ toolCalls: [{ name: "save_lead", arguments: { phone: "12" } }] });
   o.script.push({ content: "¿Me confirmas tu número completo?" });
   await say("mi otro número es 12");
   await settle();
   expect(toolMessages().at(-1)).toContain("The phone number is not valid");
-  expect((await t.ctx.db.select().from(contacts).where(eq(contacts.id, m.contactId)).get())!.phone).toBe("+525512345678");
+  expect((await t.ctx.db.select().from(contacts).where(eq(contacts.id, m.contactId)).get())!.phone).toBe(
+    "+525512345678",
+  );
 });
 
 test("tagging with an existing tag (any case); an unknown tag is refused with the list; a hand-off to the department the model names", async () => {
@@ -156,14 +262,18 @@ test("tagging with an existing tag (any case); an unknown tag is refused with th
   await makeAgent(["tag_conversation", "handoff"]);
   o.script.push({ toolCalls: [{ name: "tag_conversation", arguments: { tag: "vip" } }] });
   o.script.push({ toolCalls: [{ name: "tag_conversation", arguments: { tag: "mayoreo" } }] });
-  o.script.push({ toolCalls: [{ name: "handoff", arguments: { reason: "cotización de mayoreo", department: "ventas" } }] });
+  o.script.push({
+    toolCalls: [{ name: "handoff", arguments: { reason: "cotización de mayoreo", department: "ventas" } }],
+  });
   const m = await say("necesito cotizar 500 cajas de chocolates");
   await settle();
   const [unknown, tagged] = toolMessages();
   expect(unknown).toContain('No tag named \\"vip\\". Existing tags: Mayoreo');
   expect(JSON.parse(tagged)).toEqual({ tagged: "Mayoreo" });
   const [tg] = await t.ctx.db.select().from(tags);
-  expect(await t.ctx.db.select().from(conversationTags).where(eq(conversationTags.conversationId, m.conversationId))).toEqual([{ conversationId: m.conversationId, tagId: tg.id }]);
+  expect(
+    await t.ctx.db.select().from(conversationTags).where(eq(conversationTags.conversationId, m.conversationId)),
+  ).toEqual([{ conversationId: m.conversationId, tagId: tg.id }]);
   const c = (await t.ctx.db.select().from(conversations).where(eq(conversations.id, m.conversationId)).get())!;
   expect(c).toMatchObject({ ownerType: "queue", departmentId: s.ventas.id });
   const acts = await activities(m.conversationId);
@@ -177,10 +287,22 @@ test("tagging with an existing tag (any case); an unknown tag is refused with th
 
 test("in the playground nothing is written: no ticket, no appointment, no contact change", async () => {
   const agent = await makeAgent(["create_ticket", "book_appointment", "save_lead"]);
-  o.script.push({ toolCalls: [{ name: "create_ticket", arguments: { subject: "Prueba de ticket" } }, { name: "book_appointment", arguments: { date: "2026-12-01", time: "11:00" } }, { name: "save_lead", arguments: { name: "Prueba" } }] });
+  o.script.push({
+    toolCalls: [
+      { name: "create_ticket", arguments: { subject: "Prueba de ticket" } },
+      { name: "book_appointment", arguments: { date: "2026-12-01", time: "11:00" } },
+      { name: "save_lead", arguments: { name: "Prueba" } },
+    ],
+  });
   o.script.push({ content: "Hecho (prueba)." });
-  const r = await post(`/agents/${agent.id}/playground`, { message: "abre un ticket y agenda una cita mañana a las 11" });
-  expect(r.toolCalls.map((c: any) => [c.name, c.ok])).toEqual([["create_ticket", true], ["book_appointment", true], ["save_lead", true]]);
+  const r = await post(`/agents/${agent.id}/playground`, {
+    message: "abre un ticket y agenda una cita mañana a las 11",
+  });
+  expect(r.toolCalls.map((c: any) => [c.name, c.ok])).toEqual([
+    ["create_ticket", true],
+    ["book_appointment", true],
+    ["save_lead", true],
+  ]);
   expect(await t.ctx.db.select().from(tickets)).toHaveLength(0);
   expect(await t.ctx.db.select().from(appointments)).toHaveLength(0);
 });

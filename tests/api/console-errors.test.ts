@@ -17,7 +17,11 @@ test("a document over the upload limit: a page saying so in Spanish, with the wa
   const form = new FormData();
   form.set("_csrf", admin["x-csrf-token"]);
   form.set("file", new File([new Uint8Array(2 * 1024 * 1024)], "enorme.pdf", { type: "application/pdf" }));
-  const r = await t.app.request("/settings/knowledge/file", { method: "POST", headers: { ...browser, ...admin, referer: "http://localhost/settings/knowledge" }, body: form });
+  const r = await t.app.request("/settings/knowledge/file", {
+    method: "POST",
+    headers: { ...browser, ...admin, referer: "http://localhost/settings/knowledge" },
+    body: form,
+  });
   expect(r.status).toBe(413);
   expect(r.headers.get("content-type")).toContain("text/html");
   const page = await r.text();
@@ -35,6 +39,8 @@ test("an agent opening the settings gets a page in her language; the API still a
   expect(api.status).toBe(403);
   expect((await api.json()).error.code).toBe("admin_only");
   // a referer from another site is not offered as the way back
-  const other = await t.app.request("/settings/catalog", { headers: { ...browser, cookie: ana.cookie, referer: "https://evil.example/x" } });
+  const other = await t.app.request("/settings/catalog", {
+    headers: { ...browser, cookie: ana.cookie, referer: "https://evil.example/x" },
+  });
   expect(await other.text()).toContain('href="/inbox"');
 });

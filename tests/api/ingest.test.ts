@@ -3,10 +3,14 @@ import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
 import { ingestInbound, updateConversation, getConversation } from "../../src/inbox/service.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
-beforeEach(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); });
+beforeEach(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+});
 afterEach(() => t.close());
 const sys = { kind: "system" as const };
-const say = (body: string, i: number, at?: number) => ingestInbound(t.ctx, { channelId: s.webchat.id, externalId: `m-${i}`, from: { externalId: "visitor-1" }, body, at });
+const say = (body: string, i: number, at?: number) =>
+  ingestInbound(t.ctx, { channelId: s.webchat.id, externalId: `m-${i}`, from: { externalId: "visitor-1" }, body, at });
 
 const cases: [string, Parameters<typeof updateConversation>[3]][] = [
   ["snoozed", { status: "snoozed", snoozedUntil: Date.now() + 86_400_000 }],
@@ -35,5 +39,9 @@ test("a resolved conversation stays resolved; the customer's next message opens 
   const b = await say("otra cosa", 2);
   expect(b.conversationId).not.toBe(a.conversationId);
   expect((await getConversation(t.ctx, sys, a.conversationId)).status).toBe("resolved");
-  expect(await getConversation(t.ctx, sys, b.conversationId)).toMatchObject({ status: "open", unreadCount: 1, departmentId: s.ventas.id });
+  expect(await getConversation(t.ctx, sys, b.conversationId)).toMatchObject({
+    status: "open",
+    unreadCount: 1,
+    departmentId: s.ventas.id,
+  });
 });

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { createAdmin, spawnServe, adminSession } from "../support/process.ts";
 import { startGraphDouble, sign } from "../support/graph-double.ts";
 
-const SECRET = "crash-app-secret", TOKEN = "EAAG-crash-token", PHONE_ID = "555000111";
+const SECRET = "crash-app-secret",
+  TOKEN = "EAAG-crash-token",
+  PHONE_ID = "555000111";
 const N = 600;
 
 test("a burst of replies, the process killed mid-way (kill -9) and restarted: each reaches the provider exactly once", async () => {
@@ -19,30 +21,84 @@ test("a burst of replies, the process killed mid-way (kill -9) and restarted: ea
   try {
     const { key } = await adminSession(srv.url);
     const api = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-    const ch = await (await fetch(`${srv.url}/api/v1/channels`, { method: "POST", headers: api, body: JSON.stringify({ type: "whatsapp_cloud", name: "Ventas", config: { phoneNumberId: PHONE_ID, accessToken: TOKEN, appSecret: SECRET, verifyToken: "crash-verify-token", graphUrl: graph.url, ratePerSecond: 300, reportGraceMs: 2000 } }) })).json();
+    const ch = await (
+      await fetch(`${srv.url}/api/v1/channels`, {
+        method: "POST",
+        headers: api,
+        body: JSON.stringify({
+          type: "whatsapp_cloud",
+          name: "Ventas",
+          config: {
+            phoneNumberId: PHONE_ID,
+            accessToken: TOKEN,
+            appSecret: SECRET,
+            verifyToken: "crash-verify-token",
+            graphUrl: graph.url,
+            ratePerSecond: 300,
+            reportGraceMs: 2000,
+          },
+        }),
+      })
+    ).json();
     expect(ch.data.id).toBeString();
     graph.setWebhook(`${srv.url}/webhooks/whatsapp-cloud`);
     // N customers write (signed webhooks, as Meta sends them), so N conversations have an open 24-hour window
     const now = String(Math.floor(Date.now() / 1000));
     for (let i = 0; i < N; i += 50) {
-      const messages = Array.from({ length: 50 }, (_, j) => ({ from: String(5215500000000 + i + j), id: `wamid.in-${i + j}`, timestamp: now, type: "text", text: { body: "Hola" } }));
-      const body = JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "WABA", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550001111", phone_number_id: PHONE_ID }, contacts: messages.map((m) => ({ profile: { name: `Cliente ${m.from}` }, wa_id: m.from })), messages } }] }] });
-      const r = await fetch(`${srv.url}/webhooks/whatsapp-cloud`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, SECRET) }, body });
+      const messages = Array.from({ length: 50 }, (_, j) => ({
+        from: String(5215500000000 + i + j),
+        id: `wamid.in-${i + j}`,
+        timestamp: now,
+        type: "text",
+        text: { body: "Hola" },
+      }));
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "WABA",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550001111", phone_number_id: PHONE_ID },
+                  contacts: messages.map((m) => ({ profile: { name: `Cliente ${m.from}` }, wa_id: m.from })),
+                  messages,
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const r = await fetch(`${srv.url}/webhooks/whatsapp-cloud`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, SECRET) },
+        body,
+      });
       expect(r.status).toBe(200);
     }
     const convs: { id: string }[] = [];
-    for (let before = ""; convs.length < N;) {
-      const page = await (await fetch(`${srv.url}/api/v1/conversations?limit=100${before ? `&before=${before}` : ""}`, { headers: api })).json();
+    for (let before = ""; convs.length < N; ) {
+      const page = await (
+        await fetch(`${srv.url}/api/v1/conversations?limit=100${before ? `&before=${before}` : ""}`, { headers: api })
+      ).json();
       convs.push(...page.data);
       if (!page.next) break;
       before = page.next;
     }
     expect(convs).toHaveLength(N);
     // the burst: one reply per conversation, enqueued as fast as the API takes them
-    const ids = await Promise.all(convs.map(async (c, i) => {
-      const r = await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages`, { method: "POST", headers: api, body: JSON.stringify({ body: `Tu pedido ${i} va en camino` }) });
-      return (await r.json()).data.id as string;
-    }));
+    const ids = await Promise.all(
+      convs.map(async (c, i) => {
+        const r = await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages`, {
+          method: "POST",
+          headers: api,
+          body: JSON.stringify({ body: `Tu pedido ${i} va en camino` }),
+        });
+        return (await r.json()).data.id as string;
+      }),
+    );
     const ours = new Set(ids);
     expect(ours.size).toBe(N);
     // kill -9 a third of the way through
@@ -59,7 +115,8 @@ test("a burst of replies, the process killed mid-way (kill -9) and restarted: ea
     // a little longer than the report grace, so a wrong second send would have happened
     await Bun.sleep(3000);
     const count = new Map<string, number>();
-    for (const s of graph.sent) count.set(s.body.biz_opaque_callback_data, (count.get(s.body.biz_opaque_callback_data) ?? 0) + 1);
+    for (const s of graph.sent)
+      count.set(s.body.biz_opaque_callback_data, (count.get(s.body.biz_opaque_callback_data) ?? 0) + 1);
     const dup = [...count].filter(([, n]) => n > 1);
     const lost = ids.filter((id) => !count.has(id));
     expect({ lost: lost.length, duplicated: dup.length }).toEqual({ lost: 0, duplicated: 0 });
@@ -73,7 +130,8 @@ test("a burst of replies, the process killed mid-way (kill -9) and restarted: ea
     for (let k = 0; k < 40 && notDelivered !== 0; k++) {
       notDelivered = 0;
       for (const c of convs.slice(0, 100)) {
-        const msgs = (await (await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages`, { headers: api })).json()).data as { direction: string; status: string }[];
+        const msgs = (await (await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages`, { headers: api })).json())
+          .data as { direction: string; status: string }[];
         notDelivered += msgs.filter((m) => m.direction === "out" && m.status !== "delivered").length;
       }
       if (notDelivered) await Bun.sleep(250);

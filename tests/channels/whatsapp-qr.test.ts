@@ -3,7 +3,15 @@ import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
 import { baileysDouble } from "../support/baileys-double.ts";
 import { createChannel } from "../../src/channels/service.ts";
-import { connectionOf, startPairing, pairWithPhone, logoutNumber, messageIdFor, QR, type QrStatus } from "../../src/channels/whatsapp-qr/service.ts";
+import {
+  connectionOf,
+  startPairing,
+  pairWithPhone,
+  logoutNumber,
+  messageIdFor,
+  QR,
+  type QrStatus,
+} from "../../src/channels/whatsapp-qr/service.ts";
 import { storedCreds } from "../../src/channels/whatsapp-qr/auth.ts";
 import { messages, conversations, contactIdentities, contacts } from "../../src/inbox/schema.ts";
 import { markRead } from "../../src/inbox/service.ts";
@@ -17,7 +25,10 @@ beforeEach(async () => {
   const { useQrSockets } = await import("../../src/channels/whatsapp-qr/service.ts");
   useQrSockets(t.ctx, wa.factory, { backoffMs: 5 });
 });
-afterEach(async () => { for (const a of t.ctx.channels.all()) await a.stop?.(); await t.close(); });
+afterEach(async () => {
+  for (const a of t.ctx.channels.all()) await a.stop?.();
+  await t.close();
+});
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
 
 async function until<T>(fn: () => T | Promise<T>, ms = 3000): Promise<Exclude<T, false | null | undefined | 0 | "">> {
@@ -38,7 +49,13 @@ async function pairedNumber() {
   return ch;
 }
 const customer = "5215512345678@s.whatsapp.net";
-const text = (id: string, body: string, extra: Record<string, unknown> = {}) => ({ key: { remoteJid: customer, fromMe: false, id }, pushName: "Rosa Márquez", messageTimestamp: Math.floor(Date.now() / 1000), message: { conversation: body }, ...extra });
+const text = (id: string, body: string, extra: Record<string, unknown> = {}) => ({
+  key: { remoteJid: customer, fromMe: false, id },
+  pushName: "Rosa Márquez",
+  messageTimestamp: Math.floor(Date.now() / 1000),
+  message: { conversation: body },
+  ...extra,
+});
 const all = () => t.ctx.db.select().from(messages).all();
 
 test("pairing by QR: the QR is shown and refreshed, the session lands in the database, a restart reconnects without a QR", async () => {
@@ -52,7 +69,11 @@ test("pairing by QR: the QR is shown and refreshed, the session lands in the dat
   expect(connectionOf(t.ctx, ch.id).status.qr).toBe("2@second-qr");
   wa.current.open();
   await until(async () => (await storedCreds(t.ctx, ch.id))?.me?.id);
-  expect(connectionOf(t.ctx, ch.id).status).toMatchObject({ state: "open", qr: null, me: "5215500000001:7@s.whatsapp.net" });
+  expect(connectionOf(t.ctx, ch.id).status).toMatchObject({
+    state: "open",
+    qr: null,
+    me: "5215500000001:7@s.whatsapp.net",
+  });
   expect(seen.map((x) => x.state)).toEqual(["connecting", "qr", "qr", "open"]);
   // the API shows the live state
   const r = await (await t.req("GET", `/api/v1/channels/${ch.id}/whatsapp`, { headers: api() })).json();
@@ -114,7 +135,10 @@ test("a reconnection storm: each drop reconnects after a growing, jittered pause
   wa.current.open();
   expect(c.status).toMatchObject({ state: "open", attempts: 0, lastError: null });
   // events of an old socket are ignored
-  wa.sockets[0].ev.emit("connection.update", { connection: "close", lastDisconnect: { error: Object.assign(new Error("x"), { output: { statusCode: 401 } }) } });
+  wa.sockets[0].ev.emit("connection.update", {
+    connection: "close",
+    lastDisconnect: { error: Object.assign(new Error("x"), { output: { statusCode: 401 } }) },
+  });
   expect(c.status.state).toBe("open");
 }, 20_000);
 
@@ -127,24 +151,78 @@ test("inbound: text, quoted reply, media, voice note, document, sticker, locatio
   sock.media.set("STK1", Buffer.from("RIFF-webp"));
   sock.receive([
     text("T1", "Hola, ¿tienen tacos?"),
-    { key: { remoteJid: customer, id: "Q1" }, messageTimestamp: 1, message: { extendedTextMessage: { text: "Sí, de pastor", contextInfo: { stanzaId: "T1", participant: customer, quotedMessage: { conversation: "Hola, ¿tienen tacos?" } } } } },
-    { key: { remoteJid: customer, id: "IMG1" }, message: { imageMessage: { mimetype: "image/jpeg", caption: "Este", fileLength: 6 } } },
-    { key: { remoteJid: customer, id: "PTT1" }, message: { audioMessage: { mimetype: "audio/ogg; codecs=opus", ptt: true, seconds: 3 } } },
-    { key: { remoteJid: customer, id: "DOC1" }, message: { documentMessage: { mimetype: "application/pdf", fileName: "menu.pdf" } } },
+    {
+      key: { remoteJid: customer, id: "Q1" },
+      messageTimestamp: 1,
+      message: {
+        extendedTextMessage: {
+          text: "Sí, de pastor",
+          contextInfo: {
+            stanzaId: "T1",
+            participant: customer,
+            quotedMessage: { conversation: "Hola, ¿tienen tacos?" },
+          },
+        },
+      },
+    },
+    {
+      key: { remoteJid: customer, id: "IMG1" },
+      message: { imageMessage: { mimetype: "image/jpeg", caption: "Este", fileLength: 6 } },
+    },
+    {
+      key: { remoteJid: customer, id: "PTT1" },
+      message: { audioMessage: { mimetype: "audio/ogg; codecs=opus", ptt: true, seconds: 3 } },
+    },
+    {
+      key: { remoteJid: customer, id: "DOC1" },
+      message: { documentMessage: { mimetype: "application/pdf", fileName: "menu.pdf" } },
+    },
     { key: { remoteJid: customer, id: "STK1" }, message: { stickerMessage: { mimetype: "image/webp" } } },
-    { key: { remoteJid: customer, id: "LOC1" }, message: { locationMessage: { degreesLatitude: 19.4326, degreesLongitude: -99.1332, name: "Zócalo" } } },
-    { key: { remoteJid: customer, id: "VC1" }, message: { contactMessage: { displayName: "Beto", vcard: "BEGIN:VCARD\nVERSION:3.0\nFN:Beto\nTEL;type=CELL;waid=5215599998888:+52 55 9999 8888\nEND:VCARD" } } },
-    { key: { remoteJid: customer, id: "R1" }, message: { reactionMessage: { key: { remoteJid: customer, fromMe: false, id: "T1" }, text: "👍" } } },
-    { key: { remoteJid: customer, id: "E1" }, message: { protocolMessage: { type: 14, key: { remoteJid: customer, id: "Q1" }, editedMessage: { conversation: "Sí, de pastor y suadero" } } } },
-    { key: { remoteJid: customer, id: "D1" }, message: { protocolMessage: { type: 0, key: { remoteJid: customer, id: "LOC1" } } } },
-    { key: { remoteJid: "120363025246125888@g.us", participant: customer, id: "G1" }, message: { conversation: "grupo" } },
+    {
+      key: { remoteJid: customer, id: "LOC1" },
+      message: { locationMessage: { degreesLatitude: 19.4326, degreesLongitude: -99.1332, name: "Zócalo" } },
+    },
+    {
+      key: { remoteJid: customer, id: "VC1" },
+      message: {
+        contactMessage: {
+          displayName: "Beto",
+          vcard: "BEGIN:VCARD\nVERSION:3.0\nFN:Beto\nTEL;type=CELL;waid=5215599998888:+52 55 9999 8888\nEND:VCARD",
+        },
+      },
+    },
+    {
+      key: { remoteJid: customer, id: "R1" },
+      message: { reactionMessage: { key: { remoteJid: customer, fromMe: false, id: "T1" }, text: "👍" } },
+    },
+    {
+      key: { remoteJid: customer, id: "E1" },
+      message: {
+        protocolMessage: {
+          type: 14,
+          key: { remoteJid: customer, id: "Q1" },
+          editedMessage: { conversation: "Sí, de pastor y suadero" },
+        },
+      },
+    },
+    {
+      key: { remoteJid: customer, id: "D1" },
+      message: { protocolMessage: { type: 0, key: { remoteJid: customer, id: "LOC1" } } },
+    },
+    {
+      key: { remoteJid: "120363025246125888@g.us", participant: customer, id: "G1" },
+      message: { conversation: "grupo" },
+    },
     { key: { remoteJid: "status@broadcast", participant: customer, id: "S1" }, message: { conversation: "estado" } },
     { key: { remoteJid: customer, fromMe: true, id: "OWN1" }, message: { conversation: "desde el teléfono" } },
   ]);
   // a repeat of the same message id is ignored
   sock.receive([text("T1", "Hola, ¿tienen tacos?")]);
   const byId = async () => new Map((await all()).map((m) => [m.externalId, m]));
-  const m = await until(async () => { const x = await byId(); return x.get("VC1") && x.get("LOC1")?.content?.deleted && x.get("Q1")?.content?.edited && x; });
+  const m = await until(async () => {
+    const x = await byId();
+    return x.get("VC1") && x.get("LOC1")?.content?.deleted && x.get("Q1")?.content?.edited && x;
+  });
   expect([...m.keys()].filter(Boolean).sort()).toEqual(["DOC1", "IMG1", "LOC1", "PTT1", "Q1", "STK1", "T1", "VC1"]);
   expect(m.get("T1")!.body).toBe("Hola, ¿tienen tacos?");
   expect(m.get("T1")!.content?.reactions).toEqual([expect.objectContaining({ by: "contact", emoji: "👍" })]);
@@ -157,7 +235,9 @@ test("inbound: text, quoted reply, media, voice note, document, sticker, locatio
   expect(m.get("DOC1")!.attachments[0].name).toBe("menu.pdf");
   expect(m.get("STK1")!.content?.kind).toBe("sticker");
   expect(m.get("LOC1")!.content?.location).toMatchObject({ latitude: 19.4326, longitude: -99.1332, name: "Zócalo" });
-  expect(m.get("VC1")!.content?.contacts).toEqual([{ name: "Beto", phones: [{ phone: "+52 55 9999 8888", waId: "5215599998888" }] }]);
+  expect(m.get("VC1")!.content?.contacts).toEqual([
+    { name: "Beto", phones: [{ phone: "+52 55 9999 8888", waId: "5215599998888" }] },
+  ]);
   const contact = (await t.ctx.db.select().from(contacts).all()).find((c) => c.name === "Rosa Márquez")!;
   expect(contact.phone).toBe("+5215512345678");
   expect((await t.ctx.db.select().from(conversations).all()).filter((c) => c.channelId === ch.id)).toHaveLength(1);
@@ -167,18 +247,44 @@ test("LID identifiers: one person stays one contact, whether WhatsApp shows thei
   const ch = await pairedNumber();
   const sock = wa.current;
   // first seen with a LID and the phone beside it; then with the LID alone
-  sock.receive([{ key: { remoteJid: "101234567890123@lid", remoteJidAlt: "5215511112222@s.whatsapp.net", id: "L1" }, pushName: "Ana", message: { conversation: "hola" } }]);
+  sock.receive([
+    {
+      key: { remoteJid: "101234567890123@lid", remoteJidAlt: "5215511112222@s.whatsapp.net", id: "L1" },
+      pushName: "Ana",
+      message: { conversation: "hola" },
+    },
+  ]);
   await until(async () => (await all()).length === 1);
-  sock.receive([{ key: { remoteJid: "101234567890123@lid", id: "L2" }, pushName: "Ana", message: { conversation: "¿siguen abiertos?" } }]);
+  sock.receive([
+    {
+      key: { remoteJid: "101234567890123@lid", id: "L2" },
+      pushName: "Ana",
+      message: { conversation: "¿siguen abiertos?" },
+    },
+  ]);
   await until(async () => (await all()).length === 2);
   // someone known only by a LID, whose number WhatsApp tells later
-  sock.receive([{ key: { remoteJid: "209876543210987@lid", id: "L3" }, pushName: "Luis", message: { conversation: "buenas" } }]);
+  sock.receive([
+    { key: { remoteJid: "209876543210987@lid", id: "L3" }, pushName: "Luis", message: { conversation: "buenas" } },
+  ]);
   await until(async () => (await all()).length === 3);
   sock.lidMapping("209876543210987@lid", "5215533334444@s.whatsapp.net");
-  await until(async () => (await t.ctx.db.select().from(contactIdentities).where(eq(contactIdentities.externalId, "5215533334444")).get()));
-  sock.receive([{ key: { remoteJid: "5215533334444@s.whatsapp.net", id: "L4" }, pushName: "Luis", message: { conversation: "soy Luis" } }]);
+  await until(
+    async () =>
+      await t.ctx.db.select().from(contactIdentities).where(eq(contactIdentities.externalId, "5215533334444")).get(),
+  );
+  sock.receive([
+    {
+      key: { remoteJid: "5215533334444@s.whatsapp.net", id: "L4" },
+      pushName: "Luis",
+      message: { conversation: "soy Luis" },
+    },
+  ]);
   await until(async () => (await all()).filter((m) => m.direction === "in").length === 4);
-  const idents = (await t.ctx.db.select().from(contactIdentities).all()).filter((i) => i.channelId === ch.id).map((i) => i.externalId).sort();
+  const idents = (await t.ctx.db.select().from(contactIdentities).all())
+    .filter((i) => i.channelId === ch.id)
+    .map((i) => i.externalId)
+    .sort();
   expect(idents).toEqual(["5215511112222", "5215533334444"]);
   const convs = (await t.ctx.db.select().from(conversations).all()).filter((c) => c.channelId === ch.id);
   expect(convs).toHaveLength(2);
@@ -193,9 +299,19 @@ test("outbound: replies, quotes and media go out on the socket with a stable mes
   sock.receive([text("IN1", "¿Me mandas el menú?")]);
   const inbound = await until(async () => (await all()).find((m) => m.externalId === "IN1"));
   const conv = inbound.conversationId;
-  const up = await t.req("POST", `/api/v1/files?conversationId=${conv}`, { headers: api(), body: (() => { const f = new FormData(); f.set("file", new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "menu.png", { type: "image/png" })); return f; })() });
+  const up = await t.req("POST", `/api/v1/files?conversationId=${conv}`, {
+    headers: api(),
+    body: (() => {
+      const f = new FormData();
+      f.set("file", new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "menu.png", { type: "image/png" }));
+      return f;
+    })(),
+  });
   const att = (await up.json()).data;
-  const r1 = await t.req("POST", `/api/v1/conversations/${conv}/messages`, { headers: api(), json: { body: "Claro, aquí está", attachments: [att], replyToId: inbound.id } });
+  const r1 = await t.req("POST", `/api/v1/conversations/${conv}/messages`, {
+    headers: api(),
+    json: { body: "Claro, aquí está", attachments: [att], replyToId: inbound.id },
+  });
   expect(r1.status).toBe(202);
   const reply = (await r1.json()).data;
   await until(() => sock.sent.length === 1, 8000);
@@ -213,7 +329,9 @@ test("outbound: replies, quotes and media go out on the socket with a stable mes
   sock.status(row.externalId!, customer, 4);
   await until(async () => (await all()).find((m) => m.id === reply.id)?.status === "read");
   // an agent opening the conversation sends the blue ticks for the customer's last message
-  await t.ctx.database.write((tx) => tx.update(conversations).set({ unreadCount: 1 }).where(eq(conversations.id, conv)));
+  await t.ctx.database.write((tx) =>
+    tx.update(conversations).set({ unreadCount: 1 }).where(eq(conversations.id, conv)),
+  );
   await markRead(t.ctx, admin, conv);
   await until(() => sock.reads.length === 1);
   expect(sock.reads[0]).toMatchObject({ remoteJid: customer, id: "IN1" });
@@ -227,7 +345,10 @@ test("a reply while the number is disconnected waits and goes out once it reconn
   const inbound = await until(async () => (await all()).find((m) => m.externalId === "IN1"));
   const before = wa.sockets.length;
   wa.current.close(428, "Connection Closed");
-  const r = await t.req("POST", `/api/v1/conversations/${inbound.conversationId}/messages`, { headers: api(), json: { body: "¿En qué te ayudo?" } });
+  const r = await t.req("POST", `/api/v1/conversations/${inbound.conversationId}/messages`, {
+    headers: api(),
+    json: { body: "¿En qué te ayudo?" },
+  });
   const id = (await r.json()).data.id;
   await until(() => wa.sockets.length === before + 1 && !wa.current.ended); // reconnecting, not yet open
   expect((await all()).find((m) => m.id === id)?.status).toBe("queued");
@@ -256,18 +377,29 @@ test("a send cut short by a crash is sent again under the same message id: the c
   const sock = wa.current;
   sock.receive([text("IN1", "hola")]);
   const inbound = await until(async () => (await all()).find((m) => m.externalId === "IN1"));
-  const r = (await (await t.req("POST", `/api/v1/conversations/${inbound.conversationId}/messages`, { headers: api(), json: { body: "¡Hola! ¿Qué se te antoja?" } })).json()).data;
+  const r = (
+    await (
+      await t.req("POST", `/api/v1/conversations/${inbound.conversationId}/messages`, {
+        headers: api(),
+        json: { body: "¡Hola! ¿Qué se te antoja?" },
+      })
+    ).json()
+  ).data;
   await until(() => sock.sent.length === 1);
   // as if the process died after WhatsApp took the message and before the outcome was written
   const { outbox } = await import("../../src/platform/schema.ts");
-  await until(async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent");
+  await until(
+    async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent",
+  );
   t.ctx.outbox.stop();
   await t.ctx.database.write((tx) => tx.update(outbox).set({ status: "sending" }).where(eq(outbox.messageId, r.id)));
   await t.ctx.outbox.start();
   await until(() => sock.sent.length === 2);
   expect(sock.sent[1].options?.messageId).toBe(sock.sent[0].options?.messageId);
   expect(sock.delivered.size).toBe(1);
-  await until(async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent");
+  await until(
+    async () => (await t.ctx.db.select().from(outbox).where(eq(outbox.messageId, r.id)).get())?.status === "sent",
+  );
 });
 
 test("logout from the console ends the session on WhatsApp and forgets it", async () => {
@@ -286,7 +418,12 @@ test("the terminal pairing prints the QR, then says when the number is paired; t
   await until(() => out.some((x) => x.includes("Linked devices")));
   expect(out.join("")).toContain("▄"); // a QR drawn with block characters
   // meanwhile an administrator's console draws the same QR
-  const ch = (await t.ctx.db.select().from((await import("../../src/inbox/schema.ts")).channels).all()).find((c) => c.name === "Sucursal Centro")!;
+  const ch = (
+    await t.ctx.db
+      .select()
+      .from((await import("../../src/inbox/schema.ts")).channels)
+      .all()
+  ).find((c) => c.name === "Sucursal Centro")!;
   const { sessionHeaders } = await import("../support/app.ts");
   const headers = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
   const partial = await (await t.req("GET", `/partials/channel-qr/${ch.id}`, { headers })).text();

@@ -15,17 +15,38 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-const importCsv = (csv: string) => t.req("POST", "/api/v1/products/import", { headers: { ...api(), "content-type": "text/csv" }, body: csv });
+const importCsv = (csv: string) =>
+  t.req("POST", "/api/v1/products/import", { headers: { ...api(), "content-type": "text/csv" }, body: csv });
 
 test("prices as people write them become minor units; what is not a price is refused", () => {
-  const cases: [string, number | null][] = [["189", 18900], ["189.50", 18950], ["$1,250.00", 125000], ["1.250,50", 125050], ["12,5", 1250], ["1.250", 125000], ["$ 45 MXN", 4500], ["0.99", 99], ["1,234,567.89", 123456789],
-    ["abc", null], ["", null], ["-5", null], ["1.2.3", null], ["12.345", 1234500], ["3.999,9", 399990], ["10.123,456", null]];
+  const cases: [string, number | null][] = [
+    ["189", 18900],
+    ["189.50", 18950],
+    ["$1,250.00", 125000],
+    ["1.250,50", 125050],
+    ["12,5", 1250],
+    ["1.250", 125000],
+    ["$ 45 MXN", 4500],
+    ["0.99", 99],
+    ["1,234,567.89", 123456789],
+    ["abc", null],
+    ["", null],
+    ["-5", null],
+    ["1.2.3", null],
+    ["12.345", 1234500],
+    ["3.999,9", 399990],
+    ["10.123,456", null],
+  ];
   for (const [raw, want] of cases) expect([raw, parsePrice(raw)]).toEqual([raw, want]);
 });
 
 test("a spreadsheet's CSV (Spanish headers, ';' and quotes, a BOM) adds new SKUs and updates known ones", async () => {
-  await t.req("POST", "/api/v1/products", { headers: api(), json: { sku: "TAC-PAS", name: "Taco al pastor", price: 2000, stock: 10 } });
-  const csv = '\uFEFFSKU;Nombre;Precio;Existencias;Categoría;Descripción\r\nTAC-PAS;Taco al pastor;$25.00;40;Tacos;"Con piña; cebolla y cilantro"\r\nGRI;Gringa;65;;Especialidades;\r\nHOR;Agua de horchata;"30,00";12;Bebidas;Vaso de 1 litro\r\n';
+  await t.req("POST", "/api/v1/products", {
+    headers: api(),
+    json: { sku: "TAC-PAS", name: "Taco al pastor", price: 2000, stock: 10 },
+  });
+  const csv =
+    '\uFEFFSKU;Nombre;Precio;Existencias;Categoría;Descripción\r\nTAC-PAS;Taco al pastor;$25.00;40;Tacos;"Con piña; cebolla y cilantro"\r\nGRI;Gringa;65;;Especialidades;\r\nHOR;Agua de horchata;"30,00";12;Bebidas;Vaso de 1 litro\r\n';
   const r = await importCsv(csv);
   expect(r.status).toBe(200);
   expect((await r.json()).data).toEqual({ created: 2, updated: 1 });
@@ -49,8 +70,18 @@ test("a bad line is named (line, column, value) and nothing is imported; missing
     expect(e.details ?? {}).toMatchObject(details);
     return e.message as string;
   };
-  expect(await bad("sku,name,price,stock\nA,Uno,10,1\nB,Dos,diez,2\n", "invalid_csv", { line: 3, column: "price", value: "diez" })).toBe('Line 3, price: "diez" is not a price');
-  await bad("sku,name,price,stock\nA,Uno,10,1\nB,Dos,20,muchos\n", "invalid_csv", { line: 3, column: "stock", value: "muchos" });
+  expect(
+    await bad("sku,name,price,stock\nA,Uno,10,1\nB,Dos,diez,2\n", "invalid_csv", {
+      line: 3,
+      column: "price",
+      value: "diez",
+    }),
+  ).toBe('Line 3, price: "diez" is not a price');
+  await bad("sku,name,price,stock\nA,Uno,10,1\nB,Dos,20,muchos\n", "invalid_csv", {
+    line: 3,
+    column: "stock",
+    value: "muchos",
+  });
   await bad("sku,name,price\nA,,10\n", "invalid_csv", { line: 2, column: "name" });
   await bad("sku,nombre\nA,Uno\n", "csv_missing_columns", { missing: ["price"] });
   await bad("sku,name,price\nA,Uno,10\nA,Otra vez,20\n", "csv_duplicate_sku", { line: 3, sku: "A" });
@@ -59,24 +90,55 @@ test("a bad line is named (line, column, value) and nothing is imported; missing
   // an agent (person) may not change the catalog
   const { sessionHeaders } = await import("../support/app.ts");
   const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
-  const r = await t.req("POST", "/api/v1/products/import", { headers: { ...ana, "content-type": "text/csv" }, body: "sku,name,price\nA,Uno,10\n" });
+  const r = await t.req("POST", "/api/v1/products/import", {
+    headers: { ...ana, "content-type": "text/csv" },
+    body: "sku,name,price\nA,Uno,10\n",
+  });
   expect(r.status).toBe(403);
 });
 
 test("calendar settings: the appointment length shapes the free times, services are checked; a cancelled time is free again", async () => {
-  const put = await t.req("PUT", "/api/v1/calendar/settings", { headers: api(), json: { slotMinutes: 60, services: ["Limpieza dental", "Consulta general"] } });
+  const put = await t.req("PUT", "/api/v1/calendar/settings", {
+    headers: api(),
+    json: { slotMinutes: 60, services: ["Limpieza dental", "Consulta general"] },
+  });
   expect(put.status).toBe(200);
-  expect((await (await t.req("GET", "/api/v1/calendar/settings", { headers: api() })).json()).data).toEqual({ slotMinutes: 60, services: ["Limpieza dental", "Consulta general"] });
-  expect((await availableSlots(t.ctx, "2026-12-01")).slots).toEqual(["09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00", "17:00"]);
-  const wrong = await t.req("POST", "/api/v1/calendar/appointments", { headers: api(), json: { date: "2026-12-01", time: "10:00", service: "Blanqueamiento" } });
+  expect((await (await t.req("GET", "/api/v1/calendar/settings", { headers: api() })).json()).data).toEqual({
+    slotMinutes: 60,
+    services: ["Limpieza dental", "Consulta general"],
+  });
+  expect((await availableSlots(t.ctx, "2026-12-01")).slots).toEqual([
+    "09:00",
+    "10:00",
+    "11:00",
+    "12:00",
+    "13:00",
+    "14:00",
+    "15:00",
+    "16:00",
+    "17:00",
+  ]);
+  const wrong = await t.req("POST", "/api/v1/calendar/appointments", {
+    headers: api(),
+    json: { date: "2026-12-01", time: "10:00", service: "Blanqueamiento" },
+  });
   expect(wrong.status).toBe(400);
-  expect((await wrong.json()).error).toMatchObject({ code: "unknown_service", details: { services: ["Limpieza dental", "Consulta general"] } });
-  const ok = await t.req("POST", "/api/v1/calendar/appointments", { headers: api(), json: { date: "2026-12-01", time: "10:00", service: "limpieza DENTAL" } });
+  expect((await wrong.json()).error).toMatchObject({
+    code: "unknown_service",
+    details: { services: ["Limpieza dental", "Consulta general"] },
+  });
+  const ok = await t.req("POST", "/api/v1/calendar/appointments", {
+    headers: api(),
+    json: { date: "2026-12-01", time: "10:00", service: "limpieza DENTAL" },
+  });
   expect(ok.status).toBe(201);
   const appt = (await ok.json()).data;
   expect(appt).toMatchObject({ service: "Limpieza dental", endsAt: appt.startsAt + 3_600_000 });
   expect((await availableSlots(t.ctx, "2026-12-01")).slots).not.toContain("10:00");
-  const bad = await t.req("PUT", "/api/v1/calendar/settings", { headers: api(), json: { slotMinutes: 2, extra: true } });
+  const bad = await t.req("PUT", "/api/v1/calendar/settings", {
+    headers: api(),
+    json: { slotMinutes: 2, extra: true },
+  });
   expect(bad.status).toBe(400);
   const c = await t.req("POST", `/api/v1/calendar/appointments/${appt.id}/cancel`, { headers: api() });
   expect((await c.json()).data.status).toBe("cancelled");
@@ -88,13 +150,20 @@ test("a large catalog (3,000 products, ~0.4 MB) imports from the console's uploa
   const { sessionHeaders } = await import("../support/app.ts");
   const admin = await sessionHeaders(t.ctx, "admin@test.mx", "admin-pass-123");
   const lines = ["sku,nombre,precio,existencias,descripción"];
-  for (let i = 0; i < 3000; i++) lines.push(`SKU-${i},Producto número ${i} de la tienda,${(i % 500) + 10}.50,${i % 40},"Descripción larga del producto ${i}: material, tamaño, color y cuidados para que dure muchos años en casa"`);
+  for (let i = 0; i < 3000; i++)
+    lines.push(
+      `SKU-${i},Producto número ${i} de la tienda,${(i % 500) + 10}.50,${i % 40},"Descripción larga del producto ${i}: material, tamaño, color y cuidados para que dure muchos años en casa"`,
+    );
   const csv = lines.join("\n");
   expect(csv.length).toBeGreaterThan(300 * 1024);
   const form = new FormData();
   form.set("_csrf", admin["x-csrf-token"]);
   form.set("file", new File([csv], "catalogo.csv", { type: "text/csv" }));
-  const r = await t.app.request("/settings/catalog/import", { method: "POST", headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] }, body: form });
+  const r = await t.app.request("/settings/catalog/import", {
+    method: "POST",
+    headers: { cookie: admin.cookie, "x-csrf-token": admin["x-csrf-token"] },
+    body: form,
+  });
   expect([r.status, r.headers.get("location")]).toEqual([302, "/settings/catalog?imported=3000-0"]);
   expect(await listProducts(t.ctx)).toHaveLength(3000);
 });

@@ -9,12 +9,24 @@ import { createAgent } from "../../src/agents/service.ts";
 import { agents } from "../../src/agents/schema.ts";
 
 let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp();
+  await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("an agent's idle-resolve hours are shown with their default and saved (375 and 1280 px)", async () => {
   const a = await createAgent(t.ctx, { kind: "system" }, { name: "Sofía", channelIds: [] });
-  for (const [hours, viewport] of [["6", { width: 375, height: 740 }], ["0", { width: 1280, height: 800 }]] as const) {
+  for (const [hours, viewport] of [
+    ["6", { width: 375, height: 740 }],
+    ["0", { width: 1280, height: 800 }],
+  ] as const) {
     const page = await browser.newPage({ viewport });
     await loginAsAdmin(page, running.url);
     await page.goto(`${running.url}/settings/agents/${a.id}`);

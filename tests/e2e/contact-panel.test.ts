@@ -9,15 +9,40 @@ import { launchBrowser, loginAsAdmin, overflowing, reachable } from "../support/
 import { contacts } from "../../src/inbox/schema.ts";
 import { eq } from "drizzle-orm";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+let t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("edit a contact's phone and attributes from the conversation (375 and 1280 px)", async () => {
   const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "CRM", config: {} });
-  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
-    const inbound = await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: `k${i}`, name: `Cliente Panel ${i}` }, body: "hola", });
-    const conv = (await (await t.req("GET", `/api/v1/conversations/${inbound.conversationId}`, { headers: { authorization: `Bearer ${s.apiKey}` } })).json()).data;
+  for (const [i, viewport] of [
+    [1, { width: 375, height: 740 }],
+    [2, { width: 1280, height: 800 }],
+  ] as const) {
+    const inbound = await apiPost(t, s.apiKey, "/inbound", {
+      channelId: ch.id,
+      from: { externalId: `k${i}`, name: `Cliente Panel ${i}` },
+      body: "hola",
+    });
+    const conv = (
+      await (
+        await t.req("GET", `/api/v1/conversations/${inbound.conversationId}`, {
+          headers: { authorization: `Bearer ${s.apiKey}` },
+        })
+      ).json()
+    ).data;
     const page = await browser.newPage({ viewport });
     await loginAsAdmin(page, running.url);
     await page.goto(`${running.url}/inbox?c=${conv.id}`);
@@ -27,14 +52,20 @@ test("edit a contact's phone and attributes from the conversation (375 and 1280 
       expect(await page.locator("#conv-list").isVisible()).toBe(false);
       expect(await reachable(page.locator("#conv-header [data-back]"))).toBe(true);
       await page.locator("#conv-header [data-sheet-open]").click();
-      await page.waitForFunction(() => { const r = document.querySelector("#contact-panel input[name=phone]")!.getBoundingClientRect(); return r.bottom <= innerHeight && r.top >= 0; });
+      await page.waitForFunction(() => {
+        const r = document.querySelector("#contact-panel input[name=phone]")!.getBoundingClientRect();
+        return r.bottom <= innerHeight && r.top >= 0;
+      });
     }
     expect(await reachable(panel.locator("input[name=phone]"))).toBe(true);
     await panel.locator("input[name=phone]").fill(`55 1234 560${i}`);
     await panel.locator("input[name=newKey]").fill("ciudad");
     await panel.locator("input[name=newValue]").fill("Puebla");
     await panel.locator("button[type=submit]").click();
-    await page.waitForFunction((v) => (document.querySelector("#contact-panel input[name=phone]") as HTMLInputElement).value === v, `+52551234560${i}`);
+    await page.waitForFunction(
+      (v) => (document.querySelector("#contact-panel input[name=phone]") as HTMLInputElement).value === v,
+      `+52551234560${i}`,
+    );
     await expect(panel.locator("#contact-msg").textContent()).resolves.toBe("Guardado.");
     await panel.locator('input[data-key="ciudad"]').waitFor();
     const stored = async () => (await t.ctx.db.select().from(contacts).where(eq(contacts.id, conv.contactId)).get())!;
@@ -53,7 +84,10 @@ test("edit a contact's phone and attributes from the conversation (375 and 1280 
       await panel.locator("[data-sheet-close]").click();
       await page.locator("#conv-header [data-back]").click();
       await page.waitForURL(/\/inbox$/);
-      await page.locator("#conv-list").filter({ hasText: `Cliente Panel ${i}` }).waitFor();
+      await page
+        .locator("#conv-list")
+        .filter({ hasText: `Cliente Panel ${i}` })
+        .waitFor();
       expect(await overflowing(page)).toEqual([]);
     }
     await page.close();

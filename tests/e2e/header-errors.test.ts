@@ -7,25 +7,51 @@ import { launchBrowser, loginAsAdmin, visitorSite, overflowing } from "../suppor
 import { updateUser } from "../../src/auth/service.ts";
 import { updateChannel, listChannels } from "../../src/channels/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+let t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("a refused header change is shown inline, in Spanish (375 and 1280 px)", async () => {
   const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "CRM", config: {} });
-  const conv = (await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: "h1", name: "Cliente Encabezado" }, body: "hola" })).conversationId;
-  for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 }]) {
+  const conv = (
+    await apiPost(t, s.apiKey, "/inbound", {
+      channelId: ch.id,
+      from: { externalId: "h1", name: "Cliente Encabezado" },
+      body: "hola",
+    })
+  ).conversationId;
+  for (const viewport of [
+    { width: 375, height: 740 },
+    { width: 1280, height: 800 },
+  ]) {
     await updateUser(t.ctx, { kind: "system" }, s.beto.id, { active: true });
     const page = await browser.newPage({ viewport });
     const dialogs: string[] = [];
-    page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     await loginAsAdmin(page, running.url);
     await page.goto(`${running.url}/inbox?c=${conv}`);
     // Beto leaves the team after the page was opened; assigning to him is refused
     await updateUser(t.ctx, { kind: "system" }, s.beto.id, { active: false });
     await page.selectOption('#conv-header select[name="assigneeId"]', s.beto.id);
     await page.locator("#header-error").filter({ hasText: /\S/ }).waitFor();
-    await expect(page.locator("#header-error").textContent()).resolves.toBe("Esa persona ya no está en el equipo o está desactivada.");
+    await expect(page.locator("#header-error").textContent()).resolves.toBe(
+      "Esa persona ya no está en el equipo o está desactivada.",
+    );
     expect(dialogs).toEqual([]);
     // the header shows the conversation as it still is
     expect(await page.locator('#conv-header select[name="assigneeId"]').inputValue()).toBe("");
@@ -64,5 +90,7 @@ test("the widget speaks the business's language by default, or the one picked in
     await admin.waitForURL(/saved=1/);
     expect(await open("es-MX")).toBe("Send");
     await admin.close();
-  } finally { site.stop(); }
+  } finally {
+    site.stop();
+  }
 }, 60_000);

@@ -13,7 +13,9 @@ beforeAll(async () => {
   s = await seedBusiness(t.ctx);
   running = await startServer(t.ctx);
   site = visitorSite(running.url, s.webchat.id);
-  await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin], greeting: "¡Hola! ¿En qué te ayudamos?" } });
+  await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, {
+    config: { allowedOrigins: [site.origin], greeting: "¡Hola! ¿En qué te ayudamos?" },
+  });
   browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
@@ -25,7 +27,10 @@ afterAll(async () => {
 
 async function agentPage(email: string, password: string) {
   const page = await browser.newPage();
-  page.on("dialog", (d) => { alerts.push(d.message()); void d.dismiss(); });
+  page.on("dialog", (d) => {
+    alerts.push(d.message());
+    void d.dismiss();
+  });
   await page.goto(`${running.url}/login`);
   await page.fill("input[name=email]", email);
   await page.fill("input[name=password]", password);
@@ -33,7 +38,7 @@ async function agentPage(email: string, password: string) {
   await page.waitForURL(/\/inbox/);
   // an agent starts on her own conversations ("Mías"); these scenarios follow every conversation she may see
   if (!email.startsWith("admin")) {
-    expect(await page.locator('#view-tabs a.on').getAttribute("data-view")).toBe("mine");
+    expect(await page.locator("#view-tabs a.on").getAttribute("data-view")).toBe("mine");
     await page.goto(`${running.url}/inbox?view=all`);
   }
   return page;
@@ -46,7 +51,10 @@ test("a visitor writes, the agent sees it live, replies, the visitor sees it liv
   await expectLocator(agent.locator("#conv-list")).toContainText("No hay conversaciones");
 
   const visitor = await browser.newPage();
-  visitor.on("dialog", (d) => { alerts.push(d.message()); void d.dismiss(); });
+  visitor.on("dialog", (d) => {
+    alerts.push(d.message());
+    void d.dismiss();
+  });
   await visitor.goto(site.url);
   await widget(visitor).locator("button.launch").click();
   await expectLocator(widget(visitor).locator(".panel")).toContainText("¡Hola! ¿En qué te ayudamos?");
@@ -72,7 +80,11 @@ test("a visitor writes, the agent sees it live, replies, the visitor sees it liv
   await widget(visitor).locator(".m.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).waitFor({ timeout: 5000 });
   await agent.locator("#messages li.msg.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).waitFor();
   // the visitor has the chat open: the reply turns "read" in the agent's console, live
-  await agent.locator("#messages li.msg.out").filter({ hasText: "¿Qué te gustaría ordenar?" }).locator(".st.read").waitFor({ timeout: 5000 });
+  await agent
+    .locator("#messages li.msg.out")
+    .filter({ hasText: "¿Qué te gustaría ordenar?" })
+    .locator(".st.read")
+    .waitFor({ timeout: 5000 });
 
   // a second visitor message arrives live in the open conversation
   await widget(visitor).locator("textarea").fill("Dos tacos al pastor");
@@ -105,7 +117,10 @@ test("assignments and status changes reach another open console live", async () 
 }, 60_000);
 
 test("the console speaks English to a user who chose it", async () => {
-  await t.req("PATCH", `/api/v1/users/${s.beto.id}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json: { locale: "en" } });
+  await t.req("PATCH", `/api/v1/users/${s.beto.id}`, {
+    headers: { authorization: `Bearer ${s.apiKey}` },
+    json: { locale: "en" },
+  });
   const beto = await agentPage("beto@test.mx", "agent-pass-123");
   await expectLocator(beto.locator(".top")).toContainText("Inbox");
   await expectLocator(beto.locator(".filters")).toContainText("Waiting");
@@ -152,7 +167,11 @@ test("first run: the setup wizard creates the business and its administrator, th
     await expectLocator(page.locator(".top")).toContainText("Dra. Elena Ruiz");
     const { getBusiness } = await import("../../src/setup/service.ts");
     const b = (await getBusiness(fresh.ctx))!;
-    expect(b).toMatchObject({ name: "Clínica Dental Sonrisas", location: "Guadalajara, Jalisco", timezone: "America/Mexico_City" });
+    expect(b).toMatchObject({
+      name: "Clínica Dental Sonrisas",
+      location: "Guadalajara, Jalisco",
+      timezone: "America/Mexico_City",
+    });
     expect(b.hours.sat.open).toBe(false);
     expect(b.hours.fri).toEqual({ open: true, from: "09:00", to: "20:00" });
     await page.goto(`${srv.url}/settings/departments`);
@@ -171,7 +190,10 @@ test("first run: the setup wizard creates the business and its administrator, th
 }, 60_000);
 
 test("the composer expands /shortcuts into quick replies, and a private note stays inside", async () => {
-  await t.req("POST", "/api/v1/quick-replies", { headers: { authorization: `Bearer ${s.apiKey}` }, json: { shortcut: "horario", body: "Abrimos de lunes a sábado de 9:00 a 18:00." } });
+  await t.req("POST", "/api/v1/quick-replies", {
+    headers: { authorization: `Bearer ${s.apiKey}` },
+    json: { shortcut: "horario", body: "Abrimos de lunes a sábado de 9:00 a 18:00." },
+  });
   const visitor = await browser.newPage();
   await visitor.goto(site.url);
   await widget(visitor).locator("button.launch").click();
@@ -191,7 +213,9 @@ test("the composer expands /shortcuts into quick replies, and a private note sta
   await widget(visitor).locator(".m.out").filter({ hasText: "Abrimos de lunes a sábado" }).waitFor({ timeout: 5000 });
 
   // a refused attachment explains itself in the agent's language
-  await agent.locator("#reply-file").setInputFiles({ name: "programa.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
+  await agent
+    .locator("#reply-file")
+    .setInputFiles({ name: "programa.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
   await agent.click("#composer button[type=submit]");
   await expectLocator(agent.locator("#composer-error")).toContainText("Ese tipo de archivo no está permitido.");
   await agent.locator("#reply-file").setInputFiles([]);

@@ -5,12 +5,25 @@ import type { Browser } from "playwright-core";
 import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
 import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+let t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("the first steps tick themselves and can be hidden (375 and 1280 px)", async () => {
-  const done = (page: import("playwright-core").Page) => page.locator("#onboarding li.done").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.step));
+  const done = (page: import("playwright-core").Page) =>
+    page.locator("#onboarding li.done").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.step));
   // 375: the list, its link to the next step, and a step ticking after it is done
   const phone = await browser.newPage({ viewport: { width: 375, height: 740 } });
   await loginAsAdmin(phone, running.url);

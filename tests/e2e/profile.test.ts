@@ -6,12 +6,24 @@ import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support
 import { launchBrowser, overflowing } from "../support/browser.ts";
 
 let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp();
+  await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("changing the password on the profile page asks for the current one (375 and 1280 px)", async () => {
   let password = "agent-pass-123";
-  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+  for (const [i, viewport] of [
+    [1, { width: 375, height: 740 }],
+    [2, { width: 1280, height: 800 }],
+  ] as const) {
     const page = await browser.newPage({ viewport });
     await page.goto(`${running.url}/login`);
     await page.fill("input[name=email]", "ana@test.mx");

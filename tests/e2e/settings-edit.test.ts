@@ -7,9 +7,21 @@ import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts"
 import { listDepartments, listUsers, login } from "../../src/auth/service.ts";
 import { listTags, listQuickReplies } from "../../src/inbox/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+let t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 async function edit(page: Page, path: string, id: string, values: Record<string, string>) {
   await page.goto(`${running.url}${path}`);
@@ -23,7 +35,10 @@ async function edit(page: Page, path: string, id: string, values: Record<string,
 test("rename, change and reset from the settings lists (375 and 1280 px)", async () => {
   const tag = await apiPost(t, s.apiKey, "/tags", { name: "vip" });
   const qr = await apiPost(t, s.apiKey, "/quick-replies", { shortcut: "horario", body: "Abrimos de 9 a 18 h." });
-  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+  for (const [i, viewport] of [
+    [1, { width: 375, height: 740 }],
+    [2, { width: 1280, height: 800 }],
+  ] as const) {
     const page = await browser.newPage({ viewport });
     await loginAsAdmin(page, running.url);
     await edit(page, "/settings/departments", s.ventas.id, { name: `Ventas ${i}` });
@@ -50,7 +65,9 @@ test("rename, change and reset from the settings lists (375 and 1280 px)", async
     await form.locator("button[type=submit]").click();
     await page.waitForURL(/saved=1/);
     expect((await listUsers(t.ctx)).find((u) => u.id === s.ana.id)?.name).toBe(`Ana López ${i}`);
-    expect((await login(t.ctx, { email: "ana@test.mx", password: `nueva-ana-${i}-clave`, ip: `198.51.100.${i}` })).user.name).toBe(`Ana López ${i}`);
+    expect(
+      (await login(t.ctx, { email: "ana@test.mx", password: `nueva-ana-${i}-clave`, ip: `198.51.100.${i}` })).user.name,
+    ).toBe(`Ana López ${i}`);
     expect(await overflowing(page)).toEqual([]);
     await page.close();
   }

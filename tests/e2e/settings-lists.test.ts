@@ -7,29 +7,50 @@ import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts"
 import { listDepartments } from "../../src/auth/service.ts";
 import { listTags } from "../../src/inbox/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
-beforeAll(async () => { t = await makeTestApp(); s = await seedBusiness(t.ctx); running = await startServer(t.ctx); browser = await launchBrowser(); }, 60_000);
-afterAll(async () => { await browser?.close(); await running?.stop(); await t?.close(); });
+let t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
 
 test("a department's and a tag's deletion says what it affects; cancelling keeps them (375 and 1280 px)", async () => {
   const key = { authorization: `Bearer ${s.apiKey}` };
   const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "CRM", config: {} });
-  const conv = (await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: "d1" }, body: "hola" })).conversationId;
+  const conv = (await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: "d1" }, body: "hola" }))
+    .conversationId;
   await t.req("PATCH", `/api/v1/conversations/${conv}`, { headers: key, json: { departmentId: s.soporte.id } });
   const tag = await apiPost(t, s.apiKey, "/tags", { name: "vip" });
   await t.req("PUT", `/api/v1/conversations/${conv}/tags/${tag.id}`, { headers: key });
-  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+  for (const [i, viewport] of [
+    [1, { width: 375, height: 740 }],
+    [2, { width: 1280, height: 800 }],
+  ] as const) {
     const page = await browser.newPage({ viewport });
     const dialogs: string[] = [];
     let accept = false;
-    page.on("dialog", (d) => { dialogs.push(d.message()); void (accept ? d.accept() : d.dismiss()); });
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void (accept ? d.accept() : d.dismiss());
+    });
     await loginAsAdmin(page, running.url);
     if (i === 1) {
       await page.goto(`${running.url}/settings/departments`);
       await page.locator(`tr[data-id="${s.soporte.id}"] button.danger`).click();
       const members = (await listDepartments(t.ctx)).find((d) => d.id === s.soporte.id)!.members;
       expect(members).toBe(2); // Beto and the administrator
-      expect(dialogs.at(-1)).toBe("¿Borrar «Soporte»? 1 conversación y 0 canales quedarán sin departamento, y se quitará a 2 personas de él.");
+      expect(dialogs.at(-1)).toBe(
+        "¿Borrar «Soporte»? 1 conversación y 0 canales quedarán sin departamento, y se quitará a 2 personas de él.",
+      );
       expect((await listDepartments(t.ctx)).some((d) => d.id === s.soporte.id)).toBe(true);
       expect(await overflowing(page)).toEqual([]);
       accept = true;

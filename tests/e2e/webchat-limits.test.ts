@@ -23,17 +23,29 @@ beforeAll(async () => {
   await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin] } });
   browser = await launchBrowser();
 }, 60_000);
-afterAll(async () => { await browser?.close(); site?.stop(); await running?.stop(); await t?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  site?.stop();
+  await running?.stop();
+  await t?.close();
+});
 
 test("the widget says to wait when a visitor sends too fast, and the message goes when tapped later (375 and 1280 px)", async () => {
-  for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 }]) {
+  for (const viewport of [
+    { width: 375, height: 740 },
+    { width: 1280, height: 800 },
+  ]) {
     const page = await browser.newPage({ viewport, locale: "es-MX" });
     // a slow network: the visitor's session takes a moment to be made while they keep typing
-    await page.route("**/webchat/*/sessions", async (route) => { await Bun.sleep(400); await route.continue(); });
+    await page.route("**/webchat/*/sessions", async (route) => {
+      await Bun.sleep(400);
+      await route.continue();
+    });
     await page.goto(site.url);
     const w = page.locator("#digybot-webchat");
     await w.locator("button.launch").click();
-    const stored = async () => (await t.ctx.db.select({ n: count() }).from(messages).where(eq(messages.channelId, s.webchat.id)).get())!.n;
+    const stored = async () =>
+      (await t.ctx.db.select({ n: count() }).from(messages).where(eq(messages.channelId, s.webchat.id)).get())!.n;
     const before = await stored();
     const visitors = async () => (await t.ctx.db.select({ n: count() }).from(contacts).get())!.n;
     const visitorsBefore = await visitors();
@@ -58,11 +70,19 @@ test("the widget says to wait when a visitor sends too fast, and the message goe
     // and is shown once the whole time, never its pending copy beside the stored one
     const copies: number[] = [];
     for (let k = 0; k < 30; k++) {
-      copies.push(await w.locator(".m.in").filter({ hasText: new RegExp(`^${text}$`) }).count());
+      copies.push(
+        await w
+          .locator(".m.in")
+          .filter({ hasText: new RegExp(`^${text}$`) })
+          .count(),
+      );
       await Bun.sleep(10);
     }
     expect(Math.max(...copies)).toBe(1);
-    await w.locator(".m.in:not(.failed)").filter({ hasText: new RegExp(`^${text}$`) }).waitFor({ timeout: 5000 });
+    await w
+      .locator(".m.in:not(.failed)")
+      .filter({ hasText: new RegExp(`^${text}$`) })
+      .waitFor({ timeout: 5000 });
     expect(await w.locator(".m.in.failed").count()).toBe(0);
     expect(await stored()).toBe(before + 11);
     await page.close();

@@ -9,7 +9,10 @@ import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts"
 import { baileysDouble } from "../support/baileys-double.ts";
 import { listChannels } from "../../src/channels/service.ts";
 
-let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser, wa: ReturnType<typeof baileysDouble>;
+let t: TestApp,
+  running: Awaited<ReturnType<typeof startServer>>,
+  browser: Browser,
+  wa: ReturnType<typeof baileysDouble>;
 beforeAll(async () => {
   wa = baileysDouble();
   t = await makeTestApp({}, { whatsappSocket: wa.factory });
@@ -19,10 +22,18 @@ beforeAll(async () => {
   running = await startServer(t.ctx);
   browser = await launchBrowser();
 }, 60_000);
-afterAll(async () => { await browser?.close(); for (const a of t?.ctx.channels.all() ?? []) await a.stop?.(); await running?.stop(); await t?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  for (const a of t?.ctx.channels.all() ?? []) await a.stop?.();
+  await running?.stop();
+  await t?.close();
+});
 
 test("pair a number by QR and by phone number, and save the card's settings (375 and 1280 px)", async () => {
-  for (const [i, viewport] of [[1, { width: 375, height: 740 }], [2, { width: 1280, height: 800 }]] as const) {
+  for (const [i, viewport] of [
+    [1, { width: 375, height: 740 }],
+    [2, { width: 1280, height: 800 }],
+  ] as const) {
     const page = await browser.newPage({ viewport });
     await loginAsAdmin(page, running.url);
     await page.goto(`${running.url}/settings/channels`);
@@ -51,7 +62,10 @@ test("pair a number by QR and by phone number, and save the card's settings (375
     await expect(page.locator(`[data-channel="${ch.id}"] .pairing-code`).textContent()).resolves.toBe(`DGB${i}-2345`);
     // the phone scans: connected, and the number shows
     wa.current.open(`52155000000${i}:3@s.whatsapp.net`);
-    await page.locator(`[data-channel="${ch.id}"] .qr-state`).filter({ hasText: "conectado" }).waitFor({ timeout: 6000 });
+    await page
+      .locator(`[data-channel="${ch.id}"] .qr-state`)
+      .filter({ hasText: "conectado" })
+      .waitFor({ timeout: 6000 });
     // the card's own "Guardar" saves its fields
     await page.locator(`[data-channel="${ch.id}"] input[name=name]`).fill(`${name} (centro)`);
     await page.locator(`[data-channel="${ch.id}"] .channel-settings button[type=submit]`).click();

@@ -19,9 +19,17 @@ beforeAll(async () => {
   await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin] } });
   browser = await launchBrowser();
 }, 60_000);
-afterAll(async () => { await browser?.close(); site?.stop(); await running?.stop(); await t?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  site?.stop();
+  await running?.stop();
+  await t?.close();
+});
 
-const sizes = [{ width: 375, height: 740 }, { width: 1280, height: 800 }];
+const sizes = [
+  { width: 375, height: 740 },
+  { width: 1280, height: 800 },
+];
 
 test("the composer's controls are not covered by the launcher", async () => {
   for (const viewport of sizes) {
@@ -30,11 +38,15 @@ test("the composer's controls are not covered by the launcher", async () => {
     const w = page.locator("#digybot-webchat");
     await w.locator("button.launch").click();
     await w.locator("form.send").waitFor();
-    for (const sel of ["button.go", "textarea", "label.att", ".head button"]) expect(`${viewport.width} ${sel} ${await reachable(w.locator(sel))}`).toBe(`${viewport.width} ${sel} true`);
+    for (const sel of ["button.go", "textarea", "label.att", ".head button"])
+      expect(`${viewport.width} ${sel} ${await reachable(w.locator(sel))}`).toBe(`${viewport.width} ${sel} true`);
     // and it still sends
     await w.locator("textarea").fill(`hola desde ${viewport.width}`);
     await w.locator("button.go").click();
-    await w.locator(".m.in:not(.failed)").filter({ hasText: `hola desde ${viewport.width}` }).waitFor();
+    await w
+      .locator(".m.in:not(.failed)")
+      .filter({ hasText: `hola desde ${viewport.width}` })
+      .waitFor();
     // closed, the launcher is back
     await w.locator(".head button").click();
     expect(await reachable(w.locator("button.launch"))).toBe(true);
@@ -49,11 +61,14 @@ test("the owner picks the pre-chat's details in the console; the visitor is aske
     await admin.goto(`${running.url}/settings/channels`);
     const card = admin.locator(`[data-channel="${s.webchat.id}"]`);
     await card.locator("input[name=preChat]").check();
-    for (const f of ["name", "email", "phone"]) await card.locator(`input[name=preChatFields][value=${f}]`).setChecked(false);
+    for (const f of ["name", "email", "phone"])
+      await card.locator(`input[name=preChatFields][value=${f}]`).setChecked(false);
     await card.locator(".channel-settings button[type=submit]").click();
     // none chosen: said in Spanish, nothing saved
     await admin.locator(".flash.err, .error").filter({ hasText: "Elige al menos un dato" }).first().waitFor();
-    expect((await listChannels(t.ctx)).find((c) => c.id === s.webchat.id)?.config.preChat).toMatchObject({ enabled: false });
+    expect((await listChannels(t.ctx)).find((c) => c.id === s.webchat.id)?.config.preChat).toMatchObject({
+      enabled: false,
+    });
     await admin.goto(`${running.url}/settings/channels`);
     await card.locator("input[name=preChat]").check();
     await card.locator("input[name=preChatFields][value=name]").check();
@@ -62,7 +77,11 @@ test("the owner picks the pre-chat's details in the console; the visitor is aske
     expect(await overflowing(admin)).toEqual([]);
     await card.locator(".channel-settings button[type=submit]").click();
     await admin.waitForURL(/saved=1/);
-    expect((await listChannels(t.ctx)).find((c) => c.id === s.webchat.id)?.config.preChat).toEqual({ enabled: true, fields: ["name", "phone"], required: true });
+    expect((await listChannels(t.ctx)).find((c) => c.id === s.webchat.id)?.config.preChat).toEqual({
+      enabled: true,
+      fields: ["name", "phone"],
+      required: true,
+    });
     await admin.close();
 
     const page = await browser.newPage({ viewport, locale: "es-MX" });
@@ -71,7 +90,11 @@ test("the owner picks the pre-chat's details in the console; the visitor is aske
     await w.locator("button.launch").click();
     const form = w.locator("form.pre");
     await form.waitFor();
-    expect(await form.locator("input").evaluateAll((els) => els.map((e) => `${(e as HTMLInputElement).name}:${(e as HTMLInputElement).type}`))).toEqual(["name:text", "phone:tel"]);
+    expect(
+      await form
+        .locator("input")
+        .evaluateAll((els) => els.map((e) => `${(e as HTMLInputElement).name}:${(e as HTMLInputElement).type}`)),
+    ).toEqual(["name:text", "phone:tel"]);
     expect(await reachable(form.locator("button.go"))).toBe(true);
     await form.locator("input[name=name]").fill(`Lucía ${i}`);
     await form.locator("input[name=phone]").fill(`55 1234 560${i}`);
@@ -80,6 +103,8 @@ test("the owner picks the pre-chat's details in the console; the visitor is aske
     const k = (await t.ctx.db.select().from(contacts).all()).find((c) => c.name === `Lucía ${i}`);
     expect(k?.phone).toBe(`+52551234560${i}`);
     await page.close();
-    await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin], preChat: { enabled: false, fields: ["name", "email"], required: true } } });
+    await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, {
+      config: { allowedOrigins: [site.origin], preChat: { enabled: false, fields: ["name", "email"], required: true } },
+    });
   }
 }, 60_000);

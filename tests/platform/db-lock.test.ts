@@ -31,18 +31,49 @@ test("a write lock held by another process: every request answered, /healthz fas
   try {
     const { key } = await adminSession(srv.url);
     const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-    const ch = (await (await fetch(`${srv.url}/api/v1/channels`, { method: "POST", headers: auth, body: JSON.stringify({ type: "api", name: "CRM", config: {} }) })).json()).data;
-    const send = (i: number) => fetch(`${srv.url}/api/v1/inbound`, { method: "POST", headers: auth, body: JSON.stringify({ channelId: ch.id, externalId: `lock-${i}`, from: { externalId: `c${i % 5}` }, body: `mensaje ${i}` }), signal: AbortSignal.timeout(15_000) });
+    const ch = (
+      await (
+        await fetch(`${srv.url}/api/v1/channels`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ type: "api", name: "CRM", config: {} }),
+        })
+      ).json()
+    ).data;
+    const send = (i: number) =>
+      fetch(`${srv.url}/api/v1/inbound`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          channelId: ch.id,
+          externalId: `lock-${i}`,
+          from: { externalId: `c${i % 5}` },
+          body: `mensaje ${i}`,
+        }),
+        signal: AbortSignal.timeout(15_000),
+      });
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
 
     const locker = await holdLock(join(dir, "digybot.db"), 3000);
     const started = Date.now();
-    const pending: Promise<{ i: number; status: number; retryAfter: string | null; body: { data?: { messageId: string } } }>[] = [];
+    const pending: Promise<{
+      i: number;
+      status: number;
+      retryAfter: string | null;
+      body: { data?: { messageId: string } };
+    }>[] = [];
     const healthTimes: number[] = [];
     const healthStatuses: number[] = [];
     // requests spread over the locked period, health checks between them
     for (let i = 0; i < 30; i++) {
-      pending.push(send(i).then(async (r) => ({ i, status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.json() })));
+      pending.push(
+        send(i).then(async (r) => ({
+          i,
+          status: r.status,
+          retryAfter: r.headers.get("retry-after"),
+          body: await r.json(),
+        })),
+      );
       if (i % 5 === 4 && Date.now() - started < 2500) {
         const t0 = performance.now();
         const h = await fetch(`${srv.url}/healthz`, { signal: AbortSignal.timeout(2000) });
@@ -71,8 +102,14 @@ test("a write lock held by another process: every request answered, /healthz fas
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
     for (const a of answers.filter((x) => x.status === 503)) expect((await send(a.i)).status).toBe(201);
     const stored = new Set<string>();
-    const convs = (await (await fetch(`${srv.url}/api/v1/conversations?status=any&limit=100`, { headers: auth })).json()).data as { id: string }[];
-    for (const c of convs) for (const m of (await (await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages?limit=500`, { headers: auth })).json()).data as { id: string; body: string }[]) stored.add(m.body);
+    const convs = (
+      await (await fetch(`${srv.url}/api/v1/conversations?status=any&limit=100`, { headers: auth })).json()
+    ).data as { id: string }[];
+    for (const c of convs)
+      for (const m of (
+        await (await fetch(`${srv.url}/api/v1/conversations/${c.id}/messages?limit=500`, { headers: auth })).json()
+      ).data as { id: string; body: string }[])
+        stored.add(m.body);
     for (let i = 0; i < 30; i++) expect(stored.has(`mensaje ${i}`)).toBe(true);
     expect(stored.size).toBe(30);
     expect(srv.log()).toContain("database write lock held by another connection");

@@ -10,7 +10,14 @@ async function freshDb() {
   const db = new Database(join(dir, "t.db"));
   await db.init();
   await db.client.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
-  return { db, dir, async close() { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    db,
+    dir,
+    async close() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test("writes that arrive in separate turns of the event loop are committed together", async () => {
@@ -18,15 +25,29 @@ test("writes that arrive in separate turns of the event loop are committed toget
   try {
     const before = { ...t.db.stats };
     // each write starts from its own macrotask, as HTTP requests do
-    const writes = await Promise.all(Array.from({ length: 100 }, (_, i) => new Promise((resolve, reject) => {
-      setTimeout(() => t.db.write(async (tx) => tx.run(sql`INSERT INTO t (body) VALUES (${`row ${i}`})`)).then(resolve, reject), 0);
-    })));
+    const writes = await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) =>
+          new Promise((resolve, reject) => {
+            setTimeout(
+              () =>
+                t.db
+                  .write(async (tx) => tx.run(sql`INSERT INTO t (body) VALUES (${`row ${i}`})`))
+                  .then(resolve, reject),
+              0,
+            );
+          }),
+      ),
+    );
     expect(writes).toHaveLength(100);
     const commits = t.db.stats.commits - before.commits;
     expect(t.db.stats.jobs - before.jobs).toBe(100);
     expect(commits).toBeLessThanOrEqual(10);
     expect(Number((await t.db.client.execute("SELECT count(*) n FROM t")).rows[0].n)).toBe(100);
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });
 
 test("while serving, a worker thread checkpoints the WAL into the database file", async () => {
@@ -37,10 +58,17 @@ test("while serving, a worker thread checkpoints the WAL into the database file"
     const sizeBefore = statSync(file).size;
     // ~4 MB of rows: far below the writer's own autocheckpoint once the worker runs, so only the worker copies them
     for (let b = 0; b < 20; b++) {
-      await t.db.write(async (tx) => { for (let i = 0; i < 100; i++) tx.run(sql`INSERT INTO t (body) VALUES (${"x".repeat(2000)})`); });
+      await t.db.write(async (tx) => {
+        for (let i = 0; i < 100; i++) tx.run(sql`INSERT INTO t (body) VALUES (${"x".repeat(2000)})`);
+      });
     }
     let size = statSync(file).size;
-    for (let i = 0; i < 100 && size < sizeBefore + 3_000_000; i++) { await Bun.sleep(20); size = statSync(file).size; }
+    for (let i = 0; i < 100 && size < sizeBefore + 3_000_000; i++) {
+      await Bun.sleep(20);
+      size = statSync(file).size;
+    }
     expect(size).toBeGreaterThan(sizeBefore + 3_000_000);
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });

@@ -32,7 +32,9 @@ test("a second serve on the same data dir refuses, naming the running one; after
     // a clean stop removes it
     await again.stop("SIGTERM");
     expect(existsSync(join(dir, "digybot.pid"))).toBe(false);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
 
 test("serve --demo refuses a data dir that already has people in it, and seeds an empty one", async () => {
@@ -45,7 +47,11 @@ test("serve --demo refuses a data dir that already has people in it, and seeds a
     expect(r.err).toContain("--demo seeds an empty data dir");
     expect(r.err).toContain("1 user");
     expect(existsSync(join(dir, "digybot.pid"))).toBe(false);
-    const p = Bun.spawn([...digybotCommand(), "serve", "--demo", "--port", "0", "--data-dir", empty], { stdout: "pipe", stderr: "pipe", env: { ...process.env, DIGYBOT_LOG_LEVEL: "warn" } });
+    const p = Bun.spawn([...digybotCommand(), "serve", "--demo", "--port", "0", "--data-dir", empty], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, DIGYBOT_LOG_LEVEL: "warn" },
+    });
     let text = "";
     const reader = p.stdout.getReader();
     while (!text.includes("Demo: log in as")) {
@@ -56,5 +62,8 @@ test("serve --demo refuses a data dir that already has people in it, and seeds a
     expect(text).toContain("Demo: log in as");
     p.kill("SIGTERM");
     await p.exited;
-  } finally { rmSync(dir, { recursive: true, force: true }); rmSync(empty, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
+  }
 }, 60_000);

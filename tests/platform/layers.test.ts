@@ -47,6 +47,8 @@ test("no import circle touches src/platform", () => {
     }
     return false;
   };
-  const circles = [...graph.keys()].filter((f) => f.includes("/src/platform/") && reaches(f, f)).map((f) => relative(root, f));
+  const circles = [...graph.keys()]
+    .filter((f) => f.includes("/src/platform/") && reaches(f, f))
+    .map((f) => relative(root, f));
   expect(circles).toEqual([]);
 });

@@ -16,5 +16,7 @@ test("console pages send a Content-Security-Policy that forbids framing; cookies
     // the API answers JSON without the page policy; the widget can still be embedded
     expect((await t.app.request("/healthz")).headers.get("content-security-policy")).toBeNull();
     expect((await t.app.request("/widget.js")).headers.get("x-frame-options")).toBeNull();
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });

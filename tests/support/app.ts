@@ -34,15 +34,35 @@ export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOpti
   const dir = mkdtempSync(join(tmpdir(), "digybot-test-"));
   mkdirSync(dir, { recursive: true });
   copyFileSync(await migratedTemplate(), join(dir, "digybot.db"));
-  const config = { ...loadConfig({ file: null, env: {} }), data_dir: dir, port: 0, log_level: "silent" as const, secret_key_file: testKeyFile, ...overrides };
+  const config = {
+    ...loadConfig({ file: null, env: {} }),
+    data_dir: dir,
+    port: 0,
+    log_level: "silent" as const,
+    secret_key_file: testKeyFile,
+    ...overrides,
+  };
   const ctx = await createContext(config, { log: createLogger(config.log_level), ...opts });
   const app = createApp(ctx);
   return {
-    ctx, app, dir,
+    ctx,
+    app,
+    dir,
     /** app.request with JSON conveniences */
-    async req(method: string, path: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Response> {
-      const headers: Record<string, string> = { ...(init.json !== undefined ? { "content-type": "application/json" } : {}), ...init.headers };
-      return app.request(path, { method, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+    async req(
+      method: string,
+      path: string,
+      init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+    ): Promise<Response> {
+      const headers: Record<string, string> = {
+        ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+        ...init.headers,
+      };
+      return app.request(path, {
+        method,
+        headers,
+        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+      });
     },
     async close() {
       stopAgents(ctx);
@@ -56,13 +76,33 @@ export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOpti
 /** A business set up with two departments, an admin, two agents (one per department) and an API key; open always unless `hours` says otherwise. */
 export async function seedBusiness(ctx: Ctx, opts: { hours?: ReturnType<typeof defaultHours> } = {}) {
   const setup = await completeSetup(ctx, {
-    business: { name: "Tienda Prueba", description: "", location: "CDMX", country: "MX", timezone: "America/Mexico_City", hours: opts.hours ?? alwaysOpen(), locale: "es" },
+    business: {
+      name: "Tienda Prueba",
+      description: "",
+      location: "CDMX",
+      country: "MX",
+      timezone: "America/Mexico_City",
+      hours: opts.hours ?? alwaysOpen(),
+      locale: "es",
+    },
     departments: ["Ventas", "Soporte"],
     admin: { name: "Admin", email: "admin@test.mx", password: "admin-pass-123" },
   });
   const [ventas, soporte] = setup.departments;
-  const ana = await createUser(ctx, { name: "Ana", email: "ana@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [ventas.id] });
-  const beto = await createUser(ctx, { name: "Beto", email: "beto@test.mx", password: "agent-pass-123", role: "agent", departmentIds: [soporte.id] });
+  const ana = await createUser(ctx, {
+    name: "Ana",
+    email: "ana@test.mx",
+    password: "agent-pass-123",
+    role: "agent",
+    departmentIds: [ventas.id],
+  });
+  const beto = await createUser(ctx, {
+    name: "Beto",
+    email: "beto@test.mx",
+    password: "agent-pass-123",
+    role: "agent",
+    departmentIds: [soporte.id],
+  });
   const key = await createApiKey(ctx, { kind: "system" }, { name: "tests", scope: "admin" });
   return { ventas, soporte, admin: setup.admin, ana, beto, webchat: setup.channel, apiKey: key.key };
 }
@@ -98,7 +138,8 @@ export async function loginForm(t: TestApp) {
   const token = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
   if (!cookie || !token) throw new Error("the login page did not hand out its form token");
   return (email: string, password: string, headers: Record<string, string> = {}): RequestInit => ({
-    method: "POST", body: new URLSearchParams({ email, password, _csrf: token }),
+    method: "POST",
+    body: new URLSearchParams({ email, password, _csrf: token }),
     headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
   });
 }

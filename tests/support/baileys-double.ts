@@ -20,12 +20,24 @@ export class SocketDouble implements QrSocket {
     if (this.ended) throw Object.assign(new Error("Connection Closed"), { output: { statusCode: 428 } });
     this.sent.push({ jid, content, options });
     if (options?.messageId) this.delivered.set(`${jid}/${options.messageId}`, content);
-    return proto.WebMessageInfo.fromObject({ key: { remoteJid: jid, fromMe: true, id: options?.messageId ?? `3EB0${this.sent.length}` }, messageTimestamp: Math.floor(Date.now() / 1000), status: 1 }) as WAMessage;
+    return proto.WebMessageInfo.fromObject({
+      key: { remoteJid: jid, fromMe: true, id: options?.messageId ?? `3EB0${this.sent.length}` },
+      messageTimestamp: Math.floor(Date.now() / 1000),
+      status: 1,
+    }) as WAMessage;
   }
-  async readMessages(keys: WAMessageKey[]) { this.reads.push(...keys); }
-  async requestPairingCode(phone: string) { return `DGB${phone.slice(-1)}-2345`; }
-  async logout() { this.close(401, "Intentional Logout"); }
-  end() { this.ended = true; }
+  async readMessages(keys: WAMessageKey[]) {
+    this.reads.push(...keys);
+  }
+  async requestPairingCode(phone: string) {
+    return `DGB${phone.slice(-1)}-2345`;
+  }
+  async logout() {
+    this.close(401, "Intentional Logout");
+  }
+  end() {
+    this.ended = true;
+  }
   async downloadMedia(msg: WAMessage) {
     const b = this.media.get(msg.key.id!);
     if (!b) throw new Error("media expired on WhatsApp's servers");
@@ -33,7 +45,9 @@ export class SocketDouble implements QrSocket {
   }
 
   // ---- what WhatsApp's side does
-  showQr(qr: string) { this.ev.emit("connection.update", { qr }); }
+  showQr(qr: string) {
+    this.ev.emit("connection.update", { qr });
+  }
   open(me = "5215500000001:7@s.whatsapp.net") {
     this.user = { id: me, name: "Tienda" };
     this.auth.creds.me = { id: me, name: "Tienda" };
@@ -43,7 +57,10 @@ export class SocketDouble implements QrSocket {
   }
   close(statusCode: number, message = "Connection Failure") {
     this.ended = true;
-    const error = Object.assign(new Error(message), { output: { statusCode, payload: { statusCode, message } }, isBoom: true });
+    const error = Object.assign(new Error(message), {
+      output: { statusCode, payload: { statusCode, message } },
+      isBoom: true,
+    });
     this.ev.emit("connection.update", { connection: "close", lastDisconnect: { error, date: new Date() } });
   }
   receive(messages: Record<string, unknown>[], type: "notify" | "append" = "notify") {
@@ -56,12 +73,26 @@ export class SocketDouble implements QrSocket {
     });
     this.ev.emit("messages.upsert", { messages: decoded, type });
   }
-  status(id: string, jid: string, status: number) { this.ev.emit("messages.update", [{ key: { remoteJid: jid, id, fromMe: true }, update: { status } }]); }
-  lidMapping(lid: string, pn: string) { this.ev.emit("lid-mapping.update", { lid, pn }); }
+  status(id: string, jid: string, status: number) {
+    this.ev.emit("messages.update", [{ key: { remoteJid: jid, id, fromMe: true }, update: { status } }]);
+  }
+  lidMapping(lid: string, pn: string) {
+    this.ev.emit("lid-mapping.update", { lid, pn });
+  }
 }
 
 export function baileysDouble() {
   const sockets: SocketDouble[] = [];
-  const factory: QrSocketFactory = ({ auth }) => { const s = new SocketDouble(auth); sockets.push(s); return s; };
-  return { factory, sockets, get current() { return sockets.at(-1)!; } };
+  const factory: QrSocketFactory = ({ auth }) => {
+    const s = new SocketDouble(auth);
+    sockets.push(s);
+    return s;
+  };
+  return {
+    factory,
+    sockets,
+    get current() {
+      return sockets.at(-1)!;
+    },
+  };
 }

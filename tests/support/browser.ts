@@ -5,19 +5,31 @@ export const CHROMIUM = process.env.DIGYBOT_CHROMIUM ?? "/usr/bin/chromium";
 
 /** Debian's Chromium, driven by playwright-core (never a downloaded browser). .ci/run installs it. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 }
 
 /** A stand-in for the business's own website, on another origin, with the widget snippet in it. */
 export function visitorSite(digybotUrl: string, channelId: string) {
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
-    fetch: () => new Response(`<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Tienda Prueba</title></head>
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response(
+        `<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Tienda Prueba</title></head>
       <body><h1>Tienda Prueba</h1><p>Bienvenido a nuestra tienda.</p>
-      <script src="${digybotUrl}/widget.js" data-channel="${channelId}" async></script></body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } }),
+      <script src="${digybotUrl}/widget.js" data-channel="${channelId}" async></script></body></html>`,
+        { headers: { "content-type": "text/html; charset=utf-8" } },
+      ),
   });
-  return { url: `http://127.0.0.1:${server.port}`, origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    origin: `http://127.0.0.1:${server.port}`,
+    stop: () => server.stop(true),
+  };
 }
 
 /** Logs the seeded administrator into the console at `url` and waits for the inbox. */
@@ -38,14 +50,20 @@ export async function overflowing(page: import("playwright-core").Page): Promise
   return page.evaluate(() => {
     const out: string[] = [];
     const w = window.innerWidth;
-    if (document.documentElement.scrollWidth > w) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${w}`);
-    for (const e of document.querySelectorAll<HTMLElement>("button, a[href], input:not([type=hidden]), select, textarea")) {
+    if (document.documentElement.scrollWidth > w)
+      out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${w}`);
+    for (const e of document.querySelectorAll<HTMLElement>(
+      "button, a[href], input:not([type=hidden]), select, textarea",
+    )) {
       const r = e.getBoundingClientRect();
       if (!r.width || !r.height || getComputedStyle(e).visibility === "hidden") continue;
       let box = e.parentElement;
       while (box && !["auto", "scroll"].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
       if (box && box.getBoundingClientRect().right <= w + 1 && box.getBoundingClientRect().left >= -1) continue;
-      if (r.right > w + 1 || r.left < -1) out.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || "").trim().slice(0, 30)}" spans ${Math.round(r.left)}..${Math.round(r.right)} of ${w}`);
+      if (r.right > w + 1 || r.left < -1)
+        out.push(
+          `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || "").trim().slice(0, 30)}" spans ${Math.round(r.left)}..${Math.round(r.right)} of ${w}`,
+        );
     }
     return out;
   });

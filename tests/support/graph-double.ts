@@ -38,7 +38,18 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
   let refused = 0;
 
   const error = (status: number, code: number, message: string, type = "OAuthException") =>
-    Response.json({ error: { message, type, code, error_data: { messaging_product: "whatsapp", details: message }, fbtrace_id: `A${++seq}` } }, { status });
+    Response.json(
+      {
+        error: {
+          message,
+          type,
+          code,
+          error_data: { messaging_product: "whatsapp", details: message },
+          fbtrace_id: `A${++seq}`,
+        },
+      },
+      { status },
+    );
 
   async function deliverHooks() {
     if (delivering) return;
@@ -47,64 +58,120 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
       while (pendingHooks.length && webhookUrl) {
         const h = pendingHooks[0];
         try {
-          const r = await fetch(webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sign(h.body, opts.appSecret) }, body: h.body });
-          if (r.ok) { pendingHooks.shift(); continue; }
-        } catch { /* the app is down: Meta keeps retrying */ }
+          const r = await fetch(webhookUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-hub-signature-256": sign(h.body, opts.appSecret) },
+            body: h.body,
+          });
+          if (r.ok) {
+            pendingHooks.shift();
+            continue;
+          }
+        } catch {
+          /* the app is down: Meta keeps retrying */
+        }
         h.tries++;
         await Bun.sleep(Math.min(1000, 20 * h.tries));
       }
-    } finally { delivering = false; }
+    } finally {
+      delivering = false;
+    }
   }
 
   function queueStatuses(phoneNumberId: string, to: string, wamid: string, tracker: string | undefined) {
     if (!webhookUrl) return;
     for (const status of ["sent", "delivered"]) {
-      const body = JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "WABA", changes: [{ field: "messages", value: {
-        messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-        statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: to, ...(tracker ? { biz_opaque_callback_data: tracker } : {}), conversation: { id: "c1", origin: { type: "service" } }, pricing: { billable: true, pricing_model: "CBP", category: "service" } }],
-      } }] }] });
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "WABA",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+                  statuses: [
+                    {
+                      id: wamid,
+                      status,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      recipient_id: to,
+                      ...(tracker ? { biz_opaque_callback_data: tracker } : {}),
+                      conversation: { id: "c1", origin: { type: "service" } },
+                      pricing: { billable: true, pricing_model: "CBP", category: "service" },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
       pendingHooks.push({ body, tries: 0 });
     }
     void deliverHooks();
   }
 
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     async fetch(req) {
       const url = new URL(req.url);
       const parts = url.pathname.split("/").filter(Boolean);
-      if (req.headers.get("authorization") !== `Bearer ${opts.token}`) return error(401, 190, "Invalid OAuth access token - Cannot parse access token");
+      if (req.headers.get("authorization") !== `Bearer ${opts.token}`)
+        return error(401, 190, "Invalid OAuth access token - Cannot parse access token");
       // media download URLs (lookaside) carry no version
       if (parts[0] === "media-download") {
         const m = media.get(parts[1]) ?? uploads.get(parts[1]);
-        return m ? new Response(m.bytes as unknown as BodyInit, { headers: { "content-type": m.mime, "content-length": String(m.bytes.length) } }) : new Response("not found", { status: 404 });
+        return m
+          ? new Response(m.bytes as unknown as BodyInit, {
+              headers: { "content-type": m.mime, "content-length": String(m.bytes.length) },
+            })
+          : new Response("not found", { status: 404 });
       }
       const [, a, b] = parts; // /v21.0/<id>/<edge>
       if (req.method === "POST" && b === "messages") {
         const body = (await req.json()) as Record<string, any>;
-        if (body.status === "read") { reads.push(String(body.message_id)); return Response.json({ success: true }); }
+        if (body.status === "read") {
+          reads.push(String(body.message_id));
+          return Response.json({ success: true });
+        }
         const f = failures.shift();
         if (f) return error(f.status, f.code, f.message);
         if (rate) {
           const s = Math.floor(Date.now() / 1000);
           const w = window.get(a);
           if (!w || w.second !== s) window.set(a, { second: s, n: 1 });
-          else if (++w.n > rate) { refused++; return error(400, 130429, "Rate limit hit", "OAuthException"); }
+          else if (++w.n > rate) {
+            refused++;
+            return error(400, 130429, "Rate limit hit", "OAuthException");
+          }
         }
         if (!body.to || !body.type) return error(400, 100, "(#100) Invalid parameter");
         const wamid = `wamid.${Buffer.from(`${a}:${++seq}:${Date.now()}`).toString("base64url")}`;
         sent.push({ phoneNumberId: a, body, wamid, at: Date.now() });
-        if (body.biz_opaque_callback_data) trackers.set(body.biz_opaque_callback_data, (trackers.get(body.biz_opaque_callback_data) ?? 0) + 1);
+        if (body.biz_opaque_callback_data)
+          trackers.set(body.biz_opaque_callback_data, (trackers.get(body.biz_opaque_callback_data) ?? 0) + 1);
         queueStatuses(a, body.to, wamid, body.biz_opaque_callback_data);
         if (opts.latencyMs) await Bun.sleep(opts.latencyMs);
-        return Response.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: wamid }] });
+        return Response.json({
+          messaging_product: "whatsapp",
+          contacts: [{ input: body.to, wa_id: body.to }],
+          messages: [{ id: wamid }],
+        });
       }
       if (req.method === "POST" && b === "media") {
         const form = await req.formData();
         const file = form.get("file");
-        if (!(file instanceof Blob) || form.get("messaging_product") !== "whatsapp") return error(400, 100, "(#100) Param file must be a file");
+        if (!(file instanceof Blob) || form.get("messaging_product") !== "whatsapp")
+          return error(400, 100, "(#100) Param file must be a file");
         const id = String(9_000_000 + ++seq);
-        uploads.set(id, { bytes: new Uint8Array(await file.arrayBuffer()), mime: String(form.get("type") ?? file.type) });
+        uploads.set(id, {
+          bytes: new Uint8Array(await file.arrayBuffer()),
+          mime: String(form.get("type") ?? file.type),
+        });
         return Response.json({ id });
       }
       if (req.method === "GET" && b === "message_templates") {
@@ -112,13 +179,26 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
         const after = Number(url.searchParams.get("after") ?? 0);
         const limit = Number(url.searchParams.get("limit") ?? 25);
         const page = all.slice(after, after + Math.min(limit, 2)); // small pages, so paging is exercised
-        const next = after + page.length < all.length ? `${url.origin}${url.pathname}?limit=${limit}&after=${after + page.length}` : undefined;
-        return Response.json({ data: page, paging: { cursors: { before: String(after), after: String(after + page.length) }, ...(next ? { next } : {}) } });
+        const next =
+          after + page.length < all.length
+            ? `${url.origin}${url.pathname}?limit=${limit}&after=${after + page.length}`
+            : undefined;
+        return Response.json({
+          data: page,
+          paging: { cursors: { before: String(after), after: String(after + page.length) }, ...(next ? { next } : {}) },
+        });
       }
       if (req.method === "GET" && a && !b) {
         const m = media.get(a) ?? uploads.get(a);
         if (!m) return error(400, 100, "(#100) Invalid parameter");
-        return Response.json({ messaging_product: "whatsapp", url: `${url.origin}/media-download/${a}`, mime_type: m.mime, sha256: new Bun.CryptoHasher("sha256").update(m.bytes).digest("base64"), file_size: m.bytes.length, id: a });
+        return Response.json({
+          messaging_product: "whatsapp",
+          url: `${url.origin}/media-download/${a}`,
+          mime_type: m.mime,
+          sha256: new Bun.CryptoHasher("sha256").update(m.bytes).digest("base64"),
+          file_size: m.bytes.length,
+          id: a,
+        });
       }
       return error(400, 100, `Unsupported ${req.method} request`);
     },
@@ -126,17 +206,36 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
 
   const base = `http://127.0.0.1:${server.port}`;
   return {
-    url: base, sent, reads, uploads, trackers,
+    url: base,
+    sent,
+    reads,
+    uploads,
+    trackers,
     /** media a customer sent, retrievable by id as Meta's media endpoints do */
-    addMedia(id: string, bytes: Uint8Array, mime: string) { media.set(id, { bytes, mime }); },
+    addMedia(id: string, bytes: Uint8Array, mime: string) {
+      media.set(id, { bytes, mime });
+    },
     /** the next n message sends fail with this error */
-    failNext(n: number, f: Failure) { for (let i = 0; i < n; i++) failures.push(f); },
-    setRate(r: number | null) { rate = r; },
-    setWebhook(u: string | null) { webhookUrl = u; void deliverHooks(); },
-    get pendingWebhooks() { return pendingHooks.length; },
+    failNext(n: number, f: Failure) {
+      for (let i = 0; i < n; i++) failures.push(f);
+    },
+    setRate(r: number | null) {
+      rate = r;
+    },
+    setWebhook(u: string | null) {
+      webhookUrl = u;
+      void deliverHooks();
+    },
+    get pendingWebhooks() {
+      return pendingHooks.length;
+    },
     /** sends refused for going over the rate limit */
-    get refused() { return refused; },
-    stop() { server.stop(true); },
+    get refused() {
+      return refused;
+    },
+    stop() {
+      server.stop(true);
+    },
   };
 }
 export type GraphDouble = ReturnType<typeof startGraphDouble>;

@@ -1,30 +1,44 @@
 // The console's client island: live updates over SSE (server-rendered fragments are fetched and swapped in),
 // the composer (replies, private notes, attachments, /quick replies) and the conversation actions.
-const $ = <E extends Element = HTMLElement>(s: string, root: ParentNode = document) => root.querySelector(s) as E | null;
+const $ = <E extends Element = HTMLElement>(s: string, root: ParentNode = document) =>
+  root.querySelector(s) as E | null;
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
-const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+const rid = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 const csrf = () => $<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 
 // API errors carry a stable code; the page holds their texts in the user's language.
 const errorTexts = JSON.parse($("#error-texts")?.textContent || "{}") as Record<string, string>;
-const errorText = (j: { error?: { code?: string; message?: string } }, status: number) => errorTexts[j?.error?.code ?? ""] ?? j?.error?.message ?? `HTTP ${status}`;
+const errorText = (j: { error?: { code?: string; message?: string } }, status: number) =>
+  errorTexts[j?.error?.code ?? ""] ?? j?.error?.message ?? `HTTP ${status}`;
 
 async function api(method: string, url: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: { "content-type": "application/json", "x-csrf-token": csrf() }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", "x-csrf-token": csrf() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const j = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(errorText(j, res.status));
   return j;
 }
 
 // Setup wizard: one step at a time.
-document.querySelectorAll<HTMLButtonElement>("[data-step-go]").forEach((b) => b.addEventListener("click", () => {
-  const cur = b.closest("fieldset")!;
-  if (Number(b.dataset.stepGo) > Number(cur.dataset.step)) {
-    const bad = [...cur.querySelectorAll<HTMLInputElement>("input,select,textarea")].find((i) => !i.checkValidity());
-    if (bad) { bad.reportValidity(); return; }
-  }
-  document.querySelectorAll("fieldset.step").forEach((f) => f.classList.toggle("cur", (f as HTMLElement).dataset.step === b.dataset.stepGo));
-}));
+document.querySelectorAll<HTMLButtonElement>("[data-step-go]").forEach((b) =>
+  b.addEventListener("click", () => {
+    const cur = b.closest("fieldset")!;
+    if (Number(b.dataset.stepGo) > Number(cur.dataset.step)) {
+      const bad = [...cur.querySelectorAll<HTMLInputElement>("input,select,textarea")].find((i) => !i.checkValidity());
+      if (bad) {
+        bad.reportValidity();
+        return;
+      }
+    }
+    document
+      .querySelectorAll("fieldset.step")
+      .forEach((f) => f.classList.toggle("cur", (f as HTMLElement).dataset.step === b.dataset.stepGo));
+  }),
+);
 
 // Filters submit themselves.
 const filters = $<HTMLFormElement>("#filters");
@@ -36,18 +50,31 @@ function localizeTimes(root: ParentNode = document) {
   const today = new Date().toDateString();
   root.querySelectorAll<HTMLTimeElement>("time[data-ts]").forEach((el) => {
     const d = new Date(Number(el.dataset.ts));
-    el.textContent = new Intl.DateTimeFormat(lang, d.toDateString() === today ? { hour: "2-digit", minute: "2-digit" } : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" }).format(d);
+    el.textContent = new Intl.DateTimeFormat(
+      lang,
+      d.toDateString() === today
+        ? { hour: "2-digit", minute: "2-digit" }
+        : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" },
+    ).format(d);
   });
 }
 localizeTimes();
-new MutationObserver((recs) => recs.forEach((r) => r.addedNodes.forEach((n) => { if (n instanceof Element) localizeTimes(n); }))).observe(document.body, { childList: true, subtree: true });
+new MutationObserver((recs) =>
+  recs.forEach((r) =>
+    r.addedNodes.forEach((n) => {
+      if (n instanceof Element) localizeTimes(n);
+    }),
+  ),
+).observe(document.body, { childList: true, subtree: true });
 
 const list = $("#conv-list");
 const conv = $("#conversation");
 const convId = conv?.dataset.id;
 const msgs = $("#messages");
 
-const scrollDown = () => { if (msgs) msgs.scrollTop = msgs.scrollHeight; };
+const scrollDown = () => {
+  if (msgs) msgs.scrollTop = msgs.scrollHeight;
+};
 scrollDown();
 
 // Reading is an explicit POST (it clears the unread count and sends the channel's read receipt), made only while
@@ -57,8 +84,15 @@ let unseen = Number(conv?.dataset.unread ?? 0) > 0;
 let marking = false;
 async function markSeen() {
   if (!convId || !unseen || marking || document.visibilityState !== "visible") return;
-  marking = true; unseen = false;
-  try { await api("POST", `/api/v1/conversations/${convId}/read`); } catch { unseen = true; } finally { marking = false; }
+  marking = true;
+  unseen = false;
+  try {
+    await api("POST", `/api/v1/conversations/${convId}/read`);
+  } catch {
+    unseen = true;
+  } finally {
+    marking = false;
+  }
 }
 document.addEventListener("visibilitychange", () => void markSeen());
 void markSeen();
@@ -84,7 +118,12 @@ async function refreshMessages() {
   let added = false;
   tpl.content.querySelectorAll<HTMLElement>("li[data-id]").forEach((li) => {
     const old = msgs.querySelector(`li[data-id="${li.dataset.id}"]`);
-    if (old) old.replaceWith(li); else { msgs.appendChild(li); added = true; if (li.classList.contains("in")) unseen = true; }
+    if (old) old.replaceWith(li);
+    else {
+      msgs.appendChild(li);
+      added = true;
+      if (li.classList.contains("in")) unseen = true;
+    }
   });
   if (added) scrollDown();
   void markSeen();
@@ -101,13 +140,17 @@ async function refreshStatuses() {
   tpl.innerHTML = await res.text();
   tpl.content.querySelectorAll<HTMLElement>("li[data-id]").forEach((li) => {
     const old = msgs.querySelector(`li[data-id="${li.dataset.id}"]`);
-    if (old) old.replaceWith(li); else msgs.appendChild(li);
+    if (old) old.replaceWith(li);
+    else msgs.appendChild(li);
   });
 }
 async function refreshHeader() {
   if (!convId) return;
   const res = await fetch(`/partials/conversation-header/${convId}`);
-  if (res.ok) { $("#conv-header")!.outerHTML = await res.text(); bindHeader(); }
+  if (res.ok) {
+    $("#conv-header")!.outerHTML = await res.text();
+    bindHeader();
+  }
 }
 
 let listTimer: ReturnType<typeof setTimeout> | null = null;
@@ -115,12 +158,28 @@ function live() {
   if (!document.body.dataset.user) return;
   const banner = $("#live-off");
   const es = new EventSource("/console/events");
-  es.addEventListener("ready", () => { banner?.classList.remove("show"); void refreshList(); void refreshMessages(); });
+  es.addEventListener("ready", () => {
+    banner?.classList.remove("show");
+    void refreshList();
+    void refreshMessages();
+  });
   es.addEventListener("inbox", (ev) => {
     const batch = JSON.parse((ev as MessageEvent).data) as { event: string; conversationId: string }[];
-    if (!listTimer) listTimer = setTimeout(() => { listTimer = null; void refreshList(); }, 150);
+    if (!listTimer)
+      listTimer = setTimeout(() => {
+        listTimer = null;
+        void refreshList();
+      }, 150);
     const mine = batch.filter((e) => e.conversationId === convId);
-    if (mine.some((e) => e.event === "inbox.message_received" || e.event === "inbox.message_created" || e.event === "inbox.conversation_updated")) void refreshMessages();
+    if (
+      mine.some(
+        (e) =>
+          e.event === "inbox.message_received" ||
+          e.event === "inbox.message_created" ||
+          e.event === "inbox.conversation_updated",
+      )
+    )
+      void refreshMessages();
     if (mine.some((e) => e.event === "inbox.message_status")) void refreshStatuses();
     if (mine.some((e) => e.event.startsWith("inbox.conversation_"))) void refreshHeader();
   });
@@ -135,14 +194,33 @@ function bindHeader() {
   // a refused change is said in the header itself, in the agent's language (never alert()), and the header shows
   // the conversation as it still is
   const failed = (e: unknown) => {
-    void refreshHeader().then(() => { const out = $("#header-error"); if (out) out.textContent = (e as Error).message; });
+    void refreshHeader().then(() => {
+      const out = $("#header-error");
+      if (out) out.textContent = (e as Error).message;
+    });
   };
-  const patch = (body: unknown) => api("PATCH", `/api/v1/conversations/${convId}`, body).then(refreshHeader).catch(failed);
-  h.querySelectorAll<HTMLButtonElement>('button[data-action="status"]').forEach((b) => b.addEventListener("click", () => patch({ status: b.dataset.value })));
-  h.querySelectorAll<HTMLSelectElement>('select[data-action="patch"]').forEach((s) => s.addEventListener("change", () => patch({ [s.name]: s.value || null })));
-  h.querySelector<HTMLSelectElement>('select[data-action="snooze"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) void patch({ status: "snoozed", snoozedUntil: Number(v) }); });
-  h.querySelector<HTMLSelectElement>('select[data-action="tag"]')?.addEventListener("change", (e) => { const v = (e.target as HTMLSelectElement).value; if (v) api("PUT", `/api/v1/conversations/${convId}/tags/${v}`).then(refreshHeader).catch(failed); });
-  h.querySelectorAll<HTMLAnchorElement>('a[data-action="untag"]').forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); void api("DELETE", `/api/v1/conversations/${convId}/tags/${a.dataset.tag}`).then(refreshHeader).catch(failed); }));
+  const patch = (body: unknown) =>
+    api("PATCH", `/api/v1/conversations/${convId}`, body).then(refreshHeader).catch(failed);
+  h.querySelectorAll<HTMLButtonElement>('button[data-action="status"]').forEach((b) =>
+    b.addEventListener("click", () => patch({ status: b.dataset.value })),
+  );
+  h.querySelectorAll<HTMLSelectElement>('select[data-action="patch"]').forEach((s) =>
+    s.addEventListener("change", () => patch({ [s.name]: s.value || null })),
+  );
+  h.querySelector<HTMLSelectElement>('select[data-action="snooze"]')?.addEventListener("change", (e) => {
+    const v = (e.target as HTMLSelectElement).value;
+    if (v) void patch({ status: "snoozed", snoozedUntil: Number(v) });
+  });
+  h.querySelector<HTMLSelectElement>('select[data-action="tag"]')?.addEventListener("change", (e) => {
+    const v = (e.target as HTMLSelectElement).value;
+    if (v) api("PUT", `/api/v1/conversations/${convId}/tags/${v}`).then(refreshHeader).catch(failed);
+  });
+  h.querySelectorAll<HTMLAnchorElement>('a[data-action="untag"]').forEach((a) =>
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      void api("DELETE", `/api/v1/conversations/${convId}/tags/${a.dataset.tag}`).then(refreshHeader).catch(failed);
+    }),
+  );
 }
 bindHeader();
 
@@ -156,30 +234,70 @@ if (form && convId) {
   const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as { shortcut: string; body: string }[];
   let sel = 0;
   let shown: typeof qrs = [];
-  form.querySelectorAll<HTMLInputElement>('input[name="mode"]').forEach((r) => r.addEventListener("change", () => {
-    const note = r.value === "note" && r.checked;
-    form.classList.toggle("note", note);
-    ta.placeholder = (note ? ta.dataset.notePlaceholder : ta.dataset.replyPlaceholder) ?? "";
-  }));
+  form.querySelectorAll<HTMLInputElement>('input[name="mode"]').forEach((r) =>
+    r.addEventListener("change", () => {
+      const note = r.value === "note" && r.checked;
+      form.classList.toggle("note", note);
+      ta.placeholder = (note ? ta.dataset.notePlaceholder : ta.dataset.replyPlaceholder) ?? "";
+    }),
+  );
   const renderPop = () => {
     pop.innerHTML = "";
-    shown.forEach((q, i) => { const d = document.createElement("div"); d.className = i === sel ? "on" : ""; d.textContent = `/${q.shortcut} — ${q.body.slice(0, 80)}`; d.onmousedown = (e) => { e.preventDefault(); pick(i); }; pop.appendChild(d); });
+    shown.forEach((q, i) => {
+      const d = document.createElement("div");
+      d.className = i === sel ? "on" : "";
+      d.textContent = `/${q.shortcut} — ${q.body.slice(0, 80)}`;
+      d.onmousedown = (e) => {
+        e.preventDefault();
+        pick(i);
+      };
+      pop.appendChild(d);
+    });
     pop.classList.toggle("show", shown.length > 0);
   };
-  const pick = (i: number) => { const q = shown[i]; if (!q) return; ta.value = ta.value.replace(/(^|\s)\/[\w-]*$/, `$1${q.body}`); shown = []; renderPop(); ta.focus(); };
+  const pick = (i: number) => {
+    const q = shown[i];
+    if (!q) return;
+    ta.value = ta.value.replace(/(^|\s)\/[\w-]*$/, `$1${q.body}`);
+    shown = [];
+    renderPop();
+    ta.focus();
+  };
   ta.addEventListener("input", () => {
     const m = ta.value.match(/(?:^|\s)\/([\w-]*)$/);
     shown = m ? qrs.filter((q) => q.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8) : [];
-    sel = 0; renderPop();
+    sel = 0;
+    renderPop();
   });
   ta.addEventListener("keydown", (e) => {
     if (shown.length) {
-      if (e.key === "ArrowDown") { sel = (sel + 1) % shown.length; renderPop(); e.preventDefault(); return; }
-      if (e.key === "ArrowUp") { sel = (sel + shown.length - 1) % shown.length; renderPop(); e.preventDefault(); return; }
-      if (e.key === "Enter" || e.key === "Tab") { pick(sel); e.preventDefault(); return; }
-      if (e.key === "Escape") { shown = []; renderPop(); return; }
+      if (e.key === "ArrowDown") {
+        sel = (sel + 1) % shown.length;
+        renderPop();
+        e.preventDefault();
+        return;
+      }
+      if (e.key === "ArrowUp") {
+        sel = (sel + shown.length - 1) % shown.length;
+        renderPop();
+        e.preventDefault();
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        pick(sel);
+        e.preventDefault();
+        return;
+      }
+      if (e.key === "Escape") {
+        shown = [];
+        renderPop();
+        return;
+      }
     }
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -191,7 +309,11 @@ if (form && convId) {
       if (f) {
         const fd = new FormData();
         fd.append("file", f);
-        const res = await fetch(`/api/v1/files?conversationId=${convId}`, { method: "POST", body: fd, headers: { "x-csrf-token": csrf() } });
+        const res = await fetch(`/api/v1/files?conversationId=${convId}`, {
+          method: "POST",
+          body: fd,
+          headers: { "x-csrf-token": csrf() },
+        });
         const j = await res.json();
         if (!res.ok) throw new Error(errorText(j, res.status));
         attachments.push(j.data);
@@ -199,17 +321,38 @@ if (form && convId) {
       if (!ta.value.trim() && !attachments.length) return;
       // buttons or a list (WhatsApp): one option per line; the server checks the channel's limits
       const kind = form.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? "text";
-      const lines = (form.querySelector<HTMLTextAreaElement>('textarea[name="options"]')?.value ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+      const lines = (form.querySelector<HTMLTextAreaElement>('textarea[name="options"]')?.value ?? "")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       const opts = lines.map((title, i) => ({ id: `opt${i + 1}`, title }));
-      const content = isNote || kind === "text" ? undefined
-        : kind === "buttons" ? { buttons: opts }
-        : { list: { button: form.querySelector<HTMLInputElement>('input[name="listButton"]')?.value.trim() || "Ver opciones", sections: [{ rows: opts }] } };
-      await api("POST", `/api/v1/conversations/${convId}/messages`, { body: ta.value, private: isNote, attachments, idempotencyKey: rid(), ...(content ? { content } : {}) });
+      const content =
+        isNote || kind === "text"
+          ? undefined
+          : kind === "buttons"
+            ? { buttons: opts }
+            : {
+                list: {
+                  button:
+                    form.querySelector<HTMLInputElement>('input[name="listButton"]')?.value.trim() || "Ver opciones",
+                  sections: [{ rows: opts }],
+                },
+              };
+      await api("POST", `/api/v1/conversations/${convId}/messages`, {
+        body: ta.value,
+        private: isNote,
+        attachments,
+        idempotencyKey: rid(),
+        ...(content ? { content } : {}),
+      });
       const optsBox = form.querySelector<HTMLTextAreaElement>('textarea[name="options"]');
       if (optsBox) optsBox.value = "";
-      ta.value = ""; fileInput.value = "";
+      ta.value = "";
+      fileInput.value = "";
       await refreshMessages();
-    } catch (x) { err.textContent = (x as Error).message; }
+    } catch (x) {
+      err.textContent = (x as Error).message;
+    }
   });
 }
 
@@ -228,23 +371,41 @@ if (copilot && convId) {
     try {
       if (b.dataset.copilot === "suggest") {
         const r = await api("POST", `/api/v1/conversations/${convId}/copilot/suggestions`);
-        out.replaceChildren(...r.data.suggestions.map((x: { text: string; source: string | null }) => {
-          const chip = document.createElement("button");
-          chip.type = "button"; chip.className = "suggestion"; chip.textContent = x.text;
-          if (x.source) chip.title = x.source;
-          chip.addEventListener("click", () => { ta.value = x.text; ta.focus(); out.replaceChildren(); });
-          return chip;
-        }));
+        out.replaceChildren(
+          ...r.data.suggestions.map((x: { text: string; source: string | null }) => {
+            const chip = document.createElement("button");
+            chip.type = "button";
+            chip.className = "suggestion";
+            chip.textContent = x.text;
+            if (x.source) chip.title = x.source;
+            chip.addEventListener("click", () => {
+              ta.value = x.text;
+              ta.focus();
+              out.replaceChildren();
+            });
+            return chip;
+          }),
+        );
         if (!r.data.suggestions.length) out.textContent = "—";
       } else if (b.dataset.copilot === "summary") {
         const r = await api("POST", `/api/v1/conversations/${convId}/copilot/summary`);
-        const p = document.createElement("p"); p.className = "summary"; p.textContent = r.data.summary || "—";
+        const p = document.createElement("p");
+        p.className = "summary";
+        p.textContent = r.data.summary || "—";
         out.replaceChildren(p);
       } else if (b.dataset.rewrite && ta.value.trim()) {
-        const r = await api("POST", "/api/v1/copilot/rewrite", { text: ta.value, style: b.dataset.rewrite, language: document.documentElement.lang === "en" ? "es" : "en" });
+        const r = await api("POST", "/api/v1/copilot/rewrite", {
+          text: ta.value,
+          style: b.dataset.rewrite,
+          language: document.documentElement.lang === "en" ? "es" : "en",
+        });
         ta.value = r.data.text;
       }
-    } catch (x) { errBox.textContent = (x as Error).message; } finally { b.disabled = false; }
+    } catch (x) {
+      errBox.textContent = (x as Error).message;
+    } finally {
+      b.disabled = false;
+    }
   });
 }
 
@@ -256,7 +417,11 @@ if (tform && convId) {
   const terr = tform.querySelector<HTMLElement>(".template-error")!;
   const show = () => {
     const n = Number(select.selectedOptions[0]?.dataset.params ?? 0);
-    inputs.forEach((i) => { const on = Number(i.dataset.n) <= n; i.hidden = !on; i.required = on; });
+    inputs.forEach((i) => {
+      const on = Number(i.dataset.n) <= n;
+      i.hidden = !on;
+      i.required = on;
+    });
   };
   select.addEventListener("change", show);
   show();
@@ -266,18 +431,29 @@ if (tform && convId) {
     const [name, language] = select.value.split("|");
     const params = inputs.filter((i) => !i.hidden).map((i) => i.value);
     try {
-      await api("POST", `/api/v1/conversations/${convId}/messages`, { content: { template: { name, language, params } }, idempotencyKey: rid() });
-      inputs.forEach((i) => { i.value = ""; });
+      await api("POST", `/api/v1/conversations/${convId}/messages`, {
+        content: { template: { name, language, params } },
+        idempotencyKey: rid(),
+      });
+      inputs.forEach((i) => {
+        i.value = "";
+      });
       await refreshMessages();
-    } catch (x) { terr.textContent = (x as Error).message; }
+    } catch (x) {
+      terr.textContent = (x as Error).message;
+    }
   });
 }
 
 // Forms that undo something ask first.
-document.addEventListener("submit", (e) => {
-  const f = e.target as HTMLFormElement;
-  if (f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault();
-}, true);
+document.addEventListener(
+  "submit",
+  (e) => {
+    const f = e.target as HTMLFormElement;
+    if (f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault();
+  },
+  true,
+);
 
 // Parts of a page that follow a live state (a WhatsApp number pairing): re-read every 2 s while visible.
 // The element is replaced by each answer, so the next tick works on the replacement (found again by its id).
@@ -285,13 +461,20 @@ for (const first of document.querySelectorAll<HTMLElement>("[data-poll]")) {
   let el = first;
   const tick = async () => {
     if (document.visibilityState !== "visible") return;
-    if (!el.isConnected) { const again = el.id ? document.getElementById(el.id) : null; if (!again) return; el = again; }
+    if (!el.isConnected) {
+      const again = el.id ? document.getElementById(el.id) : null;
+      if (!again) return;
+      el = again;
+    }
     const res = await fetch(el.dataset.poll!).catch(() => null);
     if (!res?.ok || el.contains(document.activeElement)) return;
     const tpl = document.createElement("template");
     tpl.innerHTML = await res.text();
     const next = tpl.content.firstElementChild as HTMLElement | null;
-    if (next) { el.replaceWith(next); el = next; }
+    if (next) {
+      el.replaceWith(next);
+      el = next;
+    }
   };
   setInterval(() => void tick(), 2000);
 }
@@ -314,16 +497,41 @@ cform?.addEventListener("submit", async (e) => {
   const field = (n: string) => cform.querySelector<HTMLInputElement>(`input[name="${n}"]`)!;
   const out = $("#contact-msg")!;
   const attributes: Record<string, string | null> = {};
-  cform.querySelectorAll<HTMLInputElement>("input[data-key]").forEach((i) => { if (i.value !== i.defaultValue) attributes[i.dataset.key!] = i.value.trim() === "" ? null : i.value; });
+  cform.querySelectorAll<HTMLInputElement>("input[data-key]").forEach((i) => {
+    if (i.value !== i.defaultValue) attributes[i.dataset.key!] = i.value.trim() === "" ? null : i.value;
+  });
   const newKey = field("newKey").value.trim();
   if (newKey) attributes[newKey] = field("newValue").value;
   try {
-    const j = await api("PATCH", `/api/v1/contacts/${cform.dataset.contact}`, { name: field("name").value, phone: field("phone").value || null, email: field("email").value || null, ...(Object.keys(attributes).length ? { attributes } : {}) });
-    const c = j.data as { name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> };
-    for (const [n, v] of [["name", c.name], ["phone", c.phone ?? ""], ["email", c.email ?? ""], ["newKey", ""], ["newValue", ""]] as const) { field(n).value = v; field(n).defaultValue = v; }
-    $("#contact-attrs")!.replaceChildren(...Object.entries(c.attributes ?? {}).map(([k, v]) => attrRow(k, v === null ? "" : String(v))));
+    const j = await api("PATCH", `/api/v1/contacts/${cform.dataset.contact}`, {
+      name: field("name").value,
+      phone: field("phone").value || null,
+      email: field("email").value || null,
+      ...(Object.keys(attributes).length ? { attributes } : {}),
+    });
+    const c = j.data as {
+      name: string;
+      phone: string | null;
+      email: string | null;
+      attributes: Record<string, unknown>;
+    };
+    for (const [n, v] of [
+      ["name", c.name],
+      ["phone", c.phone ?? ""],
+      ["email", c.email ?? ""],
+      ["newKey", ""],
+      ["newValue", ""],
+    ] as const) {
+      field(n).value = v;
+      field(n).defaultValue = v;
+    }
+    $("#contact-attrs")!.replaceChildren(
+      ...Object.entries(c.attributes ?? {}).map(([k, v]) => attrRow(k, v === null ? "" : String(v))),
+    );
     out.textContent = cform.dataset.saved ?? "";
-  } catch (x) { out.textContent = (x as Error).message; }
+  } catch (x) {
+    out.textContent = (x as Error).message;
+  }
 });
 
 // Phones: the contact panel opens as a sheet over the conversation.
@@ -338,11 +546,19 @@ document.addEventListener("click", async (e) => {
   const b = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-copy]");
   if (!b) return;
   const text = document.getElementById(b.dataset.copy!)?.textContent ?? "";
-  try { await navigator.clipboard.writeText(text); } catch {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
     const ta = document.createElement("textarea");
-    ta.value = text; document.body.append(ta); ta.select(); document.execCommand("copy"); ta.remove();
+    ta.value = text;
+    document.body.append(ta);
+    ta.select();
+    document.execCommand("copy");
+    ta.remove();
   }
   const label = b.textContent;
   b.textContent = b.dataset.done ?? label;
-  setTimeout(() => { b.textContent = label; }, 2000);
+  setTimeout(() => {
+    b.textContent = label;
+  }, 2000);
 });

@@ -10,18 +10,40 @@ import widgetCss from "../styles/widget.css" with { type: "text" };
 
 const html = htm.bind(h);
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
-const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+const rid = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 type Att = { fileId: string; name: string; mime: string; size: number };
-type Msg = { id: string; direction: "in" | "out" | "activity"; body: string; attachments: Att[]; createdAt: number; status?: string; pending?: boolean; failed?: boolean; limited?: boolean; clientId?: string };
-type Config = { name: string; title: string; greeting: string; color: string; preChat: { enabled: boolean; fields: string[]; required: boolean }; online: boolean; offlineMessage: string; locale: string | null; maxUploadBytes: number };
+type Msg = {
+  id: string;
+  direction: "in" | "out" | "activity";
+  body: string;
+  attachments: Att[];
+  createdAt: number;
+  status?: string;
+  pending?: boolean;
+  failed?: boolean;
+  limited?: boolean;
+  clientId?: string;
+};
+type Config = {
+  name: string;
+  title: string;
+  greeting: string;
+  color: string;
+  preChat: { enabled: boolean; fields: string[]; required: boolean };
+  online: boolean;
+  offlineMessage: string;
+  locale: string | null;
+  maxUploadBytes: number;
+};
 
-const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-channel][src*='widget.js']");
+const script =
+  (document.currentScript as HTMLScriptElement | null) ??
+  document.querySelector<HTMLScriptElement>("script[data-channel][src*='widget.js']");
 const channel = script?.dataset.channel ?? "";
 const base = script ? new URL(script.src).origin : location.origin;
 const api = `${base}/webchat/${channel}`;
 const storeKey = `digybot:${channel}`;
-
-
 
 function useT(cfg: Config | null) {
   const lang = cfg?.locale ?? (navigator.language?.toLowerCase().startsWith("en") ? "en" : "es");
@@ -30,9 +52,20 @@ function useT(cfg: Config | null) {
 }
 
 async function call(method: string, path: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${api}${path}`, { method, headers: { ...(body instanceof FormData ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body) });
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      ...(body instanceof FormData ? {} : { "content-type": "application/json" }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+  });
   const j = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(j?.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: j?.error?.code as string | undefined });
+  if (!res.ok)
+    throw Object.assign(new Error(j?.error?.message ?? `HTTP ${res.status}`), {
+      status: res.status,
+      code: j?.error?.code as string | undefined,
+    });
   return j.data;
 }
 
@@ -47,26 +80,41 @@ function App() {
   const listRef = useRef<HTMLDivElement>(null);
   const t = useT(cfg);
   /** A server error in the visitor's language when we know its code. */
-  const errText = (e: unknown) => { const k = `errors.${(e as { code?: string }).code}`; const v = t(k); return v !== k ? v : (e as Error).message; };
+  const errText = (e: unknown) => {
+    const k = `errors.${(e as { code?: string }).code}`;
+    const v = t(k);
+    return v !== k ? v : (e as Error).message;
+  };
 
-  useEffect(() => { call("GET", "/config", null).then(setCfg).catch((e) => setError(e.message)); }, []);
+  useEffect(() => {
+    call("GET", "/config", null)
+      .then(setCfg)
+      .catch((e) => setError(e.message));
+  }, []);
 
   // A stored message replaces the pending copy with its clientId (older servers: with its text); a pending copy
   // of a message already stored (a retry whose first try got through) is not shown twice.
-  const merge = (incoming: Msg[]) => setMsgs((cur) => {
-    const byId = new Map(cur.map((m) => [m.id, m]));
-    for (const m of incoming) {
-      if (m.pending) {
-        if ([...byId.values()].some((x) => !x.pending && x.clientId === m.clientId)) continue;
-        byId.set(m.id, m);
-        continue;
+  const merge = (incoming: Msg[]) =>
+    setMsgs((cur) => {
+      const byId = new Map(cur.map((m) => [m.id, m]));
+      for (const m of incoming) {
+        if (m.pending) {
+          if ([...byId.values()].some((x) => !x.pending && x.clientId === m.clientId)) continue;
+          byId.set(m.id, m);
+          continue;
+        }
+        const pend = [...byId.values()].find(
+          (p) =>
+            p.pending &&
+            p.clientId &&
+            m.direction === "in" &&
+            (m.clientId ? p.clientId === m.clientId : m.body === p.body),
+        );
+        if (pend) byId.delete(pend.id);
+        byId.set(m.id, { ...byId.get(m.id), ...m, pending: false });
       }
-      const pend = [...byId.values()].find((p) => p.pending && p.clientId && m.direction === "in" && (m.clientId ? p.clientId === m.clientId : m.body === p.body));
-      if (pend) byId.delete(pend.id);
-      byId.set(m.id, { ...byId.get(m.id), ...m, pending: false });
-    }
-    return [...byId.values()].sort((a, b) => (a.pending === b.pending ? (a.id < b.id ? -1 : 1) : a.pending ? 1 : -1));
-  });
+      return [...byId.values()].sort((a, b) => (a.pending === b.pending ? (a.id < b.id ? -1 : 1) : a.pending ? 1 : -1));
+    });
 
   const msgsRef = useRef<Msg[]>([]);
   msgsRef.current = msgs;
@@ -78,22 +126,37 @@ function App() {
     let es: EventSource | null = null;
     let stop = false;
     let retry = 1000;
-    const lastId = () => { const real = msgsRef.current.filter((m) => !m.pending); return real[real.length - 1]?.id ?? ""; };
+    const lastId = () => {
+      const real = msgsRef.current.filter((m) => !m.pending);
+      return real[real.length - 1]?.id ?? "";
+    };
     const connect = () => {
       if (stop) return;
       es = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}&after=${encodeURIComponent(lastId())}`);
       es.addEventListener("message", (ev) => merge([JSON.parse((ev as MessageEvent).data)]));
-      es.addEventListener("ready", () => { setLive(true); retry = 1000; });
+      es.addEventListener("ready", () => {
+        setLive(true);
+        retry = 1000;
+      });
       es.onerror = () => {
         setLive(false);
-        if (es?.readyState === EventSource.CLOSED) { es.close(); setTimeout(connect, retry); retry = Math.min(retry * 2, 30_000); }
+        if (es?.readyState === EventSource.CLOSED) {
+          es.close();
+          setTimeout(connect, retry);
+          retry = Math.min(retry * 2, 30_000);
+        }
       };
     };
     connect();
-    return () => { stop = true; es?.close(); };
+    return () => {
+      stop = true;
+      es?.close();
+    };
   }, [token, open]);
 
-  useEffect(() => { listRef.current?.scrollTo(0, listRef.current.scrollHeight); }, [msgs.length, open]);
+  useEffect(() => {
+    listRef.current?.scrollTo(0, listRef.current.scrollHeight);
+  }, [msgs.length, open]);
 
   // Read receipts: while the chat is open and the page visible, tell the business what the visitor has seen.
   const lastReported = useRef("");
@@ -103,13 +166,18 @@ function App() {
       if (document.visibilityState !== "visible") return;
       const out = msgs.filter((m) => m.direction === "out" && !m.pending);
       const last = out[out.length - 1]?.id;
-      if (!last || last <= lastReported.current || (out[out.length - 1].status === "read")) return;
+      if (!last || last <= lastReported.current || out[out.length - 1].status === "read") return;
       lastReported.current = last;
-      call("POST", "/read", token, { upTo: last }).catch(() => { lastReported.current = ""; });
+      call("POST", "/read", token, { upTo: last }).catch(() => {
+        lastReported.current = "";
+      });
     };
     const timer = setTimeout(report, 300);
     document.addEventListener("visibilitychange", report);
-    return () => { clearTimeout(timer); document.removeEventListener("visibilitychange", report); };
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", report);
+    };
   }, [msgs, open, token]);
 
   // One session per visitor: messages sent while the first session is being made wait for it (before, each one
@@ -118,16 +186,30 @@ function App() {
   const ensureSession = (pre?: Record<string, string>): Promise<string> => {
     if (token) return Promise.resolve(token);
     // kept once made (a render may not have the new token yet); cleared when the token is refused or it failed
-    starting.current ??= call("POST", "/sessions", null, pre ?? {}).then((s) => {
-      localStorage.setItem(storeKey, s.token);
-      setToken(s.token);
-      return s.token as string;
-    }, (e) => { starting.current = null; throw e; });
+    starting.current ??= call("POST", "/sessions", null, pre ?? {}).then(
+      (s) => {
+        localStorage.setItem(storeKey, s.token);
+        setToken(s.token);
+        return s.token as string;
+      },
+      (e) => {
+        starting.current = null;
+        throw e;
+      },
+    );
     return starting.current;
   };
 
   const send = async (body: string, clientId: string = rid()) => {
-    const tmp: Msg = { id: `~${clientId}`, clientId, direction: "in", body, attachments: [], createdAt: Date.now(), pending: true };
+    const tmp: Msg = {
+      id: `~${clientId}`,
+      clientId,
+      direction: "in",
+      body,
+      attachments: [],
+      createdAt: Date.now(),
+      pending: true,
+    };
     merge([tmp]);
     try {
       const tk = await ensureSession();
@@ -135,52 +217,94 @@ function App() {
       setMsgs((cur) => cur.filter((x) => x.id !== tmp.id));
       merge([m]);
     } catch (e) {
-      if ((e as { status?: number }).status === 401) { localStorage.removeItem(storeKey); setToken(null); starting.current = null; }
+      if ((e as { status?: number }).status === 401) {
+        localStorage.removeItem(storeKey);
+        setToken(null);
+        starting.current = null;
+      }
       const limited = (e as { status?: number }).status === 429;
       setMsgs((cur) => cur.map((x) => (x.id === tmp.id ? { ...x, failed: true, limited } : x)));
     }
   };
 
-  const onSubmit = (e: Event) => { e.preventDefault(); const b = text.trim(); if (!b) return; setText(""); void send(b); };
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    const b = text.trim();
+    if (!b) return;
+    setText("");
+    void send(b);
+  };
   const onFile = async (e: Event) => {
     const input = e.target as HTMLInputElement;
     const f = input.files?.[0];
     input.value = "";
     if (!f) return;
-    if (cfg && f.size > cfg.maxUploadBytes) { setError(t("errors.file_too_large")); return; }
+    if (cfg && f.size > cfg.maxUploadBytes) {
+      setError(t("errors.file_too_large"));
+      return;
+    }
     try {
       const tk = await ensureSession();
-      const fd = new FormData(); fd.append("file", f); fd.append("clientId", rid());
+      const fd = new FormData();
+      fd.append("file", f);
+      fd.append("clientId", rid());
       merge([await call("POST", "/attachments", tk, fd)]);
-    } catch (x) { setError(errText(x)); }
+    } catch (x) {
+      setError(errText(x));
+    }
   };
   const onPre = async (e: Event) => {
     e.preventDefault();
     const fd = new FormData(e.target as HTMLFormElement);
-    try { await ensureSession(Object.fromEntries([...fd.entries()].filter(([, v]) => v).map(([k, v]) => [k, String(v)]))); } catch (x) { setError(errText(x)); }
+    try {
+      await ensureSession(Object.fromEntries([...fd.entries()].filter(([, v]) => v).map(([k, v]) => [k, String(v)])));
+    } catch (x) {
+      setError(errText(x));
+    }
   };
 
   if (!cfg) return null;
   const needPre = cfg.preChat.enabled && !token;
   const fileUrl = (a: Att) => `${api}/files/${a.fileId}?token=${encodeURIComponent(token ?? "")}`;
   return html`<style>${widgetCss}:host{--c:${cfg.color}}</style>
-    ${open ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
+    ${
+      open
+        ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
       <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}>×</button></div>
       <div class="list" ref=${listRef} data-testid="messages">
         <div class="m out">${cfg.greeting || t("widget.title")}</div>
         ${!cfg.online ? html`<div class="note">${cfg.offlineMessage || t("widget.offline")}</div>` : null}
         ${!live && token ? html`<div class="note">${t("widget.reconnecting")}</div>` : null}
-        ${msgs.map((m) => html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${m.failed ? () => { setMsgs((c) => c.filter((x) => x.id !== m.id)); void send(m.body, m.clientId); } : undefined}>${m.body}${m.attachments?.map((a) => a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`)}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : null}</div>`)}
+        ${msgs.map(
+          (m) =>
+            html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${
+              m.failed
+                ? () => {
+                    setMsgs((c) => c.filter((x) => x.id !== m.id));
+                    void send(m.body, m.clientId);
+                  }
+                : undefined
+            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : null}</div>`,
+        )}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}
       </div>
-      ${needPre ? html`<form class="pre" onSubmit=${onPre}><div>${t("widget.prechat.intro")}</div>
+      ${
+        needPre
+          ? html`<form class="pre" onSubmit=${onPre}><div>${t("widget.prechat.intro")}</div>
           ${cfg.preChat.fields.map((f) => html`<input name=${f} type=${f === "email" ? "email" : f === "phone" ? "tel" : "text"} placeholder=${t(`widget.${f}`)} required=${cfg.preChat.required} />`)}
           <button class="go" type="submit">${t("widget.prechat.start")}</button></form>`
-        : html`<form class="send" onSubmit=${onSubmit}>
+          : html`<form class="send" onSubmit=${onSubmit}>
           <label class="att" title=${t("widget.attach")}>📎<input type="file" onChange=${onFile} /></label>
-          <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)} onKeyDown=${(e: KeyboardEvent) => { if (e.key === "Enter" && !e.shiftKey) onSubmit(e); }}></textarea>
-          <button class="go" type="submit">${t("widget.send")}</button></form>`}
-    </div>` : null}
+          <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)} onKeyDown=${(
+            e: KeyboardEvent,
+          ) => {
+            if (e.key === "Enter" && !e.shiftKey) onSubmit(e);
+          }}></textarea>
+          <button class="go" type="submit">${t("widget.send")}</button></form>`
+      }
+    </div>`
+        : null
+    }
     <button class=${`launch${open ? " open" : ""}`} aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}>${open ? "×" : "💬"}</button>`;
 }
 

@@ -10,7 +10,9 @@ export function renderPage(vnode: VNode) {
   return `<!doctype html>${render(vnode)}`;
 }
 export function renderFragment(vnode: VNode | VNode[]) {
-  return render(Array.isArray(vnode) ? h("div", null, vnode) : vnode).replace(/^<div>|<\/div>$/g, (m) => (Array.isArray(vnode) ? "" : m));
+  return render(Array.isArray(vnode) ? h("div", null, vnode) : vnode).replace(/^<div>|<\/div>$/g, (m) =>
+    Array.isArray(vnode) ? "" : m,
+  );
 }
 
 /** A time as <time data-ts>: formatted here (server zone) and re-formatted by the console island in the agent's own zone. */
@@ -22,7 +24,12 @@ export function fmtTimeText(ms: number, locale: string, tz?: string) {
   const d = new Date(ms);
   const now = Date.now();
   const sameDay = Math.abs(now - ms) < 86_400_000 && new Date(now).toDateString() === d.toDateString();
-  return new Intl.DateTimeFormat(locale === "en" ? "en-US" : "es-MX", sameDay ? { hour: "2-digit", minute: "2-digit", timeZone: tz } : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz }).format(d);
+  return new Intl.DateTimeFormat(
+    locale === "en" ? "en-US" : "es-MX",
+    sameDay
+      ? { hour: "2-digit", minute: "2-digit", timeZone: tz }
+      : { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz },
+  ).format(d);
 }
 
 /** The hidden CSRF field every console form carries. */

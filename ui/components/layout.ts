@@ -4,14 +4,35 @@ import { dictionaries, type T } from "../i18n/index.ts";
 /** The error texts of a locale, for the client island to translate `error.code` from API answers. */
 function errorTexts(locale: "es" | "en") {
   const d = dictionaries[locale] as Record<string, string>;
-  return JSON.stringify(Object.fromEntries(Object.keys(d).filter((k) => k.startsWith("errors.")).map((k) => [k.slice(7), d[k]]))).replace(/</g, "\\u003c");
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(d)
+        .filter((k) => k.startsWith("errors."))
+        .map((k) => [k.slice(7), d[k]]),
+    ),
+  ).replace(/</g, "\\u003c");
 }
 
 export type PageUser = { id: string; name: string; role: "admin" | "agent"; locale: "es" | "en" };
 
 /** The console's frame: top navigation, the live-connection banner and the client island script. */
-export function Layout({ t, user, csrf, title, active, children }: { t: T; user: PageUser; csrf: string; title: string; active: string; children: unknown }): VNode {
-  const nav = (href: string, key: string, id: string) => html`<a href=${href} class=${active === id ? "on" : ""}>${t(key)}</a>`;
+export function Layout({
+  t,
+  user,
+  csrf,
+  title,
+  active,
+  children,
+}: {
+  t: T;
+  user: PageUser;
+  csrf: string;
+  title: string;
+  active: string;
+  children: unknown;
+}): VNode {
+  const nav = (href: string, key: string, id: string) =>
+    html`<a href=${href} class=${active === id ? "on" : ""}>${t(key)}</a>`;
   return html`<html lang=${user.locale}>
     <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><meta name="csrf-token" content=${csrf} />
       <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
@@ -27,7 +48,17 @@ export function Layout({ t, user, csrf, title, active, children }: { t: T; user:
 }
 
 /** A bare page (login, setup) without navigation. */
-export function Bare({ locale, title, children, csrf }: { locale: string; title: string; children: unknown; csrf?: string }): VNode {
+export function Bare({
+  locale,
+  title,
+  children,
+  csrf,
+}: {
+  locale: string;
+  title: string;
+  children: unknown;
+  csrf?: string;
+}): VNode {
   return html`<html lang=${locale}><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />${csrf ? html`<meta name="csrf-token" content=${csrf} />` : null}
     <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
     <body><script dangerouslySetInnerHTML=${{ __html: 'document.documentElement.classList.add("js")' }}></script>${children}<script src="/assets/console.js" defer></script></body></html>`;

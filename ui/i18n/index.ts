@@ -21,7 +21,10 @@ export function plural(locale: Locale, key: string, n: number, vars?: Record<str
 }
 
 export type T = (key: MessageKey | (string & {}), vars?: Record<string, string | number>) => string;
-export const translator = (locale: Locale): T => (key, vars) => t(locale, key, vars);
+export const translator =
+  (locale: Locale): T =>
+  (key, vars) =>
+    t(locale, key, vars);
 
 /** A hand-off's reason in words: the agents' own codes are translated, a model's free text is shown as written. */
 export function reasonText(reason: string, t: T) {

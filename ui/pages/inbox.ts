@@ -4,10 +4,55 @@ import type { MessageContent } from "../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
-export type ListItem = { id: string; status: string; ownerType: string; unreadCount: number; lastMessageAt: number; lastMessagePreview: string; priority: string; contact: { id: string; name: string; phone: string | null; email: string | null }; channel: { name: string }; assigneeName: string | null; departmentName: string | null; tags: Tag[] };
-export type Msg = { id: string; direction: "in" | "out" | "activity"; senderType: string; body: string; attachments: Att[]; private: boolean; status: string; error: string | null; createdAt: number; content?: MessageContent | null };
-export type ConvView = ListItem & { contactId: string; assigneeId: string | null; departmentId: string | null; ownerType: string; sentiment?: string | null; urgency?: string | null; contact: { id: string; name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> } };
-export type Filters = { view: string; status: string; departmentId?: string; tagId?: string; channelId?: string; q?: string };
+export type ListItem = {
+  id: string;
+  status: string;
+  ownerType: string;
+  unreadCount: number;
+  lastMessageAt: number;
+  lastMessagePreview: string;
+  priority: string;
+  contact: { id: string; name: string; phone: string | null; email: string | null };
+  channel: { name: string };
+  assigneeName: string | null;
+  departmentName: string | null;
+  tags: Tag[];
+};
+export type Msg = {
+  id: string;
+  direction: "in" | "out" | "activity";
+  senderType: string;
+  body: string;
+  attachments: Att[];
+  private: boolean;
+  status: string;
+  error: string | null;
+  createdAt: number;
+  content?: MessageContent | null;
+};
+export type ConvView = ListItem & {
+  contactId: string;
+  assigneeId: string | null;
+  departmentId: string | null;
+  ownerType: string;
+  sentiment?: string | null;
+  urgency?: string | null;
+  contact: {
+    id: string;
+    name: string;
+    phone: string | null;
+    email: string | null;
+    attributes: Record<string, unknown>;
+  };
+};
+export type Filters = {
+  view: string;
+  status: string;
+  departmentId?: string;
+  tagId?: string;
+  channelId?: string;
+  q?: string;
+};
 type Opt = { id: string; name: string };
 
 const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
@@ -17,7 +62,8 @@ const qs = (f: Filters, extra: Record<string, string | undefined> = {}) => {
 };
 
 /** How a contact is named in the console: name, phone, email, or "Visitante 3f2a" for an anonymous visitor. */
-export const contactLabel = (c: { id?: string; name: string; phone: string | null; email: string | null }, t: T) => c.name || c.phone || c.email || `${t("contact.visitor")} ${(c.id ?? "").slice(-4)}`.trim();
+export const contactLabel = (c: { id?: string; name: string; phone: string | null; email: string | null }, t: T) =>
+  c.name || c.phone || c.email || `${t("contact.visitor")} ${(c.id ?? "").slice(-4)}`.trim();
 
 export type OnboardingView = { key: string; done: boolean; href: string }[];
 
@@ -33,18 +79,37 @@ export type ViewCounts = { bot: number; queue: number; mine: number; all: number
 
 /** The inbox views with how many conversations each holds (refreshed live by the client island). */
 export function ViewTabs({ t, filters: f, counts }: { t: T; filters: Filters; counts: ViewCounts }): VNode {
-  const tab = (view: keyof ViewCounts, key: string) => html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""} data-view=${view}>${t(key)} <span class="count">${counts[view] >= 1000 ? "999+" : counts[view]}</span></a>`;
+  const tab = (view: keyof ViewCounts, key: string) =>
+    html`<a href=${`/inbox?${qs({ ...f, view })}`} class=${f.view === view ? "on" : ""} data-view=${view}>${t(key)} <span class="count">${counts[view] >= 1000 ? "999+" : counts[view]}</span></a>`;
   return html`<div class="tabs" id="view-tabs" data-src=${`/partials/inbox-tabs?${qs(f)}`}>${tab("bot", "inbox.bot")}${tab("queue", "inbox.queue")}${tab("mine", "inbox.mine")}${tab("all", "inbox.all")}</div>`;
 }
 
 /** One row of the inbox list. */
-export function ListRows({ items, t, locale, filters, openId, next }: { items: ListItem[]; t: T; locale: string; filters: Filters; openId?: string; next: string | null }): VNode {
+export function ListRows({
+  items,
+  t,
+  locale,
+  filters,
+  openId,
+  next,
+}: {
+  items: ListItem[];
+  t: T;
+  locale: string;
+  filters: Filters;
+  openId?: string;
+  next: string | null;
+}): VNode {
   if (!items.length) return html`<li class="empty">${t("inbox.empty")}</li>`;
-  return html`${items.map((c) => html`<li class=${c.id === openId ? "on" : ""} data-id=${c.id}><a href=${`/inbox?${qs(filters, { c: c.id })}`}>
+  return html`${items.map(
+    (
+      c,
+    ) => html`<li class=${c.id === openId ? "on" : ""} data-id=${c.id}><a href=${`/inbox?${qs(filters, { c: c.id })}`}>
       <div class="row"><span class="name">${contactLabel(c.contact, t)}</span><span class="meta">${fmtTime(c.lastMessageAt, locale)}</span></div>
       <div class="row"><span class="pv">${c.lastMessagePreview}</span>${c.unreadCount ? html`<span class="badge">${c.unreadCount}</span>` : null}</div>
       <div class="meta"><span class=${`owner ${c.ownerType}`}>${c.ownerType === "agent" && c.assigneeName ? c.assigneeName : t(`owner.${c.ownerType}`)}</span> · ${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.ownerType !== "agent" && c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
-        ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`)}
+        ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`,
+  )}
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
 }
 
@@ -52,8 +117,14 @@ function Activity({ m, t }: { m: Msg; t: T }) {
   let text = m.body;
   try {
     const a = JSON.parse(m.body) as { key: string; params: Record<string, string> };
-    text = t(`activity.${a.key}`, { ...a.params, priority: a.params.priority ? t(`priority.${a.params.priority}`) : "", ...(a.params.reason ? { reason: reasonText(a.params.reason, t) } : {}) });
-  } catch { /* plain text */ }
+    text = t(`activity.${a.key}`, {
+      ...a.params,
+      priority: a.params.priority ? t(`priority.${a.params.priority}`) : "",
+      ...(a.params.reason ? { reason: reasonText(a.params.reason, t) } : {}),
+    });
+  } catch {
+    /* plain text */
+  }
   return html`<li class="msg activity" data-id=${m.id}>${text}</li>`;
 }
 
@@ -78,19 +149,42 @@ function ContentParts({ c, t }: { c: MessageContent; t: T }): VNode {
 
 /** Message bubbles; `body` is customer text and is rendered as text, never as HTML. */
 export function MessageItems({ messages, t, locale }: { messages: Msg[]; t: T; locale: string }): VNode {
-  return html`${messages.map((m) => m.direction === "activity" ? html`<${Activity} m=${m} t=${t} />` : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
+  return html`${messages.map((m) =>
+    m.direction === "activity"
+      ? html`<${Activity} m=${m} t=${t} />`
+      : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
       ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.content?.replyTo ? html`<${ContentParts} c=${{ replyTo: m.content.replyTo }} t=${t} />` : null}${m.body}${m.content?.edited ? html` <small class="meta">(${t("msg.edited")})</small>` : null}
       ${m.content ? html`<${ContentParts} c=${{ ...m.content, replyTo: undefined }} t=${t} />` : null}
-      ${m.attachments.map((a) => a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div>📎 <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`)}
-      <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`)}`;
+      ${m.attachments.map((a) => (a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div>📎 <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`))}
+      <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`,
+  )}`;
 }
 
 /** The conversation's header: who, where, and every action an agent takes on it. */
-export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t: T; users: Opt[]; departments: Opt[]; tags: Tag[] }): VNode {
-  const sel = (name: string, value: string | null, opts: Opt[], none: string) => html`<select name=${name} data-action="patch" aria-label=${none}>
+export function ConvHeader({
+  c,
+  t,
+  users,
+  departments,
+  tags,
+}: {
+  c: ConvView;
+  t: T;
+  users: Opt[];
+  departments: Opt[];
+  tags: Tag[];
+}): VNode {
+  const sel = (
+    name: string,
+    value: string | null,
+    opts: Opt[],
+    none: string,
+  ) => html`<select name=${name} data-action="patch" aria-label=${none}>
       <option value="">${none}</option>${opts.map((o) => html`<option value=${o.id} selected=${o.id === value}>${o.name}</option>`)}</select>`;
   const now = Date.now();
-  const tomorrow = new Date(); tomorrow.setDate(tomorrow.getDate() + 1); tomorrow.setHours(9, 0, 0, 0);
+  const tomorrow = new Date();
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  tomorrow.setHours(9, 0, 0, 0);
   return html`<header id="conv-header" data-id=${c.id}>
     <a class="back" href="/inbox" data-back aria-label=${t("inbox.back")}>‹ ${t("inbox.back")}</a>
     <button type="button" class="contact-toggle" data-sheet-open aria-label=${t("contact.title")}>${t("contact.title")}</button>
@@ -112,7 +206,15 @@ export function ConvHeader({ c, t, users, departments, tags }: { c: ConvView; t:
 type TemplateOpt = { name: string; language: string; params: number; body: string };
 
 /** WhatsApp's approved templates, with a value field per {{n}}; outside the 24-hour window they are the only way. */
-function TemplatePicker({ t, templates, windowClosed }: { t: T; templates: TemplateOpt[]; windowClosed: boolean }): VNode {
+function TemplatePicker({
+  t,
+  templates,
+  windowClosed,
+}: {
+  t: T;
+  templates: TemplateOpt[];
+  windowClosed: boolean;
+}): VNode {
   const max = Math.max(0, ...templates.map((x) => x.params));
   return html`<details class="templates" id="template-picker" open=${windowClosed}><summary>${t("wa.template")}</summary>
     ${windowClosed ? html`<p class="hint" id="window-hint">${t("wa.templateHint")}</p>` : null}
@@ -132,7 +234,19 @@ function InteractiveFields({ t, limits }: { t: T; limits: { maxButtons: number; 
     <textarea name="options" rows="3" placeholder=${t("compose.options")} data-max-buttons=${limits.maxButtons} data-max-rows=${limits.maxListRows}></textarea></details>`;
 }
 
-export function Composer({ t, quickReplies, templates = [], windowClosed = false, interactive }: { t: T; quickReplies: { shortcut: string; body: string }[]; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
+export function Composer({
+  t,
+  quickReplies,
+  templates = [],
+  windowClosed = false,
+  interactive,
+}: {
+  t: T;
+  quickReplies: { shortcut: string; body: string }[];
+  templates?: TemplateOpt[];
+  windowClosed?: boolean;
+  interactive?: { maxButtons: number; maxListRows: number };
+}): VNode {
   return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop"></div>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
@@ -147,7 +261,17 @@ export function Composer({ t, quickReplies, templates = [], windowClosed = false
   </form>`;
 }
 
-export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; locale: string }): VNode {
+export function ContactPanel({
+  c,
+  t,
+  past,
+  locale,
+}: {
+  c: ConvView;
+  t: T;
+  past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[];
+  locale: string;
+}): VNode {
   const attrs = Object.entries(c.contact.attributes ?? {});
   return html`<div class="side" id="contact-panel"><div class="side-head"><h3>${t("contact.title")}</h3><button type="button" class="sheet-close" data-sheet-close aria-label=${t("common.close")}>×</button></div>
     <form id="contact-form" data-contact=${c.contact.id} data-saved=${t("settings.saved")}>
@@ -163,9 +287,31 @@ export function ContactPanel({ c, t, past, locale }: { c: ConvView; t: T; past: 
   </div>`;
 }
 
-export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: ViewCounts; onboarding?: OnboardingView | null; csrf?: string; items: ListItem[]; next: string | null; conv: ConvView | null; messages: Msg[]; users: Opt[]; departments: Opt[]; tags: Tag[]; channels: Opt[]; quickReplies: { shortcut: string; body: string }[]; past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[]; isAdmin: boolean; templates?: TemplateOpt[]; windowClosed?: boolean; interactive?: { maxButtons: number; maxListRows: number } }): VNode {
+export function InboxPage(p: {
+  t: T;
+  locale: string;
+  filters: Filters;
+  counts: ViewCounts;
+  onboarding?: OnboardingView | null;
+  csrf?: string;
+  items: ListItem[];
+  next: string | null;
+  conv: ConvView | null;
+  messages: Msg[];
+  users: Opt[];
+  departments: Opt[];
+  tags: Tag[];
+  channels: Opt[];
+  quickReplies: { shortcut: string; body: string }[];
+  past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[];
+  isAdmin: boolean;
+  templates?: TemplateOpt[];
+  windowClosed?: boolean;
+  interactive?: { maxButtons: number; maxListRows: number };
+}): VNode {
   const { t, filters: f } = p;
-  const opt = (list: Opt[], v?: string) => list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
+  const opt = (list: Opt[], v?: string) =>
+    list.map((o) => html`<option value=${o.id} selected=${o.id === v}>${o.name}</option>`);
   return html`<div class=${`inbox${p.conv ? " has-conv" : ""}`}>
     <div class="col list-col"><form class="filters" method="get" action="/inbox" id="filters">
         ${ViewTabs({ t, filters: f, counts: p.counts })}
@@ -178,10 +324,14 @@ export function InboxPage(p: { t: T; locale: string; filters: Filters; counts: V
       </form>
       ${p.onboarding && !p.conv ? OnboardingCard({ t, steps: p.onboarding, csrf: p.csrf ?? "" }) : null}
       <ul class="clist" id="conv-list" data-src=${`/partials/inbox-list?${qs(f, { c: p.conv?.id })}`}>${ListRows({ items: p.items, t, locale: p.locale, filters: f, openId: p.conv?.id, next: p.next })}</ul></div>
-    <div class="col conv-col">${p.conv ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
+    <div class="col conv-col">${
+      p.conv
+        ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
-        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>` : html`<div class="empty">${t("inbox.select")}</div>`}</div>
+        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>`
+        : html`<div class="empty">${t("inbox.select")}</div>`
+    }</div>
     <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
   </div>`;
 }

@@ -7,8 +7,18 @@ import type { Ctx } from "../../platform/context.ts";
 export function visitorMessage(m: typeof messages.$inferSelect) {
   // the visitor's own messages carry the id their widget gave them ("<visitorId>:<clientId>"), so it can tell its
   // pending copy from the stored one whatever their texts
-  const clientId = m.direction === "in" && m.externalId?.includes(":") ? m.externalId.slice(m.externalId.indexOf(":") + 1) : undefined;
-  return { id: m.id, direction: m.direction, senderType: m.senderType, body: m.body, attachments: m.attachments, status: m.status, createdAt: m.createdAt, ...(clientId ? { clientId } : {}) };
+  const clientId =
+    m.direction === "in" && m.externalId?.includes(":") ? m.externalId.slice(m.externalId.indexOf(":") + 1) : undefined;
+  return {
+    id: m.id,
+    direction: m.direction,
+    senderType: m.senderType,
+    body: m.body,
+    attachments: m.attachments,
+    status: m.status,
+    createdAt: m.createdAt,
+    ...(clientId ? { clientId } : {}),
+  };
 }
 
 /**
@@ -24,7 +34,13 @@ export function webchatAdapter(getCtx: () => Ctx): ChannelAdapter {
       const ctx = getCtx();
       const m = msg.messageId ? await ctx.db.select().from(messages).where(eq(messages.id, msg.messageId)).get() : null;
       if (!m) return { status: "sent" };
-      const n = ctx.hub.broadcast("visitor", "message", visitorMessage({ ...m, status: "sent" }), (p) => p === `${msg.channel.id}:${msg.contactId}`, m.id);
+      const n = ctx.hub.broadcast(
+        "visitor",
+        "message",
+        visitorMessage({ ...m, status: "sent" }),
+        (p) => p === `${msg.channel.id}:${msg.contactId}`,
+        m.id,
+      );
       return { status: n > 0 ? "delivered" : "sent" };
     },
   };

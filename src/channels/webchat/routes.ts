@@ -33,8 +33,13 @@ async function visitor(c: Context<WEnv>, token?: string | null) {
   if (!visitorId || !secret) throw new AppError(401, "visitor_token_required", "A visitor token is required");
   const ctx = c.get("ctx");
   const ch = c.get("channel");
-  const id = await ctx.db.select().from(contactIdentities).where(and(eq(contactIdentities.channelId, ch.id), eq(contactIdentities.externalId, visitorId))).get();
-  if (!id || id.secretHash !== hashSecret(secret)) throw new AppError(401, "visitor_token_invalid", "The visitor token is not valid");
+  const id = await ctx.db
+    .select()
+    .from(contactIdentities)
+    .where(and(eq(contactIdentities.channelId, ch.id), eq(contactIdentities.externalId, visitorId)))
+    .get();
+  if (!id || id.secretHash !== hashSecret(secret))
+    throw new AppError(401, "visitor_token_invalid", "The visitor token is not valid");
   return { visitorId, contactId: id.contactId };
 }
 
@@ -48,8 +53,13 @@ function limits(ctx: Ctx): Limits {
   let l = limitsOf.get(ctx);
   if (!l) {
     const now = () => ctx.clock.now();
-    const s = ctx.config.webchat_sessions_per_hour, m = ctx.config.webchat_messages_per_minute;
-    l = { sessions: new RateLimiter(s / 60, Math.max(5, Math.ceil(s / 5)), now), byAddress: new RateLimiter(m, Math.max(10, Math.ceil(m / 3)), now), byVisitor: new RateLimiter(20, 10, now) };
+    const s = ctx.config.webchat_sessions_per_hour,
+      m = ctx.config.webchat_messages_per_minute;
+    l = {
+      sessions: new RateLimiter(s / 60, Math.max(5, Math.ceil(s / 5)), now),
+      byAddress: new RateLimiter(m, Math.max(10, Math.ceil(m / 3)), now),
+      byVisitor: new RateLimiter(20, 10, now),
+    };
     limitsOf.set(ctx, l);
   }
   return l;
@@ -61,7 +71,15 @@ function limitMessage(c: Context<WEnv>, visitorId: string) {
   l.byVisitor.check(`${c.get("channel").id}:${visitorId}`);
 }
 
-const prechat = z.strictObject({ name: z.string().trim().max(120).optional(), email: z.email().max(200).optional().or(z.literal("").transform(() => undefined)), phone: z.string().max(40).optional() });
+const prechat = z.strictObject({
+  name: z.string().trim().max(120).optional(),
+  email: z
+    .email()
+    .max(200)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  phone: z.string().max(40).optional(),
+});
 
 /**
  * The web chat's public API, called by the widget from the customer's browser on the business's website.
@@ -76,7 +94,10 @@ export function webchatRoutes() {
     if (!ch) throw notFound("Chat");
     const allowed = ch.config.allowedOrigins;
     const own = new URL(c.req.url).origin;
-    if (allowed.length && origin !== own && (!origin || !allowed.includes(origin))) throw new AppError(403, "origin_not_allowed", "This website is not allowed to use this chat", { origin: origin ?? null });
+    if (allowed.length && origin !== own && (!origin || !allowed.includes(origin)))
+      throw new AppError(403, "origin_not_allowed", "This website is not allowed to use this chat", {
+        origin: origin ?? null,
+      });
     if (origin) {
       c.header("access-control-allow-origin", origin);
       c.header("vary", "Origin");
@@ -94,11 +115,26 @@ export function webchatRoutes() {
     const ch = c.get("channel");
     const b = await getBusiness(ctx);
     const online = b ? isOpenAt(b, ctx.clock.now()) : true;
-    return c.json({ data: {
-      name: b?.name ?? ch.name, title: ch.config.title, greeting: ch.config.greeting, color: ch.config.color,
-      preChat: ch.config.preChat, online, offlineMessage: ch.config.offlineMessage, locale: ch.config.locale === "auto" ? null : ch.config.locale === "business" ? (b?.locale === "en" ? "en" : "es") : ch.config.locale,
-      maxUploadBytes: ctx.files.limitBytes,
-    } });
+    return c.json({
+      data: {
+        name: b?.name ?? ch.name,
+        title: ch.config.title,
+        greeting: ch.config.greeting,
+        color: ch.config.color,
+        preChat: ch.config.preChat,
+        online,
+        offlineMessage: ch.config.offlineMessage,
+        locale:
+          ch.config.locale === "auto"
+            ? null
+            : ch.config.locale === "business"
+              ? b?.locale === "en"
+                ? "en"
+                : "es"
+              : ch.config.locale,
+        maxUploadBytes: ctx.files.limitBytes,
+      },
+    });
   });
 
   // Starts a visitor: a contact and an identity whose secret only this browser holds (kept in localStorage).
@@ -115,9 +151,23 @@ export function webchatRoutes() {
     const now = ctx.clock.now();
     const contactId = newId(now);
     await ctx.database.write(async (tx, after) => {
-      await tx.insert(contacts).values({ id: contactId, name: body.name ?? "", email: body.email?.toLowerCase() ?? null, phone, attributes: { source: "webchat", page: (c.req.header("referer") ?? "").slice(0, 300) }, createdAt: now, updatedAt: now });
-      await tx.insert(contactIdentities).values({ channelId: ch.id, externalId: visitorId, contactId, secretHash: hashSecret(secret), createdAt: now });
-      await ctx.events.record(tx, after, { type: "contacts.created", actor: { type: "contact", id: contactId }, data: { contactId, channelId: ch.id, lead: !!(body.email || body.phone) } });
+      await tx.insert(contacts).values({
+        id: contactId,
+        name: body.name ?? "",
+        email: body.email?.toLowerCase() ?? null,
+        phone,
+        attributes: { source: "webchat", page: (c.req.header("referer") ?? "").slice(0, 300) },
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx
+        .insert(contactIdentities)
+        .values({ channelId: ch.id, externalId: visitorId, contactId, secretHash: hashSecret(secret), createdAt: now });
+      await ctx.events.record(tx, after, {
+        type: "contacts.created",
+        actor: { type: "contact", id: contactId },
+        data: { contactId, channelId: ch.id, lead: !!(body.email || body.phone) },
+      });
     });
     return c.json({ data: { token: `${visitorId}.${secret}`, visitorId } }, 201);
   });
@@ -130,8 +180,20 @@ export function webchatRoutes() {
     const country = (await getBusiness(ctx))?.country ?? "MX";
     const phone = body.phone ? normalizePhone(body.phone, country) : undefined;
     await ctx.database.write(async (tx, after) => {
-      await tx.update(contacts).set({ ...(body.name ? { name: body.name } : {}), ...(body.email ? { email: body.email.toLowerCase() } : {}), ...(phone ? { phone } : {}), updatedAt: ctx.clock.now() }).where(eq(contacts.id, v.contactId));
-      await ctx.events.record(tx, after, { type: "contacts.updated", actor: { type: "contact", id: v.contactId }, data: { contactId: v.contactId, fields: Object.keys(body), lead: true } });
+      await tx
+        .update(contacts)
+        .set({
+          ...(body.name ? { name: body.name } : {}),
+          ...(body.email ? { email: body.email.toLowerCase() } : {}),
+          ...(phone ? { phone } : {}),
+          updatedAt: ctx.clock.now(),
+        })
+        .where(eq(contacts.id, v.contactId));
+      await ctx.events.record(tx, after, {
+        type: "contacts.updated",
+        actor: { type: "contact", id: v.contactId },
+        data: { contactId: v.contactId, fields: Object.keys(body), lead: true },
+      });
     });
     return c.json({ data: { ok: true } });
   });
@@ -142,7 +204,12 @@ export function webchatRoutes() {
     const v = await visitor(c);
     limitMessage(c, v.visitorId);
     const b = await readJson(c, sendBody);
-    const r = await ingestInbound(ctx, { channelId: c.get("channel").id, externalId: `${v.visitorId}:${b.clientId}`, from: { externalId: v.visitorId }, body: b.body });
+    const r = await ingestInbound(ctx, {
+      channelId: c.get("channel").id,
+      externalId: `${v.visitorId}:${b.clientId}`,
+      from: { externalId: v.visitorId },
+      body: b.body,
+    });
     return c.json({ data: visitorMessage(r.message), duplicate: r.duplicate }, r.duplicate ? 200 : 201);
   });
 
@@ -151,13 +218,21 @@ export function webchatRoutes() {
     const v = await visitor(c);
     limitMessage(c, v.visitorId);
     const len = Number(c.req.header("content-length") ?? 0);
-    if (len > ctx.files.limitBytes + 64 * 1024) throw new AppError(413, "file_too_large", "The file is too large", { max: ctx.files.limitBytes });
+    if (len > ctx.files.limitBytes + 64 * 1024)
+      throw new AppError(413, "file_too_large", "The file is too large", { max: ctx.files.limitBytes });
     const form = await formBody(c);
     const file = form.file;
     const clientId = parseOr400(z.string().min(8).max(64), form.clientId);
-    if (!(file instanceof File)) throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
+    if (!(file instanceof File))
+      throw new AppError(400, "file_required", "Send the file in a multipart field named file", { field: "file" });
     const att = await ctx.files.save(file, null, ctx.clock.now());
-    const r = await ingestInbound(ctx, { channelId: c.get("channel").id, externalId: `${v.visitorId}:${clientId}`, from: { externalId: v.visitorId }, body: typeof form.body === "string" ? form.body.slice(0, 5000) : "", attachments: [att] });
+    const r = await ingestInbound(ctx, {
+      channelId: c.get("channel").id,
+      externalId: `${v.visitorId}:${clientId}`,
+      from: { externalId: v.visitorId },
+      body: typeof form.body === "string" ? form.body.slice(0, 5000) : "",
+      attachments: [att],
+    });
     return c.json({ data: visitorMessage(r.message) }, 201);
   });
 
@@ -166,7 +241,11 @@ export function webchatRoutes() {
     const ctx = c.get("ctx");
     const v = await visitor(c);
     const { upTo } = await readJson(c, z.strictObject({ upTo: z.string().min(1).max(64) }));
-    return c.json({ data: { read: await markReadByCustomer(ctx, await visitorConversationIds(ctx, c.get("channel").id, v.contactId), upTo) } });
+    return c.json({
+      data: {
+        read: await markReadByCustomer(ctx, await visitorConversationIds(ctx, c.get("channel").id, v.contactId), upTo),
+      },
+    });
   });
 
   app.get("/:channelId/messages", async (c) => {
@@ -187,12 +266,25 @@ export function webchatRoutes() {
       const queue: { event: string; data: string; id?: string }[] = [];
       const w = waiter();
       const remove = ctx.hub.add({
-        id: newId(), kind: "visitor", principal: `${ch.id}:${v.contactId}`,
-        send: (event, data, id) => { queue.push({ event, data: JSON.stringify(data), id }); w.wake(); },
-        close: () => { open = false; w.wake(); },
+        id: newId(),
+        kind: "visitor",
+        principal: `${ch.id}:${v.contactId}`,
+        send: (event, data, id) => {
+          queue.push({ event, data: JSON.stringify(data), id });
+          w.wake();
+        },
+        close: () => {
+          open = false;
+          w.wake();
+        },
       });
-      stream.onAbort(() => { open = false; remove(); w.wake(); });
-      for (const m of await visitorHistory(ctx, ch.id, v.contactId, after)) await stream.writeSSE({ event: "message", data: JSON.stringify(m), id: m.id });
+      stream.onAbort(() => {
+        open = false;
+        remove();
+        w.wake();
+      });
+      for (const m of await visitorHistory(ctx, ch.id, v.contactId, after))
+        await stream.writeSSE({ event: "message", data: JSON.stringify(m), id: m.id });
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (open) {
         while (queue.length) await stream.writeSSE(queue.shift()!);
@@ -218,7 +310,10 @@ export function webchatRoutes() {
 
 /** The visitor's conversations on this channel, past and present. */
 async function visitorConversationIds(ctx: Ctx, channelId: string, contactId: string) {
-  const convs = await ctx.db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channelId)));
+  const convs = await ctx.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.contactId, contactId), eq(conversations.channelId, channelId)));
   return convs.map((x) => x.id);
 }
 
@@ -228,6 +323,11 @@ async function visitorHistory(ctx: Ctx, channelId: string, contactId: string, af
   if (!ids.length) return [];
   const conds = [inArray(messages.conversationId, ids), eq(messages.private, false)];
   if (after) conds.push(gt(messages.id, after));
-  const rows = await ctx.db.select().from(messages).where(and(...conds)).orderBy(asc(messages.id)).limit(500);
+  const rows = await ctx.db
+    .select()
+    .from(messages)
+    .where(and(...conds))
+    .orderBy(asc(messages.id))
+    .limit(500);
   return rows.map(visitorMessage);
 }

@@ -8,7 +8,14 @@ import { channelTemplates } from "../schema.ts";
 import { newId } from "../../platform/ids.ts";
 import { AppError, notFound, forbidden } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
-import { ingestInbound, contactExternalId, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
+import {
+  ingestInbound,
+  contactExternalId,
+  applyChannelStatus,
+  changeChannelMessage,
+  withReaction,
+  recordChannelNotice,
+} from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import { servesChannel } from "../../inbox/visibility.ts";
 import { PermanentSendError, mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
@@ -34,12 +41,25 @@ const lists = new WeakMap<Ctx, { at: number; list: Promise<CloudChannel[]> }>();
 function cloudChannels(ctx: Ctx) {
   const hit = lists.get(ctx);
   if (hit && Date.now() - hit.at < 2000) return hit.list;
-  const list = ctx.db.select().from(channels).where(and(eq(channels.type, CLOUD), isNull(channels.deletedAt)))
-    .then((rows) => rows.flatMap((r) => { try { return [{ id: r.id, config: configOf(r.config) }]; } catch { return []; } }));
+  const list = ctx.db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.type, CLOUD), isNull(channels.deletedAt)))
+    .then((rows) =>
+      rows.flatMap((r) => {
+        try {
+          return [{ id: r.id, config: configOf(r.config) }];
+        } catch {
+          return [];
+        }
+      }),
+    );
   lists.set(ctx, { at: Date.now(), list });
   return list;
 }
-export function forgetCloudChannels(ctx: Ctx) { lists.delete(ctx); }
+export function forgetCloudChannels(ctx: Ctx) {
+  lists.delete(ctx);
+}
 
 // ---------------------------------------------------------------- sending
 
@@ -48,10 +68,44 @@ async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage)
   const c = msg.content;
   if (c?.template) {
     const t = c.template;
-    return [{ type: "template", template: { name: t.name, language: { code: t.language }, components: t.params.length ? [{ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) }] : [] } }];
+    return [
+      {
+        type: "template",
+        template: {
+          name: t.name,
+          language: { code: t.language },
+          components: t.params.length
+            ? [{ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) }]
+            : [],
+        },
+      },
+    ];
   }
-  if (c?.buttons) return [{ type: "interactive", interactive: { type: "button", body: { text: msg.body }, action: { buttons: c.buttons.map((b) => ({ type: "reply", reply: { id: b.id, title: b.title } })) } } }];
-  if (c?.list) return [{ type: "interactive", interactive: { type: "list", body: { text: msg.body }, action: { button: c.list.button, sections: c.list.sections.map((s) => ({ ...(s.title ? { title: s.title } : {}), rows: s.rows })) } } }];
+  if (c?.buttons)
+    return [
+      {
+        type: "interactive",
+        interactive: {
+          type: "button",
+          body: { text: msg.body },
+          action: { buttons: c.buttons.map((b) => ({ type: "reply", reply: { id: b.id, title: b.title } })) },
+        },
+      },
+    ];
+  if (c?.list)
+    return [
+      {
+        type: "interactive",
+        interactive: {
+          type: "list",
+          body: { text: msg.body },
+          action: {
+            button: c.list.button,
+            sections: c.list.sections.map((s) => ({ ...(s.title ? { title: s.title } : {}), rows: s.rows })),
+          },
+        },
+      },
+    ];
   const out: Record<string, unknown>[] = [];
   let caption = msg.body;
   for (const a of msg.attachments) {
@@ -61,7 +115,10 @@ async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage)
     const type = mediaKind(a.mime);
     const media: Record<string, unknown> = { id };
     if (type === "document") media.filename = a.name;
-    if (caption && type !== "audio") { media.caption = caption; caption = ""; }
+    if (caption && type !== "audio") {
+      media.caption = caption;
+      caption = "";
+    }
     out.push({ type, [type]: media });
   }
   if (caption) out.push({ type: "text", text: { body: caption, preview_url: /https?:\/\//.test(caption) } });
@@ -72,8 +129,12 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
   return {
     type: CLOUD,
     capabilities: {
-      idempotentSend: false, attachments: true, ratePerSecond: 80,
-      interactive: { maxButtons: 3, maxListRows: 10 }, templates: true, replyWindowHours: 24,
+      idempotentSend: false,
+      attachments: true,
+      ratePerSecond: 80,
+      interactive: { maxButtons: 3, maxListRows: 10 },
+      templates: true,
+      replyWindowHours: 24,
       // Meta reports every message back with the tracker we set; a send cut by a crash waits this long for it
       deliveryEcho: { graceMs: 60_000 },
     },
@@ -144,10 +205,26 @@ async function apply(ctx: Ctx, ch: CloudChannel, u: CloudUpdate) {
         } catch (e) {
           // the message is kept without its file; the media id stays on it to fetch again later
           ctx.log.warn("whatsapp media download failed", { channelId: ch.id, mediaId: u.media.id, error: String(e) });
-          content = { ...content, pendingMedia: { id: u.media.id, mime: u.media.mime, error: e instanceof Error ? e.message : String(e) } };
+          content = {
+            ...content,
+            pendingMedia: { id: u.media.id, mime: u.media.mime, error: e instanceof Error ? e.message : String(e) },
+          };
         }
       }
-      const r = await ingestInbound(ctx, { channelId: ch.id, externalId: u.externalId, from: { externalId: u.from.waId, name: u.from.name, phone: /^\d{6,15}$/.test(u.from.waId) ? `+${u.from.waId}` : null }, body: u.body, attachments, content, replyToExternalId: u.replyToExternalId, at: u.at });
+      const r = await ingestInbound(ctx, {
+        channelId: ch.id,
+        externalId: u.externalId,
+        from: {
+          externalId: u.from.waId,
+          name: u.from.name,
+          phone: /^\d{6,15}$/.test(u.from.waId) ? `+${u.from.waId}` : null,
+        },
+        body: u.body,
+        attachments,
+        content,
+        replyToExternalId: u.replyToExternalId,
+        at: u.at,
+      });
       if (content?.pendingMedia && u.media && !r.duplicate) retryMedia(ctx, ch, u.externalId, u.media, u.at);
       return;
     }
@@ -155,13 +232,24 @@ async function apply(ctx: Ctx, ch: CloudChannel, u: CloudUpdate) {
       await changeChannelMessage(ctx, ch.id, u.targetExternalId, (m) => withReaction(m, "contact", u.emoji, u.at));
       return;
     case "edit":
-      await changeChannelMessage(ctx, ch.id, u.targetExternalId, (m) => ({ body: u.body, content: { ...m.content, edited: true } }));
+      await changeChannelMessage(ctx, ch.id, u.targetExternalId, (m) => ({
+        body: u.body,
+        content: { ...m.content, edited: true },
+      }));
       return;
     case "revoke":
       await changeChannelMessage(ctx, ch.id, u.targetExternalId, (m) => ({ content: { ...m.content, deleted: true } }));
       return;
     case "system":
-      if (u.type === "user_changed_number" && u.newWaId) await recordChannelNotice(ctx, ch.id, u.from.waId, "number_changed", { phone: `+${u.newWaId}` }, { newExternalId: u.newWaId, newPhone: `+${u.newWaId}` });
+      if (u.type === "user_changed_number" && u.newWaId)
+        await recordChannelNotice(
+          ctx,
+          ch.id,
+          u.from.waId,
+          "number_changed",
+          { phone: `+${u.newWaId}` },
+          { newExternalId: u.newWaId, newPhone: `+${u.newWaId}` },
+        );
       else await recordChannelNotice(ctx, ch.id, u.from.waId, "identity_changed", {});
       return;
     case "status":
@@ -179,9 +267,12 @@ export function whatsappCloudWebhook() {
   const app = new Hono<Env>();
   app.get("/", async (c) => {
     const ctx = c.get("ctx");
-    const mode = c.req.query("hub.mode"), token = c.req.query("hub.verify_token"), challenge = c.req.query("hub.challenge");
+    const mode = c.req.query("hub.mode"),
+      token = c.req.query("hub.verify_token"),
+      challenge = c.req.query("hub.challenge");
     const known = (await cloudChannels(ctx)).some((ch) => ch.config.verifyToken === token);
-    if (mode !== "subscribe" || !token || !known || !challenge) throw new AppError(403, "verification_failed", "The verify token does not match any WhatsApp connection");
+    if (mode !== "subscribe" || !token || !known || !challenge)
+      throw new AppError(403, "verification_failed", "The verify token does not match any WhatsApp connection");
     return c.text(challenge);
   });
   app.post("/", async (c) => {
@@ -189,26 +280,42 @@ export function whatsappCloudWebhook() {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const sig = c.req.header("x-hub-signature-256");
     const signedFor = (await cloudChannels(ctx)).filter((ch) => validSignature(raw, sig, ch.config.appSecret));
-    if (!signedFor.length) throw new AppError(401, "invalid_signature", "The X-Hub-Signature-256 header is missing or does not match");
+    if (!signedFor.length)
+      throw new AppError(401, "invalid_signature", "The X-Hub-Signature-256 header is missing or does not match");
     let payload: unknown;
-    try { payload = JSON.parse(new TextDecoder().decode(raw)); } catch { throw new AppError(400, "invalid_json", "The body is not valid JSON"); }
+    try {
+      payload = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      throw new AppError(400, "invalid_json", "The body is not valid JSON");
+    }
     // signed but not shaped as Meta sends it: refused (400), never a 500; what could be read of it is stored
     let updates: ReturnType<typeof parseWebhook>;
-    try { updates = parseWebhook(payload); } catch { throw new AppError(400, "invalid_payload", "The webhook body is not a WhatsApp Business Account update"); }
+    try {
+      updates = parseWebhook(payload);
+    } catch {
+      throw new AppError(400, "invalid_payload", "The webhook body is not a WhatsApp Business Account update");
+    }
     let malformed = 0;
     for (const u of updates) {
       const ch = signedFor.find((x) => x.config.phoneNumberId === u.phoneNumberId);
-      if (!ch) { ctx.log.warn("whatsapp webhook for an unknown number", { phoneNumberId: u.phoneNumberId }); continue; }
+      if (!ch) {
+        ctx.log.warn("whatsapp webhook for an unknown number", { phoneNumberId: u.phoneNumberId });
+        continue;
+      }
       try {
         await apply(ctx, ch, u);
       } catch (e) {
         const bad = e instanceof ZodError || (e instanceof AppError && e.status < 500) || e instanceof TypeError;
         if (!bad) throw e;
         malformed++;
-        ctx.log.warn("whatsapp webhook update refused", { kind: u.kind, error: e instanceof Error ? e.message.slice(0, 300) : String(e) });
+        ctx.log.warn("whatsapp webhook update refused", {
+          kind: u.kind,
+          error: e instanceof Error ? e.message.slice(0, 300) : String(e),
+        });
       }
     }
-    if (malformed) throw new AppError(400, "invalid_payload", `${malformed} update(s) of the webhook are not valid`, { malformed });
+    if (malformed)
+      throw new AppError(400, "invalid_payload", `${malformed} update(s) of the webhook are not valid`, { malformed });
     return c.text("ok");
   });
   return app;
@@ -222,19 +329,56 @@ export async function syncTemplates(ctx: Ctx, actor: Actor, channelId: string) {
   const row = await ctx.db.select().from(channels).where(eq(channels.id, channelId)).get();
   if (!row || row.type !== CLOUD) throw notFound("Channel");
   let list;
-  try { list = await new GraphClient(configOf(row.config)).templates(); } catch (e) { throw new AppError(502, "provider_error", `WhatsApp did not give the templates: ${e instanceof Error ? e.message : String(e)}`); }
+  try {
+    list = await new GraphClient(configOf(row.config)).templates();
+  } catch (e) {
+    throw new AppError(
+      502,
+      "provider_error",
+      `WhatsApp did not give the templates: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
   const now = ctx.clock.now();
   return ctx.database.write(async (tx) => {
     const keep: string[] = [];
     for (const t of list) {
       const body = t.components?.find((x) => x.type?.toUpperCase() === "BODY")?.text ?? "";
       const params = Math.max(0, ...[...body.matchAll(/\{\{(\d+)\}\}/g)].map((m) => Number(m[1])));
-      const values = { name: t.name, language: t.language, category: t.category ?? "", status: t.status, body, params, components: t.components ?? [], updatedAt: now };
-      const cur = await tx.select({ id: channelTemplates.id }).from(channelTemplates).where(and(eq(channelTemplates.channelId, channelId), eq(channelTemplates.name, t.name), eq(channelTemplates.language, t.language))).get();
-      if (cur) { await tx.update(channelTemplates).set(values).where(eq(channelTemplates.id, cur.id)); keep.push(cur.id); }
-      else { const id = newId(now); await tx.insert(channelTemplates).values({ id, channelId, ...values }); keep.push(id); }
+      const values = {
+        name: t.name,
+        language: t.language,
+        category: t.category ?? "",
+        status: t.status,
+        body,
+        params,
+        components: t.components ?? [],
+        updatedAt: now,
+      };
+      const cur = await tx
+        .select({ id: channelTemplates.id })
+        .from(channelTemplates)
+        .where(
+          and(
+            eq(channelTemplates.channelId, channelId),
+            eq(channelTemplates.name, t.name),
+            eq(channelTemplates.language, t.language),
+          ),
+        )
+        .get();
+      if (cur) {
+        await tx.update(channelTemplates).set(values).where(eq(channelTemplates.id, cur.id));
+        keep.push(cur.id);
+      } else {
+        const id = newId(now);
+        await tx.insert(channelTemplates).values({ id, channelId, ...values });
+        keep.push(id);
+      }
     }
-    await tx.delete(channelTemplates).where(and(eq(channelTemplates.channelId, channelId), keep.length ? notInArray(channelTemplates.id, keep) : undefined));
+    await tx
+      .delete(channelTemplates)
+      .where(
+        and(eq(channelTemplates.channelId, channelId), keep.length ? notInArray(channelTemplates.id, keep) : undefined),
+      );
     return { synced: list.length };
   });
 }
@@ -242,5 +386,9 @@ export async function syncTemplates(ctx: Ctx, actor: Actor, channelId: string) {
 /** A connection's templates, for those who serve the channel (servesChannel); others get 404, as for an unknown id. */
 export async function listTemplates(ctx: Ctx, actor: Actor, channelId: string) {
   if (!(await servesChannel(ctx.db, actor, channelId))) throw notFound("Channel");
-  return ctx.db.select().from(channelTemplates).where(eq(channelTemplates.channelId, channelId)).orderBy(channelTemplates.name, channelTemplates.language);
+  return ctx.db
+    .select()
+    .from(channelTemplates)
+    .where(eq(channelTemplates.channelId, channelId))
+    .orderBy(channelTemplates.name, channelTemplates.language);
 }

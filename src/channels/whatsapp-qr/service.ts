@@ -9,7 +9,14 @@ import { z } from "zod";
 import { channels } from "../../inbox/schema.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
-import { ingestInbound, contactExternalId, applyChannelStatus, changeChannelMessage, withReaction, recordChannelNotice } from "../../inbox/service.ts";
+import {
+  ingestInbound,
+  contactExternalId,
+  applyChannelStatus,
+  changeChannelMessage,
+  withReaction,
+  recordChannelNotice,
+} from "../../inbox/service.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import { mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import type { WaUpdate } from "./inbound.ts";
@@ -17,7 +24,9 @@ import type { WaUpdate } from "./inbound.ts";
 const auth = () => import("./auth.ts");
 const inbound = () => import("./inbound.ts");
 /** Baileys' DisconnectReason codes this module acts on */
-const LOGGED_OUT = 401, FORBIDDEN = 403, RESTART_REQUIRED = 515;
+const LOGGED_OUT = 401,
+  FORBIDDEN = 403,
+  RESTART_REQUIRED = 515;
 
 export const QR = "whatsapp_qr";
 
@@ -35,7 +44,11 @@ export type QrSocket = {
   // biome-ignore lint/suspicious/noExplicitAny: baileys types each event differently; handlers check what they read
   ev: { on(event: string, fn: (arg: any) => void): void };
   user?: { id: string; name?: string; lid?: string } | null;
-  sendMessage(jid: string, content: AnyMessageContent, options?: { quoted?: WAMessage; messageId?: string }): Promise<WAMessage | undefined>;
+  sendMessage(
+    jid: string,
+    content: AnyMessageContent,
+    options?: { quoted?: WAMessage; messageId?: string },
+  ): Promise<WAMessage | undefined>;
   readMessages(keys: WAMessageKey[]): Promise<void>;
   requestPairingCode(phone: string): Promise<string>;
   logout(msg?: string): Promise<void>;
@@ -43,37 +56,88 @@ export type QrSocket = {
   /** the bytes of a received media message (Baileys downloads and decrypts them) */
   downloadMedia(msg: WAMessage): Promise<Buffer>;
 };
-export type QrSocketFactory = (opts: { auth: AuthenticationState; channelId: string; log: Ctx["log"] }) => QrSocket | Promise<QrSocket>;
+export type QrSocketFactory = (opts: {
+  auth: AuthenticationState;
+  channelId: string;
+  log: Ctx["log"];
+}) => QrSocket | Promise<QrSocket>;
 
 /** The real thing: Baileys' socket to WhatsApp's servers. */
 export const baileysSocket: QrSocketFactory = async ({ auth, log }) => {
   const { default: makeWASocket, Browsers, downloadMediaMessage } = await import("baileys");
-  const logger = { level: "silent", child: () => logger, trace() {}, debug() {}, info() {}, warn: (o: unknown, m?: string) => log.debug("baileys", { o: String(m ?? o) }), error: (o: unknown, m?: string) => log.warn("baileys", { o: String(m ?? o) }), fatal: (o: unknown, m?: string) => log.error("baileys", { o: String(m ?? o) }) };
-  const sock = makeWASocket({ auth, logger: logger as never, browser: Browsers.ubuntu("DigyBot"), markOnlineOnConnect: false, syncFullHistory: false });
+  const logger = {
+    level: "silent",
+    child: () => logger,
+    trace() {},
+    debug() {},
+    info() {},
+    warn: (o: unknown, m?: string) => log.debug("baileys", { o: String(m ?? o) }),
+    error: (o: unknown, m?: string) => log.warn("baileys", { o: String(m ?? o) }),
+    fatal: (o: unknown, m?: string) => log.error("baileys", { o: String(m ?? o) }),
+  };
+  const sock = makeWASocket({
+    auth,
+    logger: logger as never,
+    browser: Browsers.ubuntu("DigyBot"),
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+  });
   return Object.assign(sock as unknown as QrSocket, {
-    downloadMedia: (msg: WAMessage) => downloadMediaMessage(msg, "buffer", {}, { logger: logger as never, reuploadRequest: sock.updateMediaMessage }) as Promise<Buffer>,
+    downloadMedia: (msg: WAMessage) =>
+      downloadMediaMessage(
+        msg,
+        "buffer",
+        {},
+        { logger: logger as never, reuploadRequest: sock.updateMediaMessage },
+      ) as Promise<Buffer>,
   });
 };
 
 export type QrState = "stopped" | "connecting" | "qr" | "open" | "reconnecting" | "logged_out" | "banned";
-export type QrStatus = { state: QrState; qr: string | null; pairingCode: string | null; lastError: string | null; me: string | null; attempts: number; since: number };
+export type QrStatus = {
+  state: QrState;
+  qr: string | null;
+  pairingCode: string | null;
+  lastError: string | null;
+  me: string | null;
+  attempts: number;
+  since: number;
+};
 
 const MAX_BACKOFF_MS = 60_000;
 type QrOptions = { groups?: boolean; backoffMs?: number };
 
 /** One number's live connection. */
 export class QrConnection {
-  status: QrStatus = { state: "stopped", qr: null, pairingCode: null, lastError: null, me: null, attempts: 0, since: Date.now() };
+  status: QrStatus = {
+    state: "stopped",
+    qr: null,
+    pairingCode: null,
+    lastError: null,
+    me: null,
+    attempts: 0,
+    since: Date.now(),
+  };
   private sock: QrSocket | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private generation = 0;
   private listeners = new Set<(s: QrStatus) => void>();
   private creds: AuthenticationState["creds"] | null = null;
 
-  constructor(private ctx: Ctx, readonly channelId: string, private factory: QrSocketFactory, private opts: QrOptions = {}) {}
+  constructor(
+    private ctx: Ctx,
+    readonly channelId: string,
+    private factory: QrSocketFactory,
+    private opts: QrOptions = {},
+  ) {}
 
-  get socket() { return this.status.state === "open" ? this.sock : null; }
-  onChange(fn: (s: QrStatus) => void) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  get socket() {
+    return this.status.state === "open" ? this.sock : null;
+  }
+  onChange(fn: (s: QrStatus) => void) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
   private set(patch: Partial<QrStatus>) {
     const changedState = patch.state && patch.state !== this.status.state;
     this.status = { ...this.status, ...patch, ...(changedState ? { since: Date.now() } : {}) };
@@ -82,42 +146,82 @@ export class QrConnection {
 
   /** Opens the socket (a new pairing shows a QR; a stored session reconnects). */
   async start() {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const gen = ++this.generation;
     this.sock?.end(undefined);
     const a = await (await auth()).dbAuthState(this.ctx, this.channelId);
     const { statusOf } = await inbound(); // loaded before the socket exists: no event can come before its handler
-    const row = await this.ctx.db.select({ config: channels.config }).from(channels).where(eq(channels.id, this.channelId)).get();
+    const row = await this.ctx.db
+      .select({ config: channels.config })
+      .from(channels)
+      .where(eq(channels.id, this.channelId))
+      .get();
     this.opts.groups = !!row?.config.groups;
     if (gen !== this.generation) return;
     this.set({ state: this.status.attempts ? "reconnecting" : "connecting", qr: null, pairingCode: null });
     this.creds = a.state.creds;
     const sock = await this.factory({ auth: a.state, channelId: this.channelId, log: this.ctx.log });
-    if (gen !== this.generation) { sock.end(undefined); return; }
+    if (gen !== this.generation) {
+      sock.end(undefined);
+      return;
+    }
     this.sock = sock;
     const mine = () => gen === this.generation; // events of a replaced socket are ignored
-    sock.ev.on("creds.update", () => { if (mine()) void a.saveCreds().catch((e) => this.ctx.log.error("whatsapp creds not saved", { error: String(e) })); });
-    sock.ev.on("connection.update", (u: { connection?: string; qr?: string; lastDisconnect?: { error?: Error & { output?: { statusCode?: number } } } }) => {
-      if (!mine()) return;
-      if (u.qr) this.set({ state: "qr", qr: u.qr });
-      if (u.connection === "open") {
-        this.set({ state: "open", qr: null, pairingCode: null, lastError: null, attempts: 0, me: sock.user?.id ?? null });
-        this.ctx.outbox.kick(true); // replies that waited for the number go out now
-      }
-      if (u.connection === "close") this.closed(u.lastDisconnect?.error).catch((e) => this.ctx.log.error("whatsapp close not handled", { error: String(e) }));
+    sock.ev.on("creds.update", () => {
+      if (mine()) void a.saveCreds().catch((e) => this.ctx.log.error("whatsapp creds not saved", { error: String(e) }));
     });
+    sock.ev.on(
+      "connection.update",
+      (u: {
+        connection?: string;
+        qr?: string;
+        lastDisconnect?: { error?: Error & { output?: { statusCode?: number } } };
+      }) => {
+        if (!mine()) return;
+        if (u.qr) this.set({ state: "qr", qr: u.qr });
+        if (u.connection === "open") {
+          this.set({
+            state: "open",
+            qr: null,
+            pairingCode: null,
+            lastError: null,
+            attempts: 0,
+            me: sock.user?.id ?? null,
+          });
+          this.ctx.outbox.kick(true); // replies that waited for the number go out now
+        }
+        if (u.connection === "close")
+          this.closed(u.lastDisconnect?.error).catch((e) =>
+            this.ctx.log.error("whatsapp close not handled", { error: String(e) }),
+          );
+      },
+    );
     sock.ev.on("messages.upsert", (u: { messages: WAMessage[]; type: string }) => {
       if (!mine() || (u.type !== "notify" && u.type !== "append")) return;
-      void this.receive(u.messages).catch((e) => this.ctx.log.error("whatsapp message not stored", { channelId: this.channelId, error: String(e) }));
+      void this.receive(u.messages).catch((e) =>
+        this.ctx.log.error("whatsapp message not stored", { channelId: this.channelId, error: String(e) }),
+      );
     });
     sock.ev.on("messages.update", (list: { key: WAMessageKey; update: { status?: number } }[]) => {
       if (!mine()) return;
       for (const { key, update } of list) {
         const st = statusOf(update.status);
-        if (key.fromMe && key.id && st) void applyChannelStatus(this.ctx, this.channelId, { externalId: key.id }, st, st === "failed" ? "WhatsApp did not deliver the message" : null).catch(() => {});
+        if (key.fromMe && key.id && st)
+          void applyChannelStatus(
+            this.ctx,
+            this.channelId,
+            { externalId: key.id },
+            st,
+            st === "failed" ? "WhatsApp did not deliver the message" : null,
+          ).catch(() => {});
       }
     });
-    sock.ev.on("lid-mapping.update", (m: { lid: string; pn: string }) => { if (mine()) void this.mapLid(m.lid, m.pn); });
+    sock.ev.on("lid-mapping.update", (m: { lid: string; pn: string }) => {
+      if (mine()) void this.mapLid(m.lid, m.pn);
+    });
     await a.saveCreds();
   }
 
@@ -127,7 +231,12 @@ export class QrConnection {
     const message = error?.message ?? "connection closed";
     if (code === LOGGED_OUT) {
       this.generation++;
-      this.set({ state: "logged_out", qr: null, lastError: "logged out from the phone: pair the number again", attempts: 0 });
+      this.set({
+        state: "logged_out",
+        qr: null,
+        lastError: "logged out from the phone: pair the number again",
+        attempts: 0,
+      });
       await (await auth()).clearAuthState(this.ctx, this.channelId);
       return;
     }
@@ -143,15 +252,22 @@ export class QrConnection {
       return;
     }
     const attempts = this.status.attempts + 1;
-    const delay = code === RESTART_REQUIRED ? 0 : Math.min(MAX_BACKOFF_MS, (this.opts.backoffMs ?? 1000) * 2 ** (attempts - 1)) * (0.5 + Math.random());
+    const delay =
+      code === RESTART_REQUIRED
+        ? 0
+        : Math.min(MAX_BACKOFF_MS, (this.opts.backoffMs ?? 1000) * 2 ** (attempts - 1)) * (0.5 + Math.random());
     this.set({ state: "reconnecting", lastError: `${message}${code ? ` (${code})` : ""}`, attempts });
     if (this.timer) clearTimeout(this.timer);
     const gen = this.generation;
-    this.timer = setTimeout(() => { if (gen === this.generation) void this.start().catch((e) => this.ctx.log.error("whatsapp reconnect failed", { error: String(e) })); }, delay);
+    this.timer = setTimeout(() => {
+      if (gen === this.generation)
+        void this.start().catch((e) => this.ctx.log.error("whatsapp reconnect failed", { error: String(e) }));
+    }, delay);
   }
 
   async requestPairingCode(phone: string) {
-    if (!this.sock || this.status.state === "open") throw new AppError(409, "not_pairing", "The number is not waiting to be paired");
+    if (!this.sock || this.status.state === "open")
+      throw new AppError(409, "not_pairing", "The number is not waiting to be paired");
     const code = await this.sock.requestPairingCode(phone.replace(/\D/g, ""));
     this.set({ pairingCode: code });
     return code;
@@ -161,7 +277,11 @@ export class QrConnection {
     const sock = this.sock;
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
-    try { await sock?.logout(); } catch { /* already closed */ }
+    try {
+      await sock?.logout();
+    } catch {
+      /* already closed */
+    }
     sock?.end(undefined);
     this.sock = null;
     await (await auth()).clearAuthState(this.ctx, this.channelId);
@@ -178,11 +298,19 @@ export class QrConnection {
   }
 
   private async mapLid(lidJid: string, pnJid: string) {
-    const lid = lidJid.split("@")[0].split(":")[0], pn = pnJid.split("@")[0].split(":")[0];
+    const lid = lidJid.split("@")[0].split(":")[0],
+      pn = pnJid.split("@")[0].split(":")[0];
     if (!lid || !pn) return;
     await (await auth()).rememberLid(this.ctx, this.channelId, lid, pn);
     // a contact first known by the LID becomes the same contact under the phone number
-    await recordChannelNotice(this.ctx, this.channelId, `lid:${lid}`, "number_known", { phone: `+${pn}` }, { newExternalId: pn, newPhone: `+${pn}` }).catch(() => false);
+    await recordChannelNotice(
+      this.ctx,
+      this.channelId,
+      `lid:${lid}`,
+      "number_known",
+      { phone: `+${pn}` },
+      { newExternalId: pn, newPhone: `+${pn}` },
+    ).catch(() => false);
   }
 
   private async receive(list: WAMessage[]) {
@@ -194,13 +322,15 @@ export class QrConnection {
       const u = parseMessage(msg, known, this.opts);
       if (!u) continue;
       const alt = (msg.key as { remoteJidAlt?: string }).remoteJidAlt;
-      if (u.peer.lid && u.peer.phone && alt) await rememberLid(this.ctx, this.channelId, u.peer.lid, u.peer.phone.slice(1));
+      if (u.peer.lid && u.peer.phone && alt)
+        await rememberLid(this.ctx, this.channelId, u.peer.lid, u.peer.phone.slice(1));
       await this.apply(u, msg);
     }
   }
 
   private async apply(u: WaUpdate, raw: WAMessage) {
-    const ctx = this.ctx, ch = this.channelId;
+    const ctx = this.ctx,
+      ch = this.channelId;
     switch (u.kind) {
       case "message": {
         const attachments: Attachment[] = [];
@@ -209,19 +339,43 @@ export class QrConnection {
           try {
             const bytes = await this.sock.downloadMedia(raw);
             const ext = u.media.mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") || "bin";
-            const name = u.media.filename ?? `${u.media.voice ? "voice" : u.media.type}-${u.externalId.slice(-8)}.${ext}`;
-            attachments.push(await ctx.files.save(new File([new Uint8Array(bytes)], name, { type: u.media.mime }), null, u.at));
+            const name =
+              u.media.filename ?? `${u.media.voice ? "voice" : u.media.type}-${u.externalId.slice(-8)}.${ext}`;
+            attachments.push(
+              await ctx.files.save(new File([new Uint8Array(bytes)], name, { type: u.media.mime }), null, u.at),
+            );
           } catch (e) {
             ctx.log.warn("whatsapp media not stored", { channelId: ch, error: String(e) });
-            content = { ...content, pendingMedia: { id: u.externalId, mime: u.media.mime, error: e instanceof Error ? e.message : String(e) } };
+            content = {
+              ...content,
+              pendingMedia: { id: u.externalId, mime: u.media.mime, error: e instanceof Error ? e.message : String(e) },
+            };
           }
         }
-        await ingestInbound(ctx, { channelId: ch, externalId: u.externalId, from: { externalId: u.peer.externalId, name: u.peer.name, phone: u.peer.phone }, body: u.body, attachments, content, replyToExternalId: u.replyToExternalId, at: u.at });
+        await ingestInbound(ctx, {
+          channelId: ch,
+          externalId: u.externalId,
+          from: { externalId: u.peer.externalId, name: u.peer.name, phone: u.peer.phone },
+          body: u.body,
+          attachments,
+          content,
+          replyToExternalId: u.replyToExternalId,
+          at: u.at,
+        });
         return;
       }
-      case "reaction": await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => withReaction(m, "contact", u.emoji, u.at)); return;
-      case "edit": await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => ({ body: u.body, content: { ...m.content, edited: true } })); return;
-      case "revoke": await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => ({ content: { ...m.content, deleted: true } })); return;
+      case "reaction":
+        await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => withReaction(m, "contact", u.emoji, u.at));
+        return;
+      case "edit":
+        await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => ({
+          body: u.body,
+          content: { ...m.content, edited: true },
+        }));
+        return;
+      case "revoke":
+        await changeChannelMessage(ctx, ch, u.targetExternalId, (m) => ({ content: { ...m.content, deleted: true } }));
+        return;
     }
   }
 }
@@ -256,7 +410,10 @@ export async function qrChannel(ctx: Ctx, actor: Actor, channelId: string) {
 export async function startPairing(ctx: Ctx, actor: Actor, channelId: string) {
   await qrChannel(ctx, actor, channelId);
   const c = connectionOf(ctx, channelId);
-  if (c.status.state !== "open") { c.status.attempts = 0; await c.start(); }
+  if (c.status.state !== "open") {
+    c.status.attempts = 0;
+    await c.start();
+  }
   return c.status;
 }
 export async function pairWithPhone(ctx: Ctx, actor: Actor, channelId: string, phone: string) {
@@ -265,8 +422,17 @@ export async function pairWithPhone(ctx: Ctx, actor: Actor, channelId: string, p
   if (c.status.state !== "qr") {
     // WhatsApp takes a code request once the socket is ready, which its first QR signals
     const ready = new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => { off(); resolve(false); }, 20_000);
-      const off = c.onChange((st) => { if (st.state === "qr") { clearTimeout(t); off(); resolve(true); } });
+      const t = setTimeout(() => {
+        off();
+        resolve(false);
+      }, 20_000);
+      const off = c.onChange((st) => {
+        if (st.state === "qr") {
+          clearTimeout(t);
+          off();
+          resolve(true);
+        }
+      });
     });
     if (c.status.state !== "connecting" && c.status.state !== "reconnecting") await c.start();
     if (!(await ready)) throw new AppError(503, "whatsapp_unreachable", "WhatsApp did not answer: try again");
@@ -277,7 +443,9 @@ export async function logoutNumber(ctx: Ctx, actor: Actor, channelId: string) {
   await qrChannel(ctx, actor, channelId);
   await connectionOf(ctx, channelId).logout();
 }
-export function qrStatus(ctx: Ctx, channelId: string) { return connectionOf(ctx, channelId).status; }
+export function qrStatus(ctx: Ctx, channelId: string) {
+  return connectionOf(ctx, channelId).status;
+}
 
 function jidOf(externalId: string) {
   return externalId.startsWith("lid:") ? `${externalId.slice(4)}@lid` : `${externalId}@s.whatsapp.net`;
@@ -289,7 +457,9 @@ export function messageIdFor(outboxId: string) {
 }
 
 /** The socket this app's connections use (tests hand in a double; the default is Baileys). */
-export function useQrSockets(ctx: Ctx, factory: QrSocketFactory, opts: QrOptions = {}) { factories.set(ctx, { factory, opts }); }
+export function useQrSockets(ctx: Ctx, factory: QrSocketFactory, opts: QrOptions = {}) {
+  factories.set(ctx, { factory, opts });
+}
 
 export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
   return {
@@ -301,10 +471,17 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     capabilities: { idempotentSend: true, attachments: true, ratePerSecond: 1, jitterMs: 1500 },
     async start(ctx) {
       // numbers paired before reconnect on start; unpaired ones wait for the owner to pair them
-      const rows = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.active, true), isNull(channels.deletedAt)));
+      const rows = await ctx.db
+        .select()
+        .from(channels)
+        .where(and(eq(channels.type, QR), eq(channels.active, true), isNull(channels.deletedAt)));
       if (!rows.length) return;
       const { storedCreds } = await auth();
-      for (const ch of rows) if ((await storedCreds(ctx, ch.id))?.me) await connectionOf(ctx, ch.id).start().catch((e) => ctx.log.error("whatsapp connection failed to start", { channelId: ch.id, error: String(e) }));
+      for (const ch of rows)
+        if ((await storedCreds(ctx, ch.id))?.me)
+          await connectionOf(ctx, ch.id)
+            .start()
+            .catch((e) => ctx.log.error("whatsapp connection failed to start", { channelId: ch.id, error: String(e) }));
     },
     stop() {
       const ctx = getCtx();
@@ -317,7 +494,9 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
       all(ctx).delete(channelId);
     },
     async markRead(ctx, channel, to) {
-      await connectionOf(ctx, channel.id).socket?.readMessages([{ remoteJid: jidOf(to.contactExternalId), id: to.messageExternalId, fromMe: false }]);
+      await connectionOf(ctx, channel.id).socket?.readMessages([
+        { remoteJid: jidOf(to.contactExternalId), id: to.messageExternalId, fromMe: false },
+      ]);
     },
     ready(channelId) {
       return connectionOf(getCtx(), channelId).status.state === "open";
@@ -329,7 +508,12 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
       const to = await contactExternalId(ctx, msg.channel.id, msg.contactId);
       if (!to) throw new Error("the contact has no WhatsApp id on this number");
       const jid = jidOf(to);
-      const quoted = msg.replyToExternalId ? { key: { remoteJid: jid, id: msg.replyToExternalId, fromMe: false }, message: { conversation: "" } } as WAMessage : undefined;
+      const quoted = msg.replyToExternalId
+        ? ({
+            key: { remoteJid: jid, id: msg.replyToExternalId, fromMe: false },
+            message: { conversation: "" },
+          } as WAMessage)
+        : undefined;
       const contents: AnyMessageContent[] = [];
       let caption = msg.body;
       for (const a of msg.attachments) {
@@ -339,13 +523,19 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
         const kind = mediaKind(a.mime);
         const c: Record<string, unknown> = { [kind]: data, mimetype: a.mime };
         if (kind === "document") c.fileName = a.name;
-        if (caption && kind !== "audio") { c.caption = caption; caption = ""; }
+        if (caption && kind !== "audio") {
+          c.caption = caption;
+          caption = "";
+        }
         contents.push(c as AnyMessageContent);
       }
       if (caption) contents.push({ text: caption });
       let first: string | undefined;
       for (const [i, c] of contents.entries()) {
-        const r = await sock.sendMessage(jid, c, { ...(i === 0 && quoted ? { quoted } : {}), messageId: i === 0 ? messageIdFor(msg.outboxId) : messageIdFor(`${msg.outboxId}:${i}`) });
+        const r = await sock.sendMessage(jid, c, {
+          ...(i === 0 && quoted ? { quoted } : {}),
+          messageId: i === 0 ? messageIdFor(msg.outboxId) : messageIdFor(`${msg.outboxId}:${i}`),
+        });
         first ??= r?.key?.id ?? undefined;
       }
       return { externalId: first, status: "sent" };

@@ -9,9 +9,19 @@ import { QR, connectionOf, startPairing, pairWithPhone, type QrStatus } from "./
  * Shows the QR (or the phone code) until the number is paired, then returns 0; 1 if WhatsApp refuses or the code
  * expires. The session lands in the database, so `digybot serve` reconnects the number without pairing again.
  */
-export async function pairInTerminal(ctx: Ctx, name: string, phone: string | undefined, out: (text: string) => void, timeoutMs = 5 * 60_000): Promise<number> {
+export async function pairInTerminal(
+  ctx: Ctx,
+  name: string,
+  phone: string | undefined,
+  out: (text: string) => void,
+  timeoutMs = 5 * 60_000,
+): Promise<number> {
   const system = { kind: "system" } as const;
-  let ch = await ctx.db.select().from(channels).where(and(eq(channels.type, QR), eq(channels.name, name), isNull(channels.deletedAt))).get();
+  let ch = await ctx.db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.type, QR), eq(channels.name, name), isNull(channels.deletedAt)))
+    .get();
   if (!ch) {
     ch = await createChannel(ctx, system, { type: QR, name, config: {} });
     out(`created the WhatsApp connection "${name}"\n`);
@@ -20,19 +30,36 @@ export async function pairInTerminal(ctx: Ctx, name: string, phone: string | und
   const { toString: qrText } = await import("qrcode");
   let lastQr: string | null = null;
   const done = new Promise<number>((resolve) => {
-    const timer = setTimeout(() => { out("timed out waiting for the pairing\n"); resolve(1); }, timeoutMs);
-    const finish = (code: number) => { clearTimeout(timer); resolve(code); };
+    const timer = setTimeout(() => {
+      out("timed out waiting for the pairing\n");
+      resolve(1);
+    }, timeoutMs);
+    const finish = (code: number) => {
+      clearTimeout(timer);
+      resolve(code);
+    };
     conn.onChange((s: QrStatus) => {
       if (s.state === "qr" && s.qr && s.qr !== lastQr && !phone) {
         lastQr = s.qr;
-        void qrText(s.qr, { type: "terminal", small: true }).then((art) => out(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`));
+        void qrText(s.qr, { type: "terminal", small: true }).then((art) =>
+          out(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`),
+        );
       }
       if (s.state === "reconnecting" && s.lastError) out(`WhatsApp is not reachable (${s.lastError}); trying again…\n`);
-      if (s.state === "open") { out(`paired: ${s.me ?? "connected"}; start the server with 'digybot serve'\n`); finish(0); }
-      if (s.state === "banned" || s.state === "logged_out" || (s.state === "stopped" && s.lastError)) { out(`not paired: ${s.lastError ?? s.state}\n`); finish(1); }
+      if (s.state === "open") {
+        out(`paired: ${s.me ?? "connected"}; start the server with 'digybot serve'\n`);
+        finish(0);
+      }
+      if (s.state === "banned" || s.state === "logged_out" || (s.state === "stopped" && s.lastError)) {
+        out(`not paired: ${s.lastError ?? s.state}\n`);
+        finish(1);
+      }
     });
   });
-  if (phone) out(`Type this code in WhatsApp → Linked devices → Link with phone number: ${await pairWithPhone(ctx, system, ch.id, phone)}\n`);
+  if (phone)
+    out(
+      `Type this code in WhatsApp → Linked devices → Link with phone number: ${await pairWithPhone(ctx, system, ch.id, phone)}\n`,
+    );
   else await startPairing(ctx, system, ch.id);
   const code = await done;
   // give the last credentials a moment to be written, then close the socket
