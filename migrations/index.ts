@@ -6,6 +6,7 @@ import m3 from "./0003_whatsapp.sql" with { type: "text" };
 import m4 from "./0004_agents.sql" with { type: "text" };
 import m5 from "./0005_api_key_scopes.sql" with { type: "text" };
 import m6 from "./0006_inbox_views.sql" with { type: "text" };
+import m7 from "./0007_push.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -15,4 +16,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0004_agents", sql: m4 },
   { name: "0005_api_key_scopes", sql: m5 },
   { name: "0006_inbox_views", sql: m6 },
+  { name: "0007_push", sql: m7 },
 ];

@@ -7,3 +7,4 @@ export * from "./agents/schema.ts";
 export * from "./commerce/schema.ts";
 export * from "./tickets/schema.ts";
 export * from "./calendar/schema.ts";
+export * from "./notifications/schema.ts";

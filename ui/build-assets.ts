@@ -8,14 +8,17 @@ export type Assets = Record<string, { body: string; type: string }>;
  */
 export async function buildAssets(): Promise<Assets> {
   const js = await Bun.build({
-    entrypoints: [join(import.meta.dir, "client/console.ts"), join(import.meta.dir, "client/widget.ts")],
+    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts"].map((f) => join(import.meta.dir, f)),
     target: "browser",
     minify: true,
     format: "esm",
   });
   const css = await Bun.build({ entrypoints: [join(import.meta.dir, "styles/console.css")], minify: true });
   for (const r of [js, css]) if (!r.success) throw new Error(`asset build failed: ${r.logs.map(String).join("\n")}`);
-  const assets: Assets = { "console.css": { body: await css.outputs[0].text(), type: "text/css; charset=utf-8" } };
+  const assets: Assets = {
+    "console.css": { body: await css.outputs[0].text(), type: "text/css; charset=utf-8" },
+    "icon.svg": { body: await Bun.file(join(import.meta.dir, "styles/icon.svg")).text(), type: "image/svg+xml" },
+  };
   for (const o of js.outputs) {
     const name = o.path.split("/").pop()!;
     assets[name.replace(/-[a-z0-9]+\.js$/, ".js")] = { body: await o.text(), type: "text/javascript; charset=utf-8" };

@@ -15,6 +15,9 @@ import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { calendarConsole } from "../calendar/console.ts";
+import { notificationsConsole } from "../notifications/console.ts";
+import { wireNotifications, vapidKeys } from "../notifications/service.ts";
+import { pwaRoutes } from "./pwa.ts";
 
 /** The console, one domain at a time: each registers its own pages and forms. */
 const consoleModules: ConsoleModule[] = [
@@ -25,6 +28,7 @@ const consoleModules: ConsoleModule[] = [
   agentsConsole,
   commerceConsole,
   calendarConsole,
+  notificationsConsole,
 ];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
@@ -133,6 +137,9 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   if (opts.whatsappSocket) useQrSockets(ctx, opts.whatsappSocket);
   wireReadReceipts(ctx);
   wireRealtime(ctx);
+  wireNotifications(ctx);
+  // the server's Web Push identity, made at first start and kept in the database (pages only read it)
+  await vapidKeys(ctx);
   await startAgents(ctx);
   return ctx;
 }
@@ -157,6 +164,7 @@ function wireRealtime(ctx: Ctx) {
       departmentId: d.departmentId,
       previous: d.previous,
       messageId: d.message?.id,
+      ownerType: (e.data as { ownerType?: string }).ownerType,
     });
     if (e.type === "inbox.message_received" && d.channelType === "webchat" && d.message) {
       ctx.hub.broadcast(
@@ -226,6 +234,7 @@ export function createApp(ctx: Ctx) {
     if (!a) return c.notFound();
     return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
   });
+  pwaRoutes(app);
   app.get("/favicon.ico", (c) =>
     c.body(
       '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#0f766e"/><text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">D</text></svg>',

@@ -302,7 +302,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
       type: "inbox.conversation_created",
       conversationId: conv.id,
       actor: { type: "contact", id: contactId },
-      data: { ...scope },
+      data: { ...scope, ownerType: conv.ownerType },
       at: now,
     });
   await ctx.events.record(

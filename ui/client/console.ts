@@ -165,6 +165,7 @@ function live() {
   });
   es.addEventListener("inbox", (ev) => {
     const batch = JSON.parse((ev as MessageEvent).data) as { event: string; conversationId: string }[];
+    document.dispatchEvent(new CustomEvent("digybot:inbox", { detail: batch }));
     if (!listTimer)
       listTimer = setTimeout(() => {
         listTimer = null;
@@ -562,3 +563,149 @@ document.addEventListener("click", async (e) => {
     b.textContent = label;
   }, 2000);
 });
+
+// ---- installable app, push notifications and alerts in the open console
+
+const swReady =
+  "serviceWorker" in navigator && window.isSecureContext
+    ? navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => null)
+    : null;
+
+// The offline page reloads the inbox when the connection is back.
+if (document.body.dataset.offline) addEventListener("online", () => location.replace("/inbox"));
+
+const b64ToBytes = (s: string) => {
+  const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+  return Uint8Array.from(b, (ch) => ch.charCodeAt(0));
+};
+async function currentSubscription() {
+  const reg = swReady ? await swReady : null;
+  return reg ? reg.pushManager.getSubscription() : null;
+}
+
+// Notifications page: whether this device can get pushes, and turning them on or off.
+const pushCard = $("#push-card");
+if (pushCard) {
+  const state = $("#push-state")!;
+  const on = $<HTMLButtonElement>("#push-enable")!;
+  const off = $<HTMLButtonElement>("#push-disable")!;
+  const d = pushCard.dataset;
+  const show = (text: string, can: "on" | "off" | "none") => {
+    state.textContent = text;
+    on.hidden = can !== "off";
+    off.hidden = can !== "on";
+  };
+  const refresh = async () => {
+    if (!window.isSecureContext) return show(d.tInsecure!.replace("{origin}", location.origin), "none");
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window))
+      return show(d.tUnsupported!, "none");
+    if (Notification.permission === "denied") return show(d.tDenied!, "none");
+    const sub = await currentSubscription();
+    show(sub ? d.tOn! : d.tOff!, sub ? "on" : "off");
+  };
+  on.addEventListener("click", async () => {
+    on.disabled = true;
+    try {
+      if ((await Notification.requestPermission()) !== "granted") return void (await refresh());
+      const reg = (await swReady) ?? (await navigator.serviceWorker.ready);
+      const sub =
+        (await reg.pushManager.getSubscription()) ??
+        (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(d.vapid!) }));
+      await api("POST", "/push/subscriptions", sub.toJSON());
+      location.reload();
+    } catch (e) {
+      show(d.tFailed!.replace("{reason}", (e as Error).message), "off");
+    } finally {
+      on.disabled = false;
+    }
+  });
+  off.addEventListener("click", async () => {
+    off.disabled = true;
+    try {
+      const sub = await currentSubscription();
+      if (sub) {
+        await api("POST", "/push/unsubscribe", { endpoint: sub.endpoint });
+        await sub.unsubscribe();
+      }
+      location.reload();
+    } catch (e) {
+      show(d.tFailed!.replace("{reason}", (e as Error).message), "on");
+      off.disabled = false;
+    }
+  });
+  void refresh();
+}
+
+// In the open console: a tab-title counter and a desktop notification while the tab is hidden, and a sound, for
+// what concerns this person (a customer writing in their conversations, a new conversation waiting).
+const me = document.body.dataset.user;
+if (me) {
+  const baseTitle = document.title;
+  let unseen = 0;
+  let prefs: { sound?: boolean } = {};
+  void fetch("/push/prefs")
+    .then((r) => (r.ok ? r.json() : {}))
+    .then((p) => {
+      prefs = p;
+    })
+    .catch(() => null);
+  let audio: AudioContext | null = null;
+  const chime = () => {
+    if (!prefs.sound) return;
+    try {
+      audio ??= new AudioContext();
+      const o = audio.createOscillator();
+      const g = audio.createGain();
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.15, audio.currentTime);
+      g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      o.connect(g).connect(audio.destination);
+      o.start();
+      o.stop(audio.currentTime + 0.4);
+    } catch {
+      // no audio on this device
+    }
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      unseen = 0;
+      document.title = baseTitle;
+    }
+  });
+  document.addEventListener("digybot:inbox", async (ev) => {
+    const batch = (ev as CustomEvent).detail as {
+      event: string;
+      conversationId: string;
+      assigneeId: string | null;
+      ownerType?: string;
+    }[];
+    const news = batch.filter(
+      (e) =>
+        e.ownerType !== "bot" &&
+        ((e.event === "inbox.message_received" && (e.assigneeId === me || !e.assigneeId)) ||
+          (e.event === "inbox.conversation_created" && !e.assigneeId)),
+    );
+    if (!news.length) return;
+    const looking = !document.hidden && news.every((e) => e.conversationId === convId);
+    if (looking) return;
+    chime();
+    if (!document.hidden) return;
+    unseen += news.length;
+    document.title = `(${unseen}) ${baseTitle}`;
+    // a device with push gets the service worker's notification; one without gets this one
+    if (
+      "Notification" in window &&
+      Notification.permission === "granted" &&
+      !(await currentSubscription().catch(() => null))
+    ) {
+      const n = new Notification(document.body.dataset.tAlert ?? "DigyBot", {
+        tag: `conv:${news[0].conversationId}`,
+        icon: "/assets/icon.svg",
+      });
+      n.onclick = () => {
+        window.focus();
+        location.href = `/inbox?c=${encodeURIComponent(news[0].conversationId)}`;
+      };
+    }
+  });
+}

@@ -35,8 +35,9 @@ export function Layout({
     html`<a href=${href} class=${active === id ? "on" : ""}>${t(key)}</a>`;
   return html`<html lang=${user.locale}>
     <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><meta name="csrf-token" content=${csrf} />
-      <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" /></head>
-    <body data-locale=${user.locale} data-user=${user.id} data-role=${user.role}>
+      <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" />
+      <link rel="manifest" href="/manifest.webmanifest" /><meta name="theme-color" content="#0f766e" /><link rel="icon" href="/assets/icon.svg" type="image/svg+xml" /><link rel="apple-touch-icon" href="/assets/icon.svg" /></head>
+    <body data-locale=${user.locale} data-t-alert=${t("push.alert")} data-user=${user.id} data-role=${user.role}>
       <div class="top"><strong>DigyBot</strong>${nav("/inbox", "nav.inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings") : nav("/profile", "nav.profile", "profile")}
         <span class="sp"></span><a class="me" href="/profile">${user.name}</a>
         <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit">${t("nav.logout")}</button></form></div>

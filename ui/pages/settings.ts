@@ -372,6 +372,7 @@ export function ProfilePage({
   error?: string;
 }): VNode {
   return html`<div class="page"><form class="card" method="post" action="/profile"><${Csrf} csrf=${csrf} /><h1>${t("nav.profile")}</h1>
+    <p><a href="/profile/notifications" id="notifications-link">${t("notify.link")}</a></p>
     ${flash ? html`<div class="flash">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert" id="profile-error">${error}</div>` : null}
     <label>${t("common.name")}<input name="name" value=${user.name} required /></label>
     <label>${t("profile.language")}<select name="locale"><option value="es" selected=${user.locale === "es"}>Español</option><option value="en" selected=${user.locale === "en"}>English</option></select></label>
