@@ -139,17 +139,15 @@ export async function subscribe(ctx: Ctx, user: User, input: unknown, userAgent?
         .set({ userId: user.id, p256dh: s.keys.p256dh, auth: s.keys.auth, device, lastError: null })
         .where(eq(pushSubscriptions.id, id));
     else
-      await tx
-        .insert(pushSubscriptions)
-        .values({
-          id,
-          userId: user.id,
-          endpoint: s.endpoint,
-          p256dh: s.keys.p256dh,
-          auth: s.keys.auth,
-          device,
-          createdAt: now,
-        });
+      await tx.insert(pushSubscriptions).values({
+        id,
+        userId: user.id,
+        endpoint: s.endpoint,
+        p256dh: s.keys.p256dh,
+        auth: s.keys.auth,
+        device,
+        createdAt: now,
+      });
     const mine = await tx
       .select({ id: pushSubscriptions.id })
       .from(pushSubscriptions)
