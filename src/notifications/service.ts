@@ -190,8 +190,8 @@ export async function unsubscribe(ctx: Ctx, user: User, ref: { id?: string; endp
     const r = await tx
       .delete(pushSubscriptions)
       .where(and(where, eq(pushSubscriptions.userId, user.id)))
-      .run();
-    return r.rowsAffected;
+      .returning({ id: pushSubscriptions.id });
+    return r.length;
   });
   if (!n && ref.id) throw new AppError(404, "not_found", "Device not found");
 }

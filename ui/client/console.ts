@@ -679,11 +679,9 @@ if (me) {
       assigneeId: string | null;
       ownerType?: string;
     }[];
+    // a customer's message (a new conversation starts with one) in my conversations or waiting for anyone
     const news = batch.filter(
-      (e) =>
-        e.ownerType !== "bot" &&
-        ((e.event === "inbox.message_received" && (e.assigneeId === me || !e.assigneeId)) ||
-          (e.event === "inbox.conversation_created" && !e.assigneeId)),
+      (e) => e.event === "inbox.message_received" && e.ownerType !== "bot" && (e.assigneeId === me || !e.assigneeId),
     );
     if (!news.length) return;
     const looking = !document.hidden && news.every((e) => e.conversationId === convId);

@@ -105,10 +105,9 @@ sw.addEventListener("notificationclick", (e) => {
     (async () => {
       const wins = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
       const open = wins.find((w) => new URL(w.url).pathname.startsWith("/inbox")) ?? wins[0];
-      if (open) {
-        await open.navigate(url.href).catch(() => null);
-        await open.focus();
-      } else await sw.clients.openWindow(url.href);
+      // an open console goes to the conversation (navigate needs no user gesture; focus and openWindow do)
+      if (open && (await open.navigate(url.href).catch(() => null))) await open.focus().catch(() => null);
+      else await sw.clients.openWindow(url.href);
     })(),
   );
 });
