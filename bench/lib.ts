@@ -11,11 +11,11 @@ export function pct(sorted: number[], p: number) {
 export const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
 /** Starts `digybot serve` (from source, or a built executable with DIGYBOT_BIN) on a fresh data dir. */
-export async function startDigybot(opts: { bin?: string } = {}) {
+export async function startDigybot(opts: { bin?: string; env?: Record<string, string> } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "digybot-bench-"));
   createAdmin(dataDir, opts.bin);
   const t0 = performance.now();
-  const s = await spawnServe(dataDir, { bin: opts.bin });
+  const s = await spawnServe(dataDir, { bin: opts.bin, env: opts.env });
   return {
     url: s.url,
     dataDir,

@@ -16,7 +16,7 @@ import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
-import { wireNotifications, vapidKeys } from "../notifications/service.ts";
+import { wireNotifications, ensureVapidKeys } from "../notifications/service.ts";
 import { pwaRoutes } from "./pwa.ts";
 
 /** The console, one domain at a time: each registers its own pages and forms. */
@@ -139,7 +139,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   wireRealtime(ctx);
   wireNotifications(ctx);
   // the server's Web Push identity, made at first start and kept in the database (pages only read it)
-  await vapidKeys(ctx);
+  await ensureVapidKeys(ctx);
   await startAgents(ctx);
   return ctx;
 }

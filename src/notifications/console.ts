@@ -20,7 +20,7 @@ const view = async (c: C, flash?: string) => {
       t,
       csrf: csrf(c),
       locale: u.locale,
-      vapidKey: (await push.vapidKeys(ctx)).publicKey,
+      vapidKey: await push.vapidPublicKey(ctx),
       prefs: await push.getPrefs(ctx, u.id),
       devices: await push.listDevices(ctx, u),
       flash: flash ?? saved ?? sent,

@@ -39,26 +39,45 @@ const SEND_CONCURRENCY = 16;
 
 let vapidCache: WeakMap<Ctx, { publicKey: string; privateKey: string }> = new WeakMap();
 
-/** The server's VAPID key pair, created the first time it is needed (start-up calls this). */
+/**
+ * Makes the server's VAPID key pair if there is none yet (start-up calls this, so pages only ever read it). It
+ * opens nothing: a command run with another key file beside the same data is not stopped by it.
+ */
+export async function ensureVapidKeys(ctx: Ctx) {
+  const row = await ctx.db.select({ key: settings.key }).from(settings).where(eq(settings.key, VAPID_KEY)).get();
+  if (row) return;
+  const k = webpush.generateVAPIDKeys();
+  await ctx.database.write((tx) =>
+    tx
+      .insert(settings)
+      .values({
+        key: VAPID_KEY,
+        value: { publicKey: k.publicKey, privateKey: seal(k.privateKey) },
+        updatedAt: ctx.clock.now(),
+      })
+      .onConflictDoNothing(),
+  );
+}
+
+async function storedVapid(ctx: Ctx) {
+  let row = await ctx.db.select().from(settings).where(eq(settings.key, VAPID_KEY)).get();
+  if (!row) {
+    await ensureVapidKeys(ctx);
+    row = await ctx.db.select().from(settings).where(eq(settings.key, VAPID_KEY)).get();
+  }
+  return row!.value as { publicKey: string; privateKey: string };
+}
+
+/** The public half, which browsers subscribe with. */
+export async function vapidPublicKey(ctx: Ctx) {
+  return vapidCache.get(ctx)?.publicKey ?? (await storedVapid(ctx)).publicKey;
+}
+
+/** The key pair, the private half opened: only when a push is sent. */
 export async function vapidKeys(ctx: Ctx) {
   const hit = vapidCache.get(ctx);
   if (hit) return hit;
-  let row = await ctx.db.select().from(settings).where(eq(settings.key, VAPID_KEY)).get();
-  if (!row) {
-    const k = webpush.generateVAPIDKeys();
-    await ctx.database.write((tx) =>
-      tx
-        .insert(settings)
-        .values({
-          key: VAPID_KEY,
-          value: { publicKey: k.publicKey, privateKey: seal(k.privateKey) },
-          updatedAt: ctx.clock.now(),
-        })
-        .onConflictDoNothing(),
-    );
-    row = await ctx.db.select().from(settings).where(eq(settings.key, VAPID_KEY)).get();
-  }
-  const v = row!.value as { publicKey: string; privateKey: string };
+  const v = await storedVapid(ctx);
   const keys = { publicKey: v.publicKey, privateKey: open(v.privateKey) };
   vapidCache.set(ctx, keys);
   return keys;
