@@ -6,3 +6,7 @@ declare module "*.css" {
   const text: string;
   export default text;
 }
+declare module "lucide/dist/esm/icons/*.mjs" {
+  const icon: import("lucide").IconNode;
+  export default icon;
+}

@@ -165,6 +165,13 @@ function wireRealtime(ctx: Ctx) {
       previous: d.previous,
       messageId: d.message?.id,
       ownerType: (e.data as { ownerType?: string }).ownerType,
+      ...(e.type === "inbox.typing"
+        ? {
+            who: (e.data as { who: string }).who,
+            name: (e.data as { name?: string }).name,
+            userId: (e.data as { userId?: string }).userId,
+          }
+        : {}),
     });
     if (e.type === "inbox.message_received" && d.channelType === "webchat" && d.message) {
       ctx.hub.broadcast(

@@ -8,7 +8,7 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/contacts$/],
   ["PATCH", /^\/contacts\/[^/]+$/],
   ["PATCH", /^\/conversations\/[^/]+$/],
-  ["POST", /^\/conversations\/[^/]+\/(read|messages)$/],
+  ["POST", /^\/conversations\/[^/]+\/(read|messages|typing)$/],
   ["PUT", /^\/conversations\/[^/]+\/tags\/[^/]+$/],
   ["DELETE", /^\/conversations\/[^/]+\/tags\/[^/]+$/],
   ["POST", /^\/conversations\/[^/]+\/copilot\/(suggestions|summary)$/],

@@ -1634,3 +1634,35 @@ export async function deleteQuickReply(ctx: Ctx, actor: Actor, id: string) {
       throw notFound("Quick reply");
   });
 }
+
+/**
+ * Someone is writing in a conversation: a person on the business's side (`who: "agent"`, never while writing a
+ * private note: the client does not call it then) or the customer (`who: "contact"`). Nothing is stored: the event
+ * goes to the live consoles allowed to see the conversation and, for an agent, to the customer's channel (web chat).
+ */
+export async function typing(ctx: Ctx, actor: Actor, id: string) {
+  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, id)).get();
+  if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+  if (actor.kind !== "user") return;
+  ctx.events.publish({
+    type: "inbox.typing",
+    conversationId: conv.id,
+    actor: { type: "user", id: actor.id },
+    data: { ...scopeOf(conv), who: "agent", name: actor.name.trim().split(/\s+/)[0] ?? actor.name, userId: actor.id },
+    at: ctx.clock.now(),
+  });
+}
+
+/** The customer is writing (the web chat says so): told to the consoles that may see their conversation. */
+export function contactTyping(
+  ctx: Ctx,
+  conv: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "contactId" | "channelId">,
+) {
+  ctx.events.publish({
+    type: "inbox.typing",
+    conversationId: conv.id,
+    actor: { type: "contact", id: conv.contactId },
+    data: { ...scopeOf(conv), who: "contact" },
+    at: ctx.clock.now(),
+  });
+}

@@ -118,6 +118,16 @@ export function apiV1(registry: OpenApiRegistry) {
     await inbox.markRead(c.get("ctx"), actorOf(c), c.req.param("id"));
     return c.json({ data: { ok: true } });
   });
+  doc(
+    "POST",
+    "/conversations/:id/typing",
+    "Conversations",
+    "Say that you are writing a reply (shown to the customer on the web chat, and to other agents); nothing is stored",
+  );
+  app.post("/conversations/:id/typing", async (c) => {
+    await inbox.typing(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.body(null, 204);
+  });
   doc("GET", "/conversations/:id/messages", "Messages", "Messages of a conversation", { query: inbox.messagePage });
   app.get("/conversations/:id/messages", async (c) =>
     c.json({

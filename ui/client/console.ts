@@ -153,6 +153,32 @@ async function refreshHeader() {
   }
 }
 
+// "Typing…" under the conversation: the customer (web chat), or another person of the team writing here too.
+type TypingEvent = { event: string; conversationId: string; who?: string; name?: string; userId?: string };
+let typingTimer: ReturnType<typeof setTimeout> | null = null;
+function showTyping(batch: TypingEvent[]) {
+  const el = $("#typing");
+  const last = batch
+    .filter((e) => e.event === "inbox.typing" && e.conversationId === convId && e.userId !== document.body.dataset.user)
+    .pop();
+  if (!el || !last) return;
+  el.textContent =
+    last.who === "contact" ? el.dataset.tContact! : el.dataset.tAgent!.replace("{name}", last.name ?? "");
+  el.hidden = false;
+  if (typingTimer) clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 6000);
+}
+// a new message from the customer ends their "typing"
+document.addEventListener("digybot:inbox", (ev) => {
+  const batch = (ev as CustomEvent).detail as TypingEvent[];
+  if (batch.some((e) => e.event === "inbox.message_received" && e.conversationId === convId)) {
+    const el = $("#typing");
+    if (el) el.hidden = true;
+  }
+});
+
 let listTimer: ReturnType<typeof setTimeout> | null = null;
 function live() {
   if (!document.body.dataset.user) return;
@@ -166,6 +192,9 @@ function live() {
   es.addEventListener("inbox", (ev) => {
     const batch = JSON.parse((ev as MessageEvent).data) as { event: string; conversationId: string }[];
     document.dispatchEvent(new CustomEvent("digybot:inbox", { detail: batch }));
+    showTyping(batch as TypingEvent[]);
+    // someone writing changes nothing in the list or the messages
+    if (batch.every((e) => e.event === "inbox.typing")) return;
     if (!listTimer)
       listTimer = setTimeout(() => {
         listTimer = null;
@@ -235,6 +264,14 @@ if (form && convId) {
   const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as { shortcut: string; body: string }[];
   let sel = 0;
   let shown: typeof qrs = [];
+  // the customer (and the team) see that someone is writing a reply; never while writing a private note
+  let lastTyping = 0;
+  ta.addEventListener("input", () => {
+    const isNote = form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value === "note";
+    if (isNote || !ta.value.trim() || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    void api("POST", `/api/v1/conversations/${convId}/typing`).catch(() => null);
+  });
   form.querySelectorAll<HTMLInputElement>('input[name="mode"]').forEach((r) =>
     r.addEventListener("change", () => {
       const note = r.value === "note" && r.checked;

@@ -7,6 +7,7 @@ import htm from "htm";
 import { es } from "../i18n/es.ts";
 import { en } from "../i18n/en.ts";
 import widgetCss from "../styles/widget.css" with { type: "text" };
+import { Icon, Avatar } from "../components/icons.ts";
 
 const html = htm.bind(h);
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
@@ -16,6 +17,8 @@ type Att = { fileId: string; name: string; mime: string; size: number };
 type Msg = {
   id: string;
   direction: "in" | "out" | "activity";
+  /** the name of who answered on the business's side (a person's first name, an AI agent's name) */
+  author?: string;
   body: string;
   attachments: Att[];
   createdAt: number;
@@ -77,8 +80,13 @@ function App() {
   const [text, setText] = useState("");
   const [live, setLive] = useState(true);
   const [error, setError] = useState("");
+  // who on the business's side is writing now ("" = nobody), cleared after a few seconds or by their message
+  const [typing, setTyping] = useState<string | null>(null);
+  const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const t = useT(cfg);
+  const lang =
+    (cfg?.locale ?? (navigator.language?.toLowerCase().startsWith("en") ? "en" : "es")) === "en" ? "en-US" : "es-MX";
   /** A server error in the visitor's language when we know its code. */
   const errText = (e: unknown) => {
     const k = `errors.${(e as { code?: string }).code}`;
@@ -133,7 +141,16 @@ function App() {
     const connect = () => {
       if (stop) return;
       es = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}&after=${encodeURIComponent(lastId())}`);
-      es.addEventListener("message", (ev) => merge([JSON.parse((ev as MessageEvent).data)]));
+      es.addEventListener("message", (ev) => {
+        const m = JSON.parse((ev as MessageEvent).data) as Msg;
+        if (m.direction === "out") setTyping(null);
+        merge([m]);
+      });
+      es.addEventListener("typing", (ev) => {
+        setTyping((JSON.parse((ev as MessageEvent).data) as { name?: string }).name ?? "");
+        if (typingTimer.current) clearTimeout(typingTimer.current);
+        typingTimer.current = setTimeout(() => setTyping(null), 6000);
+      });
       es.addEventListener("ready", () => {
         setLive(true);
         retry = 1000;
@@ -227,6 +244,15 @@ function App() {
     }
   };
 
+  // the business sees that the visitor is writing (at most every 3 s; only with a conversation to show it in)
+  const lastTyping = useRef(0);
+  const onType = (value: string) => {
+    setText(value);
+    if (!token || !value.trim() || Date.now() - lastTyping.current < 3000) return;
+    lastTyping.current = Date.now();
+    void call("POST", "/typing", token).catch(() => null);
+  };
+
   const onSubmit = (e: Event) => {
     e.preventDefault();
     const b = text.trim();
@@ -270,22 +296,23 @@ function App() {
     ${
       open
         ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
-      <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}>×</button></div>
+      <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}><${Icon} name="close" size=${20} /></button></div>
       <div class="list" ref=${listRef} data-testid="messages">
         <div class="m out">${cfg.greeting || t("widget.title")}</div>
         ${!cfg.online ? html`<div class="note">${cfg.offlineMessage || t("widget.offline")}</div>` : null}
         ${!live && token ? html`<div class="note">${t("widget.reconnecting")}</div>` : null}
         ${msgs.map(
-          (m) =>
-            html`<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${
+          (m, i) =>
+            html`${m.direction === "out" && m.author && m.author !== msgs[i - 1]?.author ? html`<div class="who" key=${`w${m.id}`}><${Avatar} name=${m.author} size=${22} /> <span>${m.author}</span></div>` : null}<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${
               m.failed
                 ? () => {
                     setMsgs((c) => c.filter((x) => x.id !== m.id));
                     void send(m.body, m.clientId);
                   }
                 : undefined
-            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div>📎 <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : null}</div>`,
+            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
         )}
+        ${typing !== null ? html`<div class="typing" role="status">${typing ? t("widget.typing").replace("{name}", typing) : t("widget.typingSomeone")}<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span></div>` : null}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}
       </div>
       ${
@@ -294,8 +321,8 @@ function App() {
           ${cfg.preChat.fields.map((f) => html`<input name=${f} type=${f === "email" ? "email" : f === "phone" ? "tel" : "text"} placeholder=${t(`widget.${f}`)} required=${cfg.preChat.required} />`)}
           <button class="go" type="submit">${t("widget.prechat.start")}</button></form>`
           : html`<form class="send" onSubmit=${onSubmit}>
-          <label class="att" title=${t("widget.attach")}>📎<input type="file" onChange=${onFile} /></label>
-          <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)} onKeyDown=${(
+          <label class="att" title=${t("widget.attach")} aria-label=${t("widget.attach")}><${Icon} name="attach" size=${20} /><input type="file" onChange=${onFile} /></label>
+          <textarea rows="1" placeholder=${t("widget.placeholder")} value=${text} onInput=${(e: Event) => onType((e.target as HTMLTextAreaElement).value)} onKeyDown=${(
             e: KeyboardEvent,
           ) => {
             if (e.key === "Enter" && !e.shiftKey) onSubmit(e);
@@ -305,7 +332,7 @@ function App() {
     </div>`
         : null
     }
-    <button class=${`launch${open ? " open" : ""}`} aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}>${open ? "×" : "💬"}</button>`;
+    <button class=${`launch${open ? " open" : ""}`} aria-label=${open ? t("widget.close") : t("widget.open")} onClick=${() => setOpen(!open)}><${Icon} name=${open ? "close" : "chat"} size=${26} /></button>`;
 }
 
 if (channel) {

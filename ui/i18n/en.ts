@@ -661,4 +661,8 @@ export const en: Record<MessageKey, string> = {
   "offline.retry": "Try again",
   "errors.push_endpoint_refused": "The browser gave a notification address that is not allowed.",
   "push.alert": "New message in DigyBot",
+  "inbox.typingContact": "The customer is typing…",
+  "inbox.typingAgent": "{name} is typing here too…",
+  "widget.typing": "{name} is typing…",
+  "widget.typingSomeone": "Typing…",
 };

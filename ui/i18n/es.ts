@@ -665,5 +665,9 @@ export const es = {
   "offline.retry": "Reintentar",
   "errors.push_endpoint_refused": "El navegador dio una dirección de notificaciones que no está permitida.",
   "push.alert": "Mensaje nuevo en DigyBot",
+  "inbox.typingContact": "El cliente está escribiendo…",
+  "inbox.typingAgent": "{name} también está escribiendo aquí…",
+  "widget.typing": "{name} está escribiendo…",
+  "widget.typingSomeone": "Están escribiendo…",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -1,4 +1,5 @@
 import { html, fmtTime, type VNode } from "../components/html.ts";
+import { Icon, Avatar } from "../components/icons.ts";
 import { reasonText, type T } from "../i18n/index.ts";
 import type { MessageContent } from "../../src/inbox/schema.ts";
 
@@ -71,7 +72,7 @@ export type OnboardingView = { key: string; done: boolean; href: string }[];
 export function OnboardingCard({ t, steps, csrf }: { t: T; steps: OnboardingView; csrf: string }): VNode {
   const left = steps.filter((s) => !s.done).length;
   return html`<section class="onboarding card" id="onboarding"><h3>${t("onboarding.title")}</h3><p class="meta">${t("onboarding.left", { n: String(left), total: String(steps.length) })}</p>
-    <ol>${steps.map((s) => html`<li class=${s.done ? "done" : ""} data-step=${s.key}><span class="tick" aria-hidden="true">${s.done ? "✓" : ""}</span>${s.done ? html`<span>${t(`onboarding.${s.key}`)}</span>` : html`<a href=${s.href}>${t(`onboarding.${s.key}`)}</a>`}</li>`)}</ol>
+    <ol>${steps.map((s) => html`<li class=${s.done ? "done" : ""} data-step=${s.key}><span class="tick" aria-hidden="true">${s.done ? html`<${Icon} name="check" />` : ""}</span>${s.done ? html`<span>${t(`onboarding.${s.key}`)}</span>` : html`<a href=${s.href}>${t(`onboarding.${s.key}`)}</a>`}</li>`)}</ol>
     <form method="post" action="/onboarding/dismiss"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit" class="secondary">${t("onboarding.dismiss")}</button></form></section>`;
 }
 
@@ -105,10 +106,11 @@ export function ListRows({
     (
       c,
     ) => html`<li class=${c.id === openId ? "on" : ""} data-id=${c.id}><a href=${`/inbox?${qs(filters, { c: c.id })}`}>
+      <${Avatar} name=${c.contact.name} id=${c.contact.id} size=${36} /><div class="item">
       <div class="row"><span class="name">${contactLabel(c.contact, t)}</span><span class="meta">${fmtTime(c.lastMessageAt, locale)}</span></div>
       <div class="row"><span class="pv">${c.lastMessagePreview}</span>${c.unreadCount ? html`<span class="badge">${c.unreadCount}</span>` : null}</div>
       <div class="meta"><span class=${`owner ${c.ownerType}`}>${c.ownerType === "agent" && c.assigneeName ? c.assigneeName : t(`owner.${c.ownerType}`)}</span> · ${c.channel.name}${c.departmentName ? ` · ${c.departmentName}` : ""}${c.ownerType !== "agent" && c.assigneeName ? ` · ${c.assigneeName}` : ""}${c.priority !== "none" ? ` · ${t(`priority.${c.priority}`)}` : ""}
-        ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></a></li>`,
+        ${c.tags.length ? html` ${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}` : null}</div></div></a></li>`,
   )}
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
 }
@@ -132,18 +134,18 @@ function Activity({ m, t }: { m: Msg; t: T }) {
 function ContentParts({ c, t }: { c: MessageContent; t: T }): VNode {
   const loc = c.location;
   return html`${c.replyTo ? html`<blockquote class="quote" data-reply-to=${c.replyTo.messageId ?? ""}>${t("msg.replyTo")}: ${c.replyTo.preview ?? "…"}</blockquote>` : null}
-    ${c.forwarded ? html`<div class="meta">↪ ${t("msg.forwarded")}</div>` : null}
-    ${c.deleted ? html`<div class="meta deleted">🚫 ${t("msg.deleted")}</div>` : null}
-    ${c.kind === "unsupported" ? html`<div class="meta">⚠ ${t("msg.unsupported")}</div>` : null}
+    ${c.forwarded ? html`<div class="meta"><${Icon} name="forward" /> ${t("msg.forwarded")}</div>` : null}
+    ${c.deleted ? html`<div class="meta deleted"><${Icon} name="ban" /> ${t("msg.deleted")}</div>` : null}
+    ${c.kind === "unsupported" ? html`<div class="meta"><${Icon} name="warn" /> ${t("msg.unsupported")}</div>` : null}
     ${c.kind === "sticker" ? html`<div class="meta">${t("msg.sticker")}</div>` : null}
-    ${c.pendingMedia ? html`<div class="meta">⚠ ${t("msg.mediaPending")}</div>` : null}
-    ${loc ? html`<div class="location">📍 ${t("msg.location")}: <a href=${`https://www.openstreetmap.org/?mlat=${loc.latitude}&mlon=${loc.longitude}#map=17/${loc.latitude}/${loc.longitude}`} target="_blank" rel="noopener">${t("msg.openMap")}</a></div>` : null}
-    ${(c.contacts ?? []).map((k) => html`<div class="contact-card">👤 ${t("msg.contactCard")}: <b>${k.name}</b> ${k.phones.map((p) => html`<span> ${p.phone}</span>`)}</div>`)}
-    ${c.choice ? html`<div class="choice">☑ ${t("msg.choice")}: <b>${c.choice.title}</b></div>` : null}
+    ${c.pendingMedia ? html`<div class="meta"><${Icon} name="warn" /> ${t("msg.mediaPending")}</div>` : null}
+    ${loc ? html`<div class="location"><${Icon} name="pin" /> ${t("msg.location")}: <a href=${`https://www.openstreetmap.org/?mlat=${loc.latitude}&mlon=${loc.longitude}#map=17/${loc.latitude}/${loc.longitude}`} target="_blank" rel="noopener">${t("msg.openMap")}</a></div>` : null}
+    ${(c.contacts ?? []).map((k) => html`<div class="contact-card"><${Icon} name="user" /> ${t("msg.contactCard")}: <b>${k.name}</b> ${k.phones.map((p) => html`<span> ${p.phone}</span>`)}</div>`)}
+    ${c.choice ? html`<div class="choice"><${Icon} name="choice" /> ${t("msg.choice")}: <b>${c.choice.title}</b></div>` : null}
     ${c.buttons ? html`<div class="buttons">${c.buttons.map((b) => html`<span class="btn-preview">${b.title}</span>`)}</div>` : null}
-    ${c.list ? html`<div class="list">☰ ${c.list.button}: ${c.list.sections.flatMap((x) => x.rows.map((r) => r.title)).join(" · ")}</div>` : null}
+    ${c.list ? html`<div class="list"><${Icon} name="list" /> ${c.list.button}: ${c.list.sections.flatMap((x) => x.rows.map((r) => r.title)).join(" · ")}</div>` : null}
     ${c.template ? html`<div class="meta">${t("msg.template")}: <code>${c.template.name}</code></div>` : null}
-    ${c.order ? html`<div class="meta">🛒 ${t("msg.order")}</div>` : null}
+    ${c.order ? html`<div class="meta"><${Icon} name="cart" /> ${t("msg.order")}</div>` : null}
     ${c.reactions?.length ? html`<div class="reactions">${c.reactions.map((r) => html`<span title=${r.by}>${r.emoji}</span>`)}</div>` : null}`;
 }
 
@@ -155,7 +157,7 @@ export function MessageItems({ messages, t, locale }: { messages: Msg[]; t: T; l
       : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
       ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.content?.replyTo ? html`<${ContentParts} c=${{ replyTo: m.content.replyTo }} t=${t} />` : null}${m.body}${m.content?.edited ? html` <small class="meta">(${t("msg.edited")})</small>` : null}
       ${m.content ? html`<${ContentParts} c=${{ ...m.content, replyTo: undefined }} t=${t} />` : null}
-      ${m.attachments.map((a) => (a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div>📎 <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`))}
+      ${m.attachments.map((a) => (a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`))}
       <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`,
   )}`;
 }
@@ -186,11 +188,11 @@ export function ConvHeader({
   tomorrow.setDate(tomorrow.getDate() + 1);
   tomorrow.setHours(9, 0, 0, 0);
   return html`<header id="conv-header" data-id=${c.id}>
-    <a class="back" href="/inbox" data-back aria-label=${t("inbox.back")}>‹ ${t("inbox.back")}</a>
+    <a class="back" href="/inbox" data-back aria-label=${t("inbox.back")}><${Icon} name="back" /> ${t("inbox.back")}</a>
     <button type="button" class="contact-toggle" data-sheet-open aria-label=${t("contact.title")}>${t("contact.title")}</button>
-    <h2>${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small>
-      ${c.sentiment === "negative" ? html` <span class="mood neg" title=${t("mood.help")}>😟 ${t("mood.negative")}</span>` : c.sentiment === "positive" ? html` <span class="mood pos" title=${t("mood.help")}>🙂 ${t("mood.positive")}</span>` : null}
-      ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}>⚡ ${t("mood.urgent")}</span>` : null}</h2>
+    <h2><${Avatar} name=${c.contact.name} id=${c.contact.id} size=${32} /> ${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small>
+      ${c.sentiment === "negative" ? html` <span class="mood neg" title=${t("mood.help")}><${Icon} name="frown" /> ${t("mood.negative")}</span>` : c.sentiment === "positive" ? html` <span class="mood pos" title=${t("mood.help")}><${Icon} name="smile" /> ${t("mood.positive")}</span>` : null}
+      ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}><${Icon} name="zap" /> ${t("mood.urgent")}</span>` : null}</h2>
     ${c.status === "resolved" ? html`<button data-action="status" data-value="open">${t("conv.reopen")}</button>` : html`<button class="primary" data-action="status" data-value="resolved">${t("conv.resolve")}</button>`}
     <select data-action="snooze" aria-label=${t("conv.snooze")}><option value="">${t("conv.snooze")}…</option>
       <option value=${now + 3_600_000}>${t("conv.snooze.1h")}</option><option value=${tomorrow.getTime()}>${t("conv.snooze.tomorrow")}</option><option value=${tomorrow.getTime() + 6 * 86_400_000}>${t("conv.snooze.week")}</option></select>
@@ -247,14 +249,14 @@ export function Composer({
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
 }): VNode {
-  return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<form class="composer" id="composer" autocomplete="off">
+  return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<div class="typing" id="typing" aria-live="polite" hidden data-t-contact=${t("inbox.typingContact")} data-t-agent=${t("inbox.typingAgent")}></div><form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop"></div>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
     <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
       <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
     <textarea name="body" id="reply-body" placeholder=${t("conv.placeholder")} data-note-placeholder=${t("conv.notePlaceholder")} data-reply-placeholder=${t("conv.placeholder")}></textarea>
     ${interactive ? InteractiveFields({ t, limits: interactive }) : null}
-    <div class="bar copilot" id="copilot"><button type="button" data-copilot="suggest">✨ ${t("copilot.suggest")}</button><button type="button" data-copilot="summary">${t("copilot.summary")}</button>
+    <div class="bar copilot" id="copilot"><button type="button" data-copilot="suggest"><${Icon} name="sparkles" /> ${t("copilot.suggest")}</button><button type="button" data-copilot="summary">${t("copilot.summary")}</button>
       <button type="button" data-rewrite="formal">${t("copilot.formal")}</button><button type="button" data-rewrite="friendly">${t("copilot.friendly")}</button><button type="button" data-rewrite="shorter">${t("copilot.shorter")}</button><button type="button" data-rewrite="translate">${t("copilot.translate")}</button></div>
     <div class="copilot-out" id="copilot-out" aria-live="polite"></div>
     <div class="bar"><input type="file" name="file" id="reply-file" aria-label=${t("conv.attach")} /><span class="sp" style="flex:1"></span><span id="composer-error" style="color:var(--bad)"></span><button type="submit" class="primary">${t("conv.send")}</button></div>

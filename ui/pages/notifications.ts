@@ -1,4 +1,5 @@
 import { html, fmtTime, Csrf, type VNode } from "../components/html.ts";
+import { Icon } from "../components/icons.ts";
 import type { T } from "../i18n/index.ts";
 
 export type DeviceView = {
@@ -35,7 +36,7 @@ export function NotificationsPage({
   return html`<div class="page"><section class="card" id="push-card" data-vapid=${vapidKey}
       data-t-on=${t("notify.on")} data-t-off=${t("notify.off")} data-t-denied=${t("notify.denied")} data-t-insecure=${t("notify.insecure")}
       data-t-unsupported=${t("notify.unsupported")} data-t-failed=${t("notify.failed")}>
-    <p><a href="/profile">← ${t("nav.profile")}</a></p>
+    <p><a href="/profile"><${Icon} name="back" /> ${t("nav.profile")}</a></p>
     <h1>${t("notify.title")}</h1>
     ${flash ? html`<div class="flash" role="status">${flash}</div>` : null}
     <p class="muted">${t("notify.intro")}</p>

@@ -1,4 +1,5 @@
 import { html, Csrf, fmtTime, type VNode } from "../components/html.ts";
+import { Icon } from "../components/icons.ts";
 import type { T } from "../i18n/index.ts";
 
 type Opt = { id: string; name: string };
@@ -481,7 +482,7 @@ export function AiSettings({
     ${
       test
         ? test.ok
-          ? html`<div class="ai-test ok"><p>✓ ${t("ai.testOk", { n: String(test.models.length) })}</p>
+          ? html`<div class="ai-test ok"><p><${Icon} name="check" /> ${t("ai.testOk", { n: String(test.models.length) })}</p>
         ${!test.chatModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.chatModel })}</p>` : null}
         ${!test.embedModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.embedModel })}</p>` : null}
         <ul>${test.models.map((m) => html`<li><code>${m.name}</code>${m.parameterSize ? ` · ${m.parameterSize}` : ""}</li>`)}</ul></div>`

@@ -1,10 +1,12 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { messages } from "../../inbox/schema.ts";
+import { users } from "../../auth/schema.ts";
+import { agents } from "../../agents/schema.ts";
 import type { ChannelAdapter } from "../types.ts";
 import type { Ctx } from "../../platform/context.ts";
 
 /** The shape of a message as the widget sees it: no internal fields, no private notes. */
-export function visitorMessage(m: typeof messages.$inferSelect) {
+export function visitorMessage(m: typeof messages.$inferSelect, names?: Map<string, string>) {
   // the visitor's own messages carry the id their widget gave them ("<visitorId>:<clientId>"), so it can tell its
   // pending copy from the stored one whatever their texts
   const clientId =
@@ -18,7 +20,39 @@ export function visitorMessage(m: typeof messages.$inferSelect) {
     status: m.status,
     createdAt: m.createdAt,
     ...(clientId ? { clientId } : {}),
+    // who answered: a person's first name, or the AI agent's name (the widget draws the avatar from it)
+    ...(m.direction === "out" && m.senderId && names?.has(m.senderId) ? { author: names.get(m.senderId) } : {}),
   };
+}
+
+/** The names the visitor sees for the business's side of these messages: people by first name, AI agents whole. */
+export async function authorNames(ctx: Ctx, rows: (typeof messages.$inferSelect)[]) {
+  const people = [
+    ...new Set(
+      rows.filter((m) => m.direction === "out" && m.senderType === "agent" && m.senderId).map((m) => m.senderId!),
+    ),
+  ];
+  const bots = [
+    ...new Set(
+      rows.filter((m) => m.direction === "out" && m.senderType === "bot" && m.senderId).map((m) => m.senderId!),
+    ),
+  ];
+  const out = new Map<string, string>();
+  if (people.length)
+    for (const u of await ctx.db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(inArray(users.id, people))
+      .all())
+      out.set(u.id, u.name.trim().split(/\s+/)[0] ?? u.name);
+  if (bots.length)
+    for (const a of await ctx.db
+      .select({ id: agents.id, name: agents.name })
+      .from(agents)
+      .where(inArray(agents.id, bots))
+      .all())
+      out.set(a.id, a.name);
+  return out;
 }
 
 /**
@@ -27,6 +61,7 @@ export function visitorMessage(m: typeof messages.$inferSelect) {
  * the widget keys messages by id, so an interrupted send may be retried.
  */
 export function webchatAdapter(getCtx: () => Ctx): ChannelAdapter {
+  let off: (() => void) | null = null;
   return {
     type: "webchat",
     capabilities: { idempotentSend: true, attachments: true, ratePerSecond: null },
@@ -37,11 +72,24 @@ export function webchatAdapter(getCtx: () => Ctx): ChannelAdapter {
       const n = ctx.hub.broadcast(
         "visitor",
         "message",
-        visitorMessage({ ...m, status: "sent" }),
+        visitorMessage({ ...m, status: "sent" }, await authorNames(ctx, [m])),
         (p) => p === `${msg.channel.id}:${msg.contactId}`,
         m.id,
       );
       return { status: n > 0 ? "delivered" : "sent" };
+    },
+    // a person writing a reply: the visitor's open widgets show "Ana está escribiendo…"
+    start(ctx) {
+      off?.();
+      off = ctx.events.on("inbox.typing", (e) => {
+        const d = e.data as { who?: string; name?: string; channelId?: string; contactId?: string };
+        if (d.who !== "agent" || !d.channelId || !d.contactId) return;
+        ctx.hub.broadcast("visitor", "typing", { name: d.name ?? "" }, (p) => p === `${d.channelId}:${d.contactId}`);
+      });
+    },
+    stop() {
+      off?.();
+      off = null;
     },
   };
 }

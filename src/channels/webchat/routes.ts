@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { and, eq, gt, asc, inArray } from "drizzle-orm";
+import { and, eq, gt, asc, desc, inArray } from "drizzle-orm";
 import type { Env } from "../../app/http.ts";
 import { readJson, parseOr400, formBody, clientIp } from "../../app/http.ts";
 import { RateLimiter, addressKey } from "../../platform/rate-limit.ts";
@@ -9,12 +9,12 @@ import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
 import { waiter } from "../../platform/realtime.ts";
 import { contactIdentities, contacts, conversations, messages } from "../../inbox/schema.ts";
-import { ingestInbound, cachedChannel, markReadByCustomer } from "../../inbox/service.ts";
+import { ingestInbound, cachedChannel, markReadByCustomer, contactTyping } from "../../inbox/service.ts";
 import { normalizePhone } from "../../inbox/contacts.ts";
 import { getBusiness, isOpenAt } from "../../setup/service.ts";
 import { fileResponse } from "../../integrations/api-v1.ts";
 import { webchatConfig, type WebchatConfig } from "../service.ts";
-import { visitorMessage } from "./adapter.ts";
+import { visitorMessage, authorNames } from "./adapter.ts";
 import type { Ctx } from "../../platform/context.ts";
 
 type Channel = { id: string; type: string; name: string; active: boolean; config: WebchatConfig };
@@ -47,7 +47,7 @@ async function visitor(c: Context<WEnv>, token?: string | null) {
  * Anonymous visitors are limited per client address (sessions an hour, messages and files a minute, as
  * configured) and per visitor (a steady 20 messages a minute), so a script cannot fill the inbox or the disk.
  */
-type Limits = { sessions: RateLimiter; byAddress: RateLimiter; byVisitor: RateLimiter };
+type Limits = { sessions: RateLimiter; byAddress: RateLimiter; byVisitor: RateLimiter; typing: RateLimiter };
 const limitsOf = new WeakMap<Ctx, Limits>();
 function limits(ctx: Ctx): Limits {
   let l = limitsOf.get(ctx);
@@ -59,6 +59,8 @@ function limits(ctx: Ctx): Limits {
       sessions: new RateLimiter(s / 60, Math.max(5, Math.ceil(s / 5)), now),
       byAddress: new RateLimiter(m, Math.max(10, Math.ceil(m / 3)), now),
       byVisitor: new RateLimiter(20, 10, now),
+      // the widget says "typing" at most every 3 s while the visitor writes
+      typing: new RateLimiter(30, 5, now),
     };
     limitsOf.set(ctx, l);
   }
@@ -236,6 +238,23 @@ export function webchatRoutes() {
     return c.json({ data: visitorMessage(r.message) }, 201);
   });
 
+  // The visitor is writing: the consoles that may see their latest conversation show it. Nothing is stored; past
+  // the limit the call is simply ignored.
+  app.post("/:channelId/typing", async (c) => {
+    const ctx = c.get("ctx");
+    const v = await visitor(c);
+    const ch = c.get("channel");
+    if (limits(ctx).typing.take(`${ch.id}:${v.visitorId}`)) return c.body(null, 204);
+    const conv = await ctx.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.contactId, v.contactId), eq(conversations.channelId, ch.id)))
+      .orderBy(desc(conversations.lastMessageAt))
+      .get();
+    if (conv && conv.status !== "resolved") contactTyping(ctx, conv);
+    return c.body(null, 204);
+  });
+
   // Read receipts: the widget says which of the business's messages the visitor has seen.
   app.post("/:channelId/read", async (c) => {
     const ctx = c.get("ctx");
@@ -329,5 +348,6 @@ async function visitorHistory(ctx: Ctx, channelId: string, contactId: string, af
     .where(and(...conds))
     .orderBy(asc(messages.id))
     .limit(500);
-  return rows.map(visitorMessage);
+  const names = await authorNames(ctx, rows);
+  return rows.map((m) => visitorMessage(m, names));
 }
