@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { pairInTerminal } from "./channels/whatsapp-qr/terminal.ts";
 import { existsSync, mkdirSync, statfsSync, statSync, accessSync, constants } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadConfig, ConfigError, configKeys, type Config } from "./platform/config.ts";
+import { loadConfig, ConfigError, configKeys, type Config, type ConfigIssue } from "./platform/config.ts";
+import { cliLocale, cliText } from "./cli-text.ts";
 import { Database, migrate, MigrationError, restoreDatabaseFile, verifyDatabaseFile } from "./platform/db.ts";
 import { createLogger } from "./platform/logger.ts";
 import { createContext, startServer } from "./app/app.ts";
@@ -16,32 +17,37 @@ import { listAgents, stopAgents } from "./agents/index.ts";
 import { evaluate, parseEvalFile, reportTable } from "./agents/eval.ts";
 import { VERSION } from "./version.ts";
 
-const HELP = `DigyBot ${VERSION} — conversational commerce on your own machine
+const say = cliText(cliLocale());
 
-Usage: digybot <command> [options]
-
-Commands:
-  serve [--demo]          start the server (console, web chat, API); --demo seeds a demo restaurant on an empty database
-  migrate                 apply pending database migrations (a backup is taken first) and exit
-  backup FILE             write a consistent online copy of the database to FILE
-  restore FILE            verify FILE, then replace the database with it (stop the server first)
-  admin create            create a user: --email E --name N --password P [--role admin|agent]
-  doctor                  check the data dir, the database, disk space, the LLM server and the channels
-  whatsapp pair NAME      pair a WhatsApp number by QR in this terminal (for headless installs; stop the server
-                          first): creates the QR connection NAME if needed; --phone N pairs by code instead
-  agent eval FILE.jsonl   replay written conversations through an AI agent (nothing is sent) and report resolution,
-                          hand-off precision/recall, intent accuracy, grounding failures and latency; --agent NAME
-                          picks the agent, --json prints JSON
-  version                 print the version
-
-Options (each also as DIGYBOT_<NAME> in the environment or <name> in config/digybot.toml):
-  --host H                address to listen on (default 127.0.0.1)
-  --port N                port (default 3000)
-  --data-dir DIR          where the database and files live (default ./digybot-data)
-  --public-url URL        the address customers use to reach this server (for the widget snippet)
-  --log-level L           debug | info | warn | error | silent
-  --config FILE           configuration file (default config/digybot.toml)
-`;
+/** A configuration error in the person's language, naming the key and where it came from. */
+function configErrorText(e: ConfigError) {
+  if (!e.issues.length) return e.message;
+  const problem = (i: Extract<ConfigIssue, { kind: "invalid" }>) =>
+    i.code === "too_small" && i.minimum !== undefined
+      ? say("problem.min", { n: i.minimum })
+      : i.code === "too_big" && i.maximum !== undefined
+        ? say("problem.max", { n: i.maximum })
+        : i.code === "invalid_value" && i.values
+          ? say("problem.oneOf", { values: i.values.join(", ") })
+          : i.code === "invalid_format"
+            ? say("problem.url")
+            : i.code === "invalid_type" && i.expected === "number"
+              ? say("problem.number")
+              : i.code === "invalid_type" && i.expected === "boolean"
+                ? say("problem.boolean")
+                : i.message;
+  return e.issues
+    .map((i) =>
+      i.kind === "toml"
+        ? say("config.toml", { file: i.file, detail: i.detail })
+        : i.kind === "unknown"
+          ? say("config.unknownKey", { key: i.key, source: i.source })
+          : say("config.invalid", { key: i.key, source: i.source ?? say("config.default"), problem: problem(i) }),
+    )
+    .join("\n");
+}
+const lockedText = (e: InstanceLockedError, key: "locked" | "lockedRestore" | "lockedPair" = "locked") =>
+  say(key, { pid: e.pid, at: new Date(e.startedAt).toISOString().replace("T", " ").slice(0, 16), dir: e.dataDir });
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`digybot: ${msg}\n`);
@@ -81,11 +87,11 @@ export async function main(argv: string[]) {
       },
     });
   } catch (e) {
-    fail(`${(e as Error).message}\nRun 'digybot --help' for the options.`, 2);
+    fail(say("badArgs", { error: (e as Error).message }), 2);
   }
   const { values: v, positionals } = parsed;
   const cmd = positionals[0] ?? (v.version ? "version" : v.help ? "help" : "help");
-  if (cmd === "help" || v.help) return void process.stdout.write(HELP);
+  if (cmd === "help" || v.help) return void process.stdout.write(say("help"));
   if (cmd === "version") return void process.stdout.write(`digybot ${VERSION}\n`);
 
   let config: Config;
@@ -97,7 +103,7 @@ export async function main(argv: string[]) {
     }
     config = loadConfig({ flags, file: v.config });
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message, 2);
+    if (e instanceof ConfigError) fail(configErrorText(e), 2);
     throw e;
   }
   config.data_dir = resolve(config.data_dir);
@@ -111,14 +117,14 @@ export async function main(argv: string[]) {
       try {
         lock = acquireInstanceLock(config.data_dir);
       } catch (e) {
-        if (e instanceof InstanceLockedError) fail(e.message);
+        if (e instanceof InstanceLockedError) fail(lockedText(e));
         throw e;
       }
       let ctx;
       try {
         ctx = await createContext(config, { log });
       } catch (e) {
-        if (e instanceof MigrationError) fail(e.message);
+        if (e instanceof MigrationError) fail(say("migrationFailed", { detail: e.message }));
         throw e;
       }
       let demo: Awaited<ReturnType<typeof seedDemo>> | null = null;
@@ -126,7 +132,10 @@ export async function main(argv: string[]) {
         const users = await countUsers(ctx);
         if (users > 0)
           fail(
-            `--demo seeds an empty data dir, and ${config.data_dir} already has ${users} user${users === 1 ? "" : "s"}: start without --demo, or give --demo another --data-dir`,
+            say("demo.notEmpty", {
+              dir: config.data_dir,
+              users: say(users === 1 ? "users.one" : "users.other", { n: users }),
+            }),
             2,
           );
         demo = await seedDemo(ctx);
@@ -135,11 +144,16 @@ export async function main(argv: string[]) {
       const first = (await countUsers(ctx)) === 0;
       const shown = config.public_url ?? running.url.replace("0.0.0.0", "127.0.0.1");
       process.stdout.write(
-        `DigyBot ${VERSION} listening on ${running.url}\nConsole: ${shown}${first ? "/setup (first run: create your business and administrator)" : "/login"}\nData: ${config.data_dir}\n`,
+        say("listening", {
+          version: VERSION,
+          url: running.url,
+          console: first ? say("firstRun", { url: shown }) : `${shown}/login`,
+          dir: config.data_dir,
+        }),
       );
       if (demo)
         process.stdout.write(
-          `Demo: log in as ${demo.email} / ${demo.password} (agents: ${demo.agents.join(", ")}, same password)\n`,
+          say("demoLogin", { email: demo.email, password: demo.password, agents: demo.agents.join(", ") }),
         );
       const shutdown = async (sig: string) => {
         log.info("shutting down", { signal: sig });
@@ -159,11 +173,11 @@ export async function main(argv: string[]) {
         const r = await migrate(db, { backupDir: join(config.data_dir, "backups"), log });
         process.stdout.write(
           r.applied.length
-            ? `applied: ${r.applied.join(", ")}${r.backup ? `\nbackup: ${r.backup}` : ""}\n`
-            : "database is up to date\n",
+            ? `${say("migrated", { list: r.applied.join(", ") })}${r.backup ? `\n${say("migratedBackup", { file: r.backup })}` : ""}\n`
+            : say("upToDate"),
         );
       } catch (e) {
-        if (e instanceof MigrationError) fail(e.message);
+        if (e instanceof MigrationError) fail(say("migrationFailed", { detail: e.message }));
         throw e;
       } finally {
         await db.close();
@@ -171,8 +185,8 @@ export async function main(argv: string[]) {
       return;
     }
     case "backup": {
-      const file = positionals[1] ?? fail("backup needs a target FILE: digybot backup FILE", 2);
-      if (!existsSync(dbFile)) fail(`no database at ${dbFile}`);
+      const file = positionals[1] ?? fail(say("backupNeedsFile"), 2);
+      if (!existsSync(dbFile)) fail(say("noDatabase", { file: dbFile }));
       const db = new Database(dbFile, log);
       let written = 0;
       try {
@@ -183,26 +197,21 @@ export async function main(argv: string[]) {
         await db.close();
       }
       const check = await verifyDatabaseFile(resolve(file));
-      if (!check.ok) fail(`backup written but failed verification: ${check.reason}`);
+      if (!check.ok) fail(say("backupUnverified", { reason: check.reason }));
       process.stdout.write(
-        `backup written to ${resolve(file)} (database and ${written} attachments; secrets stay sealed: keep the key file ${config.secret_key_file} apart from it)\n`,
+        say("backupDone", { file: resolve(file), files: written, key: config.secret_key_file ?? "" }),
       );
       return;
     }
     case "restore": {
-      const file = positionals[1] ?? fail("restore needs a backup FILE: digybot restore FILE", 2);
+      const file = positionals[1] ?? fail(say("restoreNeedsFile"), 2);
       const holder = instanceHolder(config.data_dir);
       if (holder)
-        fail(
-          new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir).message.replace(
-            "stop it first",
-            "stop it before restoring",
-          ),
-        );
+        fail(lockedText(new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir), "lockedRestore"));
       try {
         const r = await restoreDatabaseFile(resolve(file), dbFile, join(config.data_dir, "files"));
         process.stdout.write(
-          `restored ${resolve(file)} into ${dbFile} with ${r.files} attachments${r.previous ? `\nprevious database kept at ${r.previous}` : ""}\n`,
+          `${say("restored", { file: resolve(file), db: dbFile, files: r.files })}${r.previous ? `\n${say("restoredPrevious", { file: r.previous })}` : ""}\n`,
         );
       } catch (e) {
         fail((e as Error).message);
@@ -210,9 +219,8 @@ export async function main(argv: string[]) {
       return;
     }
     case "admin": {
-      if (positionals[1] !== "create")
-        fail("usage: digybot admin create --email E --name N --password P [--role admin|agent]", 2);
-      if (!v.email || !v.password) fail("admin create needs --email and --password", 2);
+      if (positionals[1] !== "create") fail(say("adminUsage"), 2);
+      if (!v.email || !v.password) fail(say("adminNeeds"), 2);
       const ctx = await createContext(config, { log: createLogger("warn") });
       try {
         const u = await createUser(ctx, {
@@ -221,7 +229,9 @@ export async function main(argv: string[]) {
           password: v.password,
           role: (v.role as "admin" | "agent") ?? "admin",
         });
-        process.stdout.write(`created ${u.role} ${u.email}\n`);
+        process.stdout.write(
+          say("created", { role: say(u.role === "admin" ? "role.admin" : "role.agent"), email: u.email }),
+        );
       } catch (e) {
         const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
         fail(issues ? issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("\n") : (e as Error).message, 2);
@@ -232,35 +242,30 @@ export async function main(argv: string[]) {
     }
     case "whatsapp": {
       const name = positionals[2];
-      if (positionals[1] !== "pair" || !name) fail("usage: digybot whatsapp pair NAME [--phone +52…]", 2);
+      if (positionals[1] !== "pair" || !name) fail(say("pairUsage"), 2);
       mkdirSync(config.data_dir, { recursive: true });
       // the server keeps its own socket for each number: pairing beside it would fight over the session
       const holder = instanceHolder(config.data_dir);
       if (holder)
-        fail(
-          new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir).message.replace(
-            "stop it first",
-            "stop it before pairing in the terminal",
-          ),
-        );
+        fail(lockedText(new InstanceLockedError(holder.pid, holder.startedAt, config.data_dir), "lockedPair"));
       const ctx = await createContext(config, {
         log: createLogger(config.log_level === "info" ? "warn" : config.log_level),
       });
-      const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text));
+      const code = await pairInTerminal(ctx, name, v.phone, (text) => process.stdout.write(text), say);
       await ctx.database.close();
       return process.exit(code);
     }
     case "agent": {
       const file = positionals[2];
-      if (positionals[1] !== "eval" || !file) fail("usage: digybot agent eval FILE.jsonl [--agent NAME] [--json]", 2);
-      if (!existsSync(file)) fail(`no such file: ${file}`, 2);
+      if (positionals[1] !== "eval" || !file) fail(say("evalUsage"), 2);
+      if (!existsSync(file)) fail(say("noSuchFile", { file }), 2);
       let cases;
       try {
         cases = parseEvalFile(await Bun.file(file).text());
       } catch (e) {
         fail(`${file}: ${(e as Error).message}`, 2);
       }
-      if (!existsSync(dbFile)) fail(`no database at ${dbFile}: run 'digybot serve' and set up the business first`);
+      if (!existsSync(dbFile)) fail(say("noDatabaseYet", { file: dbFile }));
       const ctx = await createContext(config, { log: createLogger("silent") });
       try {
         const all = await listAgents(ctx);
@@ -270,8 +275,8 @@ export async function main(argv: string[]) {
         if (!agent)
           fail(
             v.agent
-              ? `no agent named ${v.agent} (agents: ${all.map((a) => a.name).join(", ") || "none"})`
-              : "there is no AI agent yet: create one in Settings → AI agents",
+              ? say("noAgentNamed", { name: v.agent, list: all.map((a) => a.name).join(", ") || say("none") })
+              : say("noAgentYet"),
             2,
           );
         const report = await evaluate(ctx, agent, cases, (n) => {
@@ -281,7 +286,7 @@ export async function main(argv: string[]) {
         process.stdout.write(
           v.json
             ? `${JSON.stringify({ agent: agent.name, ...report }, null, 2)}\n`
-            : `agent: ${agent.name}\n${reportTable(report)}\n`,
+            : `${say("agentLine", { name: agent.name })}${reportTable(report)}\n`,
         );
       } finally {
         stopAgents(ctx);
@@ -291,90 +296,93 @@ export async function main(argv: string[]) {
     }
     case "doctor": {
       const lines: [string, boolean, string][] = [];
+      const llm = say("doctor.llm");
       try {
         mkdirSync(config.data_dir, { recursive: true });
         accessSync(config.data_dir, constants.W_OK);
-        lines.push(["data dir", true, config.data_dir]);
+        lines.push([say("doctor.dataDir"), true, config.data_dir]);
       } catch (e) {
-        lines.push(["data dir", false, `${config.data_dir}: ${(e as Error).message}`]);
+        lines.push([say("doctor.dataDir"), false, `${config.data_dir}: ${(e as Error).message}`]);
       }
       try {
         const s = statfsSync(config.data_dir);
         const free = (s.bavail * s.bsize) / 2 ** 30;
-        lines.push(["disk", free > 1, `${free.toFixed(1)} GiB free`]);
+        lines.push([say("doctor.disk"), free > 1, say("doctor.free", { n: free.toFixed(1) })]);
       } catch (e) {
-        lines.push(["disk", false, (e as Error).message]);
+        lines.push([say("doctor.disk"), false, (e as Error).message]);
       }
       {
         const f = config.secret_key_file!;
         if (!existsSync(f))
           lines.push([
-            "secret key",
+            say("doctor.key"),
             !existsSync(dbFile),
-            `${f} missing${existsSync(dbFile) ? ": secrets in the database cannot be read" : "; created at first start"}`,
+            say(existsSync(dbFile) ? "doctor.keyMissing" : "doctor.keyLater", { file: f }),
           ]);
         else {
           const mode = statSync(f).mode & 0o777;
           lines.push([
-            "secret key",
+            say("doctor.key"),
             (mode & 0o077) === 0,
-            `${f} (mode ${mode.toString(8)}${mode & 0o077 ? ", readable by others: chmod 600" : ""})`,
+            say(mode & 0o077 ? "doctor.keyOpen" : "doctor.keyMode", { file: f, mode: mode.toString(8) }),
           ]);
         }
         const dd = existsSync(config.data_dir) ? statSync(config.data_dir).mode & 0o777 : 0o700;
         lines.push([
-          "permissions",
+          say("doctor.permissions"),
           (dd & 0o077) === 0,
-          `data dir mode ${dd.toString(8)}${dd & 0o077 ? ": chmod 700" : ""}`,
+          say(dd & 0o077 ? "doctor.dirOpen" : "doctor.dirMode", { mode: dd.toString(8) }),
         ]);
       }
       if (existsSync(dbFile)) {
         const r = await verifyDatabaseFile(dbFile);
-        lines.push(["database", r.ok, r.ok ? `${dbFile} (${r.migrations.length} migrations)` : r.reason]);
+        lines.push([
+          say("doctor.database"),
+          r.ok,
+          r.ok ? say("doctor.dbOk", { file: dbFile, n: r.migrations.length }) : r.reason,
+        ]);
         if (r.ok) {
           const ctx = await createContext(config, { log: createLogger("silent") });
           let chans: Awaited<ReturnType<typeof listChannels>> = [];
           try {
             chans = await listChannels(ctx);
           } catch (e) {
-            lines.push(["secrets", false, (e as Error).message]);
+            lines.push([say("doctor.secrets"), false, (e as Error).message]);
           }
           lines.push([
-            "channels",
+            say("doctor.channels"),
             true,
             chans.length
-              ? chans.map((c) => `${c.name} (${c.type}${c.active ? "" : ", paused"})`).join(", ")
-              : "none yet",
+              ? chans.map((c) => `${c.name} (${c.type}${c.active ? "" : `, ${say("doctor.paused")}`})`).join(", ")
+              : say("doctor.noneYet"),
           ]);
-          lines.push(["users", true, String(await countUsers(ctx))]);
+          lines.push([say("doctor.users"), true, String(await countUsers(ctx))]);
           await ctx.database.close();
         }
-      } else lines.push(["database", true, `not created yet; 'digybot serve' creates ${dbFile}`]);
+      } else lines.push([say("doctor.database"), true, say("doctor.dbLater", { file: dbFile })]);
       try {
         const res = await fetch(`${config.ollama_url.replace(/\/$/, "")}/api/tags`, {
           signal: AbortSignal.timeout(2000),
         });
         const j = (await res.json()) as { models?: { name: string }[] };
         lines.push([
-          "llm (ollama)",
+          llm,
           res.ok,
-          res.ok ? `${config.ollama_url}: ${j.models?.length ?? 0} models` : `${config.ollama_url}: HTTP ${res.status}`,
+          res.ok
+            ? say("doctor.models", { url: config.ollama_url, n: j.models?.length ?? 0 })
+            : say("doctor.http", { url: config.ollama_url, status: res.status }),
         ]);
       } catch {
-        lines.push([
-          "llm (ollama)",
-          false,
-          `${config.ollama_url} not reachable (optional: the inbox works without it)`,
-        ]);
+        lines.push([llm, false, say("doctor.llmDown", { url: config.ollama_url })]);
       }
       for (const [what, ok, detail] of lines)
         process.stdout.write(`${ok ? "ok  " : "FAIL"}  ${what.padEnd(14)} ${detail}\n`);
-      const bad = lines.filter(([w, ok]) => !ok && w !== "llm (ollama)").length;
+      const bad = lines.filter(([w, ok]) => !ok && w !== llm).length;
       process.exitCode = bad ? 1 : 0;
       return;
     }
     default:
-      fail(`unknown command '${cmd}'. Run 'digybot --help'.`, 2);
+      fail(say("unknownCommand", { cmd }), 2);
   }
 }
 

@@ -61,7 +61,30 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export const configKeys = Object.keys(configSchema.shape) as (keyof Config)[];
 
-export class ConfigError extends Error {}
+/** One thing wrong with the configuration, for the CLI to say in the person's language. */
+export type ConfigIssue =
+  | { kind: "toml"; file: string; detail: string }
+  | { kind: "unknown"; key: string; source: string }
+  | {
+      kind: "invalid";
+      key: string;
+      source: string | null;
+      code: string;
+      minimum?: number;
+      maximum?: number;
+      values?: string[];
+      expected?: string;
+      message: string;
+    };
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: ConfigIssue[] = [],
+  ) {
+    super(message);
+  }
+}
 
 type Sources = { flags?: Record<string, unknown>; env?: Record<string, string | undefined>; file?: string | null };
 
@@ -75,7 +98,9 @@ export function loadConfig({ flags = {}, env = process.env, file }: Sources = {}
     try {
       parsed = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
     } catch (e) {
-      throw new ConfigError(`config: ${path} is not valid TOML: ${(e as Error).message}`);
+      throw new ConfigError(`config: ${path} is not valid TOML: ${(e as Error).message}`, [
+        { kind: "toml", file: path, detail: (e as Error).message },
+      ]);
     }
     for (const [k, v] of Object.entries(parsed)) {
       merged[k] = v;
@@ -100,13 +125,33 @@ export function loadConfig({ flags = {}, env = process.env, file }: Sources = {}
     merged.secret_key_file = join(dirname(path ?? resolve("config/digybot.toml")), "digybot.key");
   const r = configSchema.safeParse(merged);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => {
+    const issues: ConfigIssue[] = r.error.issues.flatMap((i): ConfigIssue[] => {
       if (i.code === "unrecognized_keys")
-        return i.keys.map((k) => `config: unknown key \`${k}\` (from ${origin[k] ?? "?"})`).join("\n");
+        return i.keys.map((k) => ({ kind: "unknown", key: k, source: origin[k] ?? "?" }));
       const key = String(i.path[0] ?? "");
-      return `config: invalid value for \`${key}\` (from ${origin[key] ?? "default"}): ${i.message}`;
+      const x = i as { minimum?: unknown; maximum?: unknown; values?: unknown[]; expected?: unknown };
+      return [
+        {
+          kind: "invalid",
+          key,
+          source: origin[key] ?? null,
+          code: i.code,
+          ...(typeof x.minimum === "number" || typeof x.minimum === "bigint" ? { minimum: Number(x.minimum) } : {}),
+          ...(typeof x.maximum === "number" || typeof x.maximum === "bigint" ? { maximum: Number(x.maximum) } : {}),
+          ...(Array.isArray(x.values) ? { values: x.values.map(String) } : {}),
+          ...(typeof x.expected === "string" ? { expected: x.expected } : {}),
+          message: i.message,
+        },
+      ];
     });
-    throw new ConfigError(lines.join("\n"));
+    const lines = issues.map((i) =>
+      i.kind === "unknown"
+        ? `config: unknown key \`${i.key}\` (from ${i.source})`
+        : i.kind === "invalid"
+          ? `config: invalid value for \`${i.key}\` (from ${i.source ?? "default"}): ${i.message}`
+          : "",
+    );
+    throw new ConfigError(lines.join("\n"), issues);
   }
   return r.data;
 }

@@ -4,6 +4,7 @@ import { channels } from "../../inbox/schema.ts";
 import { createChannel } from "../service.ts";
 import type { Ctx } from "../../platform/context.ts";
 import { QR, connectionOf, startPairing, pairWithPhone, type QrStatus } from "./service.ts";
+import { cliText } from "../../cli-text.ts";
 
 /**
  * Shows the QR (or the phone code) until the number is paired, then returns 0; 1 if WhatsApp refuses or the code
@@ -14,6 +15,7 @@ export async function pairInTerminal(
   name: string,
   phone: string | undefined,
   out: (text: string) => void,
+  say: ReturnType<typeof cliText> = cliText(),
   timeoutMs = 5 * 60_000,
 ): Promise<number> {
   const system = { kind: "system" } as const;
@@ -24,14 +26,14 @@ export async function pairInTerminal(
     .get();
   if (!ch) {
     ch = await createChannel(ctx, system, { type: QR, name, config: {} });
-    out(`created the WhatsApp connection "${name}"\n`);
+    out(say("qr.created", { name }));
   }
   const conn = connectionOf(ctx, ch.id);
   const { toString: qrText } = await import("qrcode");
   let lastQr: string | null = null;
   const done = new Promise<number>((resolve) => {
     const timer = setTimeout(() => {
-      out("timed out waiting for the pairing\n");
+      out(say("qr.timeout"));
       resolve(1);
     }, timeoutMs);
     const finish = (code: number) => {
@@ -41,25 +43,20 @@ export async function pairInTerminal(
     conn.onChange((s: QrStatus) => {
       if (s.state === "qr" && s.qr && s.qr !== lastQr && !phone) {
         lastQr = s.qr;
-        void qrText(s.qr, { type: "terminal", small: true }).then((art) =>
-          out(`\nScan with WhatsApp → Linked devices → Link a device:\n${art}\n`),
-        );
+        void qrText(s.qr, { type: "terminal", small: true }).then((art) => out(say("qr.scan", { art })));
       }
-      if (s.state === "reconnecting" && s.lastError) out(`WhatsApp is not reachable (${s.lastError}); trying again…\n`);
+      if (s.state === "reconnecting" && s.lastError) out(say("qr.unreachable", { error: s.lastError }));
       if (s.state === "open") {
-        out(`paired: ${s.me ?? "connected"}; start the server with 'digybot serve'\n`);
+        out(say("qr.paired", { me: s.me ?? say("qr.connected") }));
         finish(0);
       }
       if (s.state === "banned" || s.state === "logged_out" || (s.state === "stopped" && s.lastError)) {
-        out(`not paired: ${s.lastError ?? s.state}\n`);
+        out(say("qr.notPaired", { reason: s.lastError ?? s.state }));
         finish(1);
       }
     });
   });
-  if (phone)
-    out(
-      `Type this code in WhatsApp → Linked devices → Link with phone number: ${await pairWithPhone(ctx, system, ch.id, phone)}\n`,
-    );
+  if (phone) out(say("qr.code", { code: await pairWithPhone(ctx, system, ch.id, phone) }));
   else await startPairing(ctx, system, ch.id);
   const code = await done;
   // give the last credentials a moment to be written, then close the socket
