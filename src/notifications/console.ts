@@ -15,7 +15,7 @@ const view = async (c: C, flash?: string) => {
   return page(
     c,
     t("notify.title"),
-    "profile",
+    "notifications",
     NotificationsPage({
       t,
       csrf: csrf(c),

@@ -36,7 +36,8 @@ test("an API key is created read-only by default or with the scope picked, and i
     // the copy button puts it on the clipboard, and says so
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: running.url });
     await page.click('button[data-copy="new-api-key"]');
-    await expect(page.locator('button[data-copy="new-api-key"]').textContent()).resolves.toBe("Copiado");
+    // (the label changes once the clipboard has taken it: wait for it, do not read it at once)
+    await page.locator('button[data-copy="new-api-key"]', { hasText: /^Copiado$/ }).waitFor({ timeout: 5000 });
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
     await expect(page.locator("#api-keys tr").filter({ hasText: name }).locator(".scope").textContent()).resolves.toBe(
       label,

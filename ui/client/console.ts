@@ -744,3 +744,39 @@ if (me) {
     }
   });
 }
+
+// Phones: the top bar's menu opens and closes (Escape or a tap elsewhere closes it).
+const menuToggle = $<HTMLButtonElement>("#menu-toggle");
+if (menuToggle) {
+  const set = (open: boolean) => {
+    document.body.classList.toggle("menu-open", open);
+    menuToggle.setAttribute("aria-expanded", String(open));
+  };
+  menuToggle.addEventListener("click", (e) => {
+    e.stopPropagation();
+    set(!document.body.classList.contains("menu-open"));
+  });
+  document.addEventListener("click", (e) => {
+    if (document.body.classList.contains("menu-open") && !(e.target as HTMLElement).closest("#top-links")) set(false);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") set(false);
+  });
+}
+
+// Phones: a table's rows become cards; each cell is labelled with its column's heading (CSS shows the label).
+function labelTables(root: ParentNode = document) {
+  for (const table of root.querySelectorAll<HTMLTableElement>("table:not(.hours):not(.cards)")) {
+    const head = [...table.rows].find((r) => r.querySelector("th"));
+    if (!head) continue;
+    const labels = [...head.cells].map((c) => c.textContent?.trim() ?? "");
+    for (const row of table.rows) {
+      if (row === head) continue;
+      [...row.cells].forEach((cell, i) => {
+        cell.dataset.label = labels[i] ?? "";
+      });
+    }
+    table.classList.add("cards");
+  }
+}
+labelTables();

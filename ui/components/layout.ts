@@ -1,5 +1,6 @@
 import { html, type VNode } from "./html.ts";
 import { dictionaries, type T } from "../i18n/index.ts";
+import { Icon, Avatar, type IconName } from "./icons.ts";
 
 /** The error texts of a locale, for the client island to translate `error.code` from API answers. */
 function errorTexts(locale: "es" | "en") {
@@ -31,19 +32,21 @@ export function Layout({
   active: string;
   children: unknown;
 }): VNode {
-  const nav = (href: string, key: string, id: string) =>
-    html`<a href=${href} class=${active === id ? "on" : ""}>${t(key)}</a>`;
+  const nav = (href: string, key: string, id: string, icon: IconName) =>
+    html`<a href=${href} class=${active === id ? "on" : ""}><${Icon} name=${icon} /> ${t(key)}</a>`;
   return html`<html lang=${user.locale}>
     <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><meta name="csrf-token" content=${csrf} />
       <title>${title} · DigyBot</title><link rel="stylesheet" href="/assets/console.css" />
       <link rel="manifest" href="/manifest.webmanifest" /><meta name="theme-color" content="#0f766e" /><link rel="icon" href="/assets/icon.svg" type="image/svg+xml" /><link rel="apple-touch-icon" href="/assets/icon.svg" /></head>
     <body data-locale=${user.locale} data-t-alert=${t("push.alert")} data-user=${user.id} data-role=${user.role}>
-      <div class="top"><strong>DigyBot</strong>${nav("/inbox", "nav.inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings") : nav("/profile", "nav.profile", "profile")}
-        <span class="sp"></span><a class="me" href="/profile">${user.name}</a>
-        <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit">${t("nav.logout")}</button></form></div>
+      <div class="top"><strong>DigyBot</strong>
+        <button type="button" class="menu-toggle" id="menu-toggle" aria-controls="top-links" aria-expanded="false" aria-label=${t("nav.menu")}><${Icon} name="menu" size=${22} /></button>
+        <nav class="links" id="top-links">${nav("/inbox", "nav.inbox", "inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts", "users")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings", "settings") : null}${nav("/profile/notifications", "notify.title", "notifications", "bell")}
+          <span class="sp"></span><a class=${`me${active === "profile" ? " on" : ""}`} href="/profile"><${Avatar} name=${user.name} id=${user.id} size=${24} /> <span>${user.name}</span></a>
+          <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit"><${Icon} name="logout" /> ${t("nav.logout")}</button></form></nav></div>
       <div class="live-off" id="live-off">${t("live.disconnected")}</div>
       <script type="application/json" id="error-texts" dangerouslySetInnerHTML=${{ __html: errorTexts(user.locale) }}></script>
-      ${children}
+      <main id="main">${children}</main>
       <script src="/assets/console.js" defer></script>
     </body></html>`;
 }

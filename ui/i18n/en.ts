@@ -665,4 +665,5 @@ export const en: Record<MessageKey, string> = {
   "inbox.typingAgent": "{name} is typing here too…",
   "widget.typing": "{name} is typing…",
   "widget.typingSomeone": "Typing…",
+  "nav.menu": "Menu",
 };

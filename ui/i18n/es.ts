@@ -669,5 +669,6 @@ export const es = {
   "inbox.typingAgent": "{name} también está escribiendo aquí…",
   "widget.typing": "{name} está escribiendo…",
   "widget.typingSomeone": "Están escribiendo…",
+  "nav.menu": "Menú",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -66,7 +66,7 @@ export function BusinessSettings({
     <label>${t("setup.country")}<input name="country" maxlength="2" value=${b.country} /></label>
     <label>${t("setup.timezone")}<select name="timezone">${timezones.map((z) => html`<option selected=${z === b.timezone}>${z}</option>`)}</select></label>
     <label>${t("setup.language")}<select name="locale"><option value="es" selected=${b.locale !== "en"}>Español</option><option value="en" selected=${b.locale === "en"}>English</option></select></label>
-    <h3>${t("setup.step.hours")}</h3><table>${weekdays.map(
+    <h3>${t("setup.step.hours")}</h3><table class="hours">${weekdays.map(
       (
         d,
       ) => html`<tr><td>${t(`day.${d}`)}</td><td><label style="margin:0"><input type="checkbox" name=${`open_${d}`} checked=${b.hours[d]?.open} /> ${t("hours.open")}</label></td>

@@ -1,0 +1,107 @@
+// A small page-object helper for the console's browser tests: open a page as someone at a viewport, check that it
+// fits (nothing scrolls sideways, no control past the edge) and that a control is reachable before tapping it.
+import { expect } from "bun:test";
+import type { Browser, Locator, Page } from "playwright-core";
+import { overflowing, reachable } from "./browser.ts";
+
+export const PHONE = { width: 375, height: 740 };
+export const DESKTOP = { width: 1280, height: 800 };
+export const VIEWPORTS = [PHONE, DESKTOP] as const;
+
+export const PEOPLE = {
+  admin: { email: "admin@test.mx", password: "admin-pass-123" },
+  ana: { email: "ana@test.mx", password: "agent-pass-123" },
+  beto: { email: "beto@test.mx", password: "agent-pass-123" },
+} as const;
+
+export type Console = {
+  page: Page;
+  base: string;
+  phone: boolean;
+  /** goes to a console path and waits for the page */
+  go(path: string): Promise<void>;
+  /** the page fits its width and nothing covers its main controls */
+  fits(): Promise<void>;
+  /** scrolls the control into view, checks nothing covers it, and clicks it */
+  tap(target: string | Locator): Promise<void>;
+  /** on a phone, opens the top bar's menu (a no-op on a desktop) */
+  menu(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Logs `who` in at `viewport` in a fresh browser context. */
+export async function openConsole(
+  browser: Browser,
+  base: string,
+  who: keyof typeof PEOPLE,
+  viewport = DESKTOP,
+): Promise<Console> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const person = PEOPLE[who];
+  await page.goto(`${base}/login`);
+  await page.fill("input[name=email]", person.email);
+  await page.fill("input[name=password]", person.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/inbox/);
+  const phone = viewport.width < 700;
+  const c: Console = {
+    page,
+    base,
+    phone,
+    async go(path) {
+      const r = await page.goto(`${base}${path}`);
+      expect([path, r?.status()]).toEqual([path, 200]);
+    },
+    async fits() {
+      expect(await overflowing(page)).toEqual([]);
+      const covered: string[] = [];
+      for (const control of await page
+        .locator("main button.primary:visible, button[type=submit]:visible, #menu-toggle:visible")
+        .all()) {
+        await control.scrollIntoViewIfNeeded();
+        if (!(await reachable(control)))
+          covered.push(
+            ((await control.textContent()) ?? "").trim().slice(0, 40) || (await control.getAttribute("id")) || "?",
+          );
+      }
+      expect(covered).toEqual([]);
+      if (phone) {
+        // a finger needs 44 px: every visible button, field and menu on a phone is at least that tall
+        const small = await page.evaluate(() =>
+          [
+            ...document.querySelectorAll<HTMLElement>(
+              "button, select, a.button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=color])",
+            ),
+          ]
+            .filter(
+              (e) =>
+                e.getBoundingClientRect().width > 0 &&
+                getComputedStyle(e).visibility !== "hidden" &&
+                !e.closest("[hidden]"),
+            )
+            .filter((e) => e.getBoundingClientRect().height < 43.5)
+            .map(
+              (e) =>
+                `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || e.id).trim().slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)} px`,
+            ),
+        );
+        expect(small).toEqual([]);
+      }
+    },
+    async tap(target) {
+      const l = typeof target === "string" ? page.locator(target) : target;
+      await l.scrollIntoViewIfNeeded();
+      expect(await reachable(l)).toBe(true);
+      await l.click();
+    },
+    async menu() {
+      if (!phone) return;
+      if (await page.locator("#top-links").isVisible()) return;
+      await c.tap("#menu-toggle");
+      await page.locator("#top-links").waitFor({ state: "visible" });
+    },
+    close: () => context.close(),
+  };
+  return c;
+}
