@@ -3,17 +3,12 @@
 // full-text search through the app (routing, auth, validation, queries, JSON), and the console's inbox page.
 // Run: bun bench/inbox.ts [--conversations N] [--per 10] [--samples 300]
 import { parseArgs } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "libsql";
-import { loadConfig } from "../src/platform/config.ts";
+import { rmSync } from "node:fs";
 import { createContext, createApp } from "../src/app/app.ts";
 import { createLogger } from "../src/platform/logger.ts";
-import { completeSetup } from "../src/setup/complete.ts";
-import { createApiKey, login } from "../src/auth/service.ts";
-import { newId } from "../src/platform/ids.ts";
+import { login } from "../src/auth/service.ts";
 import { pct, fmt, machine } from "./lib.ts";
+import { seedInbox, words, surnames } from "./seed.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -26,114 +21,9 @@ const { values } = parseArgs({
 const CONV = Number(values.conversations),
   PER = Number(values.per),
   SAMPLES = Number(values.samples);
-const words =
-  "hola pedido envío factura tacos pastor horario precio descuento tarjeta efectivo domicilio reservación mesa sábado mañana gracias problema frío tarde cambio talla color disponible oferta garantía devolución pago transferencia cita doctor consulta".split(
-    " ",
-  );
-const rnd = (n: number) => Math.floor(Math.random() * n);
-const sentence = () => Array.from({ length: 6 + rnd(10) }, () => words[rnd(words.length)]).join(" ");
+const { dir, config, key, depts, seedSecs } = await seedInbox(CONV, PER);
 
-const dir = mkdtempSync(join(tmpdir(), "digybot-bench-inbox-"));
-const config = { ...loadConfig({ file: null, env: {} }), data_dir: dir, log_level: "silent" as const };
-let ctx = await createContext(config, { log: createLogger("silent") });
-const setup = await completeSetup(ctx, {
-  business: {
-    name: "Bench",
-    description: "",
-    location: "",
-    country: "MX",
-    timezone: "America/Mexico_City",
-    hours: {
-      mon: { open: true, from: "00:00", to: "23:59" },
-      tue: { open: true, from: "00:00", to: "23:59" },
-      wed: { open: true, from: "00:00", to: "23:59" },
-      thu: { open: true, from: "00:00", to: "23:59" },
-      fri: { open: true, from: "00:00", to: "23:59" },
-      sat: { open: true, from: "00:00", to: "23:59" },
-      sun: { open: true, from: "00:00", to: "23:59" },
-    },
-    locale: "es",
-  },
-  departments: ["Ventas", "Soporte", "Facturación"],
-  admin: { name: "Admin", email: "admin@bench.mx", password: "bench-password" },
-});
-const key = (await createApiKey(ctx, { kind: "system" }, { name: "bench", scope: "admin" })).key;
-await ctx.database.close();
-
-// Seed with prepared statements in large transactions (the FTS triggers index every message as it goes in).
-const t0 = performance.now();
-const raw = new Database(join(dir, "digybot.db"));
-raw.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF");
-const insContact = raw.prepare(
-  "insert into contacts (id,name,phone,email,attributes,created_at,updated_at) values (?,?,?,?,'{}',?,?)",
-);
-const insConv = raw.prepare(
-  "insert into conversations (id,channel_id,contact_id,status,owner_type,department_id,priority,unread_count,last_message_at,last_message_preview,created_at,updated_at) values (?,?,?,?,'queue',?,'none',?,?,?,?,?)",
-);
-const insMsg = raw.prepare(
-  "insert into messages (id,conversation_id,channel_id,direction,sender_type,body,attachments,private,status,created_at) values (?,?,?,?,?,?,'[]',0,?,?)",
-);
-const depts = setup.departments.map((d) => d.id);
-const names = ["María", "José", "Lucía", "Pedro", "Ana", "Luis", "Carmen", "Jorge", "Rosa", "Miguel"];
-const surnames = [
-  "López",
-  "García",
-  "Hernández",
-  "Martínez",
-  "Pérez",
-  "Sánchez",
-  "Ramírez",
-  "Torres",
-  "Flores",
-  "Rivera",
-];
-const start = Date.now() - CONV * 60_000;
-const batch = raw.transaction((from: number, to: number) => {
-  for (let i = from; i < to; i++) {
-    const at = start + i * 60_000;
-    const contactId = newId(at),
-      convId = newId(at);
-    insContact.run(
-      contactId,
-      `${names[rnd(10)]} ${surnames[rnd(10)]} ${i}`,
-      `+5255${String(10_000_000 + i).slice(-8)}`,
-      `cliente${i}@correo.mx`,
-      at,
-      at,
-    );
-    const bodies = Array.from({ length: PER }, sentence);
-    insConv.run(
-      convId,
-      setup.channel.id,
-      contactId,
-      i % 5 === 0 ? "open" : "resolved",
-      depts[i % 3],
-      i % 5 === 0 ? 1 : 0,
-      at + PER,
-      bodies[PER - 1].slice(0, 140),
-      at,
-      at + PER,
-    );
-    bodies.forEach((body, k) =>
-      insMsg.run(
-        newId(at + k),
-        convId,
-        setup.channel.id,
-        k % 2 ? "out" : "in",
-        k % 2 ? "agent" : "contact",
-        body,
-        k % 2 ? "sent" : "received",
-        at + k,
-      ),
-    );
-  }
-});
-for (let i = 0; i < CONV; i += 2000) batch(i, Math.min(CONV, i + 2000));
-raw.exec("ANALYZE; PRAGMA optimize");
-raw.close();
-const seedSecs = (performance.now() - t0) / 1000;
-
-ctx = await createContext(config, { log: createLogger("silent") });
+const ctx = await createContext(config, { log: createLogger("silent") });
 const app = createApp(ctx);
 const auth = { authorization: `Bearer ${key}` };
 const s = await login(ctx, { email: "admin@bench.mx", password: "bench-password" });

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { Cron } from "croner";
 import type { Env } from "./http.ts";
 import { asAppError, errorResponse } from "./http.ts";
-import { loadAssets } from "./assets.ts";
+import { loadAssets, sendAsset } from "./assets.ts";
 import { consoleErrorPage, consoleRoutes, type ConsoleModule } from "./console.ts";
 import { authConsole } from "../auth/console.ts";
 import { setupConsole } from "../setup/console.ts";
@@ -239,7 +239,7 @@ export function createApp(ctx: Ctx) {
     const name = c.req.param("name");
     const a = Object.hasOwn(assets, name) ? assets[name] : undefined; // never Object.prototype's own names (__proto__)
     if (!a) return c.notFound();
-    return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache" });
+    return sendAsset(c, a, { "cache-control": "no-cache" });
   });
   pwaRoutes(app);
   app.get("/favicon.ico", (c) =>
@@ -251,8 +251,7 @@ export function createApp(ctx: Ctx) {
   );
   app.get("/widget.js", async (c) => {
     const a = (await loadAssets())["widget.js"];
-    return c.body(a.body, 200, {
-      "content-type": a.type,
+    return sendAsset(c, a, {
       "cache-control": "public, max-age=300",
       "access-control-allow-origin": "*",
       "cross-origin-resource-policy": "cross-origin",

@@ -2,7 +2,7 @@
 // page it shows without a connection (in the business's language). None of these needs a session.
 import type { Hono } from "hono";
 import type { Env } from "./http.ts";
-import { loadAssets } from "./assets.ts";
+import { loadAssets, sendAsset } from "./assets.ts";
 import { renderPage } from "../../ui/components/html.ts";
 import { OfflinePage } from "../../ui/pages/notifications.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
@@ -38,7 +38,7 @@ export function pwaRoutes(app: Hono<Env>) {
   });
   app.get("/sw.js", async (c) => {
     const a = (await loadAssets())["sw.js"];
-    return c.body(a.body, 200, { "content-type": a.type, "cache-control": "no-cache", "service-worker-allowed": "/" });
+    return sendAsset(c, a, { "cache-control": "no-cache", "service-worker-allowed": "/" });
   });
   app.get("/offline", async (c) => {
     const l = await locale(c);

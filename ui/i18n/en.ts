@@ -103,7 +103,7 @@ export const en: Record<MessageKey, string> = {
   "contact.attributeValue": "Value",
   "contact.attributesHelp": "Leave a value empty to remove that attribute.",
   "inbox.back": "Conversations",
-  "summary.note": "📝 Summary: {summary}",
+  "summary.note": "Summary: {summary}",
   "summary.first": "The customer wrote: “{text}”.",
   "summary.last": "The customer's last message: “{text}”.",
   "summary.topics": "Topics: {topics}.",

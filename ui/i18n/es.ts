@@ -102,7 +102,7 @@ export const es = {
   "contact.attributeValue": "Valor",
   "contact.attributesHelp": "Deja un valor vacío para quitar ese atributo.",
   "inbox.back": "Conversaciones",
-  "summary.note": "📝 Resumen: {summary}",
+  "summary.note": "Resumen: {summary}",
   "summary.first": "El cliente escribió: «{text}».",
   "summary.last": "Último mensaje del cliente: «{text}».",
   "summary.topics": "Temas: {topics}.",
