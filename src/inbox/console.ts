@@ -160,7 +160,9 @@ export const inboxConsole: ConsoleModule = (app) => {
       after: c.req.query("after") || undefined,
       limit: 200,
     });
-    return c.html(renderFragment(MessageItems({ messages: msgs, t: translator(u.locale), locale: u.locale })));
+    return c.html(
+      renderFragment(MessageItems({ messages: msgs, t: translator(u.locale), locale: u.locale, isAdmin: isAdmin(u) })),
+    );
   });
   app.get("/partials/conversation-header/:id", async (c) => {
     const u = user(c);

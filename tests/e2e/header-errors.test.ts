@@ -47,7 +47,10 @@ test("a refused header change is shown inline, in Spanish (375 and 1280 px)", as
     await page.goto(`${running.url}/inbox?c=${conv}`);
     // Beto leaves the team after the page was opened; assigning to him is refused
     await updateUser(t.ctx, { kind: "system" }, s.beto.id, { active: false });
-    await page.selectOption('#conv-header select[name="assigneeId"]', s.beto.id);
+    // the searchable picker: type part of the name, Enter picks it
+    await page.click('#conv-header .picker[data-for="assigneeId"] .picker-button');
+    await page.fill('#conv-header .picker[data-for="assigneeId"] input[type="search"]', "bet");
+    await page.keyboard.press("Enter");
     await page.locator("#header-error").filter({ hasText: /\S/ }).waitFor();
     await expect(page.locator("#header-error").textContent()).resolves.toBe(
       "Esa persona ya no está en el equipo o está desactivada.",
@@ -55,6 +58,9 @@ test("a refused header change is shown inline, in Spanish (375 and 1280 px)", as
     expect(dialogs).toEqual([]);
     // the header shows the conversation as it still is
     expect(await page.locator('#conv-header select[name="assigneeId"]').inputValue()).toBe("");
+    await expect(
+      page.locator('#conv-header .picker[data-for="assigneeId"] .picker-button').textContent(),
+    ).resolves.toBe("Agente: Nadie");
     expect(await overflowing(page)).toEqual([]);
     await page.close();
   }

@@ -126,8 +126,19 @@ async function refreshMessages() {
     }
   });
   if (added) scrollDown();
+  collapseRepeats();
   void markSeen();
 }
+// A failure repeated message after message is explained once: the same reason under the next failed message is hidden.
+function collapseRepeats() {
+  let prev: string | undefined;
+  for (const li of msgs?.querySelectorAll<HTMLElement>("li[data-id]") ?? []) {
+    const problem = li.dataset.problem;
+    for (const el of li.querySelectorAll<HTMLElement>(".why, .details")) el.hidden = !!problem && problem === prev;
+    if (li.classList.contains("out")) prev = problem;
+  }
+}
+collapseRepeats();
 async function refreshStatuses() {
   // delivery ticks change on messages already shown: re-fetch the tail
   if (!convId || !msgs) return;
@@ -143,6 +154,7 @@ async function refreshStatuses() {
     if (old) old.replaceWith(li);
     else msgs.appendChild(li);
   });
+  collapseRepeats();
 }
 async function refreshHeader() {
   if (!convId) return;
@@ -218,9 +230,113 @@ function live() {
 live();
 
 // Conversation actions.
+// Searchable pickers instead of long native selects (assign, transfer, tags): a button showing the choice opens a
+// list with a search box; typing filters it (accents and case aside), arrows move, Enter or a tap picks. The select
+// stays underneath, hidden, so picking is the same change it always was.
+const fold = (x: string) => x.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+function enhancePicker(sel: HTMLSelectElement) {
+  const wrap = document.createElement("div");
+  wrap.className = "picker";
+  wrap.dataset.for = sel.name || sel.dataset.action || "";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "picker-button";
+  button.setAttribute("aria-haspopup", "listbox");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-label", sel.getAttribute("aria-label") ?? "");
+  button.textContent = sel.selectedOptions[0]?.textContent ?? "";
+  const pop = document.createElement("div");
+  pop.className = "picker-pop";
+  pop.hidden = true;
+  const search = document.createElement("input");
+  search.type = "search";
+  search.placeholder = sel.dataset.search ?? "";
+  search.setAttribute("aria-label", sel.dataset.search ?? "");
+  const list = document.createElement("ul");
+  list.setAttribute("role", "listbox");
+  const empty = document.createElement("p");
+  empty.className = "picker-empty";
+  empty.textContent = sel.dataset.empty ?? "";
+  empty.hidden = true;
+  const options = [...sel.options].map((o) => {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.dataset.value = o.value;
+    li.textContent = o.textContent ?? "";
+    li.setAttribute("aria-selected", String(o.selected && o.value !== ""));
+    list.append(li);
+    return li;
+  });
+  let active = -1;
+  const shown = () => options.filter((li) => !li.hidden);
+  const highlight = (i: number) => {
+    const v = shown();
+    active = Math.max(0, Math.min(i, v.length - 1));
+    v.forEach((li, k) => li.classList.toggle("active", k === active));
+    v[active]?.scrollIntoView({ block: "nearest" });
+  };
+  const close = () => {
+    pop.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+  };
+  const pick = (li: HTMLElement | undefined) => {
+    if (!li) return;
+    close();
+    sel.value = li.dataset.value ?? "";
+    sel.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  button.addEventListener("click", () => {
+    if (!pop.hidden) return close();
+    for (const p of document.querySelectorAll<HTMLElement>(".picker-pop")) p.hidden = true;
+    pop.hidden = false;
+    // open towards the side with room (a picker near the right edge of a phone opens leftwards)
+    pop.style.left = "";
+    pop.style.right = "";
+    if (wrap.getBoundingClientRect().left + pop.offsetWidth > window.innerWidth - 8) {
+      pop.style.left = "auto";
+      pop.style.right = "0";
+    }
+    button.setAttribute("aria-expanded", "true");
+    search.value = "";
+    for (const li of options) li.hidden = false;
+    empty.hidden = true;
+    highlight(0);
+    search.focus();
+  });
+  search.addEventListener("input", () => {
+    const q = fold(search.value.trim());
+    for (const li of options) li.hidden = !!q && !fold(li.textContent ?? "").includes(q);
+    empty.hidden = shown().length > 0;
+    highlight(0);
+  });
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      highlight(active + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      pick(shown()[active]);
+    } else if (e.key === "Escape") {
+      close();
+      button.focus();
+    }
+  });
+  list.addEventListener("click", (e) =>
+    pick((e.target as HTMLElement).closest<HTMLElement>("li[role=option]") ?? undefined),
+  );
+  document.addEventListener("click", (e) => {
+    if (!pop.hidden && !wrap.contains(e.target as Node)) close();
+  });
+  pop.append(search, list, empty);
+  wrap.append(button, pop);
+  sel.hidden = true;
+  sel.after(wrap);
+}
+
 function bindHeader() {
   const h = $("#conv-header");
   if (!h || !convId) return;
+  h.querySelectorAll<HTMLSelectElement>("select[data-picker]").forEach(enhancePicker);
   // a refused change is said in the header itself, in the agent's language (never alert()), and the header shows
   // the conversation as it still is
   const failed = (e: unknown) => {

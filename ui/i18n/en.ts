@@ -666,4 +666,18 @@ export const en: Record<MessageKey, string> = {
   "widget.typing": "{name} is typing…",
   "widget.typingSomeone": "Typing…",
   "nav.menu": "Menu",
+  "picker.search": "Search…",
+  "picker.none": "Nothing matches",
+  "delivery.window":
+    "More than 24 hours have passed since the customer's last message: WhatsApp only allows an approved template now.",
+  "delivery.undeliverable": "WhatsApp could not deliver it to that number (it may not have WhatsApp).",
+  "delivery.token": "WhatsApp refused this number's access: check its token in Settings → Channels.",
+  "delivery.rate": "Too many messages in a row; try again in a moment.",
+  "delivery.noAddress": "This contact has no WhatsApp on that number.",
+  "delivery.offline": "The WhatsApp number is not connected: pair it again in Settings → Channels.",
+  "delivery.channel": "This conversation's channel no longer exists.",
+  "delivery.callback": "The system connected through the API did not accept the message.",
+  "delivery.network": "The channel's service could not be reached, even retrying.",
+  "delivery.file": "The attached file is missing on the server.",
+  "delivery.other": "The message could not be delivered.",
 };

@@ -670,5 +670,19 @@ export const es = {
   "widget.typing": "{name} está escribiendo…",
   "widget.typingSomeone": "Están escribiendo…",
   "nav.menu": "Menú",
+  "picker.search": "Buscar…",
+  "picker.none": "Nada coincide",
+  "delivery.window":
+    "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviarle una plantilla aprobada.",
+  "delivery.undeliverable": "WhatsApp no pudo entregarlo a ese número (puede que no tenga WhatsApp).",
+  "delivery.token": "WhatsApp rechazó el acceso de este número: revisa su token en Configuración → Canales.",
+  "delivery.rate": "Se enviaron demasiados mensajes seguidos; vuelve a intentarlo en un momento.",
+  "delivery.noAddress": "Este contacto no tiene WhatsApp en ese número.",
+  "delivery.offline": "El número de WhatsApp no está conectado: vincúlalo de nuevo en Configuración → Canales.",
+  "delivery.channel": "El canal de esta conversación ya no existe.",
+  "delivery.callback": "El sistema conectado por API no aceptó el mensaje.",
+  "delivery.network": "No se pudo llegar al servicio del canal, ni reintentándolo.",
+  "delivery.file": "Falta el archivo adjunto en el servidor.",
+  "delivery.other": "No se pudo entregar el mensaje.",
 } as const;
 export type MessageKey = keyof typeof es;

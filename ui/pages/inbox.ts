@@ -150,15 +150,51 @@ function ContentParts({ c, t }: { c: MessageContent; t: T }): VNode {
 }
 
 /** Message bubbles; `body` is customer text and is rendered as text, never as HTML. */
-export function MessageItems({ messages, t, locale }: { messages: Msg[]; t: T; locale: string }): VNode {
+/** Why a message could not be delivered, as a kind a person can act on (the raw error stays for "Detalles"). */
+export function deliveryProblem(error: string | null): string {
+  const e = error ?? "";
+  if (/\((131047|131051)\)$|re-engagement|24 ?h/i.test(e)) return "window";
+  if (/\((131026)\)$|undeliverable/i.test(e)) return "undeliverable";
+  if (/\((190|200)\)$|HTTP 401|access token|OAuth/i.test(e)) return "token";
+  if (/\((4|80007|130429|131048|131056)\)$|HTTP 429|rate|too many/i.test(e)) return "rate";
+  if (/no WhatsApp id/i.test(e)) return "noAddress";
+  if (/not connected/i.test(e)) return "offline";
+  if (/channel was deleted|no adapter/i.test(e)) return "channel";
+  if (/^callback/i.test(e)) return "callback";
+  if (/unreachable|ECONN|timed? ?out|network/i.test(e)) return "network";
+  if (/attachment .* missing/i.test(e)) return "file";
+  return "other";
+}
+
+/** A failed message: a sentence for people; the technical detail behind "Detalles" for administrators. */
+function Failure({ m, t, isAdmin }: { m: Msg; t: T; isAdmin: boolean }) {
+  return html`<span class="why">${t(`delivery.${deliveryProblem(m.error)}`)}</span>${
+    isAdmin && m.error
+      ? html`<details class="details"><summary>${t("common.details")}</summary><code>${m.error}</code></details>`
+      : null
+  }`;
+}
+
+export function MessageItems({
+  messages,
+  t,
+  locale,
+  isAdmin = false,
+}: {
+  messages: Msg[];
+  t: T;
+  locale: string;
+  isAdmin?: boolean;
+}): VNode {
   return html`${messages.map((m) =>
     m.direction === "activity"
       ? html`<${Activity} m=${m} t=${t} />`
-      : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id}>
+      : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id} data-problem=${m.status === "failed" ? deliveryProblem(m.error) : undefined}>
       ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.content?.replyTo ? html`<${ContentParts} c=${{ replyTo: m.content.replyTo }} t=${t} />` : null}${m.body}${m.content?.edited ? html` <small class="meta">(${t("msg.edited")})</small>` : null}
       ${m.content ? html`<${ContentParts} c=${{ ...m.content, replyTo: undefined }} t=${t} />` : null}
       ${m.attachments.map((a) => (a.mime.startsWith("image/") ? html`<a href=${`/api/v1/files/${a.fileId}`} target="_blank"><img src=${`/api/v1/files/${a.fileId}`} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${`/api/v1/files/${a.fileId}`} target="_blank">${a.name}</a></div>`))}
-      <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`} title=${m.error ?? ""}>${t(`msg.status.${m.status}`)}${m.error ? `: ${m.error}` : ""}</span>` : null}</span></li>`,
+      <span class="when">${fmtTime(m.createdAt, locale)}${m.direction === "out" && !m.private ? html` · <span class=${`st ${m.status}`}>${t(`msg.status.${m.status}`)}</span>` : null}</span>
+      ${m.status === "failed" && m.direction === "out" ? html`<${Failure} m=${m} t=${t} isAdmin=${isAdmin} />` : null}</li>`,
   )}`;
 }
 
@@ -181,7 +217,7 @@ export function ConvHeader({
     value: string | null,
     opts: Opt[],
     none: string,
-  ) => html`<select name=${name} data-action="patch" aria-label=${none}>
+  ) => html`<select name=${name} data-action="patch" data-picker data-search=${t("picker.search")} data-empty=${t("picker.none")} aria-label=${none}>
       <option value="">${none}</option>${opts.map((o) => html`<option value=${o.id} selected=${o.id === value}>${o.name}</option>`)}</select>`;
   const now = Date.now();
   const tomorrow = new Date();
@@ -200,7 +236,7 @@ export function ConvHeader({
     ${sel("departmentId", c.departmentId, departments, `${t("conv.department")}: ${t("conv.nobody")}`)}
     <select name="priority" data-action="patch" aria-label=${t("conv.priority")}>${["none", "low", "medium", "high", "urgent"].map((p) => html`<option value=${p} selected=${p === c.priority}>${t(`priority.${p}`)}</option>`)}</select>
     <span>${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name} <a href="#" data-action="untag" data-tag=${g.id} style="color:#fff">×</a></span>`)}</span>
-    <select data-action="tag" aria-label=${t("conv.addTag")}><option value="">+ ${t("conv.addTag")}</option>${tags.filter((g) => !c.tags.some((x) => x.id === g.id)).map((g) => html`<option value=${g.id}>${g.name}</option>`)}</select>
+    <select data-action="tag" data-picker data-search=${t("picker.search")} data-empty=${t("picker.none")} aria-label=${t("conv.addTag")}><option value="">+ ${t("conv.addTag")}</option>${tags.filter((g) => !c.tags.some((x) => x.id === g.id)).map((g) => html`<option value=${g.id}>${g.name}</option>`)}</select>
     <span id="header-error" class="error" role="alert"></span>
   </header>`;
 }
@@ -330,7 +366,7 @@ export function InboxPage(p: {
       p.conv
         ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
-        <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale })}</ol>
+        <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale, isAdmin: p.isAdmin })}</ol>
         ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>`
         : html`<div class="empty">${t("inbox.select")}</div>`
     }</div>
