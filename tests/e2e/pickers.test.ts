@@ -82,12 +82,24 @@ test("assign, transfer and tag from searchable pickers (375 and 1280 px)", async
     await c.page.keyboard.press("Escape");
     expect(await picker("tag").locator(".picker-pop").isVisible()).toBe(false);
 
-    // tag: a tap on the option
+    // tag: a tap on the option; someone else changing the conversation meanwhile does not close the picker
     await c.tap(picker("tag").locator(".picker-button"));
     await picker("tag").locator("input[type=search]").fill("devol");
+    await c.page.locator('body[data-live="1"]').waitFor();
+    await t.app.request(`/api/v1/conversations/${conv}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${s.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ priority: "high" }),
+    });
+    await c.page.waitForTimeout(600);
+    expect(await picker("tag").locator(".picker-pop").isVisible()).toBe(true);
     await c.tap(picker("tag").locator("li[role=option]", { hasText: "Devolución" }));
     await c.page.locator("#conv-header .tag", { hasText: "Devolución" }).waitFor();
     expect((await getConversation(t.ctx, admin, conv)).tags.map((g) => g.name)).toEqual(["Devolución"]);
+    // and the deferred refresh shows the other person's change
+    await c.page.waitForFunction(
+      () => (document.querySelector('#conv-header select[name="priority"]') as HTMLSelectElement)?.value === "high",
+    );
     await c.fits();
     await c.close();
   }

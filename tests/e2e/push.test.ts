@@ -295,6 +295,7 @@ test("in the open console, a hidden tab counts new messages in its title, chimes
     });
     const page = await context.newPage();
     await login(page, running.url, "ana@test.mx");
+    await page.locator('body[data-live="1"]').waitFor();
     const title = await page.title();
     await page.evaluate(() => {
       (window as unknown as { __hidden: boolean }).__hidden = true;

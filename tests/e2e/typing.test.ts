@@ -49,9 +49,9 @@ test("typing shows both ways; answers carry the agent's name, initials and time 
     await loginAsAdmin(agent, running.url);
     await agent.goto(`${running.url}/inbox?c=${conv!.id}`);
     await agent.locator("#reply-body").waitFor();
-    // wait until the console's live stream is up, then the visitor writes
-    await agent.waitForFunction(() => !document.getElementById("live-off")?.classList.contains("show"));
-    await Bun.sleep(300);
+    // wait until both live streams are up, then the visitor writes
+    await agent.locator('body[data-live="1"]').waitFor();
+    await w.locator('.panel[data-live="1"]').waitFor();
     await w.locator("textarea").pressSequentially("¿tienen");
     await agent.locator("#typing").filter({ hasText: "El cliente está escribiendo…" }).waitFor({ timeout: 5000 });
 

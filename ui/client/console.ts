@@ -156,8 +156,16 @@ async function refreshStatuses() {
   });
   collapseRepeats();
 }
+// A header refresh (a live change by someone else) waits while a picker is open, so a choice is not lost mid-way.
+let pickerOpen = false;
+let headerStale = false;
 async function refreshHeader() {
   if (!convId) return;
+  if (pickerOpen) {
+    headerStale = true;
+    return;
+  }
+  headerStale = false;
   const res = await fetch(`/partials/conversation-header/${convId}`);
   if (res.ok) {
     $("#conv-header")!.outerHTML = await res.text();
@@ -197,6 +205,8 @@ function live() {
   const banner = $("#live-off");
   const es = new EventSource("/console/events");
   es.addEventListener("ready", () => {
+    // the live stream is up (tests wait for this before making something happen)
+    document.body.dataset.live = "1";
     banner?.classList.remove("show");
     void refreshList();
     void refreshMessages();
@@ -225,7 +235,10 @@ function live() {
     if (mine.some((e) => e.event === "inbox.message_status")) void refreshStatuses();
     if (mine.some((e) => e.event.startsWith("inbox.conversation_"))) void refreshHeader();
   });
-  es.onerror = () => banner?.classList.add("show");
+  es.onerror = () => {
+    document.body.dataset.live = "0";
+    banner?.classList.add("show");
+  };
 }
 live();
 
@@ -278,6 +291,8 @@ function enhancePicker(sel: HTMLSelectElement) {
   const close = () => {
     pop.hidden = true;
     button.setAttribute("aria-expanded", "false");
+    pickerOpen = false;
+    if (headerStale) void refreshHeader();
   };
   const pick = (li: HTMLElement | undefined) => {
     if (!li) return;
@@ -289,6 +304,7 @@ function enhancePicker(sel: HTMLSelectElement) {
     if (!pop.hidden) return close();
     for (const p of document.querySelectorAll<HTMLElement>(".picker-pop")) p.hidden = true;
     pop.hidden = false;
+    pickerOpen = true;
     // open towards the side with room (a picker near the right edge of a phone opens leftwards)
     pop.style.left = "";
     pop.style.right = "";

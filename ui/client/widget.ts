@@ -79,6 +79,8 @@ function App() {
   const [msgs, setMsgs] = useState<Msg[]>([]);
   const [text, setText] = useState("");
   const [live, setLive] = useState(true);
+  // the stream has answered at least once (tests wait for it)
+  const [ready, setReady] = useState(false);
   const [error, setError] = useState("");
   // who on the business's side is writing now ("" = nobody), cleared after a few seconds or by their message
   const [typing, setTyping] = useState<string | null>(null);
@@ -153,6 +155,7 @@ function App() {
       });
       es.addEventListener("ready", () => {
         setLive(true);
+        setReady(true);
         retry = 1000;
       });
       es.onerror = () => {
@@ -295,7 +298,7 @@ function App() {
   return html`<style>${widgetCss}:host{--c:${cfg.color}}</style>
     ${
       open
-        ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name}>
+        ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name} data-live=${ready && live ? "1" : "0"}>
       <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}><${Icon} name="close" size=${20} /></button></div>
       <div class="list" ref=${listRef} data-testid="messages">
         <div class="m out">${cfg.greeting || t("widget.title")}</div>

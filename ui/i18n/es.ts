@@ -43,7 +43,8 @@ export const es = {
   "inbox.unassigned": "Sin asignar",
   "inbox.all": "Todas",
   "inbox.search": "Buscar conversaciones…",
-  "inbox.empty": "No hay conversaciones aquí.",
+  "inbox.empty":
+    "No hay conversaciones aquí. Cuando un cliente escriba por el chat web, WhatsApp o la API, aparecerá en esta lista; prueba otra vista o quita filtros.",
   "inbox.select": "Elige una conversación para verla.",
   "inbox.filter.status": "Estado",
   "inbox.filter.department": "Departamento",
@@ -151,7 +152,7 @@ export const es = {
   "contact.channel": "Canal",
   "contacts.title": "Contactos",
   "contacts.search": "Buscar por nombre, teléfono o correo…",
-  "contacts.empty": "Sin contactos.",
+  "contacts.empty": "Todavía no hay contactos: se crean solos cuando un cliente escribe por primera vez.",
   "settings.title": "Ajustes",
   "settings.business": "Negocio",
   "settings.users": "Equipo y usuarios",
@@ -448,7 +449,7 @@ export const es = {
   "agents.active": "Activo",
   "agents.paused": "En pausa",
   "agents.playground": "Probar",
-  "agents.empty": "Aún no hay agentes.",
+  "agents.empty": "Aún no hay agentes de IA: crea uno aquí abajo y elige en qué canales contesta.",
   "agents.new": "Nuevo agente",
   "agents.persona": "Personalidad",
   "agents.personaHint": "Quién es y cómo se presenta, p. ej. Asistente de la pizzería, amable y con buen humor.",
@@ -483,7 +484,7 @@ export const es = {
   "agents.handoffMessageHint": "Vacío: «Te comunico con una persona de nuestro equipo…»",
   "agents.burst": "Segundos que espera a que el cliente termine de escribir",
   "agents.useModel": "Usar el modelo de IA (sin él responde desde la base de conocimiento y los temas comunes)",
-  "agents.deleteConfirm": "¿Eliminar este agente? Sus conversaciones pasan a tu equipo.",
+  "agents.deleteConfirm": "¿Eliminar el agente «{name}»? Las conversaciones que atiende pasan a tu equipo, en espera.",
   "agents.playgroundHelp":
     "Escribe como si fueras un cliente. No se envía nada ni se guarda nada; verás de dónde sale cada respuesta.",
   "agents.playgroundMessage": "Mensaje del cliente",
@@ -514,7 +515,8 @@ export const es = {
   "kb.embedded": "{n} con vector",
   "kb.empty": "Aún no hay documentos.",
   "kb.reindex": "Reindexar todo",
-  "kb.deleteConfirm": "¿Quitar este documento de la base de conocimiento?",
+  "kb.deleteConfirm":
+    "¿Quitar «{title}» de la base de conocimiento? Sus {n} fragmentos dejarán de usarse en las respuestas.",
   "kb.kind.pdf": "PDF",
   "kb.kind.docx": "Word",
   "kb.kind.text": "Texto",
@@ -580,7 +582,7 @@ export const es = {
   "catalog.empty": "Aún no hay productos. Añádelos uno por uno o importa una hoja de cálculo.",
   "catalog.new": "Nuevo producto",
   "catalog.namePlaceholder": "Pizza hawaiana grande",
-  "catalog.confirmDelete": "¿Eliminar este producto del catálogo?",
+  "catalog.confirmDelete": "¿Eliminar «{name}» ({sku}) del catálogo? Los agentes dejarán de ofrecerlo.",
   "catalog.import": "Importar desde una hoja de cálculo (CSV)",
   "catalog.importHelp":
     "Columnas: sku, nombre y precio; opcionales: existencias, categoría, descripción, moneda, activo. Un SKU que ya existe se actualiza; si una línea tiene un error, no se importa nada y se indica cuál.",
@@ -596,7 +598,7 @@ export const es = {
   "calendar.time": "Hora",
   "calendar.service": "Servicio",
   "calendar.cancel": "Cancelar cita",
-  "calendar.confirmCancel": "¿Cancelar esta cita? El horario queda libre.",
+  "calendar.confirmCancel": "¿Cancelar la cita del {date} a las {time} con {who}? El horario queda libre.",
   "calendar.empty": "No hay citas próximas.",
   "errors.invalid_csv": "Línea {line} del CSV, columna «{column}»: «{value}» no es válido. No se importó nada.",
   "errors.csv_empty": "El archivo CSV está vacío.",
@@ -684,5 +686,15 @@ export const es = {
   "delivery.network": "No se pudo llegar al servicio del canal, ni reintentándolo.",
   "delivery.file": "Falta el archivo adjunto en el servidor.",
   "delivery.other": "No se pudo entregar el mensaje.",
+  "apikeys.revokeConfirm": "¿Revocar la llave «{name}»? Lo que la use dejará de funcionar al momento.",
+  "waqr.logoutConfirm":
+    "¿Desvincular este número de WhatsApp? Dejarán de llegar sus mensajes hasta que lo vincules otra vez.",
+  "waqr.problem.loggedOut":
+    "WhatsApp cerró la sesión de este número (se desvinculó desde el teléfono): vincúlalo de nuevo.",
+  "waqr.problem.banned":
+    "WhatsApp bloqueó este número. Revisa el teléfono; un número bloqueado no puede enviar ni recibir.",
+  "waqr.problem.network": "No se puede llegar a WhatsApp desde este servidor; DigyBot reintenta solo.",
+  "waqr.problem.other": "WhatsApp informó un problema con este número.",
+  "apikeys.empty": "No hay llaves todavía: crea una para conectar otro sistema (tu tienda, tu CRM) por la API.",
 } as const;
 export type MessageKey = keyof typeof es;

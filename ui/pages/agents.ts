@@ -93,7 +93,7 @@ export function AgentForm({
     ${check("useModel", "1", a.useModel, t("agents.useModel"))}
     ${check("active", "1", a.active, t("agents.active"))}
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
-  <form class="card" method="post" action=${`/settings/agents/${a.id}/delete`} data-confirm=${t("agents.deleteConfirm")}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form>`;
+  <form class="card" method="post" action=${`/settings/agents/${a.id}/delete`} data-confirm=${t("agents.deleteConfirm", { name: a.name })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form>`;
 }
 
 export type PlayTurn = { role: "customer" | "bot" | "agent"; text: string };
@@ -186,7 +186,7 @@ export function KnowledgeSettings({
         s,
       ) => html`<tr data-source=${s.title}><td>${s.url ? html`<a href=${s.url} rel="noreferrer noopener" target="_blank">${s.title}</a>` : s.title}${s.error ? html`<br /><small class="error">${s.error}</small>` : null}</td>
       <td>${t(`kb.kind.${s.kind}`)}</td><td>${s.chunkCount}${s.embeddedCount < s.chunkCount ? html` <small class="meta">(${t("kb.embedded", { n: String(s.embeddedCount) })})</small>` : null}</td>
-      <td><form method="post" action=${`/settings/knowledge/${s.id}/delete`} data-confirm=${t("kb.deleteConfirm")}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
+      <td><form method="post" action=${`/settings/knowledge/${s.id}/delete`} data-confirm=${t("kb.deleteConfirm", { title: s.title, n: s.chunkCount })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
     )}
     </tbody></table>${sources.length ? null : html`<p class="meta">${t("kb.empty")}</p>`}
     <form method="post" action="/settings/knowledge/reindex"><${Csrf} csrf=${csrf} /><button type="submit">${t("kb.reindex")}</button></form></div>

@@ -40,7 +40,7 @@ export function CatalogSettings({
       <td><input form=${`p-${p.id}`} name="stock" inputmode="numeric" size="5" value=${p.stock ?? ""} placeholder="—" title=${t("catalog.untracked")} aria-label=${t("catalog.stock")} /></td>
       <td><input form=${`p-${p.id}`} type="checkbox" name="active" value="1" checked=${p.active} aria-label=${t("catalog.active")} /></td>
       <td><form id=${`p-${p.id}`} method="post" action=${`/settings/catalog/${p.id}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit">${t("common.save")}</button></form>
-        <form method="post" action=${`/settings/catalog/${p.id}/delete`} style="display:inline" data-confirm=${t("catalog.confirmDelete")}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
+        <form method="post" action=${`/settings/catalog/${p.id}/delete`} style="display:inline" data-confirm=${t("catalog.confirmDelete", { name: p.name, sku: p.sku })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
     )}
     </tbody></table>${products.length ? null : html`<p class="meta">${t("catalog.empty")}</p>`}</div>
   <form class="card" method="post" action="/settings/catalog"><${Csrf} csrf=${csrf} /><h3>${t("catalog.new")}</h3>
@@ -92,7 +92,7 @@ export function CalendarSettings({
         a,
       ) => html`<tr data-appointment=${a.id}><td>${a.date}</td><td>${a.time}</td><td>${a.service || "—"}${a.notes ? html`<br /><small class="meta">${a.notes}</small>` : null}</td>
       <td>${a.conversationId ? html`<a href=${`/inbox?c=${a.conversationId}`}>${a.contactName || t("contact.visitor")}</a>` : (a.contactName ?? "—")}</td>
-      <td><form method="post" action=${`/settings/calendar/${a.id}/cancel`} style="display:inline" data-confirm=${t("calendar.confirmCancel")}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("calendar.cancel")}</button></form></td></tr>`,
+      <td><form method="post" action=${`/settings/calendar/${a.id}/cancel`} style="display:inline" data-confirm=${t("calendar.confirmCancel", { date: a.date, time: a.time, who: a.contactName || t("contact.visitor") })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("calendar.cancel")}</button></form></td></tr>`,
     )}
     </tbody></table>${appointments.length ? null : html`<p class="meta">${t("calendar.empty")}</p>`}</div>`;
 }

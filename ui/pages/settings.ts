@@ -193,6 +193,15 @@ function CloudFields({ t, config }: { t: T; config: Record<string, any> }): VNod
 const Copyable = ({ t, id, text }: { t: T; id: string; text: string }) =>
   html`<div class="copyable"><pre id=${id}>${text}</pre><button type="button" class="copy" data-copy=${id} data-done=${t("common.copied")}>${t("common.copy")}</button></div>`;
 
+/** What went wrong with a QR-paired number, as something the owner can act on (the raw text stays in Detalles). */
+export function qrProblem(error: string) {
+  if (/logged ?out|\b401\b|unlinked/i.test(error)) return "loggedOut";
+  if (/ban|\b403\b/i.test(error)) return "banned";
+  if (/timed? ?out|ENOTFOUND|ECONN|EAI_AGAIN|unreachable|Connection (Failure|Closed|Lost)|\b408\b|\b503\b/i.test(error))
+    return "network";
+  return "other";
+}
+
 export type QrView = {
   state: string;
   qrSvg: string | null;
@@ -216,16 +225,16 @@ export function QrStatusView({
   s: QrView;
   locale: string;
 }): VNode {
-  const act = (path: string, label: string, cls = "") =>
-    html`<form method="post" action=${`/settings/channels/${channelId}/${path}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit" class=${cls}>${label}</button></form>`;
+  const act = (path: string, label: string, cls = "", confirm?: string) =>
+    html`<form method="post" action=${`/settings/channels/${channelId}/${path}`} style="display:inline" data-confirm=${confirm}><${Csrf} csrf=${csrf} /><button type="submit" class=${cls}>${label}</button></form>`;
   return html`<div class="qr-status" id=${`qr-${channelId}`} data-poll=${`/partials/channel-qr/${channelId}`} data-state=${s.state}>
     <p>${t("channels.state")}: <b class="qr-state">${t(`waqr.state.${s.state}`)}</b>${s.me ? html` · ${t("waqr.number")}: +${s.me.split(":")[0].split("@")[0]}` : null} <small class="meta">(${fmtTime(s.since, locale)})</small></p>
-    ${s.lastError ? html`<p class="error">${s.lastError}</p>` : null}
+    ${s.lastError ? html`<p class="error">${t(`waqr.problem.${qrProblem(s.lastError)}`)}</p><details class="details"><summary>${t("common.details")}</summary><code>${s.lastError}</code></details>` : null}
     ${s.qrSvg ? html`<div class="qr"><p>${t("waqr.scan")}</p><div class="qr-img" dangerouslySetInnerHTML=${{ __html: s.qrSvg }}></div></div>` : null}
     ${s.pairingCode ? html`<p>${t("waqr.codeIs")} <code class="pairing-code">${s.pairingCode}</code></p>` : null}
     <p>${
       s.state === "open"
-        ? act("logout", t("waqr.logout"))
+        ? act("logout", t("waqr.logout"), "danger", t("waqr.logoutConfirm"))
         : html`${act("pair", t("waqr.pair"), "primary")}
       <form method="post" action=${`/settings/channels/${channelId}/pair-code`} style="display:inline"><${Csrf} csrf=${csrf} /><input name="phone" placeholder="+52 55 1234 5678" required /> <button type="submit">${t("waqr.pairByPhone")}</button></form>`
     }</p>
@@ -339,8 +348,8 @@ export function ApiKeysSettings({
       (
         k,
       ) => html`<tr data-id=${k.id}><td>${k.name}</td><td class="scope">${t(`apikeys.scope.${k.scope}`)}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
-      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} />`}</td></tr>`,
-    )}</table></div></div>
+      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} confirm=${t("apikeys.revokeConfirm", { name: k.name })} />`}</td></tr>`,
+    )}</table></div>${keys.length ? null : html`<p class="empty">${t("apikeys.empty")}</p>`}</div>
   <form class="card" id="new-key" method="post" action="/settings/api-keys"><${Csrf} csrf=${csrf} /><label>${t("common.name")}<input name="name" required maxlength="80" /></label>
     <fieldset><legend>${t("apikeys.scope")}</legend>${(["read", "inbox", "admin"] as const).map((sc) => html`<label class="choice"><input type="radio" name="scope" value=${sc} checked=${sc === "read"} /> <strong>${t(`apikeys.scope.${sc}`)}</strong> — ${t(`apikeys.scope.${sc}.help`)}</label>`)}</fieldset>
     <p><button class="primary" type="submit">${t("apikeys.new")}</button></p></form>`;

@@ -1,0 +1,82 @@
+// Destructive actions ask first and say what they affect (issue #10), at 375×740 and 1280×800: dismissing the
+// question changes nothing, accepting it does.
+import { test, expect, beforeAll, afterAll } from "bun:test";
+import type { Browser } from "playwright-core";
+import { eq } from "drizzle-orm";
+import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { createApiKey } from "../../src/auth/service.ts";
+import { apiKeys } from "../../src/auth/schema.ts";
+import { createProduct } from "../../src/commerce/service.ts";
+import { products } from "../../src/commerce/schema.ts";
+import { createAgent } from "../../src/agents/service.ts";
+import { agents } from "../../src/agents/schema.ts";
+
+let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
+
+test("revoking a key, deleting a product or an agent: the question names it; no changes nothing (375 and 1280 px)", async () => {
+  const system = { kind: "system" } as const;
+  for (const viewport of VIEWPORTS) {
+    const w = viewport.width;
+    const key = await createApiKey(t.ctx, system, { name: `Tienda ${w}`, scope: "read" });
+    await createProduct(t.ctx, system, { sku: `TACO-${w}`, name: `Taco al pastor ${w}`, price: 2500 });
+    const agent = await createAgent(t.ctx, system, { name: `Asistente ${w}`, channelIds: [] });
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    const asked: string[] = [];
+    let answer = false;
+    c.page.on("dialog", (d) => {
+      asked.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    const cases = [
+      {
+        path: "/settings/api-keys",
+        button: c.page.locator(`#api-keys tr[data-id="${key.id}"] button.danger`),
+        question: `¿Revocar la llave «Tienda ${w}»? Lo que la use dejará de funcionar al momento.`,
+        done: async () => !!(await t.ctx.db.select().from(apiKeys).where(eq(apiKeys.id, key.id)).get())?.revokedAt,
+      },
+      {
+        path: "/settings/catalog",
+        button: c.page.locator(`tr[data-sku="TACO-${w}"] button.danger`),
+        question: `¿Eliminar «Taco al pastor ${w}» (TACO-${w}) del catálogo? Los agentes dejarán de ofrecerlo.`,
+        done: async () =>
+          !(await t.ctx.db
+            .select()
+            .from(products)
+            .where(eq(products.sku, `TACO-${w}`))
+            .get()),
+      },
+      {
+        path: `/settings/agents/${agent.id}`,
+        button: c.page.locator(`form[action="/settings/agents/${agent.id}/delete"] button.danger`),
+        question: `¿Eliminar el agente «Asistente ${w}»? Las conversaciones que atiende pasan a tu equipo, en espera.`,
+        done: async () => !(await t.ctx.db.select().from(agents).where(eq(agents.id, agent.id)).get()),
+      },
+    ];
+    for (const k of cases) {
+      await c.go(k.path);
+      answer = false;
+      await c.tap(k.button);
+      await c.page.waitForTimeout(300);
+      expect(asked.pop()).toBe(k.question);
+      expect(await k.done()).toBe(false);
+      answer = true;
+      await Promise.all([c.page.waitForEvent("load"), c.tap(k.button)]);
+      expect(asked.pop()).toBe(k.question);
+      expect(await k.done()).toBe(true);
+    }
+    await c.close();
+  }
+});
