@@ -2,8 +2,8 @@ import { z } from "zod";
 import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
 import { renderFragment, html } from "../../ui/components/html.ts";
-import * as S from "../../ui/pages/settings.ts";
-import * as AG from "../../ui/pages/agents.ts";
+import { AiSettings, type AiTestView, PullProgressView, pullFailure } from "../../ui/pages/agents/ai.ts";
+import * as AG from "../../ui/pages/agents/agents.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as ai from "./settings.ts";
@@ -29,8 +29,8 @@ import {
 
 /** The AI settings: the model server and its downloads, the agents and their playground, the knowledge base. */
 export const agentsConsole: ConsoleModule = (app) => {
-  const aiView = async (c: C, test?: S.AiTestView) =>
-    S.AiSettings({
+  const aiView = async (c: C, test?: AiTestView) =>
+    AiSettings({
       t: T(c),
       csrf: csrf(c),
       s: ai.publicAiSettings(await ai.getAiSettings(c.get("ctx"))),
@@ -80,13 +80,13 @@ export const agentsConsole: ConsoleModule = (app) => {
     }
     for (let i = 0; i < 40 && !state.done; i++) await Bun.sleep(50);
     if (state.error) {
-      return settingsPage(c, "ai", await aiView(c), S.pullFailure(t, state), undefined, 502);
+      return settingsPage(c, "ai", await aiView(c), pullFailure(t, state), undefined, 502);
     }
     return c.redirect(`/settings/ai?pulling=${encodeURIComponent(state.model)}`);
   });
   app.get("/partials/ai-pulls", async (c) => {
     adminOnly(c);
-    return c.html(renderFragment(S.PullProgressView({ t: T(c), pulls: ai.pullStatus(c.get("ctx")) })));
+    return c.html(renderFragment(PullProgressView({ t: T(c), pulls: ai.pullStatus(c.get("ctx")) })));
   });
 
   // ---- AI agents and their playground

@@ -12,7 +12,7 @@ import { isAdmin, type Actor } from "../platform/context.ts";
 import { translator, plural, type Locale, type T as Translate } from "../../ui/i18n/index.ts";
 import { renderPage, html } from "../../ui/components/html.ts";
 import { Bare, Layout } from "../../ui/components/layout.ts";
-import { SettingsFrame } from "../../ui/pages/settings.ts";
+import { SettingsFrame } from "../../ui/components/settings.ts";
 import * as auth from "../auth/service.ts";
 import { SESSION_COOKIE } from "../auth/middleware.ts";
 

@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import type { Env } from "./http.ts";
 import { loadAssets, sendAsset } from "./assets.ts";
 import { renderPage } from "../../ui/components/html.ts";
-import { OfflinePage } from "../../ui/pages/notifications.ts";
+import { OfflinePage } from "../../ui/pages/notifications/notifications.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { getBusiness } from "../setup/service.ts";
 

@@ -3,8 +3,9 @@ import { AppError } from "../platform/errors.ts";
 import { clientIp, formBody } from "../app/http.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage } from "../../ui/components/html.ts";
-import { LoginPage } from "../../ui/pages/auth.ts";
-import * as S from "../../ui/pages/settings.ts";
+import { LoginPage } from "../../ui/pages/auth/login.ts";
+import { ApiKeysSettings, LoginHistory, ProfilePage, UsersSettings } from "../../ui/pages/auth/team.ts";
+import { SimpleListSettings } from "../../ui/components/settings.ts";
 import * as auth from "./service.ts";
 import { SESSION_COOKIE, formToken, checkFormToken } from "./middleware.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -71,7 +72,7 @@ export const authConsole: ConsoleModule = (app) => {
       c,
       t("nav.profile"),
       "profile",
-      S.ProfilePage({
+      ProfilePage({
         t,
         csrf: c.get("csrf")!,
         user: u,
@@ -96,7 +97,7 @@ export const authConsole: ConsoleModule = (app) => {
         c,
         t("nav.profile"),
         "profile",
-        S.ProfilePage({
+        ProfilePage({
           t,
           csrf: c.get("csrf")!,
           user: { name: String(f.name || u.name), locale: u.locale },
@@ -110,7 +111,7 @@ export const authConsole: ConsoleModule = (app) => {
   });
 
   const usersView = async (c: C) =>
-    S.UsersSettings({
+    UsersSettings({
       t: T(c),
       csrf: csrf(c),
       locale: user(c).locale,
@@ -158,7 +159,7 @@ export const authConsole: ConsoleModule = (app) => {
 
   const deptView = async (c: C) => {
     const u = await inbox.usageCounts(c.get("ctx"));
-    return S.SimpleListSettings({
+    return SimpleListSettings({
       t: T(c),
       csrf: csrf(c),
       title: T(c)("settings.departments"),
@@ -200,7 +201,7 @@ export const authConsole: ConsoleModule = (app) => {
     settingsPage(
       c,
       "api-keys",
-      S.ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) }),
+      ApiKeysSettings({ t: T(c), csrf: csrf(c), locale: user(c).locale, keys: await auth.listApiKeys(c.get("ctx")) }),
     ),
   );
   app.post("/settings/api-keys", async (c) => {
@@ -212,7 +213,7 @@ export const authConsole: ConsoleModule = (app) => {
     return settingsPage(
       c,
       "api-keys",
-      S.ApiKeysSettings({
+      ApiKeysSettings({
         t: T(c),
         csrf: csrf(c),
         locale: user(c).locale,
@@ -233,7 +234,7 @@ export const authConsole: ConsoleModule = (app) => {
     settingsPage(
       c,
       "login-history",
-      S.LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) }),
+      LoginHistory({ t: T(c), locale: user(c).locale, rows: await auth.loginHistory(c.get("ctx"), 200) }),
     ),
   );
 };

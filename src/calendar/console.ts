@@ -1,4 +1,4 @@
-import * as CA from "../../ui/pages/catalog.ts";
+import * as CA from "../../ui/pages/calendar/calendar.ts";
 import * as contacts from "../inbox/contacts.ts";
 import { getBusiness } from "../setup/service.ts";
 import * as calendar from "./service.ts";

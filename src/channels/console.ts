@@ -1,7 +1,7 @@
 import { AppError } from "../platform/errors.ts";
 import type { Ctx } from "../platform/context.ts";
 import { renderFragment } from "../../ui/components/html.ts";
-import * as S from "../../ui/pages/settings.ts";
+import { ChannelsSettings, QrStatusView } from "../../ui/pages/channels/settings.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "./service.ts";
 import * as cloud from "./whatsapp-cloud/service.ts";
@@ -40,7 +40,7 @@ export const channelsConsole: ConsoleModule = (app) => {
         qr: ch.type === qr.QR ? await qrNumberView(ctx, ch.id) : undefined,
       })),
     );
-    return S.ChannelsSettings({
+    return ChannelsSettings({
       t: T(c),
       csrf: csrf(c),
       baseUrl: baseUrl(c),
@@ -132,7 +132,7 @@ export const channelsConsole: ConsoleModule = (app) => {
     adminOnly(c);
     return c.html(
       renderFragment(
-        S.QrStatusView({
+        QrStatusView({
           t: T(c),
           csrf: csrf(c),
           channelId: pid(c),

@@ -1,6 +1,6 @@
 import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
-import * as CA from "../../ui/pages/catalog.ts";
+import * as CA from "../../ui/pages/commerce/catalog.ts";
 import * as commerce from "./service.ts";
 import { type ConsoleModule, type C, user, T, csrf, pid, str, settingsPage, act, refused } from "../app/console.ts";
 

@@ -5,8 +5,9 @@ import { waiter } from "../platform/realtime.ts";
 import { isAdmin, type Ctx } from "../platform/context.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { renderFragment, html } from "../../ui/components/html.ts";
-import { InboxPage, ListRows, MessageItems, ConvHeader, ViewTabs, type Filters } from "../../ui/pages/inbox.ts";
-import * as S from "../../ui/pages/settings.ts";
+import { InboxPage, ListRows, MessageItems, ConvHeader, ViewTabs, type Filters } from "../../ui/pages/inbox/inbox.ts";
+import { ContactsPage } from "../../ui/pages/inbox/contacts.ts";
+import { SimpleListSettings } from "../../ui/components/settings.ts";
 import * as auth from "../auth/service.ts";
 import * as inbox from "./service.ts";
 import * as contacts from "./contacts.ts";
@@ -225,11 +226,11 @@ export const inboxConsole: ConsoleModule = (app) => {
       c,
       t("contacts.title"),
       "contacts",
-      S.ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }),
+      ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }),
     );
   });
   const tagsView = async (c: C) =>
-    S.SimpleListSettings({
+    SimpleListSettings({
       t: T(c),
       csrf: csrf(c),
       title: T(c)("settings.tags"),
@@ -282,7 +283,7 @@ export const inboxConsole: ConsoleModule = (app) => {
   );
 
   const qrView = async (c: C) =>
-    S.SimpleListSettings({
+    SimpleListSettings({
       t: T(c),
       csrf: csrf(c),
       title: T(c)("settings.quickReplies"),

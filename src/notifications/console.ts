@@ -1,6 +1,6 @@
 import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
-import { NotificationsPage } from "../../ui/pages/notifications.ts";
+import { NotificationsPage } from "../../ui/pages/notifications/notifications.ts";
 import { type ConsoleModule, type C, user, T, csrf, pid, page, count } from "../app/console.ts";
 import * as push from "./service.ts";
 

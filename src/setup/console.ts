@@ -3,8 +3,8 @@ import { AppError } from "../platform/errors.ts";
 import { clientIp, formBody } from "../app/http.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage } from "../../ui/components/html.ts";
-import { SetupPage, type SetupValues } from "../../ui/pages/auth.ts";
-import * as S from "../../ui/pages/settings.ts";
+import { SetupPage, type SetupValues } from "../../ui/pages/auth/login.ts";
+import { BusinessSettings } from "../../ui/pages/setup/business.ts";
 import * as auth from "../auth/service.ts";
 import { formToken, checkFormToken } from "../auth/middleware.ts";
 import { businessSchema, getBusiness, weekdays, putSetting, defaultHours, type Business } from "./service.ts";
@@ -111,7 +111,7 @@ export const setupConsole: ConsoleModule = (app) => {
     return c.redirect("/inbox");
   });
   const businessView = async (c: C) =>
-    S.BusinessSettings({
+    BusinessSettings({
       t: T(c),
       csrf: csrf(c),
       b: (await getBusiness(c.get("ctx"))) ?? {

@@ -1,7 +1,7 @@
 // A QR number's failure is said as something the owner can act on; WhatsApp's raw text stays behind "Detalles".
 import { test, expect } from "bun:test";
 import { renderFragment } from "../../ui/components/html.ts";
-import { QrStatusView, qrProblem } from "../../ui/pages/settings.ts";
+import { QrStatusView, qrProblem } from "../../ui/pages/channels/settings.ts";
 import { translator } from "../../ui/i18n/index.ts";
 
 test("WhatsApp's errors become sentences, the raw text behind Detalles", () => {

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { makeTestApp, seedBusiness, startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { openConsole, VIEWPORTS } from "../support/pages.ts";
-import { deliveryProblem } from "../../ui/pages/inbox.ts";
+import { deliveryProblem } from "../../ui/pages/inbox/inbox.ts";
 import { messages } from "../../src/inbox/schema.ts";
 import { eq, and } from "drizzle-orm";
 

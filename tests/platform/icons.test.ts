@@ -2,7 +2,7 @@
 // kinds, moods and actions of the inbox are drawn with them, and avatars show initials.
 import { test, expect } from "bun:test";
 import { renderFragment } from "../../ui/components/html.ts";
-import { MessageItems } from "../../ui/pages/inbox.ts";
+import { MessageItems } from "../../ui/pages/inbox/inbox.ts";
 import { Icon, initials, icons } from "../../ui/components/icons.ts";
 import { translator } from "../../ui/i18n/index.ts";
 

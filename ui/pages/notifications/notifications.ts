@@ -1,6 +1,6 @@
-import { html, fmtTime, Csrf, type VNode } from "../components/html.ts";
-import { Icon } from "../components/icons.ts";
-import type { T } from "../i18n/index.ts";
+import { html, fmtTime, Csrf, type VNode } from "../../components/html.ts";
+import { Icon } from "../../components/icons.ts";
+import type { T } from "../../i18n/index.ts";
 
 export type DeviceView = {
   id: string;

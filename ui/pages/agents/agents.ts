@@ -1,6 +1,6 @@
 // Console pages of the AI agents: the list, one agent's settings with its playground, the knowledge base.
-import { html, Csrf, type VNode } from "../components/html.ts";
-import { reasonText, type T } from "../i18n/index.ts";
+import { html, Csrf, type VNode } from "../../components/html.ts";
+import { reasonText, type T } from "../../i18n/index.ts";
 
 type Opt = { id: string; name: string };
 

@@ -1,7 +1,7 @@
-import { html, fmtTime, type VNode } from "../components/html.ts";
-import { Icon, Avatar } from "../components/icons.ts";
-import { reasonText, type T } from "../i18n/index.ts";
-import type { MessageContent } from "../../src/inbox/schema.ts";
+import { html, fmtTime, type VNode } from "../../components/html.ts";
+import { Icon, Avatar } from "../../components/icons.ts";
+import { reasonText, type T } from "../../i18n/index.ts";
+import type { MessageContent } from "../../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };

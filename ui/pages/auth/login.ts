@@ -1,6 +1,7 @@
-import { html, type VNode } from "../components/html.ts";
-import { Bare } from "../components/layout.ts";
-import type { T } from "../i18n/index.ts";
+// The pages before a session: signing in, and the first-run wizard that sets up the business.
+import { html, type VNode } from "../../components/html.ts";
+import { Bare } from "../../components/layout.ts";
+import type { T } from "../../i18n/index.ts";
 
 const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 

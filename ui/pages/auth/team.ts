@@ -1,0 +1,123 @@
+// The team's pages: people, API keys, sign-in history, and one's own profile.
+import { html, Csrf, fmtTime, type VNode } from "../../components/html.ts";
+import type { T } from "../../i18n/index.ts";
+import { DeleteButton, Copyable, type Opt } from "../../components/settings.ts";
+
+export function UsersSettings({
+  t,
+  csrf,
+  users,
+  departments,
+  locale,
+}: {
+  t: T;
+  csrf: string;
+  locale: string;
+  users: {
+    id: string;
+    name: string;
+    email: string;
+    role: string;
+    active: boolean;
+    lastLoginAt: number | null;
+    departmentIds: string[];
+  }[];
+  departments: Opt[];
+}): VNode {
+  const dname = (id: string) => departments.find((d) => d.id === id)?.name ?? id;
+  return html`<div class="card"><h1>${t("settings.users")}</h1><div class="scroll-x"><table><tr><th>${t("common.name")}</th><th>${t("users.email")}</th><th>${t("users.role")}</th><th>${t("users.departments")}</th><th>${t("users.lastLogin")}</th><th>${t("common.actions")}</th></tr>
+    ${users.map(
+      (
+        u,
+      ) => html`<tr><td>${u.name}${u.active ? "" : ` (${t("users.deactivate")})`}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${u.departmentIds.map(dname).join(", ")}</td>
+      <td>${u.lastLoginAt ? fmtTime(u.lastLoginAt, locale) : t("common.never")}</td>
+      <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap"><${Csrf} csrf=${csrf} />
+        <select name="role"><option value="agent" selected=${u.role === "agent"}>${t("users.role.agent")}</option><option value="admin" selected=${u.role === "admin"}>${t("users.role.admin")}</option></select>
+        <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
+        <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>
+        <button type="submit">${t("common.save")}</button></form>
+        <form method="post" action=${`/settings/users/${u.id}/unlock`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" data-unlock=${u.email}>${t("users.unlock")}</button></form>
+        <details class="edit"><summary>${t("users.edit")}</summary><form method="post" action=${`/settings/users/${u.id}/profile`} data-user=${u.email}><${Csrf} csrf=${csrf} />
+          <label>${t("common.name")}<input name="name" value=${u.name} required maxlength="120" /></label>
+          <label>${t("users.newPassword")}<input name="password" type="password" minlength="8" autocomplete="new-password" /></label>
+          <button class="primary" type="submit">${t("common.save")}</button></form></details></td></tr>`,
+    )}</table></div></div>
+  <form class="card" method="post" action="/settings/users"><${Csrf} csrf=${csrf} /><h3>${t("users.new")}</h3>
+    <label>${t("common.name")}<input name="name" required /></label><label>${t("users.email")}<input name="email" type="email" required /></label>
+    <label>${t("users.password")}<input name="password" type="password" minlength="8" required /></label>
+    <label>${t("users.role")}<select name="role"><option value="agent">${t("users.role.agent")}</option><option value="admin">${t("users.role.admin")}</option></select></label>
+    <label>${t("users.departments")}<select name="departmentIds" multiple>${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}</select></label>
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
+}
+
+export function ApiKeysSettings({
+  t,
+  csrf,
+  keys,
+  created,
+  locale,
+}: {
+  t: T;
+  csrf: string;
+  locale: string;
+  keys: {
+    id: string;
+    name: string;
+    prefix: string;
+    scope: string;
+    createdAt: number;
+    lastUsedAt: number | null;
+    revokedAt: number | null;
+  }[];
+  created?: { key: string; scope: string };
+}): VNode {
+  return html`<div class="card"><h1>${t("settings.apiKeys")}</h1><p><a href="/api/v1/openapi.json">${t("apikeys.docs")}</a></p>
+    ${created ? html`<div class="flash"><p>${t("apikeys.created")}</p><${Copyable} t=${t} id="new-api-key" text=${created.key} /><p>${t(`apikeys.scope.${created.scope}.help`)}</p></div>` : null}
+    <div class="scroll-x"><table id="api-keys"><tr><th>${t("common.name")}</th><th>${t("apikeys.scope")}</th><th>${t("apikeys.prefix")}</th><th>${t("apikeys.lastUsed")}</th><th>${t("common.actions")}</th></tr>
+    ${keys.map(
+      (
+        k,
+      ) => html`<tr data-id=${k.id}><td>${k.name}</td><td class="scope">${t(`apikeys.scope.${k.scope}`)}</td><td><code>dgb_${k.prefix}_…</code></td><td>${k.lastUsedAt ? fmtTime(k.lastUsedAt, locale) : t("common.never")}</td>
+      <td>${k.revokedAt ? t("apikeys.revoked") : html`<${DeleteButton} action=${`/settings/api-keys/${k.id}/delete`} csrf=${csrf} t=${t} label=${t("apikeys.revoke")} confirm=${t("apikeys.revokeConfirm", { name: k.name })} />`}</td></tr>`,
+    )}</table></div>${keys.length ? null : html`<p class="empty">${t("apikeys.empty")}</p>`}</div>
+  <form class="card" id="new-key" method="post" action="/settings/api-keys"><${Csrf} csrf=${csrf} /><label>${t("common.name")}<input name="name" required maxlength="80" /></label>
+    <fieldset><legend>${t("apikeys.scope")}</legend>${(["read", "inbox", "admin"] as const).map((sc) => html`<label class="choice"><input type="radio" name="scope" value=${sc} checked=${sc === "read"} /> <strong>${t(`apikeys.scope.${sc}`)}</strong> — ${t(`apikeys.scope.${sc}.help`)}</label>`)}</fieldset>
+    <p><button class="primary" type="submit">${t("apikeys.new")}</button></p></form>`;
+}
+
+export function LoginHistory({
+  t,
+  rows,
+  locale,
+}: {
+  t: T;
+  locale: string;
+  rows: { at: number; email: string; ip: string | null; success: boolean; userAgent: string | null }[];
+}): VNode {
+  return html`<div class="card"><h1>${t("settings.loginHistory")}</h1><table><tr><th>${t("history.when")}</th><th>${t("users.email")}</th><th>${t("history.ip")}</th><th>${t("history.result")}</th></tr>
+    ${rows.map((r) => html`<tr><td>${fmtTime(r.at, locale)}</td><td>${r.email}</td><td>${r.ip ?? ""}</td><td>${r.success ? t("history.ok") : t("history.fail")}</td></tr>`)}</table></div>`;
+}
+
+export function ProfilePage({
+  t,
+  csrf,
+  user,
+  flash,
+  error,
+}: {
+  t: T;
+  csrf: string;
+  user: { name: string; locale: string };
+  flash?: string;
+  error?: string;
+}): VNode {
+  return html`<div class="page"><form class="card" method="post" action="/profile"><${Csrf} csrf=${csrf} /><h1>${t("nav.profile")}</h1>
+    <p><a href="/profile/notifications" id="notifications-link">${t("notify.link")}</a></p>
+    ${flash ? html`<div class="flash">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert" id="profile-error">${error}</div>` : null}
+    <label>${t("common.name")}<input name="name" value=${user.name} required /></label>
+    <label>${t("profile.language")}<select name="locale"><option value="es" selected=${user.locale === "es"}>Español</option><option value="en" selected=${user.locale === "en"}>English</option></select></label>
+    <fieldset><legend>${t("profile.changePassword")}</legend>
+      <label>${t("profile.currentPassword")}<input name="currentPassword" type="password" autocomplete="current-password" /></label>
+      <label>${t("profile.newPassword")}<input name="password" type="password" minlength="8" autocomplete="new-password" /></label></fieldset>
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form></div>`;
+}
