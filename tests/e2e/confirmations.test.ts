@@ -80,3 +80,42 @@ test("revoking a key, deleting a product or an agent: the question names it; no 
     await c.close();
   }
 });
+
+test("deactivating a person asks first, by name; saving their role does not (375 and 1280 px)", async () => {
+  const { createUser } = await import("../../src/auth/service.ts");
+  const { users } = await import("../../src/auth/schema.ts");
+  for (const viewport of VIEWPORTS) {
+    const u = await createUser(t.ctx, {
+      name: `Carla ${viewport.width}`,
+      email: `carla${viewport.width}@test.mx`,
+      password: "agent-pass-123",
+      role: "agent",
+      departmentIds: [],
+    });
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    const asked: string[] = [];
+    let answer = false;
+    c.page.on("dialog", (d) => {
+      asked.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await c.go("/settings/users");
+    const row = c.page.locator(`form[action="/settings/users/${u.id}"]`);
+    // a role change saves without a question
+    await row.locator('select[name="role"]').selectOption("admin");
+    await Promise.all([c.page.waitForURL(/saved=1/), c.tap(row.locator('button[type="submit"]'))]);
+    expect(asked).toEqual([]);
+    // deactivating: asked, refused, nothing changes; asked, accepted, done
+    await row.locator('select[name="active"]').selectOption("0");
+    await c.tap(row.locator('button[type="submit"]'));
+    await c.page.waitForTimeout(300);
+    expect(asked.pop()).toBe(
+      `¿Desactivar a Carla ${viewport.width}? Sus sesiones se cierran al momento, deja de recibir conversaciones y no podrá entrar hasta que la actives de nuevo.`,
+    );
+    expect((await t.ctx.db.select().from(users).where(eq(users.id, u.id)).get())?.active).toBe(true);
+    answer = true;
+    await Promise.all([c.page.waitForEvent("load"), c.tap(row.locator('button[type="submit"]'))]);
+    expect((await t.ctx.db.select().from(users).where(eq(users.id, u.id)).get())?.active).toBe(false);
+    await c.close();
+  }
+});

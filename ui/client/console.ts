@@ -621,6 +621,13 @@ document.addEventListener(
   (e) => {
     const f = e.target as HTMLFormElement;
     if (f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault();
+    // deactivating a person asks first (saving their role or departments does not)
+    else if (
+      f.dataset.confirmDeactivate &&
+      f.querySelector<HTMLSelectElement>('select[name="active"]')?.value === "0" &&
+      !confirm(f.dataset.confirmDeactivate)
+    )
+      e.preventDefault();
   },
   true,
 );

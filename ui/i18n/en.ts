@@ -689,4 +689,6 @@ export const en: Record<MessageKey, string> = {
   "waqr.problem.network": "WhatsApp cannot be reached from this server; DigyBot keeps retrying.",
   "waqr.problem.other": "WhatsApp reported a problem with this number.",
   "apikeys.empty": "No keys yet: create one to connect another system (your shop, your CRM) through the API.",
+  "users.deactivateConfirm":
+    "Deactivate {name}? Their sessions end at once, they stop getting conversations and cannot sign in until activated again.",
 };

@@ -696,5 +696,7 @@ export const es = {
   "waqr.problem.network": "No se puede llegar a WhatsApp desde este servidor; DigyBot reintenta solo.",
   "waqr.problem.other": "WhatsApp informó un problema con este número.",
   "apikeys.empty": "No hay llaves todavía: crea una para conectar otro sistema (tu tienda, tu CRM) por la API.",
+  "users.deactivateConfirm":
+    "¿Desactivar a {name}? Sus sesiones se cierran al momento, deja de recibir conversaciones y no podrá entrar hasta que la actives de nuevo.",
 } as const;
 export type MessageKey = keyof typeof es;

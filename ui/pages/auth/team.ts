@@ -31,7 +31,7 @@ export function UsersSettings({
         u,
       ) => html`<tr><td>${u.name}${u.active ? "" : ` (${t("users.deactivate")})`}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${u.departmentIds.map(dname).join(", ")}</td>
       <td>${u.lastLoginAt ? fmtTime(u.lastLoginAt, locale) : t("common.never")}</td>
-      <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap"><${Csrf} csrf=${csrf} />
+      <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap" data-confirm-deactivate=${u.active ? t("users.deactivateConfirm", { name: u.name }) : undefined}><${Csrf} csrf=${csrf} />
         <select name="role"><option value="agent" selected=${u.role === "agent"}>${t("users.role.agent")}</option><option value="admin" selected=${u.role === "admin"}>${t("users.role.admin")}</option></select>
         <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
         <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>

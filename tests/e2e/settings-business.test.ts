@@ -1,0 +1,64 @@
+// The pages no other browser test clicks (issue #10), at 375×740 and 1280×800: the business's settings save and a
+// bad value is refused in Spanish, the contacts page searches, and the sign-in history lists who signed in.
+import { test, expect, beforeAll, afterAll } from "bun:test";
+import type { Browser } from "playwright-core";
+import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { getBusiness } from "../../src/setup/service.ts";
+
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
+let browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  running = await startServer(t.ctx);
+  browser = await launchBrowser();
+  const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "Tienda", config: {} });
+  for (const name of ["Rosa Jiménez", "Jorge Álvarez", "Rocío Méndez"])
+    await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: name, name }, body: "hola" });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  await t?.close();
+});
+
+test("business settings save; an empty name is refused in Spanish and changes nothing (375 and 1280 px)", async () => {
+  for (const viewport of VIEWPORTS) {
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    await c.go("/settings/business");
+    await c.page.fill('input[name="name"]', `Taquería El Güero ${viewport.width}`);
+    await c.page.setChecked('input[name="open_sun"]', false);
+    await Promise.all([c.page.waitForURL(/saved=1/), c.tap('form[action="/settings/business"] button.primary')]);
+    await expect(c.page.locator(".flash").first().textContent()).resolves.toBe("Guardado.");
+    const b = await getBusiness(t.ctx);
+    expect(b?.name).toBe(`Taquería El Güero ${viewport.width}`);
+    expect(b?.hours.sun.open).toBe(false);
+    // a name of only spaces passes the browser's "required" and is refused by the server, in Spanish
+    await c.page.fill('input[name="name"]', "   ");
+    await Promise.all([c.page.waitForEvent("load"), c.tap('form[action="/settings/business"] button.primary')]);
+    await expect(c.page.locator('[role="alert"], .flash.err').first().textContent()).resolves.toMatch(
+      /^Revisa los datos marcados\./,
+    );
+    expect((await getBusiness(t.ctx))?.name).toBe(`Taquería El Güero ${viewport.width}`);
+    await c.fits();
+    await c.close();
+  }
+});
+
+test("contacts search (accents aside) and the sign-in history (375 and 1280 px)", async () => {
+  for (const viewport of VIEWPORTS) {
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    await c.go("/contacts");
+    const search = c.page.locator('input[type="search"][name="q"]');
+    await search.fill("rocio");
+    await Promise.all([c.page.waitForURL(/q=rocio/), search.press("Enter")]);
+    await expect(c.page.locator("table tr td:first-child").allTextContents()).resolves.toEqual(["Rocío Méndez"]);
+    await c.fits();
+    await c.go("/settings/login-history");
+    await expect(c.page.locator("table tr", { hasText: "admin@test.mx" }).count()).resolves.toBeGreaterThanOrEqual(1);
+    await c.fits();
+    await c.close();
+  }
+});
