@@ -3,9 +3,8 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
-import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { startServer, type TestApp } from "../support/app.ts";
+import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createApiKey } from "../../src/auth/service.ts";
 import { apiKeys } from "../../src/auth/schema.ts";
 import { createProduct } from "../../src/commerce/service.ts";
@@ -13,17 +12,13 @@ import { products } from "../../src/commerce/schema.ts";
 import { createAgent } from "../../src/agents/service.ts";
 import { agents } from "../../src/agents/schema.ts";
 
-let t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
+let bed: Testbed, t: TestApp, running: Awaited<ReturnType<typeof startServer>>, browser: Browser;
 beforeAll(async () => {
-  t = await makeTestApp();
-  await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  browser = await launchBrowser();
+  bed = await consoleTestbed();
+  ({ t, running, browser } = bed);
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 test("revoking a key, deleting a product or an agent: the question names it; no changes nothing (375 and 1280 px)", async () => {

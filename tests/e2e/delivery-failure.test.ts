@@ -2,20 +2,20 @@
 // detail behind "Detalles" for administrators only, and the same failure message after message explained once.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
-import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { seedBusiness, startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
+import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { deliveryProblem } from "../../ui/pages/inbox/inbox.ts";
 import { messages } from "../../src/inbox/schema.ts";
 import { eq, and } from "drizzle-orm";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
+let bed: Testbed,
+  t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser, refusing: ReturnType<typeof Bun.serve>, channelId: string;
 beforeAll(async () => {
-  t = await makeTestApp({ fetch_allow_hosts: ["127.0.0.1"] });
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  browser = await launchBrowser();
+  bed = await consoleTestbed({ fetch_allow_hosts: ["127.0.0.1"] });
+  ({ t, s, running, browser } = bed);
   // the integrator's system, which refuses every message
   refusing = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 400 }) });
   channelId = (
@@ -29,9 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   refusing?.stop(true);
-  await browser?.close();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 test("the kinds of failure people can act on", () => {

@@ -3,18 +3,18 @@
 // closes and navigates, and tables turn into labelled cards.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
-import { openConsole, PHONE, DESKTOP, VIEWPORTS } from "../support/pages.ts";
+import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { openConsole, PHONE, DESKTOP, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createAgent } from "../../src/agents/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
+let bed: Testbed,
+  t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser, conv: string, agentId: string;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  browser = await launchBrowser();
+  bed = await consoleTestbed();
+  ({ t, s, running, browser } = bed);
   const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "Tienda en línea", config: {} });
   conv = (
     await apiPost(t, s.apiKey, "/inbound", {
@@ -26,9 +26,7 @@ beforeAll(async () => {
   agentId = (await createAgent(t.ctx, { kind: "system" }, { name: "Asistente", channelIds: [] })).id;
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 const adminPages = () => [

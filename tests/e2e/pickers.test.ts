@@ -2,19 +2,20 @@
 // (accents and case aside), arrows and Enter or a tap pick, Escape closes, and nothing scrolls sideways meanwhile.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
-import { launchBrowser, overflowing } from "../support/browser.ts";
-import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { overflowing } from "../support/browser.ts";
+import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createTag, getConversation } from "../../src/inbox/service.ts";
 import { createUser } from "../../src/auth/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
+let bed: Testbed,
+  t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser, channelId: string;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  browser = await launchBrowser();
+  bed = await consoleTestbed();
+  ({ t, s, running, browser } = bed);
   channelId = (await apiPost(t, s.apiKey, "/channels", { type: "api", name: "Tienda", config: {} })).id;
   for (const name of ["Ángela Núñez", "Bruno Díaz", "Camila Ortega", "Daniel Peña", "Elena Ruiz", "Fabián Soto"])
     await createUser(t.ctx, {
@@ -28,9 +29,7 @@ beforeAll(async () => {
     await createTag(t.ctx, { kind: "system" }, { name });
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 test("assign, transfer and tag from searchable pickers (375 and 1280 px)", async () => {

@@ -104,9 +104,10 @@ test("an agent turns on push on her phone and her desktop; a customer's message 
     expect(await overflowing(page)).toEqual([]);
 
     await Promise.all([page.waitForEvent("load"), enable.click()]);
-    await expect(page.locator("#push-state").textContent()).resolves.toBe(
-      "Las notificaciones están activas en este dispositivo.",
-    );
+    // the page asks the browser for its subscription once loaded: wait for the answer, do not read it at once
+    await page
+      .locator("#push-state", { hasText: /^Las notificaciones están activas en este dispositivo\.$/ })
+      .waitFor();
     // subscribed with this server's VAPID key, one device listed
     const key = await page.evaluate(() => localStorage.getItem("test:push"));
     expect(Buffer.from(key!, "base64").toString("base64url")).toBe(vapid);
@@ -233,9 +234,13 @@ test("opened at an address that is not a secure context, the page says plainly w
       await login(page, base, "beto@test.mx");
       await page.goto(`${base}/profile/notifications`);
       expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
-      await expect(page.locator("#push-state").textContent()).resolves.toBe(
-        `Las notificaciones push necesitan una conexión segura: abre la consola con https:// (o en esta misma computadora como localhost). Ahora está abierta con ${base}.`,
-      );
+      // the page finds out what the browser can do once loaded: wait for its answer
+      await page
+        .locator("#push-state")
+        .filter({
+          hasText: `Las notificaciones push necesitan una conexión segura: abre la consola con https:// (o en esta misma computadora como localhost). Ahora está abierta con ${base}.`,
+        })
+        .waitFor();
       expect(await page.locator("#push-enable").isVisible()).toBe(false);
       expect(await overflowing(page)).toEqual([]);
       await page.close();

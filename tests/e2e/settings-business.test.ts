@@ -2,26 +2,24 @@
 // bad value is refused in Spanish, the contacts page searches, and the sign-in history lists who signed in.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
-import { openConsole, VIEWPORTS } from "../support/pages.ts";
+import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { getBusiness } from "../../src/setup/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
+let bed: Testbed,
+  t: TestApp,
+  s: Awaited<ReturnType<typeof seedBusiness>>,
+  running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  browser = await launchBrowser();
+  bed = await consoleTestbed();
+  ({ t, s, running, browser } = bed);
   const ch = await apiPost(t, s.apiKey, "/channels", { type: "api", name: "Tienda", config: {} });
   for (const name of ["Rosa Jiménez", "Jorge Álvarez", "Rocío Méndez"])
     await apiPost(t, s.apiKey, "/inbound", { channelId: ch.id, from: { externalId: name, name }, body: "hola" });
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 test("business settings save; an empty name is refused in Spanish and changes nothing (375 and 1280 px)", async () => {

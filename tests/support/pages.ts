@@ -2,7 +2,8 @@
 // fits (nothing scrolls sideways, no control past the edge) and that a control is reachable before tapping it.
 import { expect } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { overflowing, reachable } from "./browser.ts";
+import { overflowing, reachable, launchBrowser } from "./browser.ts";
+import { makeTestApp, seedBusiness, startServer } from "./app.ts";
 
 export const PHONE = { width: 375, height: 740 };
 export const DESKTOP = { width: 1280, height: 800 };
@@ -105,3 +106,23 @@ export async function openConsole(
   };
   return c;
 }
+
+/** A seeded business served on loopback with a browser: what a console browser test starts from. */
+export async function consoleTestbed(overrides: Parameters<typeof makeTestApp>[0] = {}) {
+  const t = await makeTestApp(overrides);
+  const s = await seedBusiness(t.ctx);
+  const running = await startServer(t.ctx);
+  const browser = await launchBrowser();
+  return {
+    t,
+    s,
+    running,
+    browser,
+    async close() {
+      await browser.close();
+      await running.stop();
+      await t.close();
+    },
+  };
+}
+export type Testbed = Awaited<ReturnType<typeof consoleTestbed>>;
