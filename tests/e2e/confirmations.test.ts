@@ -3,7 +3,7 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eq } from "drizzle-orm";
-import { startServer, type TestApp } from "../support/app.ts";
+import type { startServer, TestApp } from "../support/app.ts";
 import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createApiKey } from "../../src/auth/service.ts";
 import { apiKeys } from "../../src/auth/schema.ts";

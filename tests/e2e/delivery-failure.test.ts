@@ -2,7 +2,7 @@
 // detail behind "Detalles" for administrators only, and the same failure message after message explained once.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { seedBusiness, startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
+import { type seedBusiness, type startServer, apiPost, waitUntil, type TestApp } from "../support/app.ts";
 import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { deliveryProblem } from "../../ui/pages/inbox/inbox.ts";
 import { messages } from "../../src/inbox/schema.ts";

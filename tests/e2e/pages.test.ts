@@ -3,7 +3,7 @@
 // closes and navigates, and tables turn into labelled cards.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { type seedBusiness, type startServer, apiPost, type TestApp } from "../support/app.ts";
 import { openConsole, PHONE, DESKTOP, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createAgent } from "../../src/agents/service.ts";
 

@@ -2,7 +2,7 @@
 // (accents and case aside), arrows and Enter or a tap pick, Escape closes, and nothing scrolls sideways meanwhile.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { type seedBusiness, type startServer, apiPost, type TestApp } from "../support/app.ts";
 import { overflowing } from "../support/browser.ts";
 import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createTag, getConversation } from "../../src/inbox/service.ts";

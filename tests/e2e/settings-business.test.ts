@@ -2,7 +2,7 @@
 // bad value is refused in Spanish, the contacts page searches, and the sign-in history lists who signed in.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { seedBusiness, startServer, apiPost, type TestApp } from "../support/app.ts";
+import { type seedBusiness, type startServer, apiPost, type TestApp } from "../support/app.ts";
 import { openConsole, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { getBusiness } from "../../src/setup/service.ts";
 
