@@ -114,3 +114,37 @@ test("deactivating a person asks first, by name; saving their role does not (375
     await c.close();
   }
 });
+
+test("deleting a channel says how many replies waiting in it will not be sent (375 and 1280 px)", async () => {
+  const { channels } = await import("../../src/inbox/schema.ts");
+  const { apiPost } = await import("../support/app.ts");
+  const key = (await createApiKey(t.ctx, { kind: "system" }, { name: "canales", scope: "admin" })).key;
+  for (const viewport of VIEWPORTS) {
+    const w = viewport.width;
+    // a paused connection: its replies wait in the outbox
+    const ch = await apiPost(t, key, "/channels", { type: "api", name: `ERP ${w}`, active: false, config: {} });
+    const conv = (
+      await apiPost(t, key, "/inbound", { channelId: ch.id, from: { externalId: `erp-${w}` }, body: "hola" })
+    ).conversationId;
+    for (const body of ["uno", "dos"]) await apiPost(t, key, `/conversations/${conv}/messages`, { body });
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    const asked: string[] = [];
+    let answer = false;
+    c.page.on("dialog", (d) => {
+      asked.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await c.go("/settings/channels");
+    const del = c.page.locator(`form[action="/settings/channels/${ch.id}/delete"] button`);
+    const question = `¿Eliminar «ERP ${w}»? Sus conversaciones conservan el historial pero dejan de recibir mensajes por aquí; 2 respuestas en espera no se enviarán.`;
+    await c.tap(del);
+    await c.page.waitForTimeout(300);
+    expect(asked.pop()).toBe(question);
+    expect((await t.ctx.db.select().from(channels).where(eq(channels.id, ch.id)).get())?.deletedAt).toBeNull();
+    answer = true;
+    await Promise.all([c.page.waitForEvent("load"), c.tap(del)]);
+    expect(asked.pop()).toBe(question);
+    expect((await t.ctx.db.select().from(channels).where(eq(channels.id, ch.id)).get())?.deletedAt).not.toBeNull();
+    await c.close();
+  }
+});

@@ -397,7 +397,7 @@ export const en: Record<MessageKey, string> = {
   "errors.not_pairing": "The number is not waiting to be paired.",
   "channels.delete": "Delete connection",
   "channels.deleteConfirm":
-    "Delete this connection? Conversations keep their history; replies still waiting will not be sent.",
+    "Delete “{name}”? Its conversations keep their history but stop receiving messages here; {queued} waiting will not be sent.",
   "compose.interactive": "Buttons or a list (WhatsApp)",
   "compose.kind.text": "Text only",
   "compose.kind.buttons": "Buttons (max. {n})",
@@ -691,4 +691,6 @@ export const en: Record<MessageKey, string> = {
   "apikeys.empty": "No keys yet: create one to connect another system (your shop, your CRM) through the API.",
   "users.deactivateConfirm":
     "Deactivate {name}? Their sessions end at once, they stop getting conversations and cannot sign in until activated again.",
+  "count.replies.one": "{n} reply",
+  "count.replies.other": "{n} replies",
 };

@@ -397,7 +397,7 @@ export const es = {
   "errors.not_pairing": "El número no está esperando vincularse.",
   "channels.delete": "Eliminar conexión",
   "channels.deleteConfirm":
-    "¿Eliminar esta conexión? Las conversaciones conservan su historial; las respuestas en espera no se enviarán.",
+    "¿Eliminar «{name}»? Sus conversaciones conservan el historial pero dejan de recibir mensajes por aquí; {queued} en espera no se enviarán.",
   "compose.interactive": "Botones o lista (WhatsApp)",
   "compose.kind.text": "Solo texto",
   "compose.kind.buttons": "Botones (máx. {n})",
@@ -698,5 +698,7 @@ export const es = {
   "apikeys.empty": "No hay llaves todavía: crea una para conectar otro sistema (tu tienda, tu CRM) por la API.",
   "users.deactivateConfirm":
     "¿Desactivar a {name}? Sus sesiones se cierran al momento, deja de recibir conversaciones y no podrá entrar hasta que la actives de nuevo.",
+  "count.replies.one": "{n} respuesta",
+  "count.replies.other": "{n} respuestas",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -1,6 +1,6 @@
 // The channels settings page: each connection's card (web chat options, WhatsApp by QR, Cloud API, templates).
 import { html, Csrf, fmtTime, type VNode } from "../../components/html.ts";
-import type { T } from "../../i18n/index.ts";
+import { plural, type T } from "../../i18n/index.ts";
 import { Copyable, type Opt } from "../../components/settings.ts";
 
 type ChannelView = {
@@ -123,7 +123,7 @@ export function ChannelsSettings({
     }
     ${ch.type === "whatsapp_cloud" ? html`<${CloudFields} t=${t} config=${ch.config} />` : null}
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
-    <form method="post" action=${`/settings/channels/${ch.id}/delete`} class="danger" data-confirm=${t("channels.deleteConfirm")}><${Csrf} csrf=${csrf} /><button type="submit">${t("channels.delete")}</button></form></section>
+    <form method="post" action=${`/settings/channels/${ch.id}/delete`} class="danger" data-confirm=${t("channels.deleteConfirm", { name: ch.name, queued: plural(locale === "en" ? "en" : "es", "count.replies", ch.stats?.queued ?? 0) })}><${Csrf} csrf=${csrf} /><button type="submit">${t("channels.delete")}</button></form></section>
     ${
       ch.templates
         ? html`<div class="card templates"><h3>${t("wa.templates")}</h3>
