@@ -92,9 +92,18 @@ export async function openConsole(
     },
     async tap(target) {
       const l = typeof target === "string" ? page.locator(target) : target;
-      await l.scrollIntoViewIfNeeded();
-      expect(await reachable(l)).toBe(true);
-      await l.click();
+      // a live update may re-render the control between finding it and tapping it: find it again, a few times
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await l.scrollIntoViewIfNeeded();
+          expect(await reachable(l)).toBe(true);
+          await l.click();
+          return;
+        } catch (e) {
+          if (attempt >= 3 || !/not attached|detached/i.test(String(e))) throw e;
+          await page.waitForTimeout(200);
+        }
+      }
     },
     async menu() {
       if (!phone) return;
