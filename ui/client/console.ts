@@ -404,6 +404,10 @@ if (form && convId) {
     lastTyping = Date.now();
     void api("POST", `/api/v1/conversations/${convId}/typing`).catch(() => null);
   });
+  // a reply sent ends this bout of typing: the next keystroke says "typing" again at once
+  form.addEventListener("submit", () => {
+    lastTyping = 0;
+  });
   form.querySelectorAll<HTMLInputElement>('input[name="mode"]').forEach((r) =>
     r.addEventListener("change", () => {
       const note = r.value === "note" && r.checked;

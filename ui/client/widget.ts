@@ -261,6 +261,8 @@ function App() {
     const b = text.trim();
     if (!b) return;
     setText("");
+    // a message sent ends this bout of typing: the next keystroke says "typing" again at once
+    lastTyping.current = 0;
     void send(b);
   };
   const onFile = async (e: Event) => {
