@@ -217,9 +217,18 @@ export async function unsubscribe(ctx: Ctx, user: User, ref: { id?: string; endp
 
 // ---- preferences
 
+const withDefaults = (stored: unknown): Prefs => ({ ...DEFAULT_PREFS, ...((stored as Partial<Prefs>) ?? {}) });
+
 export async function getPrefs(ctx: Ctx, userId: string): Promise<Prefs> {
   const r = await ctx.db.select().from(notificationPrefs).where(eq(notificationPrefs.userId, userId)).get();
-  return { ...DEFAULT_PREFS, ...((r?.prefs as Partial<Prefs>) ?? {}) };
+  return withDefaults(r?.prefs);
+}
+
+/** Several people's preferences in one query (who to tell about one event). */
+async function prefsOf(ctx: Ctx, userIds: string[]) {
+  const rows = await ctx.db.select().from(notificationPrefs).where(inArray(notificationPrefs.userId, userIds)).all();
+  const stored = new Map(rows.map((r) => [r.userId, r.prefs]));
+  return new Map(userIds.map((id) => [id, withDefaults(stored.get(id))]));
 }
 export async function savePrefs(ctx: Ctx, user: User, prefs: Partial<Record<string, unknown>>) {
   const next = Object.fromEntries(PREF_KEYS.map((k) => [k, prefs[k] === true])) as Prefs;
@@ -309,11 +318,17 @@ export async function notify(
   to: (p: Recipient) => boolean,
   scope: { assigneeId: string | null; departmentId: string | null },
   actorId?: string | null,
+  team?: Recipient[],
 ) {
-  const everyone = (await people(ctx)).filter((p) => p.active && p.id !== actorId && canSee(p, scope) && to(p));
+  const everyone = (team ?? (await people(ctx))).filter(
+    (p) => p.active && p.id !== actorId && canSee(p, scope) && to(p),
+  );
   if (!everyone.length) return { people: 0, sent: 0, failed: 0 };
-  const wanted: Recipient[] = [];
-  for (const p of everyone) if ((await getPrefs(ctx, p.id))[n.kind]) wanted.push(p);
+  const prefs = await prefsOf(
+    ctx,
+    everyone.map((p) => p.id),
+  );
+  const wanted = everyone.filter((p) => prefs.get(p.id)![n.kind]);
   const subs = wanted.length
     ? await ctx.db
         .select()
@@ -457,7 +472,8 @@ export function wireNotifications(ctx: Ctx) {
     // a customer's message in a conversation someone owns: that person; waiting in the queue: the department
     ctx.events.on("inbox.message_received", (e) => {
       const d = e.data as Scope & { ownerType?: string; message?: { body: string } };
-      if (d.ownerType === "bot" || !e.conversationId) return;
+      // only the assignee hears of it: a message waiting in the queue (or the bot's) costs nothing here
+      if (d.ownerType === "bot" || !e.conversationId || !d.assigneeId) return;
       run(
         "newMessage",
         (async () => {
@@ -465,7 +481,7 @@ export function wireNotifications(ctx: Ctx) {
           await notify(
             ctx,
             { kind: "newMessage", conversationId: e.conversationId!, contactName: name, text: d.message?.body },
-            d.assigneeId ? (p) => p.id === d.assigneeId : () => false,
+            (p) => p.id === d.assigneeId,
             d,
           );
         })(),
@@ -532,6 +548,7 @@ export function wireNotifications(ctx: Ctx) {
             (p) => named.has(p.id),
             d,
             byId,
+            all,
           );
         })(),
       );
