@@ -3,25 +3,22 @@
 // she writes a private note), and each answer carries who wrote it, their initials and its time. Icons are SVG.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
-import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser, loginAsAdmin, visitorSite, overflowing, reachable } from "../support/browser.ts";
+import type { TestApp } from "../support/app.ts";
+import { loginAsAdmin, visitorSite, overflowing, reachable } from "../support/browser.ts";
+import { consoleTestbed, type Testbed } from "../support/pages.ts";
 import { updateChannel } from "../../src/channels/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, site: ReturnType<typeof visitorSite>;
+let bed: Testbed, t: TestApp, s: Testbed["s"], running: Testbed["running"], browser: Browser;
+let site: ReturnType<typeof visitorSite>;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
+  bed = await consoleTestbed();
+  ({ t, s, running, browser } = bed);
   site = visitorSite(running.url, s.webchat.id);
   await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin] } });
-  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
   site?.stop();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 test("typing shows both ways; answers carry the agent's name, initials and time (375 and 1280 px)", async () => {
