@@ -8,7 +8,7 @@
 //
 // The loop: customer messages are gathered for the agent's burst time, one turn runs per conversation at a
 // time, and the reply is written only while the conversation is still the agent's.
-import { and, desc, eq, gt, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, like, ne, sql } from "drizzle-orm";
 import type { Ctx } from "../platform/context.ts";
 import { conversations, messages } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
@@ -606,6 +606,43 @@ async function noteMood(ctx: Ctx, conversationId: string, body: string) {
     .catch((e) => ctx.log.warn("mood not saved", { conversationId, error: String(e) }));
 }
 
+/**
+ * Whether the conversation already says the AI server fails this way: its last model-failure line names the same
+ * problem and the model has not answered since. A failure that repeats on every turn is shown once.
+ */
+async function modelProblemShown(ctx: Ctx, conversationId: string, problem: string) {
+  const last = await ctx.db
+    .select({ id: messages.id, body: messages.body })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        eq(messages.direction, "activity"),
+        like(messages.body, '{"key":"model_down%'),
+      ),
+    )
+    .orderBy(desc(messages.id))
+    .limit(1)
+    .get();
+  if (!last) return false;
+  const params = (JSON.parse(last.body) as { params: Record<string, string> }).params;
+  if ((params.problem ?? params.error?.split(":")[0]) !== problem) return false;
+  const answered = await ctx.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        gt(messages.id, last.id),
+        eq(messages.senderType, "bot"),
+        sql`json_extract(${messages.content}, '$.ai.mode') = 'model'`,
+      ),
+    )
+    .limit(1)
+    .get();
+  return !answered;
+}
+
 /** One live turn: what the customer wrote since the last reply, the agent's answer, the hand-off. */
 async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | null> {
   const started = performance.now();
@@ -664,11 +701,15 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
     botReplies,
     dryRun: false,
   });
-  if (res.modelError)
-    await recordBotActivity(ctx, conversationId, agent.id, res.handoff ? "model_down_handoff" : "model_down", {
-      by: agent.name,
-      error: res.modelError,
-    });
+  if (res.modelError) {
+    const problem = res.modelError.split(":")[0];
+    if (!(await modelProblemShown(ctx, conversationId, problem)))
+      await recordBotActivity(ctx, conversationId, agent.id, res.handoff ? "model_down_handoff" : "model_down", {
+        by: agent.name,
+        problem,
+        error: res.modelError,
+      });
+  }
   const last = unanswered.at(-1)!;
   if (res.reply) {
     await sendBotMessage(ctx, conversationId, agent.id, {

@@ -194,6 +194,43 @@ test("the model server down: the agent answers what it can without it, notes why
   expect(all.some((x) => x.direction === "activity" && JSON.parse(x.body).params?.reason === "model_unavailable")).toBe(
     true,
   );
+  // the same failure on the next turn is not said again
+  const modelLines = all.filter((x) => x.direction === "activity" && JSON.parse(x.body).key.startsWith("model_down"));
+  expect(modelLines.map((x) => JSON.parse(x.body).params.problem)).toEqual(["unreachable"]);
+});
+
+test("a model failure is said once while it lasts, again when it comes back after the model answered, and anew when it changes", async () => {
+  await makeAgent();
+  const lines = async (id: string) =>
+    (await thread(id))
+      .filter((x) => x.direction === "activity" && JSON.parse(x.body).key.startsWith("model_down"))
+      .map((x) => JSON.parse(x.body).params.problem);
+  // the model is not installed: said once over two turns the no-model path answers (hours)
+  const notInstalled = { status: 404, error: 'model "llama3.2" not found, try pulling it first' };
+  o.script.push(notInstalled);
+  const m = await say("¿A qué hora abren?");
+  await settle();
+  o.script.push(notInstalled);
+  await say("¿a qué hora abren el domingo?");
+  await settle();
+  expect(await lines(m.conversationId)).toEqual(["model_not_found"]);
+  // the model answers, then fails the same way: said again
+  o.script.push({ content: "Abrimos todos los días." });
+  await say("¿y a qué hora abren en días festivos?");
+  await settle();
+  o.script.push(notInstalled);
+  await say("¿abren hoy? a qué hora");
+  await settle();
+  expect(await lines(m.conversationId)).toEqual(["model_not_found", "model_not_found"]);
+  // a different failure is said at once
+  o.script.push({ status: 401, error: "unauthorized" });
+  await say("¿a qué hora abren mañana?");
+  await settle();
+  expect(await lines(m.conversationId)).toEqual(["model_not_found", "model_not_found", "rejected"]);
+  // every turn reached the model, as scripted
+  expect(o.requests.filter((r) => r.path === "/api/chat")).toHaveLength(5);
+  expect(o.script).toHaveLength(0);
+  expect((await conv(m.conversationId))!.ownerType).toBe("bot");
 });
 
 test("a small model's tool call written as JSON text is recovered; a tool the agent was not given is refused", async () => {

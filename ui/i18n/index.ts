@@ -34,3 +34,9 @@ export function reasonText(reason: string, t: T) {
   const s = t(key);
   return s === key ? reason : s;
 }
+
+/** Why the AI server failed an agent's turn, as a kind a person can act on (old lines carry only the raw error). */
+export function modelProblem(params: Record<string, string | undefined>): string {
+  const kind = params.problem ?? params.error?.split(":")[0] ?? "";
+  return ["unreachable", "timeout", "model_not_found", "rejected", "bad_response"].includes(kind) ? kind : "other";
+}

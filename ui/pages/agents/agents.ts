@@ -1,6 +1,6 @@
 // Console pages of the AI agents: the list, one agent's settings with its playground, the knowledge base.
 import { html, Csrf, type VNode } from "../../components/html.ts";
-import { reasonText, type T } from "../../i18n/index.ts";
+import { modelProblem, reasonText, type T } from "../../i18n/index.ts";
 
 type Opt = { id: string; name: string };
 
@@ -133,7 +133,7 @@ export function Playground({
       <p><b>${t("agents.mode")}:</b> <span data-mode=${detail.mode}>${t(`agents.mode.${detail.mode}`)}</span> · <b>${t("agents.intent")}:</b> <span data-intent=${detail.intent}>${t(`intent.${detail.intent}`)}</span> · ${detail.language}
         · ${Math.round(detail.timings.totalMs)} ms (${t("agents.modelTime")} ${Math.round(detail.timings.modelMs)} ms)</p>
       ${detail.handoff ? html`<p class="flash">${t("agents.handedOff", { reason: reasonText(detail.handoff.reason, t) })}</p>` : null}
-      ${detail.modelError ? html`<p class="error">${t("agents.modelDown")} <small>${detail.modelError}</small></p>` : null}
+      ${detail.modelError ? html`<div class="error" data-problem=${modelProblem({ error: detail.modelError })}><p>${t("agents.modelDown", { problem: t(`modelProblem.${modelProblem({ error: detail.modelError })}`) })}</p><details class="details"><summary>${t("common.details")}</summary><code>${detail.modelError}</code></details></div>` : null}
       ${detail.groundingIssues.length ? html`<p class="error">${t("agents.ungrounded", { figures: detail.groundingIssues.join(", ") })}</p>` : null}
       ${detail.leakBlocked ? html`<p class="error">${t("agents.leakBlocked")}</p>` : null}
       <h4>${t("agents.sources")}</h4>${detail.retrieved.length ? html`<ol class="sources">${detail.retrieved.map((r) => html`<li><b>${r.sourceTitle}</b>${r.heading && r.heading !== r.sourceTitle ? ` — ${r.heading}` : ""} <small class="meta">${r.similarity !== null ? `sim ${r.similarity.toFixed(2)} · ` : ""}${r.score.toFixed(3)}</small><br /><small>${r.text}</small></li>`)}</ol>` : html`<p class="meta">${t("agents.noSources")}</p>`}

@@ -1,6 +1,6 @@
 import { html, fmtTime, type VNode } from "../../components/html.ts";
 import { Icon, Avatar } from "../../components/icons.ts";
-import { reasonText, type T } from "../../i18n/index.ts";
+import { modelProblem, reasonText, type T } from "../../i18n/index.ts";
 import type { MessageContent } from "../../../src/inbox/schema.ts";
 
 type Tag = { id: string; name: string; color: string };
@@ -115,19 +115,27 @@ export function ListRows({
     ${next ? html`<li class="empty"><a href=${`/inbox?${qs(filters, { before: next, c: openId })}`}>${t("inbox.more")}</a></li>` : null}`;
 }
 
-function Activity({ m, t }: { m: Msg; t: T }) {
+function Activity({ m, t, isAdmin }: { m: Msg; t: T; isAdmin: boolean }) {
   let text = m.body;
+  let detail: string | undefined;
   try {
     const a = JSON.parse(m.body) as { key: string; params: Record<string, string> };
+    const modelDown = a.key.startsWith("model_down");
     text = t(`activity.${a.key}`, {
       ...a.params,
       priority: a.params.priority ? t(`priority.${a.params.priority}`) : "",
       ...(a.params.reason ? { reason: reasonText(a.params.reason, t) } : {}),
+      ...(modelDown ? { problem: t(`modelProblem.${modelProblem(a.params)}`) } : {}),
     });
+    if (modelDown) detail = a.params.error;
   } catch {
     /* plain text */
   }
-  return html`<li class="msg activity" data-id=${m.id}>${text}</li>`;
+  return html`<li class="msg activity" data-id=${m.id}>${text}${
+    isAdmin && detail
+      ? html`<details class="details"><summary>${t("common.details")}</summary><code>${detail}</code></details>`
+      : null
+  }</li>`;
 }
 
 /** What a message carries beside its text: a quote, a place, contact cards, buttons, a choice, a template… */
@@ -188,7 +196,7 @@ export function MessageItems({
 }): VNode {
   return html`${messages.map((m) =>
     m.direction === "activity"
-      ? html`<${Activity} m=${m} t=${t} />`
+      ? html`<${Activity} m=${m} t=${t} isAdmin=${isAdmin} />`
       : html`<li class=${`msg ${m.direction}${m.private ? " note" : ""}`} data-id=${m.id} data-problem=${m.status === "failed" ? deliveryProblem(m.error) : undefined}>
       ${m.private ? html`<strong>${t("conv.privateNote")}: </strong>` : null}${m.content?.replyTo ? html`<${ContentParts} c=${{ replyTo: m.content.replyTo }} t=${t} />` : null}${m.body}${m.content?.edited ? html` <small class="meta">(${t("msg.edited")})</small>` : null}
       ${m.content ? html`<${ContentParts} c=${{ ...m.content, replyTo: undefined }} t=${t} />` : null}
