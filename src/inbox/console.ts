@@ -68,6 +68,12 @@ export const inboxConsole: ConsoleModule = (app) => {
     };
   };
 
+  // the people a note in this conversation can name with @: the active team who can see it, not oneself
+  const mentionable = async (ctx: Ctx, u: U, conv: { assigneeId: string | null; departmentId: string | null }) =>
+    (await auth.listUsers(ctx))
+      .filter((p) => p.active && p.id !== u.id && canSee({ kind: "user", ...p }, conv))
+      .map((p) => ({ id: p.id, name: p.name }));
+
   app.get("/inbox", async (c) => {
     const ctx = c.get("ctx");
     const u = user(c);
@@ -119,6 +125,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         templates,
         windowClosed,
         interactive,
+        mentionable: conv ? await mentionable(ctx, u, conv) : [],
         ...(await lookups(ctx)),
       }),
     );

@@ -395,7 +395,6 @@ if (form && convId) {
   const pop = $("#qr-pop", form)!;
   const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as { shortcut: string; body: string }[];
   let sel = 0;
-  let shown: typeof qrs = [];
   // the customer (and the team) see that someone is writing a reply; never while writing a private note
   let lastTyping = 0;
   ta.addEventListener("input", () => {
@@ -415,44 +414,99 @@ if (form && convId) {
       ta.placeholder = (note ? ta.dataset.notePlaceholder : ta.dataset.replyPlaceholder) ?? "";
     }),
   );
+  // one pop-up under the caret's word: "/atajo" offers quick replies; "@nombre" in a private note offers the people
+  // who can see this conversation (a mention notifies them)
+  type Offer = { el: () => HTMLElement; apply: () => void };
+  const people = [...($<HTMLTemplateElement>("#mention-data", form)?.content.children ?? [])] as HTMLElement[];
+  const fold = (x: string) => x.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  let offers: Offer[] = [];
   const renderPop = () => {
     pop.innerHTML = "";
-    shown.forEach((q, i) => {
-      const d = document.createElement("div");
-      d.className = i === sel ? "on" : "";
-      d.textContent = `/${q.shortcut} — ${q.body.slice(0, 80)}`;
+    offers.forEach((o, i) => {
+      const d = o.el();
+      d.classList.toggle("on", i === sel);
+      d.setAttribute("role", "option");
+      d.setAttribute("aria-selected", String(i === sel));
       d.onmousedown = (e) => {
         e.preventDefault();
         pick(i);
       };
       pop.appendChild(d);
     });
-    pop.classList.toggle("show", shown.length > 0);
+    pop.classList.toggle("show", offers.length > 0);
   };
   const pick = (i: number) => {
-    const q = shown[i];
-    if (!q) return;
-    ta.value = ta.value.replace(/(^|\s)\/[\w-]*$/, `$1${q.body}`);
-    shown = [];
+    const o = offers[i];
+    if (!o) return;
+    o.apply();
+    offers = [];
     renderPop();
     ta.focus();
   };
+  /** replaces the word before the caret (matched by `re`) with `text` and puts the caret after it */
+  const replaceBefore = (re: RegExp, text: string) => {
+    const at = ta.selectionStart ?? ta.value.length;
+    const before = ta.value.slice(0, at).replace(re, (_m, lead: string) => `${lead}${text}`);
+    ta.value = before + ta.value.slice(at);
+    ta.setSelectionRange(before.length, before.length);
+  };
+  const MENTION = /(^|\s)@([\p{L}\p{N}._-]*)$/u;
+  const SHORTCUT = /(^|\s)\/([\w-]*)$/;
   ta.addEventListener("input", () => {
-    const m = ta.value.match(/(?:^|\s)\/([\w-]*)$/);
-    shown = m ? qrs.filter((q) => q.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8) : [];
+    const head = ta.value.slice(0, ta.selectionStart ?? ta.value.length);
+    const isNote = form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value === "note";
+    const m = isNote ? MENTION.exec(head) : null;
+    const q = SHORTCUT.exec(head);
+    if (m && !people.length)
+      offers = [
+        {
+          el: () => {
+            const d = document.createElement("div");
+            d.className = "meta";
+            d.textContent = $("#mention-data", form)?.dataset.none ?? "";
+            return d;
+          },
+          apply: () => undefined,
+        },
+      ];
+    else if (m) {
+      const want = fold(m[2]);
+      offers = people
+        .filter((p) => {
+          const name = fold(p.dataset.name ?? "");
+          return name.startsWith(want) || name.split(/\s+/).some((w) => w.startsWith(want));
+        })
+        .slice(0, 8)
+        .map((p) => ({
+          el: () => p.cloneNode(true) as HTMLElement,
+          apply: () => replaceBefore(MENTION, `@${p.dataset.name} `),
+        }));
+    } else if (q) {
+      offers = qrs
+        .filter((x) => x.shortcut.startsWith(q[2].toLowerCase()))
+        .slice(0, 8)
+        .map((x) => ({
+          el: () => {
+            const d = document.createElement("div");
+            d.textContent = `/${x.shortcut} — ${x.body.slice(0, 80)}`;
+            return d;
+          },
+          apply: () => replaceBefore(SHORTCUT, x.body),
+        }));
+    } else offers = [];
     sel = 0;
     renderPop();
   });
   ta.addEventListener("keydown", (e) => {
-    if (shown.length) {
+    if (offers.length) {
       if (e.key === "ArrowDown") {
-        sel = (sel + 1) % shown.length;
+        sel = (sel + 1) % offers.length;
         renderPop();
         e.preventDefault();
         return;
       }
       if (e.key === "ArrowUp") {
-        sel = (sel + shown.length - 1) % shown.length;
+        sel = (sel + offers.length - 1) % offers.length;
         renderPop();
         e.preventDefault();
         return;
@@ -463,7 +517,7 @@ if (form && convId) {
         return;
       }
       if (e.key === "Escape") {
-        shown = [];
+        offers = [];
         renderPop();
         return;
       }

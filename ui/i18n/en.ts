@@ -698,4 +698,6 @@ export const en: Record<MessageKey, string> = {
     "Deactivate {name}? Their sessions end at once, they stop getting conversations and cannot sign in until activated again.",
   "count.replies.one": "{n} reply",
   "count.replies.other": "{n} replies",
+  "conv.suggestions": "Suggestions",
+  "mention.none": "Nobody else on the team sees this conversation",
 };

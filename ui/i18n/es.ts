@@ -705,5 +705,7 @@ export const es = {
     "¿Desactivar a {name}? Sus sesiones se cierran al momento, deja de recibir conversaciones y no podrá entrar hasta que la actives de nuevo.",
   "count.replies.one": "{n} respuesta",
   "count.replies.other": "{n} respuestas",
+  "conv.suggestions": "Sugerencias",
+  "mention.none": "Nadie más del equipo ve esta conversación",
 } as const;
 export type MessageKey = keyof typeof es;

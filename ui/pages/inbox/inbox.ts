@@ -286,15 +286,18 @@ export function Composer({
   templates = [],
   windowClosed = false,
   interactive,
+  mentionable = [],
 }: {
   t: T;
   quickReplies: { shortcut: string; body: string }[];
   templates?: TemplateOpt[];
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
+  mentionable?: { id: string; name: string }[];
 }): VNode {
   return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<div class="typing" id="typing" aria-live="polite" hidden data-t-contact=${t("inbox.typingContact")} data-t-agent=${t("inbox.typingAgent")}></div><form class="composer" id="composer" autocomplete="off">
-    <div class="qr-pop" id="qr-pop"></div>
+    <div class="qr-pop" id="qr-pop" role="listbox" aria-label=${t("conv.suggestions")}></div>
+    <template id="mention-data" data-none=${t("mention.none")}>${mentionable.map((p) => html`<div role="option" data-name=${p.name}><${Avatar} name=${p.name} id=${p.id} size=${24} /> ${p.name}</div>`)}</template>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
     <div class="bar" style="margin:0 0 6px"><label style="margin:0"><input type="radio" name="mode" value="reply" checked /> ${t("conv.reply")}</label>
       <label style="margin:0"><input type="radio" name="mode" value="note" /> ${t("conv.note")}</label></div>
@@ -354,6 +357,7 @@ export function InboxPage(p: {
   templates?: TemplateOpt[];
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
+  mentionable?: Opt[];
 }): VNode {
   const { t, filters: f } = p;
   const opt = (list: Opt[], v?: string) =>
@@ -375,7 +379,7 @@ export function InboxPage(p: {
         ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale, isAdmin: p.isAdmin })}</ol>
-        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive })}</div>`
+        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive, mentionable: p.mentionable })}</div>`
         : html`<div class="empty">${t("inbox.select")}</div>`
     }</div>
     <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
