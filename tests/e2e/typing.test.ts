@@ -30,7 +30,8 @@ test("typing shows both ways; answers carry the agent's name, initials and time 
     await visitor.goto(site.url);
     const w = visitor.locator("#digybot-webchat");
     const launch = w.locator("button.launch");
-    // the launcher's icon is an SVG, not an emoji
+    // the launcher's icon is an SVG, not an emoji (the widget's script draws it after the page loads: wait for it)
+    await launch.locator("svg.icon").waitFor();
     await expect(launch.locator("svg.icon").count()).resolves.toBe(1);
     expect(await launch.innerText()).toBe("");
     await launch.click();
