@@ -506,7 +506,7 @@ export const en: Record<MessageKey, string> = {
   "kb.help":
     "Documents, pages and FAQs your agents answer from. Keyword search works at once; search by meaning is prepared in the background.",
   "kb.index": "{embedded} of {passages} passages ready for search by meaning ({model})",
-  "kb.indexError": "The AI server is not available: keyword search keeps working.",
+  "kb.indexError": "Passages are waiting for their vectors (keyword search keeps working):",
   "kb.title": "Title",
   "kb.kind": "Kind",
   "kb.passages": "Passages",

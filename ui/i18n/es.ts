@@ -508,7 +508,7 @@ export const es = {
   "kb.help":
     "Documentos, páginas y preguntas frecuentes de los que tus agentes sacan las respuestas. La búsqueda por palabras funciona al instante; la búsqueda por significado se prepara en segundo plano.",
   "kb.index": "{embedded} de {passages} pasajes listos para búsqueda por significado ({model})",
-  "kb.indexError": "El servidor de IA no está disponible: la búsqueda por palabras sigue funcionando.",
+  "kb.indexError": "Los pasajes esperan su vector (la búsqueda por palabras sigue funcionando):",
   "kb.title": "Título",
   "kb.kind": "Tipo",
   "kb.passages": "Pasajes",

@@ -164,7 +164,7 @@ export function IndexProgress({ t, index }: { t: T; index: IndexView }): VNode {
   const pct = index.passages ? Math.floor((index.embedded / index.passages) * 100) : 100;
   return html`<div id="kb-index" data-poll=${index.embedded < index.passages ? "/partials/kb-index" : null}>
     <p>${t("kb.index", { embedded: String(index.embedded), passages: String(index.passages), model: index.model })} <progress max="100" value=${pct}></progress> ${pct}%</p>
-    ${index.error ? html`<p class="error">${t("kb.indexError")} <small class="meta">${index.error}</small></p>` : null}</div>`;
+    ${index.error ? html`<div class="error" data-problem=${modelProblem({ error: index.error })}><p>${t("kb.indexError")} ${t(`modelProblem.${modelProblem({ error: index.error })}`)}.</p><details class="details"><summary>${t("common.details")}</summary><code>${index.error}</code></details></div>` : null}</div>`;
 }
 
 export function KnowledgeSettings({

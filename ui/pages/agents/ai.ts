@@ -85,7 +85,7 @@ export function AiSettings({
         ${!test.chatModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.chatModel })}</p>` : null}
         ${!test.embedModelFound ? html`<p class="error">${t("ai.missingModel", { model: s.embedModel })}</p>` : null}
         <ul>${test.models.map((m) => html`<li><code>${m.name}</code>${m.parameterSize ? ` · ${m.parameterSize}` : ""}</li>`)}</ul></div>`
-          : html`<p class="ai-test error">${t(`ai.error.${test.code}`)} <small class="meta">${test.error}</small></p>`
+          : html`<div class="ai-test error" data-problem=${test.code}><p>${t(`ai.error.${test.code}`)}</p><details class="details"><summary>${t("common.details")}</summary><code>${test.error}</code></details></div>`
         : null
     }</div>
   ${
