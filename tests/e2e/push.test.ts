@@ -11,7 +11,7 @@ import { startPushDouble } from "../support/push-double.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { updateChannel } from "../../src/channels/service.ts";
 import { pushSubscriptions } from "../../src/notifications/schema.ts";
-import { vapidKeys } from "../../src/notifications/service.ts";
+import { subscribe, vapidKeys } from "../../src/notifications/service.ts";
 
 let t: TestApp,
   s: Awaited<ReturnType<typeof seedBusiness>>,
@@ -155,14 +155,45 @@ test("an agent turns on push on her phone and her desktop; a customer's message 
     // the console open in the other tab goes to the conversation
     await page.waitForURL(new RegExp(`/inbox\\?c=${r.conversationId}`));
     await page.locator("#conv-header").waitFor();
+    if (n === 2) {
+      // turning push off on this device forgets this device only; the phone stays subscribed
+      await page.goto(`${running.url}/profile/notifications`);
+      await page.locator("#push-disable").waitFor({ state: "visible" });
+      await Promise.all([page.waitForEvent("load"), page.click("#push-disable")]);
+      // the page asks the browser again once loaded: the button to turn it on comes back
+      await page.locator("#push-enable").waitFor({ state: "visible" });
+      await expect(page.locator("#push-state").textContent()).resolves.toBe(
+        "Este dispositivo no recibe notificaciones.",
+      );
+      await expect(page.locator("#devices li").count()).resolves.toBe(1);
+      expect(await page.evaluate(() => localStorage.getItem("test:push"))).toBeNull();
+    }
     await context.close();
   }
   expect(push.refused).toEqual([]);
   const rows = await t.ctx.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, s.ana.id)).all();
-  expect(rows).toHaveLength(2);
+  expect(rows).toHaveLength(1);
 });
 
 test("preferences save; a device is removed after a confirmation that names it (375 and 1280 px)", async () => {
+  // Ana starts with two devices of her own, whatever the tests before left
+  await t.ctx.db.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, s.ana.id));
+  const vapid = (await vapidKeys(t.ctx)).publicKey;
+  const ana = {
+    kind: "user" as const,
+    id: s.ana.id,
+    name: "Ana",
+    role: "agent" as const,
+    locale: "es" as const,
+    departmentIds: [],
+  };
+  for (const ua of [
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+  ]) {
+    const sub = push.subscribe(vapid);
+    await subscribe(t.ctx, ana, { endpoint: sub.endpoint, keys: sub.keys }, ua);
+  }
   for (const viewport of [
     { width: 375, height: 740 },
     { width: 1280, height: 800 },
@@ -188,7 +219,9 @@ test("preferences save; a device is removed after a confirmation that names it (
       // a test push reaches each of her devices
       const sent = push.delivered.length;
       await Promise.all([page.waitForURL(/tested=/), page.click('form[action="/profile/notifications/test"] button')]);
-      await expect(page.locator(".flash").textContent()).resolves.toBe(`Prueba enviada a ${before} dispositivos.`);
+      await expect(page.locator(".flash").textContent()).resolves.toBe(
+        `Prueba enviada a ${before} ${before === 1 ? "dispositivo" : "dispositivos"}.`,
+      );
       expect(push.delivered.slice(sent).map((d) => (d.payload as { title: string }).title)).toEqual(
         Array(before).fill("Así se verán tus avisos"),
       );

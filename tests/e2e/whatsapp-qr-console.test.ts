@@ -8,6 +8,8 @@ import { makeTestApp, seedBusiness, startServer, waitUntil, type TestApp } from 
 import { launchBrowser, loginAsAdmin, overflowing } from "../support/browser.ts";
 import { baileysDouble } from "../support/baileys-double.ts";
 import { listChannels } from "../../src/channels/service.ts";
+import { channelState } from "../../src/schema.ts";
+import { eq } from "drizzle-orm";
 
 let t: TestApp,
   running: Awaited<ReturnType<typeof startServer>>,
@@ -72,6 +74,28 @@ test("pair a number by QR and by phone number, and save the card's settings (375
     await page.waitForURL(/saved=1/);
     expect((await listChannels(t.ctx)).find((c) => c.id === ch.id)?.name).toBe(`${name} (centro)`);
     expect(await overflowing(page)).toEqual([]);
+    // unlinking asks first, then closes WhatsApp's session and forgets its keys: pairing is offered again
+    const asked: string[] = [];
+    page.once("dialog", (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    const paired = wa.current;
+    const stateKeys = async () =>
+      (
+        await t.ctx.db.select({ key: channelState.key }).from(channelState).where(eq(channelState.channelId, ch.id))
+      ).filter((k) => !k.key.startsWith("lid:"));
+    expect((await stateKeys()).length).toBeGreaterThan(0); // the session's keys, kept while paired
+    await page.locator(`[data-channel="${ch.id}"]`).getByRole("button", { name: "Cerrar sesión de WhatsApp" }).click();
+    await page.waitForURL(/saved=1/);
+    expect(asked).toEqual([
+      "¿Desvincular este número de WhatsApp? Dejarán de llegar sus mensajes hasta que lo vincules otra vez.",
+    ]);
+    expect(paired.ended).toBe(true);
+    const unlinked = page.locator(`[data-channel="${ch.id}"]`);
+    await expect(unlinked.locator(".qr-state").textContent()).resolves.toBe("sesión cerrada: vuelve a vincular");
+    await unlinked.getByRole("button", { name: "Vincular con QR" }).waitFor();
+    expect(await stateKeys()).toEqual([]);
     await page.close();
   }
 }, 90_000);
