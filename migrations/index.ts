@@ -7,6 +7,7 @@ import m4 from "./0004_agents.sql" with { type: "text" };
 import m5 from "./0005_api_key_scopes.sql" with { type: "text" };
 import m6 from "./0006_inbox_views.sql" with { type: "text" };
 import m7 from "./0007_push.sql" with { type: "text" };
+import m8 from "./0008_automation.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -17,4 +18,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0005_api_key_scopes", sql: m5 },
   { name: "0006_inbox_views", sql: m6 },
   { name: "0007_push", sql: m7 },
+  { name: "0008_automation", sql: m8 },
 ];

@@ -8,3 +8,4 @@ export * from "./commerce/schema.ts";
 export * from "./tickets/schema.ts";
 export * from "./calendar/schema.ts";
 export * from "./notifications/schema.ts";
+export * from "./automation/schema.ts";

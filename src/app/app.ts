@@ -16,6 +16,7 @@ import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
+import { automationConsole } from "../automation/console.ts";
 import { wireNotifications, ensureVapidKeys } from "../notifications/service.ts";
 import { pwaRoutes } from "./pwa.ts";
 
@@ -29,6 +30,7 @@ const consoleModules: ConsoleModule[] = [
   commerceConsole,
   calendarConsole,
   notificationsConsole,
+  automationConsole,
 ];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
@@ -40,6 +42,7 @@ import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/w
 import { QR, whatsappQrAdapter, useQrSockets, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { startAgents, resumeAgents, stopAgents } from "../agents/index.ts";
+import { startAutomation, stopAutomation, pruneEvents, automationHooks } from "../automation/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
@@ -97,11 +100,11 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   await database.init();
   database.busyTimeoutMs = config.db_busy_timeout_ms;
   await migrate(database, { backupDir: join(config.data_dir, "backups"), log });
-  const events = new EventBus(log);
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const events = new EventBus(log, () => clock.now());
   const hub = new RealtimeHub();
   const files = new FileStore(database, join(config.data_dir, "files"), config.max_upload_mb * 1024 * 1024);
   const channels = opts.channels ?? new ChannelRegistry();
-  const clock = opts.clock ?? { now: () => Date.now() };
   let ctx!: Ctx;
   if (!channels.get("webchat")) channels.register(webchatAdapter(() => ctx));
   if (!channels.get("api")) channels.register(apiChannelAdapter(() => ctx));
@@ -263,6 +266,8 @@ export function createApp(ctx: Ctx) {
   // providers' webhooks: signed by the provider, not by a session or an API key
   app.use("/webhooks/*", limit(1024 * 1024));
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
+  app.use("/hooks/*", limit(256 * 1024));
+  app.route("/hooks/automations", automationHooks());
 
   app.get("/api/v1/openapi.json", (c) =>
     c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)),
@@ -301,6 +306,8 @@ export async function startServer(ctx: Ctx): Promise<Running> {
   await ctx.outbox.start();
   for (const a of ctx.channels.all()) await a.start?.(ctx);
   await resumeAgents(ctx);
+  // automations: the events committed while the server was down, and the timers that came due, are read now
+  startAutomation(ctx);
   const jobs = [
     new Cron(
       "* * * * *",
@@ -316,6 +323,9 @@ export async function startServer(ctx: Ctx): Promise<Running> {
         ),
     ),
     new Cron("17 3 * * *", { protect: true }, async () => {
+      await pruneEvents(ctx, ctx.config.events_retention_days).catch((e) =>
+        ctx.log.error("events retention failed", { error: String(e) }),
+      );
       await ctx.database.checkpoint();
       await ctx.database.optimize();
     }),
@@ -335,6 +345,7 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       ctx.hub.closeAll();
       for (const a of ctx.channels.all()) await a.stop?.();
       stopAgents(ctx);
+      stopAutomation(ctx);
       ctx.outbox.stop();
       for (const j of jobs) j.stop();
       clearTimeout(checkpointerStart);

@@ -42,12 +42,33 @@ export async function serviceName(ctx: Ctx, service: string) {
 }
 
 /** Cancels a booked appointment: its time is free again. */
+/** What automations read of an appointment event ("24 h before it starts", its service and time in messages). */
+const eventData = (a: typeof appointments.$inferSelect) => ({
+  appointmentId: a.id,
+  contactId: a.contactId,
+  conversationId: a.conversationId,
+  startsAt: a.startsAt,
+  service: a.service,
+});
+const eventActor = (actor: Actor) => ({
+  type:
+    actor.kind === "user" ? ("user" as const) : actor.kind === "api_key" ? ("api_key" as const) : ("system" as const),
+  id: "id" in actor ? (actor.id ?? null) : null,
+});
+
 export async function cancelAppointment(ctx: Ctx, actor: Actor, id: string) {
-  return ctx.database.write(async (tx) => {
+  return ctx.database.write(async (tx, after) => {
     const cur = await tx.select().from(appointments).where(eq(appointments.id, id)).get();
     if (!cur || !(await canSeeRowOf(tx, actor, cur))) throw notFound("Appointment");
-    if (cur.status !== "cancelled")
+    if (cur.status !== "cancelled") {
       await tx.update(appointments).set({ status: "cancelled" }).where(eq(appointments.id, id));
+      await ctx.events.record(tx, after, {
+        type: "calendar.appointment_cancelled",
+        conversationId: cur.conversationId,
+        actor: eventActor(actor),
+        data: eventData(cur),
+      });
+    }
     return { ...cur, status: "cancelled" as const };
   });
 }
@@ -170,7 +191,7 @@ export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof booking
       slotMinutes,
       from: h.from,
     });
-  return ctx.database.write(async (tx) => {
+  return ctx.database.write(async (tx, after) => {
     const clash = await tx
       .select({ id: appointments.id })
       .from(appointments)
@@ -193,6 +214,12 @@ export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof booking
       createdAt: now,
     };
     await tx.insert(appointments).values(row);
+    await ctx.events.record(tx, after, {
+      type: "calendar.appointment_booked",
+      conversationId: row.conversationId,
+      actor: eventActor(actor),
+      data: eventData(row),
+    });
     return { ...row, date: x.date, time: x.time };
   });
 }

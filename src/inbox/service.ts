@@ -1363,14 +1363,15 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     if (!Object.keys(patch).length) return getConversationTx(tx, id);
     patch.updatedAt = now;
     await tx.update(conversations).set(patch).where(eq(conversations.id, id));
-    const who = actor.kind === "user" ? actor.name : actor.kind === "api_key" ? `API: ${actor.name}` : "DigyBot";
+    const who =
+      actor.kind === "user" ? actor.name : actor.kind === "api_key" ? `API: ${actor.name}` : (actor.name ?? "DigyBot");
     for (const a of activities) await insertActivity(tx, conv, a.key, { ...a.params, by: who }, now);
     const next = { ...conv, ...patch };
     await ctx.events.record(tx, after, {
       type: "inbox.conversation_updated",
       conversationId: id,
       actor: actorRef(actor),
-      data: { ...scopeOf(next), previous: scopeOf(conv), changes: patch },
+      data: { ...scopeOf(next), previous: scopeOf(conv), previousStatus: conv.status, changes: patch },
     });
     return next;
   });

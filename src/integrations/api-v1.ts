@@ -14,6 +14,7 @@ import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
 import * as ai from "../agents/settings.ts";
 import { agentRoutes } from "../agents/routes.ts";
+import { automationRoutes } from "../automation/routes.ts";
 import { commerceRoutes } from "../commerce/routes.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -468,6 +469,7 @@ export function apiV1(registry: OpenApiRegistry) {
   );
 
   app.route("/", agentRoutes(registry));
+  app.route("/", automationRoutes(registry));
   app.route("/", commerceRoutes(registry));
 
   app.all("*", () => {

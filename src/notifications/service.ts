@@ -245,7 +245,8 @@ export async function savePrefs(ctx: Ctx, user: User, prefs: Partial<Record<stri
 // ---- who is told what
 
 export type Notice = {
-  kind: Exclude<PrefKey, "sound">;
+  /** alert: an automation asks these people to look (heard as a mention is) */
+  kind: Exclude<PrefKey, "sound"> | "alert";
   conversationId: string;
   contactName: string;
   text?: string;
@@ -264,7 +265,9 @@ export function payloadFor(locale: Locale, n: Notice): PushPayload {
         ? t("push.newMessage", { name: n.contactName })
         : n.kind === "assigned"
           ? t("push.assigned", { name: n.contactName })
-          : t("push.mention", { by: n.by ?? "", name: n.contactName });
+          : n.kind === "alert"
+            ? t("push.automation", { by: n.by ?? "", name: n.contactName })
+            : t("push.mention", { by: n.by ?? "", name: n.contactName });
   return {
     title,
     body,
@@ -328,7 +331,7 @@ export async function notify(
     ctx,
     everyone.map((p) => p.id),
   );
-  const wanted = everyone.filter((p) => prefs.get(p.id)![n.kind]);
+  const wanted = everyone.filter((p) => prefs.get(p.id)![n.kind === "alert" ? "mention" : n.kind]);
   const subs = wanted.length
     ? await ctx.db
         .select()

@@ -16,6 +16,8 @@ export const configSchema = z.strictObject({
   max_upload_mb: z.coerce.number().positive().max(100).default(10),
   session_days: z.coerce.number().int().positive().max(365).default(14),
   login_max_failures: z.coerce.number().int().positive().default(5),
+  /** days of the events table kept (automations read it; an event not read yet is never removed) */
+  events_retention_days: z.coerce.number().int().min(1).max(3650).default(30),
   /**
    * Hosts on private or loopback addresses that server-side fetches may reach (a knowledge page or an API
    * channel's callback on the office network): names or addresses, exact; comma-separated in the environment.

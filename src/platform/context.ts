@@ -35,7 +35,7 @@ export const API_SCOPES: readonly ApiScope[] = ["read", "inbox", "admin"];
 export type Actor =
   | { kind: "user"; id: string; name: string; role: "admin" | "agent"; locale: "es" | "en"; departmentIds: string[] }
   | { kind: "api_key"; id: string; name: string; scope: ApiScope }
-  | { kind: "system"; id?: string };
+  | { kind: "system"; id?: string; name?: string };
 
 /** May change the business's settings (team, channels, AI, catalog…): administrators, admin-scope keys, the system. */
 export const isAdmin = (a: Actor) =>

@@ -34,7 +34,11 @@ type Handler = (e: DomainEvent) => void | Promise<void>;
  */
 export class EventBus {
   private handlers = new Map<string, Set<Handler>>();
-  constructor(private log?: Logger) {}
+  /** `now`: the application's clock (a test clock in tests), the time an event is recorded at unless it says */
+  constructor(
+    private log?: Logger,
+    private now: () => number = Date.now,
+  ) {}
 
   /**
    * Records the event in `tx` and publishes it after commit. `live` rides only on the in-process publication
@@ -46,7 +50,7 @@ export class EventBus {
     e: Omit<DomainEvent, "at"> & { at?: number },
     live?: Record<string, unknown>,
   ) {
-    const ev: DomainEvent = { ...e, at: e.at ?? Date.now() };
+    const ev: DomainEvent = { ...e, at: e.at ?? this.now() };
     const r = insertEvent(tx).run({
       type: ev.type,
       conversationId: ev.conversationId ?? null,

@@ -49,6 +49,8 @@ const adminPages = () => [
   "/settings/calendar",
   "/settings/api-keys",
   "/settings/login-history",
+  "/settings/automations",
+  "/settings/automations/new",
 ];
 
 test("every administrator page fits a phone and a desktop, its main controls uncovered", async () => {

@@ -10,6 +10,7 @@ import { createUser, createApiKey, login } from "../../src/auth/service.ts";
 import { defaultHours } from "../../src/setup/service.ts";
 import type { Ctx } from "../../src/platform/context.ts";
 import { stopAgents } from "../../src/agents/index.ts";
+import { stopAutomation } from "../../src/automation/index.ts";
 
 let template: Promise<string> | null = null;
 /** Migrates one database per test process; each test gets a copy of that file (fast, and a real SQLite file). */
@@ -66,6 +67,7 @@ export async function makeTestApp(overrides: Partial<Config> = {}, opts: AppOpti
     },
     async close() {
       stopAgents(ctx);
+      stopAutomation(ctx);
       ctx.outbox.stop();
       await ctx.database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -990,3 +990,52 @@ labelTables();
 
 // Every control above is bound: the page is interactive (bench/console reads this mark).
 performance.mark("digybot:interactive");
+
+// The automation editor: the trigger shows only its own fields; condition and action rows are added and removed;
+// each action row shows the inputs its type uses, and only the references of that kind (tags, people…).
+const ruleForm = $<HTMLFormElement>("#rule-form");
+if (ruleForm) {
+  const ttype = $<HTMLSelectElement>("#t_type", ruleForm)!;
+  const showTrigger = () =>
+    ruleForm.querySelectorAll<HTMLElement>("[data-show]").forEach((el) => {
+      el.hidden = !(el.dataset.show ?? "").split(" ").includes(ttype.value);
+    });
+  ttype.addEventListener("change", showTrigger);
+  showTrigger();
+  const uses = JSON.parse(ruleForm.dataset.inputs ?? "{}") as Record<string, { text?: string; ref?: string }>;
+  const fit = (row: HTMLElement) => {
+    const type = row.querySelector<HTMLSelectElement>('select[name="a_type"]')!.value;
+    const u = uses[type] ?? {};
+    const text = row.querySelector<HTMLTextAreaElement>('textarea[name="a_text"]')!;
+    const ref = row.querySelector<HTMLSelectElement>('select[name="a_ref"]')!;
+    text.hidden = !u.text;
+    text.rows = u.text === "long" ? 3 : 1;
+    ref.hidden = !u.ref;
+    let keep = false;
+    for (const o of ref.options) {
+      o.hidden = o.dataset.kind !== u.ref;
+      if (o.selected && !o.hidden) keep = true;
+    }
+    if (!keep) {
+      const first = [...ref.options].find((o) => !o.hidden);
+      ref.value = first?.value ?? "";
+    }
+  };
+  ruleForm.querySelectorAll<HTMLElement>(".action-row").forEach(fit);
+  ruleForm.addEventListener("change", (e) => {
+    const el = e.target as HTMLElement;
+    if (el.matches('select[name="a_type"]')) fit(el.closest<HTMLElement>(".action-row")!);
+  });
+  ruleForm.addEventListener("click", (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-add-row], button[data-remove-row]");
+    if (!b) return;
+    e.preventDefault();
+    if (b.dataset.removeRow !== undefined) return void b.closest("li")?.remove();
+    const kind = b.dataset.addRow!;
+    const tpl = $<HTMLTemplateElement>(`#${kind}-template`, ruleForm)!;
+    const row = (tpl.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+    $(`#${kind === "action" ? "actions" : "conditions"}`, ruleForm)!.appendChild(row);
+    if (kind === "action") fit(row);
+    row.querySelector<HTMLElement>("select, input, textarea")?.focus();
+  });
+}

@@ -16,6 +16,7 @@ import MapPin from "lucide/dist/esm/icons/map-pin.mjs";
 import Menu from "lucide/dist/esm/icons/menu.mjs";
 import MessageCircle from "lucide/dist/esm/icons/message-circle.mjs";
 import Paperclip from "lucide/dist/esm/icons/paperclip.mjs";
+import Plus from "lucide/dist/esm/icons/plus.mjs";
 import Search from "lucide/dist/esm/icons/search.mjs";
 import Send from "lucide/dist/esm/icons/send.mjs";
 import Settings from "lucide/dist/esm/icons/settings.mjs";
@@ -23,10 +24,12 @@ import ShoppingCart from "lucide/dist/esm/icons/shopping-cart.mjs";
 import Smile from "lucide/dist/esm/icons/face-slightly-smiling.mjs";
 import Sparkles from "lucide/dist/esm/icons/sparkles.mjs";
 import SquareCheck from "lucide/dist/esm/icons/square-check.mjs";
+import Trash from "lucide/dist/esm/icons/trash.mjs";
 import TriangleAlert from "lucide/dist/esm/icons/triangle-alert.mjs";
 import User from "lucide/dist/esm/icons/user.mjs";
 import Users from "lucide/dist/esm/icons/users.mjs";
 import X from "lucide/dist/esm/icons/x.mjs";
+import Workflow from "lucide/dist/esm/icons/workflow.mjs";
 import Zap from "lucide/dist/esm/icons/zap.mjs";
 import type { IconNode } from "lucide";
 
@@ -45,6 +48,7 @@ export const icons = {
   menu: Menu,
   chat: MessageCircle,
   attach: Paperclip,
+  plus: Plus,
   search: Search,
   send: Send,
   settings: Settings,
@@ -52,11 +56,13 @@ export const icons = {
   smile: Smile,
   sparkles: Sparkles,
   choice: SquareCheck,
+  trash: Trash,
   warn: TriangleAlert,
   user: User,
   users: Users,
   close: X,
   zap: Zap,
+  workflow: Workflow,
 } satisfies Record<string, IconNode>;
 export type IconName = keyof typeof icons;
 

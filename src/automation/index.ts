@@ -1,0 +1,10 @@
+// What the automation domain exposes to the rest of DigyBot.
+export {
+  startAutomation,
+  stopAutomation,
+  kick as kickAutomation,
+  idle as automationIdle,
+  pruneEvents,
+} from "./engine.ts";
+export { automationRoutes, automationHooks } from "./routes.ts";
+export * from "./service.ts";

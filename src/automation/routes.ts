@@ -1,0 +1,165 @@
+// HTTP of the automation domain: rules and their run log in API v1, and each webhook-triggered rule's own URL.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { desc, eq, or } from "drizzle-orm";
+import type { Env } from "../app/http.ts";
+import { readJson, query } from "../app/http.ts";
+import { AppError, notFound } from "../platform/errors.ts";
+import type { Actor } from "../platform/context.ts";
+import { open as unseal } from "../platform/secrets.ts";
+import type { OpenApiRegistry } from "../integrations/openapi.ts";
+import { contacts, conversations } from "../inbox/schema.ts";
+import { automationRules } from "./schema.ts";
+import { ruleInput } from "./model.ts";
+import * as svc from "./service.ts";
+import { automationSettings } from "./engine.ts";
+import { putSetting } from "../setup/service.ts";
+
+const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
+
+export const settingsInput = z.strictObject({
+  maxMessagesPerContactHour: z.number().int().min(1).max(1000),
+});
+
+export function automationRoutes(registry: OpenApiRegistry) {
+  const app = new Hono<Env>();
+  const doc = (method: string, path: string, summary: string, extra: { body?: z.ZodType; query?: z.ZodType } = {}) =>
+    registry.add({ method, path: `/api/v1${path}`, tag: "Automations", summary, ...extra });
+
+  doc("GET", "/automations", "List the automation rules");
+  app.get("/automations", async (c) => c.json({ data: await svc.listRules(c.get("ctx"), actorOf(c)) }));
+  doc("POST", "/automations", "Create a rule (a webhook-triggered rule's secret is in this answer only)", {
+    body: ruleInput,
+  });
+  app.post("/automations", async (c) =>
+    c.json({ data: await svc.createRule(c.get("ctx"), actorOf(c), await readJson(c, ruleInput)) }, 201),
+  );
+  doc("GET", "/automations/settings", "Automation limits (automated messages per contact per hour)");
+  app.get("/automations/settings", async (c) => {
+    await svc.listRules(c.get("ctx"), actorOf(c)); // administrators only
+    return c.json({ data: await automationSettings(c.get("ctx")) });
+  });
+  doc("PUT", "/automations/settings", "Change the automation limits", { body: settingsInput });
+  app.put("/automations/settings", async (c) => {
+    const ctx = c.get("ctx");
+    await svc.listRules(ctx, actorOf(c));
+    const s = await readJson(c, settingsInput);
+    await ctx.database.write((tx) => putSetting(tx, "automation", s, ctx.clock.now()));
+    return c.json({ data: await automationSettings(ctx) });
+  });
+  doc("GET", "/automations/:id", "Get a rule");
+  app.get("/automations/:id", async (c) =>
+    c.json({ data: svc.ruleView(await svc.getRule(c.get("ctx"), actorOf(c), c.req.param("id"))) }),
+  );
+  doc("PATCH", "/automations/:id", "Change a rule (enabled: false switches it off and cancels its timers)", {
+    body: svc.rulePatch,
+  });
+  app.patch("/automations/:id", async (c) =>
+    c.json({
+      data: await svc.updateRule(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, svc.rulePatch)),
+    }),
+  );
+  doc("DELETE", "/automations/:id", "Delete a rule and its pending timers");
+  app.delete("/automations/:id", async (c) => {
+    await svc.deleteRule(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  const runsQuery = z.object({
+    before: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  });
+  doc("GET", "/automations/:id/runs", "A rule's run log: the trigger, each condition's outcome, each action", {
+    query: runsQuery,
+  });
+  app.get("/automations/:id/runs", async (c) => {
+    const r = await svc.listRuns(c.get("ctx"), actorOf(c), c.req.param("id"), query(c, runsQuery));
+    return c.json({ data: r.items, next: r.next });
+  });
+  doc("GET", "/automations/:id/timers", "What a rule will do later: its pending timers");
+  app.get("/automations/:id/timers", async (c) =>
+    c.json({ data: await svc.pendingTimers(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+  return app;
+}
+
+const hookBody = z.object({
+  contact: z
+    .object({
+      id: z.string().max(64).optional(),
+      phone: z.string().max(40).optional(),
+      email: z.string().max(200).optional(),
+    })
+    .optional(),
+  data: z.record(z.string().max(64), z.unknown()).optional(),
+});
+
+/**
+ * POST /hooks/automations/:id: another system starts a webhook-triggered rule. The body is signed with the rule's
+ * secret (X-DigyBot-Signature: sha256=<HMAC-SHA256 of the raw body, hex>); the event is committed before the 202.
+ */
+export function automationHooks() {
+  const app = new Hono<Env>();
+  app.post("/:id", async (c) => {
+    const ctx = c.get("ctx");
+    const rule = await ctx.db
+      .select()
+      .from(automationRules)
+      .where(eq(automationRules.id, c.req.param("id")))
+      .get();
+    if (rule?.trigger.type !== "webhook" || !rule.webhookSecret) throw notFound("Automation");
+    const raw = await c.req.text();
+    const sent = (c.req.header("x-digybot-signature") ?? "").replace(/^sha256=/, "");
+    const want = createHmac("sha256", unseal(rule.webhookSecret)).update(raw).digest("hex");
+    if (sent.length !== want.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(want)))
+      throw new AppError(401, "bad_signature", "The X-DigyBot-Signature header does not match the body");
+    let body: z.output<typeof hookBody>;
+    try {
+      const p = hookBody.safeParse(raw ? JSON.parse(raw) : {});
+      if (!p.success) throw new AppError(400, "validation_failed", "Invalid body", { issues: p.error.issues });
+      body = p.data;
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw new AppError(400, "invalid_json", "The body is not JSON");
+    }
+    const k = body.contact;
+    const contact = k
+      ? await ctx.db
+          .select({ id: contacts.id })
+          .from(contacts)
+          .where(
+            or(
+              k.id ? eq(contacts.id, k.id) : undefined,
+              k.phone ? eq(contacts.phone, k.phone) : undefined,
+              k.email ? eq(contacts.email, k.email.toLowerCase()) : undefined,
+            ),
+          )
+          .get()
+      : undefined;
+    const conv = contact
+      ? await ctx.db
+          .select({ id: conversations.id })
+          .from(conversations)
+          .where(eq(conversations.contactId, contact.id))
+          .orderBy(desc(conversations.lastMessageAt))
+          .limit(1)
+          .get()
+      : undefined;
+    const ev = await ctx.database.write((tx, after) =>
+      ctx.events.record(tx, after, {
+        type: "automation.webhook_received",
+        conversationId: conv?.id ?? null,
+        actor: { type: "system", id: "webhook" },
+        data: {
+          ruleId: rule.id,
+          contactId: contact?.id ?? null,
+          conversationId: conv?.id ?? null,
+          data: body.data ?? {},
+        },
+        at: ctx.clock.now(),
+      }),
+    );
+    return c.json({ data: { accepted: true, event: ev.seq, contactId: contact?.id ?? null } }, 202);
+  });
+  return app;
+}

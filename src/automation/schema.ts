@@ -1,0 +1,94 @@
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import type { Action, ConditionGroup, Trigger } from "./model.ts";
+
+// Rules: a trigger, conditions (AND/OR groups) and actions, run by the engine (engine.ts) from the events table.
+export const automationRules = sqliteTable("automation_rules", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  trigger: text("trigger", { mode: "json" }).notNull().$type<Trigger>(),
+  conditions: text("conditions", { mode: "json" }).notNull().$type<ConditionGroup>(),
+  actions: text("actions", { mode: "json" }).notNull().$type<Action[]>(),
+  /** a timed step that comes due later than this (the server was down) is skipped, not sent late; null: never */
+  tooLateMs: integer("too_late_ms"),
+  /** the inbound-webhook trigger's signing secret, sealed; shown once when made */
+  webhookSecret: text("webhook_secret"),
+  /** the ready-made recipe it came from, if any */
+  recipe: text("recipe"),
+  runs: integer("runs").notNull().default(0),
+  failures: integer("failures").notNull().default(0),
+  lastRunAt: integer("last_run_at"),
+  lastError: text("last_error"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+// One row per time a rule fired (its conditions held): the key (rule + event, or rule + timer) makes a rule fire
+// once per cause, however often the engine sees it again after a crash.
+export const automationRuns = sqliteTable(
+  "automation_runs",
+  {
+    id: text("id").primaryKey(),
+    ruleId: text("rule_id").notNull(),
+    key: text("key").notNull().unique(),
+    eventSeq: integer("event_seq"),
+    conversationId: text("conversation_id"),
+    contactId: text("contact_id"),
+    status: text("status", { enum: ["running", "waiting", "done", "failed", "skipped"] }).notNull(),
+    /** what the trigger saw, each condition's outcome, each action's result */
+    trace: text("trace", { mode: "json" }).notNull().$type<RunTrace>(),
+    error: text("error"),
+    depth: integer("depth").notNull().default(0),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("automation_runs_rule").on(t.ruleId, t.startedAt), index("automation_runs_conv").on(t.conversationId)],
+);
+
+export type RunTrace = {
+  trigger: { type: string; event?: string; detail?: string };
+  conditions: { label: string; ok: boolean }[];
+  actions: { i: number; type: string; ok: boolean; result?: string; error?: string; at: number }[];
+};
+
+// Steps already done, by run and step: an action is never done twice, even when its run is resumed after a crash.
+export const automationSteps = sqliteTable("automation_steps", {
+  key: text("key").primaryKey(),
+  runId: text("run_id").notNull(),
+  at: integer("at").notNull(),
+});
+
+// Due rows: waits, "customer silent for X", "no agent reply for X", "X before an appointment", schedules and
+// webhook deliveries. Claimed by the scheduler, they survive restarts; `key` keeps one per cause.
+export const automationTimers = sqliteTable(
+  "automation_timers",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull().unique(),
+    ruleId: text("rule_id").notNull(),
+    kind: text("kind", {
+      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook"],
+    }).notNull(),
+    dueAt: integer("due_at").notNull(),
+    conversationId: text("conversation_id"),
+    contactId: text("contact_id"),
+    payload: text("payload", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    status: text("status", { enum: ["pending", "claimed", "done", "cancelled", "skipped"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    claimedAt: integer("claimed_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("automation_timers_due").on(t.status, t.dueAt),
+    index("automation_timers_conv").on(t.conversationId, t.kind, t.status),
+  ],
+);
+
+// How far each reader of the events table has got (the automation engine's cursor).
+export const eventCursors = sqliteTable("event_cursors", {
+  name: text("name").primaryKey(),
+  seq: integer("seq").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -1,0 +1,330 @@
+// The automation engine on a real SQLite file with a test clock: rules fire from the events table, once per cause
+// even when the events are read again; conditions in AND/OR groups; timed triggers (customer silent, no agent
+// reply, before an appointment) that a message cancels; waits that survive and a "too late" limit; loops cut;
+// an hourly cap on automated messages; every run in the log with its conditions and actions.
+import { test, expect, beforeEach, afterEach } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
+import {
+  automationRuns,
+  automationTimers,
+  conversationTags,
+  conversations,
+  eventCursors,
+  messages,
+} from "../../src/schema.ts";
+import { startAutomation, automationIdle, kickAutomation } from "../../src/automation/index.ts";
+import { defaultHours, getBusiness, putSetting } from "../../src/setup/service.ts";
+
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let now = Date.UTC(2026, 11, 2, 15, 0); // a Wednesday, 9:00 in Mexico City
+const clock = { now: () => now };
+const MIN = 60_000;
+
+beforeEach(async () => {
+  now = Date.UTC(2026, 11, 2, 15, 0);
+  t = await makeTestApp({}, { clock });
+  s = await seedBusiness(t.ctx);
+  startAutomation(t.ctx, { tick: false });
+  await settle();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const api = (method: string, path: string, json?: unknown) =>
+  t.req(method, `/api/v1${path}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json });
+async function rule(body: Record<string, unknown>) {
+  const r = await api("POST", "/automations", body);
+  const j = await r.json();
+  if (r.status !== 201) throw new Error(JSON.stringify(j));
+  return j.data as { id: string; webhookSecret?: string };
+}
+async function settle() {
+  await Bun.sleep(1);
+  await kickAutomation(t.ctx);
+  await automationIdle(t.ctx);
+}
+const say = (body: string, who = "v1") =>
+  ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name: "María López" }, body });
+const out = async (conversationId: string) =>
+  (
+    await t.ctx.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, "out")))
+      .orderBy(messages.id)
+  ).map((m) => m.body);
+const runsOf = (ruleId: string) =>
+  t.ctx.db.select().from(automationRuns).where(eq(automationRuns.ruleId, ruleId)).orderBy(automationRuns.id);
+const later = async (minutes: number) => {
+  now += minutes * MIN;
+  await settle();
+};
+
+test("a keyword rule tags and answers once per message, logs why, and reading the events again does nothing twice", async () => {
+  const tag = await apiPost(t, s.apiKey, "/tags", { name: "devolucion" });
+  const r = await rule({
+    name: "Devoluciones",
+    trigger: { type: "message_received", keywords: ["devolución", "reembolso"] },
+    actions: [
+      { type: "add_tag", tagId: tag.id },
+      { type: "send_message", body: "Hola {{contact.first_name|cliente}}, con gusto vemos tu devolución." },
+    ],
+  });
+  const a = await say("quiero hacer una devolucion porfa");
+  await say("hola, ¿a qué hora abren?", "v2");
+  await settle();
+  expect(await out(a.conversationId)).toEqual(["Hola María, con gusto vemos tu devolución."]);
+  const tagged = await t.ctx.db.select().from(conversationTags).where(eq(conversationTags.tagId, tag.id));
+  expect(tagged.map((x) => x.conversationId)).toEqual([a.conversationId]);
+  const runs = await runsOf(r.id);
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({ status: "done", conversationId: a.conversationId });
+  expect(runs[0].trace.trigger).toMatchObject({ type: "message_received", detail: "devolución" });
+  expect(runs[0].trace.actions.map((x) => [x.type, x.ok])).toEqual([
+    ["add_tag", true],
+    ["send_message", true],
+  ]);
+
+  // as after a crash before the cursor was written: every event is read again
+  await t.ctx.database.write((tx) => tx.update(eventCursors).set({ seq: 0 }));
+  await settle();
+  expect(await out(a.conversationId)).toHaveLength(1);
+  expect(await runsOf(r.id)).toHaveLength(1);
+});
+
+test("conditions in groups: the out-of-hours reply goes only when the business is closed, on that channel", async () => {
+  // open 9:00-18:00 on weekdays, Mexico City
+  const b = (await getBusiness(t.ctx))!;
+  await t.ctx.database.write((tx) => putSetting(tx, "business", { ...b, hours: defaultHours() }, now));
+  const r = await rule({
+    name: "Fuera de horario",
+    trigger: { type: "message_received", first: true },
+    conditions: {
+      match: "all",
+      items: [
+        { field: "business.open", op: "eq", value: false },
+        {
+          match: "any",
+          items: [
+            { field: "conversation.channelType", op: "eq", value: "webchat" },
+            { field: "conversation.channelType", op: "eq", value: "whatsapp_cloud" },
+          ],
+        },
+      ],
+    },
+    actions: [{ type: "send_message", body: "Estamos cerrados; te respondemos mañana a primera hora." }],
+  });
+  now = Date.UTC(2026, 11, 2, 16, 0); // 10:00 in Mexico City: open
+  const open = await say("hola", "day");
+  await settle();
+  now = Date.UTC(2026, 11, 3, 4, 0); // 22:00: closed
+  const closed = await say("hola", "night");
+  await say("sigo aquí", "night"); // not the first message: no second reply
+  await settle();
+  expect(await out(open.conversationId)).toEqual([]);
+  expect(await out(closed.conversationId)).toEqual(["Estamos cerrados; te respondemos mañana a primera hora."]);
+  const [run] = await runsOf(r.id);
+  expect(run.trace.conditions).toEqual([
+    { label: "business.open eq false", ok: true },
+    { label: 'conversation.channelType eq "webchat"', ok: true },
+    { label: 'conversation.channelType eq "whatsapp_cloud"', ok: false },
+  ]);
+});
+
+test("customer silent for X after our message: one follow-up; a reply from the customer cancels it", async () => {
+  const r = await rule({
+    name: "Seguimiento",
+    trigger: { type: "customer_silent", minutes: 60 },
+    actions: [{ type: "send_message", body: "¿Pudiste ver nuestra propuesta, {{contact.first_name}}?" }],
+  });
+  const quiet = await say("cuánto cuesta el plan anual", "quiet");
+  const talks = await say("y el plan mensual", "talks");
+  for (const c of [quiet, talks])
+    await sendMessage(t.ctx, { kind: "system" }, c.conversationId, { body: "El plan cuesta $990.", takeOver: false });
+  await settle();
+  await later(30);
+  await say("lo pienso y te aviso", "talks");
+  await later(31);
+  expect(await out(quiet.conversationId)).toEqual(["El plan cuesta $990.", "¿Pudiste ver nuestra propuesta, María?"]);
+  expect(await out(talks.conversationId)).toEqual(["El plan cuesta $990."]);
+  // its own follow-up does not start the timer again: no message every hour
+  await later(61);
+  expect(await out(quiet.conversationId)).toHaveLength(2);
+  expect(await runsOf(r.id)).toHaveLength(1);
+});
+
+test("no agent reply for X escalates once; a person's answer in time cancels it", async () => {
+  const r = await rule({
+    name: "Escalar",
+    trigger: { type: "no_agent_reply", minutes: 15 },
+    actions: [
+      { type: "set_priority", priority: "urgent" },
+      { type: "add_note", body: "Nadie respondió en 15 minutos." },
+    ],
+  });
+  const waiting = await say("necesito ayuda con mi pedido", "w");
+  const answered = await say("necesito ayuda", "a");
+  await settle();
+  await later(5);
+  await say("¿hola?", "w"); // a second unanswered message does not push the deadline back
+  await sendMessage(
+    t.ctx,
+    { kind: "user", id: s.admin.id, name: "Admin", role: "admin", locale: "es", departmentIds: [] },
+    answered.conversationId,
+    { body: "Hola, te ayudo." },
+  );
+  await later(11);
+  const conv = (id: string) => t.ctx.db.select().from(conversations).where(eq(conversations.id, id)).get();
+  expect((await conv(waiting.conversationId))?.priority).toBe("urgent");
+  expect((await conv(answered.conversationId))?.priority).toBe("none");
+  expect((await runsOf(r.id)).map((x) => x.conversationId)).toEqual([waiting.conversationId]);
+  const notes = await t.ctx.db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, waiting.conversationId), eq(messages.private, true)));
+  expect(notes.filter((n) => n.direction === "out").map((n) => n.body)).toEqual(["Nadie respondió en 15 minutos."]);
+});
+
+test("a wait survives in the database; a step due long ago is skipped, not sent late", async () => {
+  const r = await rule({
+    name: "Bienvenida en dos partes",
+    trigger: { type: "conversation_created" },
+    tooLateMinutes: 5,
+    actions: [
+      { type: "send_message", body: "¡Hola! Gracias por escribir." },
+      { type: "wait", minutes: 10 },
+      { type: "send_message", body: "¿Te ayudo con algo más?" },
+    ],
+  });
+  const a = await say("hola", "a");
+  await settle();
+  expect(await out(a.conversationId)).toEqual(["¡Hola! Gracias por escribir."]);
+  expect((await runsOf(r.id))[0].status).toBe("waiting");
+  const timers = await t.ctx.db.select().from(automationTimers).where(eq(automationTimers.kind, "resume"));
+  expect(timers.map((x) => [x.status, x.dueAt - now])).toEqual([["pending", 10 * MIN]]);
+  await later(10);
+  expect(await out(a.conversationId)).toEqual(["¡Hola! Gracias por escribir.", "¿Te ayudo con algo más?"]);
+  expect((await runsOf(r.id))[0].status).toBe("done");
+
+  // the server was down when the next one came due: an hour later it is too late, and the log says so
+  const b = await say("hola", "b");
+  await settle();
+  now += 70 * MIN;
+  await settle();
+  expect(await out(b.conversationId)).toEqual(["¡Hola! Gracias por escribir."]);
+  const skipped = (await runsOf(r.id)).find((x) => x.conversationId === b.conversationId)!;
+  expect(skipped.status).toBe("skipped");
+  expect(skipped.error).toMatch(/^too late/);
+});
+
+test("loops are cut: a rule does not fire on its own change, and a chain of rules stops", async () => {
+  const x = await apiPost(t, s.apiKey, "/tags", { name: "x" });
+  const y = await apiPost(t, s.apiKey, "/tags", { name: "y" });
+  // A: tagged x → remove x, add y; B: tagged y → remove y, add x; each wakes the other
+  const a = await rule({
+    name: "A",
+    trigger: { type: "tag_added", tagIds: [x.id] },
+    actions: [
+      { type: "remove_tag", tagId: x.id },
+      { type: "add_tag", tagId: y.id },
+    ],
+  });
+  const b = await rule({
+    name: "B",
+    trigger: { type: "tag_added", tagIds: [y.id] },
+    actions: [
+      { type: "remove_tag", tagId: y.id },
+      { type: "add_tag", tagId: x.id },
+    ],
+  });
+  const c = await say("hola");
+  await settle();
+  await api("PUT", `/conversations/${c.conversationId}/tags/${x.id}`);
+  for (let i = 0; i < 10; i++) await settle();
+  const fired = (await runsOf(a.id)).length + (await runsOf(b.id)).length;
+  expect(fired).toBeGreaterThan(1);
+  expect(fired).toBeLessThanOrEqual(4); // the person's tag, then at most MAX_DEPTH automated links
+  expect((await t.ctx.db.select().from(automationRuns)).map((r) => r.depth).sort()).toEqual([...Array(fired).keys()]);
+});
+
+test("at most N automated messages per contact per hour (a setting)", async () => {
+  expect((await api("PUT", "/automations/settings", { maxMessagesPerContactHour: 2 })).status).toBe(200);
+  const r = await rule({
+    name: "Eco",
+    trigger: { type: "message_received" },
+    actions: [{ type: "send_message", body: "Recibido." }],
+  });
+  const c = await say("uno");
+  await say("dos");
+  await say("tres");
+  await settle();
+  expect(await out(c.conversationId)).toEqual(["Recibido.", "Recibido."]);
+  const runs = await runsOf(r.id);
+  expect(runs.map((x) => x.status)).toEqual(["done", "done", "failed"]);
+  expect(runs[2].trace.actions[0].error).toMatch(/^automation_cap/);
+  await later(61);
+  await say("cuatro");
+  await settle();
+  expect(await out(c.conversationId)).toHaveLength(3);
+});
+
+test("an invalid rule is refused with the field named, and changes nothing", async () => {
+  const bad = [
+    [{ trigger: { type: "message_received", pattern: "([" } }, "trigger.pattern"],
+    [{ trigger: { type: "schedule", cron: "99 * * * *" } }, "trigger.cron"],
+    [{ actions: [{ type: "add_tag", tagId: "no-such-tag" }] }, "actions.0.tagId"],
+    [{ actions: [{ type: "notify", message: "mira" }] }, "actions.0.userIds"],
+    [{ conditions: { match: "all", items: [{ field: "conversation.status", op: "eq" }] } }, "conditions.items.0.value"],
+  ] as const;
+  for (const [patch, field] of bad) {
+    const r = await api("POST", "/automations", {
+      name: "Mala",
+      trigger: { type: "conversation_created" },
+      actions: [{ type: "set_priority", priority: "high" }],
+      ...patch,
+    });
+    expect([r.status, (await r.json()).error?.details?.field]).toEqual([400, field]);
+  }
+  const unknownField = await api("POST", "/automations", {
+    name: "Mala",
+    trigger: { type: "conversation_created" },
+    conditions: { match: "all", items: [{ field: "contact.password", op: "exists" }] },
+    actions: [{ type: "set_priority", priority: "high" }],
+  });
+  expect(unknownField.status).toBe(400);
+  expect(JSON.stringify((await unknownField.json()).error.details)).toContain("conditions");
+  expect((await (await api("GET", "/automations")).json()).data).toEqual([]);
+});
+
+test("an inbound webhook starts its rule only when signed with the rule's secret", async () => {
+  const r = await rule({
+    name: "Pago recibido",
+    trigger: { type: "webhook" },
+    actions: [{ type: "send_message", body: "¡Gracias {{contact.first_name}}! Recibimos tu pago." }],
+  });
+  expect(r.webhookSecret).toBeString();
+  const c = await say("ya pagué");
+  const contact = (await t.ctx.db.select().from(conversations).where(eq(conversations.id, c.conversationId)).get())!;
+  const body = JSON.stringify({ contact: { id: contact.contactId }, data: { amount: 990 } });
+  const sig = (secret: string) => `sha256=${new Bun.CryptoHasher("sha256", secret).update(body).digest("hex")}`;
+  const post = (signature: string) =>
+    t.app.request(`/hooks/automations/${r.id}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-digybot-signature": signature },
+      body,
+    });
+  const forged = await post(sig("not-the-secret"));
+  expect([forged.status, (await forged.json()).error.code]).toEqual([401, "bad_signature"]);
+  await settle();
+  expect(await out(c.conversationId)).toEqual([]);
+  expect((await post(sig(r.webhookSecret!))).status).toBe(202);
+  await settle();
+  expect(await out(c.conversationId)).toEqual(["¡Gracias María! Recibimos tu pago."]);
+  // the secret is never shown again
+  const got = await (await api("GET", `/automations/${r.id}`)).json();
+  expect(JSON.stringify(got)).not.toContain(r.webhookSecret!);
+  expect(got.data.hasWebhook).toBe(true);
+});
