@@ -43,6 +43,8 @@ export const MAX_DEPTH = 3;
 const BATCH = 500;
 const LEASE_MS = 60_000;
 const WEBHOOK_ATTEMPTS = 5;
+/** how long events are gathered before the engine reads them (an automation answers this much later at most) */
+const GATHER_MS = 15;
 
 export type AutomationSettings = { maxMessagesPerContactHour: number };
 export async function automationSettings(ctx: Ctx): Promise<AutomationSettings> {
@@ -52,6 +54,19 @@ export async function automationSettings(ctx: Ctx): Promise<AutomationSettings> 
   };
 }
 
+const capCache = new WeakMap<Ctx, { at: number; s: AutomationSettings }>();
+/** The limits changed: read them again. */
+export function settingsChanged(ctx: Ctx) {
+  capCache.delete(ctx);
+}
+async function settingsOf(ctx: Ctx) {
+  const hit = capCache.get(ctx);
+  if (hit && Date.now() - hit.at < 1000) return hit.s;
+  const s = await automationSettings(ctx);
+  capCache.set(ctx, { at: Date.now(), s });
+  return s;
+}
+
 type State = {
   running: Promise<void> | null;
   again: boolean;
@@ -59,6 +74,8 @@ type State = {
   rules: Rule[] | null;
   offs: (() => void)[];
   jobs: Cron[];
+  wake?: ReturnType<typeof setTimeout>;
+  soon?: ReturnType<typeof setTimeout>;
 };
 const states = new WeakMap<Ctx, State>();
 const stateOf = (ctx: Ctx) => {
@@ -71,7 +88,16 @@ const stateOf = (ctx: Ctx) => {
 export function startAutomation(ctx: Ctx, opts: { tick?: boolean } = {}) {
   const st = stateOf(ctx);
   st.stopped = false;
-  st.offs.push(ctx.events.on("*", (e) => void (e.type !== "inbox.typing" && kick(ctx))));
+  // events are gathered for a moment and read in one batch: one cursor write for many events, not one each
+  st.offs.push(
+    ctx.events.on("*", (e) => {
+      if (e.type === "inbox.typing" || st.soon) return;
+      st.soon = setTimeout(() => {
+        st.soon = undefined;
+        void kick(ctx);
+      }, GATHER_MS);
+    }),
+  );
   if (opts.tick !== false) st.jobs.push(new Cron("* * * * * *", { protect: true }, () => kick(ctx)));
   // one process per data dir (the instance lock): a row still claimed at start was claimed by a process that died
   st.running = ctx.database
@@ -94,6 +120,9 @@ export function stopAutomation(ctx: Ctx) {
   st.stopped = true;
   for (const off of st.offs.splice(0)) off();
   for (const j of st.jobs.splice(0)) j.stop();
+  if (st.wake) clearTimeout(st.wake);
+  if (st.soon) clearTimeout(st.soon);
+  st.soon = undefined;
 }
 
 /** The rules changed: read them again before the next event. */
@@ -201,6 +230,8 @@ async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
   const conversationId = ev.conversationId ?? d.conversationId ?? null;
   const cause = causeOf(ev);
   await maintainTimers(ctx, ev, d, conversationId, rules, cause.ruleId);
+  // what several rules may ask of one event is read once
+  const seen: Seen = {};
   for (const rule of rules) {
     const tr = rule.trigger;
     if (EVENT_TRIGGERS[tr.type as keyof typeof EVENT_TRIGGERS] !== ev.type) continue;
@@ -211,7 +242,7 @@ async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
       ctx.log.warn("automation chain cut", { ruleId: rule.id, depth: cause.depth, event: ev.seq });
       continue;
     }
-    const detail = await triggerMatches(ctx, tr, ev, d, conversationId);
+    const detail = await triggerMatches(ctx, tr, ev, d, conversationId, seen);
     if (detail === null) continue;
     await fire(ctx, rule, {
       key: `${rule.id}:e${ev.seq}`,
@@ -226,31 +257,40 @@ async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
   }
 }
 
+type Seen = { inbound?: Promise<number>; body?: Promise<string>; normalized?: string; intent?: string };
+
 /** null when the event is not one this trigger wants; otherwise a word on what it saw (for the run log). */
-async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversationId: string | null) {
+async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversationId: string | null, seen: Seen) {
   switch (tr.type) {
     case "message_received": {
       if (tr.channelIds.length && !tr.channelIds.includes(String(d.channelId))) return null;
       if (tr.first) {
-        const n = await ctx.db
+        seen.inbound ??= ctx.db
           .select({ n: sql<number>`count(*)` })
           .from(messages)
           .where(and(eq(messages.conversationId, conversationId ?? ""), eq(messages.direction, "in")))
-          .get();
-        if (Number(n?.n ?? 0) > 1) return null;
+          .get()
+          .then((r) => Number(r?.n ?? 0));
+        if ((await seen.inbound) > 1) return null;
       }
       if (!tr.keywords.length && !tr.pattern && !tr.intents.length) return "";
-      const m = d.messageId
-        ? await ctx.db.select({ body: messages.body }).from(messages).where(eq(messages.id, d.messageId)).get()
-        : null;
-      const body = m?.body ?? "";
-      const n = ` ${normalize(body)} `;
+      seen.body ??= d.messageId
+        ? ctx.db
+            .select({ body: messages.body })
+            .from(messages)
+            .where(eq(messages.id, d.messageId))
+            .get()
+            .then((m) => m?.body ?? "")
+        : Promise.resolve("");
+      const body = await seen.body;
+      seen.normalized ??= ` ${normalize(body)} `;
+      const n = seen.normalized;
       const kw = tr.keywords.find((k) => n.includes(` ${normalize(k)} `));
       if (kw) return kw;
       if (tr.pattern && new RegExp(tr.pattern, "iu").test(body)) return tr.pattern;
       if (tr.intents.length) {
-        const intent = classifyIntent(body).intent;
-        if (tr.intents.includes(intent)) return intent;
+        seen.intent ??= classifyIntent(body).intent;
+        if (tr.intents.includes(seen.intent)) return seen.intent;
       }
       return null;
     }
@@ -419,6 +459,17 @@ type Facts = {
   assigneeName: string | null;
 };
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const businesses = new WeakMap<Ctx, { at: number; b: Awaited<ReturnType<typeof getBusiness>> }>();
+/** The business (its hours, time zone, language), read at most once a second by the engine. */
+async function businessOf(ctx: Ctx) {
+  const hit = businesses.get(ctx);
+  if (hit && Date.now() - hit.at < 1000) return hit.b;
+  const b = await getBusiness(ctx);
+  businesses.set(ctx, { at: Date.now(), b });
+  return b;
+}
+
 async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
   const conv = c.conversationId
     ? await ctx.db.select().from(conversations).where(eq(conversations.id, c.conversationId)).get()
@@ -439,14 +490,16 @@ async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
   const msg = c.data?.messageId
     ? await ctx.db.select({ body: messages.body }).from(messages).where(eq(messages.id, c.data.messageId)).get()
     : undefined;
-  const b = await getBusiness(ctx);
+  const b = await businessOf(ctx);
   const now = ctx.clock.now();
   const tz = b?.timezone ?? "UTC";
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone: tz, weekday: "short", hour: "numeric", hourCycle: "h23" })
-      .formatToParts(new Date(now))
-      .map((p) => [p.type, p.value]),
-  );
+  let fmt = formatters.get(tz);
+  if (!fmt)
+    formatters.set(
+      tz,
+      (fmt = new Intl.DateTimeFormat("en-US", { timeZone: tz, weekday: "short", hour: "numeric", hourCycle: "h23" })),
+    );
+  const parts = Object.fromEntries(fmt.formatToParts(new Date(now)).map((p) => [p.type, p.value]));
   const assignee = conv?.assigneeId
     ? await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, conv.assigneeId)).get()
     : undefined;
@@ -583,9 +636,11 @@ export async function fire(ctx: Ctx, rule: Rule, c: Cause) {
   };
   if (!evaluate(rule.conditions, facts, trace.conditions)) return null;
   const now = ctx.clock.now();
+  let fresh = false;
   const run = await ctx.database.write(async (tx) => {
     const prior = await tx.select().from(automationRuns).where(eq(automationRuns.key, c.key)).get();
     if (prior) return prior;
+    fresh = true;
     const row: Run = {
       id: newId(now),
       ruleId: rule.id,
@@ -608,17 +663,23 @@ export async function fire(ctx: Ctx, rule: Rule, c: Cause) {
     return row;
   });
   if (run.status !== "running") return run;
-  return execute(ctx, rule, run, facts, 0);
+  return execute(ctx, rule, run, facts, 0, fresh);
 }
 
 const AT_MOST_ONCE = new Set<Action["type"]>(["add_note", "create_ticket", "notify"]);
 
 /** Does the run's actions from `start`, skipping those already done; a wait parks the run on a timer. */
-async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: number): Promise<Run> {
+async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: number, fresh = false): Promise<Run> {
+  // a fresh run has no steps yet; a resumed one skips those it did
   const done = new Set(
-    (
-      await ctx.db.select({ key: automationSteps.key }).from(automationSteps).where(eq(automationSteps.runId, run.id))
-    ).map((r) => r.key),
+    fresh
+      ? []
+      : (
+          await ctx.db
+            .select({ key: automationSteps.key })
+            .from(automationSteps)
+            .where(eq(automationSteps.runId, run.id))
+        ).map((r) => r.key),
   );
   const trace = run.trace;
   let failed = run.status === "failed";
@@ -673,10 +734,13 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
         ctx.log.error("automation action failed", { ruleId: rule.id, action: a.type, error: msg });
     }
     trace.actions.push(entry);
-    await ctx.database.write(async (tx) => {
-      await tx.insert(automationSteps).values({ key, runId: run.id, at: now }).onConflictDoNothing();
-      await tx.update(automationRuns).set({ trace }).where(eq(automationRuns.id, run.id));
-    });
+    // an idempotent action (a tag, a priority, a message with its outbox key) done again after a crash changes
+    // nothing, so only the others pay for a step row; the trace is written with the run's end
+    if (AT_MOST_ONCE.has(a.type) || a.type === "webhook")
+      await ctx.database.write(async (tx) => {
+        await tx.insert(automationSteps).values({ key, runId: run.id, at: now }).onConflictDoNothing();
+        await tx.update(automationRuns).set({ trace }).where(eq(automationRuns.id, run.id));
+      });
   }
   const finishedAt = ctx.clock.now();
   const status = failed ? "failed" : "done";
@@ -713,7 +777,7 @@ async function perform(
   switch (a.type) {
     case "send_message": {
       const c = needConv();
-      const cap = (await automationSettings(ctx)).maxMessagesPerContactHour;
+      const cap = (await settingsOf(ctx)).maxMessagesPerContactHour;
       const sent = await ctx.db
         .select({ n: sql<number>`count(*)` })
         .from(messages)
@@ -885,6 +949,19 @@ async function perform(
 async function drainTimers(ctx: Ctx) {
   for (;;) {
     const now = ctx.clock.now();
+    // a read first: most rounds find nothing due, and then write nothing
+    const any = await ctx.db
+      .select({ id: automationTimers.id })
+      .from(automationTimers)
+      .where(
+        or(
+          and(eq(automationTimers.status, "pending"), lt(automationTimers.dueAt, now + 1)),
+          and(eq(automationTimers.status, "claimed"), lt(automationTimers.claimedAt, now - LEASE_MS)),
+        ),
+      )
+      .limit(1)
+      .get();
+    if (!any) break;
     const due = await ctx.database.write((tx) =>
       tx
         .update(automationTimers)
@@ -908,7 +985,7 @@ async function drainTimers(ctx: Ctx) {
         )
         .returning(),
     );
-    if (!due.length) return;
+    if (!due.length) break;
     const rules = new Map(
       (
         await ctx.db
@@ -938,8 +1015,26 @@ async function drainTimers(ctx: Ctx) {
               .where(and(inArray(automationTimers.id, ids.slice(k, k + 500)), eq(automationTimers.status, "claimed")));
         }
       });
-    if (due.length < BATCH || stateOf(ctx).stopped) return;
+    if (due.length < BATCH || stateOf(ctx).stopped) break;
   }
+  wakeForNext(ctx);
+}
+
+/** Between one-second ticks, wakes the engine when the next timer comes due (lateness well under a second). */
+function wakeForNext(ctx: Ctx) {
+  const st = stateOf(ctx);
+  if (st.stopped) return;
+  const next = ctx.db
+    .select({ at: sql<number | null>`min(${automationTimers.dueAt})` })
+    .from(automationTimers)
+    .where(eq(automationTimers.status, "pending"))
+    .get();
+  void Promise.resolve(next).then((r) => {
+    const wait = r?.at ? r.at - ctx.clock.now() : Number.POSITIVE_INFINITY;
+    if (st.stopped || !(wait < 1000)) return;
+    if (st.wake) clearTimeout(st.wake);
+    st.wake = setTimeout(() => void kick(ctx), Math.max(0, wait));
+  });
 }
 
 /** Does one due row; returns the row's new status ("pending" when it was put back for a retry). */

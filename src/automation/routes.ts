@@ -13,7 +13,7 @@ import { contacts, conversations } from "../inbox/schema.ts";
 import { automationRules } from "./schema.ts";
 import { ruleInput } from "./model.ts";
 import * as svc from "./service.ts";
-import { automationSettings } from "./engine.ts";
+import { automationSettings, settingsChanged } from "./engine.ts";
 import { putSetting } from "../setup/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -46,6 +46,7 @@ export function automationRoutes(registry: OpenApiRegistry) {
     await svc.listRules(ctx, actorOf(c));
     const s = await readJson(c, settingsInput);
     await ctx.database.write((tx) => putSetting(tx, "automation", s, ctx.clock.now()));
+    settingsChanged(ctx);
     return c.json({ data: await automationSettings(ctx) });
   });
   doc("GET", "/automations/:id", "Get a rule");
