@@ -76,11 +76,14 @@ type State = {
   jobs: Cron[];
   wake?: ReturnType<typeof setTimeout>;
   soon?: ReturnType<typeof setTimeout>;
+  /** counts the engine's rounds: what is read once per round (the business) is read again in the next */
+  round: number;
 };
 const states = new WeakMap<Ctx, State>();
 const stateOf = (ctx: Ctx) => {
   let s = states.get(ctx);
-  if (!s) states.set(ctx, (s = { running: null, again: false, stopped: true, rules: null, offs: [], jobs: [] }));
+  if (!s)
+    states.set(ctx, (s = { running: null, again: false, stopped: true, rules: null, offs: [], jobs: [], round: 0 }));
   return s;
 };
 
@@ -141,6 +144,7 @@ export function kick(ctx: Ctx) {
     try {
       do {
         st.again = false;
+        st.round++;
         await drainEvents(ctx);
         await drainTimers(ctx);
       } while (st.again && !st.stopped);
@@ -223,6 +227,7 @@ type Data = Record<string, unknown> & {
   startsAt?: number;
   fields?: string[];
   ruleId?: string;
+  first?: boolean;
 };
 
 async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
@@ -257,22 +262,15 @@ async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
   }
 }
 
-type Seen = { inbound?: Promise<number>; body?: Promise<string>; normalized?: string; intent?: string };
+type Seen = { body?: Promise<string>; normalized?: string; intent?: string };
 
 /** null when the event is not one this trigger wants; otherwise a word on what it saw (for the run log). */
 async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversationId: string | null, seen: Seen) {
   switch (tr.type) {
     case "message_received": {
       if (tr.channelIds.length && !tr.channelIds.includes(String(d.channelId))) return null;
-      if (tr.first) {
-        seen.inbound ??= ctx.db
-          .select({ n: sql<number>`count(*)` })
-          .from(messages)
-          .where(and(eq(messages.conversationId, conversationId ?? ""), eq(messages.direction, "in")))
-          .get()
-          .then((r) => Number(r?.n ?? 0));
-        if ((await seen.inbound) > 1) return null;
-      }
+      // said by the event itself (counting messages now would see later ones)
+      if (tr.first && d.first !== true) return null;
       if (!tr.keywords.length && !tr.pattern && !tr.intents.length) return "";
       seen.body ??= d.messageId
         ? ctx.db
@@ -454,7 +452,7 @@ type Facts = {
   conversation: (typeof conversations.$inferSelect & { channelType: string; tags: string[] }) | null;
   contact: typeof contacts.$inferSelect | null;
   message: { body: string } | null;
-  business: { name: string; open: boolean; weekday: string; hour: number; locale: string };
+  business: { name: string; open: boolean; weekday: string; hour: number; locale: string; timezone: string };
   appointment: { startsAt: number; service?: string } | null;
   assigneeName: string | null;
 };
@@ -464,32 +462,63 @@ const businesses = new WeakMap<Ctx, { at: number; b: Awaited<ReturnType<typeof g
 /** The business (its hours, time zone, language), read at most once a second by the engine. */
 async function businessOf(ctx: Ctx) {
   const hit = businesses.get(ctx);
-  if (hit && Date.now() - hit.at < 1000) return hit.b;
+  if (hit && hit.at === stateOf(ctx).round) return hit.b;
   const b = await getBusiness(ctx);
-  businesses.set(ctx, { at: Date.now(), b });
+  businesses.set(ctx, { at: stateOf(ctx).round, b });
   return b;
 }
 
+// the engine's lookups, prepared once per database (drizzle otherwise rebuilds and re-prepares each query)
+const P = (name: string) => sql.placeholder(name);
+function buildReads(db: Ctx["db"]) {
+  return {
+    conversation: db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
+    contact: db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, P("id")))
+      .prepare(),
+    channelType: db
+      .select({ type: channels.type })
+      .from(channels)
+      .where(eq(channels.id, P("id")))
+      .prepare(),
+    tags: db
+      .select({ tagId: conversationTags.tagId })
+      .from(conversationTags)
+      .where(eq(conversationTags.conversationId, P("id")))
+      .prepare(),
+    body: db
+      .select({ body: messages.body })
+      .from(messages)
+      .where(eq(messages.id, P("id")))
+      .prepare(),
+    userName: db
+      .select({ name: users.name })
+      .from(users)
+      .where(eq(users.id, P("id")))
+      .prepare(),
+  };
+}
+const prepared = new WeakMap<object, ReturnType<typeof buildReads>>();
+const readsOf = (ctx: Ctx) => {
+  let r = prepared.get(ctx.db);
+  if (!r) prepared.set(ctx.db, (r = buildReads(ctx.db)));
+  return r;
+};
+
 async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
-  const conv = c.conversationId
-    ? await ctx.db.select().from(conversations).where(eq(conversations.id, c.conversationId)).get()
-    : undefined;
+  const q = readsOf(ctx);
+  const conv = c.conversationId ? await q.conversation.get({ id: c.conversationId }) : undefined;
   const contactId = c.contactId ?? conv?.contactId ?? null;
-  const contact = contactId ? await ctx.db.select().from(contacts).where(eq(contacts.id, contactId)).get() : undefined;
-  const channel = conv
-    ? await ctx.db.select({ type: channels.type }).from(channels).where(eq(channels.id, conv.channelId)).get()
-    : undefined;
-  const tags = conv
-    ? (
-        await ctx.db
-          .select({ tagId: conversationTags.tagId })
-          .from(conversationTags)
-          .where(eq(conversationTags.conversationId, conv.id))
-      ).map((r) => r.tagId)
-    : [];
-  const msg = c.data?.messageId
-    ? await ctx.db.select({ body: messages.body }).from(messages).where(eq(messages.id, c.data.messageId)).get()
-    : undefined;
+  const contact = contactId ? await q.contact.get({ id: contactId }) : undefined;
+  const channel = conv ? await q.channelType.get({ id: conv.channelId }) : undefined;
+  const tags = conv ? (await q.tags.all({ id: conv.id })).map((r) => r.tagId) : [];
+  const msg = c.data?.messageId ? await q.body.get({ id: c.data.messageId }) : undefined;
   const b = await businessOf(ctx);
   const now = ctx.clock.now();
   const tz = b?.timezone ?? "UTC";
@@ -500,9 +529,7 @@ async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
       (fmt = new Intl.DateTimeFormat("en-US", { timeZone: tz, weekday: "short", hour: "numeric", hourCycle: "h23" })),
     );
   const parts = Object.fromEntries(fmt.formatToParts(new Date(now)).map((p) => [p.type, p.value]));
-  const assignee = conv?.assigneeId
-    ? await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, conv.assigneeId)).get()
-    : undefined;
+  const assignee = conv?.assigneeId ? await q.userName.get({ id: conv.assigneeId }) : undefined;
   return {
     conversation: conv ? { ...conv, channelType: channel?.type ?? "", tags } : null,
     contact: contact ?? null,
@@ -515,6 +542,7 @@ async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
         .slice(0, 3),
       hour: Number(parts.hour ?? 0),
       locale: b?.locale ?? ctx.config.default_locale,
+      timezone: tz,
     },
     appointment: c.data?.startsAt ? { startsAt: Number(c.data.startsAt), service: c.data.service as string } : null,
     assigneeName: assignee?.name ?? null,
@@ -614,8 +642,17 @@ export function render(text: string, f: Facts) {
     "business.name": f.business.name,
     "agent.name": f.assigneeName ?? undefined,
     "conversation.id": f.conversation?.id,
-    "appointment.date": when?.toLocaleDateString(locale, { weekday: "long", day: "numeric", month: "long" }),
-    "appointment.time": when?.toLocaleTimeString(locale, { hour: "numeric", minute: "2-digit" }),
+    "appointment.date": when?.toLocaleDateString(locale, {
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      timeZone: f.business.timezone,
+    }),
+    "appointment.time": when?.toLocaleTimeString(locale, {
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone: f.business.timezone,
+    }),
     "appointment.service": f.appointment?.service,
   };
   const attrs = (f.contact?.attributes ?? {}) as Record<string, unknown>;
@@ -742,6 +779,13 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
         await tx.update(automationRuns).set({ trace }).where(eq(automationRuns.id, run.id));
       });
   }
+  // the conversation says what the automation did there, in one line per run
+  const did = trace.actions.filter((x) => x.ok && x.i >= start && x.type !== "wait").map((x) => x.type);
+  if (run.conversationId && did.length)
+    await inbox.recordSystemActivity(ctx, run.conversationId, `automation:${rule.id}:${run.depth}`, "automation", {
+      name: rule.name,
+      actions: [...new Set(did)].join(","),
+    });
   const finishedAt = ctx.clock.now();
   const status = failed ? "failed" : "done";
   await ctx.database.write(async (tx) => {
@@ -1261,7 +1305,7 @@ export async function pruneEvents(ctx: Ctx, days: number) {
       (tx) =>
         tx.run(
           sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ${before} AND seq <= ${upTo} ORDER BY seq LIMIT 5000)`,
-        ).rowsAffected,
+        ).changes,
     );
     total += Number(n ?? 0);
     if (!n) return total;

@@ -318,6 +318,8 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
         channelType: channel.type,
         ownerType: conv.ownerType,
         agentId: conv.agentId,
+        // the message that opened this conversation (automations' "first message" reads it from here)
+        first: created,
       },
       at: now,
     },
@@ -995,6 +997,28 @@ export async function recordBotActivity(
       type: "inbox.conversation_updated",
       conversationId,
       actor: { type: "bot", id: agentId },
+      data: { ...scopeOf(conv), changes: { activity: key } },
+    });
+    return true;
+  });
+}
+
+/** An activity line for what DigyBot itself did in a conversation (an automation's run), heard by live consoles. */
+export async function recordSystemActivity(
+  ctx: Ctx,
+  conversationId: string,
+  actorId: string,
+  key: string,
+  params: Record<string, string>,
+) {
+  return ctx.database.write(async (tx, after) => {
+    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv) return false;
+    await insertActivity(tx, conv, key, params, ctx.clock.now());
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId,
+      actor: { type: "system", id: actorId },
       data: { ...scopeOf(conv), changes: { activity: key } },
     });
     return true;

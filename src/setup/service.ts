@@ -56,14 +56,22 @@ export async function getBusiness(ctx: Ctx): Promise<Business | null> {
 }
 
 /** Whether the business is open at `at` in its own time zone, from its weekly hours. */
+// making a formatter costs far more than using one: one per time zone, kept
+const clocks = new Map<string, Intl.DateTimeFormat>();
 export function isOpenAt(b: Pick<Business, "hours" | "timezone">, at: number): boolean {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: b.timezone,
-    weekday: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(at));
+  let f = clocks.get(b.timezone);
+  if (!f)
+    clocks.set(
+      b.timezone,
+      (f = new Intl.DateTimeFormat("en-US", {
+        timeZone: b.timezone,
+        weekday: "short",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      })),
+    );
+  const parts = f.formatToParts(new Date(at));
   const wd = parts
     .find((p) => p.type === "weekday")!
     .value.toLowerCase()

@@ -88,6 +88,16 @@ test("a keyword rule tags and answers once per message, logs why, and reading th
     ["send_message", true],
   ]);
 
+  const lines = (
+    await t.ctx.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, a.conversationId), eq(messages.direction, "activity")))
+  ).map((x) => JSON.parse(x.body));
+  expect(lines.filter((l) => l.key === "automation")).toEqual([
+    { key: "automation", params: { name: "Devoluciones", actions: "add_tag,send_message" } },
+  ]);
+
   // as after a crash before the cursor was written: every event is read again
   await t.ctx.database.write((tx) => tx.update(eventCursors).set({ seq: 0 }));
   await settle();
@@ -327,4 +337,108 @@ test("an inbound webhook starts its rule only when signed with the rule's secret
   const got = await (await api("GET", `/automations/${r.id}`)).json();
   expect(JSON.stringify(got)).not.toContain(r.webhookSecret!);
   expect(got.data.hasWebhook).toBe(true);
+});
+
+test("a webhook action posts a signed body, is retried after a failure, and its outcome is in the log", async () => {
+  t.ctx.config.fetch_allow_hosts = ["127.0.0.1"];
+  const got: { sig: string | null; body: string }[] = [];
+  let fail = 1;
+  const hook = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      got.push({ sig: req.headers.get("x-digybot-signature"), body: await req.text() });
+      return fail-- > 0 ? new Response("down", { status: 503 }) : new Response("ok");
+    },
+  });
+  try {
+    const r = await rule({
+      name: "Avisar al CRM",
+      trigger: { type: "conversation_created" },
+      actions: [{ type: "webhook", url: `http://127.0.0.1:${hook.port}/crm` }],
+    });
+    expect(r.webhookSecret).toBeString();
+    const c = await say("hola");
+    await settle();
+    expect(got).toHaveLength(1); // refused with 503: tried again later
+    await later(1);
+    expect(got).toHaveLength(2);
+    const body = JSON.parse(got[1].body);
+    expect(body).toMatchObject({ rule: { name: "Avisar al CRM" }, conversation: { id: c.conversationId } });
+    const want = `sha256=${new Bun.CryptoHasher("sha256", r.webhookSecret!).update(got[1].body).digest("hex")}`;
+    // the retry is the same delivery: the same body, the same signature
+    expect(got[0].body).toBe(got[1].body);
+    expect(got.map((g) => g.sig)).toEqual([want, want]);
+    const [run] = await runsOf(r.id);
+    expect(run.trace.actions).toMatchObject([{ type: "webhook", ok: true, result: "delivered" }]);
+    await later(60);
+    expect(got).toHaveLength(2); // delivered once
+  } finally {
+    hook.stop(true);
+  }
+});
+
+test("a webhook to this machine is refused by the fetch guard unless allowed, and the log says so", async () => {
+  const r = await rule({
+    name: "Interno",
+    trigger: { type: "conversation_created" },
+    actions: [{ type: "webhook", url: "http://127.0.0.1:9/nada" }],
+  });
+  await say("hola");
+  await settle();
+  for (let i = 0; i < 6; i++) await later(11); // every retry, with backoff
+  const [run] = await runsOf(r.id);
+  expect(run.status).toBe("failed");
+  expect(run.trace.actions[0].ok).toBe(false);
+  expect(run.trace.actions[0].error).toMatch(/forbidden|local|private/);
+});
+
+test("an appointment reminder X before it starts; a cancelled appointment gets none", async () => {
+  const r = await rule({
+    name: "Recordatorio",
+    trigger: { type: "appointment_upcoming", minutes: 120 },
+    actions: [{ type: "send_message", body: "Te esperamos a las {{appointment.time}}, {{appointment.date}}" }],
+  });
+  const keep = await say("quiero una cita", "keep");
+  const drop = await say("quiero una cita", "drop");
+  const book = async (conversationId: string, time: string) =>
+    (
+      await api("POST", "/calendar/appointments", {
+        date: "2026-12-03",
+        time,
+        conversationId,
+        service: "Limpieza",
+      })
+    ).json();
+  const a = await book(keep.conversationId, "10:00");
+  const b = await book(drop.conversationId, "11:00");
+  expect(a.data?.id ?? a).toBeString();
+  await api("POST", `/calendar/appointments/${b.data.id}/cancel`);
+  await settle();
+  // 10:00 on Dec 3 in Mexico City is 16:00 UTC; two hours before is 14:00 UTC, 23 hours from "now"
+  await later(22 * 60 + 59);
+  expect(await out(keep.conversationId)).toEqual([]);
+  await later(2);
+  // in the business's time zone, not the server's
+  expect(await out(keep.conversationId)).toEqual(["Te esperamos a las 10:00 a.m., jueves, 3 de diciembre"]);
+  await later(120);
+  expect(await out(drop.conversationId)).toEqual([]);
+  expect(await runsOf(r.id)).toHaveLength(1);
+});
+
+test("events are kept for the retention period, never one the engine has not read", async () => {
+  const { pruneEvents } = await import("../../src/automation/index.ts");
+  const { events } = await import("../../src/schema.ts");
+  await say("hola");
+  await settle();
+  const all = await t.ctx.db.select().from(events);
+  expect(all.length).toBeGreaterThan(0);
+  now += 31 * 86_400_000;
+  // events the engine has not read yet (its cursor held back) stay, however old
+  const cursor = (await t.ctx.db.select().from(eventCursors).get())!.seq;
+  await t.ctx.database.write((tx) => tx.update(eventCursors).set({ seq: all[0].seq }));
+  expect(await pruneEvents(t.ctx, 30)).toBe(1);
+  await t.ctx.database.write((tx) => tx.update(eventCursors).set({ seq: cursor }));
+  expect(await pruneEvents(t.ctx, 30)).toBe(all.length - 1);
+  expect(await t.ctx.db.select().from(events)).toEqual([]);
 });

@@ -88,6 +88,12 @@ for (const [i, viewport] of VIEWPORTS.entries())
     ]);
     await c.tap(run.locator("a", { hasText: "ver conversación" }));
     await page.waitForURL(new RegExp(`/inbox\\?c=${m.conversationId}`));
+    // the conversation says what the automation did there
+    await page
+      .locator("#messages li.activity", {
+        hasText: `La automatización «Devoluciones ${i}»: enviar mensaje, poner etiqueta`,
+      })
+      .waitFor();
 
     // switched off from the list
     await c.go("/settings/automations");

@@ -854,4 +854,5 @@ export const en: Record<MessageKey, string> = {
   "errors.unknown_user": "That person does not exist.",
   "errors.unknown_recipe": "That ready-made automation does not exist.",
   "errors.recipe_installed": "That automation is already installed.",
+  "activity.automation": "The automation “{name}”: {actions}",
 };

@@ -862,5 +862,6 @@ export const es = {
   "errors.unknown_user": "Esa persona no existe.",
   "errors.unknown_recipe": "Esa automatización lista para usar no existe.",
   "errors.recipe_installed": "Esa automatización ya está instalada.",
+  "activity.automation": "La automatización «{name}»: {actions}",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -126,6 +126,14 @@ function Activity({ m, t, isAdmin }: { m: Msg; t: T; isAdmin: boolean }) {
       priority: a.params.priority ? t(`priority.${a.params.priority}`) : "",
       ...(a.params.reason ? { reason: reasonText(a.params.reason, t) } : {}),
       ...(modelDown ? { problem: t(`modelProblem.${modelProblem(a.params)}`) } : {}),
+      ...(a.params.actions
+        ? {
+            actions: a.params.actions
+              .split(",")
+              .map((x) => t(`auto.action.${x}`).toLowerCase())
+              .join(", "),
+          }
+        : {}),
     });
     if (modelDown) detail = a.params.error;
   } catch {
