@@ -68,14 +68,15 @@ for (const [i, viewport] of VIEWPORTS.entries())
       from: { externalId: `visitor-${i}`, name: "Rosa Díaz" },
       body: `hola, quiero una devolucion${i} por favor`,
     });
-    await waitUntil(async () => {
-      const out = await bed.t.ctx.db.select().from(messages).where(eq(messages.conversationId, m.conversationId));
-      return out.some((x) => x.direction === "out" && x.body === "Hola Rosa, revisamos tu devolución.");
-    });
-    expect(
+    // both actions, in order: the message, then the tag (the test waits for the second)
+    const tagged = async () =>
       (await bed.t.ctx.db.select().from(conversationTags).where(eq(conversationTags.conversationId, m.conversationId)))
-        .length,
-    ).toBe(1);
+        .length;
+    await waitUntil(async () => (await tagged()) === 1);
+    const out = await bed.t.ctx.db.select().from(messages).where(eq(messages.conversationId, m.conversationId));
+    expect(out.filter((x) => x.direction === "out" && !x.private).map((x) => x.body)).toEqual([
+      "Hola Rosa, revisamos tu devolución.",
+    ]);
     await waitUntil(async () => {
       await page.reload();
       return (await page.locator('#runs li[data-status="done"]').count()) === 1;
