@@ -8,6 +8,7 @@ import { createHmac } from "node:crypto";
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
 import { Cron } from "croner";
 import type { Actor, Ctx } from "../platform/context.ts";
+import type { Tx } from "../platform/db.ts";
 import { events as eventsTable } from "../platform/schema.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
@@ -272,11 +273,8 @@ async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversati
       if (tr.first && d.first !== true) return null;
       if (!tr.keywords.length && !tr.pattern && !tr.intents.length) return "";
       seen.body ??= d.messageId
-        ? ctx.db
-            .select({ body: messages.body })
-            .from(messages)
-            .where(eq(messages.id, d.messageId))
-            .get()
+        ? readsOf(ctx)
+            .body.get({ id: d.messageId })
             .then((m) => m?.body ?? "")
         : Promise.resolve("");
       const body = await seen.body;
@@ -778,16 +776,9 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
         await tx.update(automationRuns).set({ trace }).where(eq(automationRuns.id, run.id));
       });
   }
-  // the conversation says what the automation did there, in one line per run
-  const did = trace.actions.filter((x) => x.ok && x.i >= start && x.type !== "wait").map((x) => x.type);
-  if (run.conversationId && did.length)
-    await inbox.recordSystemActivity(ctx, run.conversationId, `automation:${rule.id}:${run.depth}`, "automation", {
-      name: rule.name,
-      actions: [...new Set(did)].join(","),
-    });
   const finishedAt = ctx.clock.now();
   const status = failed ? "failed" : "done";
-  await ctx.database.write(async (tx) => {
+  const finish = async (tx: Tx) => {
     await tx
       .update(automationRuns)
       .set({ status, trace, error: firstError, finishedAt })
@@ -797,7 +788,21 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
         .update(automationRules)
         .set({ failures: sql`${automationRules.failures} + 1`, lastError: firstError })
         .where(eq(automationRules.id, rule.id));
-  });
+  };
+  // the conversation says what the automation did there, one line per run, written with the run's end
+  const did = trace.actions.filter((x) => x.ok && x.i >= start && x.type !== "wait").map((x) => x.type);
+  const noted =
+    run.conversationId && did.length
+      ? await inbox.recordSystemActivity(
+          ctx,
+          run.conversationId,
+          `automation:${rule.id}:${run.depth}`,
+          "automation",
+          { name: rule.name, actions: [...new Set(did)].join(",") },
+          finish,
+        )
+      : false;
+  if (!noted) await ctx.database.write(finish);
   return { ...run, status, trace, error: firstError, finishedAt };
 }
 

@@ -1010,10 +1010,12 @@ export async function recordSystemActivity(
   actorId: string,
   key: string,
   params: Record<string, string>,
+  apply?: (tx: Tx) => Promise<unknown>,
 ) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv) return false;
+    if (apply) await apply(tx);
     await insertActivity(tx, conv, key, params, ctx.clock.now());
     await ctx.events.record(tx, after, {
       type: "inbox.conversation_updated",

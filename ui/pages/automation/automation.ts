@@ -4,6 +4,7 @@ import { html, Csrf, type VNode } from "../../components/html.ts";
 import { Icon } from "../../components/icons.ts";
 import type { T } from "../../i18n/index.ts";
 import type { Opt } from "../../components/settings.ts";
+import { CONDITION_FIELDS } from "../../../src/automation/model.ts";
 
 export type Draft = {
   id?: string;
@@ -82,25 +83,8 @@ export const ACTIONS = [
   "to_agent",
   "from_agent",
 ] as const;
-export const FIELDS = [
-  "message.body",
-  "contact.name",
-  "contact.phone",
-  "contact.email",
-  "contact.language",
-  "conversation.status",
-  "conversation.priority",
-  "conversation.channelType",
-  "conversation.departmentId",
-  "conversation.assigneeId",
-  "conversation.ownerType",
-  "conversation.sentiment",
-  "conversation.urgency",
-  "conversation.tags",
-  "business.open",
-  "time.weekday",
-  "time.hour",
-] as const;
+/** What a condition can look at, as the editor offers it (a channel is picked by its type, not its id). */
+export const FIELDS = CONDITION_FIELDS.filter((f) => f !== "conversation.channelId");
 export const OPS = [
   "eq",
   "neq",
