@@ -1,7 +1,8 @@
 // The automation engine. It reads the events table in order from a stored cursor (not only the in-process bus),
 // so a crash between a commit and an action resumes where it stopped; it fires each rule at most once per cause
-// (a run's key is rule + event, or rule + timer) and does each action at most once (a step row per action, and
-// the outbox's idempotency key for messages). Timed work is rows with a due time, claimed by a one-second tick:
+// (a run's key is rule + event, or rule + timer) and does nothing twice: what cannot be repeated (a note, a ticket,
+// a notice, a webhook) has a step row written first, a message has the outbox's idempotency key, and the rest
+// (tags, priority, status…) changes nothing when done again. Timed work is rows with a due time, claimed by a one-second tick:
 // they survive restarts, and one that came due while the server was down fires once on start, or is skipped when
 // it is older than its rule's "too late" limit.
 import { createHmac } from "node:crypto";
@@ -200,7 +201,14 @@ async function drainEvents(ctx: Ctx) {
     if (!rows.length) return;
     const rules = await rulesOf(ctx);
     // in order, one at a time: the engine reads alongside live traffic and must not crowd the writer
-    for (const ev of rows) if (rules.length) await handleEvent(ctx, ev, rules);
+    for (const ev of rows)
+      if (rules.length)
+        try {
+          await handleEvent(ctx, ev, rules);
+        } catch (e) {
+          // one event the engine cannot handle must not stop it reading the others (it would read it for ever)
+          ctx.log.error("automation event failed", { seq: ev.seq, type: ev.type, error: String(e) });
+        }
     cursor = rows[rows.length - 1].seq;
     await ctx.database.write((tx) =>
       tx.update(eventCursors).set({ seq: cursor, updatedAt: ctx.clock.now() }).where(eq(eventCursors.name, CURSOR)),
@@ -767,7 +775,8 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
       if (!(e instanceof AppError))
         ctx.log.error("automation action failed", { ruleId: rule.id, action: a.type, error: msg });
     }
-    trace.actions.push(entry);
+    // an action done again after a crash replaces its earlier line in the log
+    trace.actions = [...trace.actions.filter((x) => x.i !== i), entry];
     // an idempotent action (a tag, a priority, a message with its outbox key) done again after a crash changes
     // nothing, so only the others pay for a step row; the trace is written with the run's end
     if (AT_MOST_ONCE.has(a.type) || a.type === "webhook")
