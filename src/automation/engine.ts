@@ -9,7 +9,7 @@ import { createHmac } from "node:crypto";
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
 import { Cron } from "croner";
 import type { Actor, Ctx } from "../platform/context.ts";
-import type { Tx } from "../platform/db.ts";
+import { preparedFor, type Tx } from "../platform/db.ts";
 import { events as eventsTable } from "../platform/schema.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
@@ -507,6 +507,11 @@ function buildReads(db: Ctx["db"]) {
       .from(users)
       .where(eq(users.id, P("id")))
       .prepare(),
+    lastInbound: db
+      .select({ lastInboundAt: conversations.lastInboundAt })
+      .from(conversations)
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
   };
 }
 const prepared = new WeakMap<object, ReturnType<typeof buildReads>>();
@@ -680,7 +685,8 @@ export async function fire(ctx: Ctx, rule: Rule, c: Cause) {
   const now = ctx.clock.now();
   let fresh = false;
   const run = await ctx.database.write(async (tx) => {
-    const prior = await tx.select().from(automationRuns).where(eq(automationRuns.key, c.key)).get();
+    const q = runStatements(tx);
+    const prior = (await q.prior.get({ key: c.key })) as Run | undefined;
     if (prior) return prior;
     fresh = true;
     const row: Run = {
@@ -697,11 +703,8 @@ export async function fire(ctx: Ctx, rule: Rule, c: Cause) {
       startedAt: now,
       finishedAt: null,
     };
-    await tx.insert(automationRuns).values(row);
-    await tx
-      .update(automationRules)
-      .set({ runs: sql`${automationRules.runs} + 1`, lastRunAt: now })
-      .where(eq(automationRules.id, rule.id));
+    await q.insert.run({ ...row, trace: JSON.stringify(row.trace) });
+    await q.counted.run({ ruleId: rule.id, now });
     return row;
   });
   if (run.status !== "running") return run;
@@ -709,6 +712,47 @@ export async function fire(ctx: Ctx, rule: Rule, c: Cause) {
 }
 
 const AT_MOST_ONCE = new Set<Action["type"]>(["add_note", "create_ticket", "notify"]);
+
+// the statements every run writes, built once per writer (drizzle would rebuild their SQL on every call)
+const runStatements = preparedFor((tx) => ({
+  prior: tx
+    .select()
+    .from(automationRuns)
+    .where(eq(automationRuns.key, P("key")))
+    .prepare(),
+  insert: tx
+    .insert(automationRuns)
+    .values({
+      id: P("id"),
+      ruleId: P("ruleId"),
+      key: P("key"),
+      eventSeq: P("eventSeq"),
+      conversationId: P("conversationId"),
+      contactId: P("contactId"),
+      status: sql`${P("status")}`,
+      trace: sql`${P("trace")}`,
+      error: P("error"),
+      depth: P("depth"),
+      startedAt: P("startedAt"),
+      finishedAt: P("finishedAt"),
+    })
+    .prepare(),
+  counted: tx
+    .update(automationRules)
+    .set({ runs: sql`${automationRules.runs} + 1`, lastRunAt: sql`${P("now")}` })
+    .where(eq(automationRules.id, P("ruleId")))
+    .prepare(),
+  finish: tx
+    .update(automationRuns)
+    .set({
+      status: sql`${P("status")}`,
+      trace: sql`${P("trace")}`,
+      error: sql`${P("error")}`,
+      finishedAt: sql`${P("finishedAt")}`,
+    })
+    .where(eq(automationRuns.id, P("id")))
+    .prepare(),
+}));
 
 /** Does the run's actions from `start`, skipping those already done; a wait parks the run on a timer. */
 async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: number, fresh = false): Promise<Run> {
@@ -788,10 +832,13 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
   const finishedAt = ctx.clock.now();
   const status = failed ? "failed" : "done";
   const finish = async (tx: Tx) => {
-    await tx
-      .update(automationRuns)
-      .set({ status, trace, error: firstError, finishedAt })
-      .where(eq(automationRuns.id, run.id));
+    await runStatements(tx).finish.run({
+      id: run.id,
+      status,
+      trace: JSON.stringify(trace),
+      error: firstError,
+      finishedAt,
+    });
     if (failed)
       await tx
         .update(automationRules)
@@ -1158,13 +1205,7 @@ async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<
   if (t.kind === "silent" || t.kind === "no_reply") {
     // still true now? (the customer wrote, or a person answered, after the timer was set and before it was cancelled)
     const p = t.payload as { since: number };
-    const c = t.conversationId
-      ? await ctx.db
-          .select({ lastInboundAt: conversations.lastInboundAt })
-          .from(conversations)
-          .where(eq(conversations.id, t.conversationId))
-          .get()
-      : undefined;
+    const c = t.conversationId ? await readsOf(ctx).lastInbound.get({ id: t.conversationId }) : undefined;
     if (!c) return "cancelled";
     if (t.kind === "silent" && (c.lastInboundAt ?? 0) > p.since) return "cancelled";
     if (t.kind === "no_reply") {
