@@ -159,18 +159,33 @@ async function refreshStatuses() {
 // A header refresh (a live change by someone else) waits while a picker is open, so a choice is not lost mid-way.
 let pickerOpen = false;
 let headerStale = false;
-async function refreshHeader() {
+// one refresh at a time: two in flight would each replace and bind the header, the later one over the earlier
+let headerRefresh: Promise<void> | null = null;
+let headerAgain = false;
+async function refreshHeader(): Promise<void> {
   if (!convId) return;
   if (pickerOpen) {
     headerStale = true;
     return;
   }
-  headerStale = false;
-  const res = await fetch(`/partials/conversation-header/${convId}`);
-  if (res.ok) {
-    $("#conv-header")!.outerHTML = await res.text();
-    bindHeader();
+  if (headerRefresh) {
+    headerAgain = true;
+    return headerRefresh;
   }
+  headerRefresh = (async () => {
+    do {
+      headerAgain = false;
+      headerStale = false;
+      const res = await fetch(`/partials/conversation-header/${convId}`);
+      if (res.ok && !pickerOpen) {
+        $("#conv-header")!.outerHTML = await res.text();
+        bindHeader();
+      } else if (pickerOpen) headerStale = true;
+    } while (headerAgain && !pickerOpen);
+  })().finally(() => {
+    headerRefresh = null;
+  });
+  return headerRefresh;
 }
 
 // "Typing…" under the conversation: the customer (web chat), or another person of the team writing here too.
@@ -248,6 +263,9 @@ live();
 // stays underneath, hidden, so picking is the same change it always was.
 const fold = (x: string) => x.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 function enhancePicker(sel: HTMLSelectElement) {
+  // once per select, however often the header is bound
+  if (sel.dataset.enhanced) return;
+  sel.dataset.enhanced = "1";
   const wrap = document.createElement("div");
   wrap.className = "picker";
   wrap.dataset.for = sel.name || sel.dataset.action || "";
