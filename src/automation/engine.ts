@@ -56,19 +56,6 @@ export async function automationSettings(ctx: Ctx): Promise<AutomationSettings> 
   };
 }
 
-const capCache = new WeakMap<Ctx, { at: number; s: AutomationSettings }>();
-/** The limits changed: read them again. */
-export function settingsChanged(ctx: Ctx) {
-  capCache.delete(ctx);
-}
-async function settingsOf(ctx: Ctx) {
-  const hit = capCache.get(ctx);
-  if (hit && Date.now() - hit.at < 1000) return hit.s;
-  const s = await automationSettings(ctx);
-  capCache.set(ctx, { at: Date.now(), s });
-  return s;
-}
-
 type State = {
   running: Promise<void> | null;
   again: boolean;
@@ -78,14 +65,18 @@ type State = {
   jobs: Cron[];
   wake?: ReturnType<typeof setTimeout>;
   soon?: ReturnType<typeof setTimeout>;
-  /** counts the engine's rounds: what is read once per round (the business) is read again in the next */
+  /** counts the engine's rounds: what is read once a round (the business, the limits) is read again in the next */
   round: number;
+  memo: Map<string, { round: number; value: Promise<unknown> }>;
 };
 const states = new WeakMap<Ctx, State>();
 const stateOf = (ctx: Ctx) => {
   let s = states.get(ctx);
   if (!s)
-    states.set(ctx, (s = { running: null, again: false, stopped: true, rules: null, offs: [], jobs: [], round: 0 }));
+    states.set(
+      ctx,
+      (s = { running: null, again: false, stopped: true, rules: null, offs: [], jobs: [], round: 0, memo: new Map() }),
+    );
   return s;
 };
 
@@ -463,15 +454,16 @@ type Facts = {
 };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const businesses = new WeakMap<Ctx, { at: number; b: Awaited<ReturnType<typeof getBusiness>> }>();
-/** The business (its hours, time zone, language), read at most once a second by the engine. */
-async function businessOf(ctx: Ctx) {
-  const hit = businesses.get(ctx);
-  if (hit && hit.at === stateOf(ctx).round) return hit.b;
-  const b = await getBusiness(ctx);
-  businesses.set(ctx, { at: stateOf(ctx).round, b });
-  return b;
+/** What many runs of one round need and seldom changes (the business, the limits): read once a round. */
+function onceARound<T>(ctx: Ctx, key: string, load: () => Promise<T>): Promise<T> {
+  const st = stateOf(ctx);
+  const hit = st.memo.get(key);
+  if (hit?.round === st.round) return hit.value as Promise<T>;
+  const value = load();
+  st.memo.set(key, { round: st.round, value });
+  return value;
 }
+const businessOf = (ctx: Ctx) => onceARound(ctx, "business", () => getBusiness(ctx));
 
 // the engine's lookups, prepared once per database (drizzle otherwise rebuilds and re-prepares each query)
 const P = (name: string) => sql.placeholder(name);
@@ -506,11 +498,6 @@ function buildReads(db: Ctx["db"]) {
       .select({ name: users.name })
       .from(users)
       .where(eq(users.id, P("id")))
-      .prepare(),
-    lastInbound: db
-      .select({ lastInboundAt: conversations.lastInboundAt })
-      .from(conversations)
-      .where(eq(conversations.id, P("id")))
       .prepare(),
   };
 }
@@ -881,7 +868,7 @@ async function perform(
   switch (a.type) {
     case "send_message": {
       const c = needConv();
-      const cap = (await settingsOf(ctx)).maxMessagesPerContactHour;
+      const cap = (await onceARound(ctx, "settings", () => automationSettings(ctx))).maxMessagesPerContactHour;
       const sent = await ctx.db
         .select({ n: sql<number>`count(*)` })
         .from(messages)
@@ -1205,7 +1192,7 @@ async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<
   if (t.kind === "silent" || t.kind === "no_reply") {
     // still true now? (the customer wrote, or a person answered, after the timer was set and before it was cancelled)
     const p = t.payload as { since: number };
-    const c = t.conversationId ? await readsOf(ctx).lastInbound.get({ id: t.conversationId }) : undefined;
+    const c = t.conversationId ? await readsOf(ctx).conversation.get({ id: t.conversationId }) : undefined;
     if (!c) return "cancelled";
     if (t.kind === "silent" && (c.lastInboundAt ?? 0) > p.since) return "cancelled";
     if (t.kind === "no_reply") {

@@ -2,7 +2,7 @@
 // Everything a rule can name is validated when it is saved (an unknown tag, a bad pattern, a cron that never
 // fires), never when it runs.
 import { z } from "zod";
-import { idRef } from "../platform/validation.ts";
+import { idRef, templateRef } from "../platform/validation.ts";
 
 const minutes = z
   .number()
@@ -148,13 +148,7 @@ export const actionSchema = z.discriminatedUnion("type", [
     body: text,
     buttons: z.array(button).min(1).max(3).optional(),
     /** sent instead when the channel's reply window has closed (WhatsApp's 24 h) */
-    template: z
-      .strictObject({
-        name: z.string().min(1).max(512),
-        language: z.string().min(2).max(15),
-        params: z.array(z.string().max(1024)).max(20).default([]),
-      })
-      .optional(),
+    template: templateRef.optional(),
   }),
   z.strictObject({ type: z.literal("add_note"), body: text }),
   z.strictObject({ type: z.literal("assign_user"), userId: idRef }),

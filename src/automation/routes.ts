@@ -13,7 +13,7 @@ import { contacts, conversations } from "../inbox/schema.ts";
 import { automationRules } from "./schema.ts";
 import { ruleInput } from "./model.ts";
 import * as svc from "./service.ts";
-import { automationSettings, settingsChanged } from "./engine.ts";
+import { automationSettings } from "./engine.ts";
 import { putSetting } from "../setup/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -37,16 +37,15 @@ export function automationRoutes(registry: OpenApiRegistry) {
   );
   doc("GET", "/automations/settings", "Automation limits (automated messages per contact per hour)");
   app.get("/automations/settings", async (c) => {
-    await svc.listRules(c.get("ctx"), actorOf(c)); // administrators only
+    svc.adminOnly(actorOf(c));
     return c.json({ data: await automationSettings(c.get("ctx")) });
   });
   doc("PUT", "/automations/settings", "Change the automation limits", { body: settingsInput });
   app.put("/automations/settings", async (c) => {
     const ctx = c.get("ctx");
-    await svc.listRules(ctx, actorOf(c));
+    svc.adminOnly(actorOf(c));
     const s = await readJson(c, settingsInput);
     await ctx.database.write((tx) => putSetting(tx, "automation", s, ctx.clock.now()));
-    settingsChanged(ctx);
     return c.json({ data: await automationSettings(ctx) });
   });
   doc("GET", "/automations/:id", "Get a rule");

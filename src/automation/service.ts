@@ -20,7 +20,7 @@ import { cancelTimersOf, kick, rulesChanged, scheduleNext } from "./engine.ts";
 export const rulePatch = patchOf(ruleInput);
 type Rule = typeof automationRules.$inferSelect;
 
-const adminOnly = (actor: Actor) => {
+export const adminOnly = (actor: Actor) => {
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
 };
 

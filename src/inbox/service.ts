@@ -25,7 +25,7 @@ import { onlyIf } from "../platform/outbox.ts";
 import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
-import { patchOf, idRef, cursor } from "../platform/validation.ts";
+import { patchOf, idRef, cursor, templateRef } from "../platform/validation.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -628,13 +628,7 @@ export const sendInput = z.strictObject({
             .max(10),
         })
         .optional(),
-      template: z
-        .strictObject({
-          name: z.string().min(1).max(512),
-          language: z.string().min(2).max(15),
-          params: z.array(z.string().max(1024)).max(20).default([]),
-        })
-        .optional(),
+      template: templateRef.optional(),
     })
     .optional(),
   /** the message (ours) this reply quotes */
@@ -988,19 +982,7 @@ export async function recordBotActivity(
   params: Record<string, string>,
   apply?: (tx: Tx) => Promise<unknown>,
 ) {
-  return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!conv) return false;
-    if (apply) await apply(tx);
-    await insertActivity(tx, conv, key, params, ctx.clock.now());
-    await ctx.events.record(tx, after, {
-      type: "inbox.conversation_updated",
-      conversationId,
-      actor: { type: "bot", id: agentId },
-      data: { ...scopeOf(conv), changes: { activity: key } },
-    });
-    return true;
-  });
+  return recordActivity(ctx, conversationId, { type: "bot", id: agentId }, key, params, apply);
 }
 
 /** An activity line for what DigyBot itself did in a conversation (an automation's run), heard by live consoles. */
@@ -1008,6 +990,17 @@ export async function recordSystemActivity(
   ctx: Ctx,
   conversationId: string,
   actorId: string,
+  key: string,
+  params: Record<string, string>,
+  apply?: (tx: Tx) => Promise<unknown>,
+) {
+  return recordActivity(ctx, conversationId, { type: "system", id: actorId }, key, params, apply);
+}
+
+async function recordActivity(
+  ctx: Ctx,
+  conversationId: string,
+  actor: { type: "bot" | "system"; id: string },
   key: string,
   params: Record<string, string>,
   apply?: (tx: Tx) => Promise<unknown>,
@@ -1020,7 +1013,7 @@ export async function recordSystemActivity(
     await ctx.events.record(tx, after, {
       type: "inbox.conversation_updated",
       conversationId,
-      actor: { type: "system", id: actorId },
+      actor,
       data: { ...scopeOf(conv), changes: { activity: key } },
     });
     return true;

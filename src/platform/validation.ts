@@ -2,6 +2,12 @@ import { z } from "zod";
 
 /** A reference to a stored row (a conversation, contact, department, file…): ids are short; anything longer is refused before any lookup. */
 export const idRef = z.string().min(1).max(64);
+/** An approved message template (WhatsApp's), by name and language, with the values of its {{n}} placeholders. */
+export const templateRef = z.strictObject({
+  name: z.string().min(1).max(512),
+  language: z.string().min(2).max(15),
+  params: z.array(z.string().max(1024)).max(20).default([]),
+});
 /** A list page's cursor (an id, or a time and an id). */
 export const cursor = z.string().max(200);
 
