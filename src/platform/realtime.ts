@@ -43,15 +43,23 @@ export class RealtimeHub {
 
 /**
  * A wait a producer can cut short, for a stream's loop ("sleep until there is something to send, or until the
- * next keep-alive"). Its timer is cleared when woken: a busy stream waits thousands of times a minute.
+ * next keep-alive"). A wake that comes while nobody waits (the loop is busy writing) is kept: the next wait returns
+ * at once, so an event queued during a write is never left until the keep-alive. Its timer is cleared when woken:
+ * a busy stream waits thousands of times a minute.
  */
 export function waiter() {
   let wake: (() => void) | null = null;
+  let pending = false;
   return {
     wake() {
-      wake?.();
+      if (wake) wake();
+      else pending = true;
     },
     wait(ms: number) {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
       return new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
