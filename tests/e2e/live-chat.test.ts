@@ -61,7 +61,7 @@ test("a visitor writes, the agent sees it live, replies, the visitor sees it liv
   const hostile = "Hola, quiero pedir <img src=x onerror=alert(1)>";
   await widget(visitor).locator("textarea").fill(hostile);
   await widget(visitor).locator("button.go").click();
-  await widget(visitor).locator(".m.in:not(.failed)").filter({ hasText: "quiero pedir" }).waitFor();
+  await widget(visitor).locator(".m.in:not(.failed):not(.pending)").filter({ hasText: "quiero pedir" }).waitFor();
 
   // live in the agent's inbox list, without reload
   const row = agent.locator("#conv-list li[data-id]").filter({ hasText: "quiero pedir" });

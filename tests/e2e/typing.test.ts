@@ -41,7 +41,11 @@ test("typing shows both ways; answers carry the agent's name, initials and time 
       .locator(".m.in:not(.pending)")
       .filter({ hasText: `Hola, soy de ${viewport.width}` })
       .waitFor();
-    const conv = await t.ctx.db.query.conversations.findFirst({ orderBy: (c, { desc }) => desc(c.createdAt) });
+    // this visitor's conversation (the one their first message is in)
+    const first = await t.ctx.db.query.messages.findFirst({
+      where: (m, { eq }) => eq(m.body, `Hola, soy de ${viewport.width}`),
+    });
+    const conv = { id: first!.conversationId };
 
     const agent = await browser.newPage({ viewport });
     await loginAsAdmin(agent, running.url);

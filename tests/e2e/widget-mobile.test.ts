@@ -44,7 +44,7 @@ test("the composer's controls are not covered by the launcher", async () => {
     await w.locator("textarea").fill(`hola desde ${viewport.width}`);
     await w.locator("button.go").click();
     await w
-      .locator(".m.in:not(.failed)")
+      .locator(".m.in:not(.failed):not(.pending)")
       .filter({ hasText: `hola desde ${viewport.width}` })
       .waitFor();
     // closed, the launcher is back

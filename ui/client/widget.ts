@@ -308,14 +308,14 @@ function App() {
         ${!live && token ? html`<div class="note">${t("widget.reconnecting")}</div>` : null}
         ${msgs.map(
           (m, i) =>
-            html`${m.direction === "out" && m.author && m.author !== msgs[i - 1]?.author ? html`<div class="who" key=${`w${m.id}`}><${Avatar} name=${m.author} size=${22} /> <span>${m.author}</span></div>` : null}<div key=${m.id} class=${`m ${m.direction}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${
+            html`${m.direction === "out" && m.author && m.author !== msgs[i - 1]?.author ? html`<div class="who" key=${`w${m.id}`}><${Avatar} name=${m.author} size=${22} /> <span>${m.author}</span></div>` : null}<div key=${m.id} class=${`m ${m.direction}${m.pending && !m.failed ? " pending" : ""}${m.failed ? " failed" : ""}`} data-id=${m.id} onClick=${
               m.failed
                 ? () => {
                     setMsgs((c) => c.filter((x) => x.id !== m.id));
                     void send(m.body, m.clientId);
                   }
                 : undefined
-            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
+            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : m.pending ? html`<time class="at">${t("widget.sending")}</time>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
         )}
         ${typing !== null ? html`<div class="typing" role="status">${typing ? t("widget.typing").replace("{name}", typing) : t("widget.typingSomeone")}<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span></div>` : null}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}

@@ -253,6 +253,7 @@ export const en: Record<MessageKey, string> = {
   "widget.phone": "Phone",
   "widget.attach": "Attach a file",
   "widget.slowDown": "You sent many messages in a row. Wait a moment and tap to retry.",
+  "widget.sending": "Sending…",
   "widget.failed": "Could not send. Tap to retry.",
   "widget.reconnecting": "Reconnecting…",
   "widget.you": "You",

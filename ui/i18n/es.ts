@@ -252,6 +252,7 @@ export const es = {
   "widget.phone": "Teléfono",
   "widget.attach": "Adjuntar archivo",
   "widget.slowDown": "Enviaste muchos mensajes seguidos. Espera un momento y toca para reintentar.",
+  "widget.sending": "Enviando…",
   "widget.failed": "No se pudo enviar. Toca para reintentar.",
   "widget.reconnecting": "Reconectando…",
   "widget.you": "Tú",
