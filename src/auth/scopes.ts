@@ -19,6 +19,8 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/orders$/],
   ["POST", /^\/calendar\/appointments$/],
   ["POST", /^\/calendar\/appointments\/[^/]+\/cancel$/],
+  ["POST", /^\/sequences\/[^/]+\/enrolments$/],
+  ["DELETE", /^\/sequences\/[^/]+\/enrolments\/[^/]+$/],
 ];
 
 /** The narrowest scope that may make this call (`path` inside /api/v1). */

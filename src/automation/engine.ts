@@ -32,6 +32,7 @@ import {
   eventCursors,
   type RunTrace,
 } from "./schema.ts";
+import { enrol, runSequenceStep, sequenceExits, unenrol } from "./sequences.ts";
 import { EVENT_TRIGGERS, type Action, type Condition, type ConditionGroup, type Trigger } from "./model.ts";
 
 type Rule = typeof automationRules.$inferSelect;
@@ -193,13 +194,13 @@ async function drainEvents(ctx: Ctx) {
     const rules = await rulesOf(ctx);
     // in order, one at a time: the engine reads alongside live traffic and must not crowd the writer
     for (const ev of rows)
-      if (rules.length)
-        try {
-          await handleEvent(ctx, ev, rules);
-        } catch (e) {
-          // one event the engine cannot handle must not stop it reading the others (it would read it for ever)
-          ctx.log.error("automation event failed", { seq: ev.seq, type: ev.type, error: String(e) });
-        }
+      try {
+        if (rules.length) await handleEvent(ctx, ev, rules);
+        await sequenceExits(ctx, ev);
+      } catch (e) {
+        // one event the engine cannot handle must not stop it reading the others (it would read it for ever)
+        ctx.log.error("automation event failed", { seq: ev.seq, type: ev.type, error: String(e) });
+      }
     cursor = rows[rows.length - 1].seq;
     await ctx.database.write((tx) =>
       tx.update(eventCursors).set({ seq: cursor, updatedAt: ctx.clock.now() }).where(eq(eventCursors.name, CURSOR)),
@@ -455,7 +456,7 @@ type Facts = {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 /** What many runs of one round need and seldom changes (the business, the limits): read once a round. */
-function onceARound<T>(ctx: Ctx, key: string, load: () => Promise<T>): Promise<T> {
+export function onceARound<T>(ctx: Ctx, key: string, load: () => Promise<T>): Promise<T> {
   const st = stateOf(ctx);
   const hit = st.memo.get(key);
   if (hit?.round === st.round) return hit.value as Promise<T>;
@@ -508,7 +509,7 @@ const readsOf = (ctx: Ctx) => {
   return r;
 };
 
-async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
+export async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
   const q = readsOf(ctx);
   const conv = c.conversationId ? await q.conversation.get({ id: c.conversationId }) : undefined;
   const contactId = c.contactId ?? conv?.contactId ?? null;
@@ -904,6 +905,15 @@ async function perform(
         return `template ${a.template.name}: ${r.message.id}`;
       }
     }
+    case "enrol_sequence": {
+      const c = needConv();
+      const r = await enrol(ctx, { kind: "system" }, a.sequenceId, { conversationId: c.id }, "rule");
+      return r.already ? "already" : r.enrolment.status;
+    }
+    case "unenrol_sequence": {
+      if (!f.contact) throw skip("no_contact", "This trigger has no contact to act on");
+      return `${await unenrol(ctx, { kind: "system" }, a.sequenceId, f.contact.id)}`;
+    }
     case "add_note":
       await inbox.sendMessage(ctx, actor, needConv().id, { body: render(a.body, f), private: true, takeOver: false });
       return;
@@ -1156,6 +1166,7 @@ async function inGroups<T>(items: T[], groupOf: (x: T) => string, fn: (x: T) => 
 async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<Timer["status"]> {
   const now = ctx.clock.now();
   if (t.kind === "webhook") return deliverWebhook(ctx, t, rule);
+  if (t.kind === "sequence") return runSequenceStep(ctx, t);
   if (!rule?.enabled) return "cancelled";
   const late = rule.tooLateMs !== null && now - t.dueAt > rule.tooLateMs;
   if (t.kind === "resume") {

@@ -182,6 +182,9 @@ export const actionSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("webhook"), url: z.url().max(2000) }),
   z.strictObject({ type: z.literal("wait"), minutes }),
   z.strictObject({ type: z.literal("to_agent"), agentId: idRef }),
+  /** puts the conversation's contact in a follow-up sequence (once: a contact already in it stays where it is) */
+  z.strictObject({ type: z.literal("enrol_sequence"), sequenceId: idRef }),
+  z.strictObject({ type: z.literal("unenrol_sequence"), sequenceId: idRef }),
   z.strictObject({ type: z.literal("from_agent"), departmentId: idRef.optional() }),
 ]);
 export type Action = z.output<typeof actionSchema>;
@@ -203,3 +206,62 @@ export const ruleInput = z.strictObject({
     .default(null),
 });
 export type RuleInput = z.input<typeof ruleInput>;
+
+// ---- follow-up sequences
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
+
+/** One message of a sequence, sent `delayMinutes` after the enrolment or after the previous step. */
+export const sequenceStepSchema = z.strictObject({
+  delayMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 24 * 365),
+  after: z.enum(["enrolment", "previous"]).default("previous"),
+  /** one is picked per contact (the same one every time for that contact); variables as in rules */
+  variations: z.array(text).min(1).max(5),
+  buttons: z.array(button).min(1).max(3).optional(),
+  /** sent instead when the channel's reply window has closed; without one the step is skipped there */
+  template: templateRef.optional(),
+});
+export type SequenceStep = z.output<typeof sequenceStepSchema>;
+
+/** When steps may go out: these weekdays between these hours, or the business's opening hours. */
+export const sendWindowSchema = z
+  .strictObject({
+    /** 0 = Sunday … 6 = Saturday */
+    days: z.array(z.number().int().min(0).max(6)).min(1).max(7).default([1, 2, 3, 4, 5]),
+    from: hhmm.default("09:00"),
+    to: hhmm.default("19:00"),
+    /** the business's opening hours instead of days/from/to */
+    businessHours: z.boolean().default(false),
+    /** the contact's time zone (attribute "timezone") when known, else the business's */
+    contactTimeZone: z.boolean().default(true),
+  })
+  .refine((w) => w.businessHours || w.from < w.to, { message: "the window must end after it starts", path: ["to"] });
+export type SendWindow = z.output<typeof sendWindowSchema>;
+
+/** What takes a contact out of the sequence before its last step. Opting out always does. */
+export const sequenceExitsSchema = z.strictObject({
+  replied: z.boolean().default(true),
+  tagIds: ids.default([]),
+  orderPlaced: z.boolean().default(true),
+  humanTook: z.boolean().default(true),
+});
+export type SequenceExits = z.output<typeof sequenceExitsSchema>;
+
+export const sequenceInput = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  enabled: z.boolean().default(true),
+  steps: z.array(sequenceStepSchema).min(1).max(20),
+  window: sendWindowSchema.default({
+    days: [1, 2, 3, 4, 5],
+    from: "09:00",
+    to: "19:00",
+    businessHours: false,
+    contactTimeZone: true,
+  }),
+  exits: sequenceExitsSchema.default({ replied: true, tagIds: [], orderPlaced: true, humanTook: true }),
+});
+export type SequenceInput = z.input<typeof sequenceInput>;

@@ -11,7 +11,8 @@ import { open as unseal } from "../platform/secrets.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import { contacts, conversations } from "../inbox/schema.ts";
 import { automationRules } from "./schema.ts";
-import { ruleInput } from "./model.ts";
+import { ruleInput, sequenceInput } from "./model.ts";
+import * as seq from "./sequences.ts";
 import * as svc from "./service.ts";
 import { automationSettings } from "./engine.ts";
 import { putSetting } from "../setup/service.ts";
@@ -79,6 +80,79 @@ export function automationRoutes(registry: OpenApiRegistry) {
   doc("GET", "/automations/:id/timers", "What a rule will do later: its pending timers");
   app.get("/automations/:id/timers", async (c) =>
     c.json({ data: await svc.pendingTimers(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+
+  // ---- follow-up sequences
+  doc("GET", "/sequences", "List the follow-up sequences, with how many contacts are in each");
+  app.get("/sequences", async (c) => c.json({ data: await seq.listSequences(c.get("ctx"), actorOf(c)) }));
+  doc("POST", "/sequences", "Create a sequence: steps (delay, variations, template), send window, exits", {
+    body: sequenceInput,
+  });
+  app.post("/sequences", async (c) =>
+    c.json({ data: await seq.createSequence(c.get("ctx"), actorOf(c), await readJson(c, sequenceInput)) }, 201),
+  );
+  doc("GET", "/sequences/:id", "Get a sequence with its figures per step");
+  app.get("/sequences/:id", async (c) => {
+    const ctx = c.get("ctx");
+    const s = await seq.getSequence(ctx, actorOf(c), c.req.param("id"));
+    return c.json({ data: { ...s, stats: await seq.sequenceStats(ctx, actorOf(c), s.id) } });
+  });
+  doc("PATCH", "/sequences/:id", "Change a sequence (enabled: false pauses its contacts where they are)", {
+    body: seq.sequencePatch,
+  });
+  app.patch("/sequences/:id", async (c) =>
+    c.json({
+      data: await seq.updateSequence(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, seq.sequencePatch)),
+    }),
+  );
+  doc("DELETE", "/sequences/:id", "Delete a sequence; its contacts leave it");
+  app.delete("/sequences/:id", async (c) => {
+    await seq.deleteSequence(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  const enrolmentsQuery = z.object({
+    status: z.enum(["active", "completed", "exited", "removed"]).optional(),
+    before: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  });
+  doc("GET", "/sequences/:id/enrolments", "The contacts in a sequence, newest first", { query: enrolmentsQuery });
+  app.get("/sequences/:id/enrolments", async (c) => {
+    const r = await seq.listEnrolments(c.get("ctx"), actorOf(c), c.req.param("id"), query(c, enrolmentsQuery));
+    return c.json({ data: r.items, next: r.next });
+  });
+  const enrolBody = z
+    .strictObject({
+      contactId: z.string().min(1).max(64).optional(),
+      conversationId: z.string().min(1).max(64).optional(),
+    })
+    .refine((b) => b.contactId || b.conversationId, { message: "contactId or conversationId", path: ["contactId"] });
+  doc(
+    "POST",
+    "/sequences/:id/enrolments",
+    "Enrol a contact (by conversation: its steps go there; by contact: admin keys only). Already in it: 200",
+    { body: enrolBody },
+  );
+  app.post("/sequences/:id/enrolments", async (c) => {
+    const r = await seq.enrol(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, enrolBody), "api");
+    return c.json({ data: { ...r.enrolment, already: r.already } }, r.already ? 200 : 201);
+  });
+  doc(
+    "POST",
+    "/sequences/:id/enrolments/import",
+    "Enrol the contacts of a CSV (body text/csv with a phone, email or id column); lines that match no contact are listed",
+  );
+  app.post("/sequences/:id/enrolments/import", async (c) =>
+    c.json({ data: await seq.enrolCsv(c.get("ctx"), actorOf(c), c.req.param("id"), await c.req.text()) }),
+  );
+  doc("DELETE", "/sequences/:id/enrolments/:contactId", "Take a contact out of a sequence");
+  app.delete("/sequences/:id/enrolments/:contactId", async (c) => {
+    const n = await seq.unenrol(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("contactId"));
+    if (!n) throw notFound("Enrolment");
+    return c.body(null, 204);
+  });
+  doc("GET", "/contacts/:id/sequences", "A contact's sequences and each step as it went");
+  app.get("/contacts/:id/sequences", async (c) =>
+    c.json({ data: await seq.contactSequences(c.get("ctx"), actorOf(c), c.req.param("id")) }),
   );
   return app;
 }

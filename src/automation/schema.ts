@@ -1,5 +1,6 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
-import type { Action, ConditionGroup, Trigger } from "./model.ts";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Action, ConditionGroup, SendWindow, SequenceExits, SequenceStep, Trigger } from "./model.ts";
 
 // Rules: a trigger, conditions (AND/OR groups) and actions, run by the engine (engine.ts) from the events table.
 export const automationRules = sqliteTable("automation_rules", {
@@ -67,7 +68,7 @@ export const automationTimers = sqliteTable(
     key: text("key").notNull().unique(),
     ruleId: text("rule_id").notNull(),
     kind: text("kind", {
-      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook"],
+      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook", "sequence"],
     }).notNull(),
     dueAt: integer("due_at").notNull(),
     conversationId: text("conversation_id"),
@@ -92,3 +93,58 @@ export const eventCursors = sqliteTable("event_cursors", {
   seq: integer("seq").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+// Follow-up sequences (§6.16): steps sent one after another to an enrolled contact, inside a send window, until
+// the last step or an exit (the customer replied, a tag, an order, a person took over, opted out).
+export const sequences = sqliteTable("sequences", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  steps: text("steps", { mode: "json" }).notNull().$type<SequenceStep[]>(),
+  window: text("window", { mode: "json" }).notNull().$type<SendWindow>(),
+  exits: text("exits", { mode: "json" }).notNull().$type<SequenceExits>(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+// A contact in a sequence. One active enrolment per contact and sequence; `step` is the next step to send.
+export const sequenceEnrolments = sqliteTable(
+  "sequence_enrolments",
+  {
+    id: text("id").primaryKey(),
+    sequenceId: text("sequence_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    /** where the steps are sent; null: the contact's latest conversation when each step is due */
+    conversationId: text("conversation_id"),
+    status: text("status", { enum: ["active", "completed", "exited", "removed"] }).notNull(),
+    /** why it ended: replied, tag, order, human, opted_out, removed, sequence_deleted… */
+    reason: text("reason"),
+    step: integer("step").notNull().default(0),
+    nextAt: integer("next_at"),
+    /** rule, api, console, csv */
+    source: text("source").notNull(),
+    enrolledAt: integer("enrolled_at").notNull(),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [
+    uniqueIndex("sequence_enrolments_active").on(t.sequenceId, t.contactId).where(sql`status = 'active'`),
+    index("sequence_enrolments_contact").on(t.contactId, t.status),
+    index("sequence_enrolments_seq").on(t.sequenceId, t.status),
+  ],
+);
+
+// Each step once per enrolment: sent (with its message) or skipped (and why). The key is enrolment + step.
+export const sequenceSends = sqliteTable(
+  "sequence_sends",
+  {
+    key: text("key").primaryKey(),
+    enrolmentId: text("enrolment_id").notNull(),
+    sequenceId: text("sequence_id").notNull(),
+    step: integer("step").notNull(),
+    outcome: text("outcome", { enum: ["sent", "skipped"] }).notNull(),
+    detail: text("detail"),
+    messageId: text("message_id"),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("sequence_sends_seq").on(t.sequenceId, t.step), index("sequence_sends_enrolment").on(t.enrolmentId)],
+);
