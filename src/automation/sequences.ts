@@ -163,7 +163,8 @@ export async function listSequences(ctx: Ctx, actor: Actor) {
 export async function updateSequence(ctx: Ctx, actor: Actor, id: string, patch: unknown) {
   const cur = await getSequence(ctx, actor, id);
   const p = sequencePatch.parse(patch);
-  const next = sequenceInput.parse({ ...cur, ...p });
+  const { name, enabled, steps, window, exits } = cur;
+  const next = sequenceInput.parse({ name, enabled, steps, window, exits, ...p });
   await checkSequence(ctx, next);
   const now = ctx.clock.now();
   await ctx.database.write(async (tx) => {
@@ -644,7 +645,7 @@ const pick = (id: string, step: number, n: number) => {
 export async function runSequenceStep(ctx: Ctx, t: Timer): Promise<Timer["status"]> {
   const { enrolmentId, step } = t.payload as { enrolmentId: string; step: number };
   const e = await ctx.db.select().from(sequenceEnrolments).where(eq(sequenceEnrolments.id, enrolmentId)).get();
-  if (!e || e.status !== "active" || e.step !== step) return "cancelled";
+  if (e?.status !== "active" || e.step !== step) return "cancelled";
   const seq = await ctx.db.select().from(sequences).where(eq(sequences.id, e.sequenceId)).get();
   if (!seq?.enabled) return "cancelled";
   const now = ctx.clock.now();
@@ -857,7 +858,8 @@ export async function sequenceExits(ctx: Ctx, ev: Ev) {
     .innerJoin(sequences, eq(sequences.id, sequenceEnrolments.sequenceId))
     .where(and(eq(sequenceEnrolments.contactId, contactId), eq(sequenceEnrolments.status, "active")));
   const ending = active.filter(({ e, exits }) => {
-    if (ev.at < e.enrolledAt) return false;
+    // only what happened after the enrolment (the message a rule enrolled on is not a reply to it)
+    if (ev.at <= e.enrolledAt) return false;
     if (reason === "opted_out") return true;
     if (reason === "replied") return exits.replied;
     if (reason === "human") return exits.humanTook;

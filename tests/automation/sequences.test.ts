@@ -192,3 +192,226 @@ test("a reply, a person's answer, a tag or 'BAJA' take the contact out; the figu
   expect(stats.steps[0].replied).toBe(1);
   expect(stats.exited).toMatchObject({ replied: 1, human: 1, tag: 1, opted_out: 2 });
 });
+
+test("outside WhatsApp's 24 h window a step goes as its template, or is skipped and shown skipped in the contact's timeline", async () => {
+  const wa = await createChannel(
+    t.ctx,
+    { kind: "system" },
+    {
+      type: "whatsapp_cloud",
+      name: "WhatsApp ventas",
+      config: {
+        phoneNumberId: "1122334455667",
+        wabaId: "WABA1",
+        accessToken: "EAAG-test-token",
+        appSecret: "test-app-secret",
+        verifyToken: "verify-me-please",
+        // nothing listens there: deliveries fail, which this test does not look at
+        graphUrl: "http://127.0.0.1:9",
+      },
+    },
+  );
+  await t.ctx.database.write((tx) =>
+    tx.insert(channelTemplates).values({
+      id: "tpl1",
+      channelId: wa.id,
+      name: "seguimiento",
+      language: "es_MX",
+      category: "UTILITY",
+      status: "APPROVED",
+      body: "Hola {{1}}, ¿seguimos con tu pedido?",
+      params: 1,
+      updatedAt: now,
+    }),
+  );
+  const seq = await sequence({
+    name: "Carrito",
+    steps: [
+      { delayMinutes: 0, variations: ["¿Te ayudo a terminar tu compra?"] },
+      {
+        delayMinutes: 2 * 24 * 60,
+        variations: ["¿Seguimos?"],
+        template: { name: "seguimiento", language: "es_MX", params: ["{{contact.first_name|cliente}}"] },
+      },
+      { delayMinutes: 24 * 60, variations: ["Sin plantilla no puedo ir"] },
+    ],
+    window: { days: [0, 1, 2, 3, 4, 5, 6], from: "08:00", to: "21:00" },
+    exits: { replied: true },
+  });
+  const r = await ingestInbound(t.ctx, {
+    channelId: wa.id,
+    from: { externalId: "5215512345678", name: "Lucía Pérez" },
+    body: "hola",
+  });
+  const e = await enrolConv(seq.id, r.conversationId);
+  await settle();
+  await later(2 * 24 * HOUR);
+  await later(24 * HOUR);
+  const out = await t.ctx.db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, r.conversationId), eq(messages.direction, "out")))
+    .orderBy(messages.id);
+  expect(out.map((m) => m.body)).toEqual(["¿Te ayudo a terminar tu compra?", "Hola Lucía, ¿seguimos con tu pedido?"]);
+  expect(out[1].content).toMatchObject({ kind: "template", template: { name: "seguimiento", params: ["Lucía"] } });
+  expect((await enrolment(e.id))!.status).toBe("completed");
+  const contactId = (await enrolment(e.id))!.contactId;
+  const timeline = (await (await api("GET", `/contacts/${contactId}/sequences`)).json()).data;
+  expect(timeline).toHaveLength(1);
+  expect(timeline[0]).toMatchObject({ sequenceName: "Carrito", status: "completed", stepCount: 3 });
+  expect(timeline[0].sends.map((x: { outcome: string; detail: string | null }) => [x.outcome, x.detail])).toEqual([
+    ["sent", null],
+    ["sent", "template seguimiento"],
+    ["skipped", "window_closed"],
+  ]);
+  const stats = (await (await api("GET", `/sequences/${seq.id}`)).json()).data.stats;
+  expect(stats.steps.map((x: { skipped: number }) => x.skipped)).toEqual([0, 0, 1]);
+});
+
+test("a rule enrols on a keyword; a CSV enrols by phone or email and names the lines it could not match", async () => {
+  const seq = await sequence({
+    name: "Precios",
+    steps: [
+      { delayMinutes: 0, variations: ["Aquí va la lista de precios, {{contact.first_name|cliente}}."] },
+      { delayMinutes: 24 * 60, variations: ["¿Alguna duda con los precios?"] },
+    ],
+    window: { days: [0, 1, 2, 3, 4, 5, 6], from: "00:00", to: "23:59" },
+    exits: { replied: false },
+  });
+  const rule = await api("POST", "/automations", {
+    name: "Precio → secuencia",
+    trigger: { type: "message_received", keywords: ["precio"] },
+    actions: [{ type: "enrol_sequence", sequenceId: seq.id }],
+  });
+  expect(rule.status).toBe(201);
+  const a = await say("¿qué precio tiene?", "r1", "Rosa Díaz");
+  await settle();
+  await say("y otro precio", "r1", "Rosa Díaz"); // already in it: stays where she is
+  await settle();
+  expect(await outBodies(a.conversationId)).toEqual(["Aquí va la lista de precios, Rosa."]);
+  const list = (await (await api("GET", `/sequences/${seq.id}/enrolments`)).json()).data;
+  expect(list).toHaveLength(1);
+  expect(list[0]).toMatchObject({ source: "rule", status: "active", step: 1, contact: { name: "Rosa Díaz" } });
+
+  const c1 = await apiPost(t, s.apiKey, "/contacts", { name: "Pedro", phone: "+52 55 1111 2222" });
+  const c2 = await apiPost(t, s.apiKey, "/contacts", { name: "Paula", email: "paula@ejemplo.mx" });
+  const csv = "nombre;teléfono;correo\nPedro;55 1111 2222;\nPaula;;PAULA@ejemplo.mx\nNadie;55 9999 0000;\nVacío;;\n";
+  const r = await t.req("POST", `/api/v1/sequences/${seq.id}/enrolments/import`, {
+    headers: { authorization: `Bearer ${s.apiKey}`, "content-type": "text/csv" },
+    body: csv,
+  });
+  expect(r.status).toBe(200);
+  const j = (await r.json()).data;
+  expect(j).toEqual({
+    enrolled: 2,
+    already: 0,
+    errors: [
+      { line: 4, message: "no_such_contact" },
+      { line: 5, message: "no_contact_key" },
+    ],
+  });
+  const enrolled = await t.ctx.db.select().from(sequenceEnrolments).where(eq(sequenceEnrolments.source, "csv"));
+  expect(enrolled.map((x) => x.contactId).sort()).toEqual([c1.id, c2.id].sort());
+  // neither has a conversation yet: their step is skipped and shown so, not lost
+  await settle();
+  const tl = (await (await api("GET", `/contacts/${c1.id}/sequences`)).json()).data;
+  expect(tl[0].sends[0]).toMatchObject({ outcome: "skipped", detail: "no_conversation" });
+});
+
+test("switched off, a sequence's contacts wait where they are; switched on, the next step goes; a step's message is never sent twice", async () => {
+  const seq = await sequence({
+    name: "Pausa",
+    steps: [
+      { delayMinutes: 0, variations: ["Uno"] },
+      { delayMinutes: 60, variations: ["Dos"] },
+      { delayMinutes: 60, variations: ["Tres"] },
+    ],
+    window: { days: [0, 1, 2, 3, 4, 5, 6], from: "00:00", to: "23:59" },
+    exits: { replied: false },
+  });
+  const a = await say("hola", "p1");
+  const e = await enrolConv(seq.id, a.conversationId);
+  await settle();
+  expect((await api("PATCH", `/sequences/${seq.id}`, { enabled: false })).status).toBe(200);
+  await later(3 * HOUR);
+  expect(await outBodies(a.conversationId)).toEqual(["Uno"]);
+  // a crash once sent step 2's message and died before recording it: the step, run again, does not send it twice
+  await sendMessage(t.ctx, { kind: "system", id: `sequence:${seq.id}`, name: "Secuencia «Pausa»" }, a.conversationId, {
+    idempotencyKey: `seq:${e.id}:1`,
+    takeOver: false,
+    body: "Dos",
+  });
+  expect((await api("PATCH", `/sequences/${seq.id}`, { enabled: true })).status).toBe(200);
+  await settle();
+  expect(await outBodies(a.conversationId)).toEqual(["Uno", "Dos"]);
+  await later(HOUR);
+  expect(await outBodies(a.conversationId)).toEqual(["Uno", "Dos", "Tres"]);
+  // enrolled again once done: a new enrolment, from the first step
+  const again = await enrolConv(seq.id, a.conversationId);
+  expect(again.already).toBe(false);
+  // taken out by the API: nothing more
+  expect((await api("DELETE", `/sequences/${seq.id}/enrolments/${again.id}`)).status).toBe(404);
+  const contactId = (await enrolment(again.id))!.contactId;
+  expect((await api("DELETE", `/sequences/${seq.id}/enrolments/${contactId}`)).status).toBe(204);
+  expect((await enrolment(again.id))!).toMatchObject({ status: "removed", reason: "removed" });
+});
+
+test("bad input is refused with the field named and changes nothing; people see only what is theirs", async () => {
+  const bad = async (body: unknown) => {
+    const r = await api("POST", "/sequences", body);
+    return { status: r.status, error: (await r.json()).error };
+  };
+  const step = { delayMinutes: 0, variations: ["Hola"] };
+  let r = await bad({ name: "x", steps: [{ delayMinutes: 0, variations: [] }] });
+  expect(r.status).toBe(400);
+  expect(JSON.stringify(r.error.details)).toContain("variations");
+  r = await bad({ name: "x", steps: [step], window: { from: "18:00", to: "09:00" } });
+  expect(r.status).toBe(400);
+  expect(JSON.stringify(r.error.details)).toContain("to");
+  r = await bad({ name: "x", steps: [step], exits: { tagIds: ["nope"] } });
+  expect(r).toMatchObject({ status: 400, error: { code: "unknown_tag", details: { field: "exits.tagIds" } } });
+  r = await bad({ name: "x", steps: [{ delayMinutes: -5, variations: ["a"] }] });
+  expect(r.status).toBe(400);
+  const rule = await api("POST", "/automations", {
+    name: "x",
+    trigger: { type: "message_received" },
+    actions: [{ type: "enrol_sequence", sequenceId: "no-such" }],
+  });
+  expect(rule.status).toBe(400);
+  expect((await rule.json()).error).toMatchObject({
+    code: "unknown_sequence",
+    details: { field: "actions.0.sequenceId" },
+  });
+  expect((await (await api("GET", "/sequences")).json()).data).toEqual([]);
+
+  const seq = await sequence({ name: "Ventas", steps: [step] });
+  expect((await api("POST", `/sequences/${seq.id}/enrolments`, { conversationId: "nope" })).status).toBe(404);
+  expect((await api("POST", `/sequences/${seq.id}/enrolments`, {})).status).toBe(400);
+  const csv = await t.req("POST", `/api/v1/sequences/${seq.id}/enrolments/import`, {
+    headers: { authorization: `Bearer ${s.apiKey}`, "content-type": "text/csv" },
+    body: "nombre,ciudad\nPedro,CDMX\n",
+  });
+  expect(csv.status).toBe(400);
+  expect((await csv.json()).error.code).toBe("csv_columns");
+
+  // Beto (Soporte) cannot enrol from a Ventas conversation, nor read the sequences
+  const { sessionHeaders } = await import("../support/app.ts");
+  const { updateChannel } = await import("../../src/channels/service.ts");
+  await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { departmentId: s.ventas.id });
+  const a = await say("hola", "vis1");
+  const beto = await sessionHeaders(t.ctx, "beto@test.mx", "agent-pass-123");
+  const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+  const asUser = (h: Record<string, string>, method: string, path: string, json?: unknown) =>
+    t.req(method, `/api/v1${path}`, { headers: { ...h, "content-type": "application/json" }, json });
+  expect(
+    (await asUser(beto, "POST", `/sequences/${seq.id}/enrolments`, { conversationId: a.conversationId })).status,
+  ).toBe(404);
+  expect((await asUser(beto, "GET", "/sequences")).status).toBe(403);
+  const ok = await asUser(ana, "POST", `/sequences/${seq.id}/enrolments`, { conversationId: a.conversationId });
+  expect(ok.status).toBe(201);
+  const contactId = (await ok.json()).data.contactId;
+  expect((await asUser(beto, "GET", `/contacts/${contactId}/sequences`)).status).toBe(404);
+  expect((await asUser(ana, "GET", `/contacts/${contactId}/sequences`)).status).toBe(200);
+  // an agent enrols from a conversation, never a bare contact
+  expect((await asUser(ana, "POST", `/sequences/${seq.id}/enrolments`, { contactId })).status).toBe(403);
+});

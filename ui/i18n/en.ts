@@ -855,5 +855,9 @@ export const en: Record<MessageKey, string> = {
   "errors.unknown_user": "That person does not exist.",
   "errors.unknown_recipe": "That ready-made automation does not exist.",
   "errors.recipe_installed": "That automation is already installed.",
+  "errors.contact_required": "Choose which contact to enrol.",
+  "errors.csv_columns": "The CSV header needs a phone, email or id column.",
+  "errors.csv_too_long": "A file can have at most 50,000 contacts.",
+  "errors.unknown_sequence": "That sequence does not exist.",
   "activity.automation": "The automation “{name}”: {actions}",
 };

@@ -863,6 +863,10 @@ export const es = {
   "errors.unknown_user": "Esa persona no existe.",
   "errors.unknown_recipe": "Esa automatización lista para usar no existe.",
   "errors.recipe_installed": "Esa automatización ya está instalada.",
+  "errors.contact_required": "Elige a qué contacto inscribir.",
+  "errors.csv_columns": "El encabezado del CSV necesita una columna teléfono, correo o id.",
+  "errors.csv_too_long": "Un archivo puede tener como máximo 50 000 contactos.",
+  "errors.unknown_sequence": "Esa secuencia no existe.",
   "activity.automation": "La automatización «{name}»: {actions}",
 } as const;
 export type MessageKey = keyof typeof es;
