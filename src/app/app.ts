@@ -17,6 +17,7 @@ import { commerceConsole } from "../commerce/console.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
+import { sequencesConsole } from "../automation/sequences-console.ts";
 import { wireNotifications, ensureVapidKeys } from "../notifications/service.ts";
 import { pwaRoutes } from "./pwa.ts";
 
@@ -31,6 +32,7 @@ const consoleModules: ConsoleModule[] = [
   calendarConsole,
   notificationsConsole,
   automationConsole,
+  sequencesConsole,
 ];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";

@@ -22,6 +22,7 @@ import {
   statusOf,
 } from "../app/console.ts";
 import * as svc from "./service.ts";
+import { listSequences } from "./sequences.ts";
 import { installRecipe, installedRecipes, RECIPES } from "./recipes.ts";
 
 /** The form's rows as a rule: what the editor sent, whether or not it is valid (a refused save shows it again). */
@@ -84,6 +85,9 @@ export function draftOf(f: Form, id?: string): UI.Draft {
         return { type, status: ref };
       case "to_agent":
         return { type, agentId: ref };
+      case "enrol_sequence":
+      case "unenrol_sequence":
+        return { type, sequenceId: ref };
       case "notify":
         return {
           type,
@@ -141,12 +145,13 @@ function refusal(c: C, e: unknown) {
 export const automationConsole: ConsoleModule = (app) => {
   const refsOf = async (c: C): Promise<UI.Refs> => {
     const ctx = c.get("ctx");
-    const [u, d, g, ch, ag] = await Promise.all([
+    const [u, d, g, ch, ag, sq] = await Promise.all([
       auth.listUsers(ctx),
       auth.listDepartments(ctx),
       inbox.listTags(ctx),
       channels.listChannels(ctx),
       listAgents(ctx),
+      listSequences(ctx, user(c)),
     ]);
     return {
       users: u.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
@@ -154,6 +159,7 @@ export const automationConsole: ConsoleModule = (app) => {
       tags: g.map((x) => ({ id: x.id, name: x.name })),
       channels: ch.map((x) => ({ id: x.id, name: x.name })),
       agents: ag.map((x) => ({ id: x.id, name: x.name })),
+      sequences: sq.map((x) => ({ id: x.id, name: x.name })),
     };
   };
   const listView = async (c: C, secret?: { ruleId: string; value: string }) => {

@@ -8,3 +8,4 @@ export {
 } from "./engine.ts";
 export { automationRoutes, automationHooks } from "./routes.ts";
 export * from "./service.ts";
+export { sequencePanel } from "./sequences.ts";

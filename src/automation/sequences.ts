@@ -541,24 +541,16 @@ export async function contactSequences(ctx: Ctx, actor: Actor, contactId: string
   }));
 }
 
-/** The sequences a person may put a conversation's contact in, and the ones that contact is in now. */
-export async function sequencesForConversation(ctx: Ctx, actor: Actor, conversationId: string) {
+/** For a conversation's contact panel: the sequences one may put its contact in, and the contact's timeline. */
+export async function sequencePanel(ctx: Ctx, actor: Actor, conversationId: string) {
   const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
   if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
-  const all = await ctx.db
+  const options = await ctx.db
     .select({ id: sequences.id, name: sequences.name })
     .from(sequences)
     .where(eq(sequences.enabled, true))
     .orderBy(asc(sequences.name));
-  const active = await ctx.db
-    .select({
-      sequenceId: sequenceEnrolments.sequenceId,
-      step: sequenceEnrolments.step,
-      nextAt: sequenceEnrolments.nextAt,
-    })
-    .from(sequenceEnrolments)
-    .where(and(eq(sequenceEnrolments.contactId, conv.contactId), eq(sequenceEnrolments.status, "active")));
-  return all.map((s) => ({ ...s, active: active.find((a) => a.sequenceId === s.id) ?? null }));
+  return { options, timeline: await contactSequences(ctx, actor, conv.contactId) };
 }
 
 // ---- the engine's side: a step comes due, an event may end enrolments

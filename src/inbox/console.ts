@@ -17,6 +17,7 @@ import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { onboardingFor } from "../setup/onboarding.ts";
 import type { ConsoleUser as U } from "../app/console.ts";
 import { type ConsoleModule, type C, user, T, csrf, pid, str, count, page, settingsPage, act } from "../app/console.ts";
+import { sequencePanel } from "../automation/index.ts";
 
 /** The inbox (views, list, conversation, live updates), contacts, and the inbox's settings: tags and quick replies. */
 export const inboxConsole: ConsoleModule = (app) => {
@@ -86,6 +87,7 @@ export const inboxConsole: ConsoleModule = (app) => {
     let templates: { name: string; language: string; params: number; body: string }[] = [],
       windowClosed = false;
     let interactive: { maxButtons: number; maxListRows: number } | undefined;
+    let sequences: Awaited<ReturnType<typeof sequencePanel>> | undefined;
     if (f.c) {
       try {
         conv = await inbox.getConversation(ctx, u, f.c);
@@ -95,6 +97,7 @@ export const inboxConsole: ConsoleModule = (app) => {
       if (conv) {
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
+        sequences = await sequencePanel(ctx, u, conv.id);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
         if (caps?.templates)
           templates = (await cloud.listTemplates(ctx, u, conv.channelId)).filter((x) => x.status === "APPROVED");
@@ -121,6 +124,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         conv: conv as never,
         messages,
         past,
+        sequences,
         isAdmin: isAdmin(u),
         templates,
         windowClosed,

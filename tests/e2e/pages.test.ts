@@ -51,6 +51,8 @@ const adminPages = () => [
   "/settings/login-history",
   "/settings/automations",
   "/settings/automations/new",
+  "/settings/sequences",
+  "/settings/sequences/new",
 ];
 
 test("every administrator page fits a phone and a desktop, its main controls uncovered", async () => {

@@ -1044,16 +1044,37 @@ if (ruleForm) {
     const el = e.target as HTMLElement;
     if (el.matches('select[name="a_type"]')) fit(el.closest<HTMLElement>(".action-row")!);
   });
-  ruleForm.addEventListener("click", (e) => {
+  editableRows(ruleForm, (row, kind) => {
+    if (kind === "action") fit(row);
+  });
+}
+
+/**
+ * Rows a person adds and removes in an editor form: a button[data-add-row=KIND] appends a copy of
+ * template#KIND-template to #KINDs; a button[data-remove-row] removes its row. Steps are numbered again.
+ */
+function editableRows(form: HTMLFormElement, added?: (row: HTMLElement, kind: string) => void) {
+  const renumber = () =>
+    form.querySelectorAll<HTMLElement>("#steps > li legend").forEach((l, i) => {
+      l.textContent = `${form.dataset.stepLabel ?? l.textContent?.replace(/\s*\d+$/, "")} ${i + 1}`;
+    });
+  renumber();
+  form.addEventListener("click", (e) => {
     const b = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-add-row], button[data-remove-row]");
     if (!b) return;
     e.preventDefault();
-    if (b.dataset.removeRow !== undefined) return void b.closest("li")?.remove();
+    if (b.dataset.removeRow !== undefined) {
+      b.closest("li")?.remove();
+      return renumber();
+    }
     const kind = b.dataset.addRow!;
-    const tpl = $<HTMLTemplateElement>(`#${kind}-template`, ruleForm)!;
+    const tpl = $<HTMLTemplateElement>(`#${kind}-template`, form)!;
     const row = (tpl.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
-    $(`#${kind === "action" ? "actions" : "conditions"}`, ruleForm)!.appendChild(row);
-    if (kind === "action") fit(row);
+    $(`#${kind}s`, form)!.appendChild(row);
+    added?.(row, kind);
+    renumber();
     row.querySelector<HTMLElement>("select, input, textarea")?.focus();
   });
 }
+const sequenceForm = $<HTMLFormElement>("#sequence-form");
+if (sequenceForm) editableRows(sequenceForm);

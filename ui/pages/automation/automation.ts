@@ -38,7 +38,7 @@ export type RunRow = {
     actions: { i: number; type: string; ok: boolean; result?: string; error?: string }[];
   };
 };
-export type Refs = { users: Opt[]; departments: Opt[]; tags: Opt[]; channels: Opt[]; agents: Opt[] };
+export type Refs = { users: Opt[]; departments: Opt[]; tags: Opt[]; channels: Opt[]; agents: Opt[]; sequences: Opt[] };
 export type Recipe = { id: string; installed: boolean };
 
 export const TRIGGERS = [
@@ -82,6 +82,8 @@ export const ACTIONS = [
   "wait",
   "to_agent",
   "from_agent",
+  "enrol_sequence",
+  "unenrol_sequence",
 ] as const;
 /** What a condition can look at, as the editor offers it (a channel is picked by its type, not its id). */
 export const FIELDS = CONDITION_FIELDS.filter((f) => f !== "conversation.channelId");
@@ -117,6 +119,8 @@ export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number";
   wait: { text: "number" },
   to_agent: { ref: "agent" },
   from_agent: { ref: "department" },
+  enrol_sequence: { ref: "sequence" },
+  unenrol_sequence: { ref: "sequence" },
 };
 
 /** The trigger in words, for the list. */
@@ -181,6 +185,7 @@ function refOptions(t: T, refs: Refs, selected: string) {
     ${refs.departments.map((d) => o("department", d.id, d.name))}
     ${refs.tags.map((g) => o("tag", g.id, g.name))}
     ${refs.agents.map((a) => o("agent", a.id, a.name))}
+    ${refs.sequences.map((q) => o("sequence", q.id, q.name))}
     ${["none", "low", "medium", "high", "urgent"].map((p) => o("priority", p, t(`priority.${p}`)))}
     ${["open", "pending", "resolved"].map((s) => o("status", s, t(`status.${s}`)))}
     ${refs.users.map((u) => o("recipient", `user:${u.id}`, u.name))}
@@ -216,7 +221,7 @@ export function actionInputs(a: Record<string, unknown> & { type: string }): { t
     default:
       return {
         text: "",
-        ref: String(a.userId ?? a.departmentId ?? a.tagId ?? a.agentId ?? a.priority ?? a.status ?? ""),
+        ref: String(a.userId ?? a.departmentId ?? a.tagId ?? a.agentId ?? a.sequenceId ?? a.priority ?? a.status ?? ""),
       };
   }
 }

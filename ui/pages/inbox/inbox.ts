@@ -2,6 +2,7 @@ import { html, fmtTime, type VNode } from "../../components/html.ts";
 import { Icon, Avatar } from "../../components/icons.ts";
 import { modelProblem, reasonText, type T } from "../../i18n/index.ts";
 import type { MessageContent } from "../../../src/inbox/schema.ts";
+import { ContactSequences, type Timeline } from "../automation/sequences.ts";
 
 type Tag = { id: string; name: string; color: string };
 type Att = { fileId: string; name: string; mime: string; size: number };
@@ -323,11 +324,15 @@ export function ContactPanel({
   t,
   past,
   locale,
+  sequences,
+  csrf,
 }: {
   c: ConvView;
   t: T;
   past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[];
   locale: string;
+  sequences?: { options: Opt[]; timeline: Timeline };
+  csrf?: string;
 }): VNode {
   const attrs = Object.entries(c.contact.attributes ?? {});
   return html`<div class="side" id="contact-panel"><div class="side-head"><h3>${t("contact.title")}</h3><button type="button" class="sheet-close" data-sheet-close aria-label=${t("common.close")}>×</button></div>
@@ -341,6 +346,7 @@ export function ContactPanel({
       <p class="meta">${t("contact.attributesHelp")}</p>
       <p><button type="submit">${t("contact.save")}</button> <span id="contact-msg" role="status"></span></p></form>
     <h3>${t("contact.past")}</h3><ul>${past.filter((p) => p.id !== c.id).map((p) => html`<li><a href=${`/inbox?status=any&c=${p.id}`}>${fmtTime(p.lastMessageAt, locale)}</a> · ${t(`status.${p.status}`)}<br /><small>${p.lastMessagePreview}</small></li>`)}</ul>
+    ${sequences ? ContactSequences({ t, csrf: csrf ?? "", conversationId: c.id, options: sequences.options, timeline: sequences.timeline, locale }) : null}
   </div>`;
 }
 
@@ -361,6 +367,7 @@ export function InboxPage(p: {
   channels: Opt[];
   quickReplies: { shortcut: string; body: string }[];
   past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[];
+  sequences?: { options: Opt[]; timeline: Timeline };
   isAdmin: boolean;
   templates?: TemplateOpt[];
   windowClosed?: boolean;
@@ -390,6 +397,6 @@ export function InboxPage(p: {
         ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive, mentionable: p.mentionable })}</div>`
         : html`<div class="empty">${t("inbox.select")}</div>`
     }</div>
-    <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale }) : null}</div>
+    <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale, sequences: p.sequences, csrf: p.csrf }) : null}</div>
   </div>`;
 }
