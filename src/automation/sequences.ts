@@ -575,36 +575,43 @@ export const isOptOut = (body: string) =>
       .trim(),
   );
 
+// The reads of every step, prepared once on the reader connection (drizzle would build and SQLite prepare them
+// on every call; a sequence over ten thousand contacts runs them fifty thousand times).
+const STEP_SQL = {
+  enrolment: `SELECT id, sequence_id AS sequenceId, contact_id AS contactId, conversation_id AS conversationId,
+    status, step, enrolled_at AS enrolledAt FROM sequence_enrolments WHERE id = ?`,
+  // what may end an enrolment, since it began: its contact's attributes (opted out), a message from them, one
+  // from a person of the team, an order
+  facts: `SELECT (SELECT attributes FROM contacts WHERE id = ?1) AS attributes,
+    EXISTS (SELECT 1 FROM messages m JOIN conversations v ON v.id = m.conversation_id
+      WHERE v.contact_id = ?1 AND m.direction = 'in' AND m.created_at > ?2) AS replied,
+    EXISTS (SELECT 1 FROM messages m JOIN conversations v ON v.id = m.conversation_id
+      WHERE v.contact_id = ?1 AND m.direction = 'out' AND m.sender_type = 'agent' AND m.private = 0
+      AND m.created_at > ?2) AS human,
+    EXISTS (SELECT 1 FROM orders WHERE contact_id = ?1 AND created_at > ?2) AS ordered`,
+  conversation: "SELECT id FROM conversations WHERE id = ?",
+  latestConversation: "SELECT id FROM conversations WHERE contact_id = ? ORDER BY last_message_at DESC LIMIT 1",
+};
+type StepEnrolment = Pick<
+  Enrolment,
+  "id" | "sequenceId" | "contactId" | "conversationId" | "status" | "step" | "enrolledAt"
+>;
+const read = <T>(ctx: Ctx, q: keyof typeof STEP_SQL, ...args: unknown[]) =>
+  ctx.database.readPrepared(STEP_SQL[q]).get(args) as T | undefined;
+
 /** A reason the enrolment must end now, from what happened since it began; null when it goes on. */
-async function exitReason(ctx: Ctx, seq: Sequence, e: Enrolment): Promise<string | null> {
-  const c = await ctx.db
-    .select({ attributes: contacts.attributes })
-    .from(contacts)
-    .where(eq(contacts.id, e.contactId))
-    .get();
-  if (!c) return "contact_deleted";
-  if (optedOut(c.attributes)) return "opted_out";
-  const since = and(eq(conversations.contactId, e.contactId), gt(messages.createdAt, e.enrolledAt));
-  if (seq.exits.replied) {
-    const r = await ctx.db
-      .select({ id: messages.id })
-      .from(messages)
-      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .where(and(since, eq(messages.direction, "in")))
-      .limit(1)
-      .get();
-    if (r) return "replied";
-  }
-  if (seq.exits.humanTook) {
-    const r = await ctx.db
-      .select({ id: messages.id })
-      .from(messages)
-      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .where(and(since, eq(messages.direction, "out"), eq(messages.senderType, "agent"), eq(messages.private, false)))
-      .limit(1)
-      .get();
-    if (r) return "human";
-  }
+type StepFacts = { attributes: string | null; replied: number; human: number; ordered: number };
+async function exitReason(
+  ctx: Ctx,
+  seq: Sequence,
+  e: StepEnrolment,
+  f: StepFacts,
+  attributes: Record<string, unknown> | null,
+) {
+  if (!attributes) return "contact_deleted";
+  if (optedOut(attributes)) return "opted_out";
+  if (seq.exits.replied && f.replied) return "replied";
+  if (seq.exits.humanTook && f.human) return "human";
   if (seq.exits.tagIds.length) {
     const r = await ctx.db
       .select({ tagId: conversationTags.tagId })
@@ -615,15 +622,7 @@ async function exitReason(ctx: Ctx, seq: Sequence, e: Enrolment): Promise<string
       .get();
     if (r) return "tag";
   }
-  if (seq.exits.orderPlaced) {
-    const r = await ctx.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(and(eq(orders.contactId, e.contactId), gt(orders.createdAt, e.enrolledAt)))
-      .limit(1)
-      .get();
-    if (r) return "order";
-  }
+  if (seq.exits.orderPlaced && f.ordered) return "order";
   return null;
 }
 
@@ -636,24 +635,29 @@ const pick = (id: string, step: number, n: number) => {
 /** A step came due (engine.handleTimer, kind "sequence"). Returns the timer's new status. */
 export async function runSequenceStep(ctx: Ctx, t: Timer): Promise<Timer["status"]> {
   const { enrolmentId, step } = t.payload as { enrolmentId: string; step: number };
-  const e = await ctx.db.select().from(sequenceEnrolments).where(eq(sequenceEnrolments.id, enrolmentId)).get();
+  const e = read<StepEnrolment>(ctx, "enrolment", enrolmentId);
   if (e?.status !== "active" || e.step !== step) return "cancelled";
-  const seq = await ctx.db.select().from(sequences).where(eq(sequences.id, e.sequenceId)).get();
+  // a sequence is read once a round (a round runs the steps of many contacts of it)
+  const seq = await onceARound(ctx, `sequence:${e.sequenceId}`, () =>
+    ctx.db.select().from(sequences).where(eq(sequences.id, e.sequenceId)).get(),
+  );
   if (!seq?.enabled) return "cancelled";
   const now = ctx.clock.now();
   if (step >= seq.steps.length) {
     await endEnrolments(ctx, eq(sequenceEnrolments.id, e.id)!, "completed", "done");
     return "done";
   }
-  const why = await exitReason(ctx, seq, e);
+  const f = read<StepFacts>(ctx, "facts", e.contactId, e.enrolledAt)!;
+  const attributes = f.attributes ? (JSON.parse(f.attributes) as Record<string, unknown>) : null;
+  const why = await exitReason(ctx, seq, e, f, attributes);
   if (why) {
     await endEnrolments(ctx, eq(sequenceEnrolments.id, e.id)!, "exited", why);
     return "cancelled";
   }
   // the window may have changed since the step was timed (or the server was down past its end): wait for it
   const b = await onceARound(ctx, "business", () => getBusiness(ctx));
-  const c = await ctx.db.select().from(contacts).where(eq(contacts.id, e.contactId)).get();
-  const inWindow = nextInWindow(seq.window, b, zoneFor(seq.window, b, c?.attributes ?? {}), now);
+  const zone = zoneFor(seq.window, b, attributes ?? {});
+  const inWindow = nextInWindow(seq.window, b, zone, now);
   if (inWindow > now + 60_000) {
     await ctx.database.write(async (tx) => {
       await tx
@@ -666,16 +670,8 @@ export async function runSequenceStep(ctx: Ctx, t: Timer): Promise<Timer["status
   }
   const s = seq.steps[step];
   const conv =
-    (e.conversationId
-      ? await ctx.db.select().from(conversations).where(eq(conversations.id, e.conversationId)).get()
-      : undefined) ??
-    (await ctx.db
-      .select()
-      .from(conversations)
-      .where(eq(conversations.contactId, e.contactId))
-      .orderBy(desc(conversations.lastMessageAt))
-      .limit(1)
-      .get());
+    (e.conversationId ? read<{ id: string }>(ctx, "conversation", e.conversationId) : undefined) ??
+    read<{ id: string }>(ctx, "latestConversation", e.contactId);
   let outcome: "sent" | "skipped" = "sent";
   let detail: string | null = null;
   let messageId: string | null = null;
@@ -724,14 +720,7 @@ export async function runSequenceStep(ctx: Ctx, t: Timer): Promise<Timer["status
   }
   // the step's record, the enrolment's next step and its timer: one write
   const last = step + 1 >= seq.steps.length;
-  const nextDue = last
-    ? null
-    : nextInWindow(
-        seq.window,
-        b,
-        zoneFor(seq.window, b, c?.attributes ?? {}),
-        dueOf(seq.steps[step + 1], e.enrolledAt, now),
-      );
+  const nextDue = last ? null : nextInWindow(seq.window, b, zone, dueOf(seq.steps[step + 1], e.enrolledAt, now));
   await ctx.database.write(async (tx) => {
     const fresh = await tx
       .insert(sequenceSends)

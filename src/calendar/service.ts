@@ -73,19 +73,32 @@ export async function cancelAppointment(ctx: Ctx, actor: Actor, id: string) {
   });
 }
 
+// making a formatter costs far more than using one (a sequence times every step of every contact): one per zone
+const fullClocks = new Map<string, Intl.DateTimeFormat>();
+const dayClocks = new Map<string, Intl.DateTimeFormat>();
+const clockOf = (cache: Map<string, Intl.DateTimeFormat>, locale: string, tz: string, withSeconds: boolean) => {
+  let f = cache.get(tz);
+  if (!f)
+    cache.set(
+      tz,
+      (f = new Intl.DateTimeFormat(locale, {
+        timeZone: tz,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        ...(withSeconds ? { second: "2-digit" } : {}),
+        hourCycle: "h23",
+      })),
+    );
+  return f;
+};
+
 /** Milliseconds of the offset of `tz` from UTC at instant `at`. */
 function offsetAt(tz: string, at: number) {
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    })
+    clockOf(fullClocks, "en-US", tz, true)
       .formatToParts(new Date(at))
       .map((x) => [x.type, x.value]),
   );
@@ -108,15 +121,7 @@ export function zonedTime(tz: string, date: string, time: string) {
 /** "2026-11-26" and "10:30" of an instant, in the business's time zone. */
 export function localParts(tz: string, at: number) {
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: tz,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
+    clockOf(dayClocks, "en-CA", tz, false)
       .formatToParts(new Date(at))
       .map((x) => [x.type, x.value]),
   );
