@@ -4,7 +4,7 @@
 // so it survives restarts; it is sent once (the outbox's idempotency key is enrolment + step) and recorded once
 // (sequence_sends, keyed the same). Exits are applied as their events are read from the events table, and checked
 // again when a step comes due, so an exit the engine had not read yet still stops the step.
-import { and, asc, desc, eq, gt, inArray, like, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, like, lt, sql } from "drizzle-orm";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import type { Tx } from "../platform/db.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
@@ -16,7 +16,6 @@ import { contacts, conversations, conversationTags, messages, tags } from "../in
 import { canSee, contactVisibleTo } from "../inbox/visibility.ts";
 import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
-import { orders } from "../commerce/schema.ts";
 import { getBusiness, type Business, weekdays } from "../setup/service.ts";
 import { localParts, zonedTime } from "../calendar/service.ts";
 import { normalize } from "../agents/text.ts";
