@@ -12,7 +12,7 @@ process.env.DIGYBOT_LANG = "en";
 // password, which the login tests time, is left as it is.
 const hash = Bun.password.hash.bind(Bun.password);
 const hashes = new Map<string, Promise<string>>();
-Bun.password.hash = ((password: string | ArrayBufferView | ArrayBuffer | SharedArrayBuffer, options?: unknown) => {
+Bun.password.hash = ((password: Parameters<typeof hash>[0], options?: unknown) => {
   if (typeof password !== "string") return hash(password, options as never);
   const key = `${JSON.stringify(options ?? null)}\u0000${password}`;
   let h = hashes.get(key);
