@@ -33,6 +33,7 @@ import {
 } from "./prompt.ts";
 import { runTool, toolSpecs, type ToolContext } from "./tools.ts";
 import { getAgent, type Agent } from "./service.ts";
+import { flowActive } from "../automation/index.ts";
 
 export type TurnMessage = { role: "customer" | "agent" | "bot"; text: string };
 export type TurnInput = {
@@ -648,6 +649,8 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
   const started = performance.now();
   const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
   if (conv?.ownerType !== "bot" || !conv.agentId) return null;
+  // a flow is talking with the customer: the agent waits for it to end (they never talk over each other)
+  if (flowActive(ctx, conversationId)) return null;
   const agent = await getAgent(ctx, conv.agentId);
   if (!agent?.active) return null;
   const recent = (

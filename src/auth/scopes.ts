@@ -20,6 +20,8 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/calendar\/appointments$/],
   ["POST", /^\/calendar\/appointments\/[^/]+\/cancel$/],
   ["POST", /^\/sequences\/[^/]+\/enrolments$/],
+  ["POST", /^\/conversations\/[^/]+\/flow$/],
+  ["DELETE", /^\/conversations\/[^/]+\/flow$/],
   ["DELETE", /^\/sequences\/[^/]+\/enrolments\/[^/]+$/],
 ];
 

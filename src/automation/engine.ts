@@ -33,6 +33,7 @@ import {
   type RunTrace,
 } from "./schema.ts";
 import { enrol, runSequenceStep, sequenceExits, unenrol } from "./sequences.ts";
+import { flowEvent, flowTimer, startFlow } from "./flows.ts";
 import { EVENT_TRIGGERS, type Action, type Condition, type ConditionGroup, type Trigger } from "./model.ts";
 
 type Rule = typeof automationRules.$inferSelect;
@@ -196,6 +197,7 @@ async function drainEvents(ctx: Ctx) {
     for (const ev of rows)
       try {
         if (rules.length) await handleEvent(ctx, ev, rules);
+        await flowEvent(ctx, ev);
         await sequenceExits(ctx, ev);
       } catch (e) {
         // one event the engine cannot handle must not stop it reading the others (it would read it for ever)
@@ -910,6 +912,10 @@ async function perform(
       const r = await enrol(ctx, { kind: "system" }, a.sequenceId, { conversationId: c.id }, "rule");
       return r.already ? "already" : r.enrolment.status;
     }
+    case "start_flow": {
+      const s = await startFlow(ctx, { kind: "system" }, needConv().id, a.flowId, run.eventSeq ?? 0);
+      return s.status;
+    }
     case "unenrol_sequence": {
       if (!f.contact) throw skip("no_contact", "This trigger has no contact to act on");
       return `${await unenrol(ctx, { kind: "system" }, a.sequenceId, f.contact.id)}`;
@@ -1167,6 +1173,7 @@ async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<
   const now = ctx.clock.now();
   if (t.kind === "webhook") return deliverWebhook(ctx, t, rule);
   if (t.kind === "sequence") return runSequenceStep(ctx, t);
+  if (t.kind === "flow") return flowTimer(ctx, t);
   if (!rule?.enabled) return "cancelled";
   const late = rule.tooLateMs !== null && now - t.dueAt > rule.tooLateMs;
   if (t.kind === "resume") {

@@ -9,3 +9,4 @@ export {
 export { automationRoutes, automationHooks } from "./routes.ts";
 export * from "./service.ts";
 export { sequencePanel } from "./sequences.ts";
+export { flowActive, startFlow, stopFlow } from "./flows.ts";

@@ -185,6 +185,8 @@ export const actionSchema = z.discriminatedUnion("type", [
   /** puts the conversation's contact in a follow-up sequence (once: a contact already in it stays where it is) */
   z.strictObject({ type: z.literal("enrol_sequence"), sequenceId: idRef }),
   z.strictObject({ type: z.literal("unenrol_sequence"), sequenceId: idRef }),
+  /** the conversation enters a flow's published version (leaving one it was in) */
+  z.strictObject({ type: z.literal("start_flow"), flowId: idRef }),
   z.strictObject({ type: z.literal("from_agent"), departmentId: idRef.optional() }),
 ]);
 export type Action = z.output<typeof actionSchema>;

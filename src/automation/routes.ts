@@ -13,6 +13,9 @@ import { contacts, conversations } from "../inbox/schema.ts";
 import { automationRules } from "./schema.ts";
 import { ruleInput, sequenceInput } from "./model.ts";
 import * as seq from "./sequences.ts";
+import * as flows from "./flows.ts";
+import { checkGraph, flowInput } from "./flow-model.ts";
+import * as inboxSvc from "../inbox/service.ts";
 import * as svc from "./service.ts";
 import { automationSettings } from "./engine.ts";
 import { putSetting } from "../setup/service.ts";
@@ -148,6 +151,89 @@ export function automationRoutes(registry: OpenApiRegistry) {
   app.delete("/sequences/:id/enrolments/:contactId", async (c) => {
     const n = await seq.unenrol(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("contactId"));
     if (!n) throw notFound("Enrolment");
+    return c.body(null, 204);
+  });
+  // ---- BotBuilder flows
+  doc("GET", "/flows", "List the flows, with how many conversations are inside each");
+  app.get("/flows", async (c) => c.json({ data: await flows.listFlows(c.get("ctx"), actorOf(c)) }));
+  doc("POST", "/flows", "Create a flow (its draft): a graph of nodes; also how an exported flow is imported", {
+    body: flowInput,
+  });
+  app.post("/flows", async (c) =>
+    c.json({ data: await flows.createFlow(c.get("ctx"), actorOf(c), await readJson(c, flowInput)) }, 201),
+  );
+  doc("GET", "/flows/:id", "Get a flow: its draft, its published version, the problems publishing would find");
+  app.get("/flows/:id", async (c) => {
+    const f = await flows.getFlow(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ...f, problems: checkGraph(f.draft) } });
+  });
+  doc("PATCH", "/flows/:id", "Change a flow's draft (conversations keep running the published version)", {
+    body: flows.flowPatch,
+  });
+  app.patch("/flows/:id", async (c) =>
+    c.json({
+      data: await flows.updateFlow(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, flows.flowPatch)),
+    }),
+  );
+  doc("DELETE", "/flows/:id", "Delete a flow; conversations inside it leave it");
+  app.delete("/flows/:id", async (c) => {
+    await flows.deleteFlow(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  doc("POST", "/flows/:id/publish", "Publish the draft as the next version, after checking the whole graph");
+  app.post("/flows/:id/publish", async (c) =>
+    c.json({ data: await flows.publishFlow(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+  doc("POST", "/flows/:id/unpublish", "Stop new conversations starting it (those inside finish)");
+  app.post("/flows/:id/unpublish", async (c) => {
+    await flows.unpublishFlow(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  doc("GET", "/flows/:id/versions", "A flow's published versions");
+  app.get("/flows/:id/versions", async (c) =>
+    c.json({ data: await flows.listVersions(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+  doc("GET", "/flows/:id/export", "The flow as JSON (POST it to /flows to import it)");
+  app.get("/flows/:id/export", async (c) =>
+    c.json({ data: await flows.exportFlow(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+  const emulatorBody = z.strictObject({
+    text: z.string().max(4000).optional(),
+    choiceId: z.string().max(100).optional(),
+    published: z.boolean().optional(),
+    state: z
+      .strictObject({
+        nodeId: z.string().max(40).nullable(),
+        vars: z.record(z.string().max(40), z.string().max(10_000)),
+        tries: z.number().int().min(0).max(10),
+        path: z.array(z.string().max(40)).max(200),
+        done: z.boolean().optional(),
+      })
+      .nullable()
+      .optional(),
+  });
+  doc(
+    "POST",
+    "/flows/:id/emulator",
+    "One turn of the test emulator: send no state to start, then the state it answers with and the customer's text",
+    { body: emulatorBody },
+  );
+  app.post("/flows/:id/emulator", async (c) =>
+    c.json({
+      data: await flows.emulate(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, emulatorBody)),
+    }),
+  );
+  const startBody = z.strictObject({ flowId: z.string().min(1).max(64) });
+  doc("POST", "/conversations/:id/flow", "Start a flow's published version on a conversation", { body: startBody });
+  app.post("/conversations/:id/flow", async (c) => {
+    const { flowId } = await readJson(c, startBody);
+    return c.json({ data: await flows.startFlow(c.get("ctx"), actorOf(c), c.req.param("id"), flowId) }, 201);
+  });
+  doc("DELETE", "/conversations/:id/flow", "End the flow a conversation is in");
+  app.delete("/conversations/:id/flow", async (c) => {
+    const ctx = c.get("ctx");
+    await inboxSvc.getConversation(ctx, actorOf(c), c.req.param("id"));
+    if (!(await flows.stopFlow(ctx, c.req.param("id"), "stopped"))) throw notFound("Flow session");
     return c.body(null, 204);
   });
   doc("GET", "/contacts/:id/sequences", "A contact's sequences and each step as it went");

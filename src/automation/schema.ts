@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Action, ConditionGroup, SendWindow, SequenceExits, SequenceStep, Trigger } from "./model.ts";
+import type { FlowGraph } from "./flow-model.ts";
 
 // Rules: a trigger, conditions (AND/OR groups) and actions, run by the engine (engine.ts) from the events table.
 export const automationRules = sqliteTable("automation_rules", {
@@ -68,7 +69,7 @@ export const automationTimers = sqliteTable(
     key: text("key").notNull().unique(),
     ruleId: text("rule_id").notNull(),
     kind: text("kind", {
-      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook", "sequence"],
+      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook", "sequence", "flow"],
     }).notNull(),
     dueAt: integer("due_at").notNull(),
     conversationId: text("conversation_id"),
@@ -147,4 +148,63 @@ export const sequenceSends = sqliteTable(
     at: integer("at").notNull(),
   },
   (t) => [index("sequence_sends_seq").on(t.sequenceId, t.step), index("sequence_sends_enrolment").on(t.enrolmentId)],
+);
+
+// BotBuilder flows (§6.14): a draft graph the owner edits and published versions the conversations run. A
+// conversation stays on the version it started with.
+export const flows = sqliteTable("flows", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  keywords: text("keywords", { mode: "json" }).notNull().$type<string[]>(),
+  channelIds: text("channel_ids", { mode: "json" }).notNull().$type<string[]>(),
+  draft: text("draft", { mode: "json" }).notNull().$type<FlowGraph>(),
+  template: text("template", { mode: "json" }).$type<{ name: string; language: string; params: string[] }>(),
+  /** the version conversations start on; null: not published yet */
+  publishedVersion: integer("published_version"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const flowVersions = sqliteTable(
+  "flow_versions",
+  {
+    id: text("id").primaryKey(),
+    flowId: text("flow_id").notNull(),
+    version: integer("version").notNull(),
+    graph: text("graph", { mode: "json" }).notNull().$type<FlowGraph>(),
+    publishedAt: integer("published_at").notNull(),
+    publishedBy: text("published_by"),
+  },
+  (t) => [uniqueIndex("flow_versions_flow_version").on(t.flowId, t.version)],
+);
+
+// A conversation inside a flow: where it waits (an ask, a menu, a wait), its variables, the last event it took.
+// One active session per conversation.
+export const flowSessions = sqliteTable(
+  "flow_sessions",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+    flowId: text("flow_id").notNull(),
+    versionId: text("version_id").notNull(),
+    status: text("status", { enum: ["active", "done", "ended"] }).notNull(),
+    /** the node waiting for the customer (or a timer); null once done */
+    nodeId: text("node_id"),
+    vars: text("vars", { mode: "json" }).notNull().$type<Record<string, string>>(),
+    /** tries left at the node asking */
+    tries: integer("tries").notNull().default(0),
+    /** messages sent so far: each one's outbox key is session + this counter, so a replay sends nothing twice */
+    sent: integer("sent").notNull().default(0),
+    /** the last event this session took (an event read again after a crash is not taken twice) */
+    lastSeq: integer("last_seq").notNull().default(0),
+    /** the nodes it went through, for the run log and the emulator's lit path (the last 200) */
+    path: text("path", { mode: "json" }).notNull().$type<string[]>(),
+    reason: text("reason"),
+    startedAt: integer("started_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("flow_sessions_active").on(t.conversationId).where(sql`status = 'active'`),
+    index("flow_sessions_flow").on(t.flowId, t.status),
+  ],
 );

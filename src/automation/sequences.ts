@@ -413,7 +413,13 @@ export async function enrolCsv(ctx: Ctx, actor: Actor, sequenceId: string, text:
     const r = rows[i];
     if (r.every((x) => !x.trim())) continue;
     const id = cId >= 0 ? r[cId]?.trim() : "";
-    const phone = cPhone >= 0 ? normalizePhone(r[cPhone], b?.country) : null;
+    let phone: string | null = null;
+    try {
+      phone = cPhone >= 0 ? normalizePhone(r[cPhone], b?.country) : null;
+    } catch {
+      errors.push({ line: i + 1, message: "invalid_phone" });
+      continue;
+    }
     const email = cEmail >= 0 ? r[cEmail]?.trim().toLowerCase() : "";
     const c = id
       ? await ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, id)).get()

@@ -13,7 +13,7 @@ import { patchOf } from "../platform/validation.ts";
 import { channels, tags } from "../inbox/schema.ts";
 import { departments, users } from "../auth/schema.ts";
 import { agents } from "../agents/schema.ts";
-import { automationRules, automationRuns, automationTimers, sequences } from "./schema.ts";
+import { automationRules, automationRuns, automationTimers, flows, sequences } from "./schema.ts";
 import { ruleInput, type Action, type ConditionGroup, type Trigger } from "./model.ts";
 import { cancelTimersOf, kick, rulesChanged, scheduleNext } from "./engine.ts";
 
@@ -42,6 +42,7 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     channels: new Set<string>(),
     agents: new Set<string>(),
     sequences: new Set<string>(),
+    flows: new Set<string>(),
   };
   const where = new Map<string, string>();
   const add = (kind: keyof typeof need, id: string, field: string) => {
@@ -98,10 +99,11 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     }
     if (a.type === "to_agent") add("agents", a.agentId, `${f}.agentId`);
     if (a.type === "enrol_sequence" || a.type === "unenrol_sequence") add("sequences", a.sequenceId, `${f}.sequenceId`);
+    if (a.type === "start_flow") add("flows", a.flowId, `${f}.flowId`);
     if (a.type === "send_message" && trigger.type === "schedule")
       throw badRequest("no_conversation", "A scheduled rule has no conversation to write in", { field: `${f}.type` });
   });
-  const tables = { tags, users, departments, channels, agents, sequences } as const;
+  const tables = { tags, users, departments, channels, agents, sequences, flows } as const;
   for (const kind of Object.keys(need) as (keyof typeof need)[]) {
     const ids = [...need[kind]];
     if (!ids.length) continue;

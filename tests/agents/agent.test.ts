@@ -367,3 +367,53 @@ test("a remote service gets no customer emails or phones unless the owner allows
     d.stop();
   }
 });
+
+test("while a flow talks with the customer the agent keeps quiet; once the flow ends, the agent answers again", async () => {
+  const { startAutomation, automationIdle, kickAutomation, stopAutomation } = await import(
+    "../../src/automation/index.ts"
+  );
+  startAutomation(t.ctx, { tick: false });
+  try {
+    await makeAgent();
+    const f = await post("/flows", {
+      name: "Menú",
+      keywords: ["menú"],
+      graph: {
+        start: "m",
+        nodes: [
+          {
+            id: "m",
+            type: "message",
+            text: "¿Qué quieres ver?",
+            options: [
+              { title: "Pizzas", next: "p" },
+              { title: "Bebidas", next: "p" },
+            ],
+          },
+          { id: "p", type: "message", text: "Pizza hawaiana grande: $189.", next: "fin" },
+          { id: "fin", type: "end" },
+        ],
+      },
+    });
+    expect((await t.req("POST", `/api/v1/flows/${f.id}/publish`, { headers: api() })).status).toBe(200);
+    const r = await say("menú");
+    const flowDone = async () => {
+      await kickAutomation(t.ctx);
+      await automationIdle(t.ctx);
+      await settle();
+    };
+    await flowDone();
+    await say("1");
+    await flowDone();
+    const bodies = (await thread(r.conversationId)).filter((m) => m.direction === "out").map((m) => m.body);
+    expect(bodies).toEqual(["¿Qué quieres ver?\n\n1. Pizzas\n2. Bebidas", "Pizza hawaiana grande: $189."]);
+    // the agent was never asked while the flow talked
+    expect(o.requests.filter((x) => x.path === "/api/chat")).toHaveLength(0);
+    o.script.push({ content: "¡Con gusto! ¿Algo más?" });
+    await say("gracias");
+    await flowDone();
+    expect((await thread(r.conversationId)).at(-1)!.body).toBe("¡Con gusto! ¿Algo más?");
+  } finally {
+    stopAutomation(t.ctx);
+  }
+});

@@ -855,6 +855,10 @@ export const en: Record<MessageKey, string> = {
   "errors.unknown_user": "That person does not exist.",
   "errors.unknown_recipe": "That ready-made automation does not exist.",
   "errors.recipe_installed": "That automation is already installed.",
+  "errors.flow_invalid": "The flow cannot be published as it is: check the problems shown.",
+  "errors.flow_unpublished": "That flow is not published yet.",
+  "errors.http_status": "The service answered with an error.",
+  "errors.unknown_flow": "That flow does not exist.",
   "settings.sequences": "Sequences",
   "seq.title": "Sequences",
   "seq.help":

@@ -863,6 +863,10 @@ export const es = {
   "errors.unknown_user": "Esa persona no existe.",
   "errors.unknown_recipe": "Esa automatización lista para usar no existe.",
   "errors.recipe_installed": "Esa automatización ya está instalada.",
+  "errors.flow_invalid": "El flujo no se puede publicar así: revisa los problemas marcados.",
+  "errors.flow_unpublished": "Ese flujo todavía no está publicado.",
+  "errors.http_status": "El servicio respondió con un error.",
+  "errors.unknown_flow": "Ese flujo no existe.",
   "settings.sequences": "Secuencias",
   "seq.title": "Secuencias",
   "seq.help":

@@ -1,0 +1,935 @@
+// BotBuilder flows (§6.14): the owner's flows (a draft and published versions), the interpreter that walks a
+// version's graph for one conversation, and the emulator that walks it with no conversation at all.
+//
+// A conversation enters a flow by a keyword, a rule (start_flow), an AI agent or the API, and stays on the version
+// it started with. The engine hands each customer message to the conversation's session (engine.ts reads them from
+// the events table, so a crash resumes from its cursor); a session never takes one event twice (lastSeq) and each
+// message it sends carries the outbox key session + counter, so a replay sends nothing twice. While a session is
+// active the AI agent keeps quiet; a person answering or taking the conversation ends it.
+import { and, asc, desc, eq, max, sql } from "drizzle-orm";
+import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
+import { newId } from "../platform/ids.ts";
+import { guardedFetch } from "../platform/net-guard.ts";
+import { patchOf } from "../platform/validation.ts";
+import type { events as eventsTable } from "../platform/schema.ts";
+import { channels, conversations, messages, tags } from "../inbox/schema.ts";
+import { departments, users } from "../auth/schema.ts";
+import { agents } from "../agents/schema.ts";
+import { canSee } from "../inbox/visibility.ts";
+import { normalizePhone, updateContact } from "../inbox/contacts.ts";
+import * as inbox from "../inbox/service.ts";
+import { createTicket } from "../tickets/service.ts";
+import { getBusiness } from "../setup/service.ts";
+import { normalize } from "../agents/text.ts";
+import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
+import { checkGraph, flowInput, type FlowGraph, type FlowNode } from "./flow-model.ts";
+import { factsFor, render } from "./engine.ts";
+
+export type Flow = typeof flows.$inferSelect;
+export type Session = typeof flowSessions.$inferSelect;
+type Timer = typeof automationTimers.$inferSelect;
+type Ev = typeof eventsTable.$inferSelect;
+
+export const flowPatch = patchOf(flowInput);
+const adminOnly = (actor: Actor) => {
+  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+};
+
+// ---------------------------------------------------------------- the owner's flows
+
+/** Every id a graph names exists (tags, agents, departments, people, other flows): checked on save. */
+async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
+  const want: [string, { id: unknown } & object, string, string][] = [];
+  g.nodes.forEach((n, i) => {
+    const f = `graph.nodes.${i}`;
+    if (n.type === "set" && n.tagId) want.push(["tag", tags, n.tagId, `${f}.tagId`]);
+    if (n.type === "agent") want.push(["agent", agents, n.agentId, `${f}.agentId`]);
+    if (n.type === "handoff" && n.departmentId)
+      want.push(["department", departments, n.departmentId, `${f}.departmentId`]);
+    if (n.type === "handoff" && n.userId) want.push(["user", users, n.userId, `${f}.userId`]);
+    if (n.type === "goto") want.push(["flow", flows, n.flowId, `${f}.flowId`]);
+  });
+  channelIds.forEach((id) => want.push(["channel", channels, id, "channelIds"]));
+  for (const [kind, table, id, field] of want) {
+    const t = table as typeof tags;
+    const r = await ctx.db.select({ id: t.id }).from(t).where(eq(t.id, id)).get();
+    if (!r) throw badRequest(`unknown_${kind}`, `The ${kind} does not exist`, { field, value: id });
+  }
+}
+
+export async function createFlow(ctx: Ctx, actor: Actor, input: unknown) {
+  adminOnly(actor);
+  const f = flowInput.parse(input);
+  await checkRefs(ctx, f.graph, f.channelIds);
+  const now = ctx.clock.now();
+  const row: Flow = {
+    id: newId(now),
+    name: f.name,
+    keywords: f.keywords,
+    channelIds: f.channelIds,
+    draft: f.graph,
+    template: f.template ?? null,
+    publishedVersion: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.database.write((tx) => tx.insert(flows).values(row));
+  flowsChanged(ctx);
+  return row;
+}
+
+export async function getFlow(ctx: Ctx, actor: Actor, id: string) {
+  adminOnly(actor);
+  const f = await ctx.db.select().from(flows).where(eq(flows.id, id)).get();
+  if (!f) throw notFound("Flow");
+  return f;
+}
+
+export async function listFlows(ctx: Ctx, actor: Actor) {
+  adminOnly(actor);
+  const rows = await ctx.db.select().from(flows).orderBy(asc(flows.name));
+  const active = await ctx.db
+    .select({ flowId: flowSessions.flowId, n: sql<number>`count(*)` })
+    .from(flowSessions)
+    .where(eq(flowSessions.status, "active"))
+    .groupBy(flowSessions.flowId);
+  return rows.map((f) => ({ ...f, active: Number(active.find((a) => a.flowId === f.id)?.n ?? 0) }));
+}
+
+export async function updateFlow(ctx: Ctx, actor: Actor, id: string, patch: unknown) {
+  const cur = await getFlow(ctx, actor, id);
+  const p = flowPatch.parse(patch);
+  const next = flowInput.parse({
+    name: p.name ?? cur.name,
+    keywords: p.keywords ?? cur.keywords,
+    channelIds: p.channelIds ?? cur.channelIds,
+    graph: p.graph ?? cur.draft,
+    ...((p.template ?? cur.template) ? { template: p.template ?? cur.template } : {}),
+  });
+  await checkRefs(ctx, next.graph, next.channelIds);
+  const now = ctx.clock.now();
+  await ctx.database.write((tx) =>
+    tx
+      .update(flows)
+      .set({
+        name: next.name,
+        keywords: next.keywords,
+        channelIds: next.channelIds,
+        draft: next.graph,
+        template: next.template ?? null,
+        updatedAt: now,
+      })
+      .where(eq(flows.id, id)),
+  );
+  flowsChanged(ctx);
+  return { ...cur, ...next, draft: next.graph, template: next.template ?? null, updatedAt: now };
+}
+
+/**
+ * Publishes the draft as the next version, after checking the whole graph: a dangling edge, a node nothing
+ * reaches, a variable used before it is surely set are refused here (with each problem), never met at run time.
+ */
+export async function publishFlow(ctx: Ctx, actor: Actor, id: string) {
+  const f = await getFlow(ctx, actor, id);
+  const problems = checkGraph(f.draft);
+  if (problems.length)
+    throw badRequest("flow_invalid", "The flow cannot be published as it is", {
+      field: problems[0].node ? `graph.nodes.${f.draft.nodes.findIndex((n) => n.id === problems[0].node)}` : "graph",
+      problems,
+    });
+  await checkRefs(ctx, f.draft, f.channelIds);
+  const now = ctx.clock.now();
+  const version = await ctx.database.write(async (tx) => {
+    const last = await tx
+      .select({ v: max(flowVersions.version) })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, id))
+      .get();
+    const v = (last?.v ?? 0) + 1;
+    await tx.insert(flowVersions).values({
+      id: newId(now),
+      flowId: id,
+      version: v,
+      graph: f.draft,
+      publishedAt: now,
+      publishedBy: actor.kind === "user" ? actor.id : null,
+    });
+    await tx.update(flows).set({ publishedVersion: v, updatedAt: now }).where(eq(flows.id, id));
+    return v;
+  });
+  flowsChanged(ctx);
+  return { version, publishedAt: now };
+}
+
+/** Unpublishes: no new conversation starts it; those inside it finish on their version. */
+export async function unpublishFlow(ctx: Ctx, actor: Actor, id: string) {
+  await getFlow(ctx, actor, id);
+  await ctx.database.write((tx) =>
+    tx.update(flows).set({ publishedVersion: null, updatedAt: ctx.clock.now() }).where(eq(flows.id, id)),
+  );
+  flowsChanged(ctx);
+}
+
+export async function deleteFlow(ctx: Ctx, actor: Actor, id: string) {
+  await getFlow(ctx, actor, id);
+  const now = ctx.clock.now();
+  await ctx.database.write(async (tx) => {
+    await tx
+      .update(flowSessions)
+      .set({ status: "ended", reason: "flow_deleted", nodeId: null, updatedAt: now })
+      .where(and(eq(flowSessions.flowId, id), eq(flowSessions.status, "active")));
+    await tx
+      .update(automationTimers)
+      .set({ status: "cancelled" })
+      .where(
+        and(eq(automationTimers.kind, "flow"), eq(automationTimers.ruleId, id), eq(automationTimers.status, "pending")),
+      );
+    await tx.delete(flowVersions).where(eq(flowVersions.flowId, id));
+    await tx.delete(flows).where(eq(flows.id, id));
+  });
+  flowsChanged(ctx);
+}
+
+/** The flow as JSON to keep or to move to another DigyBot (import it with createFlow). */
+export async function exportFlow(ctx: Ctx, actor: Actor, id: string) {
+  const f = await getFlow(ctx, actor, id);
+  return {
+    name: f.name,
+    keywords: f.keywords,
+    channelIds: [],
+    graph: f.draft,
+    ...(f.template ? { template: f.template } : {}),
+  };
+}
+
+export async function listVersions(ctx: Ctx, actor: Actor, id: string) {
+  await getFlow(ctx, actor, id);
+  return ctx.db
+    .select({
+      version: flowVersions.version,
+      publishedAt: flowVersions.publishedAt,
+      publishedBy: flowVersions.publishedBy,
+    })
+    .from(flowVersions)
+    .where(eq(flowVersions.flowId, id))
+    .orderBy(desc(flowVersions.version));
+}
+
+// the published flows with keywords, read once until a flow changes (every customer message is matched against them)
+type Starter = { flow: Flow; words: string[] };
+const starters = new WeakMap<Ctx, Promise<Starter[]>>();
+function flowsChanged(ctx: Ctx) {
+  starters.delete(ctx);
+}
+function startersOf(ctx: Ctx) {
+  let p = starters.get(ctx);
+  if (!p) {
+    p = ctx.db
+      .select()
+      .from(flows)
+      .then((rows) =>
+        rows
+          .filter((f) => f.publishedVersion !== null && f.keywords.length)
+          .map((flow) => ({ flow, words: flow.keywords.map((k) => normalize(k)) })),
+      );
+    starters.set(ctx, p);
+  }
+  return p;
+}
+
+async function publishedGraph(ctx: Ctx, flowId: string) {
+  const f = await ctx.db.select().from(flows).where(eq(flows.id, flowId)).get();
+  if (!f || f.publishedVersion === null) return null;
+  const v = await ctx.db
+    .select()
+    .from(flowVersions)
+    .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, f.publishedVersion)))
+    .get();
+  return v ? { flow: f, version: v } : null;
+}
+
+// ---------------------------------------------------------------- the interpreter
+
+/** What a customer's message is to a waiting node: its text and, for a button or list reply, the option's id. */
+export type Input = { text: string; choiceId?: string };
+/** What the interpreter keeps between turns. */
+export type State = { nodeId: string | null; vars: Record<string, string>; tries: number; path: string[] };
+/** An option as the channel shows it: a button, a list row, or a numbered line. */
+export type Out = { text: string; options?: { id: string; title: string }[] };
+
+/** What a walk does to the world: the live one sends and changes the conversation, the emulator only records. */
+export interface Effects {
+  vars: (text: string) => Promise<string>;
+  send(out: Out): Promise<void>;
+  setField(target: string, value: string): Promise<void>;
+  tag(tagId: string): Promise<void>;
+  handoff(n: Extract<FlowNode, { type: "handoff" }>): Promise<void>;
+  agent(n: Extract<FlowNode, { type: "agent" }>): Promise<void>;
+  ticket(subject: string, description: string): Promise<string>;
+  wait(n: Extract<FlowNode, { type: "wait" }>): Promise<void>;
+  http(n: Extract<FlowNode, { type: "http" }>, url: string, body: string | undefined): Promise<unknown>;
+  goto(flowId: string): Promise<FlowGraph | null>;
+  /** the business's country, for phone numbers */
+  country: string;
+}
+
+const MAX_STEPS = 100;
+
+/** {{name}} of the flow's variables; the rest (contact.*, business.*) is left for the rules' renderer. */
+export function withVars(text: string, vars: Record<string, string>) {
+  return text.replace(/\{\{\s*([a-z][a-z0-9_]*)\s*(?:\|([^}]*))?\}\}/g, (m, name: string, fallback?: string) =>
+    name in vars ? vars[name] || (fallback ?? "").trim() : fallback !== undefined ? fallback.trim() : m,
+  );
+}
+
+/** The answer to a waiting node, checked for its kind: the value to keep and the option chosen, or null. */
+export function readAnswer(
+  n: Extract<FlowNode, { type: "ask" | "message" }>,
+  input: Input,
+  country: string,
+  today: string,
+): { value: string; option?: number } | null {
+  const text = input.text.trim();
+  const options = n.options;
+  if (options.length && (n.type === "message" || n.kind === "choice" || n.kind === "text")) {
+    if (input.choiceId?.startsWith(`${n.id}:`)) {
+      const i = Number(input.choiceId.slice(n.id.length + 1));
+      if (options[i]) return { value: options[i].title, option: i };
+    }
+    const num = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(text);
+    if (num && options[Number(num[1]) - 1])
+      return { value: options[Number(num[1]) - 1].title, option: Number(num[1]) - 1 };
+    const said = normalize(text);
+    const i = options.findIndex((o) => normalize(o.title) === said);
+    if (i >= 0) return { value: options[i].title, option: i };
+    const j = options.findIndex((o) => said.includes(normalize(o.title)));
+    if (j >= 0 && options.filter((o) => said.includes(normalize(o.title))).length === 1)
+      return { value: options[j].title, option: j };
+    if (n.type === "message" || n.kind === "choice") return null;
+  }
+  if (n.type === "message") return null;
+  switch (n.kind) {
+    case "text":
+      return text ? { value: text.slice(0, 2000) } : null;
+    case "number": {
+      const m = /^-?\d{1,12}(?:[.,]\d{1,6})?$/.exec(text.replace(/\s/g, ""));
+      return m ? { value: String(Number(m[0].replace(",", "."))) } : null;
+    }
+    case "email":
+      return /^[^\s@]{1,64}@[^\s@]{1,190}\.[a-z]{2,24}$/i.test(text) ? { value: text.toLowerCase() } : null;
+    case "phone": {
+      try {
+        const p = normalizePhone(text, country);
+        return p ? { value: p } : null;
+      } catch {
+        return null; // not a possible number: asked again
+      }
+    }
+    case "date": {
+      const t = normalize(text);
+      const add = (d: number) => {
+        const [y, m, dd] = today.split("-").map(Number);
+        return new Date(Date.UTC(y, m - 1, dd + d)).toISOString().slice(0, 10);
+      };
+      if (["hoy", "today"].includes(t)) return { value: today };
+      if (["manana", "tomorrow"].includes(t)) return { value: add(1) };
+      if (["pasado manana"].includes(t)) return { value: add(2) };
+      let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+      if (m) return validDate(+m[1], +m[2], +m[3]);
+      m = /^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$/.exec(text);
+      if (m) {
+        const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : Number(today.slice(0, 4));
+        return validDate(y, +m[2], +m[1]);
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+const validDate = (y: number, m: number, d: number) => {
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d
+    ? { value: dt.toISOString().slice(0, 10) }
+    : null;
+};
+
+function test(op: string, actual: string | undefined, value: string) {
+  const a = actual ?? "";
+  switch (op) {
+    case "exists":
+      return a !== "";
+    case "not_exists":
+      return a === "";
+    case "eq":
+      return normalize(a) === normalize(value);
+    case "neq":
+      return normalize(a) !== normalize(value);
+    case "contains":
+      return normalize(a).includes(normalize(value));
+    case "gt":
+      return Number(a) > Number(value);
+    case "lt":
+      return Number(a) < Number(value);
+    default:
+      return false;
+  }
+}
+
+/** A JSON answer's part by path: "data.items.0.name". */
+function pick(json: unknown, path: string): unknown {
+  let v = json;
+  for (const k of path.split(".").filter(Boolean)) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+const optionsOf = (n: { id: string; options: { title: string }[] }) =>
+  n.options.map((o, i) => ({ id: `${n.id}:${i}`, title: o.title }));
+
+/**
+ * Walks the graph from the state's node. With an input, the waiting node takes it first (a valid answer moves on,
+ * a wrong one asks again while tries last, then follows `fail`). Stops at the next node that waits (a question, a
+ * menu, a wait) or at the end. Returns the new state and whether the flow is over.
+ */
+export async function walk(
+  graph0: FlowGraph,
+  state: State,
+  input: Input | null,
+  fx: Effects,
+  today: string,
+): Promise<{ state: State; done: boolean; reason?: string; graph: FlowGraph }> {
+  let graph = graph0;
+  let byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const s: State = { ...state, vars: { ...state.vars }, path: [...state.path] };
+  const visit = (id: string) => {
+    s.path.push(id);
+    if (s.path.length > 200) s.path.splice(0, s.path.length - 200);
+  };
+  let at: string | undefined = s.nodeId ?? graph.start;
+  const say = async (text: string, n?: { id: string; options: { title: string }[] }) =>
+    fx.send({ text: await fx.vars(withVars(text, s.vars)), ...(n?.options.length ? { options: optionsOf(n) } : {}) });
+
+  // the answer to the node that was waiting
+  if (input && s.nodeId) {
+    const n = byId.get(s.nodeId);
+    if (n && (n.type === "ask" || n.type === "message")) {
+      const a = readAnswer(n, input, fx.country, today);
+      if (!a) {
+        if (s.tries > 0) {
+          s.tries--;
+          if (n.type === "ask" && n.invalid) await say(n.invalid);
+          await say(n.text, n);
+          return { state: s, done: false, graph };
+        }
+        at = n.type === "ask" ? n.fail : undefined;
+        if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_answer", graph };
+      } else {
+        if (n.type === "ask" && n.save) {
+          if (n.save.startsWith("var:")) s.vars[n.save.slice(4)] = a.value;
+          else await fx.setField(n.save.slice(8), a.value);
+        }
+        // a choice remembers its answer under the node's id too (conditions can test it)
+        if (a.option !== undefined) s.vars[n.id.toLowerCase().replace(/[^a-z0-9_]/g, "_")] = a.value;
+        at = (a.option !== undefined ? n.options[a.option].next : undefined) ?? n.next;
+        if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+      }
+    }
+  } else if (s.nodeId) {
+    // resumed by a timer: the wait is over
+    const n = byId.get(s.nodeId);
+    if (n?.type === "wait") {
+      at = n.next;
+      if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+    }
+  }
+
+  for (let steps = 0; at; steps++) {
+    if (steps >= MAX_STEPS) return { state: { ...s, nodeId: null }, done: true, reason: "loop", graph };
+    const n = byId.get(at);
+    if (!n) return { state: { ...s, nodeId: null }, done: true, reason: "missing_node", graph };
+    visit(n.id);
+    switch (n.type) {
+      case "message":
+        await say(n.text, n);
+        if (n.options.length) return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
+        at = n.next;
+        break;
+      case "ask":
+        await say(n.text, n.kind === "choice" || n.options.length ? n : undefined);
+        return { state: { ...s, nodeId: n.id, tries: n.retries }, done: false, graph };
+      case "condition": {
+        const b = n.branches.find((x) => test(x.op, s.vars[x.var], withVars(x.value, s.vars)));
+        at = b ? b.next : n.else;
+        break;
+      }
+      case "set":
+        if (n.var) s.vars[n.var] = await fx.vars(withVars(n.value, s.vars));
+        if (n.tagId) await fx.tag(n.tagId);
+        if (n.field) {
+          const value = await fx.vars(withVars(n.value, s.vars));
+          if (n.field.startsWith("var:")) s.vars[n.field.slice(4)] = value;
+          else await fx.setField(n.field.slice(8), value);
+        }
+        at = n.next;
+        break;
+      case "http": {
+        try {
+          const url = withVars(n.url, s.vars);
+          const body = n.body !== undefined ? withVars(n.body, s.vars) : undefined;
+          const json = await fx.http(n, await fx.vars(url), body !== undefined ? await fx.vars(body) : undefined);
+          for (const m of n.map) {
+            const v = pick(json, m.path);
+            s.vars[m.var] = v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+          }
+          at = n.next;
+        } catch (e) {
+          s.vars.http_error = String(e instanceof AppError ? e.code : (e as Error).message).slice(0, 200);
+          at = n.error;
+          if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "http_failed", graph };
+        }
+        break;
+      }
+      case "ticket":
+        s.vars.ticket = await fx.ticket(
+          await fx.vars(withVars(n.subject, s.vars)),
+          await fx.vars(withVars(n.description, s.vars)),
+        );
+        at = n.next;
+        break;
+      case "handoff":
+        if (n.text) await say(n.text);
+        await fx.handoff(n);
+        return { state: { ...s, nodeId: null }, done: true, reason: "handoff", graph };
+      case "agent":
+        await fx.agent(n);
+        return { state: { ...s, nodeId: null }, done: true, reason: "agent", graph };
+      case "wait":
+        await fx.wait(n);
+        return { state: { ...s, nodeId: n.id }, done: false, graph };
+      case "goto": {
+        const g = await fx.goto(n.flowId);
+        if (!g) return { state: { ...s, nodeId: null }, done: true, reason: "goto_unpublished", graph };
+        graph = g;
+        byId = new Map(graph.nodes.map((x) => [x.id, x]));
+        at = graph.start;
+        break;
+      }
+      case "end":
+        return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+    }
+  }
+  return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+}
+
+// ---------------------------------------------------------------- live: a conversation in a flow
+
+const localToday = (tz: string, at: number) =>
+  new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(at),
+  );
+
+type Conv = typeof conversations.$inferSelect;
+
+/** The live effects for one conversation: messages through the outbox (once each), real changes. */
+function liveEffects(ctx: Ctx, conv: Conv, session: Session, flow: Flow, country: string, locale: string): Effects {
+  const actor: Actor = {
+    kind: "system",
+    id: `flow:${flow.id}`,
+    name: `${locale === "en" ? "Flow" : "Flujo"} «${flow.name}»`,
+  };
+  let facts: Awaited<ReturnType<typeof factsFor>> | null = null;
+  const caps = () => ctx.channels.get(channelType)?.capabilities;
+  let channelType = "";
+  return {
+    country,
+    async vars(text) {
+      facts ??= await factsFor(ctx, {
+        key: `flow:${session.id}`,
+        event: "flow.step",
+        conversationId: conv.id,
+        contactId: conv.contactId,
+        depth: 0,
+      });
+      channelType = facts.conversation?.channelType ?? "";
+      return render(text, facts);
+    },
+    async send(out) {
+      if (!facts) await this.vars("");
+      const key = `flow:${session.id}:${session.sent++}`;
+      const inter = caps()?.interactive;
+      const opts = out.options ?? [];
+      let body = out.text;
+      let content: Record<string, unknown> | undefined;
+      if (opts.length && inter && opts.length <= inter.maxButtons && opts.every((o) => o.title.length <= 20))
+        content = { buttons: opts.map((o) => ({ id: o.id, title: o.title })) };
+      else if (opts.length && inter && opts.length <= inter.maxListRows)
+        content = {
+          list: {
+            button: locale === "en" ? "Options" : "Opciones",
+            sections: [{ title: "", rows: opts.map((o) => ({ id: o.id, title: o.title })) }],
+          },
+        };
+      else if (opts.length)
+        // numbered where the channel has no buttons: the customer answers "2"
+        body = `${out.text}\n\n${opts.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
+      try {
+        await inbox.sendMessage(ctx, actor, conv.id, {
+          idempotencyKey: key,
+          takeOver: false,
+          body,
+          ...(content ? { content } : {}),
+        });
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === "outside_reply_window") || !flow.template) throw e;
+        await inbox.sendMessage(ctx, actor, conv.id, {
+          idempotencyKey: `${key}:t`,
+          takeOver: false,
+          content: {
+            template: { ...flow.template, params: await Promise.all(flow.template.params.map((p) => this.vars(p))) },
+          },
+        });
+      }
+    },
+    async setField(target, value) {
+      const field = target.startsWith("attributes.")
+        ? { attributes: { [target.slice(11)]: value || null } }
+        : { [target]: value };
+      await updateContact(ctx, actor, conv.contactId, field);
+    },
+    tag: (tagId) => inbox.tagConversation(ctx, actor, conv.id, tagId, true).then(() => undefined),
+    async handoff(n) {
+      await inbox.updateConversation(ctx, actor, conv.id, {
+        ownerType: "queue",
+        ...(n.departmentId ? { departmentId: n.departmentId } : {}),
+        ...(n.userId ? { assigneeId: n.userId } : {}),
+      });
+    },
+    async agent(n) {
+      await inbox.updateConversation(ctx, actor, conv.id, { agentId: n.agentId });
+      if (n.goal)
+        await inbox.sendMessage(ctx, actor, conv.id, {
+          body: `${locale === "en" ? "Goal for the agent" : "Objetivo para el agente"}: ${n.goal}`,
+          private: true,
+          takeOver: false,
+        });
+    },
+    async ticket(subject, description) {
+      const t = await createTicket(ctx, actor, { subject, description, priority: "medium", conversationId: conv.id });
+      return `#${t.number}`;
+    },
+    async wait(n) {
+      const now = ctx.clock.now();
+      await ctx.database.write((tx) =>
+        tx
+          .insert(automationTimers)
+          .values({
+            id: newId(now),
+            key: `flow:${session.id}:${n.id}:${session.sent}`,
+            ruleId: flow.id,
+            kind: "flow",
+            dueAt: now + n.minutes * 60_000,
+            conversationId: conv.id,
+            contactId: conv.contactId,
+            payload: { sessionId: session.id, nodeId: n.id },
+            createdAt: now,
+          })
+          .onConflictDoNothing(),
+      );
+    },
+    http: (n, url, body) => callHttp(ctx, n, url, body),
+    async goto(flowId) {
+      const p = await publishedGraph(ctx, flowId);
+      return p?.version.graph ?? null;
+    },
+  };
+}
+
+async function callHttp(ctx: Ctx, n: Extract<FlowNode, { type: "http" }>, url: string, body: string | undefined) {
+  const r = await guardedFetch(url, {
+    method: n.method,
+    allowHosts: ctx.config.fetch_allow_hosts,
+    headers: {
+      accept: "application/json",
+      "user-agent": "DigyBot-Flow/1",
+      ...(body !== undefined && n.method === "POST" ? { "content-type": "application/json" } : {}),
+    },
+    ...(body !== undefined && n.method === "POST" ? { body } : {}),
+    maxBytes: 1_000_000,
+    timeoutMs: n.timeoutMs,
+  });
+  if (!r.ok) throw new AppError(502, "http_status", `The service answered ${r.status}`);
+  const t = r.text();
+  try {
+    return t ? JSON.parse(t) : null;
+  } catch {
+    return t;
+  }
+}
+
+/** The conversation's active session, if any (a prepared read: every message asks it). */
+const activeSessionId = (ctx: Ctx, conversationId: string) =>
+  (
+    ctx.database
+      .readPrepared("SELECT id FROM flow_sessions WHERE conversation_id = ? AND status = 'active'")
+      .get([conversationId]) as { id: string } | undefined
+  )?.id ?? null;
+
+/** Whether an AI agent must keep quiet on this conversation (a flow is talking there). */
+export const flowActive = (ctx: Ctx, conversationId: string) => !!activeSessionId(ctx, conversationId);
+
+/** One turn of a conversation's session, written once it is done (state, counter, the event taken). */
+async function turn(ctx: Ctx, session: Session, flow: Flow, graph: FlowGraph, input: Input | null, seq: number) {
+  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, session.conversationId)).get();
+  if (!conv) return;
+  const b = await getBusiness(ctx);
+  const fx = liveEffects(ctx, conv, session, flow, b?.country ?? "MX", b?.locale ?? "es");
+  const today = localToday(b?.timezone ?? "UTC", ctx.clock.now());
+  let r: Awaited<ReturnType<typeof walk>>;
+  try {
+    r = await walk(
+      graph,
+      { nodeId: session.nodeId, vars: session.vars, tries: session.tries, path: session.path },
+      input,
+      fx,
+      today,
+    );
+  } catch (e) {
+    ctx.log.warn("flow step failed", { sessionId: session.id, error: String(e) });
+    r = {
+      state: { nodeId: null, vars: session.vars, tries: 0, path: session.path },
+      done: true,
+      reason: e instanceof AppError ? e.code : "failed",
+      graph,
+    };
+  }
+  const now = ctx.clock.now();
+  await ctx.database.write((tx) =>
+    tx
+      .update(flowSessions)
+      .set({
+        nodeId: r.state.nodeId,
+        vars: r.state.vars,
+        tries: r.state.tries,
+        path: r.state.path,
+        sent: session.sent,
+        lastSeq: Math.max(seq, session.lastSeq),
+        status: r.done ? "done" : "active",
+        reason: r.done ? (r.reason ?? "done") : null,
+        updatedAt: now,
+      })
+      .where(eq(flowSessions.id, session.id)),
+  );
+}
+
+/**
+ * Starts a flow's published version on a conversation (ending one it was in). `seq`: the event that started it,
+ * so that event is not also taken as an answer.
+ */
+export async function startFlow(ctx: Ctx, actor: Actor, conversationId: string, flowId: string, seq = 0) {
+  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+  if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+  const p = await publishedGraph(ctx, flowId);
+  if (!p) throw badRequest("flow_unpublished", "The flow has no published version", { field: "flowId" });
+  const now = ctx.clock.now();
+  const session: Session = {
+    id: newId(now),
+    conversationId,
+    flowId,
+    versionId: p.version.id,
+    status: "active",
+    nodeId: null,
+    vars: {},
+    tries: 0,
+    sent: 0,
+    lastSeq: seq,
+    path: [],
+    reason: null,
+    startedAt: now,
+    updatedAt: now,
+  };
+  await ctx.database.write(async (tx) => {
+    await tx
+      .update(flowSessions)
+      .set({ status: "ended", reason: "another_flow", nodeId: null, updatedAt: now })
+      .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")));
+    await tx.insert(flowSessions).values(session);
+  });
+  await turn(ctx, session, p.flow, p.version.graph, null, seq);
+  return (await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, session.id)).get())!;
+}
+
+/** Ends a conversation's flow (a person took it, the API, a rule). */
+export async function stopFlow(ctx: Ctx, conversationId: string, reason: string) {
+  const now = ctx.clock.now();
+  return ctx.database.write(async (tx) => {
+    const ended = await tx
+      .update(flowSessions)
+      .set({ status: "ended", reason, nodeId: null, updatedAt: now })
+      .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")))
+      .returning({ id: flowSessions.id });
+    for (const s of ended)
+      await tx
+        .update(automationTimers)
+        .set({ status: "cancelled" })
+        .where(
+          and(
+            eq(automationTimers.kind, "flow"),
+            sql`json_extract(${automationTimers.payload}, '$.sessionId') = ${s.id}`,
+          ),
+        );
+    return ended.length;
+  });
+}
+
+async function sessionGraph(ctx: Ctx, s: Session) {
+  const v = await ctx.db.select().from(flowVersions).where(eq(flowVersions.id, s.versionId)).get();
+  const f = await ctx.db.select().from(flows).where(eq(flows.id, s.flowId)).get();
+  return v && f ? { flow: f, graph: v.graph } : null;
+}
+
+/**
+ * An event read by the engine: a customer's message goes to the conversation's session (or starts a flow by its
+ * keyword); a person answering or taking the conversation ends its session.
+ */
+export async function flowEvent(ctx: Ctx, ev: Ev) {
+  const d = (ev.data ?? {}) as Record<string, unknown>;
+  const conversationId = ev.conversationId;
+  if (!conversationId) return;
+  if (ev.type === "inbox.message_created" && ev.actorType === "user" && !d.private) {
+    if (activeSessionId(ctx, conversationId)) await stopFlow(ctx, conversationId, "human");
+    return;
+  }
+  if (ev.type === "inbox.conversation_updated" && ev.actorType === "user") {
+    const ch = (d.changes ?? {}) as Record<string, unknown>;
+    if (
+      ((typeof ch.assigneeId === "string" && ch.assigneeId) || ch.ownerType === "agent") &&
+      activeSessionId(ctx, conversationId)
+    )
+      await stopFlow(ctx, conversationId, "human");
+    return;
+  }
+  if (ev.type !== "inbox.message_received") return;
+  const sessionId = activeSessionId(ctx, conversationId);
+  const list = await startersOf(ctx);
+  // most messages: no flow is talking here and none has keywords
+  if (!sessionId && !list.length) return;
+  const session = sessionId
+    ? await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, sessionId)).get()
+    : undefined;
+  const msg =
+    typeof d.messageId === "string"
+      ? await ctx.db
+          .select({ body: messages.body, content: messages.content })
+          .from(messages)
+          .where(eq(messages.id, d.messageId))
+          .get()
+      : undefined;
+  const input: Input = { text: msg?.body ?? "", choiceId: msg?.content?.choice?.id };
+  if (session) {
+    if (ev.seq <= session.lastSeq) return;
+    const g = await sessionGraph(ctx, session);
+    if (!g) return void (await stopFlow(ctx, conversationId, "flow_deleted"));
+    await turn(ctx, session, g.flow, g.graph, input, ev.seq);
+    return;
+  }
+  // a keyword starts a published flow, unless a person has the conversation
+  if (!list.length || !input.text) return;
+  // an event read again after a crash, that a session already took (and maybe finished with): nothing to do
+  const taken = ctx.database
+    .readPrepared("SELECT 1 AS x FROM flow_sessions WHERE conversation_id = ? AND last_seq >= ? LIMIT 1")
+    .get([conversationId, ev.seq]);
+  if (taken) return;
+  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+  if (!conv || conv.ownerType === "agent" || conv.status === "resolved") return;
+  const said = normalize(input.text);
+  const hit = list.find(
+    (s) =>
+      (!s.flow.channelIds.length || s.flow.channelIds.includes(conv.channelId)) &&
+      s.words.some(
+        (w) => said === w || new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`).test(said),
+      ),
+  );
+  if (hit) await startFlow(ctx, { kind: "system" }, conversationId, hit.flow.id, ev.seq);
+}
+
+/** A wait node's timer came due (engine.handleTimer, kind "flow"). */
+export async function flowTimer(ctx: Ctx, t: Timer): Promise<Timer["status"]> {
+  const p = t.payload as { sessionId: string; nodeId: string };
+  const s = await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, p.sessionId)).get();
+  if (s?.status !== "active" || s.nodeId !== p.nodeId) return "cancelled";
+  const g = await sessionGraph(ctx, s);
+  if (!g) return "cancelled";
+  await turn(ctx, s, g.flow, g.graph, null, 0);
+  return "done";
+}
+
+// ---------------------------------------------------------------- the emulator
+
+/** The emulator's effects: nothing leaves DigyBot but an HTTP node's call; what the flow would do is described. */
+function emulatorEffects(
+  ctx: Ctx,
+  out: { from: "bot" | "note"; text: string; options?: { id: string; title: string }[] }[],
+  country: string,
+  locale: string,
+): Effects {
+  const en = locale === "en";
+  const note = (text: string) => {
+    out.push({ from: "note", text });
+  };
+  return {
+    country,
+    vars: async (text) =>
+      text.replace(
+        /\{\{\s*(contact\.first_name|contact\.name)\s*(?:\|([^}]*))?\}\}/g,
+        (_m, _n, f?: string) => (f ?? "").trim() || (en ? "Test customer" : "Cliente de prueba"),
+      ),
+    send: async (o) => void out.push({ from: "bot", ...o }),
+    setField: async (target, value) => note(`${en ? "Contact field" : "Campo del contacto"} ${target} = ${value}`),
+    tag: async (tagId) => {
+      const t = await ctx.db.select({ name: tags.name }).from(tags).where(eq(tags.id, tagId)).get();
+      note(`${en ? "Tag" : "Etiqueta"}: ${t?.name ?? tagId}`);
+    },
+    handoff: async () => note(en ? "Handed to people" : "Pasa a una persona del equipo"),
+    agent: async (n) => {
+      const a = await ctx.db.select({ name: agents.name }).from(agents).where(eq(agents.id, n.agentId)).get();
+      note(`${en ? "Handed to the AI agent" : "Pasa al agente IA"} ${a?.name ?? ""}`.trim());
+    },
+    ticket: async (subject) => {
+      note(`${en ? "Ticket" : "Ticket"}: ${subject}`);
+      return "#0";
+    },
+    wait: async (n) => note(`${en ? "Waits" : "Espera"} ${n.minutes} min`),
+    http: (n, url, body) => callHttp(ctx, n, url, body),
+    goto: async (flowId) => (await publishedGraph(ctx, flowId))?.version.graph ?? null,
+  };
+}
+
+export type EmulatorState = State & { done?: boolean };
+
+/**
+ * One turn of the emulator on the flow's draft (or its published version): what the bot says, the variables, the
+ * path lit on the canvas. The state goes back and forth with the caller; nothing is stored.
+ */
+export async function emulate(
+  ctx: Ctx,
+  actor: Actor,
+  id: string,
+  body: { text?: string; choiceId?: string; state?: EmulatorState | null; published?: boolean },
+) {
+  const f = await getFlow(ctx, actor, id);
+  const graph = body.published ? (await publishedGraph(ctx, id))?.version.graph : f.draft;
+  if (!graph) throw badRequest("flow_unpublished", "The flow has no published version", { field: "published" });
+  const b = await getBusiness(ctx);
+  const out: { from: "bot" | "note"; text: string; options?: { id: string; title: string }[] }[] = [];
+  const fx = emulatorEffects(ctx, out, b?.country ?? "MX", b?.locale ?? "es");
+  const fresh = !body.state || body.state.done;
+  const state: State = fresh ? { nodeId: null, vars: {}, tries: 0, path: [] } : body.state!;
+  const input =
+    !fresh && (body.text !== undefined || body.choiceId) ? { text: body.text ?? "", choiceId: body.choiceId } : null;
+  const r = await walk(graph, state, input, fx, localToday(b?.timezone ?? "UTC", ctx.clock.now()));
+  return { messages: out, state: { ...r.state, done: r.done }, done: r.done, reason: r.reason ?? null };
+}

@@ -1,0 +1,366 @@
+// BotBuilder flows (issue #11 item 4), on a real SQLite file: a graph is checked when published (never at run
+// time); a keyword starts the published version; a menu is numbered where the channel has no buttons and "2" picks
+// the second option; questions check their answers and ask again; variables and contact fields are saved; a
+// conversation stays on the version it started with; a person answering ends the flow and an AI agent keeps quiet
+// while one talks; an HTTP node maps its answer or takes its error branch; a wait survives as a timer; events read
+// again send nothing twice; the emulator walks the draft with nothing stored.
+import { test, expect, beforeEach, afterEach } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
+import { contacts, conversationTags, conversations, eventCursors, flowSessions, messages } from "../../src/schema.ts";
+import { startAutomation, automationIdle, kickAutomation, flowActive } from "../../src/automation/index.ts";
+
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let now = Date.UTC(2026, 11, 2, 15, 0);
+const clock = { now: () => now };
+
+beforeEach(async () => {
+  now = Date.UTC(2026, 11, 2, 15, 0);
+  t = await makeTestApp({}, { clock });
+  s = await seedBusiness(t.ctx);
+  startAutomation(t.ctx, { tick: false });
+  await settle();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const api = (method: string, path: string, json?: unknown) =>
+  t.req(method, `/api/v1${path}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json });
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    await Bun.sleep(1);
+    await kickAutomation(t.ctx);
+    await automationIdle(t.ctx);
+  }
+}
+const say = async (body: string, who = "v1", name = "María López") => {
+  now += 1000;
+  const r = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name }, body });
+  await settle();
+  return r;
+};
+const out = async (conversationId: string) =>
+  (
+    await t.ctx.db
+      .select()
+      .from(messages)
+      .where(
+        and(eq(messages.conversationId, conversationId), eq(messages.direction, "out"), eq(messages.private, false)),
+      )
+      .orderBy(messages.id)
+  ).map((m) => m.body);
+async function flow(body: Record<string, unknown>, publish = true) {
+  const r = await api("POST", "/flows", body);
+  const j = await r.json();
+  if (r.status !== 201) throw new Error(JSON.stringify(j));
+  if (publish) {
+    const p = await api("POST", `/flows/${j.data.id}/publish`);
+    if (p.status !== 200) throw new Error(JSON.stringify(await p.json()));
+  }
+  return j.data as { id: string };
+}
+
+const restaurant = (tagId: string) => ({
+  name: "Bienvenida restaurante",
+  keywords: ["hola", "menú"],
+  graph: {
+    start: "menu",
+    nodes: [
+      {
+        id: "menu",
+        type: "message",
+        text: "¡Hola {{contact.first_name|}}! Bienvenido a La Casa Bonita. ¿Qué te gustaría hacer?",
+        options: [
+          { title: "Ver el menú", next: "carta" },
+          { title: "Hacer un pedido", next: "nombre" },
+          { title: "Hablar con alguien", next: "persona" },
+        ],
+      },
+      { id: "carta", type: "message", text: "Hoy: tacos al pastor $25, pozole $90.", next: "fin" },
+      { id: "nombre", type: "ask", text: "¿A nombre de quién?", kind: "text", save: "var:nombre", next: "tel" },
+      {
+        id: "tel",
+        type: "ask",
+        text: "¿A qué teléfono te llamamos, {{nombre}}?",
+        kind: "phone",
+        save: "contact:phone",
+        retries: 1,
+        invalid: "Ese número no parece correcto.",
+        next: "gracias",
+        fail: "persona",
+      },
+      { id: "gracias", type: "message", text: "Gracias {{nombre}}, ya tomamos tu pedido.", next: "marca" },
+      { id: "marca", type: "set", tagId, next: "fin" },
+      { id: "persona", type: "handoff", text: "Te paso con una persona del equipo." },
+      { id: "fin", type: "end" },
+    ],
+  },
+});
+
+test("publishing checks the whole graph and names each problem; nothing is published", async () => {
+  const r = await api("POST", "/flows", {
+    name: "Roto",
+    graph: {
+      start: "a",
+      nodes: [
+        { id: "a", type: "message", text: "Hola {{nombre}}", next: "b" },
+        { id: "b", type: "ask", text: "¿Cuánto?", kind: "number", save: "var:cantidad", next: "nadie" },
+        { id: "suelto", type: "end" },
+        { id: "c", type: "condition", branches: [{ var: "cantidad", op: "gt", value: "3", next: "a" }], else: "a" },
+      ],
+    },
+  });
+  expect(r.status).toBe(201);
+  const id = (await r.json()).data.id;
+  const p = await api("POST", `/flows/${id}/publish`);
+  expect(p.status).toBe(400);
+  const e = (await p.json()).error;
+  expect(e.code).toBe("flow_invalid");
+  const codes = e.details.problems.map((x: { code: string; node?: string }) => `${x.code}:${x.node ?? ""}`).sort();
+  expect(codes).toEqual(["dangling_edge:b", "unknown_variable:a", "unreachable_node:c", "unreachable_node:suelto"]);
+  // the draft's problems are shown before publishing too, and nothing was published
+  const g = (await (await api("GET", `/flows/${id}`)).json()).data;
+  expect(g.problems).toHaveLength(4);
+  expect(g.publishedVersion).toBeNull();
+  // bad input: an unknown node type, an unknown tag
+  const bad = await api("POST", "/flows", { name: "x", graph: { start: "a", nodes: [{ id: "a", type: "dance" }] } });
+  expect(bad.status).toBe(400);
+  const tagless = await api("POST", "/flows", {
+    name: "x",
+    graph: { start: "a", nodes: [{ id: "a", type: "set", tagId: "nope" }] },
+  });
+  expect(tagless.status).toBe(400);
+  expect((await tagless.json()).error).toMatchObject({
+    code: "unknown_tag",
+    details: { field: "graph.nodes.0.tagId" },
+  });
+});
+
+test("a keyword starts the welcome menu; '2' picks an option; a wrong phone is asked again; the answers are kept", async () => {
+  const tag = await apiPost(t, s.apiKey, "/tags", { name: "pedido" });
+  await flow(restaurant(tag.id));
+  const a = await say("Hola, buenas tardes");
+  expect(await out(a.conversationId)).toEqual([
+    "¡Hola María! Bienvenido a La Casa Bonita. ¿Qué te gustaría hacer?\n\n1. Ver el menú\n2. Hacer un pedido\n3. Hablar con alguien",
+  ]);
+  await say("2");
+  await say("María López");
+  await say("no sé");
+  await say("55 1234 5678");
+  const bodies = await out(a.conversationId);
+  expect(bodies.slice(1)).toEqual([
+    "¿A nombre de quién?",
+    "¿A qué teléfono te llamamos, María López?",
+    "Ese número no parece correcto.",
+    "¿A qué teléfono te llamamos, María López?",
+    "Gracias María López, ya tomamos tu pedido.",
+  ]);
+  const conv = await t.ctx.db.select().from(conversations).where(eq(conversations.id, a.conversationId)).get();
+  const contact = await t.ctx.db.select().from(contacts).where(eq(contacts.id, conv!.contactId)).get();
+  expect(contact!.phone).toBe("+525512345678");
+  const tagged = await t.ctx.db
+    .select()
+    .from(conversationTags)
+    .where(eq(conversationTags.conversationId, a.conversationId));
+  expect(tagged.map((x) => x.tagId)).toEqual([tag.id]);
+  const session = await t.ctx.db
+    .select()
+    .from(flowSessions)
+    .where(eq(flowSessions.conversationId, a.conversationId))
+    .get();
+  expect(session).toMatchObject({
+    status: "done",
+    reason: "done",
+    vars: { nombre: "María López", menu: "Hacer un pedido" },
+  });
+  expect(session!.path).toEqual(["menu", "nombre", "tel", "gracias", "marca", "fin"]);
+  // the flow's messages are sent by the flow
+  const senders = await t.ctx.db.select().from(messages).where(eq(messages.conversationId, a.conversationId));
+  expect(new Set(senders.filter((m) => m.direction === "out").map((m) => m.senderId))).toEqual(
+    new Set([`flow:${session!.flowId}`]),
+  );
+  // the events read again (a crash before the cursor was saved): nothing is sent twice
+  await t.ctx.database.write((tx) =>
+    tx.update(eventCursors).set({ seq: 0 }).where(eq(eventCursors.name, "automation")),
+  );
+  await settle();
+  expect(await out(a.conversationId)).toEqual(bodies);
+
+  // two wrong phones: asked again once, then the fail branch hands the customer to people
+  const b = await say("hola", "v2", "Beto");
+  await say("hacer un pedido", "v2");
+  await say("Beto", "v2");
+  await say("x", "v2");
+  await say("y", "v2");
+  expect((await out(b.conversationId)).at(-1)).toBe("Te paso con una persona del equipo.");
+  const bs = await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, b.conversationId)).get();
+  expect(bs).toMatchObject({ status: "done", reason: "handoff" });
+  expect(
+    (await t.ctx.db.select().from(conversations).where(eq(conversations.id, b.conversationId)).get())!.ownerType,
+  ).toBe("queue");
+});
+
+test("a conversation stays on the version it started with; a person answering ends the flow", async () => {
+  const f = await flow({
+    name: "Citas",
+    keywords: ["cita"],
+    graph: {
+      start: "q",
+      nodes: [
+        { id: "q", type: "ask", text: "¿Qué día te queda?", kind: "date", save: "var:dia", next: "ok" },
+        { id: "ok", type: "message", text: "Anotado para el {{dia}}.", next: "fin" },
+        { id: "fin", type: "end" },
+      ],
+    },
+  });
+  const a = await say("quiero una cita");
+  expect(flowActive(t.ctx, a.conversationId)).toBe(true);
+  // the owner changes the text and publishes version 2
+  const g = (await (await api("GET", `/flows/${f.id}`)).json()).data.draft;
+  g.nodes[0].text = "¿Qué día prefieres?";
+  g.nodes[1].text = "Listo: {{dia}}.";
+  expect((await api("PATCH", `/flows/${f.id}`, { graph: g })).status).toBe(200);
+  expect((await (await api("POST", `/flows/${f.id}/publish`)).json()).data.version).toBe(2);
+  await say("mañana");
+  expect(await out(a.conversationId)).toEqual(["¿Qué día te queda?", "Anotado para el 2026-12-03."]);
+  const b = await say("una cita por favor", "v2", "Beto");
+  expect(await out(b.conversationId)).toEqual(["¿Qué día prefieres?"]);
+  await say("31/02", "v2"); // not a date: asked again
+  expect(await out(b.conversationId)).toEqual(["¿Qué día prefieres?", "¿Qué día prefieres?"]);
+  // a person answers: the flow ends, and the customer's next words are the person's to answer
+  await sendMessage(
+    t.ctx,
+    { kind: "user", id: s.admin.id, name: "Admin", role: "admin", locale: "es", departmentIds: [] },
+    b.conversationId,
+    { body: "Hola Beto, te ayudo yo" },
+  );
+  await settle();
+  expect(flowActive(t.ctx, b.conversationId)).toBe(false);
+  await say("el viernes", "v2");
+  expect((await out(b.conversationId)).at(-1)).toBe("Hola Beto, te ayudo yo");
+  const bs = await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, b.conversationId)).get();
+  expect(bs).toMatchObject({ status: "ended", reason: "human" });
+  const versions = (await (await api("GET", `/flows/${f.id}/versions`)).json()).data;
+  expect(versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+});
+
+test("an HTTP node maps its JSON answer into variables, or takes its error branch; a wait resumes on its timer", async () => {
+  t.ctx.config.fetch_allow_hosts = ["127.0.0.1"];
+  let calls = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      calls++;
+      const u = new URL(req.url);
+      if (u.pathname === "/roto") return new Response("no", { status: 500 });
+      return Response.json({ pedido: { estado: "en camino", minutos: 12 }, pregunta: u.searchParams.get("n") });
+    },
+  });
+  try {
+    await flow({
+      name: "Estado del pedido",
+      keywords: ["estado"],
+      graph: {
+        start: "num",
+        nodes: [
+          { id: "num", type: "ask", text: "¿Número de pedido?", kind: "number", save: "var:n", next: "consulta" },
+          {
+            id: "consulta",
+            type: "http",
+            url: `http://127.0.0.1:${server.port}/pedidos?n={{n}}`,
+            map: [
+              { var: "estado", path: "pedido.estado" },
+              { var: "minutos", path: "pedido.minutos" },
+            ],
+            next: "dice",
+            error: "falla",
+          },
+          {
+            id: "dice",
+            type: "message",
+            text: "Tu pedido {{n}} va {{estado}}: llega en {{minutos}} min.",
+            next: "espera",
+          },
+          { id: "espera", type: "wait", minutes: 30, next: "seguimiento" },
+          { id: "seguimiento", type: "message", text: "¿Ya llegó tu pedido?", next: "fin" },
+          { id: "falla", type: "message", text: "No pude consultar el pedido ({{http_error}}).", next: "fin" },
+          { id: "fin", type: "end" },
+        ],
+      },
+    });
+    const a = await say("estado de mi pedido");
+    await say("1042");
+    expect(await out(a.conversationId)).toEqual([
+      "¿Número de pedido?",
+      "Tu pedido 1042 va en camino: llega en 12 min.",
+    ]);
+    expect(calls).toBe(1);
+    now += 29 * 60_000;
+    await settle();
+    expect((await out(a.conversationId)).length).toBe(2);
+    now += 2 * 60_000;
+    await settle();
+    expect((await out(a.conversationId)).at(-1)).toBe("¿Ya llegó tu pedido?");
+
+    // the same flow against a failing service takes the error branch
+    const g = (await (await api("GET", "/flows")).json()).data[0];
+    const draft = (await (await api("GET", `/flows/${g.id}`)).json()).data.draft;
+    draft.nodes[1].url = `http://127.0.0.1:${server.port}/roto`;
+    await api("PATCH", `/flows/${g.id}`, { graph: draft });
+    await api("POST", `/flows/${g.id}/publish`);
+    const b = await say("estado", "v2", "Beto");
+    await say("7", "v2");
+    expect((await out(b.conversationId)).at(-1)).toBe("No pude consultar el pedido (http_status).");
+  } finally {
+    server.stop(true);
+  }
+});
+
+test("the emulator walks the draft turn by turn with the path and variables, storing nothing", async () => {
+  const tag = await apiPost(t, s.apiKey, "/tags", { name: "pedido" });
+  const f = await flow(restaurant(tag.id), false);
+  const turn = async (body: Record<string, unknown>) => {
+    const r = await api("POST", `/flows/${f.id}/emulator`, body);
+    expect(r.status).toBe(200);
+    return (await r.json()).data;
+  };
+  let r = await turn({});
+  expect(r.messages).toEqual([
+    {
+      from: "bot",
+      text: "¡Hola Cliente de prueba! Bienvenido a La Casa Bonita. ¿Qué te gustaría hacer?",
+      options: [
+        { id: "menu:0", title: "Ver el menú" },
+        { id: "menu:1", title: "Hacer un pedido" },
+        { id: "menu:2", title: "Hablar con alguien" },
+      ],
+    },
+  ]);
+  r = await turn({ state: r.state, choiceId: "menu:1" });
+  expect(r.messages.map((m: { text: string }) => m.text)).toEqual(["¿A nombre de quién?"]);
+  r = await turn({ state: r.state, text: "Ana" });
+  r = await turn({ state: r.state, text: "5512345678" });
+  expect(r.messages).toEqual([
+    { from: "note", text: "Campo del contacto phone = +525512345678" },
+    { from: "bot", text: "Gracias Ana, ya tomamos tu pedido." },
+    { from: "note", text: "Etiqueta: pedido" },
+  ]);
+  expect(r.done).toBe(true);
+  expect(r.state.path).toEqual(["menu", "nombre", "tel", "gracias", "marca", "fin"]);
+  expect(r.state.vars).toMatchObject({ nombre: "Ana", menu: "Hacer un pedido" });
+  expect(await t.ctx.db.select().from(messages)).toEqual([]);
+  expect(await t.ctx.db.select().from(flowSessions)).toEqual([]);
+  // a flow not yet published cannot be started on a conversation
+  const a = await say("hola");
+  const start = await api("POST", `/conversations/${a.conversationId}/flow`, { flowId: f.id });
+  expect(start.status).toBe(400);
+  expect((await start.json()).error.code).toBe("flow_unpublished");
+  // export, then import as a new flow
+  const exported = (await (await api("GET", `/flows/${f.id}/export`)).json()).data;
+  const imported = await api("POST", "/flows", { ...exported, name: "Copia" });
+  expect(imported.status).toBe(201);
+  expect((await imported.json()).data.draft).toEqual(exported.graph);
+});
