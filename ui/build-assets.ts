@@ -8,10 +8,14 @@ export type Assets = Record<string, { body: string; type: string }>;
  */
 export async function buildAssets(): Promise<Assets> {
   const js = await Bun.build({
-    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts"].map((f) => join(import.meta.dir, f)),
+    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts", "client/flows.ts"].map((f) =>
+      join(import.meta.dir, f),
+    ),
     target: "browser",
     minify: true,
-    format: "esm",
+    // each bundle in its own scope: widget.js runs on the business's website, where top-level names would become
+    // the page's globals (and overwrite its own `$` or `_`); console.js shares the console's pages with flows.js
+    format: "iife",
   });
   const css = await Bun.build({ entrypoints: [join(import.meta.dir, "styles/console.css")], minify: true });
   for (const r of [js, css]) if (!r.success) throw new Error(`asset build failed: ${r.logs.map(String).join("\n")}`);

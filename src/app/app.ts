@@ -18,6 +18,7 @@ import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
 import { sequencesConsole } from "../automation/sequences-console.ts";
+import { flowsConsole } from "../automation/flows-console.ts";
 import { wireNotifications, ensureVapidKeys } from "../notifications/service.ts";
 import { pwaRoutes } from "./pwa.ts";
 
@@ -33,6 +34,7 @@ const consoleModules: ConsoleModule[] = [
   notificationsConsole,
   automationConsole,
   sequencesConsole,
+  flowsConsole,
 ];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";

@@ -23,6 +23,7 @@ import {
 } from "../app/console.ts";
 import * as svc from "./service.ts";
 import { listSequences } from "./sequences.ts";
+import { listFlows } from "./flows.ts";
 import { installRecipe, installedRecipes, RECIPES } from "./recipes.ts";
 
 /** The form's rows as a rule: what the editor sent, whether or not it is valid (a refused save shows it again). */
@@ -88,6 +89,8 @@ export function draftOf(f: Form, id?: string): UI.Draft {
       case "enrol_sequence":
       case "unenrol_sequence":
         return { type, sequenceId: ref };
+      case "start_flow":
+        return { type, flowId: ref };
       case "notify":
         return {
           type,
@@ -145,13 +148,14 @@ function refusal(c: C, e: unknown) {
 export const automationConsole: ConsoleModule = (app) => {
   const refsOf = async (c: C): Promise<UI.Refs> => {
     const ctx = c.get("ctx");
-    const [u, d, g, ch, ag, sq] = await Promise.all([
+    const [u, d, g, ch, ag, sq, fl] = await Promise.all([
       auth.listUsers(ctx),
       auth.listDepartments(ctx),
       inbox.listTags(ctx),
       channels.listChannels(ctx),
       listAgents(ctx),
       listSequences(ctx, user(c)),
+      listFlows(ctx, user(c)),
     ]);
     return {
       users: u.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
@@ -160,6 +164,7 @@ export const automationConsole: ConsoleModule = (app) => {
       channels: ch.map((x) => ({ id: x.id, name: x.name })),
       agents: ag.map((x) => ({ id: x.id, name: x.name })),
       sequences: sq.map((x) => ({ id: x.id, name: x.name })),
+      flows: fl.map((x) => ({ id: x.id, name: x.name })),
     };
   };
   const listView = async (c: C, secret?: { ruleId: string; value: string }) => {

@@ -53,6 +53,7 @@ const adminPages = () => [
   "/settings/automations/new",
   "/settings/sequences",
   "/settings/sequences/new",
+  "/settings/flows",
 ];
 
 test("every administrator page fits a phone and a desktop, its main controls uncovered", async () => {

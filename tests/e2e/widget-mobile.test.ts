@@ -108,3 +108,18 @@ test("the owner picks the pre-chat's details in the console; the visitor is aske
     });
   }
 }, 60_000);
+
+// The widget runs on the business's own website: it must not leave its (minified) names on the page's window,
+// where they once overwrote the site's own globals (a `$`, a `_`…).
+test("the widget leaves the website's globals alone and adds none of its own", async () => {
+  const page = await browser.newPage({ viewport: sizes[1] });
+  await page.goto(site.url);
+  await page.locator("#digybot-webchat button.launch").waitFor();
+  const added = await page.evaluate(() => {
+    const before = new Set((window as unknown as { __keysBefore: string[] }).__keysBefore);
+    return Object.keys(window).filter((k) => !before.has(k) && k !== "__keysBefore");
+  });
+  expect(added).toEqual([]);
+  await expect(page.evaluate(() => (window as unknown as { $: unknown }).$)).resolves.toBe("el $ de la tienda");
+  await page.close();
+});

@@ -21,6 +21,7 @@ export function visitorSite(digybotUrl: string, channelId: string) {
       new Response(
         `<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Tienda Prueba</title></head>
       <body><h1>Tienda Prueba</h1><p>Bienvenido a nuestra tienda.</p>
+      <script>window.$ = "el $ de la tienda"; window.__keysBefore = Object.keys(window);</script>
       <script src="${digybotUrl}/widget.js" data-channel="${channelId}" async></script></body></html>`,
         { headers: { "content-type": "text/html; charset=utf-8" } },
       ),

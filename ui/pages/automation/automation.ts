@@ -38,7 +38,15 @@ export type RunRow = {
     actions: { i: number; type: string; ok: boolean; result?: string; error?: string }[];
   };
 };
-export type Refs = { users: Opt[]; departments: Opt[]; tags: Opt[]; channels: Opt[]; agents: Opt[]; sequences: Opt[] };
+export type Refs = {
+  users: Opt[];
+  departments: Opt[];
+  tags: Opt[];
+  channels: Opt[];
+  agents: Opt[];
+  sequences: Opt[];
+  flows: Opt[];
+};
 export type Recipe = { id: string; installed: boolean };
 
 export const TRIGGERS = [
@@ -84,6 +92,7 @@ export const ACTIONS = [
   "from_agent",
   "enrol_sequence",
   "unenrol_sequence",
+  "start_flow",
 ] as const;
 /** What a condition can look at, as the editor offers it (a channel is picked by its type, not its id). */
 export const FIELDS = CONDITION_FIELDS.filter((f) => f !== "conversation.channelId");
@@ -121,6 +130,7 @@ export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number";
   from_agent: { ref: "department" },
   enrol_sequence: { ref: "sequence" },
   unenrol_sequence: { ref: "sequence" },
+  start_flow: { ref: "flow" },
 };
 
 /** The trigger in words, for the list. */
@@ -186,6 +196,7 @@ function refOptions(t: T, refs: Refs, selected: string) {
     ${refs.tags.map((g) => o("tag", g.id, g.name))}
     ${refs.agents.map((a) => o("agent", a.id, a.name))}
     ${refs.sequences.map((q) => o("sequence", q.id, q.name))}
+    ${refs.flows.map((q) => o("flow", q.id, q.name))}
     ${["none", "low", "medium", "high", "urgent"].map((p) => o("priority", p, t(`priority.${p}`)))}
     ${["open", "pending", "resolved"].map((s) => o("status", s, t(`status.${s}`)))}
     ${refs.users.map((u) => o("recipient", `user:${u.id}`, u.name))}
