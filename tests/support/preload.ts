@@ -19,3 +19,15 @@ Bun.password.hash = ((password: Parameters<typeof hash>[0], options?: unknown) =
   if (!h) hashes.set(key, (h = hash(password, options as never)));
   return h;
 }) as typeof Bun.password.hash;
+// A password once verified against a hash verifies again without paying argon2id a second time (every console
+// test logs people in). Only successes are remembered: a wrong password or an unknown email (what the login tests
+// time against each other) still costs what it costs.
+const verify = Bun.password.verify.bind(Bun.password);
+const verified = new Set<string>();
+Bun.password.verify = (async (password: Parameters<typeof verify>[0], hashed: string, algorithm?: never) => {
+  const key = typeof password === "string" ? `${hashed}\u0000${password}` : null;
+  if (key && verified.has(key)) return true;
+  const ok = await verify(password, hashed, algorithm);
+  if (ok && key) verified.add(key);
+  return ok;
+}) as typeof Bun.password.verify;
