@@ -33,7 +33,7 @@ import {
   type RunTrace,
 } from "./schema.ts";
 import { enrol, runSequenceStep, sequenceExits, unenrol } from "./sequences.ts";
-import { flowEvent, flowTimer, startFlow } from "./flows.ts";
+import { flowEvents, flowTimer, startFlow } from "./flows.ts";
 import { EVENT_TRIGGERS, type Action, type Condition, type ConditionGroup, type Trigger } from "./model.ts";
 
 type Rule = typeof automationRules.$inferSelect;
@@ -197,12 +197,14 @@ async function drainEvents(ctx: Ctx) {
     for (const ev of rows)
       try {
         if (rules.length) await handleEvent(ctx, ev, rules);
-        await flowEvent(ctx, ev);
         await sequenceExits(ctx, ev);
       } catch (e) {
         // one event the engine cannot handle must not stop it reading the others (it would read it for ever)
         ctx.log.error("automation event failed", { seq: ev.seq, type: ev.type, error: String(e) });
       }
+    // flows after the batch's rules: one conversation's events in order, many conversations side by side (their
+    // replies then share the writer's group commits)
+    await flowEvents(ctx, rows);
     cursor = rows[rows.length - 1].seq;
     await ctx.database.write((tx) =>
       tx.update(eventCursors).set({ seq: cursor, updatedAt: ctx.clock.now() }).where(eq(eventCursors.name, CURSOR)),
@@ -1152,7 +1154,7 @@ function wakeForNext(ctx: Ctx) {
 
 const PARALLEL = 32;
 /** Runs `fn` over items, those of one group (a conversation) one after another in order, up to PARALLEL groups at once. */
-async function inGroups<T>(items: T[], groupOf: (x: T) => string, fn: (x: T) => Promise<void>) {
+export async function inGroups<T>(items: T[], groupOf: (x: T) => string, fn: (x: T) => Promise<void>) {
   const groups = new Map<string, T[]>();
   for (const x of items) {
     const k = groupOf(x);

@@ -13,7 +13,7 @@ import { newId } from "../platform/ids.ts";
 import { guardedFetch } from "../platform/net-guard.ts";
 import { patchOf } from "../platform/validation.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
-import { channels, conversations, messages, tags } from "../inbox/schema.ts";
+import { channels, conversations, tags } from "../inbox/schema.ts";
 import { departments, users } from "../auth/schema.ts";
 import { agents } from "../agents/schema.ts";
 import { canSee } from "../inbox/visibility.ts";
@@ -24,7 +24,7 @@ import { getBusiness } from "../setup/service.ts";
 import { normalize } from "../agents/text.ts";
 import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
 import { checkGraph, flowInput, type FlowGraph, type FlowNode } from "./flow-model.ts";
-import { factsFor, render } from "./engine.ts";
+import { factsFor, inGroups, onceARound, render } from "./engine.ts";
 
 export type Flow = typeof flows.$inferSelect;
 export type Session = typeof flowSessions.$inferSelect;
@@ -221,6 +221,7 @@ type Starter = { flow: Flow; words: string[] };
 const starters = new WeakMap<Ctx, Promise<Starter[]>>();
 function flowsChanged(ctx: Ctx) {
   starters.delete(ctx);
+  published.delete(ctx);
 }
 function startersOf(ctx: Ctx) {
   let p = starters.get(ctx);
@@ -238,15 +239,29 @@ function startersOf(ctx: Ctx) {
   return p;
 }
 
-async function publishedGraph(ctx: Ctx, flowId: string) {
-  const f = await ctx.db.select().from(flows).where(eq(flows.id, flowId)).get();
-  if (!f || f.publishedVersion === null) return null;
-  const v = await ctx.db
-    .select()
-    .from(flowVersions)
-    .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, f.publishedVersion)))
-    .get();
-  return v ? { flow: f, version: v } : null;
+// a flow's published version, read once until a flow changes (every keyword start asks it)
+const published = new WeakMap<
+  Ctx,
+  Map<string, Promise<{ flow: Flow; version: typeof flowVersions.$inferSelect } | null>>
+>();
+function publishedGraph(ctx: Ctx, flowId: string) {
+  let m = published.get(ctx);
+  if (!m) published.set(ctx, (m = new Map()));
+  let p = m.get(flowId);
+  if (!p) {
+    p = (async () => {
+      const f = await ctx.db.select().from(flows).where(eq(flows.id, flowId)).get();
+      if (!f || f.publishedVersion === null) return null;
+      const v = await ctx.db
+        .select()
+        .from(flowVersions)
+        .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, f.publishedVersion)))
+        .get();
+      return v ? { flow: f, version: v } : null;
+    })();
+    m.set(flowId, p);
+  }
+  return p;
 }
 
 // ---------------------------------------------------------------- the interpreter
@@ -527,6 +542,7 @@ export async function walk(
 
 // ---------------------------------------------------------------- live: a conversation in a flow
 
+const businessOnce = (ctx: Ctx) => onceARound(ctx, "business", () => getBusiness(ctx));
 const localToday = (tz: string, at: number) =>
   new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(
     new Date(at),
@@ -534,19 +550,29 @@ const localToday = (tz: string, at: number) =>
 
 type Conv = typeof conversations.$inferSelect;
 
-/** The live effects for one conversation: messages through the outbox (once each), real changes. */
-function liveEffects(ctx: Ctx, conv: Conv, session: Session, flow: Flow, country: string, locale: string): Effects {
-  const actor: Actor = {
-    kind: "system",
-    id: `flow:${flow.id}`,
-    name: `${locale === "en" ? "Flow" : "Flujo"} «${flow.name}»`,
-  };
+/** A reply the walk decided on, written with the session's state in one transaction when the turn ends. */
+type Pending = { key: string; body: string; content?: Record<string, unknown> };
+
+/**
+ * The live effects for one conversation: messages (kept in `pending` and written through the outbox once each,
+ * with the session's state, when the turn ends), and real changes to the conversation and the contact.
+ */
+function liveEffects(
+  ctx: Ctx,
+  conv: Conv,
+  channelType: string,
+  session: Session,
+  flow: Flow,
+  country: string,
+  locale: string,
+  pending: Pending[],
+): Effects {
+  const actor = flowActor(flow, locale);
   let facts: Awaited<ReturnType<typeof factsFor>> | null = null;
-  const caps = () => ctx.channels.get(channelType)?.capabilities;
-  let channelType = "";
   return {
     country,
     async vars(text) {
+      if (!text.includes("{{")) return text;
       facts ??= await factsFor(ctx, {
         key: `flow:${session.id}`,
         event: "flow.step",
@@ -554,13 +580,11 @@ function liveEffects(ctx: Ctx, conv: Conv, session: Session, flow: Flow, country
         contactId: conv.contactId,
         depth: 0,
       });
-      channelType = facts.conversation?.channelType ?? "";
       return render(text, facts);
     },
     async send(out) {
-      if (!facts) await this.vars("");
       const key = `flow:${session.id}:${session.sent++}`;
-      const inter = caps()?.interactive;
+      const inter = ctx.channels.get(channelType)?.capabilities.interactive;
       const opts = out.options ?? [];
       let body = out.text;
       let content: Record<string, unknown> | undefined;
@@ -576,23 +600,7 @@ function liveEffects(ctx: Ctx, conv: Conv, session: Session, flow: Flow, country
       else if (opts.length)
         // numbered where the channel has no buttons: the customer answers "2"
         body = `${out.text}\n\n${opts.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
-      try {
-        await inbox.sendMessage(ctx, actor, conv.id, {
-          idempotencyKey: key,
-          takeOver: false,
-          body,
-          ...(content ? { content } : {}),
-        });
-      } catch (e) {
-        if (!(e instanceof AppError && e.code === "outside_reply_window") || !flow.template) throw e;
-        await inbox.sendMessage(ctx, actor, conv.id, {
-          idempotencyKey: `${key}:t`,
-          takeOver: false,
-          content: {
-            template: { ...flow.template, params: await Promise.all(flow.template.params.map((p) => this.vars(p))) },
-          },
-        });
-      }
+      pending.push({ key, body, ...(content ? { content } : {}) });
     },
     async setField(target, value) {
       const field = target.startsWith("attributes.")
@@ -681,13 +689,89 @@ const activeSessionId = (ctx: Ctx, conversationId: string) =>
 /** Whether an AI agent must keep quiet on this conversation (a flow is talking there). */
 export const flowActive = (ctx: Ctx, conversationId: string) => !!activeSessionId(ctx, conversationId);
 
-/** One turn of a conversation's session, written once it is done (state, counter, the event taken). */
-async function turn(ctx: Ctx, session: Session, flow: Flow, graph: FlowGraph, input: Input | null, seq: number) {
-  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, session.conversationId)).get();
-  if (!conv) return;
-  const b = await getBusiness(ctx);
-  const fx = liveEffects(ctx, conv, session, flow, b?.country ?? "MX", b?.locale ?? "es");
-  const today = localToday(b?.timezone ?? "UTC", ctx.clock.now());
+const flowActor = (flow: Flow, locale: string): Actor => ({
+  kind: "system",
+  id: `flow:${flow.id}`,
+  name: `${locale === "en" ? "Flow" : "Flujo"} «${flow.name}»`,
+});
+
+// the hot reads of a customer's message, prepared once on the reader connection
+const HOT = {
+  conversation:
+    "SELECT id, contact_id AS contactId, channel_id AS channelId, owner_type AS ownerType, status FROM conversations WHERE id = ?",
+  channelType: "SELECT type FROM channels WHERE id = ?",
+  message: "SELECT body, content FROM messages WHERE id = ?",
+  session: "SELECT * FROM flow_sessions WHERE id = ?",
+};
+type HotConv = Pick<Conv, "id" | "contactId" | "channelId" | "ownerType" | "status">;
+const hot = <T>(ctx: Ctx, q: keyof typeof HOT, ...args: unknown[]) =>
+  ctx.database.readPrepared(HOT[q]).get(args) as T | undefined;
+const sessionRow = (r: Record<string, unknown> | undefined): Session | undefined =>
+  r && {
+    id: r.id as string,
+    conversationId: r.conversation_id as string,
+    flowId: r.flow_id as string,
+    versionId: r.version_id as string,
+    status: r.status as Session["status"],
+    nodeId: (r.node_id as string | null) ?? null,
+    vars: JSON.parse(String(r.vars ?? "{}")),
+    tries: Number(r.tries),
+    sent: Number(r.sent),
+    lastSeq: Number(r.last_seq),
+    path: JSON.parse(String(r.path ?? "[]")),
+    reason: (r.reason as string | null) ?? null,
+    startedAt: Number(r.started_at),
+    updatedAt: Number(r.updated_at),
+  };
+
+// a published version never changes: each is read once
+const versionsOf = new WeakMap<Ctx, Map<string, Promise<{ flow: Flow; graph: FlowGraph } | null>>>();
+function versionGraph(ctx: Ctx, flowId: string, versionId: string) {
+  let m = versionsOf.get(ctx);
+  if (!m) versionsOf.set(ctx, (m = new Map()));
+  let p = m.get(versionId);
+  if (!p) {
+    p = (async () => {
+      const v = await ctx.db.select().from(flowVersions).where(eq(flowVersions.id, versionId)).get();
+      const f = await ctx.db.select().from(flows).where(eq(flows.id, flowId)).get();
+      return v && f ? { flow: f, graph: v.graph } : null;
+    })();
+    if (m.size > 500) m.clear();
+    m.set(versionId, p);
+  }
+  return p;
+}
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * One turn of a conversation's session: the walk, then its replies and the session's new state written in one
+ * transaction (a new session is inserted there too). Its replies' outbox keys are session + counter, and a
+ * session started by an event has an id made from that event: a turn done again after a crash sends nothing twice.
+ */
+async function turn(
+  ctx: Ctx,
+  session: Session,
+  flow: Flow,
+  graph: FlowGraph,
+  input: Input | null,
+  seq: number,
+  isNew = false,
+) {
+  const conv = hot<HotConv>(ctx, "conversation", session.conversationId);
+  if (!conv) return session;
+  const channelType = hot<{ type: string }>(ctx, "channelType", conv.channelId)?.type ?? "";
+  const b = await businessOnce(ctx);
+  const pending: Pending[] = [];
+  const locale = b?.locale ?? "es";
+  const fx = liveEffects(ctx, conv as Conv, channelType, session, flow, b?.country ?? "MX", locale, pending);
+  const tz = b?.timezone ?? "UTC";
+  let fmt = dayFormats.get(tz);
+  if (!fmt)
+    dayFormats.set(
+      tz,
+      (fmt = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })),
+    );
+  const today = fmt.format(new Date(ctx.clock.now()));
   let r: Awaited<ReturnType<typeof walk>>;
   try {
     r = await walk(
@@ -706,37 +790,89 @@ async function turn(ctx: Ctx, session: Session, flow: Flow, graph: FlowGraph, in
       graph,
     };
   }
+  const actor = flowActor(flow, locale);
   const now = ctx.clock.now();
-  await ctx.database.write((tx) =>
-    tx
-      .update(flowSessions)
-      .set({
-        nodeId: r.state.nodeId,
-        vars: r.state.vars,
-        tries: r.state.tries,
-        path: r.state.path,
-        sent: session.sent,
-        lastSeq: Math.max(seq, session.lastSeq),
-        status: r.done ? "done" : "active",
-        reason: r.done ? (r.reason ?? "done") : null,
-        updatedAt: now,
-      })
-      .where(eq(flowSessions.id, session.id)),
-  );
+  const next: Session = {
+    ...session,
+    nodeId: r.state.nodeId,
+    vars: r.state.vars,
+    tries: r.state.tries,
+    path: r.state.path,
+    sent: session.sent,
+    lastSeq: Math.max(seq, session.lastSeq),
+    status: r.done ? "done" : "active",
+    reason: r.done ? (r.reason ?? "done") : null,
+    updatedAt: now,
+  };
+  await ctx.database.write(async (tx, after) => {
+    for (const m of pending) {
+      try {
+        await inbox.sendMessageTx(ctx, tx, after, actor, conv.id, {
+          idempotencyKey: m.key,
+          takeOver: false,
+          body: m.body,
+          ...(m.content ? { content: m.content } : {}),
+        });
+      } catch (e) {
+        // outside the reply window only an approved template may go (every check comes before a write)
+        if (e instanceof AppError && e.code === "outside_reply_window" && flow.template) {
+          await inbox.sendMessageTx(ctx, tx, after, actor, conv.id, {
+            idempotencyKey: `${m.key}:t`,
+            takeOver: false,
+            content: {
+              template: { ...flow.template, params: flow.template.params.map((p) => withVars(p, r.state.vars)) },
+            },
+          });
+          continue;
+        }
+        if (!(e instanceof AppError)) throw e;
+        // the channel refused it: the flow stops here, said in the session (and the run log)
+        next.status = "done";
+        next.reason = e.code;
+        next.nodeId = null;
+        break;
+      }
+    }
+    if (isNew) {
+      await tx
+        .update(flowSessions)
+        .set({ status: "ended", reason: "another_flow", nodeId: null, updatedAt: now })
+        .where(and(eq(flowSessions.conversationId, conv.id), eq(flowSessions.status, "active")));
+      await tx.insert(flowSessions).values(next).onConflictDoNothing();
+    } else
+      await tx
+        .update(flowSessions)
+        .set({
+          nodeId: next.nodeId,
+          vars: next.vars,
+          tries: next.tries,
+          path: next.path,
+          sent: next.sent,
+          lastSeq: next.lastSeq,
+          status: next.status,
+          reason: next.reason,
+          updatedAt: now,
+        })
+        .where(eq(flowSessions.id, session.id));
+  });
+  return next;
 }
 
 /**
  * Starts a flow's published version on a conversation (ending one it was in). `seq`: the event that started it,
- * so that event is not also taken as an answer.
+ * so that event is not also taken as an answer; the session's id is made from it, so starting again on the same
+ * event (a replay after a crash) is the same session and sends nothing twice.
  */
 export async function startFlow(ctx: Ctx, actor: Actor, conversationId: string, flowId: string, seq = 0) {
-  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-  if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+  if (actor.kind === "user") {
+    const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+  } else if (!hot(ctx, "conversation", conversationId)) throw notFound("Conversation");
   const p = await publishedGraph(ctx, flowId);
   if (!p) throw badRequest("flow_unpublished", "The flow has no published version", { field: "flowId" });
   const now = ctx.clock.now();
   const session: Session = {
-    id: newId(now),
+    id: seq ? `e${seq}-${conversationId}` : newId(now),
     conversationId,
     flowId,
     versionId: p.version.id,
@@ -751,15 +887,7 @@ export async function startFlow(ctx: Ctx, actor: Actor, conversationId: string, 
     startedAt: now,
     updatedAt: now,
   };
-  await ctx.database.write(async (tx) => {
-    await tx
-      .update(flowSessions)
-      .set({ status: "ended", reason: "another_flow", nodeId: null, updatedAt: now })
-      .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")));
-    await tx.insert(flowSessions).values(session);
-  });
-  await turn(ctx, session, p.flow, p.version.graph, null, seq);
-  return (await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, session.id)).get())!;
+  return turn(ctx, session, p.flow, p.version.graph, null, seq, true);
 }
 
 /** Ends a conversation's flow (a person took it, the API, a rule). */
@@ -783,12 +911,6 @@ export async function stopFlow(ctx: Ctx, conversationId: string, reason: string)
         );
     return ended.length;
   });
-}
-
-async function sessionGraph(ctx: Ctx, s: Session) {
-  const v = await ctx.db.select().from(flowVersions).where(eq(flowVersions.id, s.versionId)).get();
-  const f = await ctx.db.select().from(flows).where(eq(flows.id, s.flowId)).get();
-  return v && f ? { flow: f, graph: v.graph } : null;
 }
 
 /**
@@ -817,21 +939,16 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
   const list = await startersOf(ctx);
   // most messages: no flow is talking here and none has keywords
   if (!sessionId && !list.length) return;
-  const session = sessionId
-    ? await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, sessionId)).get()
-    : undefined;
+  const session = sessionId ? sessionRow(hot(ctx, "session", sessionId)) : undefined;
   const msg =
     typeof d.messageId === "string"
-      ? await ctx.db
-          .select({ body: messages.body, content: messages.content })
-          .from(messages)
-          .where(eq(messages.id, d.messageId))
-          .get()
+      ? hot<{ body: string; content: string | null }>(ctx, "message", d.messageId)
       : undefined;
-  const input: Input = { text: msg?.body ?? "", choiceId: msg?.content?.choice?.id };
+  const content = msg?.content ? (JSON.parse(msg.content) as { choice?: { id?: string } }) : null;
+  const input: Input = { text: msg?.body ?? "", choiceId: content?.choice?.id };
   if (session) {
     if (ev.seq <= session.lastSeq) return;
-    const g = await sessionGraph(ctx, session);
+    const g = await versionGraph(ctx, session.flowId, session.versionId);
     if (!g) return void (await stopFlow(ctx, conversationId, "flow_deleted"));
     await turn(ctx, session, g.flow, g.graph, input, ev.seq);
     return;
@@ -843,7 +960,7 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
     .readPrepared("SELECT 1 AS x FROM flow_sessions WHERE conversation_id = ? AND last_seq >= ? LIMIT 1")
     .get([conversationId, ev.seq]);
   if (taken) return;
-  const conv = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+  const conv = hot<HotConv>(ctx, "conversation", conversationId);
   if (!conv || conv.ownerType === "agent" || conv.status === "resolved") return;
   const said = normalize(input.text);
   const hit = list.find(
@@ -856,12 +973,34 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
   if (hit) await startFlow(ctx, { kind: "system" }, conversationId, hit.flow.id, ev.seq);
 }
 
+/** The events of one batch that flows care about, conversation by conversation in order, many side by side. */
+export async function flowEvents(ctx: Ctx, evs: Ev[]) {
+  const mine = evs.filter(
+    (e) =>
+      e.conversationId &&
+      (e.type === "inbox.message_received" ||
+        (e.actorType === "user" && (e.type === "inbox.message_created" || e.type === "inbox.conversation_updated"))),
+  );
+  if (!mine.length) return;
+  await inGroups(
+    mine,
+    (e) => e.conversationId!,
+    async (e) => {
+      try {
+        await flowEvent(ctx, e);
+      } catch (err) {
+        ctx.log.error("flow event failed", { seq: e.seq, type: e.type, error: String(err) });
+      }
+    },
+  );
+}
+
 /** A wait node's timer came due (engine.handleTimer, kind "flow"). */
 export async function flowTimer(ctx: Ctx, t: Timer): Promise<Timer["status"]> {
   const p = t.payload as { sessionId: string; nodeId: string };
   const s = await ctx.db.select().from(flowSessions).where(eq(flowSessions.id, p.sessionId)).get();
   if (s?.status !== "active" || s.nodeId !== p.nodeId) return "cancelled";
-  const g = await sessionGraph(ctx, s);
+  const g = await versionGraph(ctx, s.flowId, s.versionId);
   if (!g) return "cancelled";
   await turn(ctx, s, g.flow, g.graph, null, 0);
   return "done";

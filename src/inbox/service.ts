@@ -647,6 +647,22 @@ export const sendInput = z.strictObject({
  */
 export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof sendInput>) {
   const s = sendInput.parse(input);
+  return ctx.database.write((tx, after) => sendMessageTx(ctx, tx, after, actor, conversationId, s));
+}
+
+/**
+ * sendMessage inside the caller's transaction (a flow writes its replies and its own state in one commit). Every
+ * check comes before the first write, so a refusal leaves the transaction as it was.
+ */
+export async function sendMessageTx(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  actor: Actor,
+  conversationId: string,
+  input: z.input<typeof sendInput>,
+) {
+  const s = sendInput.parse(input);
   const template = s.content?.template;
   if (!s.body.trim() && !s.attachments.length && !template)
     throw badRequest("empty_message", "A message needs text or an attachment");
@@ -658,178 +674,176 @@ export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string
   // A caller's key is scoped to the conversation: the same key on another conversation is another message, and a
   // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
   const key = s.idempotencyKey ? `api:${conversationId}:${s.idempotencyKey}` : null;
-  return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
-    if (key) {
-      const prior = await tx
-        .select({ messageId: outbox.messageId })
-        .from(outbox)
-        .where(eq(outbox.idempotencyKey, key))
-        .get();
-      const m = prior?.messageId
-        ? await tx
-            .select()
-            .from(messages)
-            .where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId)))
-            .get()
-        : undefined;
-      if (m) return { message: m, duplicate: true };
+  const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+  if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
+  if (key) {
+    const prior = await tx
+      .select({ messageId: outbox.messageId })
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, key))
+      .get();
+    const m = prior?.messageId
+      ? await tx
+          .select()
+          .from(messages)
+          .where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId)))
+          .get()
+      : undefined;
+    if (m) return { message: m, duplicate: true };
+  }
+  const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
+  if (!channel) throw notFound("Channel");
+  const attachments = await checkAttachments(tx, actor, s.attachments);
+  const now = ctx.clock.now();
+  const user = actor.kind === "user" ? actor : null;
+  const caps = ctx.channels.get(channel.type)?.capabilities;
+  let body = s.body;
+  const content: MessageContent = {};
+  if (!s.private) {
+    if ((s.content?.buttons || s.content?.list) && !caps?.interactive)
+      throw new AppError(422, "not_supported_by_channel", "This channel cannot send buttons or lists", {
+        channelType: channel.type,
+      });
+    if (s.content?.buttons) content.buttons = s.content.buttons;
+    if (s.content?.list) {
+      const rows = s.content.list.sections.reduce((n, x) => n + x.rows.length, 0);
+      if (caps?.interactive && rows > caps.interactive.maxListRows)
+        throw badRequest("too_many_rows", `A list has at most ${caps.interactive.maxListRows} rows`, {
+          max: caps.interactive.maxListRows,
+        });
+      content.list = s.content.list;
     }
-    const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
-    if (!channel) throw notFound("Channel");
-    const attachments = await checkAttachments(tx, actor, s.attachments);
-    const now = ctx.clock.now();
-    const user = actor.kind === "user" ? actor : null;
-    const caps = ctx.channels.get(channel.type)?.capabilities;
-    let body = s.body;
-    const content: MessageContent = {};
-    if (!s.private) {
-      if ((s.content?.buttons || s.content?.list) && !caps?.interactive)
-        throw new AppError(422, "not_supported_by_channel", "This channel cannot send buttons or lists", {
+    if (template) {
+      if (!caps?.templates)
+        throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", {
           channelType: channel.type,
         });
-      if (s.content?.buttons) content.buttons = s.content.buttons;
-      if (s.content?.list) {
-        const rows = s.content.list.sections.reduce((n, x) => n + x.rows.length, 0);
-        if (caps?.interactive && rows > caps.interactive.maxListRows)
-          throw badRequest("too_many_rows", `A list has at most ${caps.interactive.maxListRows} rows`, {
-            max: caps.interactive.maxListRows,
-          });
-        content.list = s.content.list;
-      }
-      if (template) {
-        if (!caps?.templates)
-          throw new AppError(422, "not_supported_by_channel", "This channel has no message templates", {
-            channelType: channel.type,
-          });
-        const t = await tx
-          .select()
-          .from(channelTemplates)
-          .where(
-            and(
-              eq(channelTemplates.channelId, channel.id),
-              eq(channelTemplates.name, template.name),
-              eq(channelTemplates.language, template.language),
-            ),
-          )
-          .get();
-        if (t?.status !== "APPROVED")
-          throw badRequest("unknown_template", "No approved template with that name and language on this channel", {
-            name: template.name,
-            language: template.language,
-          });
-        if (template.params.length !== t.params)
-          throw badRequest("template_params", `The template takes ${t.params} values`, {
-            expected: t.params,
-            got: template.params.length,
-          });
-        content.kind = "template";
-        content.template = template;
-        body = renderTemplate(t.body, template.params);
-      } else if (caps?.replyWindowHours && (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < now) {
-        throw new AppError(
-          422,
-          "outside_reply_window",
-          `More than ${caps.replyWindowHours} hours have passed since the customer's last message: only an approved template can be sent`,
-          { lastInboundAt: conv.lastInboundAt, windowHours: caps.replyWindowHours },
-        );
-      }
-    }
-    let replyToExternalId: string | null = null;
-    if (s.replyToId) {
-      const quoted = await tx
+      const t = await tx
         .select()
-        .from(messages)
-        .where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId)))
+        .from(channelTemplates)
+        .where(
+          and(
+            eq(channelTemplates.channelId, channel.id),
+            eq(channelTemplates.name, template.name),
+            eq(channelTemplates.language, template.language),
+          ),
+        )
         .get();
-      if (!quoted)
-        throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
-      replyToExternalId = quoted.externalId;
-      content.replyTo = {
-        messageId: quoted.id,
-        externalId: quoted.externalId,
-        preview: preview(quoted.body, quoted.attachments),
-      };
+      if (t?.status !== "APPROVED")
+        throw badRequest("unknown_template", "No approved template with that name and language on this channel", {
+          name: template.name,
+          language: template.language,
+        });
+      if (template.params.length !== t.params)
+        throw badRequest("template_params", `The template takes ${t.params} values`, {
+          expected: t.params,
+          got: template.params.length,
+        });
+      content.kind = "template";
+      content.template = template;
+      body = renderTemplate(t.body, template.params);
+    } else if (caps?.replyWindowHours && (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < now) {
+      throw new AppError(
+        422,
+        "outside_reply_window",
+        `More than ${caps.replyWindowHours} hours have passed since the customer's last message: only an approved template can be sent`,
+        { lastInboundAt: conv.lastInboundAt, windowHours: caps.replyWindowHours },
+      );
     }
-    const msg: Message = {
-      id: newId(now),
-      conversationId,
-      channelId: conv.channelId,
-      direction: "out",
-      senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
-      senderId: "id" in actor ? (actor.id ?? null) : null,
-      body,
-      attachments,
-      private: s.private,
-      status: s.private ? "sent" : "queued",
-      error: null,
-      externalId: null,
-      content: Object.keys(content).length ? content : null,
-      createdAt: now,
+  }
+  let replyToExternalId: string | null = null;
+  if (s.replyToId) {
+    const quoted = await tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId)))
+      .get();
+    if (!quoted)
+      throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
+    replyToExternalId = quoted.externalId;
+    content.replyTo = {
+      messageId: quoted.id,
+      externalId: quoted.externalId,
+      preview: preview(quoted.body, quoted.attachments),
     };
-    await tx.insert(messages).values(msg);
-    const patch: Partial<Conversation> = { updatedAt: now };
-    if (!s.private) {
-      patch.lastMessageAt = now;
-      patch.lastMessagePreview = preview(body, attachments);
-      patch.unreadCount = 0;
-      if (user && s.takeOver) {
-        patch.ownerType = "agent";
-        if (!conv.assigneeId) patch.assigneeId = user.id;
-      } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
-      if (conv.status === "resolved" || conv.status === "snoozed") {
-        patch.status = "open";
-        patch.snoozedUntil = null;
-      }
-      await ctx.outbox.enqueue(tx, after, {
-        channelId: channel.id,
+  }
+  const msg: Message = {
+    id: newId(now),
+    conversationId,
+    channelId: conv.channelId,
+    direction: "out",
+    senderType: user ? "agent" : actor.kind === "api_key" ? "agent" : "system",
+    senderId: "id" in actor ? (actor.id ?? null) : null,
+    body,
+    attachments,
+    private: s.private,
+    status: s.private ? "sent" : "queued",
+    error: null,
+    externalId: null,
+    content: Object.keys(content).length ? content : null,
+    createdAt: now,
+  };
+  await tx.insert(messages).values(msg);
+  const patch: Partial<Conversation> = { updatedAt: now };
+  if (!s.private) {
+    patch.lastMessageAt = now;
+    patch.lastMessagePreview = preview(body, attachments);
+    patch.unreadCount = 0;
+    if (user && s.takeOver) {
+      patch.ownerType = "agent";
+      if (!conv.assigneeId) patch.assigneeId = user.id;
+    } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
+    if (conv.status === "resolved" || conv.status === "snoozed") {
+      patch.status = "open";
+      patch.snoozedUntil = null;
+    }
+    await ctx.outbox.enqueue(tx, after, {
+      channelId: channel.id,
+      messageId: msg.id,
+      idempotencyKey: key ?? `msg:${msg.id}`,
+      payload: {
+        channelType: channel.type,
+        conversationId,
+        contactId: conv.contactId,
+        body,
+        attachments,
+        content: msg.content,
+        replyToExternalId,
+      } satisfies OutboundPayload,
+    });
+  }
+  await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+  const next = { ...conv, ...patch };
+  await ctx.events.record(
+    tx,
+    after,
+    {
+      type: "inbox.message_created",
+      conversationId,
+      actor: actorRef(actor),
+      data: {
+        ...scopeOf(next),
+        previous: scopeOf(conv),
         messageId: msg.id,
-        idempotencyKey: key ?? `msg:${msg.id}`,
-        payload: {
-          channelType: channel.type,
-          conversationId,
-          contactId: conv.contactId,
-          body,
-          attachments,
-          content: msg.content,
-          replyToExternalId,
-        } satisfies OutboundPayload,
-      });
-    }
-    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
-    const next = { ...conv, ...patch };
-    await ctx.events.record(
-      tx,
-      after,
-      {
-        type: "inbox.message_created",
-        conversationId,
-        actor: actorRef(actor),
-        data: {
-          ...scopeOf(next),
-          previous: scopeOf(conv),
-          messageId: msg.id,
-          private: msg.private,
-          channelType: channel.type,
-        },
+        private: msg.private,
+        channelType: channel.type,
       },
-      { message: msg },
-    );
-    if (patch.assigneeId && patch.assigneeId !== conv.assigneeId) {
-      await ctx.events.record(tx, after, {
-        type: "inbox.conversation_updated",
-        conversationId,
-        actor: actorRef(actor),
-        data: {
-          ...scopeOf(next),
-          previous: scopeOf(conv),
-          changes: { assigneeId: patch.assigneeId, ownerType: "agent" },
-        },
-      });
-    }
-    return { message: msg, duplicate: false };
-  });
+    },
+    { message: msg },
+  );
+  if (patch.assigneeId && patch.assigneeId !== conv.assigneeId) {
+    await ctx.events.record(tx, after, {
+      type: "inbox.conversation_updated",
+      conversationId,
+      actor: actorRef(actor),
+      data: {
+        ...scopeOf(next),
+        previous: scopeOf(conv),
+        changes: { assigneeId: patch.assigneeId, ownerType: "agent" },
+      },
+    });
+  }
+  return { message: msg, duplicate: false };
 }
 
 /**

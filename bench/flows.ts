@@ -1,0 +1,110 @@
+#!/usr/bin/env bun
+// bench/flows: inbound → keyword flow → reply committed to the outbox, for N distinct contacts (2k and 20k by
+// default), on a real SQLite file with the automation engine reading the events table, side by side with
+// BuilderBot (../shared/bench/peer-builderbot.mjs: @builderbot/bot 1.3.13 with its TestProvider, in memory) when
+// it is installed: PEER_DIR=<folder where `npm install @builderbot/bot@1.3.13` was run>.
+// Each inbound message is committed (and acknowledged) first, then the engine reads it and the flow's reply is
+// committed to the outbox: durable, sent at most once. Latency: reply committed − inbound committed.
+// Run: bun bench/flows.ts [--contacts 2000,20000]
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Database as Raw } from "bun:sqlite";
+import { seedInbox } from "./seed.ts";
+import { fmt, machine, pct } from "./lib.ts";
+import { createContext } from "../src/app/app.ts";
+import { createLogger } from "../src/platform/logger.ts";
+import { ingestInbound } from "../src/inbox/service.ts";
+import { startAutomation, stopAutomation, automationIdle } from "../src/automation/index.ts";
+import { createFlow, publishFlow } from "../src/automation/flows.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { contacts: { type: "string", default: "2000,20000" } },
+});
+const sizes = values.contacts.split(",").map(Number);
+const system = { kind: "system" as const };
+console.log(`bench/flows on ${machine()}`);
+
+async function ours(N: number) {
+  const seeded = await seedInbox(1, 1);
+  const ctx = await createContext({ ...seeded.config }, { log: createLogger("silent") });
+  const f = await createFlow(ctx, system, {
+    name: "Bienvenida",
+    keywords: ["hola", "buenas"],
+    graph: {
+      start: "hola",
+      nodes: [{ id: "hola", type: "message", text: "¡Hola! Bienvenido a La Casa Bonita. ¿En qué te ayudo?" }],
+    },
+  });
+  await publishFlow(ctx, system, f.id);
+  startAutomation(ctx);
+  // the engine has read where the events table ends before the first customer writes (as a server does at start)
+  await automationIdle(ctx);
+  const channelId = seeded.setup.channel.id;
+  const db = new Raw(join(seeded.dir, "digybot.db"), { readonly: true });
+  const replies = () =>
+    Number(
+      (db.query("SELECT count(*) n FROM messages WHERE direction = 'out' AND sender_id = ?").get(`flow:${f.id}`) as {
+        n: number;
+      }).n,
+    );
+  const t0 = performance.now();
+  // the customers write as a channel delivers them: 50 at a time, each committed before the next batch
+  for (let i = 0; i < N; i += 50)
+    await Promise.all(
+      Array.from({ length: Math.min(50, N - i) }, (_, j) =>
+        ingestInbound(ctx, {
+          channelId,
+          from: { externalId: `52155${String(10000000 + i + j)}`, name: `Cliente ${i + j}` },
+          body: "hola",
+        }),
+      ),
+    );
+  const ingested = (performance.now() - t0) / 1000;
+  while (replies() < N && performance.now() - t0 < 600_000) await Bun.sleep(20);
+  await automationIdle(ctx);
+  const secs = (performance.now() - t0) / 1000;
+  const lat = (
+    db
+      .query(
+        `SELECT o.created_at - i.created_at d FROM messages o JOIN messages i ON i.conversation_id = o.conversation_id
+         AND i.direction = 'in' WHERE o.direction = 'out' AND o.sender_id = ?`,
+      )
+      .all(`flow:${f.id}`) as { d: number }[]
+  )
+    .map((r) => r.d)
+    .sort((a, b) => a - b);
+  const queued = Number((db.query("SELECT count(*) n FROM outbox").get() as { n: number }).n);
+  db.close();
+  stopAutomation(ctx);
+  await ctx.database.close();
+  return { n: N, replies: lat.length, queued, secs, ingested, perSec: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+function peer(N: number) {
+  const dir = process.env.PEER_DIR;
+  const script = join(import.meta.dir, "..", "..", "shared", "bench", "peer-builderbot.mjs");
+  if (!dir || !existsSync(join(dir, "node_modules", "@builderbot", "bot")) || !existsSync(script)) return null;
+  const p = Bun.spawnSync(["node", script, String(N)], { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: 300_000 });
+  const line = p.stdout.toString().trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as { msgs_per_s: number; p50_ms: string; p99_ms: string; replies: number; secs: number };
+  } catch {
+    return null;
+  }
+}
+
+for (const N of sizes) {
+  const o = await ours(N);
+  console.log(
+    `digybot  ${N} contacts: ${o.replies} replies (${o.queued} in the outbox) in ${fmt(o.secs, 2)} s → ${fmt(o.perSec, 0)} replies/s; latency p50 ${fmt(o.p50, 0)} ms, p99 ${fmt(o.p99, 0)} ms (ingest alone took ${fmt(o.ingested, 2)} s)`,
+  );
+  const b = peer(N);
+  if (b)
+    console.log(
+      `builderbot ${N} contacts: ${b.replies} replies in ${b.secs} s → ${b.msgs_per_s} replies/s; p50 ${b.p50_ms} ms, p99 ${b.p99_ms} ms (in memory) → DigyBot ${fmt(o.perSec / b.msgs_per_s, 1)}×`,
+    );
+  else console.log("builderbot: not run (set PEER_DIR to a folder with @builderbot/bot@1.3.13 installed)");
+}
+process.exit(0);
