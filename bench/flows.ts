@@ -45,9 +45,11 @@ async function ours(N: number) {
   const db = new Raw(join(seeded.dir, "digybot.db"), { readonly: true });
   const replies = () =>
     Number(
-      (db.query("SELECT count(*) n FROM messages WHERE direction = 'out' AND sender_id = ?").get(`flow:${f.id}`) as {
-        n: number;
-      }).n,
+      (
+        db.query("SELECT count(*) n FROM messages WHERE direction = 'out' AND sender_id = ?").get(`flow:${f.id}`) as {
+          n: number;
+        }
+      ).n,
     );
   const t0 = performance.now();
   // the customers write as a channel delivers them: 50 at a time, each committed before the next batch
@@ -79,7 +81,16 @@ async function ours(N: number) {
   db.close();
   stopAutomation(ctx);
   await ctx.database.close();
-  return { n: N, replies: lat.length, queued, secs, ingested, perSec: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99) };
+  return {
+    n: N,
+    replies: lat.length,
+    queued,
+    secs,
+    ingested,
+    perSec: lat.length / secs,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+  };
 }
 
 function peer(N: number) {
