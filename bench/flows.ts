@@ -9,7 +9,6 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Database as Raw } from "bun:sqlite";
 import { seedInbox } from "./seed.ts";
 import { fmt, machine, pct } from "./lib.ts";
 import { createContext } from "../src/app/app.ts";
@@ -42,15 +41,11 @@ async function ours(N: number) {
   // the engine has read where the events table ends before the first customer writes (as a server does at start)
   await automationIdle(ctx);
   const channelId = seeded.setup.channel.id;
-  const db = new Raw(join(seeded.dir, "digybot.db"), { readonly: true });
+  // read through DigyBot's own connection (a second SQLite library on the same file once died of SIGBUS when a
+  // checkpoint truncated the WAL under it)
+  const one = (q: string, ...args: unknown[]) => ctx.database.readPrepared(q).get(args) as Record<string, number>;
   const replies = () =>
-    Number(
-      (
-        db.query("SELECT count(*) n FROM messages WHERE direction = 'out' AND sender_id = ?").get(`flow:${f.id}`) as {
-          n: number;
-        }
-      ).n,
-    );
+    Number(one("SELECT count(*) AS n FROM messages WHERE direction = 'out' AND sender_id = ?", `flow:${f.id}`).n);
   const t0 = performance.now();
   // the customers write as a channel delivers them: 50 at a time, each committed before the next batch
   for (let i = 0; i < N; i += 50)
@@ -68,17 +63,16 @@ async function ours(N: number) {
   await automationIdle(ctx);
   const secs = (performance.now() - t0) / 1000;
   const lat = (
-    db
-      .query(
-        `SELECT o.created_at - i.created_at d FROM messages o JOIN messages i ON i.conversation_id = o.conversation_id
+    ctx.database
+      .readPrepared(
+        `SELECT o.created_at - i.created_at AS d FROM messages o JOIN messages i ON i.conversation_id = o.conversation_id
          AND i.direction = 'in' WHERE o.direction = 'out' AND o.sender_id = ?`,
       )
-      .all(`flow:${f.id}`) as { d: number }[]
+      .all([`flow:${f.id}`]) as { d: number }[]
   )
     .map((r) => r.d)
     .sort((a, b) => a - b);
-  const queued = Number((db.query("SELECT count(*) n FROM outbox").get() as { n: number }).n);
-  db.close();
+  const queued = Number(one("SELECT count(*) AS n FROM outbox").n);
   stopAutomation(ctx);
   await ctx.database.close();
   return {

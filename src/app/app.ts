@@ -104,6 +104,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   await database.init();
   database.busyTimeoutMs = config.db_busy_timeout_ms;
   await migrate(database, { backupDir: join(config.data_dir, "backups"), log });
+  await database.optimize(true);
   const clock = opts.clock ?? { now: () => Date.now() };
   const events = new EventBus(log, () => clock.now());
   const hub = new RealtimeHub();
@@ -326,6 +327,10 @@ export async function startServer(ctx: Ctx): Promise<Running> {
           ctx.log.error("idle bot conversations job failed", { error: String(e) }),
         ),
     ),
+    // the planner's statistics follow a growing inbox within the hour (the nightly job alone let them go stale)
+    new Cron("41 * * * *", { protect: true }, async () => {
+      await ctx.database.optimize().catch((e) => ctx.log.warn("optimize failed", { error: String(e) }));
+    }),
     new Cron("17 3 * * *", { protect: true }, async () => {
       await pruneEvents(ctx, ctx.config.events_retention_days).catch((e) =>
         ctx.log.error("events retention failed", { error: String(e) }),
