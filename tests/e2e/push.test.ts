@@ -346,6 +346,11 @@ test("in the open console, a hidden tab counts new messages in its title, chimes
       body: "hola",
     });
     await waitUntil(async () => (await page.title()) === `(1) ${title}`, 5000);
+    // the desktop notification may come a moment after the title (a full run once read it too early)
+    await waitUntil(
+      async () => (await page.evaluate(() => (window as unknown as { __notes: string[] }).__notes.length)) > 0,
+      5000,
+    );
     const seen = await page.evaluate(() => {
       const w = window as unknown as { __notes: string[]; __chimes: number };
       return { notes: w.__notes, chimes: w.__chimes };
