@@ -7,11 +7,12 @@
 // message it sends carries the outbox key session + counter, so a replay sends nothing twice. While a session is
 // active the AI agent keeps quiet; a person answering or taking the conversation ends it.
 import { and, asc, desc, eq, max, sql } from "drizzle-orm";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
+import type { Actor, Ctx } from "../platform/context.ts";
+import { AppError, badRequest, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { guardedFetch } from "../platform/net-guard.ts";
 import { patchOf } from "../platform/validation.ts";
+import { adminOnly } from "./service.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
 import { channels, conversations, tags } from "../inbox/schema.ts";
 import { departments, users } from "../auth/schema.ts";
@@ -32,9 +33,6 @@ type Timer = typeof automationTimers.$inferSelect;
 type Ev = typeof eventsTable.$inferSelect;
 
 export const flowPatch = patchOf(flowInput);
-const adminOnly = (actor: Actor) => {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-};
 
 // ---------------------------------------------------------------- the owner's flows
 

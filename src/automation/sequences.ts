@@ -10,6 +10,7 @@ import type { Tx } from "../platform/db.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { patchOf } from "../platform/validation.ts";
+import { adminOnly } from "./service.ts";
 import { parseCsv } from "../platform/csv.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
 import { contacts, conversations, conversationTags, messages, tags } from "../inbox/schema.ts";
@@ -29,10 +30,6 @@ type Timer = typeof automationTimers.$inferSelect;
 type Ev = typeof eventsTable.$inferSelect;
 
 export const sequencePatch = patchOf(sequenceInput);
-
-const adminOnly = (actor: Actor) => {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-};
 
 // ---- the send window
 
