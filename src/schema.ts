@@ -9,3 +9,4 @@ export * from "./tickets/schema.ts";
 export * from "./calendar/schema.ts";
 export * from "./notifications/schema.ts";
 export * from "./automation/schema.ts";
+export * from "./library/schema.ts";

@@ -150,3 +150,17 @@ export async function formBody(
     throw new AppError(400, "invalid_multipart", "The form body could not be read");
   }
 }
+
+/** A stored file as an answer: shown in place when a browser shows it safely, else downloaded; sandboxed either way. */
+export function fileResponse(file: Blob, mime: string, name: string) {
+  const inline = /^(image\/(png|jpeg|gif|webp)|application\/pdf|audio\/|video\/)/.test(mime);
+  return new Response(file, {
+    headers: {
+      "content-type": mime,
+      "x-content-type-options": "nosniff",
+      "cache-control": "private, max-age=3600",
+      "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(name)}`,
+      "content-security-policy": "default-src 'none'; sandbox",
+    },
+  });
+}

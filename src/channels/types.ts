@@ -1,3 +1,4 @@
+import type { MediaLimits } from "../platform/files.ts";
 import type { Ctx } from "../platform/context.ts";
 import type { Attachment, MessageContent } from "../inbox/schema.ts";
 import type { Envelope, Sender, SenderCapabilities, SendResult } from "../platform/delivery.ts";
@@ -26,6 +27,8 @@ export interface ChannelAdapter extends Sender<OutboundMessage> {
   /** jitterMs: QR-paired numbers look less like a bot; deliveryEcho: WhatsApp's biz_opaque_callback_data */
   capabilities: SenderCapabilities & {
     attachments: boolean;
+    /** the media types and sizes it takes (none: whatever DigyBot stores) */
+    media?: MediaLimits;
     /** buttons and lists, with the channel's limits */
     interactive?: { maxButtons: number; maxListRows: number };
     /** approved message templates (WhatsApp Cloud API) */

@@ -26,6 +26,8 @@ import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
 import { patchOf, idRef, cursor, templateRef } from "../platform/validation.ts";
+import { mediaProblem } from "../platform/files.ts";
+import { libraryAttachments, libraryRefs, useLibraryTx } from "../library/service.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -596,6 +598,8 @@ export const sendInput = z.strictObject({
     .array(z.object({ fileId: idRef, name: z.string().max(200), mime: z.string().max(100), size: z.number() }))
     .max(10)
     .default([]),
+  /** files from the library (their ids there), sent as attachments of this message */
+  library: libraryRefs.default([]),
   idempotencyKey: z.string().min(8).max(200).optional(),
   /** buttons, a list or an approved template (channels that support them: WhatsApp) */
   content: z
@@ -664,7 +668,7 @@ export async function sendMessageTx(
 ) {
   const s = sendInput.parse(input);
   const template = s.content?.template;
-  if (!s.body.trim() && !s.attachments.length && !template)
+  if (!s.body.trim() && !s.attachments.length && !s.library.length && !template)
     throw badRequest("empty_message", "A message needs text or an attachment");
   if (s.content?.buttons && s.content.list)
     throw badRequest("invalid_content", "A message has buttons or a list, not both");
@@ -693,10 +697,17 @@ export async function sendMessageTx(
   }
   const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
   if (!channel) throw notFound("Channel");
-  const attachments = await checkAttachments(tx, actor, s.attachments);
+  const uploaded = await checkAttachments(tx, actor, s.attachments);
+  const fromLibrary = await libraryAttachments(tx, s.library);
   const now = ctx.clock.now();
   const user = actor.kind === "user" ? actor : null;
   const caps = ctx.channels.get(channel.type)?.capabilities;
+  // what the channel cannot carry is refused now, in words, not failed later by the provider
+  if (!s.private)
+    for (const a of [...uploaded, ...fromLibrary]) {
+      const p = mediaProblem(caps?.media, a);
+      if (p) throw new AppError(422, p.code, p.message, p.details);
+    }
   let body = s.body;
   const content: MessageContent = {};
   if (!s.private) {
@@ -767,6 +778,8 @@ export async function sendMessageTx(
       preview: preview(quoted.body, quoted.attachments),
     };
   }
+  // every check is done: the library's files get this conversation's rows (the first write)
+  const attachments = [...uploaded, ...(await useLibraryTx(tx, fromLibrary, conversationId, now))];
   const msg: Message = {
     id: newId(now),
     conversationId,

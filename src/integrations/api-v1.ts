@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
-import { readJson, query, formBody } from "../app/http.ts";
+import { readJson, query, formBody, fileResponse } from "../app/http.ts";
 import { AppError, notFound, forbidden } from "../platform/errors.ts";
 import { isAdmin, seesAll, type Actor } from "../platform/context.ts";
 import { requireScope } from "../auth/scopes.ts";
@@ -14,6 +14,7 @@ import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import * as qr from "../channels/whatsapp-qr/service.ts";
 import * as ai from "../agents/settings.ts";
 import { agentRoutes } from "../agents/routes.ts";
+import { libraryRoutes } from "../library/routes.ts";
 import { automationRoutes } from "../automation/routes.ts";
 import { commerceRoutes } from "../commerce/routes.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
@@ -470,24 +471,11 @@ export function apiV1(registry: OpenApiRegistry) {
 
   app.route("/", agentRoutes(registry));
   app.route("/", automationRoutes(registry));
+  app.route("/", libraryRoutes(registry));
   app.route("/", commerceRoutes(registry));
 
   app.all("*", () => {
     throw new AppError(404, "not_found", "No such API endpoint");
   });
   return app;
-}
-
-/** Serves a stored file; images, PDFs, audio and video inline, everything else as a download. */
-export function fileResponse(file: Blob, mime: string, name: string) {
-  const inline = /^(image\/(png|jpeg|gif|webp)|application\/pdf|audio\/|video\/)/.test(mime);
-  return new Response(file, {
-    headers: {
-      "content-type": mime,
-      "x-content-type-options": "nosniff",
-      "cache-control": "private, max-age=3600",
-      "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(name)}`,
-      "content-security-policy": "default-src 'none'; sandbox",
-    },
-  });
 }

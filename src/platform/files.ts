@@ -22,11 +22,42 @@ export const allowedMime = new Set([
   "audio/mp4",
   "video/mp4",
   "video/webm",
+  "video/3gpp",
+  "audio/aac",
+  "audio/amr",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   "application/msword",
   "application/vnd.ms-excel",
 ]);
+
+/** What a channel accepts of one kind of media: its types and its size limit. */
+export type MediaRule = { kind: "image" | "video" | "audio" | "document"; mimes: readonly string[]; maxBytes: number };
+/** A channel's media limits, named for the person told about them ("WhatsApp"). */
+export type MediaLimits = { channel: string; rules: readonly MediaRule[] };
+
+/**
+ * Why a channel cannot carry a file, or null when it can: its type is none the channel takes, or it is bigger than
+ * that type's limit. The details fill the person's sentence ("WhatsApp no acepta archivos image/gif").
+ */
+export function mediaProblem(limits: MediaLimits | undefined, f: { name: string; mime: string; size: number }) {
+  if (!limits) return null;
+  const rule = limits.rules.find((r) => r.mimes.includes(f.mime));
+  if (!rule)
+    return {
+      code: "media_type_not_supported" as const,
+      message: `${limits.channel} does not accept files of type ${f.mime}`,
+      details: { channel: limits.channel, name: f.name, mime: f.mime },
+    };
+  if (f.size > rule.maxBytes)
+    return {
+      code: "media_too_large" as const,
+      message: `${limits.channel} accepts ${rule.kind} files of at most ${mb(rule.maxBytes)} MB`,
+      details: { channel: limits.channel, name: f.name, mime: f.mime, size: f.size, maxMb: mb(rule.maxBytes) },
+    };
+  return null;
+}
+const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
 
 /** Uploaded media, kept under <data_dir>/files/YYYY/MM/<id>, described by a row in `files`. */
 export class FileStore {
@@ -70,12 +101,18 @@ export class FileStore {
     return existsSync(abs) ? { row, file: Bun.file(abs) } : null;
   }
 
-  /** Removes a file and its row (an upload whose use failed, so nothing is left behind). */
+  /**
+   * Removes a file's row, and its bytes once no other row shares them (a library file sent in conversations keeps
+   * their copies: each use is a row of its own on the same bytes).
+   */
   async remove(id: string) {
     const row = await this.database.db.select().from(files).where(eq(files.id, id)).get();
     if (!row) return;
-    await this.database.write((tx) => tx.delete(files).where(eq(files.id, id)));
-    rmSync(join(this.dir, row.path), { force: true });
+    const shared = await this.database.write(async (tx) => {
+      await tx.delete(files).where(eq(files.id, id));
+      return !!(await tx.select({ id: files.id }).from(files).where(eq(files.path, row.path)).limit(1).get());
+    });
+    if (!shared) rmSync(join(this.dir, row.path), { force: true });
   }
 
   ensureDir() {

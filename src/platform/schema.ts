@@ -48,12 +48,17 @@ export const outbox = sqliteTable(
 );
 
 // Uploaded media kept in the data dir; the row says where and what.
-export const files = sqliteTable("files", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  mime: text("mime").notNull(),
-  size: integer("size").notNull(),
-  path: text("path").notNull(),
-  conversationId: text("conversation_id"),
-  createdAt: integer("created_at").notNull(),
-});
+// A library file sent in a message gets a row of the conversation's on the same path (the bytes are kept once).
+export const files = sqliteTable(
+  "files",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    path: text("path").notNull(),
+    conversationId: text("conversation_id"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("files_path").on(t.path)],
+);

@@ -855,6 +855,11 @@ export const en: Record<MessageKey, string> = {
   "errors.unknown_user": "That person does not exist.",
   "errors.unknown_recipe": "That ready-made automation does not exist.",
   "errors.recipe_installed": "That automation is already installed.",
+  "errors.media_type_not_supported": "{channel} does not accept files of type {mime} («{name}»).",
+  "errors.media_too_large": "«{name}» is larger than {channel} accepts for this kind of file ({maxMb} MB).",
+  "errors.unknown_library_item": "That file is no longer in the library.",
+  "errors.title_too_long": "A title has at most 120 characters.",
+  "errors.invalid_kind": "The kind is image, video, audio or document.",
   "settings.flows": "Flows",
   "flow.title": "Flows",
   "flow.help":

@@ -863,6 +863,11 @@ export const es = {
   "errors.unknown_user": "Esa persona no existe.",
   "errors.unknown_recipe": "Esa automatización lista para usar no existe.",
   "errors.recipe_installed": "Esa automatización ya está instalada.",
+  "errors.media_type_not_supported": "{channel} no acepta archivos de tipo {mime} («{name}»).",
+  "errors.media_too_large": "«{name}» pesa más de lo que {channel} acepta para este tipo de archivo ({maxMb} MB).",
+  "errors.unknown_library_item": "Ese archivo ya no está en la biblioteca.",
+  "errors.title_too_long": "El título tiene como máximo 120 caracteres.",
+  "errors.invalid_kind": "El tipo es imagen, video, audio o documento.",
   "settings.flows": "Flujos",
   "flow.title": "Flujos",
   "flow.help":

@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { and, eq, gt, asc, desc, inArray } from "drizzle-orm";
 import type { Env } from "../../app/http.ts";
-import { readJson, parseOr400, formBody, clientIp } from "../../app/http.ts";
+import { readJson, parseOr400, formBody, clientIp, fileResponse } from "../../app/http.ts";
 import { RateLimiter, addressKey } from "../../platform/rate-limit.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
 import { newId, newSecret, hashSecret } from "../../platform/ids.ts";
@@ -12,7 +12,6 @@ import { contactIdentities, contacts, conversations, messages } from "../../inbo
 import { ingestInbound, cachedChannel, markReadByCustomer, contactTyping } from "../../inbox/service.ts";
 import { normalizePhone } from "../../inbox/contacts.ts";
 import { getBusiness, isOpenAt } from "../../setup/service.ts";
-import { fileResponse } from "../../integrations/api-v1.ts";
 import { webchatConfig, type WebchatConfig } from "../service.ts";
 import { visitorMessage, authorNames } from "./adapter.ts";
 import type { Ctx } from "../../platform/context.ts";

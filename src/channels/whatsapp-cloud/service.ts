@@ -16,6 +16,7 @@ import {
   withReaction,
   recordChannelNotice,
 } from "../../inbox/service.ts";
+import { WHATSAPP_MEDIA } from "../whatsapp-media.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import { servesChannel } from "../../inbox/visibility.ts";
 import { PermanentSendError, mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
@@ -131,6 +132,7 @@ export function whatsappCloudAdapter(getCtx: () => Ctx): ChannelAdapter {
     capabilities: {
       idempotentSend: false,
       attachments: true,
+      media: WHATSAPP_MEDIA,
       ratePerSecond: 80,
       interactive: { maxButtons: 3, maxListRows: 10 },
       templates: true,

@@ -17,6 +17,7 @@ import {
   withReaction,
   recordChannelNotice,
 } from "../../inbox/service.ts";
+import { WHATSAPP_MEDIA } from "../whatsapp-media.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import { mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
 import type { WaUpdate } from "./inbound.ts";
@@ -468,7 +469,7 @@ export function whatsappQrAdapter(getCtx: () => Ctx): ChannelAdapter {
     // Sending is idempotent: each message carries an id derived from its outbox row, the same on every attempt,
     // and WhatsApp keeps one message per id (its own retry receipts re-send a message under the same id), so a
     // send cut short by a crash is simply sent again.
-    capabilities: { idempotentSend: true, attachments: true, ratePerSecond: 1, jitterMs: 1500 },
+    capabilities: { idempotentSend: true, attachments: true, media: WHATSAPP_MEDIA, ratePerSecond: 1, jitterMs: 1500 },
     async start(ctx) {
       // numbers paired before reconnect on start; unpaired ones wait for the owner to pair them
       const rows = await ctx.db
