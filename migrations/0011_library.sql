@@ -11,4 +11,5 @@ CREATE TABLE `library_items` (
 );
 --> statement-breakpoint
 CREATE INDEX `library_items_title` ON `library_items` (`title`);--> statement-breakpoint
+ALTER TABLE `quick_replies` ADD `media` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
 CREATE INDEX `files_path` ON `files` (`path`);

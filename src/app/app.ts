@@ -19,6 +19,7 @@ import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
 import { sequencesConsole } from "../automation/sequences-console.ts";
 import { flowsConsole } from "../automation/flows-console.ts";
+import { libraryConsole } from "../library/console.ts";
 import { wireNotifications, ensureVapidKeys } from "../notifications/service.ts";
 import { pwaRoutes } from "./pwa.ts";
 
@@ -35,6 +36,7 @@ const consoleModules: ConsoleModule[] = [
   automationConsole,
   sequencesConsole,
   flowsConsole,
+  libraryConsole,
 ];
 import { loadActor, requireActor, csrfProtect } from "../auth/middleware.ts";
 import { apiV1 } from "../integrations/api-v1.ts";
@@ -277,16 +279,17 @@ export function createApp(ctx: Ctx) {
   app.get("/api/v1/openapi.json", (c) =>
     c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)),
   );
-  app.use("/api/*", (c, next) =>
-    (c.req.path === "/api/v1/files" || c.req.path === "/api/v1/knowledge/files" ? uploadLimit : jsonLimit)(c, next),
-  );
+  const apiUploads = new Set(["/api/v1/files", "/api/v1/knowledge/files", "/api/v1/library"]);
+  app.use("/api/*", (c, next) => (apiUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next));
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
   // the console's own upload forms (a knowledge document, a catalog's CSV) get the upload limit, every other form the small one
-  const consoleUploads = new Set(["/settings/knowledge/file", "/settings/catalog/import"]);
+  // the console's file forms: a knowledge document, a library file, a CSV (catalog, a sequence's contacts)
+  const consoleUpload = (path: string) =>
+    path === "/settings/knowledge/file" || path === "/settings/library" || path.endsWith("/import");
   app.use("*", (c, next) =>
-    c.req.method === "GET" ? next() : (consoleUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next),
+    c.req.method === "GET" ? next() : (consoleUpload(c.req.path) ? uploadLimit : jsonLimit)(c, next),
   );
   app.use("*", loadActor, async (c, next) =>
     c.req.path === "/login" || c.req.path === "/setup" ? next() : csrfProtect(c, next),

@@ -1,4 +1,5 @@
 // The console's Automatizaciones: the list with on/off and recipes, the rule editor, each rule's run log.
+import { listItems } from "../library/service.ts";
 import { z } from "zod";
 import * as UI from "../../ui/pages/automation/automation.ts";
 import { AppError } from "../platform/errors.ts";
@@ -66,6 +67,7 @@ export function draftOf(f: Form, id?: string): UI.Draft {
     const ref = refs[i] ?? "";
     switch (type) {
       case "send_message":
+        return { type, body: text, ...(ref ? { media: [ref] } : {}) };
       case "add_note":
         return { type, body: text };
       case "snooze":
@@ -157,6 +159,7 @@ export const automationConsole: ConsoleModule = (app) => {
       listSequences(ctx, user(c)),
       listFlows(ctx, user(c)),
     ]);
+    const media = await listItems(ctx, user(c));
     return {
       users: u.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
       departments: d.map((x) => ({ id: x.id, name: x.name })),
@@ -165,6 +168,7 @@ export const automationConsole: ConsoleModule = (app) => {
       agents: ag.map((x) => ({ id: x.id, name: x.name })),
       sequences: sq.map((x) => ({ id: x.id, name: x.name })),
       flows: fl.map((x) => ({ id: x.id, name: x.name })),
+      media: media.map((x) => ({ id: x.id, name: x.title })),
     };
   };
   const listView = async (c: C, secret?: { ruleId: string; value: string }) => {

@@ -895,6 +895,7 @@ async function perform(
           ...base,
           body: render(a.body, f),
           ...(a.buttons ? { content: { buttons: a.buttons } } : {}),
+          ...(a.media?.length ? { library: a.media } : {}),
         });
         return r.message.id;
       } catch (e) {

@@ -1,5 +1,6 @@
 // BotBuilder flows (§6.14): a graph of nodes, each pointing at the next by id, checked as a whole when it is
 // published (a dangling edge, a node nothing reaches, a variable used before any node sets it), never at run time.
+import { libraryRefs } from "../library/model.ts";
 import { z } from "zod";
 import { idRef, templateRef } from "../platform/validation.ts";
 
@@ -27,6 +28,8 @@ export const flowNode = z.discriminatedUnion("type", [
     id: nodeId,
     type: z.literal("message"),
     text,
+    /** files from the library sent with the text */
+    media: libraryRefs.optional(),
     options: z.array(option).max(10).default([]),
     next,
     ...pos,

@@ -1,5 +1,6 @@
 // The console's Flujos (Settings): the list, a new flow by name, the ready-made ones, and the editor's page (its
 // island saves, publishes and emulates through API v1 with the person's session).
+import { listItems } from "../library/service.ts";
 import * as UI from "../../ui/pages/automation/flows.ts";
 import { formBody } from "../app/http.ts";
 import * as inbox from "../inbox/service.ts";
@@ -75,6 +76,7 @@ export const flowsConsole: ConsoleModule = (app) => {
             agents: opt(agents),
             departments: opt(departments),
             flows: opt(all.filter((x) => x.id !== f.id)),
+            media: (await listItems(ctx, user(c))).map((x) => ({ id: x.id, name: x.title })),
           },
           texts: Object.fromEntries(UI.EDITOR_TEXTS.map((k) => [k, tr(k)])),
         },

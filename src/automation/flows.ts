@@ -6,7 +6,8 @@
 // the events table, so a crash resumes from its cursor); a session never takes one event twice (lastSeq) and each
 // message it sends carries the outbox key session + counter, so a replay sends nothing twice. While a session is
 // active the AI agent keeps quiet; a person answering or taking the conversation ends it.
-import { and, asc, desc, eq, max, sql } from "drizzle-orm";
+import { libraryItems } from "../library/schema.ts";
+import { and, asc, desc, eq, inArray, max, sql } from "drizzle-orm";
 import type { Actor, Ctx } from "../platform/context.ts";
 import { AppError, badRequest, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
@@ -47,6 +48,7 @@ async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
       want.push(["department", departments, n.departmentId, `${f}.departmentId`]);
     if (n.type === "handoff" && n.userId) want.push(["user", users, n.userId, `${f}.userId`]);
     if (n.type === "goto") want.push(["flow", flows, n.flowId, `${f}.flowId`]);
+    if (n.type === "message") n.media?.forEach((id) => want.push(["library_item", libraryItems, id, `${f}.media`]));
   });
   channelIds.forEach((id) => want.push(["channel", channels, id, "channelIds"]));
   for (const [kind, table, id, field] of want) {
@@ -269,7 +271,7 @@ export type Input = { text: string; choiceId?: string };
 /** What the interpreter keeps between turns. */
 export type State = { nodeId: string | null; vars: Record<string, string>; tries: number; path: string[] };
 /** An option as the channel shows it: a button, a list row, or a numbered line. */
-export type Out = { text: string; options?: { id: string; title: string }[] };
+export type Out = { text: string; options?: { id: string; title: string }[]; media?: string[] };
 
 /** What a walk does to the world: the live one sends and changes the conversation, the emulator only records. */
 export interface Effects {
@@ -423,8 +425,12 @@ export async function walk(
     if (s.path.length > 200) s.path.splice(0, s.path.length - 200);
   };
   let at: string | undefined = s.nodeId ?? graph.start;
-  const say = async (text: string, n?: { id: string; options: { title: string }[] }) =>
-    fx.send({ text: await fx.vars(withVars(text, s.vars)), ...(n?.options.length ? { options: optionsOf(n) } : {}) });
+  const say = async (text: string, n?: { id: string; options: { title: string }[]; media?: string[] }) =>
+    fx.send({
+      text: await fx.vars(withVars(text, s.vars)),
+      ...(n?.options.length ? { options: optionsOf(n) } : {}),
+      ...(n?.media?.length ? { media: n.media } : {}),
+    });
 
   // the answer to the node that was waiting
   if (input && s.nodeId) {
@@ -549,7 +555,9 @@ const localToday = (tz: string, at: number) =>
 type Conv = typeof conversations.$inferSelect;
 
 /** A reply the walk decided on, written with the session's state in one transaction when the turn ends. */
-type Pending = { key: string; body: string; content?: Record<string, unknown> };
+/** Why a message's library file may be refused while its text can still go. */
+const MEDIA_REFUSALS = new Set(["unknown_library_item", "media_type_not_supported", "media_too_large"]);
+type Pending = { key: string; body: string; content?: Record<string, unknown>; library?: string[] };
 
 /**
  * The live effects for one conversation: messages (kept in `pending` and written through the outbox once each,
@@ -598,7 +606,12 @@ function liveEffects(
       else if (opts.length)
         // numbered where the channel has no buttons: the customer answers "2"
         body = `${out.text}\n\n${opts.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
-      pending.push({ key, body, ...(content ? { content } : {}) });
+      pending.push({
+        key,
+        body,
+        ...(content ? { content } : {}),
+        ...(out.media?.length ? { library: out.media } : {}),
+      });
     },
     async setField(target, value) {
       const field = target.startsWith("attributes.")
@@ -803,33 +816,57 @@ async function turn(
     updatedAt: now,
   };
   await ctx.database.write(async (tx, after) => {
+    let refused = false;
     for (const m of pending) {
-      try {
-        await inbox.sendMessageTx(ctx, tx, after, actor, conv.id, {
-          idempotencyKey: m.key,
-          takeOver: false,
-          body: m.body,
-          ...(m.content ? { content: m.content } : {}),
-        });
-      } catch (e) {
-        // outside the reply window only an approved template may go (every check comes before a write)
-        if (e instanceof AppError && e.code === "outside_reply_window" && flow.template) {
-          await inbox.sendMessageTx(ctx, tx, after, actor, conv.id, {
-            idempotencyKey: `${m.key}:t`,
-            takeOver: false,
-            content: {
-              template: { ...flow.template, params: flow.template.params.map((p) => withVars(p, r.state.vars)) },
-            },
-          });
-          continue;
+      // a file the channel cannot carry (or one gone from the library) does not silence the flow: the text goes
+      // without it; outside the reply window only an approved template may go (every check comes before a write)
+      let library = m.library;
+      let template = false;
+      for (;;) {
+        try {
+          await inbox.sendMessageTx(
+            ctx,
+            tx,
+            after,
+            actor,
+            conv.id,
+            template && flow.template
+              ? {
+                  idempotencyKey: `${m.key}:t`,
+                  takeOver: false,
+                  content: {
+                    template: { ...flow.template, params: flow.template.params.map((p) => withVars(p, r.state.vars)) },
+                  },
+                }
+              : {
+                  idempotencyKey: m.key,
+                  takeOver: false,
+                  body: m.body,
+                  ...(m.content ? { content: m.content } : {}),
+                  ...(library ? { library } : {}),
+                },
+          );
+          break;
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          if (library && MEDIA_REFUSALS.has(e.code)) {
+            ctx.log.warn("flow media not sent", { sessionId: session.id, reason: e.code });
+            library = undefined;
+            continue;
+          }
+          if (e.code === "outside_reply_window" && flow.template && !template) {
+            template = true;
+            continue;
+          }
+          // the channel refused it: the flow stops here, said in the session (and the run log)
+          next.status = "done";
+          next.reason = e.code;
+          next.nodeId = null;
+          refused = true;
+          break;
         }
-        if (!(e instanceof AppError)) throw e;
-        // the channel refused it: the flow stops here, said in the session (and the run log)
-        next.status = "done";
-        next.reason = e.code;
-        next.nodeId = null;
-        break;
       }
+      if (refused) break;
     }
     if (isNew) {
       await tx
@@ -1009,7 +1046,7 @@ export async function flowTimer(ctx: Ctx, t: Timer): Promise<Timer["status"]> {
 /** The emulator's effects: nothing leaves DigyBot but an HTTP node's call; what the flow would do is described. */
 function emulatorEffects(
   ctx: Ctx,
-  out: { from: "bot" | "note"; text: string; options?: { id: string; title: string }[] }[],
+  out: { from: "bot" | "note"; text: string; options?: { id: string; title: string }[]; files?: string[] }[],
   country: string,
   locale: string,
 ): Effects {
@@ -1024,7 +1061,18 @@ function emulatorEffects(
         /\{\{\s*(contact\.first_name|contact\.name)\s*(?:\|([^}]*))?\}\}/g,
         (_m, _n, f?: string) => (f ?? "").trim() || (en ? "Test customer" : "Cliente de prueba"),
       ),
-    send: async (o) => void out.push({ from: "bot", ...o }),
+    send: async ({ media, ...o }) => {
+      // the emulator names the library's files the message carries (nothing is sent)
+      const files = media?.length
+        ? (
+            await ctx.db
+              .select({ id: libraryItems.id, title: libraryItems.title })
+              .from(libraryItems)
+              .where(inArray(libraryItems.id, media))
+          ).map((x) => x.title)
+        : [];
+      out.push({ from: "bot", ...o, ...(files.length ? { files } : {}) });
+    },
     setField: async (target, value) => note(`${en ? "Contact field" : "Campo del contacto"} ${target} = ${value}`),
     tag: async (tagId) => {
       const t = await ctx.db.select({ name: tags.name }).from(tags).where(eq(tags.id, tagId)).get();

@@ -1,6 +1,7 @@
 // What a rule is made of, checked at the boundary: a trigger, AND/OR groups of conditions, a list of actions.
 // Everything a rule can name is validated when it is saved (an unknown tag, a bad pattern, a cron that never
 // fires), never when it runs.
+import { libraryRefs } from "../library/model.ts";
 import { z } from "zod";
 import { idRef, templateRef } from "../platform/validation.ts";
 
@@ -147,6 +148,8 @@ export const actionSchema = z.discriminatedUnion("type", [
     /** {{contact.first_name|cliente}}, {{contact.name}}, {{business.name}}, {{agent.name}}, {{appointment.time}}… */
     body: text,
     buttons: z.array(button).min(1).max(3).optional(),
+    /** files from the library sent with the text (their ids there) */
+    media: libraryRefs.optional(),
     /** sent instead when the channel's reply window has closed (WhatsApp's 24 h) */
     template: templateRef.optional(),
   }),
@@ -224,6 +227,8 @@ export const sequenceStepSchema = z.strictObject({
   /** one is picked per contact (the same one every time for that contact); variables as in rules */
   variations: z.array(text).min(1).max(5),
   buttons: z.array(button).min(1).max(3).optional(),
+  /** files from the library sent with the text */
+  media: libraryRefs.optional(),
   /** sent instead when the channel's reply window has closed; without one the step is skipped there */
   template: templateRef.optional(),
 });

@@ -22,12 +22,13 @@ import {
   statusOf,
 } from "../app/console.ts";
 import * as seq from "./sequences.ts";
+import { listItems } from "../library/service.ts";
 
 const UNIT = { min: 1, h: 60, d: 1440 } as const;
 
 /** The form as a sequence: what the editor sent, valid or not (a refused save shows it again). */
 export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
-  const [delays, units, afters, texts, alts, tpls, tplps] = [
+  const [delays, units, afters, texts, alts, tpls, tplps, medias, buttons] = [
     arr(f.s_delay),
     arr(f.s_unit),
     arr(f.s_after),
@@ -35,12 +36,20 @@ export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
     arr(f.s_alt),
     arr(f.s_tpl),
     arr(f.s_tplp),
+    arr(f.s_media),
+    arr(f.s_buttons),
   ];
   const steps = delays.map((d, i): UI.StepDraft => {
     const n = d.trim() === "" ? Number.NaN : Number(d);
     const unit = (units[i] ?? "min") as keyof typeof UNIT;
     const [name, language] = (tpls[i] ?? "").split("|");
+    const titles = (buttons[i] ?? "")
+      .split("\n")
+      .map((x) => x.trim())
+      .filter(Boolean);
     return {
+      ...(medias[i] ? { media: [medias[i]] } : {}),
+      ...(titles.length ? { buttons: titles.map((title, k) => ({ id: `b${k + 1}`, title })) } : {}),
       delayMinutes: Number.isFinite(n) ? n * (UNIT[unit] ?? 1) : d,
       after: afters[i] === "enrolment" ? "enrolment" : "previous",
       variations: [texts[i] ?? "", alts[i] ?? ""].map((x) => x.trim()).filter(Boolean),
@@ -129,6 +138,7 @@ export const sequencesConsole: ConsoleModule = (app) => {
       draft,
       tags: (await inbox.listTags(ctx)).map((g) => ({ id: g.id, name: g.name })),
       templates,
+      media: (await listItems(ctx, user(c))).map((x) => ({ id: x.id, name: x.title })),
       stats: draft.id ? await seq.sequenceStats(ctx, user(c), draft.id) : undefined,
       enrolments: draft.id ? ((await seq.listEnrolments(ctx, user(c), draft.id)).items as never) : undefined,
       locale: user(c).locale,

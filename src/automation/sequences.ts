@@ -4,6 +4,7 @@
 // so it survives restarts; it is sent once (the outbox's idempotency key is enrolment + step) and recorded once
 // (sequence_sends, keyed the same). Exits are applied as their events are read from the events table, and checked
 // again when a step comes due, so an exit the engine had not read yet still stops the step.
+import { checkLibraryIds } from "../library/service.ts";
 import { and, asc, desc, eq, inArray, like, lt, sql } from "drizzle-orm";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import type { Tx } from "../platform/db.ts";
@@ -116,7 +117,9 @@ const timerRow = (
 
 // ---- the owner's sequences
 
-async function checkSequence(ctx: Ctx, s: { exits?: { tagIds?: string[] } }) {
+async function checkSequence(ctx: Ctx, s: { exits?: { tagIds?: string[] }; steps?: { media?: string[] }[] }) {
+  for (const [i, step] of (s.steps ?? []).entries())
+    await checkLibraryIds(ctx.db, step.media ?? [], `steps.${i}.media`);
   const ids = s.exits?.tagIds ?? [];
   if (!ids.length) return;
   const found = new Set(
@@ -701,6 +704,7 @@ export async function runSequenceStep(ctx: Ctx, t: Timer): Promise<Timer["status
           takeOver: false,
           body: render(s.variations[pick(e.id, step, s.variations.length)], facts),
           ...(s.buttons ? { content: { buttons: s.buttons } } : {}),
+          ...(s.media?.length ? { library: s.media } : {}),
         });
         messageId = r.message.id;
       } catch (err) {

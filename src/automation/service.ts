@@ -1,6 +1,7 @@
 // Rules as the owner manages them: create, change, switch on and off, delete, and read their run log. Every id a
 // rule names (tags, people, departments, channels, AI agents) and every pattern and schedule is checked here, when
 // it is saved, with the field named; the engine never meets a rule it cannot run.
+import { libraryItems } from "../library/schema.ts";
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { Cron } from "croner";
@@ -43,6 +44,7 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     agents: new Set<string>(),
     sequences: new Set<string>(),
     flows: new Set<string>(),
+    library: new Set<string>(),
   };
   const where = new Map<string, string>();
   const add = (kind: keyof typeof need, id: string, field: string) => {
@@ -100,10 +102,11 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     if (a.type === "to_agent") add("agents", a.agentId, `${f}.agentId`);
     if (a.type === "enrol_sequence" || a.type === "unenrol_sequence") add("sequences", a.sequenceId, `${f}.sequenceId`);
     if (a.type === "start_flow") add("flows", a.flowId, `${f}.flowId`);
+    if (a.type === "send_message" && a.media) a.media.forEach((id) => add("library", id, `${f}.media`));
     if (a.type === "send_message" && trigger.type === "schedule")
       throw badRequest("no_conversation", "A scheduled rule has no conversation to write in", { field: `${f}.type` });
   });
-  const tables = { tags, users, departments, channels, agents, sequences, flows } as const;
+  const tables = { tags, users, departments, channels, agents, sequences, flows, library: libraryItems } as const;
   for (const kind of Object.keys(need) as (keyof typeof need)[]) {
     const ids = [...need[kind]];
     if (!ids.length) continue;
@@ -113,10 +116,14 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     );
     const missing = ids.find((id) => !found.has(id));
     if (missing)
-      throw badRequest(`unknown_${kind.replace(/s$/, "")}`, `The ${kind.replace(/s$/, "")} does not exist`, {
-        field: where.get(`${kind}:${missing}`),
-        value: missing,
-      });
+      throw badRequest(
+        kind === "library" ? "unknown_library_item" : `unknown_${kind.replace(/s$/, "")}`,
+        `The ${kind.replace(/s$/, "")} does not exist`,
+        {
+          field: where.get(`${kind}:${missing}`),
+          value: missing,
+        },
+      );
   }
 }
 

@@ -1,4 +1,5 @@
 import { streamSSE } from "hono/streaming";
+import { listItems } from "../library/service.ts";
 import { AppError } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { waiter } from "../platform/realtime.ts";
@@ -16,7 +17,20 @@ import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { onboardingFor } from "../setup/onboarding.ts";
 import type { ConsoleUser as U } from "../app/console.ts";
-import { type ConsoleModule, type C, user, T, csrf, pid, str, count, page, settingsPage, act } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  type Form,
+  user,
+  T,
+  csrf,
+  pid,
+  str,
+  count,
+  page,
+  settingsPage,
+  act,
+} from "../app/console.ts";
 import { sequencePanel } from "../automation/index.ts";
 
 /** The inbox (views, list, conversation, live updates), contacts, and the inbox's settings: tags and quick replies. */
@@ -53,19 +67,26 @@ export const inboxConsole: ConsoleModule = (app) => {
       before: f.before,
     });
   const lookups = async (ctx: Ctx) => {
-    const [users, departments, tags, chans, quickReplies] = await Promise.all([
+    const [users, departments, tags, chans, quickReplies, media] = await Promise.all([
       auth.listUsers(ctx),
       auth.listDepartments(ctx),
       inbox.listTags(ctx),
       channels.listChannels(ctx),
       inbox.listQuickReplies(ctx),
+      listItems(ctx, { kind: "system" }),
     ]);
+    const title = new Map(media.map((m) => [m.id, m.title]));
     return {
       users: users.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
       departments: departments.map((d) => ({ id: d.id, name: d.name })),
       tags,
       channels: chans.map((x) => ({ id: x.id, name: x.name })),
-      quickReplies,
+      // each with the library files it sends (one removed from the library is left out)
+      quickReplies: quickReplies.map((q) => ({
+        shortcut: q.shortcut,
+        body: q.body,
+        files: q.media.filter((id) => title.has(id)).map((id) => ({ id, title: title.get(id)! })),
+      })),
     };
   };
 
@@ -293,8 +314,11 @@ export const inboxConsole: ConsoleModule = (app) => {
     ),
   );
 
-  const qrView = async (c: C) =>
-    SimpleListSettings({
+  const qrView = async (c: C) => {
+    const media = (await listItems(c.get("ctx"), user(c))).map((x) => ({ id: x.id, name: x.title }));
+    const files = { none: T(c)("lib.none"), list: media };
+    const title = new Map(media.map((m) => [m.id, m.name]));
+    return SimpleListSettings({
       t: T(c),
       csrf: csrf(c),
       title: T(c)("settings.quickReplies"),
@@ -303,24 +327,38 @@ export const inboxConsole: ConsoleModule = (app) => {
       editFields: (r) => [
         { name: "shortcut", label: T(c)("qr.shortcut"), value: String(r.shortcut) },
         { name: "body", label: T(c)("qr.body"), textarea: true, value: String(r.body) },
+        { name: "media", label: T(c)("lib.pick"), options: files, value: (r.media as string[])[0] ?? "" },
       ],
       confirmOf: (r) => T(c)("qr.deleteConfirm", { shortcut: String(r.shortcut) }),
       cols: [
         { key: "shortcut", label: T(c)("qr.shortcut"), render: (r) => `/${r.shortcut}` },
         { key: "body", label: T(c)("qr.body") },
+        {
+          key: "media",
+          label: T(c)("settings.library"),
+          render: (r) =>
+            (r.media as string[])
+              .map((id) => title.get(id))
+              .filter(Boolean)
+              .map((x) => `📎 ${x}`)
+              .join(", ") || "—",
+        },
       ],
       createAction: "/settings/quick-replies",
       deleteBase: "/settings/quick-replies",
       fields: [
         { name: "shortcut", label: T(c)("qr.shortcut") },
         { name: "body", label: T(c)("qr.body"), textarea: true },
+        { name: "media", label: T(c)("lib.pick"), options: files },
       ],
     });
+  };
+  const media = (f: Form) => (str(f.media) ? [str(f.media)] : []);
   app.get("/settings/quick-replies", async (c) => settingsPage(c, "quick-replies", await qrView(c)));
   app.post(
     "/settings/quick-replies",
     act("quick-replies", qrView, (c, f) =>
-      inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body) }),
+      inbox.createQuickReply(c.get("ctx"), user(c), { shortcut: str(f.shortcut), body: str(f.body), media: media(f) }),
     ),
   );
   app.post(
@@ -330,7 +368,11 @@ export const inboxConsole: ConsoleModule = (app) => {
   app.post(
     "/settings/quick-replies/:id",
     act("quick-replies", qrView, (c, f) =>
-      inbox.updateQuickReply(c.get("ctx"), user(c), pid(c), { shortcut: str(f.shortcut), body: str(f.body) }),
+      inbox.updateQuickReply(c.get("ctx"), user(c), pid(c), {
+        shortcut: str(f.shortcut),
+        body: str(f.body),
+        media: media(f),
+      }),
     ),
   );
 };

@@ -223,6 +223,8 @@ export const quickReplies = sqliteTable("quick_replies", {
   id: text("id").primaryKey(),
   shortcut: text("shortcut").notNull().unique(),
   body: text("body").notNull(),
+  /** files from the library sent with it (their ids there) */
+  media: text("media", { mode: "json" }).notNull().$type<string[]>().default([]),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -27,7 +27,8 @@ import { ftsQuery, phoneDigits } from "./search.ts";
 import { actorRef } from "./contacts.ts";
 import { patchOf, idRef, cursor, templateRef } from "../platform/validation.ts";
 import { mediaProblem } from "../platform/files.ts";
-import { libraryAttachments, libraryRefs, useLibraryTx } from "../library/service.ts";
+import { checkLibraryIds, libraryAttachments, useLibraryTx } from "../library/service.ts";
+import { libraryRefs } from "../library/model.ts";
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
@@ -1631,6 +1632,8 @@ export const quickReplyInput = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "letters, digits, - and _ only")
     .transform((s) => s.replace(/^\//, "")),
   body: z.string().trim().min(1).max(4000),
+  /** files from the library the reply sends with its text */
+  media: libraryRefs.default([]),
 });
 
 export const quickReplyPatch = patchOf(quickReplyInput);
@@ -1643,10 +1646,11 @@ export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<ty
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const q = quickReplyInput.parse(input);
   return ctx.database.write(async (tx) => {
+    await checkLibraryIds(tx, q.media, "media");
     if (await tx.select({ id: quickReplies.id }).from(quickReplies).where(eq(quickReplies.shortcut, q.shortcut)).get())
       throw conflict("shortcut_exists", "This shortcut is already used", { field: "shortcut" });
     const now = ctx.clock.now();
-    const row = { id: newId(now), shortcut: q.shortcut, body: q.body, createdAt: now, updatedAt: now };
+    const row = { id: newId(now), shortcut: q.shortcut, body: q.body, media: q.media, createdAt: now, updatedAt: now };
     await tx.insert(quickReplies).values(row);
     return row;
   });
@@ -1656,6 +1660,7 @@ export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input
   if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
   const q = quickReplyPatch.parse(input);
   return ctx.database.write(async (tx) => {
+    if (q.media) await checkLibraryIds(tx, q.media, "media");
     if (q.shortcut) {
       const other = await tx
         .select({ id: quickReplies.id })

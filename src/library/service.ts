@@ -9,13 +9,11 @@ import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { mediaProblem, type MediaLimits } from "../platform/files.ts";
 import type { Db, Tx } from "../platform/db.ts";
-import { idRef } from "../platform/validation.ts";
 
 export type LibraryItem = typeof libraryItems.$inferSelect;
 type Kind = LibraryItem["kind"];
 
 export const itemPatch = z.strictObject({ title: z.string().trim().min(1).max(120) });
-export const libraryRefs = z.array(idRef).max(10);
 
 const kindOf = (mime: string): Kind =>
   mime.startsWith("image/")
@@ -165,8 +163,16 @@ export async function deleteItem(ctx: Ctx, actor: Actor, id: string) {
   await ctx.files.remove(r.item.fileId);
 }
 
-/** Checks that each id names an item (an editor's save: a rule, a step, a flow), naming the field of the first that does not. */
-export async function checkLibraryIds(db: Pick<Tx, "select"> | Db, ids: readonly string[], field: string) {
+/**
+ * Checks that each id names an item, naming the field of the first that does not: 400 for an editor's save (a rule,
+ * a step, a flow, a quick reply, as for their other references), 422 for a message about to be sent.
+ */
+export async function checkLibraryIds(
+  db: Pick<Tx, "select"> | Db,
+  ids: readonly string[],
+  field: string,
+  status: 400 | 422 = 400,
+) {
   if (!ids.length) return;
   const found = new Set(
     (
@@ -178,15 +184,15 @@ export async function checkLibraryIds(db: Pick<Tx, "select"> | Db, ids: readonly
   );
   const missing = ids.find((id) => !found.has(id));
   if (missing)
-    throw new AppError(422, "unknown_library_item", "No file in the library with that id", {
+    throw new AppError(status, "unknown_library_item", "No file in the library with that id", {
       field,
-      id: missing.slice(0, 64),
+      value: missing.slice(0, 64),
     });
 }
 
 /** The items a message will carry, read (no write): each as the attachment it will become. */
 export async function libraryAttachments(tx: Pick<Tx, "select">, ids: readonly string[]) {
-  await checkLibraryIds(tx, ids, "library");
+  await checkLibraryIds(tx, ids, "library", 422);
   const out: { itemId: string; path: string; name: string; mime: string; size: number }[] = [];
   for (const id of ids) {
     const r = (await itemRow(tx, id))!;

@@ -54,6 +54,7 @@ const adminPages = () => [
   "/settings/sequences",
   "/settings/sequences/new",
   "/settings/flows",
+  "/settings/library",
 ];
 
 test("every administrator page fits a phone and a desktop, its main controls uncovered", async () => {

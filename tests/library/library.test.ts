@@ -152,7 +152,7 @@ test("a library file goes out as the conversation's attachment; the customer dow
   const before = (await t.ctx.db.select().from(outbox)).length;
   const gone = await api("POST", `/conversations/${conversationId}/messages`, { body: "otra vez", library: [item.id] });
   expect(gone.status).toBe(422);
-  expect((await gone.json()).error).toMatchObject({ code: "unknown_library_item", details: { id: item.id } });
+  expect((await gone.json()).error).toMatchObject({ code: "unknown_library_item", details: { value: item.id } });
   expect(await t.ctx.db.select().from(outbox)).toHaveLength(before);
 });
 

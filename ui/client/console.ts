@@ -411,7 +411,34 @@ if (form && convId) {
   const fileInput = $<HTMLInputElement>("#reply-file", form)!;
   const err = $("#composer-error", form)!;
   const pop = $("#qr-pop", form)!;
-  const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as { shortcut: string; body: string }[];
+  const qrs = JSON.parse($("#qr-data", form)?.textContent || "[]") as {
+    shortcut: string;
+    body: string;
+    files: { id: string; title: string }[];
+  }[];
+  // the library files a quick reply brings along: shown as chips (each can be taken off) and sent with the text
+  const libBox = $("#reply-library", form)!;
+  let library: { id: string; title: string }[] = [];
+  const renderLibrary = () => {
+    libBox.replaceChildren(
+      ...library.map((f) => {
+        const chip = document.createElement("span");
+        chip.className = "lib-chip";
+        chip.dataset.file = f.id;
+        chip.textContent = `📎 ${f.title} `;
+        const x = document.createElement("button");
+        x.type = "button";
+        x.textContent = "×";
+        x.setAttribute("aria-label", `${libBox.dataset.remove ?? ""} ${f.title}`);
+        x.onclick = () => {
+          library = library.filter((y) => y.id !== f.id);
+          renderLibrary();
+        };
+        chip.appendChild(x);
+        return chip;
+      }),
+    );
+  };
   let sel = 0;
   // the customer (and the team) see that someone is writing a reply; never while writing a private note
   let lastTyping = 0;
@@ -506,10 +533,14 @@ if (form && convId) {
         .map((x) => ({
           el: () => {
             const d = document.createElement("div");
-            d.textContent = `/${x.shortcut} — ${x.body.slice(0, 80)}`;
+            d.textContent = `/${x.shortcut} — ${x.files?.length ? "📎 " : ""}${x.body.slice(0, 80)}`;
             return d;
           },
-          apply: () => replaceBefore(SHORTCUT, x.body),
+          apply: () => {
+            replaceBefore(SHORTCUT, x.body);
+            for (const f of x.files ?? []) if (!library.some((y) => y.id === f.id)) library.push(f);
+            renderLibrary();
+          },
         }));
     } else offers = [];
     sel = 0;
@@ -564,7 +595,7 @@ if (form && convId) {
         if (!res.ok) throw new Error(errorText(j, res.status));
         attachments.push(j.data);
       }
-      if (!ta.value.trim() && !attachments.length) return;
+      if (!ta.value.trim() && !attachments.length && !library.length) return;
       // buttons or a list (WhatsApp): one option per line; the server checks the channel's limits
       const kind = form.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? "text";
       const lines = (form.querySelector<HTMLTextAreaElement>('textarea[name="options"]')?.value ?? "")
@@ -588,6 +619,7 @@ if (form && convId) {
         body: ta.value,
         private: isNote,
         attachments,
+        library: library.map((f) => f.id),
         idempotencyKey: rid(),
         ...(content ? { content } : {}),
       });
@@ -595,6 +627,8 @@ if (form && convId) {
       if (optsBox) optsBox.value = "";
       ta.value = "";
       fileInput.value = "";
+      library = [];
+      renderLibrary();
       await refreshMessages();
     } catch (x) {
       err.textContent = (x as Error).message;
@@ -1020,7 +1054,10 @@ if (ruleForm) {
     });
   ttype.addEventListener("change", showTrigger);
   showTrigger();
-  const uses = JSON.parse(ruleForm.dataset.inputs ?? "{}") as Record<string, { text?: string; ref?: string }>;
+  const uses = JSON.parse(ruleForm.dataset.inputs ?? "{}") as Record<
+    string,
+    { text?: string; ref?: string; optional?: boolean }
+  >;
   const fit = (row: HTMLElement) => {
     const type = row.querySelector<HTMLSelectElement>('select[name="a_type"]')!.value;
     const u = uses[type] ?? {};
@@ -1028,12 +1065,15 @@ if (ruleForm) {
     const ref = row.querySelector<HTMLSelectElement>('select[name="a_ref"]')!;
     text.hidden = !u.text;
     text.rows = u.text === "long" ? 3 : 1;
-    ref.hidden = !u.ref;
     let keep = false;
+    let any = false;
     for (const o of ref.options) {
-      o.hidden = o.dataset.kind !== u.ref;
+      o.hidden = o.dataset.kind !== u.ref && !(u.optional && o.dataset.kind === "*");
+      if (o.dataset.kind === u.ref) any = true;
       if (o.selected && !o.hidden) keep = true;
     }
+    // an optional reference with nothing to choose (an empty library) is not shown at all
+    ref.hidden = !u.ref || (!!u.optional && !any);
     if (!keep) {
       const first = [...ref.options].find((o) => !o.hidden);
       ref.value = first?.value ?? "";

@@ -13,11 +13,11 @@ type Node = Record<string, unknown> & { id: string; type: string; x?: number; y?
 type Graph = { start: string; nodes: Node[] };
 type Data = {
   flow: { id: string; name: string; keywords: string[]; publishedVersion: number | null; draft: Graph };
-  refs: { tags: Opt[]; agents: Opt[]; departments: Opt[]; flows: Opt[] };
+  refs: { tags: Opt[]; agents: Opt[]; departments: Opt[]; flows: Opt[]; media: Opt[] };
   texts: Record<string, string>;
 };
 type Problem = { code: string; message: string; node?: string; field?: string };
-type Said = { from: "bot" | "note" | "you"; text: string; options?: { id: string; title: string }[] };
+type Said = { from: "bot" | "note" | "you"; text: string; options?: { id: string; title: string }[]; files?: string[] };
 type EmuState = { nodeId: string | null; vars: Record<string, string>; tries: number; path: string[]; done?: boolean };
 
 const root = document.getElementById("flow-editor");
@@ -364,7 +364,7 @@ function App({ data }: { data: Data }) {
     <div class="card flow-emulator" id="flow-emulator"><h2>${t("flow.emulator")}</h2><p class="meta">${t("flow.emulatorHelp")}</p>
       <ol class="emu-chat" id="emu-chat">${said.map(
         (m) =>
-          html`<li class=${`emu-${m.from}`}>${m.text}${m.options?.length && emu && !emu.done ? html`<div class="emu-options">${m.options.map((o) => html`<button type="button" class="secondary" onClick=${() => answer(o.title, o.id)}>${o.title}</button>`)}</div>` : null}</li>`,
+          html`<li class=${`emu-${m.from}`}>${m.files?.map((f) => html`<span class="emu-file">📎 ${f}</span>`)}${m.text}${m.options?.length && emu && !emu.done ? html`<div class="emu-options">${m.options.map((o) => html`<button type="button" class="secondary" onClick=${() => answer(o.title, o.id)}>${o.title}</button>`)}</div>` : null}</li>`,
       )}${emu?.done ? html`<li class="emu-note">${t("flow.ended")}</li>` : null}</ol>
       <form class="emu-say" onSubmit=${(e: Event) => {
         e.preventDefault();
@@ -439,7 +439,12 @@ function NodeForm({
   let fields: unknown = null;
   switch (n.type) {
     case "message":
-      fields = html`${area("text", t("flow.text"))}${optionRows}${options.length ? null : next("next")}`;
+      fields = html`${area("text", t("flow.text"))}<label>${t("lib.pick")}<select name="media" onChange=${(
+        e: Event,
+      ) => {
+        const v = (e.target as HTMLSelectElement).value;
+        patch({ media: v ? [v] : undefined });
+      }}><option value="">${t("flow.none")}</option>${refs.media.map((o) => html`<option value=${o.id} selected=${o.id === (n.media as string[] | undefined)?.[0]}>${o.name}</option>`)}</select></label>${optionRows}${options.length ? null : next("next")}`;
       break;
     case "ask":
       fields = html`${area("text", t("flow.text"))}<label>${t("flow.kind")}<select name="kind" onChange=${(e: Event) => patch({ kind: (e.target as HTMLSelectElement).value })}>${KINDS.map((k) => html`<option value=${k} selected=${k === n.kind}>${t(`flow.kind.${k}`)}</option>`)}</select></label>

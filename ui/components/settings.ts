@@ -22,7 +22,7 @@ export function SettingsFrame({
   const link = (id: string, key: string) =>
     html`<a href=${`/settings/${id}`} class=${active === id ? "on" : ""}>${t(key)}</a>`;
   return html`<div class="page settings"><nav>${link("business", "settings.business")}${link("users", "settings.users")}${link("departments", "settings.departments")}${link("tags", "settings.tags")}
-      ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("ai", "settings.ai")}${link("agents", "settings.agents")}${link("knowledge", "settings.knowledge")}${link("catalog", "settings.catalog")}${link("calendar", "settings.calendar")}${link("automations", "settings.automations")}${link("sequences", "settings.sequences")}${link("flows", "settings.flows")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
+      ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("ai", "settings.ai")}${link("agents", "settings.agents")}${link("knowledge", "settings.knowledge")}${link("catalog", "settings.catalog")}${link("calendar", "settings.calendar")}${link("automations", "settings.automations")}${link("sequences", "settings.sequences")}${link("flows", "settings.flows")}${link("library", "settings.library")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
     <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
 }
 
@@ -45,10 +45,20 @@ export const DeleteButton = ({
  * A settings list with a form to add one. Deleting asks first and says what it affects (`confirmOf`); an empty
  * list says what to do next (`empty`).
  */
-export type FieldSpec = { name: string; label: string; type?: string; textarea?: boolean; value?: string };
+export type FieldSpec = {
+  name: string;
+  label: string;
+  type?: string;
+  textarea?: boolean;
+  value?: string;
+  /** a choice (not required): the first option is "none" with this label */
+  options?: { none: string; list: Opt[] };
+};
 
 export const Field = ({ f }: { f: FieldSpec }) =>
-  html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required>${f.value ?? ""}</textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`;
+  f.options
+    ? html`<label>${f.label}<select name=${f.name}><option value="">${f.options.none}</option>${f.options.list.map((o) => html`<option value=${o.id} selected=${o.id === f.value}>${o.name}</option>`)}</select></label>`
+    : html`<label>${f.label}${f.textarea ? html`<textarea name=${f.name} rows="3" style="width:100%" required>${f.value ?? ""}</textarea>` : html`<input name=${f.name} type=${f.type ?? "text"} value=${f.value ?? ""} required />`}</label>`;
 
 export function SimpleListSettings({
   t,

@@ -46,6 +46,8 @@ export type Refs = {
   agents: Opt[];
   sequences: Opt[];
   flows: Opt[];
+  /** the library's files, for a message's attachment */
+  media: Opt[];
 };
 export type Recipe = { id: string; installed: boolean };
 
@@ -109,9 +111,12 @@ export const OPS = [
   "lt",
 ] as const;
 
-/** Which of a row's inputs an action uses: its text (a message, minutes, a URL…) and/or a reference (a tag, a person…). */
-export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number"; ref?: string }> = {
-  send_message: { text: "long" },
+/**
+ * Which of a row's inputs an action uses: its text (a message, minutes, a URL…) and/or a reference (a tag, a
+ * person…); an optional reference may stay "—" (a message without a file, handing back to no department).
+ */
+export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number"; ref?: string; optional?: boolean }> = {
+  send_message: { text: "long", ref: "media", optional: true },
   add_note: { text: "long" },
   assign_user: { ref: "user" },
   assign_last: {},
@@ -127,7 +132,7 @@ export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number";
   webhook: { text: "short" },
   wait: { text: "number" },
   to_agent: { ref: "agent" },
-  from_agent: { ref: "department" },
+  from_agent: { ref: "department", optional: true },
   enrol_sequence: { ref: "sequence" },
   unenrol_sequence: { ref: "sequence" },
   start_flow: { ref: "flow" },
@@ -197,6 +202,7 @@ function refOptions(t: T, refs: Refs, selected: string) {
     ${refs.agents.map((a) => o("agent", a.id, a.name))}
     ${refs.sequences.map((q) => o("sequence", q.id, q.name))}
     ${refs.flows.map((q) => o("flow", q.id, q.name))}
+    ${refs.media.map((q) => o("media", q.id, `📎 ${q.name}`))}
     ${["none", "low", "medium", "high", "urgent"].map((p) => o("priority", p, t(`priority.${p}`)))}
     ${["open", "pending", "resolved"].map((s) => o("status", s, t(`status.${s}`)))}
     ${refs.users.map((u) => o("recipient", `user:${u.id}`, u.name))}
@@ -208,6 +214,7 @@ function refOptions(t: T, refs: Refs, selected: string) {
 export function actionInputs(a: Record<string, unknown> & { type: string }): { text: string; ref: string } {
   switch (a.type) {
     case "send_message":
+      return { text: String(a.body ?? ""), ref: Array.isArray(a.media) ? String(a.media[0] ?? "") : "" };
     case "add_note":
       return { text: String(a.body ?? ""), ref: "" };
     case "snooze":

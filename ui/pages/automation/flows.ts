@@ -59,12 +59,13 @@ export type EditorData = {
     publishedVersion: number | null;
     draft: unknown;
   };
-  refs: { tags: Opt[]; agents: Opt[]; departments: Opt[]; flows: Opt[] };
+  refs: { tags: Opt[]; agents: Opt[]; departments: Opt[]; flows: Opt[]; media: Opt[] };
   texts: Record<string, string>;
 };
 
 /** The keys of the texts the island uses (sent in the person's language). */
 export const EDITOR_TEXTS = [
+  "lib.pick",
   "flow.save",
   "flow.saved",
   "flow.publish",

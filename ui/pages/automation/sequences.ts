@@ -11,6 +11,8 @@ export type StepDraft = {
   after: "enrolment" | "previous";
   variations: string[];
   template?: { name: string; language: string; params: string[] };
+  buttons?: { id: string; title: string }[];
+  media?: string[];
 };
 export type SequenceDraft = {
   id?: string;
@@ -94,7 +96,7 @@ export function SequenceList({ t, csrf, rows }: { t: T; csrf: string; rows: Sequ
     }</div>`;
 }
 
-function StepRow({ t, s, templates }: { t: T; s: StepDraft; templates: TemplateOpt[] }) {
+function StepRow({ t, s, templates, media }: { t: T; s: StepDraft; templates: TemplateOpt[]; media: Opt[] }) {
   const d = typeof s.delayMinutes === "number" ? delayParts(s.delayMinutes) : { n: s.delayMinutes, unit: "min" };
   const tpl = s.template ? `${s.template.name}|${s.template.language}` : "";
   return html`<li class="step-row"><fieldset><legend>${t("seq.step")}</legend>
@@ -103,6 +105,8 @@ function StepRow({ t, s, templates }: { t: T; s: StepDraft; templates: TemplateO
       <label>${t("seq.after")}<select name="s_after">${(["previous", "enrolment"] as const).map((a) => html`<option value=${a} selected=${a === s.after}>${t(`seq.after.${a}`)}</option>`)}</select></label></div>
     <label>${t("seq.message")}<textarea name="s_text" rows="3" maxlength="4000">${s.variations[0] ?? ""}</textarea></label>
     <label>${t("seq.variation")}<textarea name="s_alt" rows="2" maxlength="4000">${s.variations[1] ?? ""}</textarea></label>
+    <label>${t("lib.pick")}<select name="s_media"><option value="">${t("lib.none")}</option>${media.map((m) => html`<option value=${m.id} selected=${s.media?.[0] === m.id}>${m.name}</option>`)}</select></label>
+    <label>${t("seq.buttons")}<textarea name="s_buttons" rows="2" placeholder=${t("seq.buttonsHint")}>${(s.buttons ?? []).map((b) => b.title).join("\n")}</textarea></label>
     <label>${t("seq.template")}<select name="s_tpl"><option value="">${t("seq.noTemplate")}</option>${templates.map((x) => html`<option value=${`${x.name}|${x.language}`} selected=${`${x.name}|${x.language}` === tpl}>${x.name} (${x.language})</option>`)}</select></label>
     <label>${t("seq.templateParams")}<input name="s_tplp" value=${s.template?.params.join(", ") ?? ""} placeholder="{{contact.first_name}}" /></label>
     <button type="button" class="secondary" data-remove-row><${Icon} name="trash" /> ${t("seq.removeStep")}</button></fieldset></li>`;
@@ -115,6 +119,7 @@ export function SequenceEditor({
   draft,
   tags,
   templates,
+  media,
   stats,
   enrolments,
   locale,
@@ -125,6 +130,7 @@ export function SequenceEditor({
   draft: SequenceDraft;
   tags: Opt[];
   templates: TemplateOpt[];
+  media: Opt[];
   stats?: Stats;
   enrolments?: EnrolmentRow[];
   locale: string;
@@ -139,8 +145,8 @@ export function SequenceEditor({
     <h1>${draft.id ? draft.name : t("seq.new")}</h1>
     <label>${t("common.name")}<input name="name" value=${draft.name} required maxlength="120" /></label>
     <fieldset><legend>${t("seq.steps")}</legend>
-      <ol class="rule-rows" id="steps">${draft.steps.map((s) => html`<${StepRow} t=${t} s=${s} templates=${templates} />`)}</ol>
-      <template id="step-template"><${StepRow} t=${t} s=${{ delayMinutes: 1440, after: "previous", variations: [] }} templates=${templates} /></template>
+      <ol class="rule-rows" id="steps">${draft.steps.map((s) => html`<${StepRow} t=${t} s=${s} templates=${templates} media=${media} />`)}</ol>
+      <template id="step-template"><${StepRow} t=${t} s=${{ delayMinutes: 1440, after: "previous", variations: [] }} templates=${templates} media=${media} /></template>
       <button type="button" class="secondary" data-add-row="step" id="add-step"><${Icon} name="plus" /> ${t("seq.addStep")}</button>
       <p class="meta">${t("auto.variables")}</p>
     </fieldset>

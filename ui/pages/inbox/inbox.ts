@@ -298,7 +298,7 @@ export function Composer({
   mentionable = [],
 }: {
   t: T;
-  quickReplies: { shortcut: string; body: string }[];
+  quickReplies: { shortcut: string; body: string; files: { id: string; title: string }[] }[];
   templates?: TemplateOpt[];
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
@@ -315,6 +315,7 @@ export function Composer({
     <div class="bar copilot" id="copilot"><button type="button" data-copilot="suggest"><${Icon} name="sparkles" /> ${t("copilot.suggest")}</button><button type="button" data-copilot="summary">${t("copilot.summary")}</button>
       <button type="button" data-rewrite="formal">${t("copilot.formal")}</button><button type="button" data-rewrite="friendly">${t("copilot.friendly")}</button><button type="button" data-rewrite="shorter">${t("copilot.shorter")}</button><button type="button" data-rewrite="translate">${t("copilot.translate")}</button></div>
     <div class="copilot-out" id="copilot-out" aria-live="polite"></div>
+    <div class="reply-library" id="reply-library" data-remove=${t("common.delete")}></div>
     <div class="bar"><input type="file" name="file" id="reply-file" aria-label=${t("conv.attach")} /><span class="sp" style="flex:1"></span><span id="composer-error" style="color:var(--bad)"></span><button type="submit" class="primary">${t("conv.send")}</button></div>
   </form>`;
 }
@@ -365,7 +366,7 @@ export function InboxPage(p: {
   departments: Opt[];
   tags: Tag[];
   channels: Opt[];
-  quickReplies: { shortcut: string; body: string }[];
+  quickReplies: { shortcut: string; body: string; files: { id: string; title: string }[] }[];
   past: { id: string; status: string; lastMessageAt: number; lastMessagePreview: string }[];
   sequences?: { options: Opt[]; timeline: Timeline };
   isAdmin: boolean;
