@@ -547,10 +547,17 @@ export async function walk(
 // ---------------------------------------------------------------- live: a conversation in a flow
 
 const businessOnce = (ctx: Ctx) => onceARound(ctx, "business", () => getBusiness(ctx));
-const localToday = (tz: string, at: number) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(at),
-  );
+/** The business's date (YYYY-MM-DD) at `at`, one formatter per time zone (made once, used by every turn). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+function localToday(tz: string, at: number) {
+  let fmt = dayFormats.get(tz);
+  if (!fmt)
+    dayFormats.set(
+      tz,
+      (fmt = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })),
+    );
+  return fmt.format(new Date(at));
+}
 
 type Conv = typeof conversations.$inferSelect;
 
@@ -752,7 +759,6 @@ function versionGraph(ctx: Ctx, flowId: string, versionId: string) {
   }
   return p;
 }
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * One turn of a conversation's session: the walk, then its replies and the session's new state written in one
@@ -775,14 +781,7 @@ async function turn(
   const pending: Pending[] = [];
   const locale = b?.locale ?? "es";
   const fx = liveEffects(ctx, conv as Conv, channelType, session, flow, b?.country ?? "MX", locale, pending);
-  const tz = b?.timezone ?? "UTC";
-  let fmt = dayFormats.get(tz);
-  if (!fmt)
-    dayFormats.set(
-      tz,
-      (fmt = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })),
-    );
-  const today = fmt.format(new Date(ctx.clock.now()));
+  const today = localToday(b?.timezone ?? "UTC", ctx.clock.now());
   let r: Awaited<ReturnType<typeof walk>>;
   try {
     r = await walk(
