@@ -133,19 +133,23 @@ function whereText(t: ReturnType<typeof T>, path: string | undefined) {
   return path;
 }
 
-function refusal(c: C, e: unknown) {
+/**
+ * A refused save in the person's words, pointing where: "(Acción 2)" for a rule, "(Paso 2)" for a sequence.
+ * `where` turns the field's path into those words ("" when it has none).
+ */
+export function refusalText(c: C, e: unknown, where: (t: ReturnType<typeof T>, path: string) => string) {
   const t = T(c);
   if (e instanceof z.ZodError) {
     const i = e.issues[0];
-    const path = i.path.join(".");
-    return `${t("errors.validation_failed")} (${whereText(t, path) || i.message})`;
+    return `${t("errors.validation_failed")} (${where(t, i.path.join(".")) || i.message})`;
   }
   const field =
     e instanceof AppError && e.details && typeof e.details === "object" && "field" in e.details
       ? String((e.details as { field: unknown }).field)
       : undefined;
-  return `${errText(e, t)}${field ? ` (${whereText(t, field)})` : ""}`;
+  return `${errText(e, t)}${field ? ` (${where(t, field)})` : ""}`;
 }
+const refusal = (c: C, e: unknown) => refusalText(c, e, whereText);
 
 export const automationConsole: ConsoleModule = (app) => {
   const refsOf = async (c: C): Promise<UI.Refs> => {

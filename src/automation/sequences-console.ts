@@ -1,6 +1,3 @@
-// The console's Secuencias (Settings): the list with on/off, the editor, figures per step, the contacts in it and
-// a CSV import; and, from a conversation, putting its contact in a sequence or taking them out.
-import { z } from "zod";
 import { eq } from "drizzle-orm";
 import * as UI from "../../ui/pages/automation/sequences.ts";
 import { AppError } from "../platform/errors.ts";
@@ -18,10 +15,10 @@ import {
   str,
   arr,
   settingsPage,
-  errText,
   statusOf,
 } from "../app/console.ts";
 import * as seq from "./sequences.ts";
+import { refusalText } from "./console.ts";
 import { listItems } from "../library/service.ts";
 
 const UNIT = { min: 1, h: 60, d: 1440 } as const;
@@ -89,27 +86,15 @@ export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
 }
 
 /** Where a refusal points, in the person's words: "Paso 2", "Horario de envío". */
-function refusal(c: C, e: unknown) {
-  const t = T(c);
-  const where = (path: string | undefined) => {
-    if (!path) return "";
+const refusal = (c: C, e: unknown) =>
+  refusalText(c, e, (t, path) => {
     const s = /^steps\.(\d+)/.exec(path);
     if (s) return t("seq.stepN", { n: String(Number(s[1]) + 1) });
     if (path.startsWith("window")) return t("seq.window");
     if (path.startsWith("exits")) return t("seq.exits");
     if (path === "name") return t("common.name");
     return path;
-  };
-  if (e instanceof z.ZodError) {
-    const i = e.issues[0];
-    return `${t("errors.validation_failed")} (${where(i.path.join(".")) || i.message})`;
-  }
-  const field =
-    e instanceof AppError && e.details && typeof e.details === "object" && "field" in e.details
-      ? String((e.details as { field: unknown }).field)
-      : undefined;
-  return `${errText(e, t)}${field ? ` (${where(field)})` : ""}`;
-}
+  });
 
 const blank: UI.SequenceDraft = {
   name: "",
