@@ -1,7 +1,7 @@
 // The library of files (manual 6.9): images, video, audio and documents uploaded once, then sent from quick
 // replies, rules, sequences and flows. Administrators keep it; everyone on the team may see and send what is in it.
 import { z } from "zod";
-import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { libraryItems } from "./schema.ts";
 import { files } from "../platform/schema.ts";
 import { newId } from "../platform/ids.ts";
@@ -105,7 +105,8 @@ export async function listItems(ctx: Ctx, actor: Actor, opts: { kind?: string; q
     .where(
       and(
         kind.data ? eq(libraryItems.kind, kind.data) : undefined,
-        q ? like(libraryItems.title, `%${q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`) : undefined,
+        // words of the title, taken literally (a "%" or "_" typed is searched for, not a wildcard)
+        q ? sql`instr(lower(${libraryItems.title}), ${q.toLowerCase()}) > 0` : undefined,
       ),
     )
     .orderBy(asc(sql`lower(${libraryItems.title})`), asc(libraryItems.id))

@@ -80,6 +80,13 @@ test("administrators add, rename and remove; the team lists and previews; agents
   const list = (await (await api("GET", "/library", undefined, ana)).json()).data;
   expect(list.map((x: { title: string }) => x.title)).toEqual(["menu del dia", "Promo animada"]);
   expect((await (await api("GET", "/library?kind=image&q=promo", undefined, ana)).json()).data).toHaveLength(1);
+  // what is typed is searched literally: "%" is no wildcard, "_" is an underscore
+  expect((await (await api("GET", "/library?q=%25")).json()).data).toHaveLength(0);
+  await upload(PNG, "oferta.png", "image/png", "2x1_verano");
+  expect((await (await api("GET", "/library?q=1_V")).json()).data.map((x: { title: string }) => x.title)).toEqual([
+    "2x1_verano",
+  ]);
+  expect((await (await api("GET", "/library?q=1xv")).json()).data).toHaveLength(0);
   const bytes = await api("GET", `/library/${item.id}/file`, undefined, ana);
   expect(bytes.status).toBe(200);
   expect(bytes.headers.get("content-type")).toBe("image/png");
@@ -89,7 +96,7 @@ test("administrators add, rename and remove; the team lists and previews; agents
   expect((await upload(PNG, "x.png", "image/png", undefined, ana)).status).toBe(403);
   expect((await api("PATCH", `/library/${item.id}`, { title: "otro" }, ana)).status).toBe(403);
   expect((await api("DELETE", `/library/${item.id}`, undefined, ana)).status).toBe(403);
-  expect(await t.ctx.db.select().from(libraryItems)).toHaveLength(2);
+  expect(await t.ctx.db.select().from(libraryItems)).toHaveLength(3);
 
   // bad input: named, 4xx, nothing changed
   const bad = await api("PATCH", `/library/${item.id}`, { title: "" });
@@ -103,7 +110,7 @@ test("administrators add, rename and remove; the team lists and previews; agents
   const none = await t.req("POST", "/api/v1/library", { body: new FormData(), headers: key() });
   expect(none.status).toBe(400);
   expect((await none.json()).error.code).toBe("file_required");
-  expect(await t.ctx.db.select().from(libraryItems)).toHaveLength(2);
+  expect(await t.ctx.db.select().from(libraryItems)).toHaveLength(3);
 
   const renamed = await api("PATCH", `/library/${item.id}`, { title: "Menú del día" });
   expect((await renamed.json()).data.title).toBe("Menú del día");
