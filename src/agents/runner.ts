@@ -521,7 +521,9 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
 
   const burstOf = new Map<string, number>();
   const offMsg = ctx.events.on("inbox.message_received", async (e) => {
-    const d = e.data as { ownerType?: string; agentId?: string | null; message?: { body: string } };
+    const d = e.data as { ownerType?: string; agentId?: string | null; held?: boolean; message?: { body: string } };
+    // an answer to a satisfaction survey (in a resolved conversation) is not for the agent
+    if (d.held) return;
     if (e.conversationId && d.message?.body) void noteMood(ctx, e.conversationId, d.message.body);
     if (d.ownerType !== "bot" || !d.agentId || !e.conversationId) return;
     let burst = burstOf.get(d.agentId);

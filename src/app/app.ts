@@ -48,7 +48,7 @@ import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/w
 import { QR, whatsappQrAdapter, useQrSockets, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { startAgents, resumeAgents, stopAgents } from "../agents/index.ts";
-import { startAutomation, stopAutomation, pruneEvents, automationHooks } from "../automation/index.ts";
+import { startAutomation, stopAutomation, pruneEvents, automationHooks, wireSurveys } from "../automation/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
@@ -131,7 +131,20 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
     log,
     () => clock.now(),
   );
-  ctx = { config, database, db: database.db, log, clock, events, hub, files, outbox, channels, agentFor: () => null };
+  ctx = {
+    config,
+    database,
+    db: database.db,
+    log,
+    clock,
+    events,
+    hub,
+    files,
+    outbox,
+    channels,
+    agentFor: () => null,
+    heldConversation: () => null,
+  };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId)
       await applyDeliveryStatus(
@@ -151,6 +164,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   // the server's Web Push identity, made at first start and kept in the database (pages only read it)
   await ensureVapidKeys(ctx);
   await startAgents(ctx);
+  await wireSurveys(ctx);
   return ctx;
 }
 

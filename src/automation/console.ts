@@ -2,6 +2,8 @@
 import { listItems } from "../library/service.ts";
 import { z } from "zod";
 import * as UI from "../../ui/pages/automation/automation.ts";
+import { SurveysPage, SURVEY_PERIODS } from "../../ui/pages/automation/surveys.ts";
+import { surveyResults } from "./csat.ts";
 import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
 import * as auth from "../auth/service.ts";
@@ -106,6 +108,8 @@ export function draftOf(f: Form, id?: string): UI.Draft {
         return { type, field: ref || "name", value: text };
       case "webhook":
         return { type, url: text };
+      case "send_survey":
+        return { type, ...(text ? { question: text } : {}) };
       default:
         return { type };
     }
@@ -241,11 +245,32 @@ export const automationConsole: ConsoleModule = (app) => {
   });
   app.post("/settings/automations/recipes/:id", async (c) => {
     try {
+      const f = await formBody(c);
       await installRecipe(c.get("ctx"), user(c), pid(c));
-      return c.redirect("/settings/automations?saved=1");
+      // the survey's page installs it too, and stays where it is
+      return c.redirect(
+        str(f.back) === "/settings/surveys" ? "/settings/surveys?saved=1" : "/settings/automations?saved=1",
+      );
     } catch (e) {
       return settingsPage(c, "automations", await listView(c), refusal(c, e), undefined, statusOf(e, 400));
     }
+  });
+  app.get("/settings/surveys", async (c) => {
+    const ctx = c.get("ctx");
+    const asked = Number(c.req.query("days"));
+    const days = (SURVEY_PERIODS as readonly number[]).includes(asked) ? asked : 30;
+    const installed = (await installedRecipes(ctx)).has("csat");
+    return settingsPage(
+      c,
+      "surveys",
+      SurveysPage({
+        t: T(c),
+        csrf: csrf(c),
+        locale: user(c).locale,
+        r: await surveyResults(ctx, user(c), { days }),
+        installed,
+      }),
+    );
   });
   app.get("/settings/automations/:id", async (c) => {
     const r = svc.ruleView(await svc.getRule(c.get("ctx"), user(c), pid(c)));

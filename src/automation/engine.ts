@@ -34,6 +34,7 @@ import {
 } from "./schema.ts";
 import { enrol, runSequenceStep, sequenceExits, unenrol } from "./sequences.ts";
 import { flowEvents, flowTimer, startFlow } from "./flows.ts";
+import { sendSurvey, surveyEvents } from "./csat.ts";
 import { EVENT_TRIGGERS, type Action, type Condition, type ConditionGroup, type Trigger } from "./model.ts";
 
 type Rule = typeof automationRules.$inferSelect;
@@ -205,6 +206,8 @@ async function drainEvents(ctx: Ctx) {
     // flows after the batch's rules: one conversation's events in order, many conversations side by side (their
     // replies then share the writer's group commits)
     await flowEvents(ctx, rows);
+    // a customer's answer to a satisfaction survey
+    await surveyEvents(ctx, rows);
     cursor = rows[rows.length - 1].seq;
     await ctx.database.write((tx) =>
       tx.update(eventCursors).set({ seq: cursor, updatedAt: ctx.clock.now() }).where(eq(eventCursors.name, CURSOR)),
@@ -232,10 +235,13 @@ type Data = Record<string, unknown> & {
   fields?: string[];
   ruleId?: string;
   first?: boolean;
+  /** a customer's answer to a survey, kept in its resolved conversation (csat.ts): no rule's business */
+  held?: boolean;
 };
 
 async function handleEvent(ctx: Ctx, ev: Ev, rules: Rule[]) {
   const d = (ev.data ?? {}) as Data;
+  if (d.held) return;
   const conversationId = ev.conversationId ?? d.conversationId ?? null;
   const cause = causeOf(ev);
   await maintainTimers(ctx, ev, d, conversationId, rules, cause.ruleId);
@@ -805,9 +811,14 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
       entry = { i, type: a.type, ok: true, ...(result ? { result } : {}), at: now };
     } catch (e) {
       const msg = e instanceof AppError ? `${e.code}: ${e.message}` : String(e);
-      entry = { i, type: a.type, ok: false, error: msg, at: now };
-      failed = true;
-      firstError ??= msg;
+      // what an action rightly does not do (a second survey, one past the reply window) is no failure
+      if (a.type === "send_survey" && e instanceof AppError && SURVEY_SKIPS.has(e.code))
+        entry = { i, type: a.type, ok: false, skipped: true, error: msg, at: now };
+      else {
+        entry = { i, type: a.type, ok: false, error: msg, at: now };
+        failed = true;
+        firstError ??= msg;
+      }
       if (!(e instanceof AppError))
         ctx.log.error("automation action failed", { ruleId: rule.id, action: a.type, error: msg });
     }
@@ -855,6 +866,7 @@ async function execute(ctx: Ctx, rule: Rule, run: Run, facts: Facts, start: numb
 }
 
 const skip = (code: string, message: string) => new AppError(409, code, message);
+const SURVEY_SKIPS = new Set(["survey_already_sent", "outside_reply_window"]);
 
 async function perform(
   ctx: Ctx,
@@ -909,6 +921,17 @@ async function perform(
         });
         return `template ${a.template.name}: ${r.message.id}`;
       }
+    }
+    case "send_survey": {
+      const c = needConv();
+      const r = await sendSurvey(
+        ctx,
+        actor,
+        c.id,
+        { question: a.question ? render(a.question, f) : undefined, comment: a.comment, thanks: a.thanks },
+        { ruleId: rule.id, locale: f.business.locale, idempotencyKey: `auto:${run.id}:${i}` },
+      );
+      return r.message.id;
     }
     case "enrol_sequence": {
       const c = needConv();

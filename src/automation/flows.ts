@@ -968,7 +968,8 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
       await stopFlow(ctx, conversationId, "human");
     return;
   }
-  if (ev.type !== "inbox.message_received") return;
+  // an answer to a satisfaction survey is the survey's (csat.ts)
+  if (ev.type !== "inbox.message_received" || d.held) return;
   const sessionId = activeSessionId(ctx, conversationId);
   const list = await startersOf(ctx);
   // most messages: no flow is talking here and none has keywords

@@ -10,3 +10,4 @@ export { automationRoutes, automationHooks } from "./routes.ts";
 export * from "./service.ts";
 export { sequencePanel } from "./sequences.ts";
 export { flowActive, startFlow, stopFlow } from "./flows.ts";
+export { wireSurveys, surveyResults, surveyOf, parseScore } from "./csat.ts";

@@ -191,6 +191,16 @@ export const actionSchema = z.discriminatedUnion("type", [
   /** the conversation enters a flow's published version (leaving one it was in) */
   z.strictObject({ type: z.literal("start_flow"), flowId: idRef }),
   z.strictObject({ type: z.literal("from_agent"), departmentId: idRef.optional() }),
+  /**
+   * The satisfaction survey (CSAT): 1–5 as buttons, a list or numbered lines, then an optional comment. Once per
+   * conversation; not sent when the channel's reply window has closed. Empty texts take the business's defaults.
+   */
+  z.strictObject({
+    type: z.literal("send_survey"),
+    question: z.string().trim().max(1000).optional(),
+    comment: z.string().trim().max(1000).optional(),
+    thanks: z.string().trim().max(1000).optional(),
+  }),
 ]);
 export type Action = z.output<typeof actionSchema>;
 export type ActionType = Action["type"];

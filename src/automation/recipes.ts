@@ -19,6 +19,7 @@ export const RECIPES = [
   "appointment_24h",
   "appointment_2h",
   "auto_tag",
+  "csat",
 ] as const;
 export type RecipeId = (typeof RECIPES)[number];
 
@@ -38,6 +39,7 @@ const words = {
     appt24Text:
       "Hola {{contact.first_name|}}, te recordamos tu cita {{appointment.service|}} mañana, {{appointment.date}}, a las {{appointment.time}}. Si no puedes venir, avísanos por aquí.",
     appt2: "Recordatorio de cita 2 h antes",
+    csat: "Encuesta de satisfacción al resolver",
     appt2Text:
       "Hola {{contact.first_name|}}, tu cita {{appointment.service|}} es hoy a las {{appointment.time}}. ¡Te esperamos!",
     tag: (name: string) => `Etiquetar: ${name}`,
@@ -62,6 +64,7 @@ const words = {
     appt24Text:
       "Hi {{contact.first_name|}}, a reminder of your {{appointment.service|}} appointment tomorrow, {{appointment.date}}, at {{appointment.time}}. If you cannot come, tell us here.",
     appt2: "Appointment reminder 2 h before",
+    csat: "Satisfaction survey when resolved",
     appt2Text:
       "Hi {{contact.first_name|}}, your {{appointment.service|}} appointment is today at {{appointment.time}}. See you!",
     tag: (name: string) => `Tag: ${name}`,
@@ -143,6 +146,9 @@ export async function installRecipe(ctx: Ctx, actor: Actor, id: string) {
       });
       break;
     }
+    case "csat":
+      rules.push({ name: w.csat, trigger: { type: "conversation_resolved" }, actions: [{ type: "send_survey" }] });
+      break;
     case "auto_tag":
       for (const topic of w.topics) {
         const tagId = await tagNamed(ctx, actor, topic.tag);

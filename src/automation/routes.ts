@@ -18,6 +18,8 @@ import { checkGraph, flowInput } from "./flow-model.ts";
 import * as inboxSvc from "../inbox/service.ts";
 import * as svc from "./service.ts";
 import { automationSettings } from "./engine.ts";
+import { surveyOf, surveyResults } from "./csat.ts";
+import { installRecipe, installedRecipes, RECIPES } from "./recipes.ts";
 import { putSetting } from "../setup/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -25,6 +27,8 @@ const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
 export const settingsInput = z.strictObject({
   maxMessagesPerContactHour: z.number().int().min(1).max(1000),
 });
+
+const surveysQuery = z.object({ days: z.coerce.number().int().min(1).max(366).optional() });
 
 export function automationRoutes(registry: OpenApiRegistry) {
   const app = new Hono<Env>();
@@ -52,6 +56,39 @@ export function automationRoutes(registry: OpenApiRegistry) {
     await ctx.database.write((tx) => putSetting(tx, "automation", s, ctx.clock.now()));
     return c.json({ data: await automationSettings(ctx) });
   });
+  doc("GET", "/automations/recipes", "The ready-made automations, and which are installed");
+  app.get("/automations/recipes", async (c) => {
+    svc.adminOnly(actorOf(c));
+    const installed = await installedRecipes(c.get("ctx"));
+    return c.json({ data: RECIPES.map((id) => ({ id, installed: installed.has(id) })) });
+  });
+  doc(
+    "POST",
+    "/automations/recipes/:id",
+    "Install a ready-made automation: the rules it makes (a second install is refused)",
+  );
+  app.post("/automations/recipes/:id", async (c) => {
+    svc.adminOnly(actorOf(c));
+    const made = await installRecipe(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: made }, 201);
+  });
+  doc(
+    "GET",
+    "/surveys",
+    "Satisfaction survey (CSAT) results over the last `days` days (30 by default): totals, the 1–5 distribution, per person, per department, the latest answers with their comments. An agent gets the surveys of the conversations they can see.",
+    { query: surveysQuery },
+  );
+  app.get("/surveys", async (c) =>
+    c.json({ data: await surveyResults(c.get("ctx"), actorOf(c), query(c, surveysQuery)) }),
+  );
+  doc(
+    "GET",
+    "/conversations/:id/survey",
+    "A conversation's satisfaction survey: its score and comment (null: none sent)",
+  );
+  app.get("/conversations/:id/survey", async (c) =>
+    c.json({ data: await surveyOf(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
   doc("GET", "/automations/:id", "Get a rule");
   app.get("/automations/:id", async (c) =>
     c.json({ data: svc.ruleView(await svc.getRule(c.get("ctx"), actorOf(c), c.req.param("id"))) }),

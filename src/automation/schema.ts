@@ -50,7 +50,8 @@ export const automationRuns = sqliteTable(
 export type RunTrace = {
   trigger: { type: string; event?: string; detail?: string };
   conditions: { label: string; ok: boolean }[];
-  actions: { i: number; type: string; ok: boolean; result?: string; error?: string; at: number }[];
+  /** skipped: the action rightly did nothing (a survey already sent), which is no failure */
+  actions: { i: number; type: string; ok: boolean; skipped?: boolean; result?: string; error?: string; at: number }[];
 };
 
 // Steps already done, by run and step: an action is never done twice, even when its run is resumed after a crash.
@@ -206,5 +207,36 @@ export const flowSessions = sqliteTable(
   (t) => [
     uniqueIndex("flow_sessions_active").on(t.conversationId).where(sql`status = 'active'`),
     index("flow_sessions_flow").on(t.flowId, t.status),
+  ],
+);
+
+// Satisfaction surveys (§6.12, CSAT): one per conversation, sent after it is resolved. The customer answers 1–5
+// (a button, a list row, a digit or stars) and may add a comment; the score counts for the person who served the
+// conversation and for its department.
+export const csatSurveys = sqliteTable(
+  "csat_surveys",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull().unique(),
+    contactId: text("contact_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    /** the person who had the conversation when it was resolved (null: the bot or nobody) */
+    userId: text("user_id"),
+    departmentId: text("department_id"),
+    ruleId: text("rule_id"),
+    /** sent: waiting for a score; rated: waiting (a while) for a comment; done */
+    status: text("status", { enum: ["sent", "rated", "done"] }).notNull(),
+    score: integer("score"),
+    comment: text("comment"),
+    /** what the customer is asked after the score, and thanked with (the rule's words, or the defaults) */
+    texts: text("texts", { mode: "json" }).notNull().$type<{ comment: string; thanks: string }>(),
+    sentAt: integer("sent_at").notNull(),
+    ratedAt: integer("rated_at"),
+    doneAt: integer("done_at"),
+  },
+  (t) => [
+    index("csat_contact").on(t.contactId, t.channelId, t.status),
+    index("csat_rated").on(t.ratedAt),
+    index("csat_sent").on(t.sentAt),
   ],
 );

@@ -189,6 +189,28 @@ const ingestStatements = preparedFor((tx) => {
       })
       .where(eq(conversations.id, P("id")))
       .prepare(),
+    // a resolved conversation that takes the customer's answer (its survey) keeps its status and its queue
+    heldConversation: tx
+      .select({
+        id: conversations.id,
+        assigneeId: conversations.assigneeId,
+        departmentId: conversations.departmentId,
+        ownerType: conversations.ownerType,
+        agentId: conversations.agentId,
+      })
+      .from(conversations)
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
+    touchHeld: tx
+      .update(conversations)
+      .set({
+        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+        lastMessagePreview: sql`${P("preview")}`,
+        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+        updatedAt: sql`${P("now")}`,
+      })
+      .where(eq(conversations.id, P("id")))
+      .prepare(),
     insertConversation: tx.insert(conversations).values(placeholdersOf(conversations)).prepare(),
     insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
   };
@@ -207,6 +229,8 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
   const pv = preview(m.body, m.attachments);
   let contactId = q.identity.get({ channelId: channel.id, externalId: m.from.externalId })?.id;
   let conv: Pick<Conversation, "id" | "assigneeId" | "departmentId" | "ownerType" | "agentId"> | undefined;
+  // the message answers a resolved conversation's survey: it stays resolved, and nobody is called to it
+  let held = false;
   if (!contactId) {
     contactId = newId(now);
     q.insertContact.run({
@@ -221,10 +245,24 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
     conv = q.openConversation.get({ contactId, channelId: channel.id });
     if (conv) q.touchConversation.run({ at, preview: pv, now, id: conv.id });
     else {
-      const last = q.resolvedBotConversation.get({ contactId, channelId: channel.id });
-      if (last && last.status === "resolved" && last.ownerType === "bot" && last.agentId) {
-        q.reopenConversation.run({ at, preview: pv, now, id: last.id });
-        conv = last;
+      const choiceId = (m.content as { choice?: { id?: unknown } } | null)?.choice?.id;
+      const heldId = ctx.heldConversation(
+        contactId,
+        channel.id,
+        { text: m.body, choiceId: typeof choiceId === "string" ? choiceId : undefined, files: m.attachments.length },
+        at,
+      );
+      const h = heldId ? q.heldConversation.get({ id: heldId }) : undefined;
+      if (h) {
+        q.touchHeld.run({ at, preview: pv, now, id: h.id });
+        conv = h;
+        held = true;
+      } else {
+        const last = q.resolvedBotConversation.get({ contactId, channelId: channel.id });
+        if (last && last.status === "resolved" && last.ownerType === "bot" && last.agentId) {
+          q.reopenConversation.run({ at, preview: pv, now, id: last.id });
+          conv = last;
+        }
       }
     }
   }
@@ -323,6 +361,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
         agentId: conv.agentId,
         // the message that opened this conversation (automations' "first message" reads it from here)
         first: created,
+        ...(held ? { held: true } : {}),
       },
       at: now,
     },
@@ -650,10 +689,21 @@ export const sendInput = z.strictObject({
  * transaction and delivered by the outbox; nothing calls the channel here. A human reply takes the
  * conversation from the bot or the queue, and assigns it to the replier when nobody has it.
  */
-export async function sendMessage(ctx: Ctx, actor: Actor, conversationId: string, input: z.input<typeof sendInput>) {
+export async function sendMessage(
+  ctx: Ctx,
+  actor: Actor,
+  conversationId: string,
+  input: z.input<typeof sendInput>,
+  opts: SendOptions = {},
+) {
   const s = sendInput.parse(input);
-  return ctx.database.write((tx, after) => sendMessageTx(ctx, tx, after, actor, conversationId, s));
+  return ctx.database.write((tx, after) => sendMessageTx(ctx, tx, after, actor, conversationId, s, opts));
 }
+/** What DigyBot's own senders may ask beyond the API's input. */
+export type SendOptions = {
+  /** a resolved conversation stays resolved (a satisfaction survey and its thanks do not reopen it) */
+  keepStatus?: boolean;
+};
 
 /**
  * sendMessage inside the caller's transaction (a flow writes its replies and its own state in one commit). Every
@@ -666,6 +716,7 @@ export async function sendMessageTx(
   actor: Actor,
   conversationId: string,
   input: z.input<typeof sendInput>,
+  opts: SendOptions = {},
 ) {
   const s = sendInput.parse(input);
   const template = s.content?.template;
@@ -807,7 +858,7 @@ export async function sendMessageTx(
       patch.ownerType = "agent";
       if (!conv.assigneeId) patch.assigneeId = user.id;
     } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
-    if (conv.status === "resolved" || conv.status === "snoozed") {
+    if ((conv.status === "resolved" && !opts.keepStatus) || conv.status === "snoozed") {
       patch.status = "open";
       patch.snoozedUntil = null;
     }
@@ -1008,7 +1059,7 @@ export async function recordBotActivity(
   agentId: string,
   key: string,
   params: Record<string, string>,
-  apply?: (tx: Tx) => Promise<unknown>,
+  apply?: (tx: Tx, after: AfterCommit) => Promise<unknown>,
 ) {
   return recordActivity(ctx, conversationId, { type: "bot", id: agentId }, key, params, apply);
 }
@@ -1020,7 +1071,7 @@ export async function recordSystemActivity(
   actorId: string,
   key: string,
   params: Record<string, string>,
-  apply?: (tx: Tx) => Promise<unknown>,
+  apply?: (tx: Tx, after: AfterCommit) => Promise<unknown>,
 ) {
   return recordActivity(ctx, conversationId, { type: "system", id: actorId }, key, params, apply);
 }
@@ -1031,12 +1082,12 @@ async function recordActivity(
   actor: { type: "bot" | "system"; id: string },
   key: string,
   params: Record<string, string>,
-  apply?: (tx: Tx) => Promise<unknown>,
+  apply?: (tx: Tx, after: AfterCommit) => Promise<unknown>,
 ) {
   return ctx.database.write(async (tx, after) => {
     const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (!conv) return false;
-    if (apply) await apply(tx);
+    if (apply) await apply(tx, after);
     await insertActivity(tx, conv, key, params, ctx.clock.now());
     await ctx.events.record(tx, after, {
       type: "inbox.conversation_updated",

@@ -482,9 +482,10 @@ export function wireNotifications(ctx: Ctx) {
     }),
     // a customer's message in a conversation someone owns: that person; waiting in the queue: the department
     ctx.events.on("inbox.message_received", (e) => {
-      const d = e.data as Scope & { ownerType?: string; message?: { body: string } };
-      // only the assignee hears of it: a message waiting in the queue (or the bot's) costs nothing here
-      if (d.ownerType === "bot" || !e.conversationId || !d.assigneeId) return;
+      const d = e.data as Scope & { ownerType?: string; held?: boolean; message?: { body: string } };
+      // only the assignee hears of it: a message waiting in the queue (or the bot's) costs nothing here; an answer
+      // to a satisfaction survey calls nobody
+      if (d.ownerType === "bot" || d.held || !e.conversationId || !d.assigneeId) return;
       run(
         "newMessage",
         (async () => {

@@ -25,6 +25,17 @@ export interface Ctx {
    * agents domain from its cache of active agents; synchronous because ingest asks inside its transaction.
    */
   agentFor: (channelId: string, departmentId: string | null) => string | null;
+  /**
+   * A resolved conversation that still takes this message (the answer to its satisfaction survey) instead of a new
+   * conversation opening, or null. Set by the automation domain from its cache of open surveys; synchronous for
+   * the same reason.
+   */
+  heldConversation: (
+    contactId: string,
+    channelId: string,
+    said: { text: string; choiceId?: string; files: number },
+    at: number,
+  ) => string | null;
 }
 
 /** What an API key may do: read (GET only), inbox (what an agent does, on every conversation), admin (everything). */

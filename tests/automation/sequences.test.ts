@@ -5,9 +5,8 @@
 // per step; bad input refused with the field named.
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { addWhatsAppCloud, apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
 import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
-import { createChannel } from "../../src/channels/service.ts";
 import { channelTemplates, contacts, messages, sequenceEnrolments } from "../../src/schema.ts";
 import { startAutomation, automationIdle, kickAutomation } from "../../src/automation/index.ts";
 import { nextInWindow } from "../../src/automation/sequences.ts";
@@ -194,23 +193,8 @@ test("a reply, a person's answer, a tag or 'BAJA' take the contact out; the figu
 });
 
 test("outside WhatsApp's 24 h window a step goes as its template, or is skipped and shown skipped in the contact's timeline", async () => {
-  const wa = await createChannel(
-    t.ctx,
-    { kind: "system" },
-    {
-      type: "whatsapp_cloud",
-      name: "WhatsApp ventas",
-      config: {
-        phoneNumberId: "1122334455667",
-        wabaId: "WABA1",
-        accessToken: "EAAG-test-token",
-        appSecret: "test-app-secret",
-        verifyToken: "verify-me-please",
-        // nothing listens there: deliveries fail, which this test does not look at
-        graphUrl: "http://127.0.0.1:9",
-      },
-    },
-  );
+  // nothing listens at its Graph URL: deliveries fail, which this test does not look at
+  const wa = await addWhatsAppCloud(t.ctx);
   await t.ctx.database.write((tx) =>
     tx.insert(channelTemplates).values({
       id: "tpl1",

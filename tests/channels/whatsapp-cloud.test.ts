@@ -2,7 +2,7 @@ import { test, expect, beforeEach, afterEach, describe } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
+import { addWhatsAppCloud, makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
 import { startGraphDouble, sign, type GraphDouble } from "../support/graph-double.ts";
 import { createChannel } from "../../src/channels/service.ts";
 import { messages, conversations, contactIdentities, contacts } from "../../src/inbox/schema.ts";
@@ -55,23 +55,11 @@ afterEach(async () => {
 });
 const api = () => ({ authorization: `Bearer ${s.apiKey}` });
 
-async function connection(phoneNumberId = "1122334455667", extra: Record<string, unknown> = {}) {
-  return createChannel(
+function connection(phoneNumberId = "1122334455667", extra: Record<string, unknown> = {}) {
+  return addWhatsAppCloud(
     t.ctx,
-    { kind: "system" },
-    {
-      type: "whatsapp_cloud",
-      name: `WhatsApp ${phoneNumberId}`,
-      config: {
-        phoneNumberId,
-        wabaId: "WABA1",
-        accessToken: TOKEN,
-        appSecret: SECRET,
-        verifyToken: "verify-me-please",
-        graphUrl: graph.url,
-        ...extra,
-      },
-    },
+    { phoneNumberId, accessToken: TOKEN, appSecret: SECRET, graphUrl: graph.url, ...extra },
+    `WhatsApp ${phoneNumberId}`,
   );
 }
 function post(body: unknown, signature: string | null = sign(JSON.stringify(body), SECRET)) {

@@ -4,9 +4,8 @@
 // type and size limits are checked before anything is queued, with the reason in words.
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { eq } from "drizzle-orm";
-import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
+import { addWhatsAppCloud, makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../support/app.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
-import { createChannel } from "../../src/channels/service.ts";
 import { files, libraryItems, outbox } from "../../src/schema.ts";
 import { errText } from "../../src/app/console.ts";
 import { AppError } from "../../src/platform/errors.ts";
@@ -43,24 +42,7 @@ async function upload(
   if (title) fd.append("title", title);
   return t.req("POST", "/api/v1/library", { body: fd, headers });
 }
-async function whatsapp() {
-  return createChannel(
-    t.ctx,
-    { kind: "system" },
-    {
-      type: "whatsapp_cloud",
-      name: "WhatsApp ventas",
-      config: {
-        phoneNumberId: "1122334455667",
-        wabaId: "WABA1",
-        accessToken: "EAAG-test-token",
-        appSecret: "test-app-secret",
-        verifyToken: "verify-me-please",
-        graphUrl: "http://127.0.0.1:9",
-      },
-    },
-  );
-}
+const whatsapp = () => addWhatsAppCloud(t.ctx);
 
 test("administrators add, rename and remove; the team lists and previews; agents cannot change it", async () => {
   const r = await upload(PNG, "menu del dia.png", "image/png");

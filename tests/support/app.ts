@@ -154,3 +154,28 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, ms = 50
     await Bun.sleep(50);
   }
 }
+
+/**
+ * A WhatsApp Cloud channel as a test sets one up: nothing listens at its Graph URL unless the test says where
+ * (then deliveries fail, which most tests do not look at).
+ */
+export async function addWhatsAppCloud(ctx: Ctx, config: Record<string, unknown> = {}, name = "WhatsApp ventas") {
+  const { createChannel } = await import("../../src/channels/service.ts");
+  return createChannel(
+    ctx,
+    { kind: "system" },
+    {
+      type: "whatsapp_cloud",
+      name,
+      config: {
+        phoneNumberId: "1122334455667",
+        wabaId: "WABA1",
+        accessToken: "EAAG-test-token",
+        appSecret: "test-app-secret",
+        verifyToken: "verify-me-please",
+        graphUrl: "http://127.0.0.1:9",
+        ...config,
+      },
+    },
+  );
+}

@@ -35,7 +35,7 @@ export type RunRow = {
   trace: {
     trigger: { type: string; event?: string; detail?: string };
     conditions: { label: string; ok: boolean }[];
-    actions: { i: number; type: string; ok: boolean; result?: string; error?: string }[];
+    actions: { i: number; type: string; ok: boolean; skipped?: boolean; result?: string; error?: string }[];
   };
 };
 export type Refs = {
@@ -95,6 +95,7 @@ export const ACTIONS = [
   "enrol_sequence",
   "unenrol_sequence",
   "start_flow",
+  "send_survey",
 ] as const;
 /** What a condition can look at, as the editor offers it (a channel is picked by its type, not its id). */
 export const FIELDS = CONDITION_FIELDS.filter((f) => f !== "conversation.channelId");
@@ -136,6 +137,8 @@ export const ACTION_INPUTS: Record<string, { text?: "long" | "short" | "number";
   enrol_sequence: { ref: "sequence" },
   unenrol_sequence: { ref: "sequence" },
   start_flow: { ref: "flow" },
+  // the question, or the business's default when left empty
+  send_survey: { text: "long" },
 };
 
 /** The trigger in words, for the list. */
@@ -236,6 +239,8 @@ export function actionInputs(a: Record<string, unknown> & { type: string }): { t
       return { text: String(a.value ?? ""), ref: String(a.field ?? "") };
     case "webhook":
       return { text: String(a.url ?? ""), ref: "" };
+    case "send_survey":
+      return { text: String(a.question ?? ""), ref: "" };
     default:
       return {
         text: "",
@@ -320,7 +325,7 @@ export function RuleEditor({
                   r,
                 ) => html`<li data-status=${r.status}><b class=${`run-status ${r.status}`}>${t(`auto.status.${r.status}`)}</b> · ${when(r.startedAt, locale)}${r.conversationId ? html` · <a href=${`/inbox?c=${r.conversationId}`}>${t("auto.openConversation")}</a>` : null}${r.trace.trigger.detail ? html` · «${r.trace.trigger.detail}»` : null}
           ${r.trace.conditions.length ? html`<ul class="conds">${r.trace.conditions.map((c) => html`<li class=${c.ok ? "ok" : "no"}><${Icon} name=${c.ok ? "check" : "close"} /> ${c.label}</li>`)}</ul>` : null}
-          <ul class="acts">${r.trace.actions.map((a) => html`<li class=${a.ok ? "ok" : "no"}><${Icon} name=${a.ok ? "check" : "close"} /> ${t(`auto.action.${a.type}`)}${a.error ? html`: <span class="error">${a.error}</span>` : null}</li>`)}</ul>
+          <ul class="acts">${r.trace.actions.map((a) => html`<li class=${a.ok ? "ok" : a.skipped ? "skip" : "no"}><${Icon} name=${a.ok ? "check" : a.skipped ? "ban" : "close"} /> ${t(`auto.action.${a.type}`)}${a.skipped ? html` — ${t("auto.skipped")}: <span class="meta">${a.error}</span>` : a.error ? html`: <span class="error">${a.error}</span>` : null}</li>`)}</ul>
           ${r.error && !r.trace.actions.some((a) => a.error) ? html`<p class="error">${r.error}</p>` : null}</li>`,
               )}</ol>`
             : html`<p class="empty">${t("auto.noRuns")}</p>`
