@@ -37,7 +37,9 @@ export async function openConsole(
   who: keyof typeof PEOPLE,
   viewport = DESKTOP,
 ): Promise<Console> {
-  const context = await browser.newContext({ viewport });
+  // the console's service worker (offline page, push) has its own tests (push.test.ts); here it is kept out, as a
+  // worker that takes control of the page mid-test (clients.claim) made navigations race the checks after them
+  const context = await browser.newContext({ viewport, serviceWorkers: "block" });
   const page = await context.newPage();
   const person = PEOPLE[who];
   await page.goto(`${base}/login`);
