@@ -72,7 +72,14 @@ for (const [i, viewport] of VIEWPORTS.entries())
     // an upload without a file is refused in Spanish and adds nothing
     const before = (await t.ctx.db.select().from(libraryItems)).length;
     await up.locator("[name=file]").evaluate((el: HTMLInputElement) => el.removeAttribute("required"));
+    const refused = page.waitForResponse(
+      (r) => r.request().method() === "POST" && r.url().endsWith("/settings/library"),
+    );
     await admin.tap(up.locator("button[type=submit]"));
+    // the answer itself is checked first: a run that once showed no error here then says what came back instead
+    const res = await refused;
+    const html = await res.text();
+    expect([res.status(), html.includes('class="flash err"') ? "" : html.slice(0, 600)]).toEqual([400, ""]);
     await expect(page.locator(".flash.err").innerText()).resolves.toBe("Elige un archivo.");
     expect(await t.ctx.db.select().from(libraryItems)).toHaveLength(before);
     // filtered by kind and searched
@@ -81,6 +88,8 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await admin.tap(page.locator(".lib-tabs a", { hasText: "Imágenes" }));
     await page.locator(".lib-search [name=q]").fill(`Menú ${i}`);
     await admin.tap(page.locator(".lib-search button"));
+    await page.waitForURL(/[?&]q=/);
+    await page.locator(`.lib-card[data-item="Menú ${i}"]`).waitFor();
     await expect(page.locator(".lib-card").count()).resolves.toBe(1);
     await admin.fits();
     const item = (await t.ctx.db.select().from(libraryItems)).find((x) => x.title === `Menú ${i}`)!;
