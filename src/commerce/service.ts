@@ -1,13 +1,13 @@
 // The catalog and orders, as far as conversations need them: products with price and stock that agents and AI
 // agents quote from, and orders whose status a customer can ask for by number.
 import { z } from "zod";
-import { and, desc, eq, like, or, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { orders, products, type OrderItem } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
-import { contentTerms } from "../agents/text.ts";
+import { contentTerms, normalize } from "../agents/text.ts";
 import { checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { parseCsv } from "../platform/csv.ts";
 
@@ -183,33 +183,32 @@ export async function listProducts(ctx: Ctx) {
 }
 
 /**
- * Active products matching what a customer wrote: every content word found in the name, SKU, category or
- * description ranks first, then any word. Small catalogs need nothing more than this.
+ * Active products matching what a customer wrote: the name counts most, then the category or SKU, then the
+ * description, summed over the content words; any word found is enough to be listed. Compared on the text as
+ * `contentTerms` reads it (no accents, no case), so "jalapeño" typed as "jalapeno" finds "Chile jalapeño" and the
+ * other way round; SQL's LIKE could not (it compares accents, and only ASCII without case). Small catalogs need
+ * nothing more than this.
  */
 export async function searchProducts(ctx: Ctx, query: string, limit = 5) {
   const terms = contentTerms(query).slice(0, 6);
-  if (!terms.length)
-    return ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name).limit(limit);
-  const match = (t: string) =>
-    or(
-      like(products.name, `%${t}%`),
-      like(products.sku, `%${t}%`),
-      like(products.category, `%${t}%`),
-      like(products.description, `%${t}%`),
-    );
-  const score = sql<number>`(${sql.join(
-    terms.map(
-      (t) =>
-        sql`(CASE WHEN ${products.name} LIKE ${`%${t}%`} THEN 3 WHEN ${products.category} LIKE ${`%${t}%`} OR ${products.sku} LIKE ${`%${t}%`} THEN 2 WHEN ${products.description} LIKE ${`%${t}%`} THEN 1 ELSE 0 END)`,
-    ),
-    sql` + `,
-  )})`;
-  return ctx.db
-    .select()
-    .from(products)
-    .where(and(eq(products.active, true), or(...terms.map(match))))
-    .orderBy(desc(score), products.name)
-    .limit(limit);
+  const active = await ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name);
+  if (!terms.length) return active.slice(0, limit);
+  const scored = active
+    .map((p) => {
+      const [name, category, sku, description] = [p.name, p.category ?? "", p.sku ?? "", p.description ?? ""].map((x) =>
+        normalize(x),
+      );
+      let score = 0;
+      for (const t of terms)
+        score += name.includes(t) ? 3 : category.includes(t) || sku.includes(t) ? 2 : description.includes(t) ? 1 : 0;
+      return { p, score };
+    })
+    .filter((x) => x.score > 0);
+  // stable: equal scores keep the catalog's order by name
+  return scored
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit)
+    .map((x) => x.p);
 }
 
 /** Money for people: minor units in the currency's own format ("$1,250.00 MXN"). */

@@ -59,6 +59,12 @@ test("a spreadsheet's CSV (Spanish headers, ';' and quotes, a BOM) adds new SKUs
   expect(all.find((p) => p.sku === "TAC-PAS")!.description).toBe("Con piña; cebolla y cilantro");
   // the agent's search finds what was imported, with the new price
   expect((await searchProducts(t.ctx, "horchata"))[0]).toMatchObject({ sku: "HOR", price: 3000 });
+  // accents and case as a customer types them, either way round; the name outranks the description
+  expect((await searchProducts(t.ctx, "PIÑA")).map((p) => p.sku)).toEqual(["TAC-PAS"]);
+  expect((await searchProducts(t.ctx, "pina")).map((p) => p.sku)).toEqual(["TAC-PAS"]);
+  expect((await searchProducts(t.ctx, "categoria especialidades")).map((p) => p.sku)).toEqual(["GRI"]);
+  expect((await searchProducts(t.ctx, "un vaso de horchata")).map((p) => p.sku)).toEqual(["HOR"]);
+  expect(await searchProducts(t.ctx, "sushi")).toEqual([]);
 });
 
 test("a bad line is named (line, column, value) and nothing is imported; missing columns and repeated SKUs too", async () => {
