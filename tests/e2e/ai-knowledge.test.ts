@@ -61,6 +61,8 @@ for (const viewport of VIEWPORTS)
 
 for (const [i, viewport] of VIEWPORTS.entries())
   test(`a document is uploaded, re-indexed and deleted (${viewport.width} px)`, async () => {
+    // its own model server, whatever a test before it left saved
+    await saveAiSettings(bed.t.ctx, { kind: "system" }, { ollamaUrl: o.url, embedModel: "nomic-embed-text" });
     const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
     const { page } = c;
     const title = `Políticas de envío ${i}`;
