@@ -8,7 +8,6 @@ import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import type { Actor, Ctx } from "../platform/context.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
 import { badRequest, conflict, notFound } from "../platform/errors.ts";
-import type { AfterCommit, Tx } from "../platform/db.ts";
 import { newId } from "../platform/ids.ts";
 import { contacts, conversations, messages } from "../inbox/schema.ts";
 import { departments, users } from "../auth/schema.ts";
@@ -249,6 +248,46 @@ export async function surveyEvents(ctx: Ctx, evs: Ev[]) {
   }
 }
 
+const SURVEY_ACTOR: Actor = { kind: "system", id: "survey", name: "DigyBot" };
+
+/**
+ * One step of a survey: its row moves on (only from `from`), the customer gets the next words and the conversation
+ * its activity line, in one commit. Read again after a crash, the row has moved on and nothing is done twice (the
+ * reply's outbox key would refuse a second one anyway).
+ */
+async function advance(
+  ctx: Ctx,
+  s: Survey,
+  from: "sent" | "rated",
+  patch: Partial<Survey> & { status: Survey["status"] },
+  reply: { key: string; body: string },
+  activity: { key: string; params: Record<string, string> },
+) {
+  await inbox.recordSystemActivity(
+    ctx,
+    s.conversationId,
+    "survey",
+    activity.key,
+    activity.params,
+    async (tx, after) => {
+      await tx
+        .update(csatSurveys)
+        .set(patch)
+        .where(and(eq(csatSurveys.id, s.id), eq(csatSurveys.status, from)));
+      await inbox.sendMessageTx(
+        ctx,
+        tx,
+        after,
+        SURVEY_ACTOR,
+        s.conversationId,
+        { idempotencyKey: `csat:${s.id}:${reply.key}`, takeOver: false, body: reply.body },
+        { keepStatus: true },
+      );
+    },
+  );
+  remember(ctx, { ...s, ...patch });
+}
+
 async function answer(ctx: Ctx, conversationId: string, messageId: string) {
   const s = await ctx.db.select().from(csatSurveys).where(eq(csatSurveys.conversationId, conversationId)).get();
   if (!s || s.status === "done") return;
@@ -258,38 +297,18 @@ async function answer(ctx: Ctx, conversationId: string, messageId: string) {
     .where(eq(messages.id, messageId))
     .get();
   if (!m) return;
-  const choiceId = (m.content as { choice?: { id?: string } } | null)?.choice?.id;
-  const actor: Actor = { kind: "system", id: "survey", name: "DigyBot" };
   const now = ctx.clock.now();
   if (s.status === "sent") {
-    const score = parseScore(m.body, choiceId);
+    const score = parseScore(m.body, (m.content as { choice?: { id?: string } } | null)?.choice?.id);
     if (score === null) return;
-    // the score, the request for a comment and the activity line commit together: read again after a crash, the
-    // survey is no longer "sent" and nothing is done twice
-    await inbox.recordSystemActivity(
+    return advance(
       ctx,
-      conversationId,
-      "survey",
-      "csat_rated",
-      { score: String(score), stars: "★".repeat(score) + "☆".repeat(5 - score) },
-      async (tx, after) => {
-        await tx
-          .update(csatSurveys)
-          .set({ status: "rated", score, ratedAt: now })
-          .where(and(eq(csatSurveys.id, s.id), eq(csatSurveys.status, "sent")));
-        await inbox.sendMessageTx(
-          ctx,
-          tx,
-          after,
-          actor,
-          conversationId,
-          { idempotencyKey: `csat:${s.id}:comment`, takeOver: false, body: s.texts.comment },
-          { keepStatus: true },
-        );
-      },
+      s,
+      "sent",
+      { status: "rated", score, ratedAt: now },
+      { key: "comment", body: s.texts.comment },
+      { key: "csat_rated", params: { score: String(score), stars: "★".repeat(score) + "☆".repeat(5 - score) } },
     );
-    remember(ctx, { ...s, status: "rated", ratedAt: now });
-    return;
   }
   const said = m.body.trim().slice(0, 1000);
   const none = NO_COMMENT.has(
@@ -297,30 +316,16 @@ async function answer(ctx: Ctx, conversationId: string, messageId: string) {
       .replace(/[!.,¡]+/g, "")
       .trim(),
   );
-  const done = async (tx: Tx, after: AfterCommit) => {
-    await tx
-      .update(csatSurveys)
-      .set({ status: "done", comment: none ? null : said, doneAt: now })
-      .where(and(eq(csatSurveys.id, s.id), eq(csatSurveys.status, "rated")));
-    await inbox.sendMessageTx(
-      ctx,
-      tx,
-      after,
-      actor,
-      conversationId,
-      { idempotencyKey: `csat:${s.id}:thanks`, takeOver: false, body: s.texts.thanks },
-      { keepStatus: true },
-    );
-  };
-  await inbox.recordSystemActivity(
+  return advance(
     ctx,
-    conversationId,
-    "survey",
-    none ? "csat_no_comment" : "csat_comment",
-    none ? {} : { comment: said.length > 200 ? `${said.slice(0, 199)}…` : said },
-    done,
+    s,
+    "rated",
+    { status: "done", comment: none ? null : said, doneAt: now },
+    { key: "thanks", body: s.texts.thanks },
+    none
+      ? { key: "csat_no_comment", params: {} }
+      : { key: "csat_comment", params: { comment: said.length > 200 ? `${said.slice(0, 199)}…` : said } },
   );
-  remember(ctx, { ...s, status: "done" });
 }
 
 // ---------------------------------------------------------------- results
@@ -362,22 +367,27 @@ export async function surveyResults(ctx: Ctx, actor: Actor, q: { days?: unknown 
       sentAt: csatSurveys.sentAt,
       ratedAt: csatSurveys.ratedAt,
       contactName: contacts.name,
+      userName: users.name,
+      departmentName: departments.name,
     })
     .from(csatSurveys)
     .innerJoin(conversations, eq(conversations.id, csatSurveys.conversationId))
     .innerJoin(contacts, eq(contacts.id, csatSurveys.contactId))
+    .leftJoin(users, eq(users.id, csatSurveys.userId))
+    .leftJoin(departments, eq(departments.id, csatSurveys.departmentId))
     .where(and(gte(csatSurveys.sentAt, since), visibleWhere(actor)))
     .orderBy(desc(csatSurveys.sentAt));
   const blank = (): Tally => ({ sent: 0, rated: 0, total: 0, satisfied: 0 });
   const all = blank();
-  const byUser = new Map<string | null, Tally>();
-  const byDept = new Map<string | null, Tally>();
-  for (const r of rows) {
-    for (const t of [
-      all,
-      byUser.get(r.userId) ?? byUser.set(r.userId, blank()).get(r.userId)!,
-      byDept.get(r.departmentId) ?? byDept.set(r.departmentId, blank()).get(r.departmentId)!,
-    ]) {
+  const byUser = new Map<string | null, Tally & { name: string | null }>();
+  const byDept = new Map<string | null, Tally & { name: string | null }>();
+  const group = <K>(m: Map<K, Tally & { name: string | null }>, k: K, name: string | null) => {
+    let t = m.get(k);
+    if (!t) m.set(k, (t = { ...blank(), name }));
+    return t;
+  };
+  for (const r of rows)
+    for (const t of [all, group(byUser, r.userId, r.userName), group(byDept, r.departmentId, r.departmentName)]) {
       t.sent++;
       if (r.score !== null) {
         t.rated++;
@@ -385,23 +395,6 @@ export async function surveyResults(ctx: Ctx, actor: Actor, q: { days?: unknown 
         if (r.score >= 4) t.satisfied++;
       }
     }
-  }
-  const names = async <T extends { id: string; name: string }>(list: T[]) => new Map(list.map((x) => [x.id, x.name]));
-  const userIds = [...byUser.keys()].filter((x): x is string => !!x);
-  const deptIds = [...byDept.keys()].filter((x): x is string => !!x);
-  const userNames = await names(
-    userIds.length
-      ? await ctx.db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, userIds))
-      : [],
-  );
-  const deptNames = await names(
-    deptIds.length
-      ? await ctx.db
-          .select({ id: departments.id, name: departments.name })
-          .from(departments)
-          .where(inArray(departments.id, deptIds))
-      : [],
-  );
   const order = (a: { rated: number; average: number | null }, b: { rated: number; average: number | null }) =>
     (b.average ?? -1) - (a.average ?? -1) || b.rated - a.rated;
   return {
@@ -409,10 +402,10 @@ export async function surveyResults(ctx: Ctx, actor: Actor, q: { days?: unknown 
     ...figures(all),
     distribution: [1, 2, 3, 4, 5].map((score) => ({ score, count: rows.filter((r) => r.score === score).length })),
     byUser: [...byUser.entries()]
-      .map(([id, t]) => ({ userId: id, name: id ? (userNames.get(id) ?? "") : null, ...figures(t) }))
+      .map(([id, t]) => ({ userId: id, name: id ? (t.name ?? "") : null, ...figures(t) }))
       .sort(order),
     byDepartment: [...byDept.entries()]
-      .map(([id, t]) => ({ departmentId: id, name: id ? (deptNames.get(id) ?? "") : null, ...figures(t) }))
+      .map(([id, t]) => ({ departmentId: id, name: id ? (t.name ?? "") : null, ...figures(t) }))
       .sort(order),
     answers: rows
       .filter((r) => r.score !== null)
@@ -422,8 +415,8 @@ export async function surveyResults(ctx: Ctx, actor: Actor, q: { days?: unknown 
         contactName: r.contactName,
         score: r.score!,
         comment: r.comment,
-        userName: r.userId ? (userNames.get(r.userId) ?? null) : null,
-        departmentName: r.departmentId ? (deptNames.get(r.departmentId) ?? null) : null,
+        userName: r.userName,
+        departmentName: r.departmentName,
         ratedAt: r.ratedAt!,
       })),
   };

@@ -91,6 +91,21 @@ export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput
 }
 
 const P = (name: string) => sql.placeholder(name);
+/** What ingest needs of a conversation it adds a message to: where it is routed and who has it. */
+const routingColumns = {
+  id: conversations.id,
+  assigneeId: conversations.assigneeId,
+  departmentId: conversations.departmentId,
+  ownerType: conversations.ownerType,
+  agentId: conversations.agentId,
+};
+/** What a customer's message sets on its conversation, whatever else it changes (SET reads the row as it was). */
+const arrival = {
+  lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
+  lastMessagePreview: sql`${P("preview")}`,
+  lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+  updatedAt: sql`${P("now")}`,
+};
 /** The statements of ingestTx, built once per writer (this is the hottest write path). */
 const ingestStatements = preparedFor((tx) => {
   return {
@@ -127,13 +142,7 @@ const ingestStatements = preparedFor((tx) => {
       .prepare(),
     // the contact's open conversation on this channel (a plain read and an update by id cost less than UPDATE … RETURNING)
     openConversation: tx
-      .select({
-        id: conversations.id,
-        assigneeId: conversations.assigneeId,
-        departmentId: conversations.departmentId,
-        ownerType: conversations.ownerType,
-        agentId: conversations.agentId,
-      })
+      .select(routingColumns)
       .from(conversations)
       .where(
         and(
@@ -149,28 +158,18 @@ const ingestStatements = preparedFor((tx) => {
     touchConversation: tx
       .update(conversations)
       .set({
-        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
-        lastMessagePreview: sql`${P("preview")}`,
-        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
+        ...arrival,
         // while an AI agent answers, nothing waits for people: a hand-off marks it unread
         unreadCount: sql`CASE WHEN ${conversations.ownerType} = 'bot' THEN 0 ELSE ${conversations.unreadCount} + 1 END`,
         status: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN 'open' ELSE ${conversations.status} END`,
         snoozedUntil: sql`CASE WHEN ${conversations.status} IN ('snoozed', 'pending') THEN NULL ELSE ${conversations.snoozedUntil} END`,
-        updatedAt: sql`${P("now")}`,
       })
       .where(eq(conversations.id, P("id")))
       .prepare(),
     // the contact's last conversation on this channel if an AI agent had it when it was resolved (its agent closes
     // conversations the customer left idle): the customer's next message reopens it
     resolvedBotConversation: tx
-      .select({
-        id: conversations.id,
-        assigneeId: conversations.assigneeId,
-        departmentId: conversations.departmentId,
-        ownerType: conversations.ownerType,
-        agentId: conversations.agentId,
-        status: conversations.status,
-      })
+      .select({ ...routingColumns, status: conversations.status })
       .from(conversations)
       .where(and(eq(conversations.contactId, P("contactId")), eq(conversations.channelId, P("channelId"))))
       .orderBy(desc(conversations.lastMessageAt))
@@ -182,33 +181,19 @@ const ingestStatements = preparedFor((tx) => {
         status: "open",
         resolvedAt: null,
         snoozedUntil: null,
-        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
-        lastMessagePreview: sql`${P("preview")}`,
-        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
-        updatedAt: sql`${P("now")}`,
+        ...arrival,
       })
       .where(eq(conversations.id, P("id")))
       .prepare(),
     // a resolved conversation that takes the customer's answer (its survey) keeps its status and its queue
     heldConversation: tx
-      .select({
-        id: conversations.id,
-        assigneeId: conversations.assigneeId,
-        departmentId: conversations.departmentId,
-        ownerType: conversations.ownerType,
-        agentId: conversations.agentId,
-      })
+      .select(routingColumns)
       .from(conversations)
       .where(eq(conversations.id, P("id")))
       .prepare(),
     touchHeld: tx
       .update(conversations)
-      .set({
-        lastMessageAt: sql`max(${conversations.lastMessageAt}, ${P("at")})`,
-        lastMessagePreview: sql`${P("preview")}`,
-        lastInboundAt: sql`max(coalesce(${conversations.lastInboundAt}, 0), ${P("at")})`,
-        updatedAt: sql`${P("now")}`,
-      })
+      .set(arrival)
       .where(eq(conversations.id, P("id")))
       .prepare(),
     insertConversation: tx.insert(conversations).values(placeholdersOf(conversations)).prepare(),
