@@ -12,6 +12,7 @@ import m9 from "./0009_sequences.sql" with { type: "text" };
 import m10 from "./0010_flows.sql" with { type: "text" };
 import m11 from "./0011_library.sql" with { type: "text" };
 import m12 from "./0012_csat.sql" with { type: "text" };
+import m13 from "./0013_flow_session_lookup.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -27,4 +28,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0010_flows", sql: m10 },
   { name: "0011_library", sql: m11 },
   { name: "0012_csat", sql: m12 },
+  { name: "0013_flow_session_lookup", sql: m13 },
 ];

@@ -48,7 +48,14 @@ import { CLOUD, whatsappCloudAdapter, whatsappCloudWebhook } from "../channels/w
 import { QR, whatsappQrAdapter, useQrSockets, type QrSocketFactory } from "../channels/whatsapp-qr/service.ts";
 import { ChannelRegistry } from "../channels/types.ts";
 import { startAgents, resumeAgents, stopAgents } from "../agents/index.ts";
-import { startAutomation, stopAutomation, pruneEvents, automationHooks, wireSurveys } from "../automation/index.ts";
+import {
+  startAutomation,
+  stopAutomation,
+  pruneEvents,
+  automationHooks,
+  wireSurveys,
+  wireFlows,
+} from "../automation/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
@@ -144,6 +151,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
     channels,
     agentFor: () => null,
     heldConversation: () => null,
+    replyInline: async () => false,
   };
   outbox.statusHook = async (tx, after, row, status, result, error) => {
     if (row.messageId)
@@ -165,6 +173,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   await ensureVapidKeys(ctx);
   await startAgents(ctx);
   await wireSurveys(ctx);
+  wireFlows(ctx);
   return ctx;
 }
 

@@ -8,7 +8,8 @@
 // active the AI agent keeps quiet; a person answering or taking the conversation ends it.
 import { libraryItems } from "../library/schema.ts";
 import { and, asc, desc, eq, inArray, max, sql } from "drizzle-orm";
-import type { Actor, Ctx } from "../platform/context.ts";
+import type { Actor, Ctx, InlineInbound } from "../platform/context.ts";
+import { placeholdersOf, preparedFor, type AfterCommit, type Tx } from "../platform/db.ts";
 import { AppError, badRequest, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { guardedFetch } from "../platform/net-guard.ts";
@@ -217,7 +218,7 @@ export async function listVersions(ctx: Ctx, actor: Actor, id: string) {
 }
 
 // the published flows with keywords, read once until a flow changes (every customer message is matched against them)
-type Starter = { flow: Flow; words: string[] };
+type Starter = { flow: Flow; words: string[]; patterns: RegExp[] };
 const starters = new WeakMap<Ctx, Promise<Starter[]>>();
 function flowsChanged(ctx: Ctx) {
   starters.delete(ctx);
@@ -232,7 +233,11 @@ function startersOf(ctx: Ctx) {
       .then((rows) =>
         rows
           .filter((f) => f.publishedVersion !== null && f.keywords.length)
-          .map((flow) => ({ flow, words: flow.keywords.map((k) => normalize(k)) })),
+          .map((flow) => {
+            const words = flow.keywords.map((k) => normalize(k));
+            const patterns = words.map((w) => new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`));
+            return { flow, words, patterns };
+          }),
       );
     starters.set(ctx, p);
   }
@@ -814,82 +819,116 @@ async function turn(
     reason: r.done ? (r.reason ?? "done") : null,
     updatedAt: now,
   };
-  await ctx.database.write(async (tx, after) => {
-    let refused = false;
-    for (const m of pending) {
-      // a file the channel cannot carry (or one gone from the library) does not silence the flow: the text goes
-      // without it; outside the reply window only an approved template may go (every check comes before a write)
-      let library = m.library;
-      let template = false;
-      for (;;) {
-        try {
-          await inbox.sendMessageTx(
-            ctx,
-            tx,
-            after,
-            actor,
-            conv.id,
-            template && flow.template
-              ? {
-                  idempotencyKey: `${m.key}:t`,
-                  takeOver: false,
-                  content: {
-                    template: { ...flow.template, params: flow.template.params.map((p) => withVars(p, r.state.vars)) },
-                  },
-                }
-              : {
-                  idempotencyKey: m.key,
-                  takeOver: false,
-                  body: m.body,
-                  ...(m.content ? { content: m.content } : {}),
-                  ...(library ? { library } : {}),
+  await ctx.database.write((tx, after) =>
+    writeTurn(ctx, tx, after, actor, conv.id, flow, r.state.vars, pending, next, isNew),
+  );
+  return next;
+}
+
+/** A session's insert, and the active session of a conversation read inside ingest's transaction (one written in
+ * this batch counts). */
+const sessionStatements = preparedFor((tx) => ({
+  insertSession: tx.insert(flowSessions).values(placeholdersOf(flowSessions)).onConflictDoNothing().prepare(),
+  active: tx
+    .select({ id: flowSessions.id })
+    .from(flowSessions)
+    .where(and(eq(flowSessions.conversationId, sql.placeholder("id")), eq(flowSessions.status, "active")))
+    .limit(1)
+    .prepare(),
+}));
+
+/**
+ * A turn's replies and the session's new state, written in `tx`. A new session ends the one the conversation was
+ * in, unless the caller knows there is none (`endOthers` false).
+ */
+async function writeTurn(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  actor: Actor,
+  conversationId: string,
+  flow: Flow,
+  vars: Record<string, string>,
+  pending: Pending[],
+  next: Session,
+  isNew: boolean,
+  endOthers = true,
+) {
+  const now = next.updatedAt;
+  let refused = false;
+  for (const m of pending) {
+    // a file the channel cannot carry (or one gone from the library) does not silence the flow: the text goes
+    // without it; outside the reply window only an approved template may go (every check comes before a write)
+    let library = m.library;
+    let template = false;
+    for (;;) {
+      try {
+        await inbox.sendMessageTx(
+          ctx,
+          tx,
+          after,
+          actor,
+          conversationId,
+          template && flow.template
+            ? {
+                idempotencyKey: `${m.key}:t`,
+                takeOver: false,
+                content: {
+                  template: { ...flow.template, params: flow.template.params.map((p) => withVars(p, vars)) },
                 },
-          );
-          break;
-        } catch (e) {
-          if (!(e instanceof AppError)) throw e;
-          if (library && MEDIA_REFUSALS.has(e.code)) {
-            ctx.log.warn("flow media not sent", { sessionId: session.id, reason: e.code });
-            library = undefined;
-            continue;
-          }
-          if (e.code === "outside_reply_window" && flow.template && !template) {
-            template = true;
-            continue;
-          }
-          // the channel refused it: the flow stops here, said in the session (and the run log)
-          next.status = "done";
-          next.reason = e.code;
-          next.nodeId = null;
-          refused = true;
-          break;
+              }
+            : {
+                idempotencyKey: m.key,
+                takeOver: false,
+                body: m.body,
+                ...(m.content ? { content: m.content } : {}),
+                ...(library ? { library } : {}),
+              },
+        );
+        break;
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        if (library && MEDIA_REFUSALS.has(e.code)) {
+          ctx.log.warn("flow media not sent", { sessionId: next.id, reason: e.code });
+          library = undefined;
+          continue;
         }
+        if (e.code === "outside_reply_window" && flow.template && !template) {
+          template = true;
+          continue;
+        }
+        // the channel refused it: the flow stops here, said in the session (and the run log)
+        next.status = "done";
+        next.reason = e.code;
+        next.nodeId = null;
+        refused = true;
+        break;
       }
-      if (refused) break;
     }
-    if (isNew) {
+    if (refused) break;
+  }
+  if (isNew) {
+    if (endOthers)
       await tx
         .update(flowSessions)
         .set({ status: "ended", reason: "another_flow", nodeId: null, updatedAt: now })
-        .where(and(eq(flowSessions.conversationId, conv.id), eq(flowSessions.status, "active")));
-      await tx.insert(flowSessions).values(next).onConflictDoNothing();
-    } else
-      await tx
-        .update(flowSessions)
-        .set({
-          nodeId: next.nodeId,
-          vars: next.vars,
-          tries: next.tries,
-          path: next.path,
-          sent: next.sent,
-          lastSeq: next.lastSeq,
-          status: next.status,
-          reason: next.reason,
-          updatedAt: now,
-        })
-        .where(eq(flowSessions.id, session.id));
-  });
-  return next;
+        .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")));
+    sessionStatements(tx).insertSession.run(next);
+  } else
+    await tx
+      .update(flowSessions)
+      .set({
+        nodeId: next.nodeId,
+        vars: next.vars,
+        tries: next.tries,
+        path: next.path,
+        sent: next.sent,
+        lastSeq: next.lastSeq,
+        status: next.status,
+        reason: next.reason,
+        updatedAt: now,
+      })
+      .where(eq(flowSessions.id, next.id));
 }
 
 /**
@@ -997,15 +1036,127 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
   if (taken) return;
   const conv = hot<HotConv>(ctx, "conversation", conversationId);
   if (!conv || conv.ownerType === "agent" || conv.status === "resolved") return;
-  const said = normalize(input.text);
-  const hit = list.find(
+  const hit = keywordFlow(list, conv.channelId, input.text);
+  if (hit) await startFlow(ctx, { kind: "system" }, conversationId, hit.id, ev.seq);
+}
+
+/** The published flow a customer's words start on this channel: a keyword said alone or as a whole word. */
+function keywordFlow(list: Starter[], channelId: string, text: string) {
+  const said = normalize(text);
+  return list.find(
     (s) =>
-      (!s.flow.channelIds.length || s.flow.channelIds.includes(conv.channelId)) &&
-      s.words.some(
-        (w) => said === w || new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`).test(said),
-      ),
-  );
-  if (hit) await startFlow(ctx, { kind: "system" }, conversationId, hit.flow.id, ev.seq);
+      (!s.flow.channelIds.length || s.flow.channelIds.includes(channelId)) &&
+      s.words.some((w, i) => said === w || s.patterns[i].test(said)),
+  )?.flow;
+}
+
+/** Thrown by the inline effects when a walk needs more than its own messages: the engine does that turn. */
+class NeedsEngine extends Error {}
+
+/**
+ * A keyword's flow started inside ingest's transaction (ctx.replyInline): when its first turn only sends messages
+ * (text, buttons, a list, library files, conditions and variables), its replies and its session commit with the
+ * customer's message, so nothing waits for the engine and no second transaction is needed. A turn that needs more
+ * (a field, a tag, an HTTP call, a wait, a contact's detail in the text, a ticket, a hand-off) is left to the engine,
+ * which reads the same event and starts the flow as before. The session's id and lastSeq come from the event, so
+ * the engine sees it taken. Its writes sit in a savepoint: whatever goes wrong there, the message is still stored.
+ */
+async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInbound): Promise<boolean> {
+  const list = await startersOf(ctx);
+  if (!list.length || !m.text.trim()) return false;
+  const flow0 = keywordFlow(list, m.channelId, m.text);
+  if (!flow0) return false;
+  // a conversation already in a flow: the engine gives it the message (an answer, or another flow's keyword)
+  if (!m.created && sessionStatements(tx).active.get({ id: m.conversationId })) return false;
+  const p = await publishedGraph(ctx, flow0.id);
+  if (!p) return false;
+  const { flow, version } = p;
+  const b = await businessOnce(ctx);
+  const locale = b?.locale ?? "es";
+  const now = ctx.clock.now();
+  const session: Session = {
+    id: `e${m.seq}-${m.conversationId}`,
+    conversationId: m.conversationId,
+    flowId: flow.id,
+    versionId: version.id,
+    status: "active",
+    nodeId: null,
+    vars: {},
+    tries: 0,
+    sent: 0,
+    lastSeq: m.seq,
+    path: [],
+    reason: null,
+    startedAt: now,
+    updatedAt: now,
+  };
+  const pending: Pending[] = [];
+  const conv = { id: m.conversationId, contactId: m.contactId } as Conv;
+  const live = liveEffects(ctx, conv, m.channelType, session, flow, b?.country ?? "MX", locale, pending);
+  const engine = () => Promise.reject(new NeedsEngine());
+  const fx: Effects = {
+    ...live,
+    vars: (text) => (text.includes("{{") ? engine() : Promise.resolve(text)),
+    setField: engine,
+    tag: engine,
+    handoff: engine,
+    agent: engine,
+    ticket: engine,
+    wait: engine,
+    http: engine,
+  };
+  let r: Awaited<ReturnType<typeof walk>>;
+  try {
+    r = await walk(
+      version.graph,
+      { nodeId: null, vars: {}, tries: 0, path: [] },
+      null,
+      fx,
+      localToday(b?.timezone ?? "UTC", now),
+    );
+  } catch (e) {
+    if (!(e instanceof NeedsEngine)) ctx.log.warn("flow step failed inline; the engine takes it", { error: String(e) });
+    return false;
+  }
+  const next: Session = {
+    ...session,
+    nodeId: r.state.nodeId,
+    vars: r.state.vars,
+    tries: r.state.tries,
+    path: r.state.path,
+    status: r.done ? "done" : "active",
+    reason: r.done ? (r.reason ?? "done") : null,
+  };
+  const afters: (() => void)[] = [];
+  await tx.run(sql`SAVEPOINT flow_inline`);
+  try {
+    await writeTurn(
+      ctx,
+      tx,
+      (f) => afters.push(f),
+      flowActor(flow, locale),
+      m.conversationId,
+      flow,
+      r.state.vars,
+      pending,
+      next,
+      true,
+      false,
+    );
+    await tx.run(sql`RELEASE flow_inline`);
+  } catch (e) {
+    await tx.run(sql`ROLLBACK TO flow_inline`);
+    await tx.run(sql`RELEASE flow_inline`);
+    ctx.log.warn("flow reply failed inline; the engine takes it", { sessionId: session.id, error: String(e) });
+    return false;
+  }
+  for (const f of afters) after(f);
+  return true;
+}
+
+/** Plugs the keyword flows' inline first turn into ingest. Called once when the context is built. */
+export function wireFlows(ctx: Ctx) {
+  ctx.replyInline = (tx, after, m) => replyInline(ctx, tx, after, m);
 }
 
 /** The events of one batch that flows care about, conversation by conversation in order, many side by side. */

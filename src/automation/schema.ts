@@ -207,6 +207,8 @@ export const flowSessions = sqliteTable(
   (t) => [
     uniqueIndex("flow_sessions_active").on(t.conversationId).where(sql`status = 'active'`),
     index("flow_sessions_flow").on(t.flowId, t.status),
+    // "has a session already taken this event?" (the engine asks it of every keyword message)
+    index("flow_sessions_conversation").on(t.conversationId, t.lastSeq),
   ],
 );
 

@@ -331,7 +331,7 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
       data: { ...scope, ownerType: conv.ownerType },
       at: now,
     });
-  await ctx.events.record(
+  const received = await ctx.events.record(
     tx,
     after,
     {
@@ -352,6 +352,17 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
     },
     { message: msg },
   );
+  // a keyword flow's first reply commits with the message (a person's conversation and a survey's answer excepted)
+  if (!held && conv.ownerType !== "agent")
+    await ctx.replyInline(tx, after, {
+      seq: received.seq!,
+      conversationId: conv.id,
+      contactId,
+      channelId: channel.id,
+      channelType: channel.type,
+      created,
+      text: m.body,
+    });
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 
@@ -690,6 +701,50 @@ export type SendOptions = {
   keepStatus?: boolean;
 };
 
+/** The reads and writes every reply makes, built once per writer (flows, agents and people all reply through here). */
+const sendStatements = preparedFor((tx) => ({
+  conversation: tx
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, P("id")))
+    .prepare(),
+  prior: tx
+    .select({ messageId: outbox.messageId })
+    .from(outbox)
+    .where(eq(outbox.idempotencyKey, P("key")))
+    .prepare(),
+  message: tx
+    .select()
+    .from(messages)
+    .where(and(eq(messages.id, P("id")), eq(messages.conversationId, P("conversationId"))))
+    .prepare(),
+  channel: tx
+    .select()
+    .from(channels)
+    .where(eq(channels.id, P("id")))
+    .prepare(),
+  insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
+  /** conversation updates by the set of columns they change */
+  updates: new Map<string, { run(v: Record<string, unknown>): unknown }>(),
+}));
+
+/** Updates a conversation's columns by id with a statement prepared once for that set of columns. */
+function updateConversationTx(tx: Tx, id: string, patch: Partial<Conversation>) {
+  const keys = Object.keys(patch).sort();
+  const q = sendStatements(tx);
+  const shape = keys.join(",");
+  let st = q.updates.get(shape);
+  if (!st) {
+    st = tx
+      .update(conversations)
+      .set(Object.fromEntries(keys.map((k) => [k, P(k)])))
+      .where(eq(conversations.id, P("__id")))
+      .prepare();
+    q.updates.set(shape, st);
+  }
+  st.run({ ...patch, __id: id });
+}
+
 /**
  * sendMessage inside the caller's transaction (a flow writes its replies and its own state in one commit). Every
  * check comes before the first write, so a refusal leaves the transaction as it was.
@@ -715,24 +770,15 @@ export async function sendMessageTx(
   // A caller's key is scoped to the conversation: the same key on another conversation is another message, and a
   // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
   const key = s.idempotencyKey ? `api:${conversationId}:${s.idempotencyKey}` : null;
-  const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+  const q = sendStatements(tx);
+  const conv = q.conversation.get({ id: conversationId });
   if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
   if (key) {
-    const prior = await tx
-      .select({ messageId: outbox.messageId })
-      .from(outbox)
-      .where(eq(outbox.idempotencyKey, key))
-      .get();
-    const m = prior?.messageId
-      ? await tx
-          .select()
-          .from(messages)
-          .where(and(eq(messages.id, prior.messageId), eq(messages.conversationId, conversationId)))
-          .get()
-      : undefined;
+    const prior = q.prior.get({ key });
+    const m = prior?.messageId ? q.message.get({ id: prior.messageId, conversationId }) : undefined;
     if (m) return { message: m, duplicate: true };
   }
-  const channel = await tx.select().from(channels).where(eq(channels.id, conv.channelId)).get();
+  const channel = q.channel.get({ id: conv.channelId });
   if (!channel) throw notFound("Channel");
   const uploaded = await checkAttachments(tx, actor, s.attachments);
   const fromLibrary = await libraryAttachments(tx, s.library);
@@ -801,11 +847,7 @@ export async function sendMessageTx(
   }
   let replyToExternalId: string | null = null;
   if (s.replyToId) {
-    const quoted = await tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.id, s.replyToId), eq(messages.conversationId, conversationId)))
-      .get();
+    const quoted = q.message.get({ id: s.replyToId, conversationId });
     if (!quoted)
       throw badRequest("unknown_message", "The quoted message is not in this conversation", { field: "replyToId" });
     replyToExternalId = quoted.externalId;
@@ -833,7 +875,7 @@ export async function sendMessageTx(
     content: Object.keys(content).length ? content : null,
     createdAt: now,
   };
-  await tx.insert(messages).values(msg);
+  q.insertMessage.run(msg);
   const patch: Partial<Conversation> = { updatedAt: now };
   if (!s.private) {
     patch.lastMessageAt = now;
@@ -862,7 +904,7 @@ export async function sendMessageTx(
       } satisfies OutboundPayload,
     });
   }
-  await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+  updateConversationTx(tx, conversationId, patch);
   const next = { ...conv, ...patch };
   await ctx.events.record(
     tx,

@@ -13,7 +13,6 @@ import type { Actor, Ctx } from "../platform/context.ts";
 import { settings } from "../platform/schema.ts";
 import { users, userDepartments } from "../auth/schema.ts";
 import { canSee } from "../inbox/visibility.ts";
-import { contacts, conversations } from "../inbox/schema.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { pushSubscriptions, notificationPrefs } from "./schema.ts";
 
@@ -436,49 +435,49 @@ type Scope = { conversationId: string; assigneeId: string | null; departmentId: 
 // Two lookups by primary key, not a join: with statistics taken when the tables were small, SQLite planned the
 // join as two full scans (40 ms a message at 20,000 conversations); a lone primary-key lookup never scans.
 async function contactNameOf(ctx: Ctx, conversationId: string) {
-  const c = await ctx.db
-    .select({ contactId: conversations.contactId })
-    .from(conversations)
-    .where(eq(conversations.id, conversationId))
-    .get();
+  const c = ctx.database
+    .readPrepared("SELECT contact_id AS contactId FROM conversations WHERE id = ?")
+    .get([conversationId]) as { contactId: string } | undefined;
   const r = c
-    ? await ctx.db
-        .select({ name: contacts.name, phone: contacts.phone })
-        .from(contacts)
-        .where(eq(contacts.id, c.contactId))
-        .get()
+    ? (ctx.database.readPrepared("SELECT name, phone FROM contacts WHERE id = ?").get([c.contactId]) as
+        | { name: string; phone: string | null }
+        | undefined)
     : undefined;
   return r?.name || r?.phone || "—";
 }
+
+/** No device of anyone's is subscribed (a prepared read): an inbox event then has nobody to push to. */
+const nobodySubscribed = (ctx: Ctx) =>
+  !ctx.database.readPrepared("SELECT 1 AS x FROM push_subscriptions LIMIT 1").get([]);
 
 /** Subscribes to the inbox's events. Returns the unsubscribe function. */
 export function wireNotifications(ctx: Ctx) {
   const inDepartments = (scope: Scope) => (p: Recipient) =>
     scope.departmentId ? p.departmentIds.includes(scope.departmentId) : p.role === "admin";
-  const run = (what: string, p: Promise<unknown>) =>
-    void p.catch((e) => ctx.log.error("push notification failed", { what, error: String(e) }));
+  // the work is skipped whole while no device is subscribed (most messages of a business without push)
+  const run = (what: string, job: () => Promise<unknown>) => {
+    if (nobodySubscribed(ctx)) return;
+    job().catch((e) => ctx.log.error("push notification failed", { what, error: String(e) }));
+  };
   const offs = [
     // a customer's new conversation waiting for people (not one an AI agent took)
     ctx.events.on("inbox.conversation_created", (e) => {
       const d = e.data as Scope & { ownerType?: string };
       if (d.ownerType === "bot" || d.assigneeId) return;
-      run(
-        "newConversation",
-        (async () => {
-          const name = await contactNameOf(ctx, d.conversationId);
-          await notify(
-            ctx,
-            {
-              kind: "newConversation",
-              conversationId: d.conversationId,
-              contactName: name,
-              text: (e.data as { preview?: string }).preview,
-            },
-            inDepartments(d),
-            d,
-          );
-        })(),
-      );
+      run("newConversation", async () => {
+        const name = await contactNameOf(ctx, d.conversationId);
+        await notify(
+          ctx,
+          {
+            kind: "newConversation",
+            conversationId: d.conversationId,
+            contactName: name,
+            text: (e.data as { preview?: string }).preview,
+          },
+          inDepartments(d),
+          d,
+        );
+      });
     }),
     // a customer's message in a conversation someone owns: that person; waiting in the queue: the department
     ctx.events.on("inbox.message_received", (e) => {
@@ -486,18 +485,15 @@ export function wireNotifications(ctx: Ctx) {
       // only the assignee hears of it: a message waiting in the queue (or the bot's) costs nothing here; an answer
       // to a satisfaction survey calls nobody
       if (d.ownerType === "bot" || d.held || !e.conversationId || !d.assigneeId) return;
-      run(
-        "newMessage",
-        (async () => {
-          const name = await contactNameOf(ctx, e.conversationId!);
-          await notify(
-            ctx,
-            { kind: "newMessage", conversationId: e.conversationId!, contactName: name, text: d.message?.body },
-            (p) => p.id === d.assigneeId,
-            d,
-          );
-        })(),
-      );
+      run("newMessage", async () => {
+        const name = await contactNameOf(ctx, e.conversationId!);
+        await notify(
+          ctx,
+          { kind: "newMessage", conversationId: e.conversationId!, contactName: name, text: d.message?.body },
+          (p) => p.id === d.assigneeId,
+          d,
+        );
+      });
     }),
     ctx.events.on("inbox.conversation_updated", (e) => {
       const d = e.data as Scope & {
@@ -507,34 +503,28 @@ export function wireNotifications(ctx: Ctx) {
       const to = d.changes?.assigneeId;
       const byId = e.actor?.type === "user" ? e.actor.id : null;
       if (to && to !== d.previous?.assigneeId && to !== byId) {
-        run(
-          "assigned",
-          (async () => {
-            const name = await contactNameOf(ctx, d.conversationId);
-            await notify(
-              ctx,
-              { kind: "assigned", conversationId: d.conversationId, contactName: name },
-              (p) => p.id === to,
-              d,
-              byId,
-            );
-          })(),
-        );
+        run("assigned", async () => {
+          const name = await contactNameOf(ctx, d.conversationId);
+          await notify(
+            ctx,
+            { kind: "assigned", conversationId: d.conversationId, contactName: name },
+            (p) => p.id === to,
+            d,
+            byId,
+          );
+        });
       } else if (d.changes?.ownerType === "queue" && !d.assigneeId) {
         // an AI agent handed the conversation over: for people it is a new conversation waiting
-        run(
-          "handoff",
-          (async () => {
-            const name = await contactNameOf(ctx, d.conversationId);
-            await notify(
-              ctx,
-              { kind: "newConversation", conversationId: d.conversationId, contactName: name },
-              inDepartments(d),
-              d,
-              byId,
-            );
-          })(),
-        );
+        run("handoff", async () => {
+          const name = await contactNameOf(ctx, d.conversationId);
+          await notify(
+            ctx,
+            { kind: "newConversation", conversationId: d.conversationId, contactName: name },
+            inDepartments(d),
+            d,
+            byId,
+          );
+        });
       }
     }),
     // a note naming someone with @
@@ -542,28 +532,25 @@ export function wireNotifications(ctx: Ctx) {
       const d = e.data as Scope & { private?: boolean; message?: { body: string } };
       if (!d.private || !d.message?.body.includes("@") || !e.conversationId) return;
       const byId = e.actor?.type === "user" ? e.actor.id : null;
-      run(
-        "mention",
-        (async () => {
-          const all = await people(ctx);
-          const named = mentioned(
-            d.message!.body,
-            all.filter((p) => p.active),
-          );
-          named.delete(byId ?? "");
-          if (!named.size) return;
-          const name = await contactNameOf(ctx, e.conversationId!);
-          const by = all.find((p) => p.id === byId)?.name ?? "";
-          await notify(
-            ctx,
-            { kind: "mention", conversationId: e.conversationId!, contactName: name, text: d.message!.body, by },
-            (p) => named.has(p.id),
-            d,
-            byId,
-            all,
-          );
-        })(),
-      );
+      run("mention", async () => {
+        const all = await people(ctx);
+        const named = mentioned(
+          d.message!.body,
+          all.filter((p) => p.active),
+        );
+        named.delete(byId ?? "");
+        if (!named.size) return;
+        const name = await contactNameOf(ctx, e.conversationId!);
+        const by = all.find((p) => p.id === byId)?.name ?? "";
+        await notify(
+          ctx,
+          { kind: "mention", conversationId: e.conversationId!, contactName: name, text: d.message!.body, by },
+          (p) => named.has(p.id),
+          d,
+          byId,
+          all,
+        );
+      });
     }),
   ];
   return () => {

@@ -1,5 +1,5 @@
 import type { Config } from "./config.ts";
-import type { Database, Db } from "./db.ts";
+import type { AfterCommit, Database, Db, Tx } from "./db.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
 import type { RealtimeHub } from "./realtime.ts";
@@ -36,7 +36,25 @@ export interface Ctx {
     said: { text: string; choiceId?: string; files: number },
     at: number,
   ) => string | null;
+  /**
+   * Gives a customer's message, inside ingest's transaction, the chance of a reply committed with it (a keyword
+   * flow's first turn). True when it answered. Set by the automation domain; the default answers nothing.
+   */
+  replyInline: (tx: Tx, after: AfterCommit, m: InlineInbound) => Promise<boolean>;
 }
+
+/** A customer's message as ingest has just stored it, for ctx.replyInline. */
+export type InlineInbound = {
+  /** the inbox.message_received event's sequence */
+  seq: number;
+  conversationId: string;
+  contactId: string;
+  channelId: string;
+  channelType: string;
+  /** the conversation was opened by this message */
+  created: boolean;
+  text: string;
+};
 
 /** What an API key may do: read (GET only), inbox (what an agent does, on every conversation), admin (everything). */
 export type ApiScope = "read" | "inbox" | "admin";

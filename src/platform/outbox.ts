@@ -5,6 +5,28 @@ import { preparedFor, type Database, type Tx, type AfterCommit } from "./db.ts";
 import type { Logger } from "./logger.ts";
 import { PermanentSendError, type Sender, type QueuedPayload, type SendResult } from "./delivery.ts";
 
+const P = (name: string) => sql.placeholder(name);
+/** A reply's outbox row (every message sent goes through here): built once per writer. */
+const insertOutbox = preparedFor((tx) =>
+  tx
+    .insert(outbox)
+    .values({
+      id: P("id"),
+      idempotencyKey: P("idempotencyKey"),
+      channelId: P("channelId"),
+      messageId: P("messageId"),
+      payload: P("payload"),
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: P("now"),
+      createdAt: P("now"),
+      updatedAt: P("now"),
+    })
+    .onConflictDoNothing({ target: outbox.idempotencyKey })
+    .returning({ id: outbox.id })
+    .prepare(),
+);
+
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxPayload = QueuedPayload;
 /** Called inside the transaction that records a send's outcome, so the message's status changes with it. */
@@ -103,22 +125,14 @@ export class Outbox {
     m: { channelId: string; messageId: string | null; idempotencyKey: string; payload: OutboxPayload },
   ) {
     const now = this.now();
-    const r = await tx
-      .insert(outbox)
-      .values({
-        id: newId(now),
-        idempotencyKey: m.idempotencyKey,
-        channelId: m.channelId,
-        messageId: m.messageId,
-        payload: m.payload,
-        status: "pending",
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: outbox.idempotencyKey })
-      .returning({ id: outbox.id });
+    const r = insertOutbox(tx).all({
+      id: newId(now),
+      idempotencyKey: m.idempotencyKey,
+      channelId: m.channelId,
+      messageId: m.messageId,
+      payload: m.payload,
+      now,
+    });
     after(() => this.kick());
     return { id: r[0]?.id ?? null, duplicate: !r.length };
   }

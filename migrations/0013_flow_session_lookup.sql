@@ -1,0 +1,1 @@
+CREATE INDEX `flow_sessions_conversation` ON `flow_sessions` (`conversation_id`,`last_seq`);
