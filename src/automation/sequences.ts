@@ -14,7 +14,7 @@ import { patchOf } from "../platform/validation.ts";
 import { adminOnly } from "./service.ts";
 import { parseCsv } from "../platform/csv.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
-import { contacts, conversations, conversationTags, messages, tags } from "../inbox/schema.ts";
+import { contacts, conversations, conversationTags, tags } from "../inbox/schema.ts";
 import { canSee, contactVisibleTo } from "../inbox/visibility.ts";
 import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
@@ -786,8 +786,11 @@ export async function sequenceExits(ctx: Ctx, ev: Ev) {
       reason = "replied";
       if (typeof d.messageId === "string")
         body =
-          (await ctx.db.select({ body: messages.body }).from(messages).where(eq(messages.id, d.messageId)).get())
-            ?.body ?? null;
+          (
+            ctx.database.readPrepared("SELECT body FROM messages WHERE id = ?").get([d.messageId]) as
+              | { body: string }
+              | undefined
+          )?.body ?? null;
       if (body !== null && isOptOut(body)) reason = "opted_out";
       break;
     case "inbox.message_created":

@@ -778,7 +778,7 @@ export async function sendMessageTx(
     const m = prior?.messageId ? q.message.get({ id: prior.messageId, conversationId }) : undefined;
     if (m) return { message: m, duplicate: true };
   }
-  const channel = q.channel.get({ id: conv.channelId });
+  const channel = await cachedChannel(ctx, conv.channelId);
   if (!channel) throw notFound("Channel");
   const uploaded = await checkAttachments(tx, actor, s.attachments);
   const fromLibrary = await libraryAttachments(tx, s.library);

@@ -23,7 +23,6 @@ const insertOutbox = preparedFor((tx) =>
       updatedAt: P("now"),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey })
-    .returning({ id: outbox.id })
     .prepare(),
 );
 
@@ -125,8 +124,10 @@ export class Outbox {
     m: { channelId: string; messageId: string | null; idempotencyKey: string; payload: OutboxPayload },
   ) {
     const now = this.now();
-    const r = insertOutbox(tx).all({
-      id: newId(now),
+    const id = newId(now);
+    // a key already queued inserts nothing (a RETURNING clause cost more than the insert)
+    const r = insertOutbox(tx).run({
+      id,
       idempotencyKey: m.idempotencyKey,
       channelId: m.channelId,
       messageId: m.messageId,
@@ -134,7 +135,8 @@ export class Outbox {
       now,
     });
     after(() => this.kick());
-    return { id: r[0]?.id ?? null, duplicate: !r.length };
+    const added = Number((r as { changes?: number }).changes ?? 0) > 0;
+    return { id: added ? id : null, duplicate: !added };
   }
 
   /** Settles rows left in 'sending' by a crash, then starts draining. */

@@ -202,6 +202,69 @@ test("a keyword starts the welcome menu; '2' picks an option; a wrong phone is a
   ).toBe("queue");
 });
 
+test("a keyword flow that only sends messages replies in the customer's own commit; one that needs more is the engine's; each exactly once", async () => {
+  const menu = await flow({
+    name: "Menú",
+    keywords: ["menú"],
+    graph: {
+      start: "m",
+      nodes: [
+        {
+          id: "m",
+          type: "message",
+          text: "¿Qué buscas?",
+          options: [
+            { title: "Horarios", next: "h" },
+            { title: "Ubicación", next: "u" },
+          ],
+        },
+        { id: "h", type: "message", text: "Abrimos de 9 a 18.", next: "fin" },
+        { id: "u", type: "message", text: "Estamos en el centro.", next: "fin" },
+        { id: "fin", type: "end" },
+      ],
+    },
+  });
+  await flow({
+    name: "Saludo",
+    keywords: ["buenas"],
+    graph: { start: "s", nodes: [{ id: "s", type: "message", text: "Buenas, {{contact.first_name|amigo}}." }] },
+  });
+  // no settle: the engine has not read the message, and the menu is already there, committed with it
+  now += 1000;
+  const a = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "v1", name: "Ana" }, body: "menú" });
+  expect(await out(a.conversationId)).toEqual(["¿Qué buscas?\n\n1. Horarios\n2. Ubicación"]);
+  const sessionId = (
+    await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, a.conversationId)).get()
+  )?.id;
+  // its id is made from the event, as the engine's would be
+  expect(sessionId).toMatch(new RegExp(`^e\\d+-${a.conversationId}$`));
+  expect(flowActive(t.ctx, a.conversationId)).toBe(true);
+  await settle();
+  expect(await out(a.conversationId)).toHaveLength(1);
+  // the answer to the menu is the engine's (the conversation is in a flow)
+  await say("2");
+  expect(await out(a.conversationId)).toEqual(["¿Qué buscas?\n\n1. Horarios\n2. Ubicación", "Estamos en el centro."]);
+  // a contact's detail in the text: the engine renders it, after the commit
+  now += 1000;
+  const b = await ingestInbound(t.ctx, {
+    channelId: s.webchat.id,
+    from: { externalId: "v2", name: "Beto Ruiz" },
+    body: "buenas",
+  });
+  expect(await out(b.conversationId)).toEqual([]);
+  await settle();
+  expect(await out(b.conversationId)).toEqual(["Buenas, Beto."]);
+  // every event read again (a crash before the cursor was saved): nothing is sent twice, inline or not
+  await t.ctx.database.write((tx) =>
+    tx.update(eventCursors).set({ seq: 0 }).where(eq(eventCursors.name, "automation")),
+  );
+  await settle();
+  expect(await out(a.conversationId)).toHaveLength(2);
+  expect(await out(b.conversationId)).toHaveLength(1);
+  const sessions = await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.flowId, menu.id));
+  expect(sessions.map((x) => [x.status, x.reason])).toEqual([["done", "done"]]);
+});
+
 test("a conversation stays on the version it started with; a person answering ends the flow", async () => {
   const f = await flow({
     name: "Citas",
