@@ -182,16 +182,28 @@ async function readCursor(ctx: Ctx) {
   return seq;
 }
 
+/** The next events after `cursor`, in order (a prepared read: the engine asks it all the time). */
+function readEvents(ctx: Ctx, cursor: number): Ev[] {
+  const rows = ctx.database
+    .readPrepared(
+      "SELECT seq, type, conversation_id, actor_type, actor_id, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    )
+    .all([cursor, BATCH]) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    type: r.type as string,
+    conversationId: (r.conversation_id as string | null) ?? null,
+    actorType: (r.actor_type as string | null) ?? null,
+    actorId: (r.actor_id as string | null) ?? null,
+    data: JSON.parse(String(r.data)),
+    at: Number(r.at),
+  }));
+}
+
 async function drainEvents(ctx: Ctx) {
   let cursor = await readCursor(ctx);
   for (;;) {
-    const rows = await ctx.db
-      .select()
-      .from(eventsTable)
-      .where(gt(eventsTable.seq, cursor))
-      .orderBy(asc(eventsTable.seq))
-      .limit(BATCH)
-      .all();
+    const rows = readEvents(ctx, cursor);
     if (!rows.length) return;
     const rules = await rulesOf(ctx);
     // in order, one at a time: the engine reads alongside live traffic and must not crowd the writer

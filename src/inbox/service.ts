@@ -87,8 +87,18 @@ export async function ingestInbound(ctx: Ctx, input: z.input<typeof inboundInput
   const m = inboundInput.parse(input);
   if (!m.body.trim() && !m.attachments.length && !m.content)
     throw badRequest("empty_message", "A message needs text or an attachment");
-  return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m));
+  try {
+    return await ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m, true));
+  } catch (e) {
+    if (!(e instanceof InlineReplyFailed)) throw e;
+    // the message is stored whatever a reply made with it does: again, without it (the engine answers it then)
+    ctx.log.warn("inline reply failed; the message is stored without it", { error: String(e.cause) });
+    return ctx.database.write((tx, after) => ingestTx(ctx, tx, after, m, false));
+  }
 }
+
+/** A reply made inside ingest's transaction failed (ctx.replyInline): the transaction is undone, not the message. */
+class InlineReplyFailed extends Error {}
 
 const P = (name: string) => sql.placeholder(name);
 /** What ingest needs of a conversation it adds a message to: where it is routed and who has it. */
@@ -201,7 +211,7 @@ const ingestStatements = preparedFor((tx) => {
   };
 });
 
-async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof inboundInput>) {
+async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof inboundInput>, inline = false) {
   const q = ingestStatements(tx);
   const now = ctx.clock.now();
   const at = m.at ?? now;
@@ -353,16 +363,20 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
     { message: msg },
   );
   // a keyword flow's first reply commits with the message (a person's conversation and a survey's answer excepted)
-  if (!held && conv.ownerType !== "agent")
-    await ctx.replyInline(tx, after, {
-      seq: received.seq!,
-      conversationId: conv.id,
-      contactId,
-      channelId: channel.id,
-      channelType: channel.type,
-      created,
-      text: m.body,
-    });
+  if (inline && !held && conv.ownerType !== "agent")
+    await ctx
+      .replyInline(tx, after, {
+        seq: received.seq!,
+        conversationId: conv.id,
+        contactId,
+        channelId: channel.id,
+        channelType: channel.type,
+        created,
+        text: m.body,
+      })
+      .catch((e) => {
+        throw new InlineReplyFailed("inline reply failed", { cause: e });
+      });
   return { message: msg, conversationId: conv.id, duplicate: false as const };
 }
 

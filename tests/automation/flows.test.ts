@@ -265,6 +265,42 @@ test("a keyword flow that only sends messages replies in the customer's own comm
   expect(sessions.map((x) => [x.status, x.reason])).toEqual([["done", "done"]]);
 });
 
+test("a reply made with the customer's message that fails leaves the message stored, and the engine answers it once", async () => {
+  await flow({
+    name: "Menú",
+    keywords: ["menú"],
+    graph: { start: "m", nodes: [{ id: "m", type: "message", text: "Este es el menú." }] },
+  });
+  const real = t.ctx.replyInline;
+  t.ctx.replyInline = async (tx, after, m) => {
+    const r = await real(tx, after, m);
+    // the reply and its session were written, then something breaks: all of it is undone, the message is not
+    if (m.text === "menú roto") throw new Error("disk on fire");
+    return r;
+  };
+  now += 1000;
+  // side by side, so both share one commit (the failure undoes the batch; each is then written alone)
+  const [a, b] = await Promise.all([
+    ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "v1", name: "Ana" }, body: "menú roto" }),
+    ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "v2", name: "Beto" }, body: "menú" }),
+  ]);
+  t.ctx.replyInline = real;
+  const inbound = async (id: string) =>
+    (
+      await t.ctx.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, id), eq(messages.direction, "in")))
+    ).map((m) => m.body);
+  expect(await inbound(a.conversationId)).toEqual(["menú roto"]);
+  expect(await inbound(b.conversationId)).toEqual(["menú"]);
+  expect(await out(b.conversationId)).toEqual(["Este es el menú."]);
+  expect(await out(a.conversationId)).toEqual([]);
+  await settle();
+  expect(await out(a.conversationId)).toEqual(["Este es el menú."]);
+  expect(await out(b.conversationId)).toEqual(["Este es el menú."]);
+});
+
 test("a conversation stays on the version it started with; a person answering ends the flow", async () => {
   const f = await flow({
     name: "Citas",
