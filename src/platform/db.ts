@@ -377,9 +377,12 @@ export class Database {
       await this.client.execute(
         "DELETE FROM sqlite_stat1 WHERE tbl IN (SELECT tbl FROM sqlite_stat1 GROUP BY tbl HAVING max(CAST(stat AS INTEGER)) < 1000)",
       );
-    // A connection keeps the statistics it loaded, whatever another one measures since: each long-lived one reloads.
+    // A connection keeps the statistics it loaded, whatever another one measures since: each long-lived one reloads
+    // (the prepared reader is opened again on its next read).
     await this.client.execute("ANALYZE sqlite_schema");
-    this.readerRaw?.exec("ANALYZE sqlite_schema");
+    this.readerRaw?.close();
+    this.readerRaw = null;
+    this.readStatements.clear();
     await this.write(async () => {
       this.writerRaw.exec("ANALYZE sqlite_schema");
     });

@@ -231,7 +231,11 @@ test("a keyword flow that only sends messages replies in the customer's own comm
   });
   // no settle: the engine has not read the message, and the menu is already there, committed with it
   now += 1000;
-  const a = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "v1", name: "Ana" }, body: "menú" });
+  const a = await ingestInbound(t.ctx, {
+    channelId: s.webchat.id,
+    from: { externalId: "v1", name: "Ana" },
+    body: "menú",
+  });
   expect(await out(a.conversationId)).toEqual(["¿Qué buscas?\n\n1. Horarios\n2. Ubicación"]);
   const sessionId = (
     await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, a.conversationId)).get()

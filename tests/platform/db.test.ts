@@ -72,3 +72,42 @@ test("while serving, a worker thread checkpoints the WAL into the database file"
     await t.close();
   }
 });
+
+test("statistics taken while a table was small are dropped, and every open connection plans with what is left", async () => {
+  const t = await freshDb();
+  try {
+    // the events table as it is
+    await t.db.client.execute(
+      "CREATE TABLE ev (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, conversation_id TEXT, actor_type TEXT, actor_id TEXT, data TEXT NOT NULL, at INTEGER NOT NULL)",
+    );
+    await t.db.client.execute("CREATE INDEX ev_type_at ON ev (type, at)");
+    await t.db.client.execute("CREATE INDEX ev_conversation ON ev (conversation_id)");
+    await t.db.write(async (tx) => tx.run(sql`INSERT INTO ev (type, data, at) VALUES ('x', '{}', 1)`));
+    // measured at one row, as a fresh install's first statistics are, by the writer (which keeps them loaded)
+    await t.db.write(async (tx) => tx.run(sql`ANALYZE`));
+    const q =
+      "EXPLAIN QUERY PLAN SELECT seq, type, conversation_id, actor_type, actor_id, data, at FROM ev WHERE seq > ? ORDER BY seq LIMIT 500";
+    const readerPlan = () => (t.db.readPrepared(q).all([0]) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    // the writer's own connection, between two write jobs (an EXPLAIN inside a job left its read open)
+    const writer = (t.db as unknown as { writerRaw: { prepare(q: string): { all(a: unknown[]): unknown } } }).writerRaw;
+    const writerPlan = async () =>
+      (writer.prepare(q).all([0]) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    // the writer and a reader opened now plan with them: the whole table is scanned and sorted
+    expect(readerPlan()).toContain("SCAN ev");
+    expect(await writerPlan()).toContain("SCAN ev");
+    await t.db.optimize();
+    expect(readerPlan()).toBe("SEARCH ev USING INTEGER PRIMARY KEY (rowid>?)");
+    expect(await writerPlan()).toBe("SEARCH ev USING INTEGER PRIMARY KEY (rowid>?)");
+    // a table big enough to measure keeps its statistics
+    await t.db.write(async (tx) => {
+      for (let i = 0; i < 1500; i++) tx.run(sql`INSERT INTO t (body) VALUES (${`row ${i}`})`);
+    });
+    await t.db.client.execute("CREATE INDEX t_body ON t (body)");
+    await t.db.client.execute("ANALYZE");
+    await t.db.optimize();
+    const kept = await t.db.client.execute("SELECT tbl FROM sqlite_stat1");
+    expect(kept.rows.map((r) => r.tbl)).toEqual(["t"]);
+  } finally {
+    await t.close();
+  }
+});
