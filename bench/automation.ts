@@ -70,7 +70,14 @@ console.log(`bench/automation on ${machine()}`);
   const ctx2 = await createContext({ ...seeded.config }, { log: createLogger("silent") });
   startAutomation(ctx2);
   const end = t0 + (N * 1000) / RATE;
-  const check = new Raw(join(seeded.dir, "digybot.db"), { readonly: true });
+  // read through DigyBot's own connection (a second SQLite library on the same file once died of SIGBUS when a
+  // checkpoint truncated the WAL under it)
+  const check = {
+    query: (q: string) => ({
+      get: () => ctx2.database.readPrepared(q).get([]),
+      all: () => ctx2.database.readPrepared(q).all([]),
+    }),
+  };
   while (Number((check.query("SELECT count(*) n FROM automation_runs").get() as { n: number }).n) < N) {
     if (Date.now() > end + 120_000) break;
     await Bun.sleep(200);
@@ -90,12 +97,13 @@ console.log(`bench/automation on ${machine()}`);
   const high = Number(
     (check.query("SELECT count(*) n FROM conversations WHERE priority = 'high'").get() as { n: number }).n,
   );
-  check.close();
   console.log(
     `timers: ${fired} of ${N} fired (${high} conversations changed), due at ${RATE}/s → fired at ${fmt(perSec, 0)}/s; lateness p50 ${fmt(pct(late, 50), 0)} ms, p99 ${fmt(pct(late, 99), 0)} ms, max ${fmt(late.at(-1) ?? Number.NaN, 0)} ms`,
   );
   await ctx2.database.close();
 }
+
+if (values.messages === "0") process.exit(0);
 
 // ---- 2. ingest with 20 rules against none
 async function ingestRun(rules: number) {

@@ -1,7 +1,13 @@
 import { createClient, type Client } from "@libsql/client";
-import { getTableColumns, sql, type Placeholder } from "drizzle-orm";
+import {
+  createTableRelationsHelpers,
+  extractTablesRelationalConfig,
+  getTableColumns,
+  sql,
+  type Placeholder,
+} from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { BetterSQLiteSession } from "drizzle-orm/better-sqlite3/session";
 import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
@@ -47,6 +53,69 @@ const isBusy = (e: unknown) =>
     String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? e),
   );
 
+type SyncQuery = ReturnType<BetterSQLiteSession<Record<string, never>, never>["prepareQuery"]>;
+/**
+ * The reader's session: libsql's synchronous calls (as @libsql/client made them too) behind drizzle's asynchronous
+ * face, so every read answers a promise and a failed one rejects, as the code written for @libsql/client expects.
+ */
+class PromisedSession extends BetterSQLiteSession<Record<string, never>, never> {
+  override prepareQuery(...args: Parameters<BetterSQLiteSession<Record<string, never>, never>["prepareQuery"]>) {
+    let q: SyncQuery;
+    try {
+      q = super.prepareQuery(...args);
+    } catch (e) {
+      const failed = () => Promise.reject(e);
+      return { mode: "async", run: failed, all: failed, get: failed, values: failed, execute: failed } as never;
+    }
+    const promised =
+      <K extends "run" | "all" | "get" | "values">(k: K) =>
+      (placeholders?: Record<string, unknown>) => {
+        try {
+          return Promise.resolve(q[k](placeholders as never));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      };
+    // the query itself stays synchronous underneath (its all() calls its own values())
+    const facade = Object.create(q) as Record<string, unknown>;
+    facade.mode = "async";
+    facade.run = promised("run");
+    facade.all = promised("all");
+    facade.get = promised("get");
+    facade.values = promised("values");
+    return facade as never;
+  }
+}
+
+/**
+ * A libsql connection whose prepare() keeps each distinct statement (drizzle asks it for every query it runs).
+ * `conn` is asked at each use, so the reader can be opened at its first read.
+ */
+function statementCache(conn: () => InstanceType<typeof LibsqlDatabase>) {
+  const statements = new Map<string, ReturnType<InstanceType<typeof LibsqlDatabase>["prepare"]>>();
+  return new Proxy(
+    {},
+    {
+      get(_, prop) {
+        const target = conn();
+        if (prop === "prepare") {
+          return (sql: string) => {
+            let st = statements.get(sql);
+            if (!st) {
+              if (statements.size >= 2000) statements.clear(); // IN (?, ?, …) lists of every length stay bounded
+              st = target.prepare(sql);
+              statements.set(sql, st);
+            }
+            return st;
+          };
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    },
+  );
+}
+
 /**
  * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
  *
@@ -87,36 +156,27 @@ export class Database {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.client = createClient({ url: `file:${path}`, timeout: 5000, intMode: "number", concurrency: 8 } as never);
-    this.db = drizzle(this.client, { schema });
     // timeout 0: a locked database answers SQLITE_BUSY at once; the writer waits for it on timers (beginWrite)
     this.writerRaw = new LibsqlDatabase(path, { timeout: 0 } as never);
-    const raw = this.writerRaw;
-    const statements = new Map<string, ReturnType<typeof raw.prepare>>();
-    const cached = new Proxy(raw, {
-      get(target, prop) {
-        if (prop === "prepare") {
-          return (sql: string) => {
-            let st = statements.get(sql);
-            if (!st) {
-              if (statements.size >= 2000) statements.clear(); // IN (?, ?, …) lists of every length stay bounded
-              st = target.prepare(sql);
-              statements.set(sql, st);
-            }
-            return st;
-          };
-        }
-        const v = Reflect.get(target, prop);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    // drizzle's better-sqlite3 session over libsql's compatible API (its drizzle() entry would load better-sqlite3)
+    // drizzle's better-sqlite3 session over libsql's compatible API (its drizzle() entry would load better-sqlite3),
+    // each distinct statement prepared once per connection
     const dialect = new SQLiteSyncDialect();
     this.writer = new BaseSQLiteDatabase(
       "sync",
       dialect,
-      new BetterSQLiteSession(cached as never, dialect, undefined, {}),
+      new BetterSQLiteSession(statementCache(() => this.writerRaw) as never, dialect, undefined, {}),
       undefined,
     ) as unknown as Tx;
+    // Reads go the same way, on one reader connection (opened at the first read): @libsql/client prepared every
+    // query again and asked its columns on every call, which cost more than most reads themselves.
+    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    const relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+    this.db = new BaseSQLiteDatabase(
+      "async",
+      dialect,
+      new PromisedSession(statementCache(() => this.reader()) as never, dialect, relational as never, {}),
+      relational as never,
+    ) as unknown as Db;
   }
 
   /**
@@ -367,25 +427,22 @@ export class Database {
    * 40 ms in the notifications' contact lookup alone.
    */
   async optimize(opening = false) {
-    await this.client.execute(opening ? "PRAGMA optimize=0x10002" : "PRAGMA optimize");
-    // Statistics of a table that is still small mislead the planner once it grows: with the events table measured
-    // at one row, the engine's "events after my cursor" read scanned and sorted the whole table instead of using
-    // the primary key (9 ms a read at 60,000 events). They are dropped until the table is worth measuring; SQLite's
-    // defaults (a large table) choose the indexes meanwhile.
-    const stats = await this.client.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'");
-    if (stats.rows.length)
-      await this.client.execute(
-        "DELETE FROM sqlite_stat1 WHERE tbl IN (SELECT tbl FROM sqlite_stat1 GROUP BY tbl HAVING max(CAST(stat AS INTEGER)) < 1000)",
-      );
-    // A connection keeps the statistics it loaded, whatever another one measures since: each long-lived one reloads
-    // (the prepared reader is opened again on its next read).
-    await this.client.execute("ANALYZE sqlite_schema");
-    this.readerRaw?.close();
-    this.readerRaw = null;
-    this.readStatements.clear();
+    // on the writer, in a write job: what it writes (statistics) never waits for, or holds, another connection
     await this.write(async () => {
-      this.writerRaw.exec("ANALYZE sqlite_schema");
+      const w = this.writerRaw;
+      w.exec(opening ? "PRAGMA optimize=0x10002" : "PRAGMA optimize");
+      // Statistics of a table that is still small mislead the planner once it grows: with the events table
+      // measured at one row, the engine's "events after my cursor" read scanned and sorted the whole table instead
+      // of using the primary key (9 ms a read at 60,000 events). They are dropped until the table is worth
+      // measuring; SQLite's defaults (a large table) choose the indexes meanwhile.
+      if (w.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").get())
+        w.exec(
+          "DELETE FROM sqlite_stat1 WHERE tbl IN (SELECT tbl FROM sqlite_stat1 GROUP BY tbl HAVING max(CAST(stat AS INTEGER)) < 1000)",
+        );
+      // a connection keeps the statistics it loaded, whatever another one measures since: each one reloads them
+      w.exec("ANALYZE sqlite_schema");
     });
+    this.readerRaw?.exec("ANALYZE sqlite_schema");
   }
 
   async close() {
@@ -410,15 +467,21 @@ export class Database {
    * customer message an agent answers): `@libsql/client` prepares on every call, which cost more than the query.
    */
   readPrepared(sqlText: string) {
-    if (this.closed) throw new Error("database closed");
-    this.readerRaw ??= new LibsqlDatabase(this.path, { timeout: 5000 } as never);
+    const reader = this.reader();
     let st = this.readStatements.get(sqlText);
     if (!st) {
       if (this.readStatements.size >= 500) this.readStatements.clear();
-      st = this.readerRaw.prepare(sqlText);
+      st = reader.prepare(sqlText);
       this.readStatements.set(sqlText, st);
     }
     return st;
+  }
+
+  /** The reader connection (`db` and readPrepared), opened at the first read. */
+  private reader() {
+    if (this.closed) throw new Error("database closed");
+    this.readerRaw ??= new LibsqlDatabase(this.path, { timeout: 5000 } as never);
+    return this.readerRaw;
   }
 }
 
