@@ -117,7 +117,8 @@ function statementCache(conn: () => InstanceType<typeof LibsqlDatabase>) {
 }
 
 /**
- * The database of one DigyBot: a libsql client over one SQLite file, and a single writer.
+ * The database of one DigyBot: one SQLite file, a single writer connection and a reader connection (WAL lets it
+ * read while the writer writes), both through libsql's synchronous API with each statement prepared once.
  *
  * All writes go through `write()`. Jobs queued while a commit is in flight are committed together in the
  * next transaction (group commit). If any job of a batch throws, the batch is rolled back and its jobs are
@@ -125,8 +126,9 @@ function statementCache(conn: () => InstanceType<typeof LibsqlDatabase>) {
  * before its commit: side effects are registered with `after()` and run once the commit returns.
  */
 export class Database {
-  /** Readers: a small pool of connections (WAL lets them read while the writer writes). */
+  /** For upkeep only (migrations, the journal mode, checkpoints, backups): every read goes through `db`. */
   readonly client: Client;
+  /** Reads: drizzle on the reader connection, every query answering a promise. */
   readonly db: Db;
   /**
    * The writer: one connection for the life of the process (its pragmas hold for every write), through libsql's
