@@ -742,9 +742,14 @@ const sendStatements = preparedFor((tx) => ({
   updates: new Map<string, { run(v: Record<string, unknown>): unknown }>(),
 }));
 
+/** A conversation's row read in the writer's transaction (a prepared read). */
+const conversationTx = (tx: Tx, id: string) => sendStatements(tx).conversation.get({ id });
+
 /** Updates a conversation's columns by id with a statement prepared once for that set of columns. */
 function updateConversationTx(tx: Tx, id: string, patch: Partial<Conversation>) {
-  const keys = Object.keys(patch).sort();
+  const keys = Object.keys(patch)
+    .filter((k) => patch[k as keyof Conversation] !== undefined)
+    .sort();
   const q = sendStatements(tx);
   const shape = keys.join(",");
   let st = q.updates.get(shape);
@@ -976,7 +981,7 @@ export async function sendBotMessage(
         message: (await tx.select().from(messages).where(eq(messages.id, prior.messageId)).get())!,
         duplicate: true,
       };
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    const conv = conversationTx(tx, conversationId);
     if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return null;
     const channel = await cachedChannel(ctx, conv.channelId);
     if (!channel || channel.deletedAt) return null;
@@ -1007,7 +1012,7 @@ export async function sendBotMessage(
       patch.status = "open";
       patch.snoozedUntil = null;
     }
-    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+    updateConversationTx(tx, conversationId, patch);
     await ctx.outbox.enqueue(tx, after, {
       channelId: channel.id,
       messageId: msg.id,
@@ -1055,7 +1060,7 @@ export async function handOffToPeople(
   opts: { departmentId?: string | null; reason: string; agentName: string },
 ) {
   return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    const conv = conversationTx(tx, conversationId);
     if (conv?.ownerType !== "bot" || conv.agentId !== agentId) return false;
     const now = ctx.clock.now();
     const patch: Partial<Conversation> = {
@@ -1076,7 +1081,7 @@ export async function handOffToPeople(
       patch.snoozedUntil = null;
       patch.resolvedAt = null;
     }
-    await tx.update(conversations).set(patch).where(eq(conversations.id, conversationId));
+    updateConversationTx(tx, conversationId, patch);
     await insertActivity(tx, conv, "handoff", { by: opts.agentName, reason: opts.reason }, now);
     const next = { ...conv, ...patch };
     await ctx.events.record(tx, after, {
@@ -1126,7 +1131,7 @@ async function recordActivity(
   apply?: (tx: Tx, after: AfterCommit) => Promise<unknown>,
 ) {
   return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    const conv = conversationTx(tx, conversationId);
     if (!conv) return false;
     if (apply) await apply(tx, after);
     await insertActivity(tx, conv, key, params, ctx.clock.now());
@@ -1148,7 +1153,7 @@ export async function addSystemNote(
   by: { type: "bot" | "system"; id?: string | null },
 ) {
   return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    const conv = conversationTx(tx, conversationId);
     if (!conv) throw notFound("Conversation");
     const now = ctx.clock.now();
     const msg: Message = {
@@ -1402,7 +1407,7 @@ export async function markReadByCustomer(ctx: Ctx, conversationIds: string[], up
       )
       .returning({ id: messages.id, conversationId: messages.conversationId });
     for (const convId of new Set(changed.map((m) => m.conversationId))) {
-      const conv = await tx.select().from(conversations).where(eq(conversations.id, convId)).get();
+      const conv = conversationTx(tx, convId);
       if (conv)
         await ctx.events.record(tx, after, {
           type: "inbox.message_status",
@@ -1437,7 +1442,7 @@ export const conversationPatch = z.strictObject({
 export async function updateConversation(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof conversationPatch>) {
   const p = conversationPatch.parse(input);
   return ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, id)).get();
+    const conv = conversationTx(tx, id);
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     const now = ctx.clock.now();
     const patch: Partial<Conversation> = {};
@@ -1501,7 +1506,7 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     }
     if (!Object.keys(patch).length) return getConversationTx(tx, id);
     patch.updatedAt = now;
-    await tx.update(conversations).set(patch).where(eq(conversations.id, id));
+    updateConversationTx(tx, id, patch);
     const who =
       actor.kind === "user" ? actor.name : actor.kind === "api_key" ? `API: ${actor.name}` : (actor.name ?? "DigyBot");
     for (const a of activities) await insertActivity(tx, conv, a.key, { ...a.params, by: who }, now);
@@ -1517,12 +1522,12 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
 }
 
 async function getConversationTx(tx: Tx, id: string) {
-  return (await tx.select().from(conversations).where(eq(conversations.id, id)).get())!;
+  return conversationTx(tx, id)!;
 }
 
 /** An activity line ("Asignada a Ana por Luis") stored as an i18n key and its parameters. */
 async function insertActivity(tx: Tx, conv: Conversation, key: string, params: Record<string, string>, now: number) {
-  await tx.insert(messages).values({
+  sendStatements(tx).insertMessage.run({
     id: newId(now),
     conversationId: conv.id,
     channelId: conv.channelId,
@@ -1533,13 +1538,16 @@ async function insertActivity(tx: Tx, conv: Conversation, key: string, params: R
     attachments: [],
     private: true,
     status: "sent",
+    error: null,
+    externalId: null,
+    content: null,
     createdAt: now,
-  });
+  } satisfies Message);
 }
 
 export async function markRead(ctx: Ctx, actor: Actor, id: string) {
   await ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, id)).get();
+    const conv = conversationTx(tx, id);
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     if (!conv.unreadCount) return;
     await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, id));
@@ -1696,7 +1704,7 @@ export async function deleteTag(ctx: Ctx, actor: Actor, id: string) {
 /** Adds or removes one tag on a conversation the actor can see. */
 export async function tagConversation(ctx: Ctx, actor: Actor, conversationId: string, tagId: string, on: boolean) {
   await ctx.database.write(async (tx, after) => {
-    const conv = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    const conv = conversationTx(tx, conversationId);
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     const tag = await tx.select().from(tags).where(eq(tags.id, tagId)).get();
     if (!tag) throw badRequest("unknown_tag", "The tag does not exist", { field: "tagId" });
