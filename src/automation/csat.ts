@@ -192,6 +192,7 @@ export async function sendSurvey(
   const rows = w.options.map((title, i) => ({ id: `csat:${i + 1}`, title: `${i + 1} · ${title}` }));
   const question = texts.question || w.question;
   const listed = !!inter && inter.maxListRows >= rows.length;
+  const chips = channel ? ctx.channels.get(channel.type)?.capabilities.quickReplies : undefined;
   const now = ctx.clock.now();
   const survey: Survey = {
     id: newId(now),
@@ -220,7 +221,11 @@ export async function sendSurvey(
         idempotencyKey: opts.idempotencyKey,
         takeOver: false,
         body: listed ? question : `${question}\n\n${rows.map((o) => o.title.replace(" · ", ". ")).join("\n")}`,
-        ...(listed ? { content: { list: { button: w.list, sections: [{ title: "", rows }] } } } : {}),
+        ...(listed
+          ? { content: { list: { button: w.list, sections: [{ title: "", rows }] } } }
+          : chips && chips.max >= rows.length
+            ? { content: { quickReplies: rows } }
+            : {}),
       },
       { keepStatus: true },
     );

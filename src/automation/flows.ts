@@ -615,9 +615,13 @@ function liveEffects(
             sections: [{ title: "", rows: opts.map((o) => ({ id: o.id, title: o.title })) }],
           },
         };
-      else if (opts.length)
-        // numbered where the channel has no buttons: the customer answers "2"
+      else if (opts.length) {
+        // numbered where the channel has no buttons: the customer answers "2" (the web chat also shows them as chips)
         body = `${out.text}\n\n${opts.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
+        const chips = ctx.channels.get(channelType)?.capabilities.quickReplies;
+        if (chips && opts.length <= chips.max)
+          content = { quickReplies: opts.map((o) => ({ id: o.id, title: o.title })) };
+      }
       pending.push({
         key,
         body,

@@ -31,6 +31,8 @@ export interface ChannelAdapter extends Sender<OutboundMessage> {
     media?: MediaLimits;
     /** buttons and lists, with the channel's limits */
     interactive?: { maxButtons: number; maxListRows: number };
+    /** options shown as quick-reply chips under a message whose text keeps them numbered (the web chat) */
+    quickReplies?: { max: number };
     /** approved message templates (WhatsApp Cloud API) */
     templates?: boolean;
     /** hours after the customer's last message in which free-form replies are allowed (WhatsApp: 24) */

@@ -158,6 +158,8 @@ export type MessageContent = {
   buttons?: ReplyButton[];
   /** a list offered by the business: the button that opens it and its sections */
   list?: { button: string; sections: ListSection[] };
+  /** options the web chat shows as chips under the message (its text keeps them numbered) */
+  quickReplies?: { id: string; title: string }[];
   /** the customer's choice of a button or list row */
   choice?: { id: string; title: string; description?: string };
   template?: { name: string; language: string; params: string[] };

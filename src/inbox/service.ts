@@ -683,6 +683,12 @@ export const sendInput = z.strictObject({
         })
         .optional(),
       template: templateRef.optional(),
+      /** options shown as chips on the web chat, the text keeping them numbered */
+      quickReplies: z
+        .array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().trim().min(1).max(24) }))
+        .min(1)
+        .max(10)
+        .optional(),
     })
     .optional(),
   /** the message (ours) this reply quotes */
@@ -818,6 +824,17 @@ export async function sendMessageTx(
         channelType: channel.type,
       });
     if (s.content?.buttons) content.buttons = s.content.buttons;
+    if (s.content?.quickReplies) {
+      if (!caps?.quickReplies)
+        throw new AppError(422, "not_supported_by_channel", "This channel cannot show quick replies", {
+          channelType: channel.type,
+        });
+      if (s.content.quickReplies.length > caps.quickReplies.max)
+        throw badRequest("too_many_options", `At most ${caps.quickReplies.max} quick replies`, {
+          max: caps.quickReplies.max,
+        });
+      content.quickReplies = s.content.quickReplies;
+    }
     if (s.content?.list) {
       const rows = s.content.list.sections.reduce((n, x) => n + x.rows.length, 0);
       if (caps?.interactive && rows > caps.interactive.maxListRows)

@@ -27,7 +27,16 @@ type Msg = {
   failed?: boolean;
   limited?: boolean;
   clientId?: string;
+  /** options offered with the business's message: chips, a tap answers with the option's id */
+  options?: { id: string; title: string }[];
 };
+
+/** The text of a message offered with chips, without the numbered lines its text keeps for other readers. */
+function withoutNumbered(m: Msg) {
+  if (!m.options?.length) return m.body;
+  const tail = `\n\n${m.options.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
+  return m.body.endsWith(tail) ? m.body.slice(0, -tail.length) : m.body;
+}
 type Config = {
   name: string;
   title: string;
@@ -220,7 +229,7 @@ function App() {
     return starting.current;
   };
 
-  const send = async (body: string, clientId: string = rid()) => {
+  const send = async (body: string, clientId: string = rid(), choice?: { id: string; title: string }) => {
     const tmp: Msg = {
       id: `~${clientId}`,
       clientId,
@@ -233,7 +242,7 @@ function App() {
     merge([tmp]);
     try {
       const tk = await ensureSession();
-      const m = await call("POST", "/messages", tk, { clientId, body });
+      const m = await call("POST", "/messages", tk, { clientId, body, ...(choice ? { choice } : {}) });
       setMsgs((cur) => cur.filter((x) => x.id !== tmp.id));
       merge([m]);
     } catch (e) {
@@ -315,8 +324,18 @@ function App() {
                     void send(m.body, m.clientId);
                   }
                 : undefined
-            }>${m.body}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : m.pending ? html`<time class="at">${t("widget.sending")}</time>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
+            }>${withoutNumbered(m)}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : m.pending ? html`<time class="at">${t("widget.sending")}</time>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
         )}
+        ${
+          msgs.at(-1)?.direction === "out" && msgs.at(-1)?.options?.length
+            ? html`<div class="chips" role="group" aria-label=${t("widget.options")}>${msgs
+                .at(-1)!
+                .options!.map(
+                  (o) =>
+                    html`<button type="button" data-choice=${o.id} onClick=${() => void send(o.title, rid(), o)}>${o.title}</button>`,
+                )}</div>`
+            : null
+        }
         ${typing !== null ? html`<div class="typing" role="status">${typing ? t("widget.typing").replace("{name}", typing) : t("widget.typingSomeone")}<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span></div>` : null}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}
       </div>

@@ -20,6 +20,8 @@ export function visitorMessage(m: typeof messages.$inferSelect, names?: Map<stri
     status: m.status,
     createdAt: m.createdAt,
     ...(clientId ? { clientId } : {}),
+    // the options offered with it, as chips (a tap answers with the option's id)
+    ...(m.direction === "out" && m.content?.quickReplies?.length ? { options: m.content.quickReplies } : {}),
     // who answered: a person's first name, or the AI agent's name (the widget draws the avatar from it)
     ...(m.direction === "out" && m.senderId && names?.has(m.senderId) ? { author: names.get(m.senderId) } : {}),
   };
@@ -64,7 +66,7 @@ export function webchatAdapter(getCtx: () => Ctx): ChannelAdapter {
   let off: (() => void) | null = null;
   return {
     type: "webchat",
-    capabilities: { idempotentSend: true, attachments: true, ratePerSecond: null },
+    capabilities: { idempotentSend: true, attachments: true, ratePerSecond: null, quickReplies: { max: 10 } },
     async send(msg) {
       const ctx = getCtx();
       const m = msg.messageId ? await ctx.db.select().from(messages).where(eq(messages.id, msg.messageId)).get() : null;

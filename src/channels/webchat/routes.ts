@@ -199,7 +199,12 @@ export function webchatRoutes() {
     return c.json({ data: { ok: true } });
   });
 
-  const sendBody = z.strictObject({ clientId: z.string().min(8).max(64), body: z.string().max(5000) });
+  const sendBody = z.strictObject({
+    clientId: z.string().min(8).max(64),
+    body: z.string().max(5000),
+    /** a quick reply tapped: the option's id (the body is its title) */
+    choice: z.strictObject({ id: z.string().min(1).max(256), title: z.string().max(100) }).optional(),
+  });
   app.post("/:channelId/messages", async (c) => {
     const ctx = c.get("ctx");
     const v = await visitor(c);
@@ -210,6 +215,7 @@ export function webchatRoutes() {
       externalId: `${v.visitorId}:${b.clientId}`,
       from: { externalId: v.visitorId },
       body: b.body,
+      ...(b.choice ? { content: { kind: "quick_reply", choice: b.choice } } : {}),
     });
     return c.json({ data: visitorMessage(r.message), duplicate: r.duplicate }, r.duplicate ? 200 : 201);
   });
