@@ -7,8 +7,8 @@ import { asc, desc, eq, isNull, ne, or, sql } from "drizzle-orm";
 import { kbChunks, kbSources } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { guardedFetch, type GuardedResponse } from "../platform/net-guard.ts";
-import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { AppError, badRequest, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
 import { settings } from "../platform/schema.ts";
 import { aiProvider } from "./settings.ts";
@@ -314,7 +314,7 @@ async function extract(
 
 /** Adds an uploaded document: the file is kept only when it became a source (a refused one leaves nothing behind). */
 export async function addUploadedDocument(ctx: Ctx, actor: Actor, file: File, title?: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const saved = await ctx.files.save(file, null, ctx.clock.now());
   try {
     return await addSource(ctx, actor, { fileId: saved.fileId, ...(title ? { title } : {}) });
@@ -324,16 +324,12 @@ export async function addUploadedDocument(ctx: Ctx, actor: Actor, file: File, ti
   }
 }
 
-function adminOnly(actor: Actor) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-}
-
 /**
  * Adds a document: read, cut and stored at once (keyword search finds it when this returns); its vectors are
  * made in the background, with progress on the source.
  */
 export async function addSource(ctx: Ctx, actor: Actor, input: z.input<typeof sourceInput>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const s = sourceInput.parse(input);
   const x = await extract(ctx, s);
   if (!x.passages.length) throw new AppError(422, "empty_source", "Nothing to index in this source");
@@ -423,7 +419,7 @@ export async function sourcePassages(ctx: Ctx, id: string) {
 }
 
 export async function deleteSource(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const s = await getSource(ctx, id);
   if (!s) throw notFound("Source");
   const index = await vectorIndex(ctx);
@@ -568,7 +564,7 @@ async function ensureVectorTable(ctx: Ctx, model: string, dim: number) {
 
 /** Makes every passage's vector again (after the owner changes the embedding model, or on request). */
 export async function reindex(ctx: Ctx, actor: Actor) {
-  adminOnly(actor);
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     tx.run(sql`UPDATE kb_chunks SET embedded_with = NULL`);
     tx.run(sql`UPDATE kb_sources SET embedded_count = 0`);

@@ -3,8 +3,8 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
 import { readJson, formBody } from "../app/http.ts";
-import { AppError, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor } from "../platform/context.ts";
+import { AppError, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as agents from "./service.ts";
 import * as kb from "./knowledge.ts";
@@ -14,7 +14,7 @@ import { getConversation } from "../inbox/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
 const adminOnly = (c: Context<Env>) => {
-  if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actorOf(c));
 };
 
 export const playgroundInput = z.strictObject({

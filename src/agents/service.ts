@@ -7,8 +7,8 @@ import { agents, type HandoffRules } from "./schema.ts";
 import { channels, conversations } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
-import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { badRequest, conflict, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { TOOL_NAMES } from "./tools.ts";
 
@@ -39,10 +39,6 @@ export const agentInput = z.strictObject({
   active: z.boolean().default(true),
 });
 export const agentPatch = patchOf(agentInput);
-
-function adminOnly(actor: Actor) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-}
 
 type Routing = { byChannel: Map<string, string>; byDepartment: Map<string, string> };
 const routings = new WeakMap<Ctx, Routing>();
@@ -114,7 +110,7 @@ export async function getAgent(ctx: Ctx, id: string) {
 }
 
 export async function createAgent(ctx: Ctx, actor: Actor, input: z.input<typeof agentInput>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const a = agentInput.parse(input);
   await validate(ctx, a, null);
   const now = ctx.clock.now();
@@ -125,7 +121,7 @@ export async function createAgent(ctx: Ctx, actor: Actor, input: z.input<typeof 
 }
 
 export async function updateAgent(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof agentPatch>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const p = agentPatch.parse(input);
   const cur = await getAgent(ctx, id);
   if (!cur) throw notFound("Agent");
@@ -148,7 +144,7 @@ export async function updateAgent(ctx: Ctx, actor: Actor, id: string, input: z.i
 
 /** Deleting an agent gives its open conversations to people (the foreign key clears their agent). */
 export async function deleteAgent(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   if (!(await getAgent(ctx, id))) throw notFound("Agent");
   await ctx.database.write(async (tx) => {
     await tx

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { isIP } from "node:net";
 import { openFields, sealFields } from "../platform/secrets.ts";
 import { isLinkLocalAddress } from "../platform/net-guard.ts";
-import { AppError, forbidden } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { AppError } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
 import {
   limited,
@@ -59,7 +59,7 @@ export function publicAiSettings(s: AiSettings) {
 }
 
 export async function saveAiSettings(ctx: Ctx, actor: Actor, input: Partial<z.input<typeof aiSettingsInput>>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const cur = await getAiSettings(ctx);
   const keepKey = input.openaiKey === undefined || input.openaiKey === "" || input.openaiKey.startsWith("••••");
   const next = aiSettingsInput.parse({ ...cur, ...input, openaiKey: keepKey ? cur.openaiKey : input.openaiKey });
@@ -86,7 +86,7 @@ export async function aiProvider(ctx: Ctx) {
 
 /** Reaches the model server and lists its models; says in plain words what is wrong when it cannot. */
 export async function testAi(ctx: Ctx, actor: Actor) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const { provider, settings } = await aiProvider(ctx);
   try {
     const models = await provider.models();
@@ -119,7 +119,7 @@ const pulls = new WeakMap<Ctx, Map<string, PullState>>();
 
 /** Starts downloading an Ollama model in the background; its progress is read with pullStatus(). */
 export async function startPull(ctx: Ctx, actor: Actor, model: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const name = z
     .string()
     .trim()

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Env } from "./http.ts";
 import { formBody } from "./http.ts";
 import { AppError } from "../platform/errors.ts";
-import { isAdmin, type Actor } from "../platform/context.ts";
+import { assertAdmin, type Actor } from "../platform/context.ts";
 import { translator, plural, type Locale, type T as Translate } from "../../ui/i18n/index.ts";
 import { renderPage, html } from "../../ui/components/html.ts";
 import { Bare, Layout } from "../../ui/components/layout.ts";
@@ -31,9 +31,7 @@ export const str = (v: unknown) => (typeof v === "string" ? v : "");
 export const arr = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" && v ? [v] : []);
 export const count = (c: C, key: string, n: number) => plural(user(c).locale, key, n);
 export const timezones = () => Intl.supportedValuesOf("timeZone");
-export const adminOnly = (c: C) => {
-  if (!isAdmin(user(c))) throw new AppError(403, "admin_only", "Only an administrator can do this");
-};
+export const adminOnly = (c: C) => assertAdmin(user(c));
 /** The status a refused form answers with: the error's own, 400 for invalid input, 500 for anything else. */
 export const statusOf = (e: unknown, otherwise = 500) =>
   e instanceof AppError ? e.status : e instanceof z.ZodError ? 400 : otherwise;

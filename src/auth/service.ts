@@ -3,9 +3,9 @@ import { getSetting, putSetting } from "../setup/service.ts";
 import { z } from "zod";
 import { users, departments, userDepartments, sessions, loginAttempts, apiKeys } from "./schema.ts";
 import { newId, newSecret, hashSecret } from "../platform/ids.ts";
-import { AppError, badRequest, conflict, notFound, forbidden } from "../platform/errors.ts";
+import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
 import type { Ctx, Actor } from "../platform/context.ts";
-import { isAdmin, API_SCOPES, type ApiScope } from "../platform/context.ts";
+import { assertAdmin, isAdmin, API_SCOPES, type ApiScope } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import type { Tx } from "../platform/db.ts";
 
@@ -19,10 +19,6 @@ export const userInput = z.strictObject({
 });
 /** currentPassword is required to change one's own password or email (an open session must not be enough to take the account). */
 export const userPatch = patchOf(userInput.extend({ active: z.boolean(), currentPassword: z.string().max(200) }));
-
-function requireAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-}
 
 /** Creates a user with an Argon2id password hash. The first user of a fresh install is created by setup. */
 export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
@@ -68,7 +64,7 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
       p.active !== undefined ||
       p.email !== undefined
     )
-      requireAdmin(actor);
+      assertAdmin(actor);
   }
   if (self) await checkCurrentPassword(ctx, id, p);
   const passwordHash = p.password ? await Bun.password.hash(p.password, { algorithm: "argon2id" }) : undefined;
@@ -170,7 +166,7 @@ export const departmentInput = z.strictObject({
 export const departmentPatch = patchOf(departmentInput);
 
 export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<typeof departmentInput>) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   const d = departmentInput.parse(input);
   return ctx.database.write(async (tx) => {
     const dup = await tx.select({ id: departments.id }).from(departments).where(eq(departments.name, d.name)).get();
@@ -182,7 +178,7 @@ export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<ty
 }
 
 export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof departmentPatch>) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   const d = departmentPatch.parse(input);
   await ctx.database.write(async (tx) => {
     if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get()))
@@ -201,7 +197,7 @@ export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input
 }
 
 export async function deleteDepartment(ctx: Ctx, actor: Actor, id: string) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     const r = await tx.delete(departments).where(eq(departments.id, id)).returning({ id: departments.id });
     if (!r.length) throw notFound("Department");
@@ -295,7 +291,7 @@ async function getUnlocks(ctx: Ctx): Promise<Record<string, number>> {
 
 /** An administrator lets a user's logins through again at once (failures before now no longer count). */
 export async function unlockLogin(ctx: Ctx, actor: Actor, userId: string) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   const u = await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
   if (!u) throw notFound("User");
   const now = ctx.clock.now();
@@ -403,7 +399,7 @@ export const apiKeyInput = z.strictObject({
 
 /** Creates an API key (read-only unless a wider scope is asked for) and returns the secret once; only its SHA-256 is stored. */
 export async function createApiKey(ctx: Ctx, actor: Actor, input: z.input<typeof apiKeyInput>) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   const { name: n, scope } = apiKeyInput.parse(input);
   const prefix = newSecret(6).replace(/[-_]/g, "x").slice(0, 8);
   const key = `dgb_${prefix}_${newSecret(24)}`;
@@ -438,7 +434,7 @@ export async function listApiKeys(ctx: Ctx) {
 }
 
 export async function revokeApiKey(ctx: Ctx, actor: Actor, id: string) {
-  requireAdmin(actor);
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     const r = await tx
       .update(apiKeys)

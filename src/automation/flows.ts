@@ -8,13 +8,12 @@
 // active the AI agent keeps quiet; a person answering or taking the conversation ends it.
 import { libraryItems } from "../library/schema.ts";
 import { and, asc, desc, eq, inArray, max, sql } from "drizzle-orm";
-import type { Actor, Ctx, InlineInbound } from "../platform/context.ts";
+import { assertAdmin, type Actor, type Ctx, type InlineInbound } from "../platform/context.ts";
 import { placeholdersOf, preparedFor, type AfterCommit, type Tx } from "../platform/db.ts";
 import { AppError, badRequest, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { guardedFetch } from "../platform/net-guard.ts";
 import { patchOf } from "../platform/validation.ts";
-import { adminOnly } from "./service.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
 import { channels, conversations, tags } from "../inbox/schema.ts";
 import { departments, users } from "../auth/schema.ts";
@@ -60,7 +59,7 @@ async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
 }
 
 export async function createFlow(ctx: Ctx, actor: Actor, input: unknown) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const f = flowInput.parse(input);
   await checkRefs(ctx, f.graph, f.channelIds);
   const now = ctx.clock.now();
@@ -81,14 +80,14 @@ export async function createFlow(ctx: Ctx, actor: Actor, input: unknown) {
 }
 
 export async function getFlow(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const f = await ctx.db.select().from(flows).where(eq(flows.id, id)).get();
   if (!f) throw notFound("Flow");
   return f;
 }
 
 export async function listFlows(ctx: Ctx, actor: Actor) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const rows = await ctx.db.select().from(flows).orderBy(asc(flows.name));
   const active = await ctx.db
     .select({ flowId: flowSessions.flowId, n: sql<number>`count(*)` })

@@ -6,7 +6,7 @@ import { desc, eq, or } from "drizzle-orm";
 import type { Env } from "../app/http.ts";
 import { readJson, query } from "../app/http.ts";
 import { AppError, notFound } from "../platform/errors.ts";
-import type { Actor } from "../platform/context.ts";
+import { assertAdmin, type Actor } from "../platform/context.ts";
 import { open as unseal } from "../platform/secrets.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import { contacts, conversations } from "../inbox/schema.ts";
@@ -45,20 +45,20 @@ export function automationRoutes(registry: OpenApiRegistry) {
   );
   doc("GET", "/automations/settings", "Automation limits (automated messages per contact per hour)");
   app.get("/automations/settings", async (c) => {
-    svc.adminOnly(actorOf(c));
+    assertAdmin(actorOf(c));
     return c.json({ data: await automationSettings(c.get("ctx")) });
   });
   doc("PUT", "/automations/settings", "Change the automation limits", { body: settingsInput });
   app.put("/automations/settings", async (c) => {
     const ctx = c.get("ctx");
-    svc.adminOnly(actorOf(c));
+    assertAdmin(actorOf(c));
     const s = await readJson(c, settingsInput);
     await ctx.database.write((tx) => putSetting(tx, "automation", s, ctx.clock.now()));
     return c.json({ data: await automationSettings(ctx) });
   });
   doc("GET", "/automations/recipes", "The ready-made automations, and which are installed");
   app.get("/automations/recipes", async (c) => {
-    svc.adminOnly(actorOf(c));
+    assertAdmin(actorOf(c));
     const installed = await installedRecipes(c.get("ctx"));
     return c.json({ data: RECIPES.map((id) => ({ id, installed: installed.has(id) })) });
   });
@@ -68,7 +68,7 @@ export function automationRoutes(registry: OpenApiRegistry) {
     "Install a ready-made automation: the rules it makes (a second install is refused)",
   );
   app.post("/automations/recipes/:id", async (c) => {
-    svc.adminOnly(actorOf(c));
+    assertAdmin(actorOf(c));
     const made = await installRecipe(c.get("ctx"), actorOf(c), c.req.param("id"));
     return c.json({ data: made }, 201);
   });

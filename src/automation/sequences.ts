@@ -6,12 +6,11 @@
 // again when a step comes due, so an exit the engine had not read yet still stops the step.
 import { checkLibraryIds } from "../library/service.ts";
 import { and, asc, desc, eq, inArray, like, lt, sql } from "drizzle-orm";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { assertAdmin, isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import type { Tx } from "../platform/db.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { patchOf } from "../platform/validation.ts";
-import { adminOnly } from "./service.ts";
 import { parseCsv } from "../platform/csv.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
 import { contacts, conversations, conversationTags, tags } from "../inbox/schema.ts";
@@ -130,7 +129,7 @@ async function checkSequence(ctx: Ctx, s: { exits?: { tagIds?: string[] }; steps
 }
 
 export async function createSequence(ctx: Ctx, actor: Actor, input: unknown) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const s = sequenceInput.parse(input);
   await checkSequence(ctx, s);
   const now = ctx.clock.now();
@@ -140,14 +139,14 @@ export async function createSequence(ctx: Ctx, actor: Actor, input: unknown) {
 }
 
 export async function getSequence(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const s = await ctx.db.select().from(sequences).where(eq(sequences.id, id)).get();
   if (!s) throw notFound("Sequence");
   return s;
 }
 
 export async function listSequences(ctx: Ctx, actor: Actor) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const rows = await ctx.db.select().from(sequences).orderBy(asc(sequences.name));
   const counts = await ctx.db
     .select({ id: sequenceEnrolments.sequenceId, status: sequenceEnrolments.status, n: sql<number>`count(*)` })
@@ -393,7 +392,7 @@ async function endEnrolments(
  * about them changes.
  */
 export async function enrolCsv(ctx: Ctx, actor: Actor, sequenceId: string, text: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const seq = await getSequence(ctx, actor, sequenceId);
   const rows = parseCsv(text.replace(/^\uFEFF/, ""));
   if (rows.length < 2) throw badRequest("csv_empty", "The file has no contacts under its header", { field: "file" });

@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { Cron } from "croner";
 import type { z } from "zod";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { badRequest, forbidden, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { badRequest, notFound } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { seal } from "../platform/secrets.ts";
 import { patchOf } from "../platform/validation.ts";
@@ -20,10 +20,6 @@ import { cancelTimersOf, kick, rulesChanged, scheduleNext } from "./engine.ts";
 
 export const rulePatch = patchOf(ruleInput);
 type Rule = typeof automationRules.$inferSelect;
-
-export const adminOnly = (actor: Actor) => {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-};
 
 /** What the API and the console show of a rule: never its webhook secret. */
 export function ruleView(r: Rule) {
@@ -128,12 +124,12 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
 }
 
 export async function listRules(ctx: Ctx, actor: Actor) {
-  adminOnly(actor);
+  assertAdmin(actor);
   return (await ctx.db.select().from(automationRules).orderBy(automationRules.name)).map(ruleView);
 }
 
 export async function getRule(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const r = await ctx.db.select().from(automationRules).where(eq(automationRules.id, id)).get();
   if (!r) throw notFound("Automation");
   return r;
@@ -141,7 +137,7 @@ export async function getRule(ctx: Ctx, actor: Actor, id: string) {
 
 /** Creates a rule. A webhook-triggered rule gets a signing secret, returned this once. */
 export async function createRule(ctx: Ctx, actor: Actor, input: z.input<typeof ruleInput>, recipe?: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const r = ruleInput.parse(input);
   await checkReferences(ctx, r.trigger, r.conditions, r.actions);
   const now = ctx.clock.now();

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import { appointments } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
-import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { AppError, badRequest, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { canSeeRowOf, checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { getBusiness, getSetting, putSetting, weekdays, type Business } from "../setup/service.ts";
 import { idRef } from "../platform/validation.ts";
@@ -22,7 +22,7 @@ export async function getCalendarSettings(ctx: Ctx) {
 
 /** The appointment length and the services offered (the agent's booking tool and the console read them). */
 export async function saveCalendarSettings(ctx: Ctx, actor: Actor, input: z.input<typeof calendarSettings>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const v = calendarSettings.parse(input);
   await ctx.database.write((tx) => putSetting(tx, "calendar", v, ctx.clock.now()));
   return v;

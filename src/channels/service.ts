@@ -4,8 +4,8 @@ import { outbox } from "../platform/schema.ts";
 import { channels, messages, conversations } from "../inbox/schema.ts";
 import { departments } from "../auth/schema.ts";
 import { newId } from "../platform/ids.ts";
-import { badRequest, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { badRequest, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { CHANNEL_SECRET_KEYS } from "../platform/secrets.ts";
 import { forgetChannels, cachedChannel, contactExternalId } from "../inbox/service.ts";
@@ -90,7 +90,7 @@ function parseConfig(type: string, cfg: unknown) {
 export const channelPatch = patchOf(channelInput.omit({ type: true }));
 
 export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeof channelInput>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const c = channelInput.parse(input);
   const config = parseConfig(c.type, c.config);
   return ctx.database
@@ -117,7 +117,7 @@ export async function createChannel(ctx: Ctx, actor: Actor, input: z.input<typeo
 }
 
 export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof channelPatch>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const p = channelPatch.parse(input);
   return ctx.database
     .write(async (tx) => {
@@ -172,7 +172,7 @@ export async function getChannel(ctx: Ctx, id: string) {
  * (a QR-paired number is logged out, so it disappears from the phone's linked devices).
  */
 export async function deleteChannel(ctx: Ctx, actor: Actor, id: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const ch = await getChannel(ctx, id);
   if (!ch) throw notFound("Channel");
   const now = ctx.clock.now();

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { orders, products, type OrderItem } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
-import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { badRequest, conflict, notFound } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { contentTerms, normalize } from "../agents/text.ts";
 import { checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
@@ -29,12 +29,8 @@ export const productInput = z.strictObject({
 });
 export const productPatch = patchOf(productInput);
 
-function adminOnly(actor: Actor) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-}
-
 export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeof productInput>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const p = productInput.parse(input);
   const now = ctx.clock.now();
   const row: Product = { id: newId(now), ...p, createdAt: now, updatedAt: now };
@@ -47,7 +43,7 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
 }
 
 export async function updateProduct(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof productPatch>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const p = productPatch.parse(input);
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(products).where(eq(products.id, id)).get();
@@ -65,7 +61,7 @@ export async function updateProduct(ctx: Ctx, actor: Actor, id: string, input: z
 }
 
 export async function deleteProduct(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     const r = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
     if (!r.length) throw notFound("Product");
@@ -114,7 +110,7 @@ const COLS = {
  * is named with its number and column, and nothing is written.
  */
 export async function importProducts(ctx: Ctx, actor: Actor, csv: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const [head, ...rows] = parseCsv(csv);
   if (!head) throw badRequest("csv_empty", "The file has no lines");
   const norm = head.map((h) => h.toLowerCase().trim());
@@ -294,7 +290,7 @@ export async function listOrders(ctx: Ctx, actor: Actor, opts: { contactId?: str
 }
 
 export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(orders).where(eq(orders.id, id)).get();
     if (!cur) throw notFound("Order");

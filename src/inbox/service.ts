@@ -18,8 +18,8 @@ import { outbox, files } from "../platform/schema.ts";
 import { channelTemplates } from "../channels/schema.ts";
 import { agents } from "../agents/schema.ts";
 import { newId } from "../platform/ids.ts";
-import { AppError, badRequest, notFound, forbidden, conflict } from "../platform/errors.ts";
-import { isAdmin, seesAll, type Actor, type Ctx } from "../platform/context.ts";
+import { AppError, badRequest, notFound, conflict } from "../platform/errors.ts";
+import { assertAdmin, seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
 import { onlyIf } from "../platform/outbox.ts";
 import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
@@ -1680,7 +1680,7 @@ export async function listTags(ctx: Ctx) {
 }
 
 export async function createTag(ctx: Ctx, actor: Actor, input: z.input<typeof tagInput>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const t = tagInput.parse(input);
   return ctx.database.write(async (tx) => {
     if (await tx.select({ id: tags.id }).from(tags).where(eq(tags.name, t.name)).get())
@@ -1695,7 +1695,7 @@ export const tagPatch = patchOf(tagInput);
 
 /** Renames or recolours a tag (administrators); a name another tag has is 409. */
 export async function updateTag(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof tagPatch>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const p = tagPatch.parse(input);
   await ctx.database.write(async (tx) => {
     if (p.name) {
@@ -1712,7 +1712,7 @@ export async function updateTag(ctx: Ctx, actor: Actor, id: string, input: z.inp
 }
 
 export async function deleteTag(ctx: Ctx, actor: Actor, id: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     if (!(await tx.delete(tags).where(eq(tags.id, id)).returning({ id: tags.id })).length) throw notFound("Tag");
   });
@@ -1760,7 +1760,7 @@ export async function listQuickReplies(ctx: Ctx) {
 }
 
 export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<typeof quickReplyInput>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const q = quickReplyInput.parse(input);
   return ctx.database.write(async (tx) => {
     await checkLibraryIds(tx, q.media, "media");
@@ -1774,7 +1774,7 @@ export async function createQuickReply(ctx: Ctx, actor: Actor, input: z.input<ty
 }
 
 export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof quickReplyPatch>) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const q = quickReplyPatch.parse(input);
   return ctx.database.write(async (tx) => {
     if (q.media) await checkLibraryIds(tx, q.media, "media");
@@ -1797,7 +1797,7 @@ export async function updateQuickReply(ctx: Ctx, actor: Actor, id: string, input
 }
 
 export async function deleteQuickReply(ctx: Ctx, actor: Actor, id: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   await ctx.database.write(async (tx) => {
     if (!(await tx.delete(quickReplies).where(eq(quickReplies.id, id)).returning({ id: quickReplies.id })).length)
       throw notFound("Quick reply");

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Env } from "../app/http.ts";
 import { readJson, query, formBody, fileResponse } from "../app/http.ts";
 import { AppError, notFound, forbidden } from "../platform/errors.ts";
-import { isAdmin, seesAll, type Actor } from "../platform/context.ts";
+import { assertAdmin, isAdmin, seesAll, type Actor } from "../platform/context.ts";
 import { requireScope } from "../auth/scopes.ts";
 import type { OpenApiRegistry } from "./openapi.ts";
 import * as inbox from "../inbox/service.ts";
@@ -292,7 +292,7 @@ export function apiV1(registry: OpenApiRegistry) {
   });
   doc("POST", "/users", "Team", "Create a user", { body: auth.userInput });
   app.post("/users", async (c) => {
-    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    assertAdmin(actorOf(c));
     return c.json({ data: await auth.createUser(c.get("ctx"), await readJson(c, auth.userInput)) }, 201);
   });
   doc(
@@ -314,7 +314,7 @@ export function apiV1(registry: OpenApiRegistry) {
   // ---- API keys, channels (administrators)
   doc("GET", "/api-keys", "Admin", "List API keys");
   app.get("/api-keys", async (c) => {
-    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    assertAdmin(actorOf(c));
     return c.json({ data: await auth.listApiKeys(c.get("ctx")) });
   });
   doc(
@@ -368,7 +368,7 @@ export function apiV1(registry: OpenApiRegistry) {
   );
   // ---- AI model server (administrators)
   const adminOnly = (c: Context<Env>) => {
-    if (!isAdmin(actorOf(c))) throw forbidden("admin_only", "Only an administrator can do this");
+    assertAdmin(actorOf(c));
   };
   doc("GET", "/ai/settings", "AI", "The model server settings (the API key shown by its last 4 characters)");
   app.get("/ai/settings", async (c) => {

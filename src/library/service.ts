@@ -6,7 +6,7 @@ import { libraryItems } from "./schema.ts";
 import { files } from "../platform/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, forbidden, notFound } from "../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { mediaProblem, type MediaLimits } from "../platform/files.ts";
 import type { Db, Tx } from "../platform/db.ts";
 
@@ -24,9 +24,6 @@ const kindOf = (mime: string): Kind =>
         ? "audio"
         : "document";
 
-const adminOnly = (actor: Actor) => {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
-};
 /** The team (any person, any API key) sees the library; a web-chat visitor never reaches these routes. */
 const teamOnly = (actor: Actor) => {
   if (actor.kind === "user" || actor.kind === "api_key" || actor.kind === "system") return;
@@ -66,7 +63,7 @@ function view(ctx: Ctx, item: LibraryItem, f: { name: string; mime: string; size
 
 /** Adds an uploaded file to the library (the store checks its type and size; each channel's limits are shown). */
 export async function addItem(ctx: Ctx, actor: Actor, file: Blob & { name?: string }, title?: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const t = (title ?? "").trim() || (file.name ?? "").replace(/\.[^.]{1,8}$/, "").trim() || "archivo";
   if (t.length > 120) throw badRequest("title_too_long", "A title has at most 120 characters", { field: "title" });
   const saved = await ctx.files.save(file, null, ctx.clock.now());
@@ -139,7 +136,7 @@ export async function itemFile(ctx: Ctx, actor: Actor, id: string) {
 }
 
 export async function renameItem(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof itemPatch>) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const p = itemPatch.parse(input);
   const done = await ctx.database.write((tx) =>
     tx
@@ -157,7 +154,7 @@ export async function renameItem(ctx: Ctx, actor: Actor, id: string, input: z.in
  * flow that still names it is refused when it runs, with the reason in its log.
  */
 export async function deleteItem(ctx: Ctx, actor: Actor, id: string) {
-  adminOnly(actor);
+  assertAdmin(actor);
   const r = await itemRow(ctx.db, id);
   if (!r) throw notFound("Library item");
   await ctx.database.write((tx) => tx.delete(libraryItems).where(eq(libraryItems.id, id)));

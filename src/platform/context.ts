@@ -5,6 +5,7 @@ import type { EventBus } from "./events.ts";
 import type { RealtimeHub } from "./realtime.ts";
 import type { FileStore } from "./files.ts";
 import type { Outbox } from "./outbox.ts";
+import { forbidden } from "./errors.ts";
 
 export type Clock = { now(): number };
 
@@ -69,5 +70,9 @@ export type Actor =
 /** May change the business's settings (team, channels, AI, catalog…): administrators, admin-scope keys, the system. */
 export const isAdmin = (a: Actor) =>
   a.kind === "system" || (a.kind === "user" ? a.role === "admin" : a.scope === "admin");
+/** Refuses (403 admin_only) whoever may not change the business's settings. */
+export function assertAdmin(a: Actor) {
+  if (!isAdmin(a)) throw forbidden("admin_only", "Only an administrator can do this");
+}
 /** Sees every conversation and what belongs to them: everyone but agents, who see theirs and their departments'. */
 export const seesAll = (a: Actor) => a.kind !== "user" || a.role === "admin";

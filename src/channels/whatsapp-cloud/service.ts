@@ -6,8 +6,8 @@ import type { Env } from "../../app/http.ts";
 import { channels } from "../../inbox/schema.ts";
 import { channelTemplates } from "../schema.ts";
 import { newId } from "../../platform/ids.ts";
-import { AppError, notFound, forbidden } from "../../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
+import { AppError, notFound } from "../../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../../platform/context.ts";
 import {
   ingestInbound,
   contactExternalId,
@@ -327,7 +327,7 @@ export function whatsappCloudWebhook() {
 
 /** Reads the account's templates from Meta and replaces this connection's registry with them. */
 export async function syncTemplates(ctx: Ctx, actor: Actor, channelId: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const row = await ctx.db.select().from(channels).where(eq(channels.id, channelId)).get();
   if (!row || row.type !== CLOUD) throw notFound("Channel");
   let list;

@@ -7,8 +7,8 @@ import { eq, and, isNull } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { channels } from "../../inbox/schema.ts";
-import { AppError, forbidden, notFound } from "../../platform/errors.ts";
-import { isAdmin, type Actor, type Ctx } from "../../platform/context.ts";
+import { AppError, notFound } from "../../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../../platform/context.ts";
 import {
   ingestInbound,
   contactExternalId,
@@ -401,7 +401,7 @@ export function connectionOf(ctx: Ctx, channelId: string) {
 }
 
 export async function qrChannel(ctx: Ctx, actor: Actor, channelId: string) {
-  if (!isAdmin(actor)) throw forbidden("admin_only", "Only an administrator can do this");
+  assertAdmin(actor);
   const ch = await ctx.db.select().from(channels).where(eq(channels.id, channelId)).get();
   if (!ch || ch.type !== QR) throw notFound("Channel");
   return ch;
