@@ -31,9 +31,9 @@ import {
   takeCitations,
   ungroundedFigures,
 } from "./prompt.ts";
-import { runTool, toolSpecs, type ToolContext } from "./tools.ts";
+import { RETURN_TO_FLOW, runTool, toolSpecs, type ToolContext } from "./tools.ts";
 import { getAgent, type Agent } from "./service.ts";
-import { flowActive } from "../automation/index.ts";
+import { flowActive, flowGoal, returnToFlow } from "../automation/index.ts";
 
 export type TurnMessage = { role: "customer" | "agent" | "bot"; text: string };
 export type TurnInput = {
@@ -47,6 +47,8 @@ export type TurnInput = {
   /** replies this agent already gave in the conversation (for the hand-off rule) */
   botReplies: number;
   dryRun: boolean;
+  /** the goal a flow gave the agent, when the flow wants the conversation back (return_to_flow is offered) */
+  flowGoal?: string | null;
 };
 export type ToolTrace = {
   name: string;
@@ -59,6 +61,8 @@ export type ToolTrace = {
 export type TurnResult = {
   reply: string | null;
   handoff: { departmentId: string | null; reason: string } | null;
+  /** the agent gave the conversation back to its flow (which answers instead) */
+  backToFlow: boolean;
   intent: Intent;
   language: "es" | "en";
   mode: "handoff" | "faq" | "model" | "intent" | "knowledge" | "fallback";
@@ -150,6 +154,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   const res: TurnResult = {
     reply: null,
     handoff: null,
+    backToFlow: false,
     intent: intentOf.intent,
     language: lang,
     mode: "fallback",
@@ -218,6 +223,7 @@ export async function runTurn(ctx: Ctx, input: TurnInput): Promise<TurnResult> {
   else if (agent.useModel) {
     try {
       await modelTurn(ctx, input, toolCtx, res, retrieval.hits, lang, business, now, cite);
+      if (res.backToFlow) return done();
       if (res.reply !== null || res.handoff) {
         if (res.handoff && !res.reply) res.reply = handoffMessage();
         return done();
@@ -362,12 +368,20 @@ async function modelTurn(
   const guard = (s: string) => (remote && !settings.shareContactData ? redactPersonalData(s) : s);
   const depts = (await ctx.db.select({ name: departments.name }).from(departments)).map((d) => d.name);
   const facts = businessFacts(business, depts, now, lang);
-  const system = systemPrompt(agent, lang, facts, passages);
+  const goal =
+    input.flowGoal === undefined || input.flowGoal === null
+      ? ""
+      : lang === "es"
+        ? `Un flujo te pasó esta conversación con este objetivo: ${input.flowGoal || "atender lo que el cliente pida"}. Cuando esté cumplido, llama a la herramienta return_to_flow y no escribas nada más: el flujo sigue con el cliente.`
+        : `A flow gave you this conversation with this goal: ${input.flowGoal || "help with what the customer asks"}. Once it is met, call the return_to_flow tool and write nothing more: the flow goes on with the customer.`;
+  const system = [systemPrompt(agent, lang, facts, passages), goal].filter(Boolean).join("\n\n");
   const msgs: ChatMessage[] = [{ role: "system", content: system }];
   for (const m of input.history.slice(-HISTORY))
     msgs.push({ role: m.role === "customer" ? "user" : "assistant", content: guard(m.text) });
   msgs.push({ role: "user", content: guard(input.customerText) });
-  const tools = toolSpecs(agent.tools);
+  // the flow's way back is offered only while a flow waits for the conversation
+  const allowed = goal ? [...agent.tools, RETURN_TO_FLOW.name] : agent.tools;
+  const tools = toolSpecs(allowed);
   const evidence: string[] = [
     facts,
     input.customerText,
@@ -391,18 +405,19 @@ async function modelTurn(
     }
     msgs.push({ role: "assistant", content: calls.length && !r.toolCalls.length ? "" : r.content, toolCalls: calls });
     for (const c of calls) {
-      const out = await timedTool(res, toolCtx, agent.tools, c.name, c.arguments);
+      const out = await timedTool(res, toolCtx, allowed, c.name, c.arguments);
       // what a tool answered, its refusals too (a taken time lists the free ones), is what the reply may quote
       evidence.push(out.ok ? JSON.stringify(out.data) : out.error);
       if (out.ok && out.handoff) res.handoff = out.handoff;
+      if (out.ok && out.backToFlow) res.backToFlow = true;
       msgs.push({ role: "tool", toolName: c.name, content: JSON.stringify(out.ok ? out.data : { error: out.error }) });
     }
-    if (res.handoff) {
+    if (res.handoff || res.backToFlow) {
       content = "";
       break;
     }
   }
-  if (res.handoff) return;
+  if (res.handoff || res.backToFlow) return;
   res.mode = "model";
   const { text, cited } = takeCitations(content, passages);
   let reply = text;
@@ -705,6 +720,7 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
     customerText: unanswered.map(asText).filter(Boolean).join("\n"),
     botReplies,
     dryRun: false,
+    flowGoal: await flowGoal(ctx, conversationId),
   });
   if (res.modelError) {
     const problem = res.modelError.split(":")[0];
@@ -730,6 +746,10 @@ async function turnFor(ctx: Ctx, conversationId: string): Promise<TurnCost | nul
         },
       },
     });
+  }
+  if (res.backToFlow) {
+    await recordBotActivity(ctx, conversationId, agent.id, "back_to_flow", { by: agent.name });
+    await returnToFlow(ctx, conversationId);
   }
   if (res.handoff)
     await handOffToPeople(ctx, conversationId, agent.id, {

@@ -28,7 +28,13 @@ export type ToolContext = {
 };
 /** A tool's outcome: data for the model, or an error it can act on. `handoff` asks the runner to give the conversation to people. */
 export type ToolResult =
-  | { ok: true; data: Record<string, unknown>; handoff?: { departmentId: string | null; reason: string } }
+  | {
+      ok: true;
+      data: Record<string, unknown>;
+      handoff?: { departmentId: string | null; reason: string };
+      /** the agent gives the conversation back to the flow that gave it a goal */
+      backToFlow?: true;
+    }
   | { ok: false; error: string };
 
 type Tool<S extends z.ZodType> = {
@@ -271,10 +277,25 @@ export const TOOLS = [
 ];
 
 export const TOOL_NAMES = TOOLS.map((t) => t.name) as [string, ...string[]];
-const byName = new Map(TOOLS.map((t) => [t.name, t]));
+
+/**
+ * Offered only while a flow wants the conversation back (an agent step with a next): never one of the tools an
+ * owner gives an agent.
+ */
+export const RETURN_TO_FLOW = tool({
+  name: "return_to_flow",
+  description:
+    "Give the conversation back to the flow that gave you your goal, once that goal is met. Write nothing after calling it: the flow goes on with the customer.",
+  args: z.strictObject({ summary: z.string().max(500).optional() }),
+  writes: true,
+  async run() {
+    return { ok: true, data: { back: true }, backToFlow: true };
+  },
+});
+const byName = new Map([...TOOLS, RETURN_TO_FLOW].map((t) => [t.name, t]));
 
 /** The tool specs offered to the model: only those the agent was given. */
-export function toolSpecs(allowed: string[]): ToolSpec[] {
+export function toolSpecs(allowed: readonly string[]): ToolSpec[] {
   return allowed
     .map((n) => byName.get(n))
     .filter((t) => !!t)

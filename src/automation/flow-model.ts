@@ -93,12 +93,16 @@ export const flowNode = z.discriminatedUnion("type", [
     error: next,
     ...pos,
   }),
-  /** the conversation goes to an AI agent with a goal; the flow ends there */
+  /**
+   * the conversation goes to an AI agent with a goal; with `next`, the agent gives it back to the flow there once
+   * the goal is met (its return_to_flow tool), otherwise the flow ends here
+   */
   z.strictObject({
     id: nodeId,
     type: z.literal("agent"),
     agentId: idRef,
     goal: z.string().max(1000).default(""),
+    next,
     ...pos,
   }),
   /** the conversation goes to people (a department, or a person); the flow ends there */

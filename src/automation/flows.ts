@@ -92,7 +92,7 @@ export async function listFlows(ctx: Ctx, actor: Actor) {
   const active = await ctx.db
     .select({ flowId: flowSessions.flowId, n: sql<number>`count(*)` })
     .from(flowSessions)
-    .where(eq(flowSessions.status, "active"))
+    .where(inArray(flowSessions.status, ["active", "agent"]))
     .groupBy(flowSessions.flowId);
   return rows.map((f) => ({ ...f, active: Number(active.find((a) => a.flowId === f.id)?.n ?? 0) }));
 }
@@ -178,7 +178,7 @@ export async function deleteFlow(ctx: Ctx, actor: Actor, id: string) {
     await tx
       .update(flowSessions)
       .set({ status: "ended", reason: "flow_deleted", nodeId: null, updatedAt: now })
-      .where(and(eq(flowSessions.flowId, id), eq(flowSessions.status, "active")));
+      .where(and(eq(flowSessions.flowId, id), inArray(flowSessions.status, ["active", "agent"])));
     await tx
       .update(automationTimers)
       .set({ status: "cancelled" })
@@ -420,7 +420,7 @@ export async function walk(
   input: Input | null,
   fx: Effects,
   today: string,
-): Promise<{ state: State; done: boolean; reason?: string; graph: FlowGraph }> {
+): Promise<{ state: State; done: boolean; reason?: string; graph: FlowGraph; away?: boolean }> {
   let graph = graph0;
   let byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const s: State = { ...state, vars: { ...state.vars }, path: [...state.path] };
@@ -462,9 +462,9 @@ export async function walk(
       }
     }
   } else if (s.nodeId) {
-    // resumed by a timer: the wait is over
+    // resumed by a timer (the wait is over) or by the AI agent giving the conversation back
     const n = byId.get(s.nodeId);
-    if (n?.type === "wait") {
+    if (n?.type === "wait" || n?.type === "agent") {
       at = n.next;
       if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
     }
@@ -529,6 +529,8 @@ export async function walk(
         return { state: { ...s, nodeId: null }, done: true, reason: "handoff", graph };
       case "agent":
         await fx.agent(n);
+        // with a next step, the agent gives the conversation back there once its goal is met (returnToFlow)
+        if (n.next) return { state: { ...s, nodeId: n.id }, done: false, away: true, graph };
         return { state: { ...s, nodeId: null }, done: true, reason: "agent", graph };
       case "wait":
         await fx.wait(n);
@@ -712,6 +714,14 @@ const activeSessionId = (ctx: Ctx, conversationId: string) =>
       .get([conversationId]) as { id: string } | undefined
   )?.id ?? null;
 
+/** Whether the conversation is in a flow: talking there, or lent to an AI agent that gives it back. */
+const inFlow = (ctx: Ctx, conversationId: string) =>
+  !!ctx.database
+    .readPrepared(
+      "SELECT 1 AS x FROM flow_sessions WHERE conversation_id = ? AND status IN ('active', 'agent') LIMIT 1",
+    )
+    .get([conversationId]);
+
 /** Whether an AI agent must keep quiet on this conversation (a flow is talking there). */
 export const flowActive = (ctx: Ctx, conversationId: string) => !!activeSessionId(ctx, conversationId);
 
@@ -818,7 +828,7 @@ async function turn(
     path: r.state.path,
     sent: session.sent,
     lastSeq: Math.max(seq, session.lastSeq),
-    status: r.done ? "done" : "active",
+    status: r.done ? "done" : r.away ? "agent" : "active",
     reason: r.done ? (r.reason ?? "done") : null,
     updatedAt: now,
   };
@@ -835,7 +845,9 @@ const sessionStatements = preparedFor((tx) => ({
   active: tx
     .select({ id: flowSessions.id })
     .from(flowSessions)
-    .where(and(eq(flowSessions.conversationId, sql.placeholder("id")), eq(flowSessions.status, "active")))
+    .where(
+      and(eq(flowSessions.conversationId, sql.placeholder("id")), inArray(flowSessions.status, ["active", "agent"])),
+    )
     .limit(1)
     .prepare(),
 }));
@@ -915,7 +927,7 @@ async function writeTurn(
       await tx
         .update(flowSessions)
         .set({ status: "ended", reason: "another_flow", nodeId: null, updatedAt: now })
-        .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")));
+        .where(and(eq(flowSessions.conversationId, conversationId), inArray(flowSessions.status, ["active", "agent"])));
     sessionStatements(tx).insertSession.run(next);
   } else
     await tx
@@ -966,6 +978,42 @@ export async function startFlow(ctx: Ctx, actor: Actor, conversationId: string, 
   return turn(ctx, session, p.flow, p.version.graph, null, seq, true);
 }
 
+/** The session an AI agent holds for a flow that wants the conversation back (an agent step with a next). */
+function awaySession(ctx: Ctx, conversationId: string) {
+  return sessionRow(
+    ctx.database
+      .readPrepared(
+        "SELECT * FROM flow_sessions WHERE conversation_id = ? AND status = 'agent' ORDER BY updated_at DESC LIMIT 1",
+      )
+      .get([conversationId]) as Record<string, unknown> | undefined,
+  );
+}
+
+/**
+ * The goal a flow gave the AI agent that has this conversation, when the flow wants it back; null otherwise. The
+ * agent is then offered its return_to_flow tool.
+ */
+export async function flowGoal(ctx: Ctx, conversationId: string): Promise<string | null> {
+  const s = awaySession(ctx, conversationId);
+  if (!s?.nodeId) return null;
+  const g = await versionGraph(ctx, s.flowId, s.versionId);
+  const n = g?.graph.nodes.find((x) => x.id === s.nodeId);
+  return n?.type === "agent" && n.next ? n.goal : null;
+}
+
+/** The AI agent gives the conversation back: its flow goes on from the agent step's next. */
+export async function returnToFlow(ctx: Ctx, conversationId: string) {
+  const s = awaySession(ctx, conversationId);
+  if (!s) return false;
+  const g = await versionGraph(ctx, s.flowId, s.versionId);
+  if (!g) {
+    await stopFlow(ctx, conversationId, "flow_deleted");
+    return false;
+  }
+  await turn(ctx, { ...s, status: "active" }, g.flow, g.graph, null, 0);
+  return true;
+}
+
 /** Ends a conversation's flow (a person took it, the API, a rule). */
 export async function stopFlow(ctx: Ctx, conversationId: string, reason: string) {
   const now = ctx.clock.now();
@@ -973,7 +1021,7 @@ export async function stopFlow(ctx: Ctx, conversationId: string, reason: string)
     const ended = await tx
       .update(flowSessions)
       .set({ status: "ended", reason, nodeId: null, updatedAt: now })
-      .where(and(eq(flowSessions.conversationId, conversationId), eq(flowSessions.status, "active")))
+      .where(and(eq(flowSessions.conversationId, conversationId), inArray(flowSessions.status, ["active", "agent"])))
       .returning({ id: flowSessions.id });
     for (const s of ended)
       await tx
@@ -998,14 +1046,14 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
   const conversationId = ev.conversationId;
   if (!conversationId) return;
   if (ev.type === "inbox.message_created" && ev.actorType === "user" && !d.private) {
-    if (activeSessionId(ctx, conversationId)) await stopFlow(ctx, conversationId, "human");
+    if (inFlow(ctx, conversationId)) await stopFlow(ctx, conversationId, "human");
     return;
   }
   if (ev.type === "inbox.conversation_updated" && ev.actorType === "user") {
     const ch = (d.changes ?? {}) as Record<string, unknown>;
     if (
       ((typeof ch.assigneeId === "string" && ch.assigneeId) || ch.ownerType === "agent") &&
-      activeSessionId(ctx, conversationId)
+      inFlow(ctx, conversationId)
     )
       await stopFlow(ctx, conversationId, "human");
     return;
@@ -1259,6 +1307,18 @@ export async function emulate(
   const state: State = fresh ? { nodeId: null, vars: {}, tries: 0, path: [] } : body.state!;
   const input =
     !fresh && (body.text !== undefined || body.choiceId) ? { text: body.text ?? "", choiceId: body.choiceId } : null;
-  const r = await walk(graph, state, input, fx, localToday(b?.timezone ?? "UTC", ctx.clock.now()));
+  const today = localToday(b?.timezone ?? "UTC", ctx.clock.now());
+  let r = await walk(graph, state, input, fx, today);
+  // an AI agent that gives the conversation back: the emulator says so and goes on where the flow resumes
+  if (r.away) {
+    out.push({
+      from: "note",
+      text:
+        (b?.locale ?? "es") === "en"
+          ? "The agent talks with the customer until its goal is met, then gives the conversation back here."
+          : "El agente atiende al cliente hasta cumplir su objetivo y luego devuelve la conversación aquí.",
+    });
+    r = await walk(r.graph, r.state, null, fx, today);
+  }
   return { messages: out, state: { ...r.state, done: r.done }, done: r.done, reason: r.reason ?? null };
 }

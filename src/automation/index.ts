@@ -9,5 +9,5 @@ export {
 export { automationRoutes, automationHooks } from "./routes.ts";
 export * from "./service.ts";
 export { sequencePanel } from "./sequences.ts";
-export { flowActive, startFlow, stopFlow, wireFlows } from "./flows.ts";
+export { flowActive, flowGoal, returnToFlow, startFlow, stopFlow, wireFlows } from "./flows.ts";
 export { wireSurveys, surveyResults, surveyOf, parseScore } from "./csat.ts";

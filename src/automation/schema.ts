@@ -188,7 +188,8 @@ export const flowSessions = sqliteTable(
     conversationId: text("conversation_id").notNull(),
     flowId: text("flow_id").notNull(),
     versionId: text("version_id").notNull(),
-    status: text("status", { enum: ["active", "done", "ended"] }).notNull(),
+    /** active: the flow talks; agent: an AI agent has it until it gives it back (an agent step with a next) */
+    status: text("status", { enum: ["active", "agent", "done", "ended"] }).notNull(),
     /** the node waiting for the customer (or a timer); null once done */
     nodeId: text("node_id"),
     vars: text("vars", { mode: "json" }).notNull().$type<Record<string, string>>(),

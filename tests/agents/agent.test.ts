@@ -368,6 +368,76 @@ test("a remote service gets no customer emails or phones unless the owner allows
   }
 });
 
+test("a flow hands the conversation to the agent with a goal; the agent gives it back and the flow goes on", async () => {
+  const { startAutomation, automationIdle, kickAutomation, stopAutomation } = await import(
+    "../../src/automation/index.ts"
+  );
+  startAutomation(t.ctx, { tick: false });
+  try {
+    const a = await makeAgent();
+    const f = await post("/flows", {
+      name: "Pedido",
+      keywords: ["pedido"],
+      graph: {
+        start: "hola",
+        nodes: [
+          { id: "hola", type: "message", text: "Te ayudo con tu pedido.", next: "ia" },
+          { id: "ia", type: "agent", agentId: a.id, goal: "Saber qué pizza quiere el cliente", next: "fin" },
+          { id: "fin", type: "message", text: "¡Gracias! Tu pedido quedó anotado." },
+        ],
+      },
+    });
+    expect((await t.req("POST", `/api/v1/flows/${f.id}/publish`, { headers: api() })).status).toBe(200);
+    const done = async () => {
+      for (let i = 0; i < 3; i++) {
+        await kickAutomation(t.ctx);
+        await automationIdle(t.ctx);
+        await settle();
+      }
+    };
+    const r = await say("quiero hacer un pedido");
+    await done();
+    const out = async () =>
+      (await thread(r.conversationId)).filter((m) => m.direction === "out" && !m.private).map((m) => m.body);
+    expect(await out()).toEqual(["Te ayudo con tu pedido."]);
+    // the flow waits for the agent: the agent answers the customer now, told its goal and offered the way back
+    o.script.push({ content: "¿Qué pizza te gustaría?" });
+    await say("¿qué tienen?");
+    await done();
+    expect(await out()).toEqual(["Te ayudo con tu pedido.", "¿Qué pizza te gustaría?"]);
+    const asked = JSON.stringify(o.requests.filter((x) => x.path === "/api/chat").at(-1));
+    expect(asked).toContain("Saber qué pizza quiere el cliente");
+    expect(asked).toContain("return_to_flow");
+    // the goal is met: the agent gives the conversation back, writes nothing itself, and the flow goes on
+    o.script.push({ toolCalls: [{ name: "return_to_flow", arguments: { summary: "hawaiana grande" } }] });
+    await say("una hawaiana grande");
+    await done();
+    expect(await out()).toEqual([
+      "Te ayudo con tu pedido.",
+      "¿Qué pizza te gustaría?",
+      "¡Gracias! Tu pedido quedó anotado.",
+    ]);
+    const { flowSessions } = await import("../../src/automation/schema.ts");
+    const session = await t.ctx.db
+      .select()
+      .from(flowSessions)
+      .where(eq(flowSessions.conversationId, r.conversationId))
+      .get();
+    expect(session).toMatchObject({ status: "done", reason: "done" });
+    expect(session!.path).toEqual(["hola", "ia", "fin"]);
+    const activity = (await thread(r.conversationId)).filter((m) => m.direction === "activity").map((m) => m.body);
+    expect(activity.some((b) => b.includes("back_to_flow"))).toBe(true);
+    // with no flow waiting, the tool is not offered (and the agent answers as usual)
+    o.script.push({ content: "¡Buen provecho!" });
+    await say("gracias");
+    await done();
+    expect((await out()).at(-1)).toBe("¡Buen provecho!");
+    expect(JSON.stringify(o.requests.filter((x) => x.path === "/api/chat").at(-1))).not.toContain("return_to_flow");
+  } finally {
+    stopAutomation(t.ctx);
+  }
+});
+
 test("while a flow talks with the customer the agent keeps quiet; once the flow ends, the agent answers again", async () => {
   const { startAutomation, automationIdle, kickAutomation, stopAutomation } = await import(
     "../../src/automation/index.ts"

@@ -467,3 +467,47 @@ test("the emulator walks the draft turn by turn with the path and variables, sto
   expect(imported.status).toBe(201);
   expect((await imported.json()).data.draft).toEqual(exported.graph);
 });
+
+test("an agent step with a next: published as reachable, and the emulator says the agent gives the conversation back", async () => {
+  const a = await apiPost(t, s.apiKey, "/agents", { name: "Sofía", channelIds: [], tools: ["handoff"] });
+  const f = await flow({
+    name: "Con agente",
+    keywords: ["agente"],
+    graph: {
+      start: "ia",
+      nodes: [
+        { id: "ia", type: "agent", agentId: a.id, goal: "Saber la talla", next: "fin" },
+        { id: "fin", type: "message", text: "Listo, ya tengo tu talla." },
+      ],
+    },
+  });
+  const r = await api("POST", `/flows/${f.id}/emulator`, {});
+  expect(r.status).toBe(200);
+  const d = (await r.json()).data;
+  expect(d.messages.map((m: { from: string; text: string }) => `${m.from}: ${m.text}`)).toEqual([
+    "note: Pasa al agente IA Sofía",
+    "note: El agente atiende al cliente hasta cumplir su objetivo y luego devuelve la conversación aquí.",
+    "bot: Listo, ya tengo tu talla.",
+  ]);
+  expect(d.done).toBe(true);
+  // live: the session waits with the agent (status "agent"), so the flow is not talking and the agent may
+  const m = await say("hola agente");
+  const session = await t.ctx.db
+    .select()
+    .from(flowSessions)
+    .where(eq(flowSessions.conversationId, m.conversationId))
+    .get();
+  expect(session).toMatchObject({ status: "agent", nodeId: "ia" });
+  expect(flowActive(t.ctx, m.conversationId)).toBe(false);
+  // a person answering ends it too
+  await sendMessage(
+    t.ctx,
+    { kind: "user", id: s.admin.id, name: "Admin", role: "admin", locale: "es", departmentIds: [] },
+    m.conversationId,
+    { body: "Hola, te atiendo yo" },
+  );
+  await settle();
+  expect(
+    (await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, m.conversationId)).get())?.status,
+  ).toBe("ended");
+});

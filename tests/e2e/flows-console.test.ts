@@ -2,10 +2,10 @@
 // options and a second step, links them (on a desktop: drags a node on the canvas and connects one by its port),
 // saves, is refused publishing while a step is unreachable (the problem in Spanish), removes it and publishes; the
 // emulator answers the menu and lights the path; a customer's keyword then gets the published menu. A ready-made
-// flow installs in one click.
+// flow installs in one click. An AI agent step is told where the agent gives the conversation back.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { waitUntil } from "../support/app.ts";
+import { apiPost, waitUntil } from "../support/app.ts";
 import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support/pages.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { flows, messages } from "../../src/schema.ts";
@@ -136,6 +136,47 @@ for (const [i, viewport] of VIEWPORTS.entries())
           .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, "out")))
       ).some((x) => x.body === "¡Hola! ¿Qué buscas?\n\n1. Pizzas\n2. Bebidas"),
     );
+    await c.close();
+  });
+
+for (const [i, viewport] of VIEWPORTS.entries())
+  test(`an AI agent step is told where to give the conversation back, and the emulator says so (${viewport.width} px)`, async () => {
+    const { t, s } = bed;
+    const a = await apiPost(t, s.apiKey, "/agents", { name: `Sofía ${i}`, channelIds: [], tools: ["handoff"] });
+    const f = await apiPost(t, s.apiKey, "/flows", {
+      name: `Talla ${i}`,
+      keywords: [`talla${i}`],
+      graph: {
+        start: "ia",
+        nodes: [
+          { id: "ia", type: "agent", agentId: a.id, goal: "Saber la talla del cliente" },
+          { id: "fin", type: "message", text: "Listo, ya tengo tu talla." },
+        ],
+      },
+    });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const { page } = c;
+    await c.go(`/settings/flows/${f.id}`);
+    await page.locator("#flow-outline").waitFor();
+    await c.tap('#flow-outline li[data-node="ia"] button');
+    const form = page.locator("#node-form");
+    await expect(form.getAttribute("data-node")).resolves.toBe("ia");
+    const back = form.locator("label", { hasText: "el agente devuelve la conversación a" }).locator("select");
+    await back.selectOption("fin");
+    await c.fits();
+    await c.tap("#save-flow");
+    await waitUntil(
+      async () =>
+        ((await t.ctx.db.select().from(flows).where(eq(flows.id, f.id)).get())?.draft.nodes[0] as { next?: string })
+          ?.next === "fin",
+    );
+    // reachable now: it publishes
+    await c.tap("#publish-flow");
+    await page.locator("#flow-status", { hasText: "Publicado: versión 1." }).waitFor();
+    await c.tap("#emu-restart");
+    const chat = page.locator("#emu-chat");
+    await chat.locator("li", { hasText: "devuelve la conversación aquí" }).waitFor();
+    await chat.locator("li", { hasText: "Listo, ya tengo tu talla." }).waitFor();
     await c.close();
   });
 

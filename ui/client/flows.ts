@@ -478,7 +478,7 @@ function NodeForm({
         ${next("next")}${next("error", t("flow.error"))}`;
       break;
     case "agent":
-      fields = html`${pickOf("agentId", t("flow.agent"), refs.agents)}${area("goal", t("flow.goal"))}`;
+      fields = html`${pickOf("agentId", t("flow.agent"), refs.agents)}${area("goal", t("flow.goal"))}${next("next", t("flow.agent_back"))}`;
       break;
     case "handoff":
       fields = html`${area("text", t("flow.text"))}${pickOf("departmentId", t("flow.department"), refs.departments)}`;

@@ -108,6 +108,7 @@ export const EDITOR_TEXTS = [
   "flow.error",
   "flow.agent",
   "flow.goal",
+  "flow.agent_back",
   "flow.department",
   "flow.subject",
   "flow.description",
