@@ -1058,6 +1058,12 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
       await stopFlow(ctx, conversationId, "human");
     return;
   }
+  // the AI agent a flow lent the conversation to handed it to people: the flow no longer waits for it back
+  if (ev.type === "inbox.conversation_updated") {
+    const ch = (d.changes ?? {}) as Record<string, unknown>;
+    if (ch.ownerType === "queue" && awaySession(ctx, conversationId)) await stopFlow(ctx, conversationId, "handoff");
+    return;
+  }
   // an answer to a satisfaction survey is the survey's (csat.ts)
   if (ev.type !== "inbox.message_received" || d.held) return;
   const sessionId = activeSessionId(ctx, conversationId);
@@ -1206,7 +1212,9 @@ export async function flowEvents(ctx: Ctx, evs: Ev[]) {
     (e) =>
       e.conversationId &&
       (e.type === "inbox.message_received" ||
-        (e.actorType === "user" && (e.type === "inbox.message_created" || e.type === "inbox.conversation_updated"))),
+        (e.actorType === "user" && (e.type === "inbox.message_created" || e.type === "inbox.conversation_updated")) ||
+        (e.type === "inbox.conversation_updated" &&
+          ((e.data ?? {}) as { changes?: { ownerType?: string } }).changes?.ownerType === "queue")),
   );
   if (!mine.length) return;
   await inGroups(

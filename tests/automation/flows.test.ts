@@ -7,7 +7,7 @@
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
-import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
+import { ingestInbound, sendMessage, updateConversation } from "../../src/inbox/service.ts";
 import { contacts, conversationTags, conversations, eventCursors, flowSessions, messages } from "../../src/schema.ts";
 import { startAutomation, automationIdle, kickAutomation, flowActive } from "../../src/automation/index.ts";
 
@@ -499,6 +499,13 @@ test("an agent step with a next: published as reachable, and the emulator says t
     .get();
   expect(session).toMatchObject({ status: "agent", nodeId: "ia" });
   expect(flowActive(t.ctx, m.conversationId)).toBe(false);
+  // the agent handing the conversation to people ends it
+  const other = await say("agente otra vez", "v9", "Beto");
+  await updateConversation(t.ctx, { kind: "system", name: "Sofía" }, other.conversationId, { ownerType: "queue" });
+  await settle();
+  expect(
+    await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, other.conversationId)).get(),
+  ).toMatchObject({ status: "ended", reason: "handoff" });
   // a person answering ends it too
   await sendMessage(
     t.ctx,
