@@ -94,6 +94,21 @@ export const flowNode = z.discriminatedUnion("type", [
     ...pos,
   }),
   /**
+   * searches the catalog with `query` (variables allowed) and offers what it finds as options under `text`; the
+   * product chosen is kept in `save` (its name), `save`_sku and `save`_price; nothing found goes to `empty`
+   */
+  z.strictObject({
+    id: nodeId,
+    type: z.literal("catalog"),
+    query: z.string().trim().min(1).max(500),
+    text,
+    save: varName,
+    max: z.number().int().min(1).max(10).default(5),
+    next,
+    empty: next,
+    ...pos,
+  }),
+  /**
    * the conversation goes to an AI agent with a goal; with `next`, the agent gives it back to the flow there once
    * the goal is met (its return_to_flow tool), otherwise the flow ends here
    */
@@ -172,6 +187,7 @@ export function edgesOf(n: FlowNode): { to: string; field: string }[] {
     add(n.else, "else");
   }
   if (n.type === "http") add(n.error, "error");
+  if (n.type === "catalog") add(n.empty, "empty");
   return out;
 }
 
@@ -254,6 +270,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       return [n.var, n.field?.startsWith("var:") ? n.field.slice(4) : undefined].filter((x): x is string => !!x);
     if (n.type === "http") return field === "error" ? ["http_error"] : n.map.map((m) => m.var);
     if (n.type === "ticket") return ["ticket"];
+    if (n.type === "catalog") return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`];
     return [];
   };
   const all = new Set(g.nodes.flatMap((n) => [...sets(n, "next"), ...sets(n, "error")]));
@@ -283,6 +300,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       ...("text" in n && typeof n.text === "string" ? varsUsed(n.text) : []),
       ...(n.type === "set" ? varsUsed(n.value) : []),
       ...(n.type === "http" ? [...varsUsed(n.url), ...varsUsed(n.body ?? "")] : []),
+      ...(n.type === "catalog" ? varsUsed(n.query) : []),
       ...(n.type === "condition"
         ? n.branches.filter((b) => !["exists", "not_exists"].includes(b.op)).map((b) => b.var)
         : []),

@@ -22,6 +22,7 @@ import { canSee } from "../inbox/visibility.ts";
 import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
+import { formatMoney, searchProducts } from "../commerce/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { normalize } from "../agents/text.ts";
 import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
@@ -277,6 +278,11 @@ export type State = { nodeId: string | null; vars: Record<string, string>; tries
 /** An option as the channel shows it: a button, a list row, or a numbered line. */
 export type Out = { text: string; options?: { id: string; title: string }[]; media?: string[] };
 
+/** A product a catalog step found: its name, SKU and price for people, and its title as an option. */
+export type Found = { name: string; sku: string; price: string; title: string };
+/** Where a catalog step keeps what it offered until the customer chooses (not a variable a text can name). */
+const offeredKey = (nodeId: string) => `__offered_${nodeId}`;
+
 /** What a walk does to the world: the live one sends and changes the conversation, the emulator only records. */
 export interface Effects {
   vars: (text: string) => Promise<string>;
@@ -289,6 +295,8 @@ export interface Effects {
   wait(n: Extract<FlowNode, { type: "wait" }>): Promise<void>;
   http(n: Extract<FlowNode, { type: "http" }>, url: string, body: string | undefined): Promise<unknown>;
   goto(flowId: string): Promise<FlowGraph | null>;
+  /** the catalog's active products matching what is asked, at most `max` */
+  catalog(query: string, max: number): Promise<Found[]>;
   /** the business's country, for phone numbers */
   country: string;
 }
@@ -438,8 +446,34 @@ export async function walk(
 
   // the answer to the node that was waiting
   if (input && s.nodeId) {
-    const n = byId.get(s.nodeId);
-    if (n && (n.type === "ask" || n.type === "message")) {
+    const c = byId.get(s.nodeId);
+    // a catalog step waits like a menu of what it found
+    const offered: Found[] = c?.type === "catalog" ? JSON.parse(s.vars[offeredKey(c.id)] ?? "[]") : [];
+    const n =
+      c?.type === "catalog"
+        ? ({ id: c.id, type: "message", text: c.text, options: offered.map((o) => ({ title: o.title })) } as Extract<
+            FlowNode,
+            { type: "message" }
+          >)
+        : c;
+    if (c?.type === "catalog" && n?.type === "message") {
+      const a = readAnswer(n, input, fx.country, today);
+      if (!a || a.option === undefined) {
+        if (s.tries > 0) {
+          s.tries--;
+          await say(c.text, n);
+          return { state: s, done: false, graph };
+        }
+        return { state: { ...s, nodeId: null }, done: true, reason: "no_answer", graph };
+      }
+      const p = offered[a.option];
+      s.vars[c.save] = p.name;
+      s.vars[`${c.save}_sku`] = p.sku;
+      s.vars[`${c.save}_price`] = p.price;
+      delete s.vars[offeredKey(c.id)];
+      at = c.next;
+      if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+    } else if (n && (n.type === "ask" || n.type === "message")) {
       const a = readAnswer(n, input, fx.country, today);
       if (!a) {
         if (s.tries > 0) {
@@ -527,6 +561,17 @@ export async function walk(
         if (n.text) await say(n.text);
         await fx.handoff(n);
         return { state: { ...s, nodeId: null }, done: true, reason: "handoff", graph };
+      case "catalog": {
+        const found = await fx.catalog(await fx.vars(withVars(n.query, s.vars)), n.max);
+        if (!found.length) {
+          at = n.empty;
+          if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_results", graph };
+          break;
+        }
+        s.vars[offeredKey(n.id)] = JSON.stringify(found);
+        await say(n.text, { id: n.id, options: found.map((x) => ({ title: x.title })) });
+        return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
+      }
       case "agent":
         await fx.agent(n);
         // with a next step, the agent gives the conversation back there once its goal is met (returnToFlow)
@@ -681,7 +726,19 @@ function liveEffects(
       const p = await publishedGraph(ctx, flowId);
       return p?.version.graph ?? null;
     },
+    catalog: (query, max) => catalogFor(ctx, query, max, locale),
   };
+}
+
+/** The catalog's active products for a catalog step, each with its price written for people. */
+async function catalogFor(ctx: Ctx, query: string, max: number, locale: string): Promise<Found[]> {
+  const cut = (s: string) => (s.length > 24 ? `${s.slice(0, 23).trimEnd()}…` : s);
+  return (await searchProducts(ctx, query, max)).map((p) => ({
+    name: p.name,
+    sku: p.sku,
+    price: formatMoney(p.price, p.currency, locale === "en" ? "en" : "es"),
+    title: cut(p.name),
+  }));
 }
 
 async function callHttp(ctx: Ctx, n: Extract<FlowNode, { type: "http" }>, url: string, body: string | undefined) {
@@ -1162,6 +1219,7 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
     ticket: engine,
     wait: engine,
     http: engine,
+    catalog: engine,
   };
   let r: Awaited<ReturnType<typeof walk>>;
   try {
@@ -1290,6 +1348,8 @@ function emulatorEffects(
     wait: async (n) => note(`${en ? "Waits" : "Espera"} ${n.minutes} min`),
     http: (n, url, body) => callHttp(ctx, n, url, body),
     goto: async (flowId) => (await publishedGraph(ctx, flowId))?.version.graph ?? null,
+    // the real catalog (a read): the emulator offers what a customer would be offered
+    catalog: (query, max) => catalogFor(ctx, query, max, locale),
   };
 }
 

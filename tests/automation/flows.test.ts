@@ -518,3 +518,83 @@ test("an agent step with a next: published as reachable, and the emulator says t
     (await t.ctx.db.select().from(flowSessions).where(eq(flowSessions.conversationId, m.conversationId)).get())?.status,
   ).toBe("ended");
 });
+
+test("a catalog step offers what it finds; the product chosen is kept with its SKU and price; nothing found has its own way", async () => {
+  for (const p of [
+    { sku: "PIZ-HAW-G", name: "Pizza hawaiana grande", price: 18900, category: "Pizzas" },
+    { sku: "PIZ-PEP-G", name: "Pizza de pepperoni grande con orilla rellena", price: 21000, category: "Pizzas" },
+    { sku: "AGU-HOR", name: "Agua de horchata", price: 3000, category: "Bebidas" },
+  ])
+    expect((await api("POST", "/products", p)).status).toBe(201);
+  await flow({
+    name: "Pedido",
+    keywords: ["pedir"],
+    graph: {
+      start: "q",
+      nodes: [
+        { id: "q", type: "ask", text: "¿Qué se te antoja?", kind: "text", save: "var:busca", next: "cat" },
+        {
+          id: "cat",
+          type: "catalog",
+          query: "{{busca}}",
+          text: "Esto encontré:",
+          save: "producto",
+          max: 3,
+          next: "ok",
+          empty: "nada",
+        },
+        { id: "ok", type: "message", text: "Anotado: {{producto}} ({{producto_sku}}, {{producto_price}})." },
+        { id: "nada", type: "message", text: "No encontré «{{busca}}» en el menú." },
+      ],
+    },
+  });
+  const a = await say("quiero pedir");
+  await say("pizza");
+  expect((await out(a.conversationId)).at(-1)).toBe(
+    "Esto encontré:\n\n1. Pizza de pepperoni gran…\n2. Pizza hawaiana grande",
+  );
+  // the web chat shows them as chips too; a wrong answer is asked again
+  const offered = (
+    await t.ctx.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, a.conversationId), eq(messages.direction, "out")))
+      .orderBy(messages.id)
+  ).at(-1)!;
+  expect(offered.content?.quickReplies).toEqual([
+    { id: "cat:0", title: "Pizza de pepperoni gran…" },
+    { id: "cat:1", title: "Pizza hawaiana grande" },
+  ]);
+  await say("la de piña");
+  expect((await out(a.conversationId)).at(-1)).toBe(
+    "Esto encontré:\n\n1. Pizza de pepperoni gran…\n2. Pizza hawaiana grande",
+  );
+  await say("2");
+  expect((await out(a.conversationId)).at(-1)).toBe("Anotado: Pizza hawaiana grande (PIZ-HAW-G, $189.00 MXN).");
+  const session = await t.ctx.db
+    .select()
+    .from(flowSessions)
+    .where(eq(flowSessions.conversationId, a.conversationId))
+    .get();
+  expect(session).toMatchObject({ status: "done", reason: "done" });
+  expect(Object.keys(session!.vars).sort()).toEqual(["busca", "producto", "producto_price", "producto_sku"]);
+  // nothing found
+  const b = await say("pedir algo", "v2", "Beto");
+  await say("sushi", "v2");
+  expect((await out(b.conversationId)).at(-1)).toBe("No encontré «sushi» en el menú.");
+  // a text after "nothing found" cannot use the product: said when published
+  const bad = await api("POST", "/flows", {
+    name: "Malo",
+    graph: {
+      start: "cat",
+      nodes: [
+        { id: "cat", type: "catalog", query: "pizza", text: "Mira:", save: "producto", next: "ok", empty: "ok" },
+        { id: "ok", type: "message", text: "Elegiste {{producto}}." },
+      ],
+    },
+  });
+  const id = (await bad.json()).data.id;
+  const p = await api("POST", `/flows/${id}/publish`);
+  expect(p.status).toBe(400);
+  expect(JSON.stringify(await p.json())).toContain("unknown_variable");
+});

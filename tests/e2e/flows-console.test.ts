@@ -180,6 +180,47 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await c.close();
   });
 
+for (const [i, viewport] of VIEWPORTS.entries())
+  test(`a catalog step added in the editor offers the catalog's products in the emulator (${viewport.width} px)`, async () => {
+    const { t, s } = bed;
+    await apiPost(t, s.apiKey, "/products", { sku: `CAT-${i}`, name: `Pizza margarita ${i}`, price: 15000 });
+    const f = await apiPost(t, s.apiKey, "/flows", {
+      name: `Catálogo ${i}`,
+      keywords: [`catalogo${i}`],
+      graph: { start: "inicio", nodes: [{ id: "inicio", type: "message", text: "¡Hola!" }] },
+    });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const { page } = c;
+    await c.go(`/settings/flows/${f.id}`);
+    await page.locator("#flow-outline").waitFor();
+    await c.tap('#flow-outline li[data-node="inicio"] button');
+    await page.locator("#add-type").selectOption("catalog");
+    await c.tap("#add-node");
+    const form = page.locator("#node-form");
+    await expect(form.getAttribute("data-node")).resolves.toBe("catalog2");
+    await form.locator("input[name=query]").fill("margarita");
+    await form.locator("textarea[name=text]").fill("Esto encontré:");
+    await c.fits();
+    await c.tap("#save-flow");
+    await waitUntil(async () => {
+      const d = (await t.ctx.db.select().from(flows).where(eq(flows.id, f.id)).get())?.draft;
+      return d?.nodes[1]?.type === "catalog" && (d.nodes[0] as { next?: string }).next === "catalog2";
+    });
+    expect((await t.ctx.db.select().from(flows).where(eq(flows.id, f.id)).get())!.draft.nodes[1]).toMatchObject({
+      type: "catalog",
+      query: "margarita",
+      text: "Esto encontré:",
+      save: "producto",
+    });
+    await c.tap("#emu-restart");
+    const chat = page.locator("#emu-chat");
+    await chat.locator("li", { hasText: "Esto encontré:" }).waitFor();
+    await c.tap(chat.locator("button", { hasText: `Pizza margarita ${i}` }));
+    await chat.locator("li", { hasText: "El flujo terminó." }).waitFor();
+    await expect(page.locator("#emu-vars").innerText()).resolves.toContain(`Pizza margarita ${i}`);
+    await c.close();
+  });
+
 test("a ready-made flow installs in one click as a draft to read and publish", async () => {
   const c = await openConsole(bed.browser, bed.running.url, "admin", VIEWPORTS[0]);
   await c.go("/settings/flows");

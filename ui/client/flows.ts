@@ -25,12 +25,25 @@ const dataEl = document.getElementById("flow-data");
 const csrf = (document.querySelector('meta[name="csrf-token"]') as HTMLMetaElement | null)?.content ?? "";
 const errorTexts = JSON.parse(document.getElementById("error-texts")?.textContent || "{}") as Record<string, string>;
 
-const TYPES = ["message", "ask", "condition", "set", "http", "agent", "handoff", "ticket", "wait", "goto", "end"];
+const TYPES = [
+  "message",
+  "ask",
+  "condition",
+  "set",
+  "http",
+  "catalog",
+  "agent",
+  "handoff",
+  "ticket",
+  "wait",
+  "goto",
+  "end",
+];
 const KINDS = ["text", "number", "email", "phone", "date", "choice"];
 const OPS = ["eq", "neq", "contains", "gt", "lt", "exists", "not_exists"];
 const W = 220; // a node's width on the canvas
 // the nodes with a "next" (the others branch, or end the flow)
-const HAS_NEXT = new Set(["message", "ask", "set", "http", "ticket", "wait"]);
+const HAS_NEXT = new Set(["message", "ask", "set", "http", "catalog", "ticket", "wait"]);
 
 async function call(method: string, url: string, body?: unknown) {
   const r = await fetch(url, {
@@ -64,6 +77,7 @@ function edges(n: Node): { to: string; field: string }[] {
   (n.branches as { next?: string }[] | undefined)?.forEach((b, i) => add(b.next, `branches.${i}.next`));
   add(n.else, "else");
   add(n.error, "error");
+  add(n.empty, "empty");
   return out;
 }
 
@@ -80,6 +94,8 @@ function blank(type: string, id: string, x: number, y: number): Node {
       return { ...base, var: "", value: "" };
     case "http":
       return { ...base, method: "GET", url: "https://", map: [] };
+    case "catalog":
+      return { ...base, query: "", text: "", save: "producto", max: 5 };
     case "agent":
       return { ...base, agentId: "", goal: "" };
     case "handoff":
@@ -168,7 +184,7 @@ function App({ data }: { data: Data }) {
   const removeNode = (id: string) => {
     const unlink = (n: Node): Node => {
       const c: Node = { ...n };
-      for (const k of ["next", "fail", "else", "error"]) if (c[k] === id) delete c[k];
+      for (const k of ["next", "fail", "else", "error", "empty"]) if (c[k] === id) delete c[k];
       if (Array.isArray(c.options))
         c.options = (c.options as Record<string, unknown>[]).map((o) =>
           o.next === id ? { ...o, next: undefined } : o,
@@ -476,6 +492,9 @@ function NodeForm({
               .map(([v, p]) => ({ var: v.trim(), path: p.trim() })),
           })}>${((n.map as { var: string; path: string }[]) ?? []).map((m) => `${m.var}=${m.path}`).join("\n")}</textarea></label>
         ${next("next")}${next("error", t("flow.error"))}`;
+      break;
+    case "catalog":
+      fields = html`${input("query", t("flow.query"))}${area("text", t("flow.text"))}${input("save", t("flow.catalog_save"))}${input("max", t("flow.catalog_max"), "number")}${next("next")}${next("empty", t("flow.catalog_empty"))}`;
       break;
     case "agent":
       fields = html`${pickOf("agentId", t("flow.agent"), refs.agents)}${area("goal", t("flow.goal"))}${next("next", t("flow.agent_back"))}`;

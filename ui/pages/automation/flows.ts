@@ -109,6 +109,10 @@ export const EDITOR_TEXTS = [
   "flow.agent",
   "flow.goal",
   "flow.agent_back",
+  "flow.query",
+  "flow.catalog_save",
+  "flow.catalog_max",
+  "flow.catalog_empty",
   "flow.department",
   "flow.subject",
   "flow.description",
@@ -125,7 +129,7 @@ export const EDITOR_TEXTS = [
   "flow.nameLabel",
   "flow.unsaved",
   "common.delete",
-  ...["message", "ask", "condition", "set", "http", "agent", "handoff", "ticket", "wait", "goto", "end"].map(
+  ...["message", "ask", "condition", "set", "http", "catalog", "agent", "handoff", "ticket", "wait", "goto", "end"].map(
     (x) => `flow.type.${x}`,
   ),
   ...["text", "number", "email", "phone", "date", "choice"].map((x) => `flow.kind.${x}`),
