@@ -109,6 +109,23 @@ export const flowNode = z.discriminatedUnion("type", [
     ...pos,
   }),
   /**
+   * offers the calendar's free times of a day (`date`: YYYY-MM-DD, "hoy", "mañana" or a variable holding one) under
+   * `text`, and books the one chosen for the contact; it is kept in `save` ("YYYY-MM-DD HH:MM"), `save`_date and
+   * `save`_time; no free time (or none left) goes to `empty`
+   */
+  z.strictObject({
+    id: nodeId,
+    type: z.literal("slots"),
+    date: z.string().trim().min(1).max(200),
+    text,
+    service: z.string().trim().max(100).default(""),
+    save: varName,
+    max: z.number().int().min(1).max(10).default(6),
+    next,
+    empty: next,
+    ...pos,
+  }),
+  /**
    * the conversation goes to an AI agent with a goal; with `next`, the agent gives it back to the flow there once
    * the goal is met (its return_to_flow tool), otherwise the flow ends here
    */
@@ -187,7 +204,7 @@ export function edgesOf(n: FlowNode): { to: string; field: string }[] {
     add(n.else, "else");
   }
   if (n.type === "http") add(n.error, "error");
-  if (n.type === "catalog") add(n.empty, "empty");
+  if (n.type === "catalog" || n.type === "slots") add(n.empty, "empty");
   return out;
 }
 
@@ -271,6 +288,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
     if (n.type === "http") return field === "error" ? ["http_error"] : n.map.map((m) => m.var);
     if (n.type === "ticket") return ["ticket"];
     if (n.type === "catalog") return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`];
+    if (n.type === "slots") return field === "empty" ? [] : [n.save, `${n.save}_date`, `${n.save}_time`];
     return [];
   };
   const all = new Set(g.nodes.flatMap((n) => [...sets(n, "next"), ...sets(n, "error")]));
@@ -301,6 +319,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       ...(n.type === "set" ? varsUsed(n.value) : []),
       ...(n.type === "http" ? [...varsUsed(n.url), ...varsUsed(n.body ?? "")] : []),
       ...(n.type === "catalog" ? varsUsed(n.query) : []),
+      ...(n.type === "slots" ? varsUsed(n.date) : []),
       ...(n.type === "condition"
         ? n.branches.filter((b) => !["exists", "not_exists"].includes(b.op)).map((b) => b.var)
         : []),

@@ -7,6 +7,7 @@
 // message it sends carries the outbox key session + counter, so a replay sends nothing twice. While a session is
 // active the AI agent keeps quiet; a person answering or taking the conversation ends it.
 import { libraryItems } from "../library/schema.ts";
+import { z } from "zod";
 import { and, asc, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { assertAdmin, type Actor, type Ctx, type InlineInbound } from "../platform/context.ts";
 import { placeholdersOf, preparedFor, type AfterCommit, type Tx } from "../platform/db.ts";
@@ -23,6 +24,7 @@ import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
 import { formatMoney, searchProducts } from "../commerce/service.ts";
+import { availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { normalize } from "../agents/text.ts";
 import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
@@ -278,8 +280,11 @@ export type State = { nodeId: string | null; vars: Record<string, string>; tries
 /** An option as the channel shows it: a button, a list row, or a numbered line. */
 export type Out = { text: string; options?: { id: string; title: string }[]; media?: string[] };
 
-/** A product a catalog step found: its name, SKU and price for people, and its title as an option. */
-export type Found = { name: string; sku: string; price: string; title: string };
+/**
+ * What a catalog or calendar step found, as an option (its title): a product (name, SKU, price for people) or a
+ * free time (date, time).
+ */
+export type Found = { title: string; name: string; sku?: string; price?: string; date?: string; time?: string };
 /** Where a catalog step keeps what it offered until the customer chooses (not a variable a text can name). */
 const offeredKey = (nodeId: string) => `__offered_${nodeId}`;
 
@@ -297,6 +302,10 @@ export interface Effects {
   goto(flowId: string): Promise<FlowGraph | null>;
   /** the catalog's active products matching what is asked, at most `max` */
   catalog(query: string, max: number): Promise<Found[]>;
+  /** the calendar's free times of a day (YYYY-MM-DD), at most `max` */
+  slots(date: string, max: number): Promise<Found[]>;
+  /** books a free time for the conversation's contact; false when it is no longer free */
+  book(date: string, time: string, service: string): Promise<boolean>;
   /** the business's country, for phone numbers */
   country: string;
 }
@@ -375,6 +384,20 @@ export function readAnswer(
       return null;
   }
 }
+/** The day a calendar step asks about: YYYY-MM-DD as it is, "hoy"/"mañana" and the other forms an answer takes. */
+function dayOf(text: string, today: string) {
+  const t = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return validDate(+t.slice(0, 4), +t.slice(5, 7), +t.slice(8, 10))?.value ?? null;
+  return (
+    readAnswer(
+      { id: "day", type: "ask", kind: "date", text: "-", options: [], retries: 0 } as never,
+      { text: t },
+      "MX",
+      today,
+    )?.value ?? null
+  );
+}
+
 const validDate = (y: number, m: number, d: number) => {
   const dt = new Date(Date.UTC(y, m - 1, d));
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d
@@ -447,31 +470,51 @@ export async function walk(
   // the answer to the node that was waiting
   if (input && s.nodeId) {
     const c = byId.get(s.nodeId);
-    // a catalog step waits like a menu of what it found
-    const offered: Found[] = c?.type === "catalog" ? JSON.parse(s.vars[offeredKey(c.id)] ?? "[]") : [];
+    // a catalog or calendar step waits like a menu of what it found
+    const found = c?.type === "catalog" || c?.type === "slots";
+    const offered: Found[] = found ? JSON.parse(s.vars[offeredKey(c.id)] ?? "[]") : [];
     const n =
-      c?.type === "catalog"
+      found && c
         ? ({ id: c.id, type: "message", text: c.text, options: offered.map((o) => ({ title: o.title })) } as Extract<
             FlowNode,
             { type: "message" }
           >)
         : c;
-    if (c?.type === "catalog" && n?.type === "message") {
+    if (found && c && n?.type === "message" && (c.type === "catalog" || c.type === "slots")) {
       const a = readAnswer(n, input, fx.country, today);
+      const again = async () => {
+        if (s.tries <= 0) return false;
+        s.tries--;
+        await say(c.text, n);
+        return true;
+      };
       if (!a || a.option === undefined) {
-        if (s.tries > 0) {
-          s.tries--;
-          await say(c.text, n);
-          return { state: s, done: false, graph };
-        }
+        if (await again()) return { state: s, done: false, graph };
         return { state: { ...s, nodeId: null }, done: true, reason: "no_answer", graph };
       }
       const p = offered[a.option];
-      s.vars[c.save] = p.name;
-      s.vars[`${c.save}_sku`] = p.sku;
-      s.vars[`${c.save}_price`] = p.price;
       delete s.vars[offeredKey(c.id)];
       at = c.next;
+      if (c.type === "catalog") {
+        s.vars[c.save] = p.name;
+        s.vars[`${c.save}_sku`] = p.sku ?? "";
+        s.vars[`${c.save}_price`] = p.price ?? "";
+      } else if (await fx.book(p.date!, p.time!, c.service)) {
+        s.vars[c.save] = `${p.date} ${p.time}`;
+        s.vars[`${c.save}_date`] = p.date!;
+        s.vars[`${c.save}_time`] = p.time!;
+      } else {
+        // taken meanwhile: the day's free times are offered again, while tries last
+        const fresh = await fx.slots(p.date!, c.max);
+        if (fresh.length && s.tries > 0) {
+          s.tries--;
+          s.vars[offeredKey(c.id)] = JSON.stringify(fresh);
+          await say(c.text, { id: c.id, options: fresh.map((x) => ({ title: x.title })) });
+          return { state: s, done: false, graph };
+        }
+        at = c.empty;
+        if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_results", graph };
+      }
       if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
     } else if (n && (n.type === "ask" || n.type === "message")) {
       const a = readAnswer(n, input, fx.country, today);
@@ -570,6 +613,18 @@ export async function walk(
         }
         s.vars[offeredKey(n.id)] = JSON.stringify(found);
         await say(n.text, { id: n.id, options: found.map((x) => ({ title: x.title })) });
+        return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
+      }
+      case "slots": {
+        const day = dayOf(await fx.vars(withVars(n.date, s.vars)), today);
+        const free = day ? await fx.slots(day, n.max) : [];
+        if (!free.length) {
+          at = n.empty;
+          if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_results", graph };
+          break;
+        }
+        s.vars[offeredKey(n.id)] = JSON.stringify(free);
+        await say(n.text, { id: n.id, options: free.map((x) => ({ title: x.title })) });
         return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
       }
       case "agent":
@@ -727,7 +782,27 @@ function liveEffects(
       return p?.version.graph ?? null;
     },
     catalog: (query, max) => catalogFor(ctx, query, max, locale),
+    slots: (date, max) => slotsFor(ctx, date, max),
+    async book(date, time, service) {
+      try {
+        await book(ctx, actor, { date, time, service, contactId: conv.contactId, conversationId: conv.id });
+        return true;
+      } catch (e) {
+        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code))
+          return false;
+        throw e;
+      }
+    },
   };
+}
+
+/** A day's free times for a calendar step (none for a day that is not a date). */
+async function slotsFor(ctx: Ctx, date: string, max: number): Promise<Found[]> {
+  const r = await availableSlots(ctx, date).catch((e) => {
+    if (e instanceof AppError || e instanceof z.ZodError) return { slots: [] as string[] };
+    throw e;
+  });
+  return r.slots.slice(0, max).map((time) => ({ title: time, name: time, date, time }));
 }
 
 /** The catalog's active products for a catalog step, each with its price written for people. */
@@ -1220,6 +1295,8 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
     wait: engine,
     http: engine,
     catalog: engine,
+    slots: engine,
+    book: engine,
   };
   let r: Awaited<ReturnType<typeof walk>>;
   try {
@@ -1348,8 +1425,13 @@ function emulatorEffects(
     wait: async (n) => note(`${en ? "Waits" : "Espera"} ${n.minutes} min`),
     http: (n, url, body) => callHttp(ctx, n, url, body),
     goto: async (flowId) => (await publishedGraph(ctx, flowId))?.version.graph ?? null,
-    // the real catalog (a read): the emulator offers what a customer would be offered
+    // the real catalog and calendar (reads): the emulator offers what a customer would be offered
     catalog: (query, max) => catalogFor(ctx, query, max, locale),
+    slots: (date, max) => slotsFor(ctx, date, max),
+    book: async (date, time) => {
+      note(`${en ? "Books" : "Reserva"} ${date} ${time}`);
+      return true;
+    },
   };
 }
 

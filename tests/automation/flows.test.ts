@@ -598,3 +598,55 @@ test("a catalog step offers what it finds; the product chosen is kept with its S
   expect(p.status).toBe(400);
   expect(JSON.stringify(await p.json())).toContain("unknown_variable");
 });
+
+test("a calendar step offers a day's free times and books the one chosen; taken meanwhile, it offers them again", async () => {
+  const { availableSlots, book } = await import("../../src/calendar/service.ts");
+  const { appointments } = await import("../../src/schema.ts");
+  const free = (await availableSlots(t.ctx, "2026-12-03")).slots;
+  expect(free.length).toBeGreaterThan(4);
+  await flow({
+    name: "Citas",
+    keywords: ["cita"],
+    graph: {
+      start: "dia",
+      nodes: [
+        { id: "dia", type: "ask", text: "¿Qué día?", kind: "date", save: "var:dia", next: "horas" },
+        {
+          id: "horas",
+          type: "slots",
+          date: "{{dia}}",
+          text: "Horarios libres:",
+          max: 3,
+          save: "cita",
+          next: "ok",
+          empty: "nada",
+        },
+        { id: "ok", type: "message", text: "Listo: te esperamos el {{cita_date}} a las {{cita_time}}." },
+        { id: "nada", type: "message", text: "Ese día no quedan horarios." },
+      ],
+    },
+  });
+  const menu = (times: string[]) => `Horarios libres:\n\n${times.map((x, i) => `${i + 1}. ${x}`).join("\n")}`;
+  const a = await say("quiero una cita");
+  await say("mañana");
+  expect((await out(a.conversationId)).at(-1)).toBe(menu(free.slice(0, 3)));
+  await say("2");
+  expect((await out(a.conversationId)).at(-1)).toBe(`Listo: te esperamos el 2026-12-03 a las ${free[1]}.`);
+  const conv = await t.ctx.db.select().from(conversations).where(eq(conversations.id, a.conversationId)).get();
+  const booked = await t.ctx.db.select().from(appointments).all();
+  expect(booked.map((x) => [x.contactId, x.conversationId])).toEqual([[conv!.contactId, a.conversationId]]);
+  // the next customer is offered what is left; someone else takes their time before they answer: offered again
+  const b = await say("una cita", "v2", "Beto");
+  await say("2026-12-03", "v2");
+  const left = free.filter((x) => x !== free[1]);
+  expect((await out(b.conversationId)).at(-1)).toBe(menu(left.slice(0, 3)));
+  await book(t.ctx, { kind: "system" }, { date: "2026-12-03", time: left[0] });
+  await say("1", "v2");
+  expect((await out(b.conversationId)).at(-1)).toBe(menu(left.slice(1, 4)));
+  await say("1", "v2");
+  expect((await out(b.conversationId)).at(-1)).toBe(`Listo: te esperamos el 2026-12-03 a las ${left[1]}.`);
+  // a day already gone has no free time
+  const c = await say("cita", "v3", "Caro");
+  await say("2026-12-01", "v3");
+  expect((await out(c.conversationId)).at(-1)).toBe("Ese día no quedan horarios.");
+});

@@ -221,6 +221,50 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await c.close();
   });
 
+for (const [i, viewport] of VIEWPORTS.entries())
+  test(`a calendar step added in the editor offers the day's free times in the emulator (${viewport.width} px)`, async () => {
+    const { t, s } = bed;
+    const { availableSlots } = await import("../../src/calendar/service.ts");
+    // the next day the business has free times (whatever today is)
+    let day = "";
+    let times: string[] = [];
+    for (let d = 1; d <= 8 && !times.length; d++) {
+      day = new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+      times = (await availableSlots(t.ctx, day)).slots;
+    }
+    expect(times.length).toBeGreaterThan(0);
+    const f = await apiPost(t, s.apiKey, "/flows", {
+      name: `Agenda ${i}`,
+      keywords: [`agenda${i}`],
+      graph: { start: "inicio", nodes: [{ id: "inicio", type: "message", text: "¡Hola!" }] },
+    });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const { page } = c;
+    await c.go(`/settings/flows/${f.id}`);
+    await page.locator("#flow-outline").waitFor();
+    await c.tap('#flow-outline li[data-node="inicio"] button');
+    await page.locator("#add-type").selectOption("slots");
+    await c.tap("#add-node");
+    const form = page.locator("#node-form");
+    await expect(form.getAttribute("data-node")).resolves.toBe("slots2");
+    await form.locator("input[name=date]").fill(day);
+    await form.locator("textarea[name=text]").fill("¿A qué hora te queda?");
+    await c.fits();
+    await c.tap("#save-flow");
+    await waitUntil(
+      async () =>
+        ((await t.ctx.db.select().from(flows).where(eq(flows.id, f.id)).get())?.draft.nodes[1] as { date?: string })
+          ?.date === day,
+    );
+    await c.tap("#emu-restart");
+    const chat = page.locator("#emu-chat");
+    await chat.locator("li", { hasText: "¿A qué hora te queda?" }).waitFor();
+    await c.tap(chat.locator("button", { hasText: times[0] }).first());
+    await chat.locator("li", { hasText: `Reserva ${day} ${times[0]}` }).waitFor();
+    await chat.locator("li", { hasText: "El flujo terminó." }).waitFor();
+    await c.close();
+  });
+
 test("a ready-made flow installs in one click as a draft to read and publish", async () => {
   const c = await openConsole(bed.browser, bed.running.url, "admin", VIEWPORTS[0]);
   await c.go("/settings/flows");

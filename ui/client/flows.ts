@@ -32,6 +32,7 @@ const TYPES = [
   "set",
   "http",
   "catalog",
+  "slots",
   "agent",
   "handoff",
   "ticket",
@@ -43,7 +44,7 @@ const KINDS = ["text", "number", "email", "phone", "date", "choice"];
 const OPS = ["eq", "neq", "contains", "gt", "lt", "exists", "not_exists"];
 const W = 220; // a node's width on the canvas
 // the nodes with a "next" (the others branch, or end the flow)
-const HAS_NEXT = new Set(["message", "ask", "set", "http", "catalog", "ticket", "wait"]);
+const HAS_NEXT = new Set(["message", "ask", "set", "http", "catalog", "slots", "ticket", "wait"]);
 
 async function call(method: string, url: string, body?: unknown) {
   const r = await fetch(url, {
@@ -96,6 +97,8 @@ function blank(type: string, id: string, x: number, y: number): Node {
       return { ...base, method: "GET", url: "https://", map: [] };
     case "catalog":
       return { ...base, query: "", text: "", save: "producto", max: 5 };
+    case "slots":
+      return { ...base, date: "mañana", text: "", service: "", save: "cita", max: 6 };
     case "agent":
       return { ...base, agentId: "", goal: "" };
     case "handoff":
@@ -495,6 +498,9 @@ function NodeForm({
       break;
     case "catalog":
       fields = html`${input("query", t("flow.query"))}${area("text", t("flow.text"))}${input("save", t("flow.catalog_save"))}${input("max", t("flow.catalog_max"), "number")}${next("next")}${next("empty", t("flow.catalog_empty"))}`;
+      break;
+    case "slots":
+      fields = html`${input("date", t("flow.slots_date"))}${area("text", t("flow.text"))}${input("service", t("flow.service"))}${input("save", t("flow.slots_save"))}${input("max", t("flow.slots_max"), "number")}${next("next")}${next("empty", t("flow.slots_empty"))}`;
       break;
     case "agent":
       fields = html`${pickOf("agentId", t("flow.agent"), refs.agents)}${area("goal", t("flow.goal"))}${next("next", t("flow.agent_back"))}`;
