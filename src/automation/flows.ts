@@ -471,16 +471,18 @@ export async function walk(
   if (input && s.nodeId) {
     const c = byId.get(s.nodeId);
     // a catalog or calendar step waits like a menu of what it found
-    const found = c?.type === "catalog" || c?.type === "slots";
-    const offered: Found[] = found ? JSON.parse(s.vars[offeredKey(c.id)] ?? "[]") : [];
-    const n =
-      found && c
-        ? ({ id: c.id, type: "message", text: c.text, options: offered.map((o) => ({ title: o.title })) } as Extract<
-            FlowNode,
-            { type: "message" }
-          >)
-        : c;
-    if (found && c && n?.type === "message" && (c.type === "catalog" || c.type === "slots")) {
+    const menuOf = c?.type === "catalog" || c?.type === "slots" ? c : null;
+    const offered: Found[] = menuOf ? JSON.parse(s.vars[offeredKey(menuOf.id)] ?? "[]") : [];
+    const n = menuOf
+      ? ({
+          id: menuOf.id,
+          type: "message",
+          text: menuOf.text,
+          options: offered.map((o) => ({ title: o.title })),
+        } as Extract<FlowNode, { type: "message" }>)
+      : c;
+    if (menuOf && n?.type === "message") {
+      const c = menuOf;
       const a = readAnswer(n, input, fx.country, today);
       const again = async () => {
         if (s.tries <= 0) return false;
