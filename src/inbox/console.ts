@@ -31,7 +31,7 @@ import {
   settingsPage,
   act,
 } from "../app/console.ts";
-import { sequencePanel } from "../automation/index.ts";
+import { sequencePanel, surveyOf } from "../automation/index.ts";
 
 /** The inbox (views, list, conversation, live updates), contacts, and the inbox's settings: tags and quick replies. */
 export const inboxConsole: ConsoleModule = (app) => {
@@ -108,6 +108,7 @@ export const inboxConsole: ConsoleModule = (app) => {
     let templates: { name: string; language: string; params: number; body: string }[] = [],
       windowClosed = false;
     let interactive: { maxButtons: number; maxListRows: number } | undefined;
+    let survey: Awaited<ReturnType<typeof surveyOf>> = null;
     let sequences: Awaited<ReturnType<typeof sequencePanel>> | undefined;
     if (f.c) {
       try {
@@ -116,6 +117,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         if (!(e instanceof AppError && e.status === 404)) throw e;
       }
       if (conv) {
+        survey = await surveyOf(ctx, u, conv.id);
         messages = await inbox.listMessages(ctx, u, conv.id, { limit: 200 });
         past = await contacts.contactConversations(ctx, u, conv.contactId);
         sequences = await sequencePanel(ctx, u, conv.id);
@@ -142,7 +144,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         csrf: c.get("csrf")!,
         items: list.items as never,
         next: list.next,
-        conv: conv as never,
+        conv: (conv ? { ...conv, survey } : null) as never,
         messages,
         past,
         sequences,
@@ -201,7 +203,10 @@ export const inboxConsole: ConsoleModule = (app) => {
     const u = user(c);
     const ctx = c.get("ctx");
     const conv = await inbox.getConversation(ctx, u, c.req.param("id"));
-    return c.html(renderFragment(ConvHeader({ c: conv as never, t: translator(u.locale), ...(await lookups(ctx)) })));
+    const survey = await surveyOf(ctx, u, conv.id);
+    return c.html(
+      renderFragment(ConvHeader({ c: { ...conv, survey } as never, t: translator(u.locale), ...(await lookups(ctx)) })),
+    );
   });
 
   // Live updates for this user: only events about conversations they may see (before or after the change).

@@ -68,6 +68,10 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await ana.page
       .locator("#messages li.activity", { hasText: `Comentario del cliente: «Muy amables ${i}»` })
       .waitFor({ timeout: 10_000 });
+    // and in the conversation's header: the score, with the comment on it
+    const badge = ana.page.locator("#conv-survey");
+    await badge.filter({ hasText: "Encuesta: 5/5" }).waitFor({ timeout: 10_000 });
+    await expect(badge.getAttribute("title")).resolves.toBe(`Muy amables ${i}`);
     await ana.fits();
     await ana.close();
 

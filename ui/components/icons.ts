@@ -23,6 +23,7 @@ import Settings from "lucide/dist/esm/icons/settings.mjs";
 import ShoppingCart from "lucide/dist/esm/icons/shopping-cart.mjs";
 import Smile from "lucide/dist/esm/icons/face-slightly-smiling.mjs";
 import Sparkles from "lucide/dist/esm/icons/sparkles.mjs";
+import Star from "lucide/dist/esm/icons/star.mjs";
 import SquareCheck from "lucide/dist/esm/icons/square-check.mjs";
 import Trash from "lucide/dist/esm/icons/trash.mjs";
 import TriangleAlert from "lucide/dist/esm/icons/triangle-alert.mjs";
@@ -55,6 +56,7 @@ export const icons = {
   cart: ShoppingCart,
   smile: Smile,
   sparkles: Sparkles,
+  star: Star,
   choice: SquareCheck,
   trash: Trash,
   warn: TriangleAlert,

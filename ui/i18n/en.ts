@@ -572,6 +572,8 @@ export const en: Record<MessageKey, string> = {
   "mood.negative": "Upset",
   "mood.positive": "Happy",
   "mood.urgent": "Urgent",
+  "survey.badge": "Survey: {score}/5",
+  "survey.badgeSent": "Survey not answered",
   "mood.help": "Read by Copilot from the customer's messages",
   "errors.invalid_source": "Give a text, an address, a file or questions.",
   "settings.catalog": "Catalog",

@@ -575,6 +575,8 @@ export const es = {
   "mood.negative": "Molesto",
   "mood.positive": "Contento",
   "mood.urgent": "Urgente",
+  "survey.badge": "Encuesta: {score}/5",
+  "survey.badgeSent": "Encuesta sin respuesta",
   "mood.help": "Leído por Copilot en los mensajes del cliente",
   "errors.invalid_source": "Da un texto, una dirección, un archivo o preguntas.",
   "settings.catalog": "Catálogo",

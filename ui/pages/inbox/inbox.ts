@@ -39,6 +39,8 @@ export type ConvView = ListItem & {
   ownerType: string;
   sentiment?: string | null;
   urgency?: string | null;
+  /** its satisfaction survey, when one was sent */
+  survey?: { status: string; score: number | null; comment: string | null } | null;
   contact: {
     id: string;
     name: string;
@@ -245,7 +247,8 @@ export function ConvHeader({
     <button type="button" class="contact-toggle" data-sheet-open aria-label=${t("contact.title")}>${t("contact.title")}</button>
     <h2><${Avatar} name=${c.contact.name} id=${c.contact.id} size=${32} /> ${contactLabel(c.contact, t)} <small class="meta">· ${c.channel.name} · ${t(`status.${c.status}`)} · ${t(`owner.${c.ownerType}`)}</small>
       ${c.sentiment === "negative" ? html` <span class="mood neg" title=${t("mood.help")}><${Icon} name="frown" /> ${t("mood.negative")}</span>` : c.sentiment === "positive" ? html` <span class="mood pos" title=${t("mood.help")}><${Icon} name="smile" /> ${t("mood.positive")}</span>` : null}
-      ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}><${Icon} name="zap" /> ${t("mood.urgent")}</span>` : null}</h2>
+      ${c.urgency === "high" ? html` <span class="mood urgent" title=${t("mood.help")}><${Icon} name="zap" /> ${t("mood.urgent")}</span>` : null}
+      ${c.survey ? html` <span class="mood survey" id="conv-survey" data-score=${c.survey.score ?? ""} title=${c.survey.comment ?? ""}><${Icon} name="star" /> ${c.survey.score ? t("survey.badge", { score: String(c.survey.score) }) : t("survey.badgeSent")}</span>` : null}</h2>
     ${c.status === "resolved" ? html`<button data-action="status" data-value="open">${t("conv.reopen")}</button>` : html`<button class="primary" data-action="status" data-value="resolved">${t("conv.resolve")}</button>`}
     <select data-action="snooze" aria-label=${t("conv.snooze")}><option value="">${t("conv.snooze")}…</option>
       <option value=${now + 3_600_000}>${t("conv.snooze.1h")}</option><option value=${tomorrow.getTime()}>${t("conv.snooze.tomorrow")}</option><option value=${tomorrow.getTime() + 6 * 86_400_000}>${t("conv.snooze.week")}</option></select>
