@@ -606,8 +606,15 @@ export async function walk(
         if (n.text) await say(n.text);
         await fx.handoff(n);
         return { state: { ...s, nodeId: null }, done: true, reason: "handoff", graph };
-      case "catalog": {
-        const found = await fx.catalog(await fx.vars(withVars(n.query, s.vars)), n.max);
+      case "catalog":
+      case "slots": {
+        // what was found is offered as a menu, kept until the customer chooses
+        let found: Found[] = [];
+        if (n.type === "catalog") found = await fx.catalog(await fx.vars(withVars(n.query, s.vars)), n.max);
+        else {
+          const day = dayOf(await fx.vars(withVars(n.date, s.vars)), today);
+          if (day) found = await fx.slots(day, n.max);
+        }
         if (!found.length) {
           at = n.empty;
           if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_results", graph };
@@ -615,18 +622,6 @@ export async function walk(
         }
         s.vars[offeredKey(n.id)] = JSON.stringify(found);
         await say(n.text, { id: n.id, options: found.map((x) => ({ title: x.title })) });
-        return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
-      }
-      case "slots": {
-        const day = dayOf(await fx.vars(withVars(n.date, s.vars)), today);
-        const free = day ? await fx.slots(day, n.max) : [];
-        if (!free.length) {
-          at = n.empty;
-          if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "no_results", graph };
-          break;
-        }
-        s.vars[offeredKey(n.id)] = JSON.stringify(free);
-        await say(n.text, { id: n.id, options: free.map((x) => ({ title: x.title })) });
         return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
       }
       case "agent":

@@ -180,24 +180,29 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await c.close();
   });
 
+/** A flow of one greeting, opened in the editor as the owner, with a step of `type` added after the greeting. */
+async function withNewStep(name: string, viewport: (typeof VIEWPORTS)[number], type: string) {
+  const f = await apiPost(bed.t, bed.s.apiKey, "/flows", {
+    name,
+    graph: { start: "inicio", nodes: [{ id: "inicio", type: "message", text: "¡Hola!" }] },
+  });
+  const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+  const { page } = c;
+  await c.go(`/settings/flows/${f.id}`);
+  await page.locator("#flow-outline").waitFor();
+  await c.tap('#flow-outline li[data-node="inicio"] button');
+  await page.locator("#add-type").selectOption(type);
+  await c.tap("#add-node");
+  const form = page.locator("#node-form");
+  await expect(form.getAttribute("data-node")).resolves.toBe(`${type}2`);
+  return { f: f as { id: string }, c, page, form };
+}
+
 for (const [i, viewport] of VIEWPORTS.entries())
   test(`a catalog step added in the editor offers the catalog's products in the emulator (${viewport.width} px)`, async () => {
     const { t, s } = bed;
     await apiPost(t, s.apiKey, "/products", { sku: `CAT-${i}`, name: `Pizza margarita ${i}`, price: 15000 });
-    const f = await apiPost(t, s.apiKey, "/flows", {
-      name: `Catálogo ${i}`,
-      keywords: [`catalogo${i}`],
-      graph: { start: "inicio", nodes: [{ id: "inicio", type: "message", text: "¡Hola!" }] },
-    });
-    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
-    const { page } = c;
-    await c.go(`/settings/flows/${f.id}`);
-    await page.locator("#flow-outline").waitFor();
-    await c.tap('#flow-outline li[data-node="inicio"] button');
-    await page.locator("#add-type").selectOption("catalog");
-    await c.tap("#add-node");
-    const form = page.locator("#node-form");
-    await expect(form.getAttribute("data-node")).resolves.toBe("catalog2");
+    const { f, c, page, form } = await withNewStep(`Catálogo ${i}`, viewport, "catalog");
     await form.locator("input[name=query]").fill("margarita");
     await form.locator("textarea[name=text]").fill("Esto encontré:");
     await c.fits();
@@ -233,20 +238,7 @@ for (const [i, viewport] of VIEWPORTS.entries())
       times = (await availableSlots(t.ctx, day)).slots;
     }
     expect(times.length).toBeGreaterThan(0);
-    const f = await apiPost(t, s.apiKey, "/flows", {
-      name: `Agenda ${i}`,
-      keywords: [`agenda${i}`],
-      graph: { start: "inicio", nodes: [{ id: "inicio", type: "message", text: "¡Hola!" }] },
-    });
-    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
-    const { page } = c;
-    await c.go(`/settings/flows/${f.id}`);
-    await page.locator("#flow-outline").waitFor();
-    await c.tap('#flow-outline li[data-node="inicio"] button');
-    await page.locator("#add-type").selectOption("slots");
-    await c.tap("#add-node");
-    const form = page.locator("#node-form");
-    await expect(form.getAttribute("data-node")).resolves.toBe("slots2");
+    const { f, c, page, form } = await withNewStep(`Agenda ${i}`, viewport, "slots");
     await form.locator("input[name=date]").fill(day);
     await form.locator("textarea[name=text]").fill("¿A qué hora te queda?");
     await c.fits();

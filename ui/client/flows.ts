@@ -6,6 +6,7 @@
 import { h, render } from "preact";
 import { useRef, useState } from "preact/hooks";
 import htm from "htm";
+import { STEP_TYPES } from "./flow-steps.ts";
 
 const html = htm.bind(h);
 type Opt = { id: string; name: string };
@@ -25,21 +26,7 @@ const dataEl = document.getElementById("flow-data");
 const csrf = (document.querySelector('meta[name="csrf-token"]') as HTMLMetaElement | null)?.content ?? "";
 const errorTexts = JSON.parse(document.getElementById("error-texts")?.textContent || "{}") as Record<string, string>;
 
-const TYPES = [
-  "message",
-  "ask",
-  "condition",
-  "set",
-  "http",
-  "catalog",
-  "slots",
-  "agent",
-  "handoff",
-  "ticket",
-  "wait",
-  "goto",
-  "end",
-];
+const TYPES = STEP_TYPES;
 const KINDS = ["text", "number", "email", "phone", "date", "choice"];
 const OPS = ["eq", "neq", "contains", "gt", "lt", "exists", "not_exists"];
 const W = 220; // a node's width on the canvas

@@ -5,6 +5,7 @@ import { html, Csrf, type VNode } from "../../components/html.ts";
 import { Icon } from "../../components/icons.ts";
 import type { T } from "../../i18n/index.ts";
 import type { Opt } from "../../components/settings.ts";
+import { STEP_TYPES } from "../../client/flow-steps.ts";
 
 export type FlowRow = {
   id: string;
@@ -134,21 +135,7 @@ export const EDITOR_TEXTS = [
   "flow.nameLabel",
   "flow.unsaved",
   "common.delete",
-  ...[
-    "message",
-    "ask",
-    "condition",
-    "set",
-    "http",
-    "catalog",
-    "slots",
-    "agent",
-    "handoff",
-    "ticket",
-    "wait",
-    "goto",
-    "end",
-  ].map((x) => `flow.type.${x}`),
+  ...STEP_TYPES.map((x) => `flow.type.${x}`),
   ...["text", "number", "email", "phone", "date", "choice"].map((x) => `flow.kind.${x}`),
   ...["eq", "neq", "contains", "gt", "lt", "exists", "not_exists"].map((x) => `auto.op.${x}`),
   ...[
