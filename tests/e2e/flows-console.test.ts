@@ -228,7 +228,7 @@ for (const [i, viewport] of VIEWPORTS.entries())
 
 for (const [i, viewport] of VIEWPORTS.entries())
   test(`a calendar step added in the editor offers the day's free times in the emulator (${viewport.width} px)`, async () => {
-    const { t, s } = bed;
+    const { t } = bed;
     const { availableSlots } = await import("../../src/calendar/service.ts");
     // the next day the business has free times (whatever today is)
     let day = "";
