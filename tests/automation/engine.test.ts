@@ -5,7 +5,8 @@
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
-import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
+import { automationKit } from "../support/automation.ts";
+import { sendMessage } from "../../src/inbox/service.ts";
 import {
   automationRuns,
   automationTimers,
@@ -14,7 +15,7 @@ import {
   eventCursors,
   messages,
 } from "../../src/schema.ts";
-import { startAutomation, automationIdle, kickAutomation } from "../../src/automation/index.ts";
+import { startAutomation } from "../../src/automation/index.ts";
 import { defaultHours, getBusiness, putSetting } from "../../src/setup/service.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
@@ -33,29 +34,14 @@ afterEach(async () => {
   await t.close();
 });
 
-const api = (method: string, path: string, json?: unknown) =>
-  t.req(method, `/api/v1${path}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json });
-async function rule(body: Record<string, unknown>) {
-  const r = await api("POST", "/automations", body);
-  const j = await r.json();
-  if (r.status !== 201) throw new Error(JSON.stringify(j));
-  return j.data as { id: string; webhookSecret?: string };
-}
-async function settle() {
-  await Bun.sleep(1);
-  await kickAutomation(t.ctx);
-  await automationIdle(t.ctx);
-}
-const say = (body: string, who = "v1") =>
-  ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name: "María López" }, body });
-const out = async (conversationId: string) =>
-  (
-    await t.ctx.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, "out")))
-      .orderBy(messages.id)
-  ).map((m) => m.body);
+const kit = automationKit(() => ({ t, s }));
+const { api } = kit;
+const rule = (body: Record<string, unknown>) =>
+  kit.create<{ id: string; webhookSecret?: string }>("/automations", body);
+/** One round of the engine (a test here looks between rounds). */
+const settle = () => kit.settle(1);
+const say = (body: string, who = "v1") => kit.ingest(body, who);
+const out = (conversationId: string) => kit.outBodies(conversationId);
 const runsOf = (ruleId: string) =>
   t.ctx.db.select().from(automationRuns).where(eq(automationRuns.ruleId, ruleId)).orderBy(automationRuns.id);
 const later = async (minutes: number) => {

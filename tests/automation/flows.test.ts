@@ -7,9 +7,10 @@
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { automationKit } from "../support/automation.ts";
 import { ingestInbound, sendMessage, updateConversation } from "../../src/inbox/service.ts";
 import { contacts, conversationTags, conversations, eventCursors, flowSessions, messages } from "../../src/schema.ts";
-import { startAutomation, automationIdle, kickAutomation, flowActive } from "../../src/automation/index.ts";
+import { startAutomation, flowActive } from "../../src/automation/index.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
 let now = Date.UTC(2026, 11, 2, 15, 0);
@@ -26,40 +27,20 @@ afterEach(async () => {
   await t.close();
 });
 
-const api = (method: string, path: string, json?: unknown) =>
-  t.req(method, `/api/v1${path}`, { headers: { authorization: `Bearer ${s.apiKey}` }, json });
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await Bun.sleep(1);
-    await kickAutomation(t.ctx);
-    await automationIdle(t.ctx);
-  }
-}
+const kit = automationKit(() => ({ t, s }));
+const { api, settle } = kit;
 const say = async (body: string, who = "v1", name = "María López") => {
   now += 1000;
-  const r = await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name }, body });
+  const r = await kit.ingest(body, who, name);
   await settle();
   return r;
 };
-const out = async (conversationId: string) =>
-  (
-    await t.ctx.db
-      .select()
-      .from(messages)
-      .where(
-        and(eq(messages.conversationId, conversationId), eq(messages.direction, "out"), eq(messages.private, false)),
-      )
-      .orderBy(messages.id)
-  ).map((m) => m.body);
+/** What the customer was sent (notes left out). */
+const out = (conversationId: string) => kit.outBodies(conversationId, true);
 async function flow(body: Record<string, unknown>, publish = true) {
-  const r = await api("POST", "/flows", body);
-  const j = await r.json();
-  if (r.status !== 201) throw new Error(JSON.stringify(j));
-  if (publish) {
-    const p = await api("POST", `/flows/${j.data.id}/publish`);
-    if (p.status !== 200) throw new Error(JSON.stringify(await p.json()));
-  }
-  return j.data as { id: string };
+  const f = await kit.create("/flows", body);
+  if (publish) await kit.create(`/flows/${f.id}/publish`, undefined, 200);
+  return f;
 }
 
 const restaurant = (tagId: string) => ({

@@ -6,9 +6,10 @@
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { addWhatsAppCloud, apiPost, makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { automationKit } from "../support/automation.ts";
 import { ingestInbound, sendMessage } from "../../src/inbox/service.ts";
 import { channelTemplates, contacts, messages, sequenceEnrolments } from "../../src/schema.ts";
-import { startAutomation, automationIdle, kickAutomation } from "../../src/automation/index.ts";
+import { startAutomation } from "../../src/automation/index.ts";
 import { nextInWindow } from "../../src/automation/sequences.ts";
 import { defaultHours } from "../../src/setup/service.ts";
 
@@ -30,35 +31,14 @@ afterEach(async () => {
   await t.close();
 });
 
-const api = (method: string, path: string, json?: unknown, headers: Record<string, string> = {}) =>
-  t.req(method, `/api/v1${path}`, { headers: { authorization: `Bearer ${s.apiKey}`, ...headers }, json });
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await Bun.sleep(1);
-    await kickAutomation(t.ctx);
-    await automationIdle(t.ctx);
-  }
-}
+const kit = automationKit(() => ({ t, s }));
+const { api, settle, outBodies } = kit;
 const later = async (ms: number) => {
   now += ms;
   await settle();
 };
-const say = (body: string, who = "v1", name = "María López") =>
-  ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name }, body });
-const outBodies = async (conversationId: string) =>
-  (
-    await t.ctx.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, "out")))
-      .orderBy(messages.id)
-  ).map((m) => m.body);
-async function sequence(body: Record<string, unknown>) {
-  const r = await api("POST", "/sequences", body);
-  const j = await r.json();
-  if (r.status !== 201) throw new Error(JSON.stringify(j));
-  return j.data as { id: string };
-}
+const say = (body: string, who = "v1", name = "María López") => kit.ingest(body, who, name);
+const sequence = (body: Record<string, unknown>) => kit.create("/sequences", body);
 const enrolConv = async (seqId: string, conversationId: string) => {
   const r = await api("POST", `/sequences/${seqId}/enrolments`, { conversationId });
   expect([200, 201]).toContain(r.status);
