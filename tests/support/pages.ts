@@ -94,18 +94,22 @@ export async function openConsole(
     },
     async tap(target) {
       const l = typeof target === "string" ? page.locator(target) : target;
-      // a live update may re-render the control between finding it and tapping it: find it again, a few times
+      // a live update may re-render the control while it is checked: check it again, a few times
       for (let attempt = 1; ; attempt++) {
         try {
           await l.scrollIntoViewIfNeeded();
           expect(await reachable(l)).toBe(true);
-          await l.click();
-          return;
+          break;
         } catch (e) {
           if (attempt >= 3 || !/not attached|detached/i.test(String(e))) throw e;
           await page.waitForTimeout(200);
         }
       }
+      // Once only, outside the retries: had a click gone through and then reported its element gone (the form
+      // submitted, the page replaced), a retry would click the next page's control and submit its form a second
+      // time (suspected in the rare form-result misses the README lists). The locator finds a re-rendered control
+      // again by itself.
+      await l.click();
     },
     async menu() {
       if (!phone) return;
