@@ -13,7 +13,7 @@ import { getBusiness } from "../setup/service.ts";
 import { departments } from "../auth/schema.ts";
 import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.ts";
 import { createTicket } from "../tickets/service.ts";
-import { availableSlots, book, getCalendarSettings, serviceName } from "../calendar/service.ts";
+import { BOOKING_REFUSALS, availableSlots, book, getCalendarSettings, serviceName } from "../calendar/service.ts";
 import type { ToolSpec } from "./providers.ts";
 
 /** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
@@ -184,8 +184,7 @@ export const TOOLS = [
           { ...a, contactId: t.contactId, conversationId: t.conversationId },
         );
       } catch (e) {
-        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code))
-          return notFree(t, a.date, a.time, e.message);
+        if (e instanceof AppError && BOOKING_REFUSALS.has(e.code)) return notFree(t, a.date, a.time, e.message);
         throw e;
       }
       await noteActivity(t, "appointment_booked", {

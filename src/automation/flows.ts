@@ -24,7 +24,7 @@ import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
 import { formatMoney, searchProducts } from "../commerce/service.ts";
-import { availableSlots, book } from "../calendar/service.ts";
+import { BOOKING_REFUSALS, availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { normalize } from "../agents/text.ts";
 import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
@@ -362,40 +362,33 @@ export function readAnswer(
         return null; // not a possible number: asked again
       }
     }
-    case "date": {
-      const t = normalize(text);
-      const add = (d: number) => {
-        const [y, m, dd] = today.split("-").map(Number);
-        return new Date(Date.UTC(y, m - 1, dd + d)).toISOString().slice(0, 10);
-      };
-      if (["hoy", "today"].includes(t)) return { value: today };
-      if (["manana", "tomorrow"].includes(t)) return { value: add(1) };
-      if (["pasado manana"].includes(t)) return { value: add(2) };
-      let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-      if (m) return validDate(+m[1], +m[2], +m[3]);
-      m = /^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$/.exec(text);
-      if (m) {
-        const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : Number(today.slice(0, 4));
-        return validDate(y, +m[2], +m[1]);
-      }
-      return null;
-    }
+    case "date":
+      return readDate(text, today);
     default:
       return null;
   }
 }
-/** The day a calendar step asks about: YYYY-MM-DD as it is, "hoy"/"mañana" and the other forms an answer takes. */
-function dayOf(text: string, today: string) {
-  const t = text.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return validDate(+t.slice(0, 4), +t.slice(5, 7), +t.slice(8, 10))?.value ?? null;
-  return (
-    readAnswer(
-      { id: "day", type: "ask", kind: "date", text: "-", options: [], retries: 0 } as never,
-      { text: t },
-      "MX",
-      today,
-    )?.value ?? null
-  );
+/**
+ * A day as people write it, relative to `today` (YYYY-MM-DD): "hoy", "mañana", "pasado mañana", 2026-01-15, 15/01
+ * or 15/01/26. Read by a date question and by a calendar step.
+ */
+function readDate(text: string, today: string) {
+  const t = normalize(text);
+  const add = (d: number) => {
+    const [y, m, dd] = today.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, dd + d)).toISOString().slice(0, 10);
+  };
+  if (["hoy", "today"].includes(t)) return { value: today };
+  if (["manana", "tomorrow"].includes(t)) return { value: add(1) };
+  if (["pasado manana"].includes(t)) return { value: add(2) };
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (m) return validDate(+m[1], +m[2], +m[3]);
+  m = /^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$/.exec(text);
+  if (m) {
+    const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : Number(today.slice(0, 4));
+    return validDate(y, +m[2], +m[1]);
+  }
+  return null;
 }
 
 const validDate = (y: number, m: number, d: number) => {
@@ -612,7 +605,7 @@ export async function walk(
         let found: Found[] = [];
         if (n.type === "catalog") found = await fx.catalog(await fx.vars(withVars(n.query, s.vars)), n.max);
         else {
-          const day = dayOf(await fx.vars(withVars(n.date, s.vars)), today);
+          const day = readDate((await fx.vars(withVars(n.date, s.vars))).trim(), today)?.value;
           if (day) found = await fx.slots(day, n.max);
         }
         if (!found.length) {
@@ -785,8 +778,7 @@ function liveEffects(
         await book(ctx, actor, { date, time, service, contactId: conv.contactId, conversationId: conv.id });
         return true;
       } catch (e) {
-        if (e instanceof AppError && ["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"].includes(e.code))
-          return false;
+        if (e instanceof AppError && BOOKING_REFUSALS.has(e.code)) return false;
         throw e;
       }
     },
@@ -908,6 +900,45 @@ function versionGraph(ctx: Ctx, flowId: string, versionId: string) {
 }
 
 /**
+ * A new session of a flow's version on a conversation. One started by an event takes its id from that event, so
+ * starting again on the same event (a replay after a crash, or the engine after ingest's inline reply) is the same
+ * session and sends nothing twice.
+ */
+function newSession(conversationId: string, flowId: string, versionId: string, seq: number, now: number): Session {
+  return {
+    id: seq ? `e${seq}-${conversationId}` : newId(now),
+    conversationId,
+    flowId,
+    versionId,
+    status: "active",
+    nodeId: null,
+    vars: {},
+    tries: 0,
+    sent: 0,
+    lastSeq: seq,
+    path: [],
+    reason: null,
+    startedAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A session as a walk left it (its `sent` counter was moved on by the walk's messages). */
+function afterWalk(session: Session, r: Awaited<ReturnType<typeof walk>>, seq: number, now: number): Session {
+  return {
+    ...session,
+    nodeId: r.state.nodeId,
+    vars: r.state.vars,
+    tries: r.state.tries,
+    path: r.state.path,
+    lastSeq: Math.max(seq, session.lastSeq),
+    status: r.done ? "done" : r.away ? "agent" : "active",
+    reason: r.done ? (r.reason ?? "done") : null,
+    updatedAt: now,
+  };
+}
+
+/**
  * One turn of a conversation's session: the walk, then its replies and the session's new state written in one
  * transaction (a new session is inserted there too). Its replies' outbox keys are session + counter, and a
  * session started by an event has an id made from that event: a turn done again after a crash sends nothing twice.
@@ -949,18 +980,7 @@ async function turn(
   }
   const actor = flowActor(flow, locale);
   const now = ctx.clock.now();
-  const next: Session = {
-    ...session,
-    nodeId: r.state.nodeId,
-    vars: r.state.vars,
-    tries: r.state.tries,
-    path: r.state.path,
-    sent: session.sent,
-    lastSeq: Math.max(seq, session.lastSeq),
-    status: r.done ? "done" : r.away ? "agent" : "active",
-    reason: r.done ? (r.reason ?? "done") : null,
-    updatedAt: now,
-  };
+  const next = afterWalk(session, r, seq, now);
   await ctx.database.write((tx, after) =>
     writeTurn(ctx, tx, after, actor, conv.id, flow, r.state.vars, pending, next, isNew),
   );
@@ -1088,22 +1108,7 @@ export async function startFlow(ctx: Ctx, actor: Actor, conversationId: string, 
   const p = await publishedGraph(ctx, flowId);
   if (!p) throw badRequest("flow_unpublished", "The flow has no published version", { field: "flowId" });
   const now = ctx.clock.now();
-  const session: Session = {
-    id: seq ? `e${seq}-${conversationId}` : newId(now),
-    conversationId,
-    flowId,
-    versionId: p.version.id,
-    status: "active",
-    nodeId: null,
-    vars: {},
-    tries: 0,
-    sent: 0,
-    lastSeq: seq,
-    path: [],
-    reason: null,
-    startedAt: now,
-    updatedAt: now,
-  };
+  const session = newSession(conversationId, flowId, p.version.id, seq, now);
   return turn(ctx, session, p.flow, p.version.graph, null, seq, true);
 }
 
@@ -1261,22 +1266,7 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
   const b = await businessOnce(ctx);
   const locale = b?.locale ?? "es";
   const now = ctx.clock.now();
-  const session: Session = {
-    id: `e${m.seq}-${m.conversationId}`,
-    conversationId: m.conversationId,
-    flowId: flow.id,
-    versionId: version.id,
-    status: "active",
-    nodeId: null,
-    vars: {},
-    tries: 0,
-    sent: 0,
-    lastSeq: m.seq,
-    path: [],
-    reason: null,
-    startedAt: now,
-    updatedAt: now,
-  };
+  const session = newSession(m.conversationId, flow.id, version.id, m.seq, now);
   const pending: Pending[] = [];
   const conv = { id: m.conversationId, contactId: m.contactId } as Conv;
   const live = liveEffects(ctx, conv, m.channelType, session, flow, b?.country ?? "MX", locale, pending);
@@ -1308,15 +1298,7 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
     if (!(e instanceof NeedsEngine)) ctx.log.warn("flow step failed inline; the engine takes it", { error: String(e) });
     return false;
   }
-  const next: Session = {
-    ...session,
-    nodeId: r.state.nodeId,
-    vars: r.state.vars,
-    tries: r.state.tries,
-    path: r.state.path,
-    status: r.done ? "done" : "active",
-    reason: r.done ? (r.reason ?? "done") : null,
-  };
+  const next = afterWalk(session, r, m.seq, now);
   await writeTurn(
     ctx,
     tx,

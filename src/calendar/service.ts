@@ -174,6 +174,9 @@ export const bookingInput = z.strictObject({
   conversationId: idRef.nullable().default(null),
 });
 
+/** Why book() refuses a time that is not (or no longer) free: a customer is then offered the free ones. */
+export const BOOKING_REFUSALS = new Set(["slot_taken", "outside_hours", "slot_in_past", "not_a_slot"]);
+
 /** Books one slot; the check and the insert share a transaction, so two customers cannot take the same time. */
 export async function book(ctx: Ctx, actor: Actor, input: z.input<typeof bookingInput>) {
   const x = bookingInput.parse(input);

@@ -738,11 +738,6 @@ const sendStatements = preparedFor((tx) => ({
     .from(messages)
     .where(and(eq(messages.id, P("id")), eq(messages.conversationId, P("conversationId"))))
     .prepare(),
-  channel: tx
-    .select()
-    .from(channels)
-    .where(eq(channels.id, P("id")))
-    .prepare(),
   insertMessage: tx.insert(messages).values(placeholdersOf(messages)).prepare(),
   /** conversation updates by the set of columns they change */
   updates: new Map<string, { run(v: Record<string, unknown>): unknown }>(),
@@ -796,7 +791,7 @@ export async function sendMessageTx(
   // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
   const key = s.idempotencyKey ? `api:${conversationId}:${s.idempotencyKey}` : null;
   const q = sendStatements(tx);
-  const conv = q.conversation.get({ id: conversationId });
+  const conv = conversationTx(tx, conversationId);
   if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
   if (key) {
     const prior = q.prior.get({ key });
@@ -1521,7 +1516,7 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
         params: p.status === "snoozed" ? { until: String(p.snoozedUntil) } : {},
       });
     }
-    if (!Object.keys(patch).length) return getConversationTx(tx, id);
+    if (!Object.keys(patch).length) return conversationTx(tx, id)!;
     patch.updatedAt = now;
     updateConversationTx(tx, id, patch);
     const who =
@@ -1536,10 +1531,6 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     });
     return next;
   });
-}
-
-async function getConversationTx(tx: Tx, id: string) {
-  return conversationTx(tx, id)!;
 }
 
 /** An activity line ("Asignada a Ana por Luis") stored as an i18n key and its parameters. */
@@ -1567,7 +1558,7 @@ export async function markRead(ctx: Ctx, actor: Actor, id: string) {
     const conv = conversationTx(tx, id);
     if (!conv || !canSee(actor, conv)) throw notFound("Conversation");
     if (!conv.unreadCount) return;
-    await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, id));
+    updateConversationTx(tx, id, { unreadCount: 0 });
     await ctx.events.record(tx, after, {
       type: "inbox.conversation_read",
       conversationId: id,

@@ -467,6 +467,7 @@ export class Database {
   /**
    * A read statement prepared once on a connection kept for hot read paths (knowledge retrieval runs on every
    * customer message an agent answers): `@libsql/client` prepares on every call, which cost more than the query.
+   * Kept apart from the statements `db` prepares on the same connection: drizzle switches its own to raw rows.
    */
   readPrepared(sqlText: string) {
     const reader = this.reader();
