@@ -13,6 +13,7 @@ import m10 from "./0010_flows.sql" with { type: "text" };
 import m11 from "./0011_library.sql" with { type: "text" };
 import m12 from "./0012_csat.sql" with { type: "text" };
 import m13 from "./0013_flow_session_lookup.sql" with { type: "text" };
+import m14 from "./0014_team_assignment.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -29,4 +30,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0011_library", sql: m11 },
   { name: "0012_csat", sql: m12 },
   { name: "0013_flow_session_lookup", sql: m13 },
+  { name: "0014_team_assignment", sql: m14 },
 ];

@@ -11,6 +11,7 @@ import { consoleErrorPage, consoleRoutes, type ConsoleModule } from "./console.t
 import { authConsole } from "../auth/console.ts";
 import { setupConsole } from "../setup/console.ts";
 import { inboxConsole } from "../inbox/console.ts";
+import { teamConsole } from "../inbox/team-console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
@@ -28,6 +29,7 @@ const consoleModules: ConsoleModule[] = [
   authConsole,
   setupConsole,
   inboxConsole,
+  teamConsole,
   channelsConsole,
   agentsConsole,
   commerceConsole,
@@ -58,6 +60,7 @@ import {
 } from "../automation/index.ts";
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
+import { sweepAssignments, wireAssignment } from "../inbox/assignment.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
@@ -169,6 +172,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   wireReadReceipts(ctx);
   wireRealtime(ctx);
   wireNotifications(ctx);
+  wireAssignment(ctx);
   // the server's Web Push identity, made at first start and kept in the database (pages only read it)
   await ensureVapidKeys(ctx);
   await startAgents(ctx);
@@ -352,6 +356,12 @@ export async function startServer(ctx: Ctx): Promise<Running> {
         void resolveIdleBotConversations(ctx).catch((e) =>
           ctx.log.error("idle bot conversations job failed", { error: String(e) }),
         ),
+    ),
+    // people who went offline or left a customer unanswered, and queues someone's free time can take
+    new Cron(
+      "*/15 * * * * *",
+      { protect: true },
+      () => void sweepAssignments(ctx).catch((e) => ctx.log.error("assignment sweep failed", { error: String(e) })),
     ),
     // the planner's statistics follow a growing inbox within the hour (the nightly job alone let them go stale)
     new Cron("41 * * * *", { protect: true }, async () => {

@@ -4,7 +4,14 @@ import { clientIp, formBody } from "../app/http.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage } from "../../ui/components/html.ts";
 import { LoginPage } from "../../ui/pages/auth/login.ts";
-import { ApiKeysSettings, LoginHistory, ProfilePage, UsersSettings } from "../../ui/pages/auth/team.ts";
+import {
+  ApiKeysSettings,
+  AssignmentRules,
+  LoginHistory,
+  ProfilePage,
+  UsersSettings,
+} from "../../ui/pages/auth/team.ts";
+import { ROLES, type Role } from "../platform/context.ts";
 import { SimpleListSettings } from "../../ui/components/settings.ts";
 import * as auth from "./service.ts";
 import { SESSION_COOKIE, formToken, checkFormToken } from "./middleware.ts";
@@ -26,6 +33,11 @@ import {
   settingsPage,
   act,
 } from "../app/console.ts";
+
+/** A role from a form: one of the three, else agent (the least). */
+const roleOf = (v: unknown): Role => ROLES.find((r) => r === v) ?? "agent";
+/** An optional whole number from a form: empty is null (no limit, no rule); anything else is checked by the service. */
+const optionalInt = (v: unknown) => (str(v).trim() === "" ? null : Number(str(v)));
 
 /** Signing in and out, one's profile, and the team settings: people, departments, API keys, sign-in history. */
 export const authConsole: ConsoleModule = (app) => {
@@ -126,8 +138,9 @@ export const authConsole: ConsoleModule = (app) => {
         name: str(f.name),
         email: str(f.email),
         password: str(f.password),
-        role: str(f.role) === "admin" ? "admin" : "agent",
+        role: roleOf(f.role),
         departmentIds: arr(f.departmentIds),
+        capacity: optionalInt(f.capacity),
       }),
     ),
   );
@@ -150,9 +163,10 @@ export const authConsole: ConsoleModule = (app) => {
     "/settings/users/:id",
     act("users", usersView, (c, f) =>
       auth.updateUser(c.get("ctx"), user(c), pid(c), {
-        role: str(f.role) === "admin" ? "admin" : "agent",
+        role: roleOf(f.role),
         departmentIds: arr(f.departmentIds),
         active: str(f.active) !== "0",
+        ...(f.capacity !== undefined ? { capacity: optionalInt(f.capacity) } : {}),
       }),
     ),
   );
@@ -168,6 +182,11 @@ export const authConsole: ConsoleModule = (app) => {
         { key: "name", label: T(c)("common.name") },
         { key: "description", label: T(c)("common.description") },
         { key: "members", label: T(c)("departments.members") },
+        {
+          key: "assignment",
+          label: T(c)("departments.assignment"),
+          render: (r) => AssignmentRules({ t: T(c), csrf: csrf(c), d: r as never }),
+        },
       ],
       createAction: "/settings/departments",
       deleteBase: "/settings/departments",
@@ -191,6 +210,17 @@ export const authConsole: ConsoleModule = (app) => {
   app.post(
     "/settings/departments/:id/delete",
     act("departments", deptView, (c) => auth.deleteDepartment(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/departments/:id/assignment",
+    act("departments", deptView, (c, f) =>
+      auth.updateDepartment(c.get("ctx"), user(c), pid(c), {
+        assignment: str(f.assignment) as never,
+        stickyHours: optionalInt(f.stickyHours),
+        reassignAfterMinutes: optionalInt(f.reassignAfterMinutes),
+        reassignOnOffline: str(f.reassignOnOffline) === "1",
+      }),
+    ),
   );
   app.post(
     "/settings/departments/:id",

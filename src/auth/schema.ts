@@ -5,13 +5,21 @@ export const users = sqliteTable("users", {
   email: text("email").notNull().unique(),
   name: text("name").notNull(),
   passwordHash: text("password_hash").notNull(),
-  role: text("role", { enum: ["admin", "agent"] }).notNull(),
+  /** supervisor: an agent who also runs their departments' team (queues, presence, reassigning), without settings */
+  role: text("role", { enum: ["admin", "supervisor", "agent"] }).notNull(),
   locale: text("locale", { enum: ["es", "en"] })
     .notNull()
     .default("es"),
   active: integer("active", { mode: "boolean" }).notNull().default(true),
   createdAt: integer("created_at").notNull(),
   lastLoginAt: integer("last_login_at"),
+  /** what the person chose: available, away or offline (their live presence also needs an open console) */
+  availability: text("availability", { enum: ["online", "away", "offline"] })
+    .notNull()
+    .default("online"),
+  /** the most open conversations assigned to them at once (null: no limit), and per channel type */
+  capacity: integer("capacity"),
+  channelCapacity: text("channel_capacity", { mode: "json" }).notNull().$type<Record<string, number>>().default({}),
 });
 
 // Departments are the attention queues ("filas de atención").
@@ -20,6 +28,16 @@ export const departments = sqliteTable("departments", {
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
   createdAt: integer("created_at").notNull(),
+  /** how its waiting conversations reach people: by hand, in turns, or to whoever has the fewest */
+  assignment: text("assignment", { enum: ["manual", "round_robin", "least_busy"] })
+    .notNull()
+    .default("manual"),
+  /** a contact who writes again within this many hours goes to the person who last served them */
+  stickyHours: integer("sticky_hours"),
+  /** a conversation whose person has not answered the customer within this many minutes goes to someone else */
+  reassignAfterMinutes: integer("reassign_after_minutes"),
+  /** a person's conversations go to others when they go offline */
+  reassignOnOffline: integer("reassign_on_offline", { mode: "boolean" }).notNull().default(true),
 });
 
 export const userDepartments = sqliteTable(
@@ -31,6 +49,8 @@ export const userDepartments = sqliteTable(
     departmentId: text("department_id")
       .notNull()
       .references(() => departments.id, { onDelete: "cascade" }),
+    /** when this department last gave this person a conversation (whose turn it is in round robin) */
+    lastAssignedAt: integer("last_assigned_at"),
   },
   (t) => [primaryKey({ columns: [t.userId, t.departmentId] }), index("user_departments_dept").on(t.departmentId)],
 );

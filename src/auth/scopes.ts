@@ -16,6 +16,7 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/inbound$/],
   ["POST", /^\/files$/],
   ["POST", /^\/tickets$/],
+  ["PUT", /^\/users\/[^/]+\/availability$/],
   ["POST", /^\/orders$/],
   ["POST", /^\/calendar\/appointments$/],
   ["POST", /^\/calendar\/appointments\/[^/]+\/cancel$/],

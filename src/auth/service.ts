@@ -5,7 +5,7 @@ import { users, departments, userDepartments, sessions, loginAttempts, apiKeys }
 import { newId, newSecret, hashSecret } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
 import type { Ctx, Actor } from "../platform/context.ts";
-import { assertAdmin, isAdmin, API_SCOPES, type ApiScope } from "../platform/context.ts";
+import { assertAdmin, isAdmin, API_SCOPES, ROLES, type ApiScope } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import type { Tx } from "../platform/db.ts";
 
@@ -13,9 +13,16 @@ export const userInput = z.strictObject({
   email: z.email().transform((s) => s.toLowerCase()),
   name: z.string().trim().min(1).max(120),
   password: z.string().min(8).max(200),
-  role: z.enum(["admin", "agent"]).default("agent"),
+  role: z.enum(ROLES).default("agent"),
   locale: z.enum(["es", "en"]).default("es"),
   departmentIds: z.array(idRef).max(100).default([]),
+  /** the most open conversations assigned at once (null: no limit) */
+  capacity: z.number().int().min(1).max(1000).nullable().default(null),
+  /** limits per channel type (e.g. {"whatsapp-cloud": 3}), within the total */
+  channelCapacity: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]{1,39}$/), z.number().int().min(0).max(1000))
+    .refine((r) => Object.keys(r).length <= 20, "at most 20 channel types")
+    .default({}),
 });
 /** currentPassword is required to change one's own password or email (an open session must not be enough to take the account). */
 export const userPatch = patchOf(userInput.extend({ active: z.boolean(), currentPassword: z.string().max(200) }));
@@ -36,6 +43,8 @@ export async function createUser(ctx: Ctx, input: z.input<typeof userInput>) {
       passwordHash,
       role: u.role,
       locale: u.locale,
+      capacity: u.capacity,
+      channelCapacity: u.channelCapacity,
       createdAt: ctx.clock.now(),
     });
     if (u.departmentIds.length)
@@ -62,20 +71,22 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
       p.role !== undefined ||
       p.departmentIds !== undefined ||
       p.active !== undefined ||
-      p.email !== undefined
+      p.email !== undefined ||
+      p.capacity !== undefined ||
+      p.channelCapacity !== undefined
     )
       assertAdmin(actor);
   }
   if (self) await checkCurrentPassword(ctx, id, p);
   const passwordHash = p.password ? await Bun.password.hash(p.password, { algorithm: "argon2id" }) : undefined;
-  return ctx.database.write(async (tx) => {
+  return ctx.database.write(async (tx, after) => {
     const u = await tx.select().from(users).where(eq(users.id, id)).get();
     if (!u) throw notFound("User");
     if (p.email && p.email !== u.email) {
       const taken = await tx.select({ id: users.id }).from(users).where(eq(users.email, p.email)).get();
       if (taken) throw conflict("email_taken", "A user with this email already exists", { field: "email" });
     }
-    if ((p.role === "agent" || p.active === false) && u.role === "admin") {
+    if (((p.role && p.role !== "admin") || p.active === false) && u.role === "admin") {
       const admins = await tx
         .select({ n: count() })
         .from(users)
@@ -90,6 +101,8 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
       ...(p.role ? { role: p.role } : {}),
       ...(p.locale ? { locale: p.locale } : {}),
       ...(p.active !== undefined ? { active: p.active } : {}),
+      ...(p.capacity !== undefined ? { capacity: p.capacity } : {}),
+      ...(p.channelCapacity !== undefined ? { channelCapacity: p.channelCapacity } : {}),
       ...(passwordHash ? { passwordHash } : {}),
     };
     // a PATCH of only departmentIds sets nothing on the user row itself
@@ -101,6 +114,11 @@ export async function updateUser(ctx: Ctx, actor: Actor, id: string, patch: z.in
         await tx.insert(userDepartments).values(p.departmentIds.map((d) => ({ userId: id, departmentId: d })));
     }
     if (p.active === false || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
+    // what assignment follows (a freed capacity, a person joining a department) is read from this event
+    await ctx.events.record(tx, after, {
+      type: "auth.user_updated",
+      data: { userId: id, changes: Object.keys(p).filter((k) => !["password", "currentPassword"].includes(k)) },
+    });
   });
 }
 
@@ -145,6 +163,9 @@ export async function listUsers(ctx: Ctx) {
       active: users.active,
       lastLoginAt: users.lastLoginAt,
       createdAt: users.createdAt,
+      availability: users.availability,
+      capacity: users.capacity,
+      channelCapacity: users.channelCapacity,
     })
     .from(users)
     .orderBy(users.name);
@@ -161,6 +182,14 @@ export async function countUsers(ctx: Ctx) {
 export const departmentInput = z.strictObject({
   name: z.string().trim().min(1).max(80),
   description: z.string().max(500).default(""),
+  /** manual: people take conversations; round_robin: in turns; least_busy: whoever has the fewest open */
+  assignment: z.enum(["manual", "round_robin", "least_busy"]).default("manual"),
+  /** a contact who writes again within this many hours goes back to the person who last served them */
+  stickyHours: z.number().int().min(1).max(720).nullable().default(null),
+  /** minutes a person has to answer a conversation given to them before it goes to someone else */
+  reassignAfterMinutes: z.number().int().min(1).max(1440).nullable().default(null),
+  /** a person's conversations go to others when they go offline */
+  reassignOnOffline: z.boolean().default(true),
 });
 
 export const departmentPatch = patchOf(departmentInput);
@@ -172,7 +201,7 @@ export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<ty
     const dup = await tx.select({ id: departments.id }).from(departments).where(eq(departments.name, d.name)).get();
     if (dup) throw conflict("department_exists", "A department with this name already exists", { field: "name" });
     const id = newId();
-    await tx.insert(departments).values({ id, name: d.name, description: d.description, createdAt: ctx.clock.now() });
+    await tx.insert(departments).values({ id, ...d, createdAt: ctx.clock.now() });
     return { id, ...d };
   });
 }
@@ -180,7 +209,7 @@ export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<ty
 export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof departmentPatch>) {
   assertAdmin(actor);
   const d = departmentPatch.parse(input);
-  await ctx.database.write(async (tx) => {
+  await ctx.database.write(async (tx, after) => {
     if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get()))
       throw notFound("Department");
     if (
@@ -193,6 +222,7 @@ export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input
     )
       throw conflict("department_exists", "A department with this name already exists", { field: "name" });
     if (Object.keys(d).length) await tx.update(departments).set(d).where(eq(departments.id, id));
+    await ctx.events.record(tx, after, { type: "auth.department_updated", data: { departmentId: id, changes: d } });
   });
 }
 
@@ -376,6 +406,7 @@ export async function sessionActor(
       role: row.u.role,
       locale: row.u.locale,
       departmentIds: depts.map((d) => d.d),
+      availability: row.u.availability,
     },
     csrf: row.s.csrfToken,
     sessionId: id,

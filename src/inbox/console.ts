@@ -13,6 +13,7 @@ import * as auth from "../auth/service.ts";
 import * as inbox from "./service.ts";
 import * as contacts from "./contacts.ts";
 import { canSee } from "./visibility.ts";
+import { connectConsole } from "./assignment.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
 import { onboardingFor } from "../setup/onboarding.ts";
@@ -238,9 +239,12 @@ export const inboxConsole: ConsoleModule = (app) => {
           w.wake();
         },
       });
+      // an open console is what makes its person present (src/inbox/assignment.ts)
+      const leave = connectConsole(ctx, u.id);
       stream.onAbort(() => {
         open = false;
         remove();
+        leave();
         w.wake();
       });
       await stream.writeSSE({ event: "ready", data: "{}" });
@@ -250,6 +254,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         if (!queue.length && open) await stream.writeSSE({ event: "ping", data: "{}" });
       }
       remove();
+      leave();
     });
   });
 

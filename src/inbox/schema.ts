@@ -93,6 +93,12 @@ export const conversations = sqliteTable(
     /** the customer's mood and how pressing the matter is, read from their messages (Copilot; feeds the priority) */
     sentiment: text("sentiment", { enum: ["positive", "neutral", "negative"] }),
     urgency: text("urgency", { enum: ["low", "normal", "high"] }),
+    /** since when it waits in its department's queue (set by a trigger whenever it enters the queue) */
+    queuedAt: integer("queued_at"),
+    /** when its person got it (set by a trigger whenever the assignee changes) */
+    assignedAt: integer("assigned_at"),
+    /** a person's last reply to the customer (set by a trigger on messages) */
+    agentRepliedAt: integer("agent_replied_at"),
   },
   (t) => [
     // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
@@ -104,6 +110,7 @@ export const conversations = sqliteTable(
     index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
     index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
     index("conversations_contact").on(t.contactId, t.channelId),
+    index("conversations_queue").on(t.ownerType, t.departmentId, t.queuedAt),
   ],
 );
 

@@ -19,7 +19,8 @@ import { channelTemplates } from "../channels/schema.ts";
 import { agents } from "../agents/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, notFound, conflict } from "../platform/errors.ts";
-import { assertAdmin, seesAll, type Actor, type Ctx } from "../platform/context.ts";
+import { assertAdmin, leadsDepartment, seesAll, type Actor, type Ctx } from "../platform/context.ts";
+import { canTakeMore } from "./assignment.ts";
 import { preparedFor, placeholdersOf, type Tx, type AfterCommit } from "../platform/db.ts";
 import { onlyIf } from "../platform/outbox.ts";
 import { visibleWhere, canSee, checkAttachments } from "./visibility.ts";
@@ -285,6 +286,9 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
       lastInboundAt: at,
       sentiment: null,
       urgency: null,
+      queuedAt: agentId ? null : at,
+      assignedAt: null,
+      agentRepliedAt: null,
     };
     q.insertConversation.run(row);
     conv = row;
@@ -1468,6 +1472,17 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
           .get();
         if (!u?.active)
           throw badRequest("unknown_assignee", "The agent does not exist or is inactive", { field: "assigneeId" });
+        // an agent hands a conversation only to someone online with room; whoever leads its department overrides
+        if (
+          actor.kind === "user" &&
+          u.id !== actor.id &&
+          !leadsDepartment(actor, conv.departmentId) &&
+          !(await canTakeMore(ctx, tx, u.id, (await cachedChannel(ctx, conv.channelId))?.type ?? "?"))
+        )
+          throw conflict("assignee_unavailable", "That person is not online or has no room for another conversation", {
+            field: "assigneeId",
+            name: u.name,
+          });
         patch.assigneeId = u.id;
         patch.ownerType = "agent";
         activities.push({ key: "assigned", params: { name: u.name } });
@@ -1532,6 +1547,39 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
     return next;
   });
 }
+
+/**
+ * Gives a conversation to a person, or back to its queue (to null), inside the caller's transaction, with its
+ * activity line and event: how automatic assignment, reassignment and a supervisor's override write, the way
+ * updateConversation does for a person's own change.
+ */
+export async function assignTx(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  conv: Conversation,
+  to: { id: string; name: string } | null,
+  activity: { key: string; params: Record<string, string> },
+  actor: Actor = { kind: "system", name: "DigyBot" },
+) {
+  const now = ctx.clock.now();
+  const patch: Partial<Conversation> = to
+    ? { assigneeId: to.id, ownerType: "agent", updatedAt: now }
+    : { assigneeId: null, ownerType: "queue", updatedAt: now };
+  updateConversationTx(tx, conv.id, patch);
+  await insertActivity(tx, conv, activity.key, activity.params, now);
+  const next = { ...conv, ...patch };
+  await ctx.events.record(tx, after, {
+    type: "inbox.conversation_updated",
+    conversationId: conv.id,
+    actor: actorRef(actor),
+    data: { ...scopeOf(next), previous: scopeOf(conv), previousStatus: conv.status, changes: patch },
+  });
+  return next;
+}
+
+/** A conversation's whole row in the writer's transaction, or undefined. */
+export const conversationRowTx = (tx: Tx, id: string) => conversationTx(tx, id);
 
 /** An activity line ("Asignada a Ana por Luis") stored as an i18n key and its parameters. */
 async function insertActivity(tx: Tx, conv: Conversation, key: string, params: Record<string, string>, now: number) {

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { availabilityInput, setAvailability, teamOverview } from "../inbox/assignment.ts";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
 import { readJson, query, formBody, fileResponse } from "../app/http.ts";
@@ -310,6 +311,17 @@ export function apiV1(registry: OpenApiRegistry) {
     await auth.updateUser(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, auth.userPatch));
     return c.json({ data: { ok: true } });
   });
+
+  doc("GET", "/team", "Team", "Each department's people (presence, open conversations, capacity) and queue", {});
+  app.get("/team", async (c) => c.json({ data: await teamOverview(c.get("ctx"), actorOf(c)) }));
+  doc("PUT", "/users/:id/availability", "Team", "Set a person's availability (their own, or as their supervisor)", {
+    body: availabilityInput,
+  });
+  app.put("/users/:id/availability", async (c) =>
+    c.json({
+      data: await setAvailability(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, availabilityInput)),
+    }),
+  );
 
   // ---- API keys, channels (administrators)
   doc("GET", "/api-keys", "Admin", "List API keys");

@@ -58,6 +58,10 @@ export const configSchema = z.strictObject({
   /** web chat visitors' new sessions per client address and hour (a burst of a fifth of it at once) */
   webchat_sessions_per_hour: z.coerce.number().int().min(1).max(100_000).default(60),
   /** web chat messages and files per client address and minute (an office's visitors share one address) */
+  /** a person who did nothing in the console for this long shows as away (and is given no conversations) */
+  presence_away_minutes: z.coerce.number().int().min(1).max(1440).default(10),
+  /** a person whose every console has been closed this long is offline (a reload does not count) */
+  presence_offline_seconds: z.coerce.number().int().min(5).max(3600).default(60),
   webchat_messages_per_minute: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -61,9 +61,22 @@ export type InlineInbound = {
 export type ApiScope = "read" | "inbox" | "admin";
 export const API_SCOPES: readonly ApiScope[] = ["read", "inbox", "admin"];
 
+/** admin: everything; supervisor: an agent who also runs their departments' team (no settings); agent: their work. */
+export type Role = "admin" | "supervisor" | "agent";
+export const ROLES: readonly Role[] = ["admin", "supervisor", "agent"];
+
 /** Who is acting: a console user (with the departments they belong to), an API key (with its scope) or DigyBot itself. */
 export type Actor =
-  | { kind: "user"; id: string; name: string; role: "admin" | "agent"; locale: "es" | "en"; departmentIds: string[] }
+  | {
+      kind: "user";
+      id: string;
+      name: string;
+      role: Role;
+      locale: "es" | "en";
+      departmentIds: string[];
+      /** what the person chose (online, away, offline): the console's presence control shows it */
+      availability?: "online" | "away" | "offline";
+    }
   | { kind: "api_key"; id: string; name: string; scope: ApiScope }
   | { kind: "system"; id?: string; name?: string };
 
@@ -76,3 +89,12 @@ export function assertAdmin(a: Actor) {
 }
 /** Sees every conversation and what belongs to them: everyone but agents, who see theirs and their departments'. */
 export const seesAll = (a: Actor) => a.kind !== "user" || a.role === "admin";
+/**
+ * Runs a department's team (its queue, its people's presence and load, reassigning over their rules): administrators
+ * for every department, supervisors for their own, API keys of inbox scope or more, DigyBot itself.
+ */
+export const leadsDepartment = (a: Actor, departmentId: string | null) =>
+  a.kind === "system" ||
+  (a.kind === "api_key"
+    ? a.scope !== "read"
+    : a.role === "admin" || (a.role === "supervisor" && !!departmentId && a.departmentIds.includes(departmentId)));

@@ -1118,3 +1118,19 @@ function editableRows(form: HTMLFormElement, added?: (row: HTMLElement, kind: st
 }
 const sequenceForm = $<HTMLFormElement>("#sequence-form");
 if (sequenceForm) editableRows(sequenceForm);
+
+// Presence: the person is not idle while they use the console (one report a minute at most); the top bar's
+// presence menu closes when one taps elsewhere.
+if (document.body?.dataset.user) {
+  let last = Date.now();
+  const seen = () => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    void fetch("/console/presence/activity", { method: "POST", headers: { "x-csrf-token": csrf() } }).catch(() => {});
+  };
+  for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, seen, { passive: true });
+  const presence = $<HTMLDetailsElement>("#presence");
+  document.addEventListener("click", (e) => {
+    if (presence?.open && !presence.contains(e.target as Node)) presence.open = false;
+  });
+}

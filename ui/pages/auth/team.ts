@@ -3,6 +3,33 @@ import { html, Csrf, fmtTime, type VNode } from "../../components/html.ts";
 import type { T } from "../../i18n/index.ts";
 import { DeleteButton, Copyable, type Opt } from "../../components/settings.ts";
 
+const ROLE_OPTIONS = ["agent", "supervisor", "admin"] as const;
+
+/** A department's assignment rules, edited in place on the departments list. */
+export function AssignmentRules({
+  t,
+  csrf,
+  d,
+}: {
+  t: T;
+  csrf: string;
+  d: {
+    id: string;
+    assignment: string;
+    stickyHours: number | null;
+    reassignAfterMinutes: number | null;
+    reassignOnOffline: boolean;
+  };
+}): VNode {
+  return html`<details class="edit assignment-rules"><summary>${t(`assignment.${d.assignment}`)}</summary>
+    <form method="post" action=${`/settings/departments/${d.id}/assignment`}><${Csrf} csrf=${csrf} />
+      <label>${t("departments.assignment")}<select name="assignment">${["manual", "round_robin", "least_busy"].map((a) => html`<option value=${a} selected=${d.assignment === a}>${t(`assignment.${a}`)}</option>`)}</select></label>
+      <label>${t("departments.stickyHours")}<input name="stickyHours" type="number" min="1" max="720" value=${d.stickyHours ?? ""} placeholder=${t("departments.optional")} /></label>
+      <label>${t("departments.reassignAfter")}<input name="reassignAfterMinutes" type="number" min="1" max="1440" value=${d.reassignAfterMinutes ?? ""} placeholder=${t("departments.optional")} /></label>
+      <label class="inline"><input type="checkbox" name="reassignOnOffline" value="1" checked=${d.reassignOnOffline} /> ${t("departments.reassignOnOffline")}</label>
+      <p><button class="primary" type="submit">${t("common.save")}</button></p></form></details>`;
+}
+
 export function UsersSettings({
   t,
   csrf,
@@ -21,6 +48,7 @@ export function UsersSettings({
     active: boolean;
     lastLoginAt: number | null;
     departmentIds: string[];
+    capacity?: number | null;
   }[];
   departments: Opt[];
 }): VNode {
@@ -32,7 +60,8 @@ export function UsersSettings({
       ) => html`<tr><td>${u.name}${u.active ? "" : ` (${t("users.deactivate")})`}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${u.departmentIds.map(dname).join(", ")}</td>
       <td>${u.lastLoginAt ? fmtTime(u.lastLoginAt, locale) : t("common.never")}</td>
       <td><form method="post" action=${`/settings/users/${u.id}`} style="display:flex;gap:4px;flex-wrap:wrap" data-confirm-deactivate=${u.active ? t("users.deactivateConfirm", { name: u.name }) : undefined}><${Csrf} csrf=${csrf} />
-        <select name="role"><option value="agent" selected=${u.role === "agent"}>${t("users.role.agent")}</option><option value="admin" selected=${u.role === "admin"}>${t("users.role.admin")}</option></select>
+        <select name="role" aria-label=${t("users.role")}>${ROLE_OPTIONS.map((r) => html`<option value=${r} selected=${u.role === r}>${t(`users.role.${r}`)}</option>`)}</select>
+        <input name="capacity" type="number" min="1" max="1000" value=${u.capacity ?? ""} placeholder=${t("users.capacityHint")} aria-label=${t("users.capacity")} title=${t("users.capacity")} style="width:8em" />
         <select name="departmentIds" multiple size="2">${departments.map((d) => html`<option value=${d.id} selected=${u.departmentIds.includes(d.id)}>${d.name}</option>`)}</select>
         <select name="active"><option value="1" selected=${u.active}>${t("users.active")}</option><option value="0" selected=${!u.active}>${t("users.deactivate")}</option></select>
         <button type="submit">${t("common.save")}</button></form>
@@ -45,7 +74,8 @@ export function UsersSettings({
   <form class="card" method="post" action="/settings/users"><${Csrf} csrf=${csrf} /><h3>${t("users.new")}</h3>
     <label>${t("common.name")}<input name="name" required /></label><label>${t("users.email")}<input name="email" type="email" required /></label>
     <label>${t("users.password")}<input name="password" type="password" minlength="8" required /></label>
-    <label>${t("users.role")}<select name="role"><option value="agent">${t("users.role.agent")}</option><option value="admin">${t("users.role.admin")}</option></select></label>
+    <label>${t("users.role")}<select name="role">${ROLE_OPTIONS.map((r) => html`<option value=${r}>${t(`users.role.${r}`)}</option>`)}</select></label>
+    <label>${t("users.capacity")}<input name="capacity" type="number" min="1" max="1000" placeholder=${t("users.capacityHint")} /></label>
     <label>${t("users.departments")}<select name="departmentIds" multiple>${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}</select></label>
     <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
