@@ -33,6 +33,7 @@ const adminPages = () => [
   "/inbox",
   `/inbox?c=${conv}`,
   "/contacts",
+  "/team",
   "/profile",
   "/profile/notifications",
   "/settings/business",
@@ -75,7 +76,7 @@ test("every administrator page fits a phone and a desktop, its main controls unc
 test("an agent's pages fit too", async () => {
   for (const viewport of VIEWPORTS) {
     const c = await openConsole(browser, running.url, "ana", viewport);
-    for (const path of ["/inbox", "/contacts", "/profile", "/profile/notifications"]) {
+    for (const path of ["/inbox", "/contacts", "/team", "/profile", "/profile/notifications"]) {
       await c.go(path);
       await c.fits();
     }

@@ -13,6 +13,8 @@ export const PEOPLE = {
   admin: { email: "admin@test.mx", password: "admin-pass-123" },
   ana: { email: "ana@test.mx", password: "agent-pass-123" },
   beto: { email: "beto@test.mx", password: "agent-pass-123" },
+  /** a supervisor of Ventas: not seeded, created by the tests that need one */
+  sofia: { email: "sofia@test.mx", password: "agent-pass-123" },
 } as const;
 
 export type Console = {

@@ -1,5 +1,6 @@
 // The console's client island: live updates over SSE (server-rendered fragments are fetched and swapped in),
 // the composer (replies, private notes, attachments, /quick replies) and the conversation actions.
+import { errorText } from "./error-text.ts";
 const $ = <E extends Element = HTMLElement>(s: string, root: ParentNode = document) =>
   root.querySelector(s) as E | null;
 // crypto.randomUUID needs a secure context; plain-http sites (and LAN consoles) do not have one.
@@ -7,11 +8,7 @@ const rid = () =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 const csrf = () => $<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 
-// API errors carry a stable code; the page holds their texts in the user's language.
-const errorTexts = JSON.parse($("#error-texts")?.textContent || "{}") as Record<string, string>;
-const errorText = (j: { error?: { code?: string; message?: string } }, status: number) =>
-  errorTexts[j?.error?.code ?? ""] ?? j?.error?.message ?? `HTTP ${status}`;
-
+// API errors carry a stable code; the page holds their texts in the user's language (error-text.ts).
 async function api(method: string, url: string, body?: unknown) {
   const res = await fetch(url, {
     method,

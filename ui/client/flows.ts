@@ -7,6 +7,7 @@ import { h, render } from "preact";
 import { useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { STEP_TYPES } from "./flow-steps.ts";
+import { errorText } from "./error-text.ts";
 
 const html = htm.bind(h);
 type Opt = { id: string; name: string };
@@ -24,7 +25,6 @@ type EmuState = { nodeId: string | null; vars: Record<string, string>; tries: nu
 const root = document.getElementById("flow-editor");
 const dataEl = document.getElementById("flow-data");
 const csrf = (document.querySelector('meta[name="csrf-token"]') as HTMLMetaElement | null)?.content ?? "";
-const errorTexts = JSON.parse(document.getElementById("error-texts")?.textContent || "{}") as Record<string, string>;
 
 const TYPES = STEP_TYPES;
 const KINDS = ["text", "number", "email", "phone", "date", "choice"];
@@ -44,7 +44,7 @@ async function call(method: string, url: string, body?: unknown) {
     error?: { code?: string; message?: string; details?: unknown };
   };
   if (!r.ok) {
-    const e = new Error(errorTexts[j.error?.code ?? ""] ?? j.error?.message ?? `HTTP ${r.status}`) as Error & {
+    const e = new Error(errorText(j, r.status)) as Error & {
       details?: unknown;
     };
     e.details = j.error?.details;
