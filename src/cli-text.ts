@@ -21,7 +21,7 @@ Commands:
   migrate                 apply pending database migrations (a backup is taken first) and exit
   backup FILE             write a consistent online copy of the database to FILE
   restore FILE            verify FILE, then replace the database with it (stop the server first)
-  admin create            create a user: --email E --name N --password P [--role admin|agent]
+  admin create            create a user: --email E --name N --password P [--role admin|supervisor|agent]
   doctor                  check the data dir, the database, disk space, the LLM server and the channels
   whatsapp pair NAME      pair a WhatsApp number by QR in this terminal (for headless installs; stop the server
                           first): creates the QR connection NAME if needed; --phone N pairs by code instead
@@ -77,11 +77,12 @@ Messages are in Spanish when the system's locale is Spanish (LANG=es_…); DIGYB
   restoreNeedsFile: "restore needs a backup FILE: digybot restore FILE",
   restored: "restored {file} into {db} with {files} attachments",
   restoredPrevious: "previous database kept at {file}",
-  adminUsage: "usage: digybot admin create --email E --name N --password P [--role admin|agent]",
+  adminUsage: "usage: digybot admin create --email E --name N --password P [--role admin|supervisor|agent]",
   adminNeeds: "admin create needs --email and --password",
   created: "created {role} {email}\n",
   "role.admin": "administrator",
   "role.agent": "agent",
+  "role.supervisor": "supervisor",
   pairUsage: "usage: digybot whatsapp pair NAME [--phone +52…]",
   evalUsage: "usage: digybot agent eval FILE.jsonl [--agent NAME] [--json]",
   noSuchFile: "no such file: {file}",
@@ -133,7 +134,7 @@ Comandos:
   migrate                 aplica las migraciones pendientes de la base de datos (antes hace una copia) y termina
   backup ARCHIVO          escribe en ARCHIVO una copia consistente de la base de datos, sin detener nada
   restore ARCHIVO         verifica ARCHIVO y reemplaza con él la base de datos (detén antes el servidor)
-  admin create            crea un usuario: --email E --name N --password P [--role admin|agent]
+  admin create            crea un usuario: --email E --name N --password P [--role admin|supervisor|agent]
   doctor                  revisa la carpeta de datos, la base de datos, el disco, el servidor de IA y los canales
   whatsapp pair NOMBRE    vincula un número de WhatsApp por QR en esta terminal (para instalaciones sin navegador;
                           detén antes el servidor): crea la conexión QR NOMBRE si hace falta; --phone N vincula con código
@@ -189,11 +190,12 @@ Los mensajes salen en español cuando el idioma del sistema es español (LANG=es
   restoreNeedsFile: "restore necesita un ARCHIVO de copia: digybot restore ARCHIVO",
   restored: "restaurada {file} en {db} con {files} adjuntos",
   restoredPrevious: "la base de datos anterior quedó en {file}",
-  adminUsage: "uso: digybot admin create --email E --name N --password P [--role admin|agent]",
+  adminUsage: "uso: digybot admin create --email E --name N --password P [--role admin|supervisor|agent]",
   adminNeeds: "admin create necesita --email y --password",
   created: "creado {role} {email}\n",
   "role.admin": "administrador",
   "role.agent": "agente",
+  "role.supervisor": "supervisor",
   pairUsage: "uso: digybot whatsapp pair NOMBRE [--phone +52…]",
   evalUsage: "uso: digybot agent eval ARCHIVO.jsonl [--agent NOMBRE] [--json]",
   noSuchFile: "no existe el archivo: {file}",

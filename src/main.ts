@@ -16,6 +16,7 @@ import { acquireInstanceLock, instanceHolder, InstanceLockedError } from "./plat
 import { listAgents, stopAgents } from "./agents/index.ts";
 import { evaluate, parseEvalFile, reportTable } from "./agents/eval.ts";
 import { VERSION } from "./version.ts";
+import type { Role } from "./platform/context.ts";
 
 const say = cliText(cliLocale());
 
@@ -227,11 +228,9 @@ export async function main(argv: string[]) {
           email: v.email,
           name: v.name ?? v.email,
           password: v.password,
-          role: (v.role as "admin" | "agent") ?? "admin",
+          role: (v.role as Role) ?? "admin",
         });
-        process.stdout.write(
-          say("created", { role: say(u.role === "admin" ? "role.admin" : "role.agent"), email: u.email }),
-        );
+        process.stdout.write(say("created", { role: say(`role.${u.role}` as "role.admin"), email: u.email }));
       } catch (e) {
         const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
         fail(issues ? issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("\n") : (e as Error).message, 2);
