@@ -5,7 +5,7 @@
 // conversations arrive at once. The queue is first come, first served.
 import { z } from "zod";
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from "drizzle-orm";
-import { conversations, contacts } from "./schema.ts";
+import { assigneeLoads, conversations, contacts } from "./schema.ts";
 import { departments, userDepartments, users } from "../auth/schema.ts";
 import { isAdmin, leadsDepartment, seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { forbidden, notFound } from "../platform/errors.ts";
@@ -136,39 +136,28 @@ async function onlineMembers(ctx: Ctx, tx: Tx, departmentId: string): Promise<Me
   return rows.filter((r) => presenceOf(ctx, r.id, r.availability) === "online");
 }
 
-/** Open conversations each person holds (in every department: capacity is the person's, not the department's). */
+/**
+ * Open conversations each person holds, in every department (capacity is the person's, not the department's),
+ * in all and per channel type: read from the counts the conversations' triggers keep (assignee_loads).
+ */
 async function loadsOf(ctx: Ctx, tx: Tx, people: Member[]) {
   const loads = new Map<string, Load>(people.map((p) => [p.id, { total: 0, byType: new Map() }]));
   if (!people.length) return loads;
-  const perChannel = people.some((p) => Object.keys(p.channelCapacity).length);
-  const where = and(
-    eq(conversations.status, "open"),
-    eq(conversations.ownerType, "agent"),
-    inArray(
-      conversations.assigneeId,
-      people.map((p) => p.id),
-    ),
-  );
-  if (!perChannel) {
-    // read from the (status, owner, assignee) index alone
-    const rows = await tx
-      .select({ a: conversations.assigneeId, n: sql<number>`count(*)` })
-      .from(conversations)
-      .where(where)
-      .groupBy(conversations.assigneeId);
-    for (const r of rows) loads.get(r.a!)!.total = Number(r.n);
-    return loads;
-  }
   const rows = await tx
-    .select({ a: conversations.assigneeId, ch: conversations.channelId, n: sql<number>`count(*)` })
-    .from(conversations)
-    .where(where)
-    .groupBy(conversations.assigneeId, conversations.channelId);
+    .select()
+    .from(assigneeLoads)
+    .where(
+      inArray(
+        assigneeLoads.userId,
+        people.map((p) => p.id),
+      ),
+    );
   for (const r of rows) {
-    const l = loads.get(r.a!)!;
-    const type = (await cachedChannel(ctx, r.ch))?.type ?? "?";
-    l.total += Number(r.n);
-    l.byType.set(type, (l.byType.get(type) ?? 0) + Number(r.n));
+    if (!r.n) continue;
+    const l = loads.get(r.userId)!;
+    const type = (await cachedChannel(ctx, r.channelId))?.type ?? "?";
+    l.total += r.n;
+    l.byType.set(type, (l.byType.get(type) ?? 0) + r.n);
   }
   return loads;
 }
@@ -392,8 +381,25 @@ export async function sweepAssignments(ctx: Ctx) {
 export function wireAssignment(ctx: Ctx) {
   const offs = [
     ctx.events.on("*", (e) => {
-      if (!e.type.startsWith("inbox.conversation_")) return;
-      const d = e.data as { departmentId?: string | null; previous?: { departmentId?: string | null } };
+      if (e.type !== "inbox.conversation_created" && e.type !== "inbox.conversation_updated") return;
+      const d = e.data as {
+        departmentId?: string | null;
+        assigneeId?: string | null;
+        ownerType?: string;
+        previous?: { departmentId?: string | null; assigneeId?: string | null };
+        changes?: Record<string, unknown>;
+      };
+      // what can give someone a conversation: one entering a queue, a seat freed, a department changed. A
+      // conversation taken from the queue by a person (assignment's own writes among them) only fills a seat.
+      const ch = d.changes ?? {};
+      const matters =
+        e.type === "inbox.conversation_created"
+          ? !d.assigneeId && d.ownerType !== "bot"
+          : ch.ownerType === "queue" ||
+            ch.status !== undefined ||
+            ch.departmentId !== undefined ||
+            (ch.assigneeId !== undefined && !!d.previous?.assigneeId);
+      if (!matters) return;
       if (d.departmentId) requestAssignment(ctx, d.departmentId);
       if (d.previous?.departmentId && d.previous.departmentId !== d.departmentId)
         requestAssignment(ctx, d.previous.departmentId);
@@ -439,19 +445,15 @@ export async function teamOverview(ctx: Ctx, actor: Actor) {
   const people = [...new Map(links.filter((l) => l.active).map((l) => [l.id, l])).values()];
   const load = people.length
     ? await ctx.db
-        .select({ a: conversations.assigneeId, n: sql<number>`count(*)` })
-        .from(conversations)
+        .select({ a: assigneeLoads.userId, n: sql<number>`sum(${assigneeLoads.n})` })
+        .from(assigneeLoads)
         .where(
-          and(
-            eq(conversations.status, "open"),
-            eq(conversations.ownerType, "agent"),
-            inArray(
-              conversations.assigneeId,
-              people.map((p) => p.id),
-            ),
+          inArray(
+            assigneeLoads.userId,
+            people.map((p) => p.id),
           ),
         )
-        .groupBy(conversations.assigneeId)
+        .groupBy(assigneeLoads.userId)
     : [];
   const queue = ids.length
     ? await ctx.db

@@ -110,8 +110,25 @@ export const conversations = sqliteTable(
     index("conversations_assignee_last_id").on(t.assigneeId, t.lastMessageAt, t.id),
     index("conversations_department_last_id").on(t.departmentId, t.lastMessageAt, t.id),
     index("conversations_contact").on(t.contactId, t.channelId),
-    index("conversations_queue").on(t.ownerType, t.departmentId, t.queuedAt),
   ],
+);
+
+/**
+ * How many open conversations each person holds on each channel, kept by triggers on conversations (one counts
+ * while open, owned by a person and assigned): what assignment reads for capacity, instead of counting them.
+ */
+export const assigneeLoads = sqliteTable(
+  "assignee_loads",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.channelId] })],
 );
 
 export const messages = sqliteTable(

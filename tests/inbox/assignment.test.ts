@@ -14,7 +14,8 @@ import {
   teamOverview,
 } from "../../src/inbox/assignment.ts";
 import { createUser, updateDepartment, updateUser } from "../../src/auth/service.ts";
-import { channels, conversations, messages } from "../../src/inbox/schema.ts";
+import { assigneeLoads, channels, contacts as contactsTable, conversations, messages } from "../../src/inbox/schema.ts";
+import { users } from "../../src/auth/schema.ts";
 import type { Actor } from "../../src/platform/context.ts";
 
 let t: TestApp;
@@ -327,4 +328,39 @@ test("availability: one's own; a supervisor sets their department's people; nobo
   const mine = await teamOverview(t.ctx, ana);
   expect(mine.departments.map((d) => [d.name, d.leads])).toEqual([["Ventas", false]]);
   expect((await teamOverview(t.ctx, sofia)).departments.map((d) => [d.name, d.leads])).toEqual([["Soporte", true]]);
+});
+
+test("the load counts the triggers keep match a recount after every kind of change", async () => {
+  const [a1, a2] = await team(2, null);
+  const ids = [];
+  for (let i = 0; i < 6; i++) ids.push((await customer(i)).conversationId);
+  const recount = async () => {
+    const rows = await t.ctx.db.select().from(conversations);
+    const want = new Map<string, number>();
+    for (const r of rows)
+      if (r.status === "open" && r.ownerType === "agent" && r.assigneeId)
+        want.set(`${r.assigneeId}|${r.channelId}`, (want.get(`${r.assigneeId}|${r.channelId}`) ?? 0) + 1);
+    const kept = new Map(
+      (await t.ctx.db.select().from(assigneeLoads)).filter((l) => l.n).map((l) => [`${l.userId}|${l.channelId}`, l.n]),
+    );
+    expect(kept).toEqual(want);
+  };
+  await updateConversation(t.ctx, system, ids[0]!, { assigneeId: a1!.id });
+  await updateConversation(t.ctx, system, ids[1]!, { assigneeId: a1!.id });
+  await updateConversation(t.ctx, system, ids[2]!, { assigneeId: a2!.id });
+  await recount();
+  await updateConversation(t.ctx, system, ids[1]!, { assigneeId: a2!.id }); // handed over
+  await updateConversation(t.ctx, system, ids[0]!, { status: "resolved" });
+  await updateConversation(t.ctx, system, ids[0]!, { status: "open" }); // reopened, still hers
+  await updateConversation(t.ctx, system, ids[2]!, { assigneeId: null }); // back to the queue
+  await updateConversation(t.ctx, system, ids[3]!, { assigneeId: a1!.id });
+  await updateConversation(t.ctx, system, ids[3]!, { status: "snoozed", snoozedUntil: now + 60_000 });
+  await sendMessage(t.ctx, userActor(a2!, "agent", [s.ventas.id]), ids[4]!, { body: "hola" }); // a reply takes it
+  await recount();
+  // a contact deleted with its conversations, a person removed
+  const row = (await t.ctx.db.select().from(conversations).where(eq(conversations.id, ids[1]!)).get())!;
+  await t.ctx.database.write((tx) => tx.delete(contactsTable).where(eq(contactsTable.id, row.contactId)));
+  await recount();
+  await t.ctx.database.write((tx) => tx.delete(users).where(eq(users.id, a1!.id)));
+  await recount();
 });
