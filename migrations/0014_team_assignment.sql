@@ -11,13 +11,18 @@ ALTER TABLE `departments` ADD `assignment` text DEFAULT 'manual' NOT NULL;--> st
 ALTER TABLE `departments` ADD `sticky_hours` integer;--> statement-breakpoint
 ALTER TABLE `departments` ADD `reassign_after_minutes` integer;--> statement-breakpoint
 ALTER TABLE `departments` ADD `reassign_on_offline` integer DEFAULT true NOT NULL;--> statement-breakpoint
+ALTER TABLE `departments` ADD `overflow_after_minutes` integer;--> statement-breakpoint
+ALTER TABLE `departments` ADD `overflow_action` text;--> statement-breakpoint
+ALTER TABLE `departments` ADD `overflow_target_id` text;--> statement-breakpoint
 ALTER TABLE `user_departments` ADD `last_assigned_at` integer;--> statement-breakpoint
 ALTER TABLE `users` ADD `availability` text DEFAULT 'online' NOT NULL;--> statement-breakpoint
 ALTER TABLE `users` ADD `capacity` integer;--> statement-breakpoint
 ALTER TABLE `users` ADD `channel_capacity` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
 ALTER TABLE `conversations` ADD `queued_at` integer;--> statement-breakpoint
 ALTER TABLE `conversations` ADD `assigned_at` integer;--> statement-breakpoint
-ALTER TABLE `conversations` ADD `agent_replied_at` integer;
+ALTER TABLE `conversations` ADD `agent_replied_at` integer;--> statement-breakpoint
+ALTER TABLE `conversations` ADD `queue_notice` text;--> statement-breakpoint
+ALTER TABLE `conversations` ADD `overflowed_at` integer;
 --> statement-breakpoint
 UPDATE `conversations` SET `queued_at` = `updated_at` WHERE `owner_type` = 'queue' AND `assignee_id` IS NULL;--> statement-breakpoint
 UPDATE `conversations` SET `assigned_at` = `updated_at` WHERE `assignee_id` IS NOT NULL;--> statement-breakpoint

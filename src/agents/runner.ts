@@ -550,6 +550,19 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     schedule(e.conversationId, burst);
   });
 
+  // a conversation given to an agent while its customer waits for an answer (a person's hand-back, a queue's
+  // overflow): the agent answers now rather than at the customer's next message
+  const offGiven = ctx.events.on("inbox.conversation_updated", async (e) => {
+    const ch = (e.data as { changes?: { agentId?: string; ownerType?: string } }).changes;
+    if (!e.conversationId || !ch?.agentId || ch.ownerType !== "bot") return;
+    const c = await ctx.db
+      .select({ last: conversations.lastMessageAt, inbound: conversations.lastInboundAt })
+      .from(conversations)
+      .where(eq(conversations.id, e.conversationId))
+      .get();
+    if (c?.inbound != null && c.inbound >= c.last) schedule(e.conversationId, 0);
+  });
+
   const runner: AgentRunner = {
     get turns() {
       return turns;
@@ -560,6 +573,7 @@ export function wireAgentRunner(ctx: Ctx): AgentRunner {
     stop() {
       stopped = true;
       offMsg();
+      offGiven();
       for (const st of states.values()) if (st.timer) clearTimeout(st.timer);
     },
     /** After a restart: conversations whose customer wrote last (within the hour) get their turn. */

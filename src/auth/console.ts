@@ -17,6 +17,7 @@ import * as auth from "./service.ts";
 import { SESSION_COOKIE, formToken, checkFormToken } from "./middleware.ts";
 import { getBusiness } from "../setup/service.ts";
 import * as inbox from "../inbox/service.ts";
+import { listAgents } from "../agents/index.ts";
 import {
   type ConsoleModule,
   type C,
@@ -173,11 +174,13 @@ export const authConsole: ConsoleModule = (app) => {
 
   const deptView = async (c: C) => {
     const u = await inbox.usageCounts(c.get("ctx"));
+    const all = await auth.listDepartments(c.get("ctx"));
+    const ais = (await listAgents(c.get("ctx"))).map((a) => ({ id: a.id, name: a.name }));
     return SimpleListSettings({
       t: T(c),
       csrf: csrf(c),
       title: T(c)("settings.departments"),
-      rows: await auth.listDepartments(c.get("ctx")),
+      rows: all,
       cols: [
         { key: "name", label: T(c)("common.name") },
         { key: "description", label: T(c)("common.description") },
@@ -185,7 +188,7 @@ export const authConsole: ConsoleModule = (app) => {
         {
           key: "assignment",
           label: T(c)("departments.assignment"),
-          render: (r) => AssignmentRules({ t: T(c), csrf: csrf(c), d: r as never }),
+          render: (r) => AssignmentRules({ t: T(c), csrf: csrf(c), d: r as never, departments: all, agents: ais }),
         },
       ],
       createAction: "/settings/departments",
@@ -219,6 +222,12 @@ export const authConsole: ConsoleModule = (app) => {
         stickyHours: optionalInt(f.stickyHours),
         reassignAfterMinutes: optionalInt(f.reassignAfterMinutes),
         reassignOnOffline: str(f.reassignOnOffline) === "1",
+        overflowAfterMinutes: optionalInt(f.overflowAfterMinutes),
+        overflowAction: (str(f.overflowAction) || null) as never,
+        // a target only where the action takes one (a ticket needs none, and a stale choice is not kept)
+        overflowTargetId: ["department", "agent"].includes(str(f.overflowAction))
+          ? str(f.overflowTargetId) || null
+          : null,
       }),
     ),
   );

@@ -38,6 +38,11 @@ export const departments = sqliteTable("departments", {
   reassignAfterMinutes: integer("reassign_after_minutes"),
   /** a person's conversations go to others when they go offline */
   reassignOnOffline: integer("reassign_on_offline", { mode: "boolean" }).notNull().default(true),
+  /** a conversation waiting this many minutes overflows: to another department, to an AI agent, or a call-back ticket */
+  overflowAfterMinutes: integer("overflow_after_minutes"),
+  overflowAction: text("overflow_action", { enum: ["department", "agent", "ticket"] }),
+  /** the department or the AI agent it overflows to */
+  overflowTargetId: text("overflow_target_id"),
 });
 
 export const userDepartments = sqliteTable(

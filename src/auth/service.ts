@@ -8,6 +8,7 @@ import type { Ctx, Actor } from "../platform/context.ts";
 import { assertAdmin, isAdmin, API_SCOPES, ROLES, type ApiScope } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import type { Tx } from "../platform/db.ts";
+import { agents } from "../agents/schema.ts";
 
 export const userInput = z.strictObject({
   email: z.email().transform((s) => s.toLowerCase()),
@@ -190,7 +191,42 @@ export const departmentInput = z.strictObject({
   reassignAfterMinutes: z.number().int().min(1).max(1440).nullable().default(null),
   /** a person's conversations go to others when they go offline */
   reassignOnOffline: z.boolean().default(true),
+  /** minutes a conversation may wait in the queue before it overflows (null: it waits) */
+  overflowAfterMinutes: z.number().int().min(1).max(1440).nullable().default(null),
+  /** where it overflows: another department, an AI agent (their ids in overflowTargetId), or a call-back ticket */
+  overflowAction: z.enum(["department", "agent", "ticket"]).nullable().default(null),
+  overflowTargetId: idRef.nullable().default(null),
 });
+
+/** An overflow rule is whole: a time and an action, and for a department or an AI agent, one that exists. */
+async function checkOverflow(
+  tx: Tx,
+  id: string | null,
+  d: { overflowAfterMinutes?: number | null; overflowAction?: string | null; overflowTargetId?: string | null },
+) {
+  if (!d.overflowAfterMinutes || !d.overflowAction) {
+    if (d.overflowAfterMinutes && !d.overflowAction)
+      throw badRequest("overflow_incomplete", "An overflow time needs what happens then", { field: "overflowAction" });
+    return;
+  }
+  if (d.overflowAction === "ticket") return;
+  const field = { field: "overflowTargetId" };
+  if (!d.overflowTargetId)
+    throw badRequest("overflow_incomplete", "The overflow needs its department or AI agent", field);
+  if (d.overflowAction === "department") {
+    if (d.overflowTargetId === id)
+      throw badRequest("overflow_to_itself", "A department cannot overflow into itself", field);
+    const t = await tx
+      .select({ id: departments.id })
+      .from(departments)
+      .where(eq(departments.id, d.overflowTargetId))
+      .get();
+    if (!t) throw badRequest("unknown_department", "The department does not exist", field);
+  } else {
+    const a = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, d.overflowTargetId)).get();
+    if (!a) throw badRequest("unknown_agent", "The AI agent does not exist or is paused", field);
+  }
+}
 
 export const departmentPatch = patchOf(departmentInput);
 
@@ -200,6 +236,7 @@ export async function createDepartment(ctx: Ctx, actor: Actor, input: z.input<ty
   return ctx.database.write(async (tx) => {
     const dup = await tx.select({ id: departments.id }).from(departments).where(eq(departments.name, d.name)).get();
     if (dup) throw conflict("department_exists", "A department with this name already exists", { field: "name" });
+    await checkOverflow(tx, null, d);
     const id = newId();
     await tx.insert(departments).values({ id, ...d, createdAt: ctx.clock.now() });
     return { id, ...d };
@@ -210,8 +247,9 @@ export async function updateDepartment(ctx: Ctx, actor: Actor, id: string, input
   assertAdmin(actor);
   const d = departmentPatch.parse(input);
   await ctx.database.write(async (tx, after) => {
-    if (!(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, id)).get()))
-      throw notFound("Department");
+    const cur = await tx.select().from(departments).where(eq(departments.id, id)).get();
+    if (!cur) throw notFound("Department");
+    await checkOverflow(tx, id, { ...cur, ...d });
     if (
       d.name &&
       (await tx

@@ -368,7 +368,8 @@ async function maintainTimers(
   const upsert: (typeof automationTimers.$inferInsert)[] = [];
   const keepIfPending: (typeof automationTimers.$inferInsert)[] = [];
   const cancel: { conversationId?: string; kind: Timer["kind"]; keyPrefix?: string }[] = [];
-  const ours = ev.type === "inbox.message_created" && !d.private && ev.actorType !== "contact";
+  // a queue notice (DigyBot telling a waiting customer their place) is not the business's last word
+  const ours = ev.type === "inbox.message_created" && !d.private && !d.notice && ev.actorType !== "contact";
   const fromPerson = ours && ev.actorType === "user";
   for (const r of timed) {
     const tr = r.trigger;

@@ -4,13 +4,17 @@
 // writer's transaction, from the loads it reads there: nothing is assigned twice or over capacity, however many
 // conversations arrive at once. The queue is first come, first served.
 import { z } from "zod";
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from "drizzle-orm";
-import { assigneeLoads, conversations, contacts } from "./schema.ts";
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { assigneeLoads, conversations, contacts, type QueueNotice } from "./schema.ts";
+import { agents } from "../agents/schema.ts";
+import { getBusiness } from "../setup/service.ts";
+import { createTicketTx } from "../tickets/service.ts";
+import { translator } from "../../ui/i18n/index.ts";
 import { departments, userDepartments, users } from "../auth/schema.ts";
 import { isAdmin, leadsDepartment, seesAll, type Actor, type Ctx } from "../platform/context.ts";
-import { forbidden, notFound } from "../platform/errors.ts";
+import { AppError, forbidden, notFound } from "../platform/errors.ts";
 import type { AfterCommit, Tx } from "../platform/db.ts";
-import { assignTx, cachedChannel, conversationRowTx } from "./service.ts";
+import { assignTx, cachedChannel, changeConversationTx, conversationRowTx, sendMessageTx } from "./service.ts";
 import { visibleWhere } from "./visibility.ts";
 
 export type Presence = "online" | "away" | "offline";
@@ -120,7 +124,7 @@ type Member = {
 type Load = { total: number; byType: Map<string, number> };
 
 /** The active members of a department who are online now. */
-async function onlineMembers(ctx: Ctx, tx: Tx, departmentId: string): Promise<Member[]> {
+async function onlineMembers(ctx: Ctx, tx: Pick<Tx, "select">, departmentId: string): Promise<Member[]> {
   const rows = await tx
     .select({
       id: users.id,
@@ -258,6 +262,285 @@ async function drainTx(ctx: Ctx, tx: Tx, after: AfterCommit, dept: Dept) {
   }
 }
 
+// ---------------------------------------------------------------- the waiting line, as the customer sees it
+
+/**
+ * How long a conversation of this department took its person lately: the median, from assignment to resolution,
+ * of those resolved in the last hour (null with fewer than three: no estimate rather than a made-up one).
+ */
+async function handlingMs(q: Pick<Tx, "select">, departmentId: string, now: number) {
+  const rows = await q
+    .select({ resolvedAt: conversations.resolvedAt, assignedAt: conversations.assignedAt })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.departmentId, departmentId),
+        gte(conversations.lastMessageAt, now - 86_400_000),
+        eq(conversations.status, "resolved"),
+        gte(conversations.resolvedAt, now - 3_600_000),
+        isNotNull(conversations.assignedAt),
+      ),
+    )
+    .limit(500);
+  const took = rows
+    .map((r) => r.resolvedAt! - r.assignedAt!)
+    .filter((ms) => ms > 0)
+    .sort((a, b) => a - b);
+  return took.length >= 3 ? took[Math.floor(took.length / 2)]! : null;
+}
+
+/** A waiting customer's place: 1 is next; minutes is the estimate (null when there is none to give). */
+export type QueuePlace = { position: number; minutes: number | null };
+
+/**
+ * The estimated wait for the n-th in line: each online person frees a seat about every handling time, so the
+ * n-th waits about ceil(n / people) of them. Nobody online, or no recent handling time: no estimate.
+ */
+const estimate = (position: number, online: number, handling: number | null) =>
+  online && handling ? Math.max(1, Math.round((Math.ceil(position / online) * handling) / 60_000)) : null;
+
+const waitingWhere = (departmentId: string) =>
+  and(
+    eq(conversations.ownerType, "queue"),
+    eq(conversations.departmentId, departmentId),
+    isNull(conversations.assigneeId),
+    eq(conversations.status, "open"),
+  );
+
+/** What web-chat visitors were last told of their place, by conversation (the banner changes only when it does). */
+const toldByCtx = new WeakMap<Ctx, Map<string, { departmentId: string; principal: string; key: string }>>();
+const toldOf = (ctx: Ctx) => {
+  let m = toldByCtx.get(ctx);
+  if (!m) toldByCtx.set(ctx, (m = new Map()));
+  return m;
+};
+
+/** Whether a customer told by message is told again: a real change, not before ten minutes, at most four times. */
+function worthTelling(prev: QueueNotice | null, place: QueuePlace, now: number) {
+  if (!prev) return true;
+  if (prev.count >= 4 || now - prev.at < 10 * 60_000) return false;
+  if (place.position <= Math.floor(prev.position / 2)) return true;
+  if (place.minutes == null || prev.minutes == null) return place.minutes !== prev.minutes;
+  return Math.abs(place.minutes - prev.minutes) >= Math.max(5, prev.minutes / 2);
+}
+
+/**
+ * Tells a department's waiting customers their place and estimated wait, after its turn of assignment: the web
+ * chat as a live banner (gone when someone takes it), other channels by a message only when it changes
+ * meaningfully (worthTelling), never a flood. Only departments that assign by themselves have a line to tell.
+ */
+async function tellQueueTx(ctx: Ctx, tx: Tx, after: AfterCommit, dept: Dept) {
+  const told = toldOf(ctx);
+  const waiting =
+    dept.assignment === "manual"
+      ? []
+      : await tx
+          .select({
+            id: conversations.id,
+            contactId: conversations.contactId,
+            channelId: conversations.channelId,
+            queueNotice: conversations.queueNotice,
+          })
+          .from(conversations)
+          .where(waitingWhere(dept.id))
+          .orderBy(asc(conversations.queuedAt), asc(conversations.id))
+          .limit(500);
+  const live: { principal: string; place: QueuePlace | null }[] = [];
+  const still = new Set(waiting.map((w) => w.id));
+  for (const [id, t] of told)
+    if (t.departmentId === dept.id && !still.has(id)) {
+      told.delete(id);
+      live.push({ principal: t.principal, place: null });
+    }
+  if (waiting.length) {
+    const now = ctx.clock.now();
+    const online = (await onlineMembers(ctx, tx, dept.id)).length;
+    const handling = await handlingMs(tx, dept.id, now);
+    let locale: "es" | "en" | null = null;
+    for (const [i, w] of waiting.entries()) {
+      const place = { position: i + 1, minutes: estimate(i + 1, online, handling) };
+      const channel = await cachedChannel(ctx, w.channelId);
+      if (!channel || channel.deletedAt) continue;
+      if (channel.type === "webchat") {
+        const principal = `${w.channelId}:${w.contactId}`;
+        const key = `${place.position}|${place.minutes}`;
+        if (told.get(w.id)?.key !== key) {
+          told.set(w.id, { departmentId: dept.id, principal, key });
+          live.push({ principal, place });
+        }
+        continue;
+      }
+      if (!worthTelling(w.queueNotice, place, now)) continue;
+      const t = translator((locale ??= await businessLocale(ctx)));
+      const count = (w.queueNotice?.count ?? 0) + 1;
+      const body =
+        place.minutes == null
+          ? t("queue.notice", { position: String(place.position) })
+          : t("queue.noticeEstimate", { position: String(place.position), minutes: String(place.minutes) });
+      if (!(await noticeTx(ctx, tx, after, w.id, body, `queue:${w.id}:${count}`))) continue;
+      await tx
+        .update(conversations)
+        .set({ queueNotice: { at: now, position: place.position, minutes: place.minutes, count } })
+        .where(eq(conversations.id, w.id));
+    }
+  }
+  if (live.length)
+    after(() => {
+      for (const l of live)
+        ctx.hub.broadcast("visitor", "queue", l.place ?? { position: null }, (p) => p === l.principal);
+    });
+}
+
+/**
+ * DigyBot's word to a waiting customer, sent at most once per key. A channel that refuses it (a closed reply
+ * window) changes nothing (sendMessageTx checks before it writes): the queue goes on without the message.
+ */
+async function noticeTx(ctx: Ctx, tx: Tx, after: AfterCommit, conversationId: string, body: string, key: string) {
+  try {
+    await sendMessageTx(
+      ctx,
+      tx,
+      after,
+      { kind: "system", name: "DigyBot" },
+      conversationId,
+      { body, idempotencyKey: key },
+      {
+        notice: true,
+      },
+    );
+    return true;
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    ctx.log.info("queue notice not sent", { conversationId, code: e.code });
+    return false;
+  }
+}
+
+/** A web-chat visitor's place in the queue now (what the widget shows when its stream opens), or null. */
+export async function visitorQueuePlace(ctx: Ctx, channelId: string, contactId: string): Promise<QueuePlace | null> {
+  const mine = await ctx.db
+    .select({ id: conversations.id, departmentId: conversations.departmentId, queuedAt: conversations.queuedAt })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.contactId, contactId),
+        eq(conversations.channelId, channelId),
+        eq(conversations.ownerType, "queue"),
+        isNull(conversations.assigneeId),
+        eq(conversations.status, "open"),
+      ),
+    )
+    .get();
+  if (!mine?.departmentId) return null;
+  const dept = await ctx.db.select().from(departments).where(eq(departments.id, mine.departmentId)).get();
+  if (!dept || dept.assignment === "manual") return null;
+  const ahead = await ctx.db
+    .select({ n: sql<number>`count(*)` })
+    .from(conversations)
+    .where(
+      and(
+        waitingWhere(dept.id),
+        sql`(${conversations.queuedAt}, ${conversations.id}) < (${mine.queuedAt ?? 0}, ${mine.id})`,
+      ),
+    )
+    .get();
+  const position = Number(ahead?.n ?? 0) + 1;
+  const now = ctx.clock.now();
+  // the reader runs the same queries as the writer's transaction (only its driver's typing differs)
+  const reader = ctx.db as unknown as Pick<Tx, "select">;
+  const online = (await onlineMembers(ctx, reader, dept.id)).length;
+  return { position, minutes: estimate(position, online, await handlingMs(reader, dept.id, now)) };
+}
+
+/**
+ * A department's overflow rule: conversations waiting longer than its minutes go (once each) to another
+ * department, to an AI agent (who answers them now), or get a call-back ticket and a message saying so.
+ */
+async function overflowTx(ctx: Ctx, tx: Tx, after: AfterCommit, dept: Dept) {
+  if (!dept.overflowAfterMinutes || !dept.overflowAction || dept.assignment === "manual") return;
+  const now = ctx.clock.now();
+  const late = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(
+      and(
+        waitingWhere(dept.id),
+        lte(conversations.queuedAt, now - dept.overflowAfterMinutes * 60_000),
+        isNull(conversations.overflowedAt),
+      ),
+    )
+    .orderBy(asc(conversations.queuedAt))
+    .limit(200);
+  if (!late.length) return;
+  const minutes = String(dept.overflowAfterMinutes);
+  if (dept.overflowAction === "department") {
+    const to = await tx
+      .select()
+      .from(departments)
+      .where(eq(departments.id, dept.overflowTargetId ?? ""))
+      .get();
+    if (!to) return void ctx.log.warn("overflow department is gone", { departmentId: dept.id });
+    for (const l of late)
+      await changeConversationTx(
+        ctx,
+        tx,
+        after,
+        conversationRowTx(tx, l.id)!,
+        { departmentId: to.id, overflowedAt: now },
+        { key: "overflow_department", params: { name: to.name, minutes } },
+      );
+  } else if (dept.overflowAction === "agent") {
+    const a = await tx
+      .select()
+      .from(agents)
+      .where(eq(agents.id, dept.overflowTargetId ?? ""))
+      .get();
+    if (!a?.active) return void ctx.log.warn("overflow AI agent is gone or paused", { departmentId: dept.id });
+    for (const l of late)
+      await changeConversationTx(
+        ctx,
+        tx,
+        after,
+        conversationRowTx(tx, l.id)!,
+        { ownerType: "bot", agentId: a.id, assigneeId: null, overflowedAt: now },
+        { key: "overflow_agent", params: { name: a.name, minutes } },
+      );
+  } else {
+    let locale: "es" | "en" | null = null;
+    for (const l of late) {
+      const conv = conversationRowTx(tx, l.id)!;
+      const ticket = await createTicketTx(
+        ctx,
+        tx,
+        { kind: "system" },
+        {
+          subject: translator((locale ??= await businessLocale(ctx)))("queue.callbackSubject", { minutes }),
+          conversationId: conv.id,
+        },
+      );
+      await changeConversationTx(
+        ctx,
+        tx,
+        after,
+        conv,
+        { overflowedAt: now },
+        { key: "overflow_ticket", params: { number: String(ticket.number), minutes } },
+      );
+      await noticeTx(
+        ctx,
+        tx,
+        after,
+        conv.id,
+        translator(locale)("queue.callback", { number: String(ticket.number) }),
+        `overflow:${conv.id}`,
+      );
+    }
+  }
+}
+
+const businessLocale = async (ctx: Ctx) =>
+  ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+
 // ---------------------------------------------------------------- when assignment runs
 
 type Runner = { pending: Set<string>; running: Promise<void> | null; all: boolean };
@@ -292,7 +575,10 @@ async function run(ctx: Ctx, r: Runner) {
           .select()
           .from(departments)
           .where(and(ne(departments.assignment, "manual"), all ? undefined : inArray(departments.id, ids)));
-        for (const d of depts) await drainTx(ctx, tx, after, d);
+        for (const d of depts) {
+          await drainTx(ctx, tx, after, d);
+          await tellQueueTx(ctx, tx, after, d);
+        }
       });
     }
   } catch (e) {
@@ -372,7 +658,9 @@ export async function sweepAssignments(ctx: Ctx) {
           l.byType.set(type, (l.byType.get(type) ?? 0) + 1);
         }
       }
+      await overflowTx(ctx, tx, after, d);
       await drainTx(ctx, tx, after, d);
+      await tellQueueTx(ctx, tx, after, d);
     }
   });
 }

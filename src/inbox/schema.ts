@@ -99,6 +99,10 @@ export const conversations = sqliteTable(
     assignedAt: integer("assigned_at"),
     /** a person's last reply to the customer (set by a trigger on messages) */
     agentRepliedAt: integer("agent_replied_at"),
+    /** the last place and wait the customer was told while waiting in the queue, and how many times */
+    queueNotice: text("queue_notice", { mode: "json" }).$type<QueueNotice>(),
+    /** when its department's overflow rule moved it on (once per conversation: no ping-pong between queues) */
+    overflowedAt: integer("overflowed_at"),
   },
   (t) => [
     // every inbox ordering is (last_message_at DESC, id DESC): the id completes the order inside the index
@@ -157,6 +161,9 @@ export const messages = sqliteTable(
     uniqueIndex("messages_channel_external").on(t.channelId, t.externalId),
   ],
 );
+
+/** What a waiting customer was last told of their place in the queue (on channels told by message). */
+export type QueueNotice = { at: number; position: number; minutes: number | null; count: number };
 
 export type Attachment = { fileId: string; name: string; mime: string; size: number };
 

@@ -289,6 +289,8 @@ async function ingestTx(ctx: Ctx, tx: Tx, after: AfterCommit, m: z.output<typeof
       queuedAt: agentId ? null : at,
       assignedAt: null,
       agentRepliedAt: null,
+      queueNotice: null,
+      overflowedAt: null,
     };
     q.insertConversation.run(row);
     conv = row;
@@ -723,6 +725,11 @@ export async function sendMessage(
 export type SendOptions = {
   /** a resolved conversation stays resolved (a satisfaction survey and its thanks do not reopen it) */
   keepStatus?: boolean;
+  /**
+   * DigyBot telling the customer where they stand (their place in the queue): the conversation's order, preview
+   * and unread count stay as they were, and automations do not take it for the business's last word.
+   */
+  notice?: boolean;
 };
 
 /** The reads and writes every reply makes, built once per writer (flows, agents and people all reply through here). */
@@ -913,9 +920,11 @@ export async function sendMessageTx(
   q.insertMessage.run(msg);
   const patch: Partial<Conversation> = { updatedAt: now };
   if (!s.private) {
-    patch.lastMessageAt = now;
-    patch.lastMessagePreview = preview(body, attachments);
-    patch.unreadCount = 0;
+    if (!opts.notice) {
+      patch.lastMessageAt = now;
+      patch.lastMessagePreview = preview(body, attachments);
+      patch.unreadCount = 0;
+    }
     if (user && s.takeOver) {
       patch.ownerType = "agent";
       if (!conv.assigneeId) patch.assigneeId = user.id;
@@ -954,6 +963,7 @@ export async function sendMessageTx(
         messageId: msg.id,
         private: msg.private,
         channelType: channel.type,
+        ...(opts.notice ? { notice: true } : {}),
       },
     },
     { message: msg },
@@ -1549,34 +1559,52 @@ export async function updateConversation(ctx: Ctx, actor: Actor, id: string, inp
 }
 
 /**
- * Gives a conversation to a person, or back to its queue (to null), inside the caller's transaction, with its
- * activity line and event: how automatic assignment, reassignment and a supervisor's override write, the way
- * updateConversation does for a person's own change.
+ * Changes a conversation inside the caller's transaction with its activity line and event: what DigyBot's own
+ * team rules write (automatic assignment, reassignment, a queue's overflow), the way updateConversation does for
+ * a person's change.
  */
-export async function assignTx(
+export async function changeConversationTx(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  conv: Conversation,
+  patch: Partial<Conversation>,
+  activity: { key: string; params: Record<string, string> },
+  actor: Actor = { kind: "system", name: "DigyBot" },
+) {
+  const now = ctx.clock.now();
+  const full = { ...patch, updatedAt: now };
+  updateConversationTx(tx, conv.id, full);
+  await insertActivity(tx, conv, activity.key, activity.params, now);
+  const next = { ...conv, ...full };
+  await ctx.events.record(tx, after, {
+    type: "inbox.conversation_updated",
+    conversationId: conv.id,
+    actor: actorRef(actor),
+    data: { ...scopeOf(next), previous: scopeOf(conv), previousStatus: conv.status, changes: full },
+  });
+  return next;
+}
+
+/** Gives a conversation to a person, or back to its queue (to null), with its activity line and event. */
+export const assignTx = (
   ctx: Ctx,
   tx: Tx,
   after: AfterCommit,
   conv: Conversation,
   to: { id: string; name: string } | null,
   activity: { key: string; params: Record<string, string> },
-  actor: Actor = { kind: "system", name: "DigyBot" },
-) {
-  const now = ctx.clock.now();
-  const patch: Partial<Conversation> = to
-    ? { assigneeId: to.id, ownerType: "agent", updatedAt: now }
-    : { assigneeId: null, ownerType: "queue", updatedAt: now };
-  updateConversationTx(tx, conv.id, patch);
-  await insertActivity(tx, conv, activity.key, activity.params, now);
-  const next = { ...conv, ...patch };
-  await ctx.events.record(tx, after, {
-    type: "inbox.conversation_updated",
-    conversationId: conv.id,
-    actor: actorRef(actor),
-    data: { ...scopeOf(next), previous: scopeOf(conv), previousStatus: conv.status, changes: patch },
-  });
-  return next;
-}
+  actor?: Actor,
+) =>
+  changeConversationTx(
+    ctx,
+    tx,
+    after,
+    conv,
+    to ? { assigneeId: to.id, ownerType: "agent" } : { assigneeId: null, ownerType: "queue" },
+    activity,
+    actor,
+  );
 
 /** A conversation's whole row in the writer's transaction, or undefined. */
 export const conversationRowTx = (tx: Tx, id: string) => conversationTx(tx, id);

@@ -11,6 +11,7 @@ import { seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { checkReferences, contactVisibleWhere, visibleWhere } from "../inbox/visibility.ts";
 import { actorRef } from "../inbox/contacts.ts";
 import { idRef } from "../platform/validation.ts";
+import type { Tx } from "../platform/db.ts";
 
 export type Ticket = typeof tickets.$inferSelect;
 
@@ -33,39 +34,48 @@ export async function createTicket(
   input: z.input<typeof ticketInput>,
   by: { type: Ticket["createdByType"]; id: string | null } = actorRef(actor),
 ) {
+  return ctx.database.write((tx) => createTicketTx(ctx, tx, actor, input, by));
+}
+
+/** createTicket inside the caller's transaction (a queue's overflow opens its call-back ticket with its own change). */
+export async function createTicketTx(
+  ctx: Ctx,
+  tx: Tx,
+  actor: Actor,
+  input: z.input<typeof ticketInput>,
+  by: { type: Ticket["createdByType"]; id: string | null } = actorRef(actor),
+) {
   const t = ticketInput.parse(input);
-  return ctx.database.write(async (tx) => {
-    const ref = await checkReferences(tx, actor, t);
-    t.contactId = ref.contactId;
-    t.departmentId ??= ref.departmentId;
-    if (
-      t.departmentId &&
-      !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, t.departmentId)).get())
-    )
-      throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
-    const now = ctx.clock.now();
-    const number =
-      Number(
-        (
-          await tx
-            .select({ n: sql<number>`coalesce(max(${tickets.number}), 0)` })
-            .from(tickets)
-            .get()
-        )?.n ?? 0,
-      ) + 1;
-    const row: Ticket = {
-      id: newId(now),
-      number,
-      ...t,
-      status: "open",
-      createdByType: by.type,
-      createdById: by.id,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(tickets).values(row);
-    return row;
-  });
+  const ref = await checkReferences(tx, actor, t);
+  t.contactId = ref.contactId;
+  t.departmentId ??= ref.departmentId;
+  if (
+    t.departmentId &&
+    !(await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, t.departmentId)).get())
+  )
+    throw badRequest("unknown_department", "The department does not exist", { field: "departmentId" });
+  const now = ctx.clock.now();
+  const number =
+    Number(
+      (
+        await tx
+          .select({ n: sql<number>`coalesce(max(${tickets.number}), 0)` })
+          .from(tickets)
+          .get()
+      )?.n ?? 0,
+    ) + 1;
+  const row: Ticket = {
+    id: newId(now),
+    number,
+    ...t,
+    status: "open",
+    createdByType: by.type,
+    createdById: by.id,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.insert(tickets).values(row);
+  return row;
 }
 
 /** What an agent may see of tickets: their departments', their visible conversations' and contacts', their own. */

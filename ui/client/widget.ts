@@ -93,6 +93,8 @@ function App() {
   const [error, setError] = useState("");
   // who on the business's side is writing now ("" = nobody), cleared after a few seconds or by their message
   const [typing, setTyping] = useState<string | null>(null);
+  // the visitor's place in the team's queue while nobody has taken the conversation
+  const [place, setPlace] = useState<{ position: number | null; minutes: number | null } | null>(null);
   const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const t = useT(cfg);
@@ -156,6 +158,10 @@ function App() {
         const m = JSON.parse((ev as MessageEvent).data) as Msg;
         if (m.direction === "out") setTyping(null);
         merge([m]);
+      });
+      es.addEventListener("queue", (ev) => {
+        const p = JSON.parse((ev as MessageEvent).data) as { position: number | null; minutes: number | null };
+        setPlace(p.position ? p : null);
       });
       es.addEventListener("typing", (ev) => {
         setTyping((JSON.parse((ev as MessageEvent).data) as { name?: string }).name ?? "");
@@ -311,6 +317,7 @@ function App() {
       open
         ? html`<div class="panel" role="dialog" aria-label=${cfg.title || cfg.name} data-live=${ready && live ? "1" : "0"}>
       <div class="head"><b>${cfg.title || cfg.name}</b><button aria-label=${t("widget.close")} onClick=${() => setOpen(false)}><${Icon} name="close" size=${20} /></button></div>
+      ${place?.position ? html`<div class="queue-banner" role="status" data-position=${place.position}>${(place.minutes == null ? t("widget.queue") : t("widget.queueEstimate")).replace("{position}", String(place.position)).replace("{minutes}", String(place.minutes))}</div>` : null}
       <div class="list" ref=${listRef} data-testid="messages">
         <div class="m out">${cfg.greeting || t("widget.title")}</div>
         ${!cfg.online ? html`<div class="note">${cfg.offlineMessage || t("widget.offline")}</div>` : null}

@@ -1185,4 +1185,25 @@ export const en: Record<MessageKey, string> = {
   "errors.assignee_unavailable":
     "{name} is not available or has no room. Transfer the conversation to their department or ask a supervisor to assign it.",
   "errors.not_your_team": "Only a supervisor of their department can do this.",
+  "queue.notice":
+    "Thanks for writing. The whole team is busy: you are number {position} in line and we will answer as soon as someone is free.",
+  "queue.noticeEstimate": "Thanks for writing. You are number {position} in line; estimated wait: about {minutes} min.",
+  "queue.callback":
+    "The team is still busy. We logged your request as ticket #{number} and will get back to you as soon as we can.",
+  "queue.callbackSubject": "Get back to the customer: waited over {minutes} min in the queue",
+  "activity.overflow_department": "Moved to {name}: waited over {minutes} min in the queue",
+  "activity.overflow_agent": "Given to the AI agent {name}: waited over {minutes} min in the queue",
+  "activity.overflow_ticket": "Ticket #{number} opened to get back to the customer: waited over {minutes} min",
+  "widget.queue": "You are number {position} in line. We will answer as soon as someone is free.",
+  "widget.queueEstimate": "You are number {position} in line · estimated wait: about {minutes} min.",
+  "departments.overflow": "If it waits more than (min)",
+  "departments.overflowAction": "Then",
+  "departments.overflowNone": "It keeps waiting",
+  "departments.overflowDepartment": "It moves to the department…",
+  "departments.overflowAgent": "It goes to the AI agent…",
+  "departments.overflowTicket": "A call-back ticket is opened",
+  "departments.overflowTarget": "Department or AI agent",
+  "errors.overflow_incomplete":
+    "The overflow rule needs the time, what happens then and, for a department or an AI agent, which one.",
+  "errors.overflow_to_itself": "A department cannot overflow into itself.",
 };

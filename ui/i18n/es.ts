@@ -1194,5 +1194,27 @@ export const es = {
   "errors.assignee_unavailable":
     "{name} no está disponible o no tiene cupo. Transfiere la conversación a su departamento o pide a un supervisor que la asigne.",
   "errors.not_your_team": "Solo un supervisor de su departamento puede hacer esto.",
+  "queue.notice":
+    "Gracias por escribir. Todo el equipo está ocupado: estás en la posición {position} de la fila y te atenderemos en cuanto alguien se libere.",
+  "queue.noticeEstimate":
+    "Gracias por escribir. Estás en la posición {position} de la fila; tiempo estimado de espera: unos {minutes} min.",
+  "queue.callback":
+    "Todo el equipo sigue ocupado. Registramos tu solicitud con el ticket #{number} y te contactaremos en cuanto podamos.",
+  "queue.callbackSubject": "Devolver el contacto: esperó más de {minutes} min en la fila",
+  "activity.overflow_department": "Pasó a {name}: esperó más de {minutes} min en la fila",
+  "activity.overflow_agent": "Pasó al agente IA {name}: esperó más de {minutes} min en la fila",
+  "activity.overflow_ticket": "Se abrió el ticket #{number} para devolver el contacto: esperó más de {minutes} min",
+  "widget.queue": "Estás en la posición {position} de la fila. Te atenderemos en cuanto alguien se libere.",
+  "widget.queueEstimate": "Estás en la posición {position} de la fila · espera estimada: unos {minutes} min.",
+  "departments.overflow": "Si espera más de (min)",
+  "departments.overflowAction": "Entonces",
+  "departments.overflowNone": "Sigue esperando",
+  "departments.overflowDepartment": "Pasa al departamento…",
+  "departments.overflowAgent": "Pasa al agente IA…",
+  "departments.overflowTicket": "Se abre un ticket para devolver el contacto",
+  "departments.overflowTarget": "Departamento o agente IA",
+  "errors.overflow_incomplete":
+    "La regla de desborde necesita el tiempo, qué pasa entonces y, si pasa a un departamento o a un agente IA, cuál.",
+  "errors.overflow_to_itself": "Un departamento no puede desbordar hacia sí mismo.",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -15,6 +15,7 @@ import { getBusiness, isOpenAt } from "../../setup/service.ts";
 import { webchatConfig, type WebchatConfig } from "../service.ts";
 import { visitorMessage, authorNames } from "./adapter.ts";
 import type { Ctx } from "../../platform/context.ts";
+import { visitorQueuePlace } from "../../inbox/assignment.ts";
 
 type Channel = { id: string; type: string; name: string; active: boolean; config: WebchatConfig };
 type WEnv = Env & { Variables: Env["Variables"] & { channel: Channel } };
@@ -310,6 +311,9 @@ export function webchatRoutes() {
       for (const m of await visitorHistory(ctx, ch.id, v.contactId, after))
         await stream.writeSSE({ event: "message", data: JSON.stringify(m), id: m.id });
       await stream.writeSSE({ event: "ready", data: "{}" });
+      // waiting in the queue: the place and estimate now; changes come live
+      const place = await visitorQueuePlace(ctx, ch.id, v.contactId);
+      if (place) await stream.writeSSE({ event: "queue", data: JSON.stringify(place) });
       while (open) {
         while (queue.length) await stream.writeSSE(queue.shift()!);
         await w.wait(15_000);

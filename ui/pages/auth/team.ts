@@ -10,6 +10,8 @@ export function AssignmentRules({
   t,
   csrf,
   d,
+  departments,
+  agents,
 }: {
   t: T;
   csrf: string;
@@ -19,7 +21,12 @@ export function AssignmentRules({
     stickyHours: number | null;
     reassignAfterMinutes: number | null;
     reassignOnOffline: boolean;
+    overflowAfterMinutes: number | null;
+    overflowAction: string | null;
+    overflowTargetId: string | null;
   };
+  departments: Opt[];
+  agents: Opt[];
 }): VNode {
   return html`<details class="edit assignment-rules"><summary>${t(`assignment.${d.assignment}`)}</summary>
     <form method="post" action=${`/settings/departments/${d.id}/assignment`}><${Csrf} csrf=${csrf} />
@@ -27,6 +34,21 @@ export function AssignmentRules({
       <label>${t("departments.stickyHours")}<input name="stickyHours" type="number" min="1" max="720" value=${d.stickyHours ?? ""} placeholder=${t("departments.optional")} /></label>
       <label>${t("departments.reassignAfter")}<input name="reassignAfterMinutes" type="number" min="1" max="1440" value=${d.reassignAfterMinutes ?? ""} placeholder=${t("departments.optional")} /></label>
       <label class="inline"><input type="checkbox" name="reassignOnOffline" value="1" checked=${d.reassignOnOffline} /> ${t("departments.reassignOnOffline")}</label>
+      <label>${t("departments.overflow")}<input name="overflowAfterMinutes" type="number" min="1" max="1440" value=${d.overflowAfterMinutes ?? ""} placeholder=${t("departments.optional")} /></label>
+      <label>${t("departments.overflowAction")}<select name="overflowAction"><option value="">${t("departments.overflowNone")}</option>${(
+        [
+          ["department", "departments.overflowDepartment"],
+          ["agent", "departments.overflowAgent"],
+          ["ticket", "departments.overflowTicket"],
+        ] as const
+      ).map(([v, k]) => html`<option value=${v} selected=${d.overflowAction === v}>${t(k)}</option>`)}</select></label>
+      <label>${t("departments.overflowTarget")}<select name="overflowTargetId"><option value="">—</option>
+        <optgroup label=${t("settings.departments")}>${departments
+          .filter((o) => o.id !== d.id)
+          .map(
+            (o) => html`<option value=${o.id} selected=${d.overflowTargetId === o.id}>${o.name}</option>`,
+          )}</optgroup>
+        <optgroup label=${t("settings.agents")}>${agents.map((o) => html`<option value=${o.id} selected=${d.overflowTargetId === o.id}>${o.name}</option>`)}</optgroup></select></label>
       <p><button class="primary" type="submit">${t("common.save")}</button></p></form></details>`;
 }
 
