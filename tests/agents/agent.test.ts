@@ -352,7 +352,9 @@ test("a remote service gets no customer emails or phones unless the owner allows
     await settle();
     const sent = JSON.stringify(d.requests.filter((r) => r.path === "/v1/chat/completions"));
     expect(sent).not.toContain("lucia.perez@example.com");
-    expect(sent).not.toContain("5678");
+    // the number by its spaced digits: bare digits can turn up inside an id
+    expect(sent).not.toContain("1234 5678");
+    expect(sent).not.toContain("12345678");
     expect(sent).toContain("[dato personal]");
     expect(sent).toContain('"role":"tool"');
     const out = (await thread(m.conversationId)).filter((x) => x.direction === "out" && !x.private);

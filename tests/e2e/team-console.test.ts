@@ -43,14 +43,36 @@ test("presence, assignment rules, capacity and the team page, clicked at 375 and
     // ---- the owner sets Ventas's rules and Ana's capacity
     const admin = await openConsole(browser, running.url, "admin", viewport);
     await admin.go("/settings/departments");
-    const row = admin.page.locator("tr", { hasText: "Ventas" });
+    const row = admin.page.locator(`tr[data-id="${s.ventas.id}"]`);
     await admin.tap(row.locator("details.assignment-rules summary"));
     await row.locator('select[name="assignment"]').selectOption(mode);
     await row.locator('input[name="stickyHours"]').fill("12");
+    // overflow: on a phone to Soporte after 15 minutes, on a desktop a call-back ticket after 30
+    const phone = viewport.width < 700;
+    await row.locator('input[name="overflowAfterMinutes"]').fill(phone ? "15" : "30");
+    await row.locator('select[name="overflowAction"]').selectOption(phone ? "department" : "ticket");
+    if (phone) await row.locator('select[name="overflowTargetId"]').selectOption(s.soporte.id);
     await admin.tap(row.locator("details.assignment-rules button[type=submit]"));
     await admin.page.waitForURL(/saved=1/);
     await admin.fits();
-    expect(await dept(s.ventas.id)).toMatchObject({ assignment: mode, stickyHours: 12, reassignOnOffline: true });
+    expect(await dept(s.ventas.id)).toMatchObject({
+      assignment: mode,
+      stickyHours: 12,
+      reassignOnOffline: true,
+      overflowAfterMinutes: phone ? 15 : 30,
+      overflowAction: phone ? "department" : "ticket",
+      overflowTargetId: phone ? s.soporte.id : null,
+    });
+    // an incomplete rule is refused in Spanish and changes nothing
+    const again = admin.page.locator(`tr[data-id="${s.ventas.id}"]`);
+    await admin.tap(again.locator("details.assignment-rules summary"));
+    await again.locator('select[name="overflowAction"]').selectOption("agent");
+    await again.locator('select[name="overflowTargetId"]').selectOption("");
+    await admin.tap(again.locator("details.assignment-rules button[type=submit]"));
+    await expect(admin.page.locator(".flash.err").textContent()).resolves.toContain(
+      "La regla de desborde necesita el tiempo",
+    );
+    expect((await dept(s.ventas.id))?.overflowAction).toBe(phone ? "department" : "ticket");
     await admin.go("/settings/users");
     const ana = admin.page.locator("tr", { hasText: "ana@test.mx" });
     await ana.locator('input[name="capacity"]').fill("1");
