@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../platform/errors.ts";
+import { AppError, badRequest } from "../platform/errors.ts";
 import { clientIp, formBody } from "../app/http.ts";
 import { translator, type Locale } from "../../ui/i18n/index.ts";
 import { renderPage } from "../../ui/components/html.ts";
@@ -32,6 +32,26 @@ import {
   settingsPage,
   act,
 } from "../app/console.ts";
+
+/**
+ * Holidays as the form writes them, one per line: "2026-12-25 Navidad". A line that does not start with a date is
+ * refused, naming it (badRequest holiday_line), and nothing is saved.
+ */
+function holidaysFromForm(text: string) {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l, i) => {
+      const m = /^(\d{4}-\d{2}-\d{2})\s*(.*)$/.exec(l);
+      if (!m || Number.isNaN(Date.parse(m[1]!)))
+        throw badRequest("holiday_line", "A holiday line must start with its date (YYYY-MM-DD)", {
+          line: i + 1,
+          text: l.slice(0, 60),
+        });
+      return { date: m[1]!, name: m[2]!.slice(0, 80) };
+    });
+}
 
 /** The first-run wizard, the onboarding checklist, and the business's own settings. */
 export const setupConsole: ConsoleModule = (app) => {
@@ -122,6 +142,7 @@ export const setupConsole: ConsoleModule = (app) => {
         timezone: "America/Mexico_City",
         locale: "es",
         hours: defaultHours(),
+        holidays: [],
       },
       timezones: timezones(),
     });
@@ -138,6 +159,7 @@ export const setupConsole: ConsoleModule = (app) => {
         timezone: str(f.timezone),
         locale: str(f.locale) || "es",
         hours: hoursFromForm(f),
+        holidays: holidaysFromForm(str(f.holidays)),
       });
       await ctx.database.write((tx) => putSetting(tx, "business", b, ctx.clock.now()));
     }),

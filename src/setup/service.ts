@@ -31,6 +31,11 @@ export const businessSchema = z.object({
   }, "unknown time zone"),
   hours: hoursSchema,
   locale: z.enum(["es", "en"]).default("es"),
+  /** days the business is closed whatever the weekday (SLA clocks and the open/closed condition skip them) */
+  holidays: z
+    .array(z.strictObject({ date: z.iso.date(), name: z.string().trim().max(80).default("") }))
+    .max(366)
+    .default([]),
 });
 export type Business = z.infer<typeof businessSchema>;
 
@@ -55,10 +60,26 @@ export async function getBusiness(ctx: Ctx): Promise<Business | null> {
   return getSetting<Business>(ctx, "business");
 }
 
-/** Whether the business is open at `at` in its own time zone, from its weekly hours. */
+/** The calendar date (YYYY-MM-DD) at `at` in a time zone. */
+const dates = new Map<string, Intl.DateTimeFormat>();
+export function localDate(timezone: string, at: number) {
+  let f = dates.get(timezone);
+  if (!f)
+    dates.set(
+      timezone,
+      (f = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" })),
+    );
+  return f.format(new Date(at));
+}
+
+/** Whether the business is open at `at` in its own time zone, from its weekly hours and its holidays. */
 // making a formatter costs far more than using one: one per time zone, kept
 const clocks = new Map<string, Intl.DateTimeFormat>();
-export function isOpenAt(b: Pick<Business, "hours" | "timezone">, at: number): boolean {
+export function isOpenAt(
+  b: Pick<Business, "hours" | "timezone"> & { holidays?: Business["holidays"] },
+  at: number,
+): boolean {
+  if (b.holidays?.length && b.holidays.some((h) => h.date === localDate(b.timezone, at))) return false;
   let f = clocks.get(b.timezone);
   if (!f)
     clocks.set(

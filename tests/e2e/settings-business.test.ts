@@ -28,11 +28,23 @@ test("business settings save; an empty name is refused in Spanish and changes no
     await c.go("/settings/business");
     await c.page.fill('input[name="name"]', `Taquería El Güero ${viewport.width}`);
     await c.page.setChecked('input[name="open_sun"]', false);
+    await c.page.fill('textarea[name="holidays"]', "2026-12-25 Navidad\n2027-01-01 Año Nuevo");
     await Promise.all([c.page.waitForURL(/saved=1/), c.tap('form[action="/settings/business"] button.primary')]);
     await expect(c.page.locator(".flash").first().textContent()).resolves.toBe("Guardado.");
     const b = await getBusiness(t.ctx);
     expect(b?.name).toBe(`Taquería El Güero ${viewport.width}`);
     expect(b?.hours.sun.open).toBe(false);
+    expect(b?.holidays).toEqual([
+      { date: "2026-12-25", name: "Navidad" },
+      { date: "2027-01-01", name: "Año Nuevo" },
+    ]);
+    // a holiday line without its date is refused, naming the line, and nothing changes
+    await c.page.fill('textarea[name="holidays"]', "2026-12-25 Navidad\nel día del maestro");
+    await Promise.all([c.page.waitForEvent("load"), c.tap('form[action="/settings/business"] button.primary')]);
+    await expect(c.page.locator('[role="alert"], .flash.err').first().textContent()).resolves.toContain(
+      "La línea 2 de los días festivos («el día del maestro»)",
+    );
+    expect((await getBusiness(t.ctx))?.holidays.length).toBe(2);
     // a name of only spaces passes the browser's "required" and is refused by the server, in Spanish
     await c.page.fill('input[name="name"]', "   ");
     await Promise.all([c.page.waitForEvent("load"), c.tap('form[action="/settings/business"] button.primary')]);

@@ -2,7 +2,7 @@
 // place in line under the header; it moves up as others are served and goes when someone takes the conversation.
 // Nothing scrolls sideways and the banner covers neither the message box nor the send button.
 import { test, expect, beforeAll, afterAll } from "bun:test";
-import type { Browser } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
 import { launchBrowser, visitorSite, overflowing, reachable } from "../support/browser.ts";
@@ -42,7 +42,7 @@ const sizes = [
 
 test("the place in line shows, moves up and goes, at 375 and 1280 px", async () => {
   for (const [n, viewport] of sizes.entries()) {
-    const visitors = [];
+    const visitors: { page: Page; w: Locator }[] = [];
     for (const who of ["Lucía", "Marco"]) {
       const page = await browser.newPage({ viewport, locale: "es-MX" });
       await page.goto(site.url);

@@ -1206,4 +1206,8 @@ export const en: Record<MessageKey, string> = {
   "errors.overflow_incomplete":
     "The overflow rule needs the time, what happens then and, for a department or an AI agent, which one.",
   "errors.overflow_to_itself": "A department cannot overflow into itself.",
+  "business.holidays": "Holidays (one per line: YYYY-MM-DD and its name)",
+  "business.holidaysHint":
+    "On those days the business counts as closed: ticket response times (SLA) and the “business hours” condition skip them.",
+  "errors.holiday_line": "Line {line} of the holidays (“{text}”) must start with the date as YYYY-MM-DD.",
 };

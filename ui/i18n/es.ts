@@ -1216,5 +1216,10 @@ export const es = {
   "errors.overflow_incomplete":
     "La regla de desborde necesita el tiempo, qué pasa entonces y, si pasa a un departamento o a un agente IA, cuál.",
   "errors.overflow_to_itself": "Un departamento no puede desbordar hacia sí mismo.",
+  "business.holidays": "Días festivos (uno por línea: AAAA-MM-DD y su nombre)",
+  "business.holidaysHint":
+    "Esos días el negocio cuenta como cerrado: los tiempos de respuesta de los tickets (SLA) y la condición «horario de atención» los saltan.",
+  "errors.holiday_line":
+    "La línea {line} de los días festivos («{text}») debe empezar con la fecha en formato AAAA-MM-DD.",
 } as const;
 export type MessageKey = keyof typeof es;

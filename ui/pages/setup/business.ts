@@ -19,6 +19,7 @@ export function BusinessSettings({
     timezone: string;
     locale: string;
     hours: Record<string, { open: boolean; from: string; to: string }>;
+    holidays?: { date: string; name: string }[];
   };
   timezones: string[];
 }): VNode {
@@ -35,5 +36,7 @@ export function BusinessSettings({
       ) => html`<tr><td>${t(`day.${d}`)}</td><td><label style="margin:0"><input type="checkbox" name=${`open_${d}`} checked=${b.hours[d]?.open} /> ${t("hours.open")}</label></td>
       <td><input type="time" name=${`from_${d}`} value=${b.hours[d]?.from} /> – <input type="time" name=${`to_${d}`} value=${b.hours[d]?.to} /></td></tr>`,
     )}</table>
+    <label>${t("business.holidays")}<textarea name="holidays" rows="4" style="width:100%" placeholder="2026-12-25 Navidad">${(b.holidays ?? []).map((h) => `${h.date} ${h.name}`.trim()).join("\n")}</textarea></label>
+    <p class="muted">${t("business.holidaysHint")}</p>
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`;
 }
