@@ -14,6 +14,7 @@ import m11 from "./0011_library.sql" with { type: "text" };
 import m12 from "./0012_csat.sql" with { type: "text" };
 import m13 from "./0013_flow_session_lookup.sql" with { type: "text" };
 import m14 from "./0014_team_assignment.sql" with { type: "text" };
+import m15 from "./0015_tickets.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -31,4 +32,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0012_csat", sql: m12 },
   { name: "0013_flow_session_lookup", sql: m13 },
   { name: "0014_team_assignment", sql: m14 },
+  { name: "0015_tickets", sql: m15 },
 ];

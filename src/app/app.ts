@@ -61,6 +61,7 @@ import {
 import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { sweepAssignments, wireAssignment } from "../inbox/assignment.ts";
+import { sweepTicketSla, wireTickets } from "../tickets/service.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
@@ -173,6 +174,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   wireRealtime(ctx);
   wireNotifications(ctx);
   wireAssignment(ctx);
+  wireTickets(ctx);
   // the server's Web Push identity, made at first start and kept in the database (pages only read it)
   await ensureVapidKeys(ctx);
   await startAgents(ctx);
@@ -362,6 +364,12 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       "*/15 * * * * *",
       { protect: true },
       () => void sweepAssignments(ctx).catch((e) => ctx.log.error("assignment sweep failed", { error: String(e) })),
+    ),
+    // tickets' SLA clocks: warnings before a breach, breaches and their escalation
+    new Cron(
+      "*/30 * * * * *",
+      { protect: true },
+      () => void sweepTicketSla(ctx).catch((e) => ctx.log.error("ticket SLA sweep failed", { error: String(e) })),
     ),
     // the planner's statistics follow a growing inbox within the hour (the nightly job alone let them go stale)
     new Cron("41 * * * *", { protect: true }, async () => {

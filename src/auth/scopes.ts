@@ -16,6 +16,8 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/inbound$/],
   ["POST", /^\/files$/],
   ["POST", /^\/tickets$/],
+  ["PATCH", /^\/tickets\/[^/]+$/],
+  ["POST", /^\/tickets\/[^/]+\/(comments|close|reopen|merge|conversations)$/],
   ["PUT", /^\/users\/[^/]+\/availability$/],
   ["POST", /^\/orders$/],
   ["POST", /^\/calendar\/appointments$/],

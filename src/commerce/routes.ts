@@ -1,4 +1,4 @@
-// HTTP API of the catalog and orders, tickets and the calendar (what the AI agents' tools read and write).
+// HTTP API of the catalog and orders and the calendar (what the AI agents' tools read and write).
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
@@ -6,7 +6,6 @@ import { readJson, query } from "../app/http.ts";
 import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as commerce from "./service.ts";
-import * as tickets from "../tickets/service.ts";
 import * as calendar from "../calendar/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -76,13 +75,6 @@ export function commerceRoutes(registry: OpenApiRegistry) {
         (await readJson(c, statusBody)).status,
       ),
     }),
-  );
-
-  doc("GET", "/tickets", "Tickets", "Recent tickets");
-  app.get("/tickets", async (c) => c.json({ data: await tickets.listTickets(c.get("ctx"), actorOf(c)) }));
-  doc("POST", "/tickets", "Tickets", "Open a ticket", { body: tickets.ticketInput });
-  app.post("/tickets", async (c) =>
-    c.json({ data: await tickets.createTicket(c.get("ctx"), actorOf(c), await readJson(c, tickets.ticketInput)) }, 201),
   );
 
   const dayQuery = z.object({ date: z.string() });

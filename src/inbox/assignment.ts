@@ -140,6 +140,10 @@ async function onlineMembers(ctx: Ctx, tx: Pick<Tx, "select">, departmentId: str
   return rows.filter((r) => presenceOf(ctx, r.id, r.availability) === "online");
 }
 
+/** The active members of a department online now (tickets are given to them too). */
+export const onlineMembersOf = (ctx: Ctx, tx: Pick<Tx, "select">, departmentId: string) =>
+  onlineMembers(ctx, tx, departmentId);
+
 /**
  * Open conversations each person holds, in every department (capacity is the person's, not the department's),
  * in all and per channel type: read from the counts the conversations' triggers keep (assignee_loads).

@@ -18,6 +18,7 @@ import { agentRoutes } from "../agents/routes.ts";
 import { libraryRoutes } from "../library/routes.ts";
 import { automationRoutes } from "../automation/routes.ts";
 import { commerceRoutes } from "../commerce/routes.ts";
+import { ticketRoutes } from "../tickets/routes.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { getBusiness } from "../setup/service.ts";
 import { fileVisibleTo } from "../inbox/visibility.ts";
@@ -485,6 +486,7 @@ export function apiV1(registry: OpenApiRegistry) {
   app.route("/", automationRoutes(registry));
   app.route("/", libraryRoutes(registry));
   app.route("/", commerceRoutes(registry));
+  app.route("/", ticketRoutes(registry));
 
   app.all("*", () => {
     throw new AppError(404, "not_found", "No such API endpoint");

@@ -86,7 +86,7 @@ test("a ticket: opened for the customer's conversation, its number given back, a
     number: 1,
     subject: "Licuadora hace un ruido raro",
     priority: "high",
-    status: "open",
+    status: "new",
     contactId: m.contactId,
     conversationId: m.conversationId,
     createdByType: "bot",
