@@ -245,6 +245,8 @@ type Data = Record<string, unknown> & {
   appointmentId?: string;
   startsAt?: number;
   fields?: string[];
+  /** an SLA event's kind (first_response, next_response, resolution) */
+  kind?: string;
   ruleId?: string;
   first?: boolean;
   /** a customer's answer to a survey, kept in its resolved conversation (csat.ts): no rule's business */
@@ -326,6 +328,9 @@ async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversati
       return !tr.tagIds.length || tr.tagIds.includes(String(d.tagId)) ? String(d.tagName ?? d.tagId) : null;
     case "contact_updated":
       return !tr.fields.length || (d.fields ?? []).some((f) => tr.fields.includes(f)) ? "" : null;
+    case "ticket_sla_warning":
+    case "ticket_sla_breached":
+      return !tr.kinds.length || tr.kinds.includes(d.kind as never) ? String(d.kind ?? "") : null;
     case "order_status_changed":
       return !tr.statuses.length || tr.statuses.includes(String(d.status)) ? String(d.status ?? "") : null;
     case "contact_returned": {

@@ -12,7 +12,7 @@ const minutes = z
   .max(60 * 24 * 90);
 const ids = z.array(idRef).max(50);
 
-/** Events other domains emit and rules can start on (commerce's and tickets' are named now, emitted later). */
+/** Events other domains emit and rules can start on (commerce's are named now, emitted later). */
 export const EVENT_TRIGGERS = {
   message_received: "inbox.message_received",
   conversation_created: "inbox.conversation_created",
@@ -31,6 +31,8 @@ export const EVENT_TRIGGERS = {
   cart_abandoned: "commerce.cart_abandoned",
   ticket_created: "tickets.ticket_created",
   ticket_updated: "tickets.ticket_updated",
+  ticket_sla_warning: "tickets.sla_warning",
+  ticket_sla_breached: "tickets.sla_breached",
   webhook: "automation.webhook_received",
   contact_returned: "inbox.conversation_created",
 } as const;
@@ -73,6 +75,15 @@ export const triggerSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("cart_abandoned") }),
   z.strictObject({ type: z.literal("ticket_created") }),
   z.strictObject({ type: z.literal("ticket_updated") }),
+  /** an SLA answer comes due soon / is late (first_response, next_response, resolution; none: any) */
+  z.strictObject({
+    type: z.literal("ticket_sla_warning"),
+    kinds: z.array(z.enum(["first_response", "next_response", "resolution"])).max(3).default([]),
+  }),
+  z.strictObject({
+    type: z.literal("ticket_sla_breached"),
+    kinds: z.array(z.enum(["first_response", "next_response", "resolution"])).max(3).default([]),
+  }),
   /** a cron expression in the business's time zone ("0 9 * * 1": Mondays at 9:00) */
   z.strictObject({ type: z.literal("schedule"), cron: z.string().trim().min(9).max(100) }),
   /** a POST to the rule's own URL, signed with its secret */

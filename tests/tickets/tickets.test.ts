@@ -12,6 +12,7 @@ import { sweepTicketSla, getTicket, saveTicketSettings } from "../../src/tickets
 import { tickets } from "../../src/tickets/schema.ts";
 import { channels, conversations, messages } from "../../src/inbox/schema.ts";
 import { events } from "../../src/platform/schema.ts";
+import { automationKit } from "../support/automation.ts";
 
 let t: TestApp;
 let s: Awaited<ReturnType<typeof seedBusiness>>;
@@ -277,4 +278,30 @@ test("auto-assignment: a department that assigns by itself gives a new ticket to
   expect(
     (await api("POST", "/tickets", { subject: "Tres", departmentId: s.soporte.id })).body.data.assigneeId,
   ).toBeNull();
+});
+
+test("an SLA breach is an automation trigger: a rule adds a note to the ticket's conversation", async () => {
+  const { startAutomation } = await import("../../src/automation/index.ts");
+  const kit = automationKit(() => ({ t, s }));
+  startAutomation(t.ctx);
+  await kit.create("/automations", {
+    name: "Aviso de SLA",
+    trigger: { type: "ticket_sla_breached", kinds: ["first_response"] },
+    actions: [{ type: "add_note", body: "SLA de primera respuesta incumplido: atender ya" }],
+  });
+  await api("PUT", "/sla-policies", {
+    name: "Media",
+    priority: "medium",
+    firstResponseMinutes: 30,
+    businessHours: false,
+  });
+  const m = await customer();
+  await api("POST", "/tickets", { subject: "No enciende", conversationId: m.conversationId });
+  now += 31 * min;
+  await sweepTicketSla(t.ctx);
+  await kit.settle();
+  const notes = (await t.ctx.db.select().from(messages).where(eq(messages.conversationId, m.conversationId))).filter(
+    (x) => x.private && x.direction === "out",
+  );
+  expect(notes.map((n) => n.body)).toEqual(["SLA de primera respuesta incumplido: atender ya"]);
 });

@@ -1298,4 +1298,6 @@ export const en: Record<MessageKey, string> = {
   "errors.list_needs_options": "A list field needs its options.",
   "errors.policy_without_times": "An SLA policy needs at least one of its times.",
   "errors.view_needs_person": "A personal view belongs to a person; share it instead.",
+  "auto.trigger.ticket_sla_warning": "A ticket is about to breach its SLA",
+  "auto.trigger.ticket_sla_breached": "A ticket breached its SLA",
 };

@@ -1309,5 +1309,7 @@ export const es = {
   "errors.list_needs_options": "Un campo de lista necesita sus opciones.",
   "errors.policy_without_times": "Una política de SLA necesita al menos uno de sus tiempos.",
   "errors.view_needs_person": "Una vista personal es de una persona; compártela en su lugar.",
+  "auto.trigger.ticket_sla_warning": "Un ticket está por incumplir su SLA",
+  "auto.trigger.ticket_sla_breached": "Un ticket incumplió su SLA",
 } as const;
 export type MessageKey = keyof typeof es;
