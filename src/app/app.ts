@@ -12,6 +12,7 @@ import { authConsole } from "../auth/console.ts";
 import { setupConsole } from "../setup/console.ts";
 import { inboxConsole } from "../inbox/console.ts";
 import { teamConsole } from "../inbox/team-console.ts";
+import { ticketsConsole } from "../tickets/console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
@@ -30,6 +31,7 @@ const consoleModules: ConsoleModule[] = [
   setupConsole,
   inboxConsole,
   teamConsole,
+  ticketsConsole,
   channelsConsole,
   agentsConsole,
   commerceConsole,

@@ -78,11 +78,17 @@ export const triggerSchema = z.discriminatedUnion("type", [
   /** an SLA answer comes due soon / is late (first_response, next_response, resolution; none: any) */
   z.strictObject({
     type: z.literal("ticket_sla_warning"),
-    kinds: z.array(z.enum(["first_response", "next_response", "resolution"])).max(3).default([]),
+    kinds: z
+      .array(z.enum(["first_response", "next_response", "resolution"]))
+      .max(3)
+      .default([]),
   }),
   z.strictObject({
     type: z.literal("ticket_sla_breached"),
-    kinds: z.array(z.enum(["first_response", "next_response", "resolution"])).max(3).default([]),
+    kinds: z
+      .array(z.enum(["first_response", "next_response", "resolution"]))
+      .max(3)
+      .default([]),
   }),
   /** a cron expression in the business's time zone ("0 9 * * 1": Mondays at 9:00) */
   z.strictObject({ type: z.literal("schedule"), cron: z.string().trim().min(9).max(100) }),

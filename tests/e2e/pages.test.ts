@@ -11,7 +11,7 @@ let bed: Testbed,
   t: TestApp,
   s: Awaited<ReturnType<typeof seedBusiness>>,
   running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, conv: string, agentId: string;
+let browser: Browser, conv: string, agentId: string, ticketId: string;
 beforeAll(async () => {
   bed = await consoleTestbed();
   ({ t, s, running, browser } = bed);
@@ -24,6 +24,13 @@ beforeAll(async () => {
     })
   ).conversationId;
   agentId = (await createAgent(t.ctx, { kind: "system" }, { name: "Asistente", channelIds: [] })).id;
+  ticketId = (
+    await apiPost(t, s.apiKey, "/tickets", {
+      subject: "El pedido 1042 llegó incompleto: faltan dos piezas del juego de sartenes de la promoción",
+      description: "La clienta escribió dos veces; pidió que la llamen por la tarde.",
+      conversationId: conv,
+    })
+  ).id;
 }, 60_000);
 afterAll(async () => {
   await bed?.close();
@@ -34,6 +41,10 @@ const adminPages = () => [
   `/inbox?c=${conv}`,
   "/contacts",
   "/team",
+  "/tickets",
+  "/tickets/new",
+  `/tickets/${ticketId}`,
+  `/tickets/new?c=${conv}`,
   "/profile",
   "/profile/notifications",
   "/settings/business",
@@ -76,7 +87,7 @@ test("every administrator page fits a phone and a desktop, its main controls unc
 test("an agent's pages fit too", async () => {
   for (const viewport of VIEWPORTS) {
     const c = await openConsole(browser, running.url, "ana", viewport);
-    for (const path of ["/inbox", "/contacts", "/team", "/profile", "/profile/notifications"]) {
+    for (const path of ["/inbox", "/contacts", "/team", "/tickets", "/profile", "/profile/notifications"]) {
       await c.go(path);
       await c.fits();
     }

@@ -1300,4 +1300,6 @@ export const en: Record<MessageKey, string> = {
   "errors.view_needs_person": "A personal view belongs to a person; share it instead.",
   "auto.trigger.ticket_sla_warning": "A ticket is about to breach its SLA",
   "auto.trigger.ticket_sla_breached": "A ticket breached its SLA",
+  "tickets.sharedView": "For the whole team",
+  "tickets.byCategory": "Its category's (or medium)",
 };

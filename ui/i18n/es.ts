@@ -1311,5 +1311,7 @@ export const es = {
   "errors.view_needs_person": "Una vista personal es de una persona; compártela en su lugar.",
   "auto.trigger.ticket_sla_warning": "Un ticket está por incumplir su SLA",
   "auto.trigger.ticket_sla_breached": "Un ticket incumplió su SLA",
+  "tickets.sharedView": "Para todo el equipo",
+  "tickets.byCategory": "La de su categoría (o media)",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -257,6 +257,7 @@ export function ConvHeader({
     <select name="priority" data-action="patch" aria-label=${t("conv.priority")}>${["none", "low", "medium", "high", "urgent"].map((p) => html`<option value=${p} selected=${p === c.priority}>${t(`priority.${p}`)}</option>`)}</select>
     <span>${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name} <a href="#" data-action="untag" data-tag=${g.id} style="color:#fff">×</a></span>`)}</span>
     <select data-action="tag" data-picker data-search=${t("picker.search")} data-empty=${t("picker.none")} aria-label=${t("conv.addTag")}><option value="">+ ${t("conv.addTag")}</option>${tags.filter((g) => !c.tags.some((x) => x.id === g.id)).map((g) => html`<option value=${g.id}>${g.name}</option>`)}</select>
+    <a class="btn" id="conv-ticket" href=${`/tickets/new?c=${c.id}`}>${t("tickets.fromConversation")}</a>
     <span id="header-error" class="error" role="alert"></span>
   </header>`;
 }
