@@ -75,7 +75,9 @@ for (const [i, viewport] of VIEWPORTS.entries())
     const refused = page.waitForResponse(
       (r) => r.request().method() === "POST" && r.url().endsWith("/settings/library"),
     );
-    await admin.tap(up.locator("button[type=submit]"));
+    // the refusal is the page itself at the same address: wait for it to load before reading it (read while the
+    // old page was still there, a check could see neither)
+    await Promise.all([page.waitForEvent("load"), admin.tap(up.locator("button[type=submit]"))]);
     // the answer itself is checked first: a run that once showed no error here then says what came back instead
     const res = await refused;
     const html = await res.text();

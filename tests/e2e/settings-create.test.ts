@@ -30,7 +30,11 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await page.waitForURL(/saved=1/);
     const cocina = (await listDepartments(ctx)).find((d) => d.name === `Cocina ${i}`);
     expect(cocina).toBeDefined();
-    await page.locator("tr", { hasText: `Cocina ${i}` }).waitFor();
+    // its own row (other rows name it too, as a department to overflow into)
+    await page
+      .locator(`tr[data-id="${cocina!.id}"] td`, { hasText: `Cocina ${i}` })
+      .first()
+      .waitFor();
 
     await c.go("/settings/users");
     const form = page.locator('form[action="/settings/users"]');

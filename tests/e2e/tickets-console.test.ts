@@ -163,16 +163,16 @@ test("a duplicate merged from its page (375 and 1280 px)", async () => {
     });
     const c = await openConsole(browser, running.url, "admin", viewport);
     await c.go(`/tickets/${dup.id}`);
-    await c.tap("details.edit summary");
+    await c.tap("details.merge summary");
     // a number that is no ticket: said in Spanish
-    await c.page.fill('details.edit input[name="number"]', "99999");
-    await Promise.all([c.page.waitForEvent("load"), c.tap("details.edit button.danger")]);
+    await c.page.fill('details.merge input[name="number"]', "99999");
+    await Promise.all([c.page.waitForEvent("load"), c.tap("details.merge button.danger")]);
     await expect(c.page.locator(".flash.err").textContent()).resolves.toBe(
       "No hay un ticket con ese número que puedas ver.",
     );
-    await c.tap("details.edit summary");
-    await c.page.fill('details.edit input[name="number"]', String(keep.number));
-    await c.tap("details.edit button.danger");
+    await c.tap("details.merge summary");
+    await c.page.fill('details.merge input[name="number"]', String(keep.number));
+    await c.tap("details.merge button.danger");
     await c.page.waitForURL(new RegExp(`/tickets/${keep.id}\\?saved=1`));
     const merged = await t.ctx.db.select().from(tickets).where(eq(tickets.id, dup.id)).get();
     expect(merged).toMatchObject({ status: "closed", mergedIntoId: keep.id });

@@ -28,7 +28,7 @@ export function AssignmentRules({
   departments: Opt[];
   agents: Opt[];
 }): VNode {
-  return html`<details class="edit assignment-rules"><summary>${t(`assignment.${d.assignment}`)}</summary>
+  return html`<details class="rules assignment-rules"><summary>${t(`assignment.${d.assignment}`)}</summary>
     <form method="post" action=${`/settings/departments/${d.id}/assignment`}><${Csrf} csrf=${csrf} />
       <label>${t("departments.assignment")}<select name="assignment">${["manual", "round_robin", "least_busy"].map((a) => html`<option value=${a} selected=${d.assignment === a}>${t(`assignment.${a}`)}</option>`)}</select></label>
       <label>${t("departments.stickyHours")}<input name="stickyHours" type="number" min="1" max="720" value=${d.stickyHours ?? ""} placeholder=${t("departments.optional")} /></label>

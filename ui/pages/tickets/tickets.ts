@@ -289,7 +289,7 @@ export function TicketPage({
         x.mergedInto
           ? null
           : html`<form method="post" action=${`/tickets/${x.id}/${done ? "reopen" : "close"}`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" id="ticket-close">${t(done ? "tickets.reopen" : "tickets.close")}</button></form>
-      <details class="edit"><summary>${t("tickets.merge")}</summary><form method="post" action=${`/tickets/${x.id}/merge`}><${Csrf} csrf=${csrf} />
+      <details class="merge"><summary>${t("tickets.merge")}</summary><form method="post" action=${`/tickets/${x.id}/merge`}><${Csrf} csrf=${csrf} />
         <label>${t("tickets.mergeNumber")}<input name="number" type="number" min="1" required /></label><button type="submit" class="danger">${t("tickets.merge")}</button></form></details>`
       }
       ${x.contact ? html`<h3>${t("tickets.contact")}</h3><p>${x.contact.name || "—"}${x.contact.phone ? html`<br />${x.contact.phone}` : null}${x.contact.email ? html`<br />${x.contact.email}` : null}</p>` : null}
