@@ -15,6 +15,7 @@ import m12 from "./0012_csat.sql" with { type: "text" };
 import m13 from "./0013_flow_session_lookup.sql" with { type: "text" };
 import m14 from "./0014_team_assignment.sql" with { type: "text" };
 import m15 from "./0015_tickets.sql" with { type: "text" };
+import m16 from "./0016_boards.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -33,4 +34,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0013_flow_session_lookup", sql: m13 },
   { name: "0014_team_assignment", sql: m14 },
   { name: "0015_tickets", sql: m15 },
+  { name: "0016_boards", sql: m16 },
 ];

@@ -188,7 +188,8 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
 /** Inbox events reach the consoles allowed to see them; inbound web-chat messages reach the visitor's other tabs. */
 function wireRealtime(ctx: Ctx) {
   ctx.events.on("*", (e) => {
-    if (!e.type.startsWith("inbox.")) return;
+    // boards and tickets too: an open board or ticket list refreshes on them (what it shows is read again)
+    if (!e.type.startsWith("inbox.") && !e.type.startsWith("boards.") && !e.type.startsWith("tickets.")) return;
     const d = e.data as {
       assigneeId: string | null;
       departmentId: string | null;
@@ -206,6 +207,7 @@ function wireRealtime(ctx: Ctx) {
       previous: d.previous,
       messageId: d.message?.id,
       ownerType: (e.data as { ownerType?: string }).ownerType,
+      ...(e.type.startsWith("boards.") ? { boardId: (e.data as { boardId?: string }).boardId } : {}),
       ...(e.type === "inbox.typing"
         ? {
             who: (e.data as { who: string }).who,

@@ -17,6 +17,7 @@ const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/files$/],
   ["POST", /^\/tickets$/],
   ["PATCH", /^\/tickets\/[^/]+$/],
+  ["POST", /^\/boards\/[^/]+\/moves$/],
   ["POST", /^\/tickets\/[^/]+\/(comments|close|reopen|merge|conversations)$/],
   ["PUT", /^\/users\/[^/]+\/availability$/],
   ["POST", /^\/orders$/],

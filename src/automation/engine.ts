@@ -245,6 +245,10 @@ type Data = Record<string, unknown> & {
   appointmentId?: string;
   startsAt?: number;
   fields?: string[];
+  /** a board move's board and columns */
+  boardId?: string;
+  to?: string;
+  toName?: string;
   /** an SLA event's kind (first_response, next_response, resolution) */
   kind?: string;
   ruleId?: string;
@@ -328,6 +332,9 @@ async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversati
       return !tr.tagIds.length || tr.tagIds.includes(String(d.tagId)) ? String(d.tagName ?? d.tagId) : null;
     case "contact_updated":
       return !tr.fields.length || (d.fields ?? []).some((f) => tr.fields.includes(f)) ? "" : null;
+    case "board_card_moved":
+      if (tr.boardId && d.boardId !== tr.boardId) return null;
+      return !tr.columnIds.length || tr.columnIds.includes(String(d.to)) ? String(d.toName ?? d.to ?? "") : null;
     case "ticket_sla_warning":
     case "ticket_sla_breached":
       return !tr.kinds.length || tr.kinds.includes(d.kind as never) ? String(d.kind ?? "") : null;

@@ -33,6 +33,7 @@ export const EVENT_TRIGGERS = {
   ticket_updated: "tickets.ticket_updated",
   ticket_sla_warning: "tickets.sla_warning",
   ticket_sla_breached: "tickets.sla_breached",
+  board_card_moved: "boards.card_moved",
   webhook: "automation.webhook_received",
   contact_returned: "inbox.conversation_created",
 } as const;
@@ -89,6 +90,12 @@ export const triggerSchema = z.discriminatedUnion("type", [
       .array(z.enum(["first_response", "next_response", "resolution"]))
       .max(3)
       .default([]),
+  }),
+  /** a card moved on a board (into one of these columns; none: any) */
+  z.strictObject({
+    type: z.literal("board_card_moved"),
+    boardId: z.string().max(64).optional(),
+    columnIds: z.array(z.string().max(60)).max(12).default([]),
   }),
   /** a cron expression in the business's time zone ("0 9 * * 1": Mondays at 9:00) */
   z.strictObject({ type: z.literal("schedule"), cron: z.string().trim().min(9).max(100) }),

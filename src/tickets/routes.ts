@@ -8,6 +8,7 @@ import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import { idRef } from "../platform/validation.ts";
 import * as tickets from "./service.ts";
+import * as boards from "./boards.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
 
@@ -121,5 +122,40 @@ export function ticketRoutes(registry: OpenApiRegistry) {
     await tickets.deletePolicy(c.get("ctx"), actorOf(c), id(c));
     return c.json({ data: { ok: true } });
   });
+  // tracking boards
+  const bdoc = (method: string, path: string, summary: string, extra: { body?: z.ZodType; query?: z.ZodType } = {}) =>
+    registry.add({ method, path: `/api/v1${path}`, tag: "Boards", summary, ...extra });
+  bdoc("GET", "/boards", "The boards you may open");
+  app.get("/boards", async (c) => c.json({ data: await boards.listBoards(c.get("ctx"), actorOf(c)) }));
+  bdoc("POST", "/boards", "Make a board over conversations or tickets", { body: boards.boardInput });
+  app.post("/boards", async (c) =>
+    c.json({ data: await boards.createBoard(c.get("ctx"), actorOf(c), await readJson(c, boards.boardInput)) }, 201),
+  );
+  bdoc("GET", "/boards/:id", "A board: columns with their first cards, counts and ages, and its figures", {
+    query: boards.boardFilters,
+  });
+  app.get("/boards/:id", async (c) =>
+    c.json({ data: await boards.readBoard(c.get("ctx"), actorOf(c), id(c), query(c, boards.boardFilters)) }),
+  );
+  const more = z.object({ offset: z.coerce.number().int().min(0).max(100_000).default(0) });
+  bdoc("GET", "/boards/:id/columns/:columnId", "More cards of a column", { query: more });
+  app.get("/boards/:id/columns/:columnId", async (c) =>
+    c.json({
+      data: await boards.moreCards(c.get("ctx"), actorOf(c), id(c), c.req.param("columnId"), query(c, more).offset),
+    }),
+  );
+  bdoc("PATCH", "/boards/:id", "Rename a board, change its columns or its saved filters", { body: boards.boardPatch });
+  app.patch("/boards/:id", async (c) =>
+    c.json({ data: await boards.updateBoard(c.get("ctx"), actorOf(c), id(c), await readJson(c, boards.boardPatch)) }),
+  );
+  bdoc("DELETE", "/boards/:id", "Delete a board");
+  app.delete("/boards/:id", async (c) => {
+    await boards.deleteBoard(c.get("ctx"), actorOf(c), id(c));
+    return c.json({ data: { ok: true } });
+  });
+  bdoc("POST", "/boards/:id/moves", "Move a card to a column (and its place there)", { body: boards.moveInput });
+  app.post("/boards/:id/moves", async (c) =>
+    c.json({ data: await boards.moveCard(c.get("ctx"), actorOf(c), id(c), await readJson(c, boards.moveInput)) }),
+  );
   return app;
 }

@@ -140,3 +140,43 @@ export const ticketViews = sqliteTable("ticket_views", {
   filters: text("filters", { mode: "json" }).notNull().$type<Record<string, string>>(),
   createdAt: integer("created_at").notNull(),
 });
+
+/** A board's column: a status of its items (a move there changes it), or a stage of the board's own (none). */
+export type BoardColumn = { id: string; name: string; status?: string | null; wip?: number | null };
+
+// Tracking boards (manual 2.11, 6.19): Kanban boards over conversations or tickets.
+export const boards = sqliteTable("boards", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  kind: text("kind", { enum: ["conversations", "tickets"] }).notNull(),
+  /** a department's board (its supervisor runs it), or everyone's */
+  departmentId: text("department_id").references(() => departments.id, { onDelete: "cascade" }),
+  columns: text("columns", { mode: "json" }).notNull().$type<BoardColumn[]>(),
+  /** the filters saved with the board: priority, assignee, tag, channel, department */
+  filters: text("filters", { mode: "json" }).notNull().$type<Record<string, string>>().default({}),
+  createdBy: text("created_by"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Where a card sits when a person put it there: its column and place. A card moved to a stage stays there while
+ * its item keeps the status it had then; once the status changes, its status column takes it.
+ */
+export const boardCards = sqliteTable(
+  "board_cards",
+  {
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    itemId: text("item_id").notNull(),
+    columnId: text("column_id").notNull(),
+    position: integer("position").notNull(),
+    statusAtMove: text("status_at_move").notNull(),
+    movedAt: integer("moved_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.boardId, t.itemId] }),
+    index("board_cards_column").on(t.boardId, t.columnId, t.position),
+  ],
+);

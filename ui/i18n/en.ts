@@ -1302,4 +1302,5 @@ export const en: Record<MessageKey, string> = {
   "auto.trigger.ticket_sla_breached": "A ticket breached its SLA",
   "tickets.sharedView": "For the whole team",
   "tickets.byCategory": "Its category's (or medium)",
+  "auto.trigger.board_card_moved": "A card moves on a board",
 };

@@ -1313,5 +1313,6 @@ export const es = {
   "auto.trigger.ticket_sla_breached": "Un ticket incumplió su SLA",
   "tickets.sharedView": "Para todo el equipo",
   "tickets.byCategory": "La de su categoría (o media)",
+  "auto.trigger.board_card_moved": "Se mueve una tarjeta en un tablero",
 } as const;
 export type MessageKey = keyof typeof es;

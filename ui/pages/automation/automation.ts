@@ -73,6 +73,7 @@ export const TRIGGERS = [
   "ticket_updated",
   "ticket_sla_warning",
   "ticket_sla_breached",
+  "board_card_moved",
   "order_created",
   "order_status_changed",
   "order_paid",
