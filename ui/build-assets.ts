@@ -8,8 +8,8 @@ export type Assets = Record<string, { body: string; type: string }>;
  */
 export async function buildAssets(): Promise<Assets> {
   const js = await Bun.build({
-    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts", "client/flows.ts"].map((f) =>
-      join(import.meta.dir, f),
+    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts", "client/flows.ts", "client/board.ts"].map(
+      (f) => join(import.meta.dir, f),
     ),
     target: "browser",
     minify: true,

@@ -13,6 +13,7 @@ import { setupConsole } from "../setup/console.ts";
 import { inboxConsole } from "../inbox/console.ts";
 import { teamConsole } from "../inbox/team-console.ts";
 import { ticketsConsole } from "../tickets/console.ts";
+import { boardsConsole } from "../tickets/boards-console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
@@ -32,6 +33,7 @@ const consoleModules: ConsoleModule[] = [
   inboxConsole,
   teamConsole,
   ticketsConsole,
+  boardsConsole,
   channelsConsole,
   agentsConsole,
   commerceConsole,

@@ -449,12 +449,20 @@ export async function readBoard(ctx: Ctx, actor: Actor, id: string, asked: z.inp
   };
 }
 
-/** More cards of one column, after the first `offset`. */
-export async function moreCards(ctx: Ctx, actor: Actor, id: string, columnId: string, offset: number) {
+/** More cards of one column, after the first `offset` (the board's saved filters, and those asked). */
+export async function moreCards(
+  ctx: Ctx,
+  actor: Actor,
+  id: string,
+  columnId: string,
+  offset: number,
+  asked: z.input<typeof boardFilters> = {},
+) {
   const b = await getBoard(ctx, actor, id);
   const col = b.columns.find((c) => c.id === columnId);
   if (!col) throw notFound("Column");
-  return columnCards(ctx, actor, b, col, boardFilters.parse(b.filters), offset);
+  const f = boardFilters.parse({ ...b.filters, ...Object.fromEntries(Object.entries(asked).filter(([, v]) => v)) });
+  return { board: b, cards: await columnCards(ctx, actor, b, col, f, offset) };
 }
 
 // ---------------------------------------------------------------- moving a card

@@ -141,7 +141,8 @@ export function ticketRoutes(registry: OpenApiRegistry) {
   bdoc("GET", "/boards/:id/columns/:columnId", "More cards of a column", { query: more });
   app.get("/boards/:id/columns/:columnId", async (c) =>
     c.json({
-      data: await boards.moreCards(c.get("ctx"), actorOf(c), id(c), c.req.param("columnId"), query(c, more).offset),
+      data: (await boards.moreCards(c.get("ctx"), actorOf(c), id(c), c.req.param("columnId"), query(c, more).offset))
+        .cards,
     }),
   );
   bdoc("PATCH", "/boards/:id", "Rename a board, change its columns or its saved filters", { body: boards.boardPatch });

@@ -11,7 +11,7 @@ let bed: Testbed,
   t: TestApp,
   s: Awaited<ReturnType<typeof seedBusiness>>,
   running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, conv: string, agentId: string, ticketId: string;
+let browser: Browser, conv: string, agentId: string, ticketId: string, boardId: string;
 beforeAll(async () => {
   bed = await consoleTestbed();
   ({ t, s, running, browser } = bed);
@@ -31,6 +31,8 @@ beforeAll(async () => {
       conversationId: conv,
     })
   ).id;
+  boardId = (await apiPost(t, s.apiKey, "/boards", { name: "Seguimiento de tickets de la semana", kind: "tickets" }))
+    .id;
 }, 60_000);
 afterAll(async () => {
   await bed?.close();
@@ -45,6 +47,8 @@ const adminPages = () => [
   "/tickets/new",
   `/tickets/${ticketId}`,
   `/tickets/new?c=${conv}`,
+  "/boards",
+  `/boards/${boardId}`,
   "/profile",
   "/profile/notifications",
   "/settings/business",
@@ -87,7 +91,7 @@ test("every administrator page fits a phone and a desktop, its main controls unc
 test("an agent's pages fit too", async () => {
   for (const viewport of VIEWPORTS) {
     const c = await openConsole(browser, running.url, "ana", viewport);
-    for (const path of ["/inbox", "/contacts", "/team", "/tickets", "/profile", "/profile/notifications"]) {
+    for (const path of ["/inbox", "/contacts", "/team", "/tickets", "/boards", "/profile", "/profile/notifications"]) {
       await c.go(path);
       await c.fits();
     }

@@ -56,7 +56,7 @@ export function Layout({
       <div class="top"><strong>DigyBot</strong>
         <${PresenceControl} t=${t} csrf=${csrf} availability=${user.availability ?? "online"} />
         <button type="button" class="menu-toggle" id="menu-toggle" aria-controls="top-links" aria-expanded="false" aria-label=${t("nav.menu")}><${Icon} name="menu" size=${22} /></button>
-        <nav class="links" id="top-links">${nav("/inbox", "nav.inbox", "inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts", "users")}${nav("/tickets", "nav.tickets", "tickets", "check")}${nav("/team", "nav.team", "team", "list")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings", "settings") : null}${nav("/profile/notifications", "notify.title", "notifications", "bell")}
+        <nav class="links" id="top-links">${nav("/inbox", "nav.inbox", "inbox", "inbox")}${nav("/contacts", "nav.contacts", "contacts", "users")}${nav("/tickets", "nav.tickets", "tickets", "check")}${nav("/boards", "nav.boards", "boards", "workflow")}${nav("/team", "nav.team", "team", "list")}${user.role === "admin" ? nav("/settings", "nav.settings", "settings", "settings") : null}${nav("/profile/notifications", "notify.title", "notifications", "bell")}
           <span class="sp"></span><a class=${`me${active === "profile" ? " on" : ""}`} href="/profile"><${Avatar} name=${user.name} id=${user.id} size=${24} /> <span>${user.name}</span></a>
           <form method="post" action="/logout"><input type="hidden" name="_csrf" value=${csrf} /><button type="submit"><${Icon} name="logout" /> ${t("nav.logout")}</button></form></nav></div>
       <div class="live-off" id="live-off">${t("live.disconnected")}</div>
