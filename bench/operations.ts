@@ -3,8 +3,11 @@
 //  1. assignment decision: 100 agents online in one department holding 10k open conversations; a customer's new
 //     conversation arrives and is given to someone (members, their loads, the queue, the write): the time from its
 //     request to its commit, p50/p95/p99, for round robin, least busy, and least busy with a per-channel capacity;
-//  2. a burst: B conversations arrive at once onto the same team; how long until every one is given, and how even.
-// Run: bun bench/operations.ts [--agents 100] [--open 10000] [--decisions 1000] [--burst 2000]
+//  2. a burst: B conversations arrive at once onto the same team; how long until every one is given, and how even;
+//  3. a board of C tickets over six columns: the first page of every column (with counts, ages and the board's
+//     figures) as an administrator and as an agent, p50/p95; and a move, from the call to another open console
+//     receiving it, p50/p95.
+// Run: bun bench/operations.ts [--agents 100] [--open 10000] [--decisions 1000] [--burst 2000] [--cards 5000]
 import { parseArgs } from "node:util";
 import Database from "libsql";
 import { join } from "node:path";
@@ -17,6 +20,8 @@ import { ingestInbound, forgetChannels } from "../src/inbox/service.ts";
 import { assignmentSettled, connectConsole, requestAssignment } from "../src/inbox/assignment.ts";
 import { updateDepartment } from "../src/auth/service.ts";
 import { users } from "../src/auth/schema.ts";
+import { tickets } from "../src/tickets/schema.ts";
+import { createBoard, moveCard, readBoard } from "../src/tickets/boards.ts";
 import { contacts, conversations } from "../src/inbox/schema.ts";
 import { and, count, eq, isNull, like } from "drizzle-orm";
 
@@ -27,12 +32,14 @@ const { values } = parseArgs({
     open: { type: "string", default: "10000" },
     decisions: { type: "string", default: "1000" },
     burst: { type: "string", default: "2000" },
+    cards: { type: "string", default: "5000" },
   },
 });
 const AGENTS = Number(values.agents),
   OPEN = Number(values.open),
   DECISIONS = Number(values.decisions),
-  BURST = Number(values.burst);
+  BURST = Number(values.burst),
+  CARDS = Number(values.cards);
 const system = { kind: "system" as const };
 
 console.log(`bench/operations on ${machine()}`);
@@ -166,6 +173,87 @@ console.log(
   const left = await ctx.db.select({ n: count() }).from(conversations).where(queued).get();
   console.log(
     `\n2. a burst of ${BURST} conversations at once, stored and given: ${fmt(secs, 2)} s (${fmt(BURST / secs, 0)}/s); new per agent ${Math.min(...gained)}–${Math.max(...gained)}; left waiting ${left?.n}`,
+  );
+}
+// ---- 3. a board of CARDS tickets
+{
+  const statuses = ["new", "open", "pending", "on_hold", "solved", "closed"] as const;
+  const now = Date.now();
+  const people = agents.slice(0, 20);
+  await ctx.database.write(async (tx) => {
+    const rows = Array.from({ length: CARDS }, (_, i) => ({
+      id: newId(now - i * 1000),
+      number: i + 1,
+      subject: `Ticket ${i + 1}: el pedido llegó incompleto`,
+      status: statuses[i % statuses.length]!,
+      priority: (["low", "medium", "high", "urgent"] as const)[i % 4]!,
+      departmentId: ventas,
+      assigneeId: i % 3 ? people[i % people.length]!.id : null,
+      createdByType: "system" as const,
+      createdAt: now - i * 60_000,
+      updatedAt: now - i * 30_000,
+      solvedAt: i % 6 === 4 ? now - i * 10_000 : null,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await tx.insert(tickets).values(rows.slice(i, i + 500));
+  });
+  await ctx.database.optimize();
+  const board = await createBoard(ctx, system, {
+    name: "Tickets",
+    kind: "tickets",
+    columns: [...statuses.map((s) => ({ name: s, status: s })), { name: "Revisión" }],
+  });
+  const admin = system;
+  const agent = {
+    kind: "user" as const,
+    id: people[0]!.id,
+    name: "Agente 0",
+    role: "agent" as const,
+    locale: "es" as const,
+    departmentIds: [ventas],
+  };
+  const time = async (fn: () => Promise<unknown>, n: number) => {
+    const ts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await fn();
+      ts.push(performance.now() - t0);
+    }
+    return ts.sort((a, b) => a - b);
+  };
+  const first = await readBoard(ctx, admin, board.id);
+  console.log(
+    `\n3. a board of ${CARDS} tickets, ${first.columns.length} columns (${first.columns.map((c) => c.count).join(" / ")} cards), first page ${first.columns[0]!.cards.length} each`,
+  );
+  const asAdmin = await time(() => readBoard(ctx, admin, board.id), 100);
+  const asAgent = await time(() => readBoard(ctx, agent, board.id), 100);
+  console.log(
+    `  first page of every column, administrator: p50 ${fmt(pct(asAdmin, 50), 1)} ms  p95 ${fmt(pct(asAdmin, 95), 1)} ms`,
+  );
+  console.log(
+    `  first page of every column, agent:         p50 ${fmt(pct(asAgent, 50), 1)} ms  p95 ${fmt(pct(asAgent, 95), 1)} ms  (target p95 < 100 ms: ${pct(asAdmin, 95) < 100 && pct(asAgent, 95) < 100 ? "met" : "NOT met"})`,
+  );
+  // another open console: a live client the hub hands the move to
+  let got: (() => void) | null = null;
+  ctx.hub.add({
+    id: "bench",
+    kind: "user",
+    principal: agent.id,
+    send: (event) => {
+      if (event === "boards.card_moved") got?.();
+    },
+    close: () => {},
+  });
+  const items = first.columns[1]!.cards.map((c) => c.id);
+  let k = 0;
+  const moves = await time(async () => {
+    const itemId = items[k++ % items.length]!;
+    const arrived = new Promise<void>((r) => (got = r));
+    // back and forth between a stage and its status column: no status change, the move itself
+    await moveCard(ctx, admin, board.id, { itemId, columnId: board.columns[k % 2 ? 6 : 1]!.id });
+    await arrived;
+  }, 200);
+  console.log(
+    `  a move, committed and received by another console: p50 ${fmt(pct(moves, 50), 2)} ms  p95 ${fmt(pct(moves, 95), 2)} ms  (target p95 < 50 ms: ${pct(moves, 95) < 50 ? "met" : "NOT met"})`,
   );
 }
 await ctx.database.close();
