@@ -16,6 +16,7 @@ import m13 from "./0013_flow_session_lookup.sql" with { type: "text" };
 import m14 from "./0014_team_assignment.sql" with { type: "text" };
 import m15 from "./0015_tickets.sql" with { type: "text" };
 import m16 from "./0016_boards.sql" with { type: "text" };
+import m17 from "./0017_contact_notes_merges.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -35,4 +36,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0014_team_assignment", sql: m14 },
   { name: "0015_tickets", sql: m15 },
   { name: "0016_boards", sql: m16 },
+  { name: "0017_contact_notes_merges", sql: m17 },
 ];

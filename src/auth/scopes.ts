@@ -7,6 +7,9 @@ import type { ApiScope } from "../platform/context.ts";
 const INBOX_WRITES: [string, RegExp][] = [
   ["POST", /^\/contacts$/],
   ["PATCH", /^\/contacts\/[^/]+$/],
+  ["POST", /^\/contacts\/[^/]+\/notes$/],
+  ["PUT", /^\/contacts\/[^/]+\/tags\/[^/]+$/],
+  ["DELETE", /^\/contacts\/[^/]+\/tags\/[^/]+$/],
   ["PATCH", /^\/conversations\/[^/]+$/],
   ["POST", /^\/conversations\/[^/]+\/(read|messages|typing)$/],
   ["PUT", /^\/conversations\/[^/]+\/tags\/[^/]+$/],

@@ -261,3 +261,37 @@ export const quickReplies = sqliteTable("quick_replies", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** Notes about a contact (not about one conversation): what the team knows of the person. */
+export const contactNotes = sqliteTable(
+  "contact_notes",
+  {
+    id: text("id").primaryKey(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    authorId: text("author_id"),
+    authorName: text("author_name").notNull().default(""),
+    body: text("body").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("contact_notes_contact").on(t.contactId, t.createdAt)],
+);
+
+/** A merge of two contacts into one: who was merged (as they were), by whom, when. */
+export const contactMerges = sqliteTable(
+  "contact_merges",
+  {
+    id: text("id").primaryKey(),
+    keptId: text("kept_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    mergedId: text("merged_id").notNull(),
+    merged: text("merged", { mode: "json" })
+      .notNull()
+      .$type<{ name: string; phone: string | null; email: string | null; attributes: Record<string, unknown> }>(),
+    byName: text("by_name").notNull().default(""),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("contact_merges_kept").on(t.keptId, t.at)],
+);

@@ -9,6 +9,7 @@ import { requireScope } from "../auth/scopes.ts";
 import type { OpenApiRegistry } from "./openapi.ts";
 import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
+import * as c360 from "../inbox/contact-360.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
@@ -68,6 +69,10 @@ export function apiV1(registry: OpenApiRegistry) {
       201,
     );
   });
+  doc("GET", "/contacts/duplicates", "Contacts", "Contacts sharing a phone or an e-mail (administrators)");
+  app.get("/contacts/duplicates", async (c) =>
+    c.json({ data: await c360.duplicateGroups(c.get("ctx"), actorOf(c)) }),
+  );
   doc("GET", "/contacts/:id", "Contacts", "Get a contact");
   app.get("/contacts/:id", async (c) =>
     c.json({ data: await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id")) }),
@@ -86,6 +91,38 @@ export function apiV1(registry: OpenApiRegistry) {
       ),
     }),
   );
+  doc("GET", "/contacts/:id/overview", "Contacts", "A contact's whole picture: conversations, tickets, orders, appointments, notes, timeline");
+  app.get("/contacts/:id/overview", async (c) =>
+    c.json({ data: await c360.contact360(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
+  doc("POST", "/contacts/:id/notes", "Contacts", "Add a note about a contact", { body: c360.noteInput });
+  app.post("/contacts/:id/notes", async (c) =>
+    c.json(
+      { data: await c360.addContactNote(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, c360.noteInput)) },
+      201,
+    ),
+  );
+  doc("PUT", "/contacts/:id/tags/:tagId", "Contacts", "Tag a contact");
+  app.put("/contacts/:id/tags/:tagId", async (c) => {
+    await c360.tagContact(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("tagId"), true);
+    return c.json({ data: { ok: true } });
+  });
+  doc("DELETE", "/contacts/:id/tags/:tagId", "Contacts", "Untag a contact");
+  app.delete("/contacts/:id/tags/:tagId", async (c) => {
+    await c360.tagContact(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("tagId"), false);
+    return c.json({ data: { ok: true } });
+  });
+  doc("POST", "/contacts/:id/merge", "Contacts", "Merge a duplicate into this contact", { body: c360.mergeContactInput });
+  app.post("/contacts/:id/merge", async (c) =>
+    c.json({
+      data: await c360.mergeContacts(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, c360.mergeContactInput)),
+    }),
+  );
+  doc("DELETE", "/contacts/:id", "Contacts", "Delete a contact and their conversations (administrators)");
+  app.delete("/contacts/:id", async (c) => {
+    await c360.deleteContact(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
+  });
   doc("GET", "/contacts/:id/conversations", "Contacts", "A contact's conversations");
   app.get("/contacts/:id/conversations", async (c) => {
     await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id"));
