@@ -14,6 +14,7 @@ import { inboxConsole } from "../inbox/console.ts";
 import { teamConsole } from "../inbox/team-console.ts";
 import { ticketsConsole } from "../tickets/console.ts";
 import { boardsConsole } from "../tickets/boards-console.ts";
+import { contactsConsole } from "../inbox/contacts-console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
@@ -34,6 +35,7 @@ const consoleModules: ConsoleModule[] = [
   teamConsole,
   ticketsConsole,
   boardsConsole,
+  contactsConsole,
   channelsConsole,
   agentsConsole,
   commerceConsole,

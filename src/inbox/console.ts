@@ -7,7 +7,6 @@ import { isAdmin, type Ctx } from "../platform/context.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { renderFragment, html } from "../../ui/components/html.ts";
 import { InboxPage, ListRows, MessageItems, ConvHeader, ViewTabs, type Filters } from "../../ui/pages/inbox/inbox.ts";
-import { ContactsPage } from "../../ui/pages/inbox/contacts.ts";
 import { SimpleListSettings } from "../../ui/components/settings.ts";
 import * as auth from "../auth/service.ts";
 import * as inbox from "./service.ts";
@@ -258,19 +257,7 @@ export const inboxConsole: ConsoleModule = (app) => {
     });
   });
 
-  // ---- contacts and profile
-  app.get("/contacts", async (c) => {
-    const u = user(c);
-    const t = translator(u.locale);
-    const q = c.req.query("q") ?? "";
-    const r = await contacts.listContacts(c.get("ctx"), u, { q, before: c.req.query("before") || undefined });
-    return page(
-      c,
-      t("contacts.title"),
-      "contacts",
-      ContactsPage({ t, q, items: r.items, next: r.next, locale: u.locale }),
-    );
-  });
+  // (contacts: src/inbox/contacts-console.ts)
   const tagsView = async (c: C) =>
     SimpleListSettings({
       t: T(c),

@@ -178,7 +178,9 @@ export const mergeContactInput = z.strictObject({ mergedId: idRef });
 export async function mergeContacts(ctx: Ctx, actor: Actor, keptId: string, input: z.input<typeof mergeContactInput>) {
   const { mergedId } = mergeContactInput.parse(input);
   if (mergedId === keptId)
-    throw badRequest("merge_into_itself", "A contact cannot be merged into itself", { field: "mergedId" });
+    throw badRequest("contact_merge_itself", "A contact cannot be merged into itself", {
+      field: "mergedId",
+    });
   if (!(isAdmin(actor) || (actor.kind === "user" && actor.role === "supervisor")))
     throw forbidden("not_your_team", "Only an administrator or a supervisor can merge contacts");
   if (!(await contactVisibleTo(ctx.db, actor, keptId))) throw notFound("Contact");

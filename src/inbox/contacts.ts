@@ -120,9 +120,61 @@ export function actorRef(actor: Actor) {
   };
 }
 
-export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; before?: string; limit?: number }) {
-  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+export const contactFilters = z.object({
+  q: z.string().max(200).optional(),
+  before: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** has this tag */
+  tagId: z.string().max(64).optional(),
+  /** known on this channel (an identity there) */
+  channelId: z.string().max(64).optional(),
+  /** wrote within the last N days / not for N days */
+  seenDays: z.coerce.number().int().min(1).max(3650).optional(),
+  notSeenDays: z.coerce.number().int().min(1).max(3650).optional(),
+  /** created within the last N days */
+  createdDays: z.coerce.number().int().min(1).max(3650).optional(),
+  /** an attribute's value, as "key=value" */
+  attribute: z
+    .string()
+    .max(200)
+    .regex(/^[^=]{1,64}=.*$/, "key=value")
+    .optional(),
+});
+export type ContactFilters = z.input<typeof contactFilters>;
+
+/** The conditions of contactFilters (search aside): what a list, a segment's count and an export share. */
+export function contactFilterWhere(ctx: Ctx, f: z.output<typeof contactFilters>) {
   const conds = [];
+  const now = ctx.clock.now();
+  if (f.tagId)
+    conds.push(
+      sql`${contacts.id} IN (SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.tagId} = ${f.tagId})`,
+    );
+  if (f.channelId)
+    conds.push(sql`${contacts.id} IN (SELECT contact_id FROM contact_identities WHERE channel_id = ${f.channelId})`);
+  if (f.seenDays)
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM ${conversations} WHERE ${conversations.contactId} = ${contacts.id} AND ${conversations.lastInboundAt} >= ${now - f.seenDays * 86_400_000})`,
+    );
+  if (f.notSeenDays)
+    conds.push(
+      sql`NOT EXISTS (SELECT 1 FROM ${conversations} WHERE ${conversations.contactId} = ${contacts.id} AND ${conversations.lastInboundAt} >= ${now - f.notSeenDays * 86_400_000})`,
+    );
+  if (f.createdDays) conds.push(sql`${contacts.createdAt} >= ${now - f.createdDays * 86_400_000}`);
+  if (f.attribute) {
+    const i = f.attribute.indexOf("=");
+    const k = f.attribute.slice(0, i).trim();
+    const v = f.attribute.slice(i + 1).trim();
+    // compared as text: an attribute stored as the number 5 matches "5"
+    conds.push(sql`CAST(json_extract(${contacts.attributes}, ${`$."${k.replace(/"/g, "")}"`}) AS TEXT) = ${v}`);
+  }
+  return conds;
+}
+
+export async function listContacts(ctx: Ctx, actor: Actor, input: ContactFilters) {
+  const f = contactFilters.parse(input);
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  const conds = contactFilterWhere(ctx, f);
   if (f.before) conds.push(lt(contacts.id, f.before));
   const q = f.q ? ftsQuery(f.q) : null;
   const digits = f.q ? phoneDigits(f.q) : null;
@@ -144,6 +196,28 @@ export async function listContacts(ctx: Ctx, actor: Actor, f: { q?: string; befo
     .orderBy(desc(contacts.id))
     .limit(limit);
   return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
+}
+
+/** The contacts a list shows (search and filters), as CSV: what the person may see, at most 100,000 rows. */
+export async function exportContactsCsv(ctx: Ctx, actor: Actor, input: ContactFilters) {
+  const cell = (v: unknown) => {
+    const s = v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+    // a cell a spreadsheet would run as a formula starts with a quote mark
+    const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+    return /[",\n\r;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const rows: string[] = ["id,name,phone,email,attributes,created_at"];
+  let before: string | undefined;
+  for (let n = 0; n < 500; n++) {
+    const page = await listContacts(ctx, actor, { ...input, limit: 200, before });
+    for (const c of page.items)
+      rows.push(
+        [c.id, c.name, c.phone, c.email, c.attributes, new Date(c.createdAt).toISOString()].map(cell).join(","),
+      );
+    if (!page.next) break;
+    before = page.next;
+  }
+  return `\uFEFF${rows.join("\r\n")}\r\n`;
 }
 
 /** Past conversations of a contact that the actor may see, newest first. */

@@ -70,9 +70,7 @@ export function apiV1(registry: OpenApiRegistry) {
     );
   });
   doc("GET", "/contacts/duplicates", "Contacts", "Contacts sharing a phone or an e-mail (administrators)");
-  app.get("/contacts/duplicates", async (c) =>
-    c.json({ data: await c360.duplicateGroups(c.get("ctx"), actorOf(c)) }),
-  );
+  app.get("/contacts/duplicates", async (c) => c.json({ data: await c360.duplicateGroups(c.get("ctx"), actorOf(c)) }));
   doc("GET", "/contacts/:id", "Contacts", "Get a contact");
   app.get("/contacts/:id", async (c) =>
     c.json({ data: await contacts.getContact(c.get("ctx"), actorOf(c), c.req.param("id")) }),
@@ -91,14 +89,21 @@ export function apiV1(registry: OpenApiRegistry) {
       ),
     }),
   );
-  doc("GET", "/contacts/:id/overview", "Contacts", "A contact's whole picture: conversations, tickets, orders, appointments, notes, timeline");
+  doc(
+    "GET",
+    "/contacts/:id/overview",
+    "Contacts",
+    "A contact's whole picture: conversations, tickets, orders, appointments, notes, timeline",
+  );
   app.get("/contacts/:id/overview", async (c) =>
     c.json({ data: await c360.contact360(c.get("ctx"), actorOf(c), c.req.param("id")) }),
   );
   doc("POST", "/contacts/:id/notes", "Contacts", "Add a note about a contact", { body: c360.noteInput });
   app.post("/contacts/:id/notes", async (c) =>
     c.json(
-      { data: await c360.addContactNote(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, c360.noteInput)) },
+      {
+        data: await c360.addContactNote(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, c360.noteInput)),
+      },
       201,
     ),
   );
@@ -112,10 +117,17 @@ export function apiV1(registry: OpenApiRegistry) {
     await c360.tagContact(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("tagId"), false);
     return c.json({ data: { ok: true } });
   });
-  doc("POST", "/contacts/:id/merge", "Contacts", "Merge a duplicate into this contact", { body: c360.mergeContactInput });
+  doc("POST", "/contacts/:id/merge", "Contacts", "Merge a duplicate into this contact", {
+    body: c360.mergeContactInput,
+  });
   app.post("/contacts/:id/merge", async (c) =>
     c.json({
-      data: await c360.mergeContacts(c.get("ctx"), actorOf(c), c.req.param("id"), await readJson(c, c360.mergeContactInput)),
+      data: await c360.mergeContacts(
+        c.get("ctx"),
+        actorOf(c),
+        c.req.param("id"),
+        await readJson(c, c360.mergeContactInput),
+      ),
     }),
   );
   doc("DELETE", "/contacts/:id", "Contacts", "Delete a contact and their conversations (administrators)");

@@ -11,7 +11,7 @@ let bed: Testbed,
   t: TestApp,
   s: Awaited<ReturnType<typeof seedBusiness>>,
   running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, conv: string, agentId: string, ticketId: string, boardId: string;
+let browser: Browser, conv: string, agentId: string, ticketId: string, boardId: string, contactId: string;
 beforeAll(async () => {
   bed = await consoleTestbed();
   ({ t, s, running, browser } = bed);
@@ -31,6 +31,11 @@ beforeAll(async () => {
       conversationId: conv,
     })
   ).id;
+  contactId = (
+    await t
+      .req("GET", `/api/v1/conversations/${conv}`, { headers: { authorization: `Bearer ${s.apiKey}` } })
+      .then((r) => r.json())
+  ).data.contactId;
   boardId = (await apiPost(t, s.apiKey, "/boards", { name: "Seguimiento de tickets de la semana", kind: "tickets" }))
     .id;
 }, 60_000);
@@ -49,6 +54,7 @@ const adminPages = () => [
   `/tickets/new?c=${conv}`,
   "/boards",
   `/boards/${boardId}`,
+  `/contacts/${contactId}`,
   "/profile",
   "/profile/notifications",
   "/settings/business",

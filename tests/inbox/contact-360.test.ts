@@ -102,7 +102,7 @@ test("the same phone on two channels is offered as a merge; the merge keeps ever
   ).toBe(l.webContact);
   // bad input: into itself, someone who is not there
   expect((await api("POST", `/contacts/${l.webContact}/merge`, { mergedId: l.webContact })).body.error.code).toBe(
-    "merge_into_itself",
+    "contact_merge_itself",
   );
   expect((await api("POST", `/contacts/${l.webContact}/merge`, { mergedId: l.waContact })).body.error.code).toBe(
     "unknown_contact",
