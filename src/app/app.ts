@@ -15,6 +15,7 @@ import { teamConsole } from "../inbox/team-console.ts";
 import { ticketsConsole } from "../tickets/console.ts";
 import { boardsConsole } from "../tickets/boards-console.ts";
 import { contactsConsole } from "../inbox/contacts-console.ts";
+import { contactImportConsole } from "../inbox/contact-import-console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
@@ -35,6 +36,7 @@ const consoleModules: ConsoleModule[] = [
   teamConsole,
   ticketsConsole,
   boardsConsole,
+  contactImportConsole,
   contactsConsole,
   channelsConsole,
   agentsConsole,

@@ -396,7 +396,8 @@ export async function enrolCsv(ctx: Ctx, actor: Actor, sequenceId: string, text:
   const seq = await getSequence(ctx, actor, sequenceId);
   const rows = parseCsv(text.replace(/^\uFEFF/, ""));
   if (rows.length < 2) throw badRequest("csv_empty", "The file has no contacts under its header", { field: "file" });
-  if (rows.length > 50_001) throw badRequest("csv_too_long", "At most 50,000 contacts per file", { field: "file" });
+  if (rows.length > 50_001)
+    throw badRequest("csv_too_long", "At most 50,000 contacts per file", { field: "file", max: "50 000" });
   const head = rows[0].map((h) => normalize(h).replace(/\s+/g, ""));
   const col = (...names: string[]) => head.findIndex((h) => names.includes(h));
   const cPhone = col("phone", "telefono", "celular", "whatsapp"),

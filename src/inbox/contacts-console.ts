@@ -45,6 +45,7 @@ export const contactsConsole: ConsoleModule = (app) => {
         channels: chans.map((x) => ({ id: x.id, name: x.name })),
         duplicates: isAdmin(u) ? await c360.duplicateGroups(ctx, u, 20) : [],
         isAdmin: isAdmin(u),
+        canImport: isAdmin(u) || u.role === "supervisor",
         error,
       }),
       status,

@@ -1131,3 +1131,24 @@ if (document.body?.dataset.user) {
     if (presence?.open && !presence.contains(e.target as Node)) presence.open = false;
   });
 }
+
+// A contacts import running: its progress bar follows the server; done or refused, the page shows the result.
+const importBox = $<HTMLElement>("#import-job[data-running='1']");
+if (importBox) {
+  const id = importBox.dataset.import;
+  const tick = async () => {
+    const r = await fetch(`/contacts/import/${id}/status`).catch(() => null);
+    const j = (await r?.json().catch(() => null)) as {
+      data?: { progress?: { done: number; total: number; phase: string }; result?: unknown; error?: unknown };
+    } | null;
+    const d = j?.data;
+    if (d?.result || d?.error || !r?.ok) return location.reload();
+    const bar = $<HTMLProgressElement>("#import-progress");
+    if (bar && d?.progress) {
+      bar.max = d.progress.total || 1;
+      bar.value = d.progress.done;
+    }
+    setTimeout(tick, 400);
+  };
+  void tick();
+}

@@ -19,6 +19,7 @@ export function ContactsPage({
   channels = [],
   duplicates = [],
   isAdmin = false,
+  canImport = false,
   error,
 }: {
   t: T;
@@ -32,6 +33,7 @@ export function ContactsPage({
   channels?: Opt[];
   duplicates?: { by: string; value: string; contacts: Person[] }[];
   isAdmin?: boolean;
+  canImport?: boolean;
   error?: string;
 }): VNode {
   const qs = new URLSearchParams(Object.entries({ q, ...filters }).filter(([, v]) => v)).toString();
@@ -65,7 +67,7 @@ export function ContactsPage({
         ["30", t("contacts.days", { n: "30" })],
       ])}
       <label>${t("contacts.attribute")}<input name="attribute" value=${filters.attribute ?? ""} placeholder="ciudad=Puebla" /></label>
-      <p><button type="submit">${t("tickets.filter")}</button> <a href=${`/contacts/export.csv${qs ? `?${qs}` : ""}`} class="btn" id="contacts-export">${t("contacts.export")}</a></p></form>
+      <p><button type="submit">${t("tickets.filter")}</button> <a href=${`/contacts/export.csv${qs ? `?${qs}` : ""}`} class="btn" id="contacts-export">${t("contacts.export")}</a> ${canImport ? html`<a href="/contacts/import" class="btn" id="contacts-import">${t("contacts.import")}</a>` : null}</p></form>
     ${
       items.length
         ? html`<table class="contact-list"><tr><th>${t("contact.name")}</th><th>${t("contact.phone")}</th><th>${t("contact.email")}</th><th>${t("contacts.updated")}</th></tr>
