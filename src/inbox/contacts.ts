@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { and, eq, desc, lt, sql, exists, inArray } from "drizzle-orm";
+import { and, eq, desc, sql, exists, inArray, type SQL } from "drizzle-orm";
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import { contacts, conversations, contactTags, tags } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
@@ -171,15 +171,31 @@ export function contactFilterWhere(ctx: Ctx, f: z.output<typeof contactFilters>)
   return conds;
 }
 
+/**
+ * Contacts newest first, searched and filtered. A search reads its index newest first and stops at the page
+ * (names and e-mails through contacts_fts, any part of a phone through the trigram index contacts_phone_fts), so
+ * its cost follows the page, not how many contacts match. The cursor is a contact's id.
+ */
 export async function listContacts(ctx: Ctx, actor: Actor, input: ContactFilters) {
   const f = contactFilters.parse(input);
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   const conds = contactFilterWhere(ctx, f);
-  if (f.before) conds.push(lt(contacts.id, f.before));
+  const before = f.before ? sql`(SELECT rowid FROM ${contacts} WHERE ${contacts.id} = ${f.before})` : null;
+  if (before) conds.push(sql`${contacts}.rowid < ${before}`);
   const q = f.q ? ftsQuery(f.q) : null;
   const digits = f.q ? phoneDigits(f.q) : null;
-  if (digits) conds.push(sql`${contacts.phone} LIKE ${`%${digits}%`}`);
-  else if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
+  // a plain search (no other condition) takes the index's newest matches alone; with conditions, the index's
+  // matches are the candidates the conditions then narrow
+  const plain = conds.length === (before ? 1 : 0) && seesAll(actor);
+  const page = (table: string, match: SQL) =>
+    plain
+      ? sql`${contacts}.rowid IN (SELECT rowid FROM ${sql.raw(table)} WHERE ${match}${before ? sql` AND rowid < ${before}` : sql``} ORDER BY rowid DESC LIMIT ${limit})`
+      : sql`${contacts}.rowid IN (SELECT rowid FROM ${sql.raw(table)} WHERE ${match})`;
+  // a whole e-mail is looked up by its own index
+  const email = f.q && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(f.q.trim()) ? f.q.trim().toLowerCase() : null;
+  if (email) conds.push(eq(contacts.email, email));
+  else if (digits && digits.length >= 3) conds.push(page("contacts_phone_fts", sql`phone LIKE ${`%${digits}%`}`));
+  else if (q) conds.push(page("contacts_fts", sql`contacts_fts MATCH ${q}`));
   if (!seesAll(actor))
     conds.push(
       exists(
@@ -193,7 +209,7 @@ export async function listContacts(ctx: Ctx, actor: Actor, input: ContactFilters
     .select()
     .from(contacts)
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(desc(contacts.id))
+    .orderBy(sql`${contacts}.rowid DESC`)
     .limit(limit);
   return { items: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
 }

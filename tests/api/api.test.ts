@@ -228,7 +228,17 @@ describe("contacts", () => {
       ).json()
     ).data;
     expect(u.attributes).toEqual({ plan: "básico", ciudad: "CDMX" });
-    for (const q of ["rosa", "marquez", "rosa@correo", "5512345678"]) {
+    // a name word or prefix, part of an e-mail, a whole e-mail (its own index), a phone as typed, its last digits
+    for (const q of [
+      "rosa",
+      "marquez",
+      "mar",
+      "rosa@correo",
+      "ROSA@correo.mx",
+      "5512345678",
+      "55 1234 5678",
+      "345678",
+    ]) {
       const found = (
         await (await t.req("GET", `/api/v1/contacts?q=${encodeURIComponent(q)}`, { headers: bearer() })).json()
       ).data;
