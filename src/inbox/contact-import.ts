@@ -28,8 +28,12 @@ export function guessMapping(header: string[]): string[] {
   const used = new Set<string>();
   return header.map((h) => {
     const k = fold(h);
-    const pick = (t: string) =>
-      used.has(t) ? `attr:${k.replace(/\s+/g, "_").slice(0, 64) || "col"}` : (used.add(t), t);
+    // a second column that looks like the same field becomes an attribute of its own
+    const pick = (t: string) => {
+      if (used.has(t)) return `attr:${k.replace(/\s+/g, "_").slice(0, 64) || "col"}`;
+      used.add(t);
+      return t;
+    };
     if (/^(nombre|name|cliente|nombre completo|full name)$/.test(k)) return pick("name");
     if (/(telefono|phone|celular|movil|whatsapp|tel)/.test(k)) return pick("phone");
     if (/(correo|e-?mail|mail)/.test(k)) return pick("email");
