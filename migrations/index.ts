@@ -18,6 +18,7 @@ import m15 from "./0015_tickets.sql" with { type: "text" };
 import m16 from "./0016_boards.sql" with { type: "text" };
 import m17 from "./0017_contact_notes_merges.sql" with { type: "text" };
 import m18 from "./0018_contact_phone_search.sql" with { type: "text" };
+import m19 from "./0019_contact_fields_segments.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -39,4 +40,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0016_boards", sql: m16 },
   { name: "0017_contact_notes_merges", sql: m17 },
   { name: "0018_contact_phone_search", sql: m18 },
+  { name: "0019_contact_fields_segments", sql: m19 },
 ];

@@ -1,10 +1,24 @@
 // The contacts' console (manual 6.18): the list with search and filters, a new contact, the duplicates to review,
 // the CSV export, and a contact's page (details and attributes, tags, notes, merging a duplicate, deleting).
 import { formBody } from "../app/http.ts";
-import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  user,
+  T,
+  csrf,
+  str,
+  pid,
+  page,
+  errText,
+  statusOf,
+  settingsPage,
+  act as settingsAct,
+} from "../app/console.ts";
 import { AppError } from "../platform/errors.ts";
 import { isAdmin } from "../platform/context.ts";
-import { ContactPage, ContactsPage, type ContactView } from "../../ui/pages/inbox/contacts.ts";
+import { ContactFieldsSettings, ContactPage, ContactsPage, type ContactView } from "../../ui/pages/inbox/contacts.ts";
+import * as cfields from "./contact-fields.ts";
 import * as contacts from "./contacts.ts";
 import * as c360 from "./contact-360.ts";
 import { listTags } from "./service.ts";
@@ -18,8 +32,12 @@ export const contactsConsole: ConsoleModule = (app) => {
   const listPage = async (c: C, error?: string, status = 200) => {
     const ctx = c.get("ctx");
     const u = user(c);
-    const q = c.req.query("q") ?? "";
-    const filters = Object.fromEntries(FILTERS.map((k) => [k, c.req.query(k) ?? ""]).filter(([, v]) => v));
+    const segmentId = c.req.query("segment") || undefined;
+    const segment = segmentId ? (await cfields.listSegments(ctx)).find((x) => x.id === segmentId) : undefined;
+    const asked = Object.fromEntries(FILTERS.map((k) => [k, c.req.query(k) ?? ""]).filter(([, v]) => v));
+    const { q: savedQ = "", ...saved } = segment?.filters ?? {};
+    const q = c.req.query("q") ?? savedQ;
+    const filters: Record<string, string> = { ...saved, ...asked };
     let r: Awaited<ReturnType<typeof contacts.listContacts>> = { items: [], next: null };
     try {
       r = await contacts.listContacts(ctx, u, { q, ...filters, before: c.req.query("before") || undefined });
@@ -46,12 +64,63 @@ export const contactsConsole: ConsoleModule = (app) => {
         duplicates: isAdmin(u) ? await c360.duplicateGroups(ctx, u, 20) : [],
         isAdmin: isAdmin(u),
         canImport: isAdmin(u) || u.role === "supervisor",
+        segments: await Promise.all(
+          (await cfields.listSegments(ctx)).slice(0, 20).map(async (g) => ({
+            id: g.id,
+            name: g.name,
+            count: await cfields.countContacts(ctx, u, g.filters),
+          })),
+        ),
+        segmentId: segment?.id,
         error,
       }),
       status,
     );
   };
   app.get("/contacts", (c) => listPage(c));
+  // a segment: the search and filters the list shows now (they ride in the form's address)
+  app.post("/contacts/segments", async (c) => {
+    const f = await formBody(c);
+    const filters = Object.fromEntries(["q", ...FILTERS].map((k) => [k, c.req.query(k) ?? ""]).filter(([, v]) => v));
+    try {
+      const g = await cfields.createSegment(c.get("ctx"), user(c), { name: str(f.name), filters });
+      return c.redirect(`/contacts?segment=${g.id}`);
+    } catch (e) {
+      if (!refusal(e)) throw e;
+      return listPage(c, errText(e, T(c)), statusOf(e, 400));
+    }
+  });
+  app.post("/contacts/segments/:id/delete", async (c) => {
+    try {
+      await cfields.deleteSegment(c.get("ctx"), user(c), c.req.param("id"));
+      return c.redirect("/contacts");
+    } catch (e) {
+      if (!refusal(e)) throw e;
+      return listPage(c, errText(e, T(c)), statusOf(e, 400));
+    }
+  });
+  // Settings → contact fields
+  const fieldsView = async (c: C) =>
+    ContactFieldsSettings({ t: T(c), csrf: csrf(c), fields: await cfields.listContactFields(c.get("ctx")) });
+  app.get("/settings/contact-fields", async (c) => settingsPage(c, "contact-fields", await fieldsView(c)));
+  app.post(
+    "/settings/contact-fields",
+    settingsAct("contact-fields", fieldsView, (c, f) =>
+      cfields.createContactField(c.get("ctx"), user(c), {
+        key: str(f.key).trim(),
+        label: str(f.label),
+        type: str(f.type) as never,
+        options: str(f.options)
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      }),
+    ),
+  );
+  app.post(
+    "/settings/contact-fields/:id/delete",
+    settingsAct("contact-fields", fieldsView, (c) => cfields.deleteContactField(c.get("ctx"), user(c), pid(c))),
+  );
   app.post("/contacts/new", async (c) => {
     const f = await formBody(c);
     const ctx = c.get("ctx");
@@ -93,6 +162,7 @@ export const contactsConsole: ConsoleModule = (app) => {
         locale: u.locale,
         v,
         tags: (await listTags(ctx)).map((x) => ({ id: x.id, name: x.name })),
+        fields: await cfields.listContactFields(ctx),
         canMerge: isAdmin(u) || u.role === "supervisor",
         isAdmin: isAdmin(u),
         ...msg,

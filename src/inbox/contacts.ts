@@ -8,6 +8,7 @@ import { seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { contactVisibleTo, visibleWhere } from "./visibility.ts";
 import { ftsQuery, phoneDigits } from "./search.ts";
 import { patchOf } from "../platform/validation.ts";
+import { checkAttributes } from "./contact-fields.ts";
 
 /** Normalises a phone to E.164; a number that cannot be a real phone is a 400 naming the field. */
 export function normalizePhone(raw: string | null | undefined, country: string = "MX"): string | null {
@@ -34,6 +35,7 @@ export const contactPatch = patchOf(contactInput);
 
 export async function createContact(ctx: Ctx, input: z.input<typeof contactInput>, country?: string) {
   const c = contactInput.parse(input);
+  c.attributes = (await checkAttributes(ctx, c.attributes)) as typeof c.attributes;
   const phone = normalizePhone(c.phone, country);
   const now = ctx.clock.now();
   const id = newId(now);
@@ -82,6 +84,7 @@ export async function updateContact(
 ) {
   await assertContactVisible(ctx, actor, id);
   const p = contactPatch.parse(patch);
+  if (p.attributes) p.attributes = (await checkAttributes(ctx, p.attributes)) as typeof p.attributes;
   const phone = p.phone !== undefined ? normalizePhone(p.phone, country) : undefined;
   await ctx.database.write(async (tx, after) => {
     const cur = await tx.select().from(contacts).where(eq(contacts.id, id)).get();

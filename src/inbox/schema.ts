@@ -295,3 +295,22 @@ export const contactMerges = sqliteTable(
   },
   (t) => [index("contact_merges_kept").on(t.keptId, t.at)],
 );
+
+/** Contact attributes the business defines: a key, its label and type (text, number, date, or one of a list). */
+export const contactFields = sqliteTable("contact_fields", {
+  id: text("id").primaryKey(),
+  key: text("key").notNull().unique(),
+  label: text("label").notNull(),
+  type: text("type", { enum: ["text", "number", "date", "list"] }).notNull(),
+  options: text("options", { mode: "json" }).notNull().$type<string[]>().default([]),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** A saved segment: a search and filters of the contacts list, by name (campaigns send to them). */
+export const contactSegments = sqliteTable("contact_segments", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  filters: text("filters", { mode: "json" }).notNull().$type<Record<string, string>>(),
+  createdBy: text("created_by"),
+  createdAt: integer("created_at").notNull(),
+});

@@ -10,6 +10,7 @@ import type { OpenApiRegistry } from "./openapi.ts";
 import * as inbox from "../inbox/service.ts";
 import * as contacts from "../inbox/contacts.ts";
 import * as c360 from "../inbox/contact-360.ts";
+import * as cfields from "../inbox/contact-fields.ts";
 import * as auth from "../auth/service.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
@@ -47,19 +48,15 @@ export function apiV1(registry: OpenApiRegistry) {
   app.get("/me", (c) => c.json({ data: actorOf(c) }));
 
   // ---- contacts
-  const contactList = z.object({
-    q: z.string().max(200).optional(),
-    before: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(200).optional(),
+  // the list's search and filters, or a saved segment's (its filters, then those given)
+  const contactList = contacts.contactFilters.extend({ segment: z.string().max(64).optional() });
+  doc("GET", "/contacts", "Contacts", "List or search contacts (filters, or a saved segment)", { query: contactList });
+  app.get("/contacts", async (c) => {
+    const { segment, ...f } = query(c, contactList);
+    const saved = segment ? (await cfields.getSegment(c.get("ctx"), segment)).filters : {};
+    const r = await contacts.listContacts(c.get("ctx"), actorOf(c), { ...saved, ...f });
+    return c.json({ data: r.items, next: r.next });
   });
-  doc("GET", "/contacts", "Contacts", "List or search contacts", { query: contactList });
-  app.get("/contacts", async (c) =>
-    c.json(
-      await contacts
-        .listContacts(c.get("ctx"), actorOf(c), query(c, contactList))
-        .then((r) => ({ data: r.items, next: r.next })),
-    ),
-  );
   doc("POST", "/contacts", "Contacts", "Create a contact", { body: contacts.contactInput });
   app.post("/contacts", async (c) => {
     // a contact made by an agent would have no conversation she could see it by: those who see all create them
@@ -68,6 +65,41 @@ export function apiV1(registry: OpenApiRegistry) {
       { data: await contacts.createContact(c.get("ctx"), await readJson(c, contacts.contactInput), await country(c)) },
       201,
     );
+  });
+  doc("GET", "/contact-fields", "Contacts", "The contact attributes the business defines");
+  app.get("/contact-fields", async (c) => c.json({ data: await cfields.listContactFields(c.get("ctx")) }));
+  doc("POST", "/contact-fields", "Contacts", "Define a contact attribute", { body: cfields.fieldInput });
+  app.post("/contact-fields", async (c) =>
+    c.json(
+      { data: await cfields.createContactField(c.get("ctx"), actorOf(c), await readJson(c, cfields.fieldInput)) },
+      201,
+    ),
+  );
+  doc("DELETE", "/contact-fields/:id", "Contacts", "Delete a contact attribute definition (values stay)");
+  app.delete("/contact-fields/:id", async (c) => {
+    await cfields.deleteContactField(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
+  });
+  doc("GET", "/contact-segments", "Contacts", "Saved segments");
+  app.get("/contact-segments", async (c) => c.json({ data: await cfields.listSegments(c.get("ctx")) }));
+  doc("POST", "/contact-segments", "Contacts", "Save a segment (a search and filters of the contacts)", {
+    body: cfields.segmentInput,
+  });
+  app.post("/contact-segments", async (c) =>
+    c.json(
+      { data: await cfields.createSegment(c.get("ctx"), actorOf(c), await readJson(c, cfields.segmentInput)) },
+      201,
+    ),
+  );
+  doc("GET", "/contact-segments/:id/count", "Contacts", "How many contacts a segment holds now");
+  app.get("/contact-segments/:id/count", async (c) => {
+    const s = await cfields.getSegment(c.get("ctx"), c.req.param("id"));
+    return c.json({ data: { count: await cfields.countContacts(c.get("ctx"), actorOf(c), s.filters) } });
+  });
+  doc("DELETE", "/contact-segments/:id", "Contacts", "Delete a segment");
+  app.delete("/contact-segments/:id", async (c) => {
+    await cfields.deleteSegment(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
   });
   doc("GET", "/contacts/duplicates", "Contacts", "Contacts sharing a phone or an e-mail (administrators)");
   app.get("/contacts/duplicates", async (c) => c.json({ data: await c360.duplicateGroups(c.get("ctx"), actorOf(c)) }));

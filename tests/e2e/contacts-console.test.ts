@@ -135,3 +135,43 @@ test("a new contact from the list, a bad phone refused; deleting after the confi
     await c.close();
   }
 });
+
+test("a contact field defined in settings, set on a contact's page; a segment saved and opened (375 and 1280 px)", async () => {
+  const { t, running, browser } = bed;
+  for (const [i, viewport] of VIEWPORTS.entries()) {
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    c.page.on("dialog", (d) => void d.accept());
+    // Settings → contact fields: a list field
+    await c.go("/settings/contact-fields");
+    await c.page.fill('#new-contact-field input[name="label"]', `Nivel ${i}`);
+    await c.page.fill('#new-contact-field input[name="key"]', `nivel_${i}`);
+    await c.page.locator('#new-contact-field select[name="type"]').selectOption("list");
+    await c.page.fill('#new-contact-field input[name="options"]', "Oro, Plata");
+    await c.tap("#new-contact-field button.primary");
+    await c.page.waitForURL(/saved=1/);
+    await c.fits();
+    // on a contact's page it is a choice of its options
+    const made = await apiPost(t, bed.s.apiKey, "/contacts", {
+      name: `Marta Ríos ${i}`,
+      attributes: { ciudad: `León ${i}` },
+    });
+    await c.go(`/contacts/${made.id}`);
+    await c.page.locator(`#contact-edit select[name="attr_nivel_${i}"]`).selectOption("Oro");
+    await c.tap("#contact-edit button.primary");
+    await c.page.waitForURL(/saved=1/);
+    expect((await t.ctx.db.select().from(contacts).where(eq(contacts.id, made.id)).get())?.attributes).toEqual({
+      ciudad: `León ${i}`,
+      [`nivel_${i}`]: "Oro",
+    });
+    // a segment from the filtered list: saved, counted, opened
+    await c.go(`/contacts?attribute=${encodeURIComponent(`nivel_${i}=Oro`)}`);
+    await c.tap("details.save-view summary");
+    await c.page.fill('#save-segment input[name="name"]', `Clientes oro ${i}`);
+    await c.tap("#save-segment button.primary");
+    await c.page.waitForURL(/segment=/);
+    await expect(c.page.locator(".view-chip a.on").textContent()).resolves.toBe(`Clientes oro ${i} (1)`);
+    await expect(c.page.locator("tr[data-contact]").count()).resolves.toBe(1);
+    await c.fits();
+    await c.close();
+  }
+});

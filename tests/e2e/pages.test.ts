@@ -61,6 +61,8 @@ const adminPages = () => [
   "/settings/users",
   "/settings/departments",
   "/settings/tags",
+  "/settings/contact-fields",
+  "/contacts/import",
   "/settings/quick-replies",
   "/settings/channels",
   "/settings/ai",

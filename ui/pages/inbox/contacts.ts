@@ -20,6 +20,8 @@ export function ContactsPage({
   duplicates = [],
   isAdmin = false,
   canImport = false,
+  segments = [],
+  segmentId,
   error,
 }: {
   t: T;
@@ -34,6 +36,8 @@ export function ContactsPage({
   duplicates?: { by: string; value: string; contacts: Person[] }[];
   isAdmin?: boolean;
   canImport?: boolean;
+  segments?: { id: string; name: string; count: number }[];
+  segmentId?: string;
   error?: string;
 }): VNode {
   const qs = new URLSearchParams(Object.entries({ q, ...filters }).filter(([, v]) => v)).toString();
@@ -41,6 +45,18 @@ export function ContactsPage({
     html`<label>${label}<select name=${name}><option value="">${t("tickets.any")}</option>${opts.map(([v, l]) => html`<option value=${v} selected=${filters[name] === v}>${l}</option>`)}</select></label>`;
   return html`<div class="page contacts"><div class="card"><h1>${t("contacts.title")}</h1>
     ${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
+    ${
+      segments.length
+        ? html`<nav class="views" aria-label=${t("contacts.segments")}>${segments.map(
+            (g) =>
+              html`<span class="view-chip"><a href=${`/contacts?segment=${g.id}`} class=${segmentId === g.id ? "on" : ""}>${g.name} <span class="muted">(${g.count})</span></a>${
+                canImport && csrf
+                  ? html`<form method="post" action=${`/contacts/segments/${g.id}/delete`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" aria-label=${`${t("tickets.deleteView")}: ${g.name}`}>×</button></form>`
+                  : null
+              }</span>`,
+          )}</nav>`
+        : null
+    }
     <form method="get" action="/contacts" class="filters" id="contact-filters"><label>${t("common.search")}<input type="search" name="q" value=${q} placeholder=${t("contacts.search")} /></label>
       ${sel(
         "tagId",
@@ -68,6 +84,11 @@ export function ContactsPage({
       ])}
       <label>${t("contacts.attribute")}<input name="attribute" value=${filters.attribute ?? ""} placeholder="ciudad=Puebla" /></label>
       <p><button type="submit">${t("tickets.filter")}</button> <a href=${`/contacts/export.csv${qs ? `?${qs}` : ""}`} class="btn" id="contacts-export">${t("contacts.export")}</a> ${canImport ? html`<a href="/contacts/import" class="btn" id="contacts-import">${t("contacts.import")}</a>` : null}</p></form>
+    ${
+      canImport && csrf
+        ? html`<details class="save-view"><summary>${t("contacts.saveSegment")}</summary><form method="post" action=${`/contacts/segments?${qs}`} id="save-segment"><${Csrf} csrf=${csrf} /><label>${t("contacts.segmentName")}<input name="name" required maxlength="80" /></label><button type="submit" class="primary">${t("common.save")}</button></form></details>`
+        : null
+    }
     ${
       items.length
         ? html`<table class="contact-list"><tr><th>${t("contact.name")}</th><th>${t("contact.phone")}</th><th>${t("contact.email")}</th><th>${t("contacts.updated")}</th></tr>
@@ -126,6 +147,7 @@ export function ContactPage({
   locale,
   v,
   tags,
+  fields = [],
   canMerge,
   isAdmin,
   flash,
@@ -136,6 +158,7 @@ export function ContactPage({
   locale: string;
   v: ContactView;
   tags: Opt[];
+  fields?: { key: string; label: string; type: string; options: string[] }[];
   canMerge: boolean;
   isAdmin: boolean;
   flash?: string;
@@ -178,7 +201,14 @@ export function ContactPage({
         <label>${t("contact.name")}<input name="name" value=${c.name} maxlength="200" /></label>
         <label>${t("contact.phone")}<input name="phone" type="tel" value=${c.phone ?? ""} maxlength="40" /></label>
         <label>${t("contact.email")}<input name="email" type="email" value=${c.email ?? ""} maxlength="200" /></label>
-        ${attrs.map(([k, val]) => html`<label>${k}<input name=${`attr_${k}`} value=${val == null ? "" : String(val)} /></label>`)}
+        ${fields.map((d) => {
+          const val = c.attributes[d.key];
+          const v = val == null ? "" : String(val);
+          return d.type === "list"
+            ? html`<label>${d.label}<select name=${`attr_${d.key}`}><option value="">—</option>${d.options.map((o) => html`<option selected=${v === o}>${o}</option>`)}</select></label>`
+            : html`<label>${d.label}<input name=${`attr_${d.key}`} type=${d.type === "number" ? "number" : d.type === "date" ? "date" : "text"} step=${d.type === "number" ? "any" : undefined} value=${v} /></label>`;
+        })}
+        ${attrs.filter(([k]) => !fields.some((d) => d.key === k)).map(([k, val]) => html`<label>${k}<input name=${`attr_${k}`} value=${val == null ? "" : String(val)} /></label>`)}
         <fieldset><legend>${t("contact.newAttribute")}</legend><label>${t("contacts.attrKey")}<input name="newKey" maxlength="64" /></label><label>${t("contact.attributeValue")}<input name="newValue" maxlength="2000" /></label></fieldset>
         <p class="muted">${t("contact.attributesHelp")}</p>
         <p><button class="primary" type="submit">${t("contact.save")}</button></p></form>
@@ -187,4 +217,34 @@ export function ContactPage({
       ${v.merges.length ? html`<h3>${t("contacts.merged")}</h3><ul>${v.merges.map((m) => html`<li>${m.merged.name || m.merged.phone || m.merged.email} <span class="muted">${m.byName} · ${fmtTime(m.at, locale)}</span></li>`)}</ul>` : null}
       ${isAdmin ? html`<form method="post" action=${`/contacts/${c.id}/delete`} data-confirm=${t("contacts.deleteConfirm", { name: c.name || c.phone || c.email || "" })}><${Csrf} csrf=${csrf} /><button type="submit" class="danger">${t("contacts.delete")}</button></form>` : null}
     </aside></div></div>`;
+}
+
+/** Settings → contact fields: the attributes the business defines, with their type. */
+export function ContactFieldsSettings({
+  t,
+  csrf,
+  fields,
+}: {
+  t: T;
+  csrf: string;
+  fields: { id: string; key: string; label: string; type: string; options: string[] }[];
+}): VNode {
+  return html`<div class="card"><h1>${t("settings.contactFields")}</h1><p class="muted">${t("contactFields.hint")}</p>
+    ${
+      fields.length
+        ? html`<table><tr><th>${t("contactFields.label")}</th><th>${t("contactFields.key")}</th><th>${t("contactFields.type")}</th><th>${t("common.actions")}</th></tr>
+      ${fields.map(
+        (
+          f,
+        ) => html`<tr data-id=${f.id}><td>${f.label}</td><td>${f.key}</td><td>${t(`contactFields.type.${f.type}`)}${f.options.length ? `: ${f.options.join(", ")}` : ""}</td>
+      <td><form method="post" action=${`/settings/contact-fields/${f.id}/delete`} data-confirm=${t("contactFields.deleteConfirm", { label: f.label })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
+      )}</table>`
+        : html`<p class="empty">${t("contactFields.empty")}</p>`
+    }</div>
+  <form class="card" method="post" action="/settings/contact-fields" id="new-contact-field"><${Csrf} csrf=${csrf} /><h3>${t("contactFields.new")}</h3>
+    <label>${t("contactFields.label")}<input name="label" required maxlength="80" /></label>
+    <label>${t("contactFields.key")}<input name="key" required maxlength="64" pattern="[a-z][a-z0-9_]*" placeholder="fecha_nacimiento" /></label>
+    <label>${t("contactFields.type")}<select name="type">${["text", "number", "date", "list"].map((x) => html`<option value=${x}>${t(`contactFields.type.${x}`)}</option>`)}</select></label>
+    <label>${t("contactFields.options")}<input name="options" maxlength="2000" placeholder="Oro, Plata, Bronce" /></label>
+    <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`;
 }
