@@ -11,6 +11,7 @@ import { badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { TOOL_NAMES } from "./tools.ts";
+import { requestAssignment } from "../inbox/assignment.ts";
 
 export type Agent = typeof agents.$inferSelect;
 
@@ -139,6 +140,8 @@ export async function updateAgent(ctx: Ctx, actor: Actor, id: string, input: z.i
         .where(and(eq(conversations.agentId, id), eq(conversations.ownerType, "bot")));
   });
   await refreshRouting(ctx);
+  // the conversations it handed to the queue get their turn of assignment now (not at the next sweep)
+  if (!row.active) requestAssignment(ctx, null);
   return row;
 }
 
@@ -154,4 +157,5 @@ export async function deleteAgent(ctx: Ctx, actor: Actor, id: string) {
     await tx.delete(agents).where(eq(agents.id, id));
   });
   await refreshRouting(ctx);
+  requestAssignment(ctx, null);
 }

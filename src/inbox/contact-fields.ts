@@ -47,10 +47,10 @@ export async function deleteContactField(ctx: Ctx, actor: Actor, id: string) {
  * Attribute values checked against their definitions: a number is a number (stored as one), a date YYYY-MM-DD, a
  * list value one of its options. Attributes without a definition pass as they are; null removes one.
  */
-export async function checkAttributes(ctx: Ctx, values: Record<string, unknown>) {
+export async function checkAttributes(ctx: Ctx, values: Record<string, unknown>, known?: Map<string, ContactField>) {
   const keys = Object.keys(values);
   if (!keys.length) return values;
-  const defs = new Map((await listContactFields(ctx)).map((d) => [d.key, d]));
+  const defs = known ?? new Map((await listContactFields(ctx)).map((d) => [d.key, d]));
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const v = values[k];

@@ -11,6 +11,7 @@ import { isAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { parseCsvLines } from "../platform/csv.ts";
 import { normalizePhone } from "./contacts.ts";
 import { getBusiness } from "../setup/service.ts";
+import { checkAttributes, listContactFields } from "./contact-fields.ts";
 import { actorRef } from "./contacts.ts";
 
 export const MAX_IMPORT_ROWS = 100_000;
@@ -84,6 +85,8 @@ export async function importContacts(
   if (!map.includes("phone") && !map.includes("email") && !map.includes("name"))
     throw badRequest("import_columns", "Map a name, phone or e-mail column");
   const country = (await getBusiness(ctx))?.country ?? "MX";
+  // the attributes the business defines are checked as the contact page checks them
+  const defs = new Map((await listContactFields(ctx)).map((d) => [d.key, d]));
   const total = file.rows.length;
   type Row = {
     name: string;
@@ -118,7 +121,17 @@ export async function importContacts(
             .filter(Boolean)
             .map((x) => x.slice(0, 40)),
         );
-      else row.attributes[target.slice(5)] = v.slice(0, 2000);
+      else {
+        const key = target.slice(5);
+        const d = defs.get(key);
+        if (d) {
+          try {
+            row.attributes[key] = (await checkAttributes(ctx, { [key]: v }, defs))[key] as never;
+          } catch {
+            throw bad(`${d.label}: not a valid value`);
+          }
+        } else row.attributes[key] = v.slice(0, 2000);
+      }
     }
     if (!row.name && !row.phone && !row.email && !Object.keys(row.attributes).length) continue;
     parsed.push(row);

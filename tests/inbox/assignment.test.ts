@@ -364,3 +364,16 @@ test("the load counts the triggers keep match a recount after every kind of chan
   await t.ctx.database.write((tx) => tx.delete(users).where(eq(users.id, a1!.id)));
   await recount();
 });
+
+test("an AI agent paused hands its conversations to the queue, and they are assigned at once", async () => {
+  const { createAgent, updateAgent } = await import("../../src/agents/service.ts");
+  const [a] = await team(1, null);
+  await updateDepartment(t.ctx, system, s.ventas.id, { assignment: "round_robin" });
+  const agent = await createAgent(t.ctx, system, { name: "Asistente", departmentIds: [s.ventas.id] });
+  const r = await customer(1);
+  expect((await openLoads()).rows[0]).toMatchObject({ ownerType: "bot", agentId: agent.id });
+  await updateAgent(t.ctx, system, agent.id, { active: false });
+  await assignmentSettled(t.ctx);
+  const row = (await openLoads()).rows.find((x) => x.id === r.conversationId)!;
+  expect(row).toMatchObject({ ownerType: "agent", assigneeId: a!.id });
+});

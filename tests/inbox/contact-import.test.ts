@@ -99,3 +99,18 @@ test("de-duplicated by phone and e-mail, against what is there and within the fi
     code: "csv_mapping",
   });
 });
+
+test("defined attributes are checked as the contact page checks them: a number stored as one, a bad one named", async () => {
+  await t.req("POST", "/api/v1/contact-fields", {
+    headers: { authorization: `Bearer ${s.apiKey}` },
+    json: { key: "compras", label: "Compras", type: "number" },
+  });
+  const bad = await importContacts(t.ctx, admin, readImportFile("Nombre,Compras\nRosa,3\nLuis,muchas"), [
+    "name",
+    "attr:compras",
+  ]).catch((e) => e);
+  expect(bad).toMatchObject({ code: "csv_value", details: { line: 3, column: "Compras", value: "muchas" } });
+  expect((await t.ctx.db.select().from(contacts)).length).toBe(0);
+  await importContacts(t.ctx, admin, readImportFile("Nombre,Compras\nRosa,3"), ["name", "attr:compras"]);
+  expect((await t.ctx.db.select().from(contacts).get())?.attributes).toEqual({ compras: 3 });
+});
