@@ -45,8 +45,11 @@ export function presenceOf(ctx: Ctx, userId: string, availability: Availability)
   return "online";
 }
 
-const presenceChanged = (ctx: Ctx, userId: string) =>
+/** A presence change: assignment follows it, and open team pages refresh (the event carries only who). */
+const presenceChanged = (ctx: Ctx, userId: string) => {
   ctx.events.publish({ type: "team.presence_changed", data: { userId }, at: ctx.clock.now() });
+  ctx.hub.broadcast("user", "team.presence_changed", { event: "team.presence_changed", userId, team: true });
+};
 
 /** A console of this person opened (its live stream); the returned function closes it. */
 export function connectConsole(ctx: Ctx, userId: string) {

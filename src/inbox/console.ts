@@ -226,7 +226,10 @@ export const inboxConsole: ConsoleModule = (app) => {
             assigneeId: string | null;
             departmentId: string | null;
             previous?: { assigneeId: string | null; departmentId: string | null };
+            team?: boolean;
           };
+          // a team event says only who changed presence: every console may hear it
+          if (x.team) return true;
           return canSee(u, x) || (!!x.previous && canSee(u, x.previous));
         },
         send: (event, data) => {

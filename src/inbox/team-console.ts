@@ -2,7 +2,8 @@
 // queue, and what whoever leads a department does there (set someone's presence, give a waiting conversation).
 import { formBody } from "../app/http.ts";
 import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
-import { TeamPage } from "../../ui/pages/inbox/team.ts";
+import { TeamGrid, TeamPage } from "../../ui/pages/inbox/team.ts";
+import { renderFragment } from "../../ui/components/html.ts";
 import { consoleActivity, setAvailability, teamOverview } from "./assignment.ts";
 import { updateConversation } from "./service.ts";
 
@@ -31,6 +32,12 @@ export const teamConsole: ConsoleModule = (app) => {
     );
   };
   app.get("/team", (c) => teamPage(c, c.req.query("saved") ? { flash: T(c)("settings.saved") } : {}));
+  // what a live refresh of the team page swaps in
+  app.get("/partials/team", async (c) => {
+    const u = user(c);
+    const o = await teamOverview(c.get("ctx"), u);
+    return c.html(renderFragment(TeamGrid({ t: T(c), csrf: csrf(c), me: u.id, departments: o.departments })));
+  });
 
   // one's own presence, from the top bar: back to the page it was chosen on
   app.post("/console/presence", async (c) => {

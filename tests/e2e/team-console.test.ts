@@ -68,7 +68,11 @@ test("presence, assignment rules, capacity and the team page, clicked at 375 and
     await admin.tap(again.locator("details.assignment-rules summary"));
     await again.locator('select[name="overflowAction"]').selectOption("agent");
     await again.locator('select[name="overflowTargetId"]').selectOption("");
-    await admin.tap(again.locator("details.assignment-rules button[type=submit]"));
+    // (a refused form answers with the page itself, at the same address: wait for it to load)
+    await Promise.all([
+      admin.page.waitForEvent("load"),
+      admin.tap(again.locator("details.assignment-rules button[type=submit]")),
+    ]);
     await expect(admin.page.locator(".flash.err").textContent()).resolves.toContain(
       "La regla de desborde necesita el tiempo",
     );
@@ -207,4 +211,52 @@ test("an agent may not hand a conversation to someone offline: the console says 
   );
   expect((await conv(r.conversationId))?.assigneeId).toBe(carla.id);
   leave();
+});
+
+test("the team page follows the team live: a presence change and a customer waiting show without a reload (375 and 1280 px)", async () => {
+  const { t, s, running, browser } = bed;
+  const { setAvailability, connectConsole } = await import("../../src/inbox/assignment.ts");
+  await t.ctx.database.write((tx) =>
+    tx.update(departments).set({ assignment: "round_robin" }).where(eq(departments.id, s.ventas.id)),
+  );
+  // nobody takes conversations: everyone in Ventas is off
+  await t.ctx.database.write((tx) => tx.update(users).set({ availability: "offline" }));
+  const ana = (await userRow("ana@test.mx"))!;
+  for (const [i, viewport] of VIEWPORTS.entries()) {
+    await setAvailability(t.ctx, { kind: "system" }, ana.id, { availability: "offline" });
+    const sup = await openConsole(browser, running.url, "sofia", viewport);
+    await sup.go("/team");
+    await sup.page.waitForSelector("body[data-live='1']");
+    const anaState = () =>
+      sup.page
+        .locator(`section[data-department="${s.ventas.id}"] li[data-person="${ana.id}"] .presence-state`)
+        .textContent();
+    await expect(anaState()).resolves.toBe("Desconectado");
+    const shows = (want: string) =>
+      sup.page.waitForFunction(
+        ([id, dept, w]) =>
+          document.querySelector(`section[data-department="${dept}"] li[data-person="${id}"] .presence-state`)
+            ?.textContent === w,
+        [ana.id, s.ventas.id, want] as const,
+      );
+    // Ana opens her console and says she is available (as her console's stream does): the supervisor sees it...
+    await setAvailability(t.ctx, { kind: "system" }, ana.id, { availability: "online" });
+    const leave = connectConsole(t.ctx, ana.id);
+    await shows("Disponible");
+    // ...and her stepping away
+    await setAvailability(t.ctx, { kind: "system" }, ana.id, { availability: "away" });
+    await shows("Ausente");
+    leave();
+    const r = await ingestInbound(t.ctx, {
+      channelId: s.webchat.id,
+      from: { externalId: `live-${i}`, name: `Paula ${i}` },
+      body: "¿alguien me atiende?",
+    });
+    await sup.page.locator(`li[data-queued="${r.conversationId}"]`).waitFor();
+    await expect(sup.page.locator(`li[data-queued="${r.conversationId}"]`).textContent()).resolves.toContain(
+      `Paula ${i}`,
+    );
+    await sup.fits();
+    await sup.close();
+  }
 });

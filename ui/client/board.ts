@@ -16,6 +16,9 @@ const showError = (text: string) => {
 
 let sortables: Sortable[] = [];
 let busy = false;
+let dragging = false;
+/** Someone is using the board (a drag, a card's "move to" control): a live refresh waits for them. */
+const inUse = () => dragging || !!document.activeElement?.closest("#board-columns form");
 function bind() {
   for (const s of sortables) s.destroy();
   sortables = [...document.querySelectorAll<HTMLElement>("#board-columns ul.board-cards")].map((list) =>
@@ -29,7 +32,11 @@ function bind() {
       touchStartThreshold: 5,
       filter: "select, button, input, label",
       preventOnFilter: false,
+      onStart: () => {
+        dragging = true;
+      },
       onEnd: (ev) => {
+        dragging = false;
         const to = ev.to as HTMLElement;
         if (ev.from === ev.to && ev.oldIndex === ev.newIndex) return;
         const itemId = (ev.item as HTMLElement).dataset.item!;
@@ -108,6 +115,9 @@ if (root) {
     );
     if (!relevant || busy) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void refresh(), 200);
+    const later = () => {
+      timer = setTimeout(() => (inUse() ? later() : void refresh()), inUse() ? 1000 : 200);
+    };
+    later();
   });
 }

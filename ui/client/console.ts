@@ -227,8 +227,8 @@ function live() {
     const batch = JSON.parse((ev as MessageEvent).data) as { event: string; conversationId: string }[];
     document.dispatchEvent(new CustomEvent("digybot:inbox", { detail: batch }));
     showTyping(batch as TypingEvent[]);
-    // someone writing changes nothing in the list or the messages
-    if (batch.every((e) => e.event === "inbox.typing")) return;
+    // someone writing, or someone's presence, changes nothing in the list or the messages
+    if (batch.every((e) => e.event === "inbox.typing" || e.event === "team.presence_changed")) return;
     if (!listTimer)
       listTimer = setTimeout(() => {
         listTimer = null;
@@ -1151,4 +1151,36 @@ if (importBox) {
     setTimeout(tick, 400);
   };
   void tick();
+}
+
+// The team page follows the team live: a presence change, a conversation waiting or taken refreshes it.
+if ($("#team-grid")) {
+  let teamTimer: ReturnType<typeof setTimeout> | null = null;
+  // not while the person is choosing in it (a select, a button): the refresh waits until they are done
+  const busy = () => !!document.activeElement?.closest("#team-grid form");
+  const refreshTeam = async (): Promise<void> => {
+    if (busy()) {
+      teamTimer = setTimeout(() => void refreshTeam(), 1000);
+      return;
+    }
+    const r = await fetch("/partials/team").catch(() => null);
+    if (!r?.ok || busy()) return;
+    const box = $("#team-grid");
+    const tmp = document.createElement("div");
+    tmp.innerHTML = await r.text();
+    const fresh = tmp.querySelector("#team-grid");
+    if (box && fresh) box.replaceWith(fresh);
+    document.body.dataset.teamRefreshed = String(Date.now());
+  };
+  document.addEventListener("digybot:inbox", (ev) => {
+    const batch = (ev as CustomEvent<{ event: string; userId?: string }[]>).detail;
+    const me = document.body.dataset.user;
+    // one's own console coming up says nothing new to oneself
+    const news = batch.some(
+      (e) => (e.event === "team.presence_changed" && e.userId !== me) || e.event.startsWith("inbox.conversation_"),
+    );
+    if (!news) return;
+    if (teamTimer) clearTimeout(teamTimer);
+    teamTimer = setTimeout(() => void refreshTeam(), 250);
+  });
 }

@@ -47,8 +47,23 @@ export function TeamPage({
   return html`<div class="page team"><h1>${t("team.title")}</h1>
     ${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
     ${departments.length ? null : html`<p class="empty">${t("team.noDepartments")}</p>`}
-    <div class="team-grid">${departments.map(
-      (d) => html`<section class="card" data-department=${d.id}><h2>${d.name}</h2>
+    <${TeamGrid} t=${t} csrf=${csrf} me=${me} departments=${departments} /></div>`;
+}
+
+/** Each department's people and queue (also the fragment a live refresh swaps in). */
+export function TeamGrid({
+  t,
+  csrf,
+  me,
+  departments,
+}: {
+  t: T;
+  csrf: string;
+  me: string;
+  departments: TeamDept[];
+}): VNode {
+  return html`<div class="team-grid" id="team-grid">${departments.map(
+    (d) => html`<section class="card" data-department=${d.id}><h2>${d.name}</h2>
       <p class="muted">${t(`assignment.${d.assignment}`)}</p>
       <h3>${t("team.people")}</h3>
       ${d.people.length ? null : html`<p class="empty">${t("team.noPeople")}</p>`}
@@ -83,5 +98,5 @@ export function TeamPage({
             : null
         }</li>`,
       )}</ol></section>`,
-    )}</div></div>`;
+  )}</div>`;
 }
