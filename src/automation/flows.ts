@@ -30,6 +30,7 @@ import { normalize } from "../agents/text.ts";
 import { automationTimers, flowSessions, flowVersions, flows } from "./schema.ts";
 import { checkGraph, flowInput, type FlowGraph, type FlowNode } from "./flow-model.ts";
 import { factsFor, inGroups, onceARound, render } from "./engine.ts";
+import { requestAssignment } from "../inbox/assignment.ts";
 
 export type Flow = typeof flows.$inferSelect;
 export type Session = typeof flowSessions.$inferSelect;
@@ -984,6 +985,8 @@ async function turn(
   await ctx.database.write((tx, after) =>
     writeTurn(ctx, tx, after, actor, conv.id, flow, r.state.vars, pending, next, isNew),
   );
+  // a flow that ended leaves its conversation to the queue: the departments that assign by themselves take it now
+  if (next.status === "done") requestAssignment(ctx, null);
   return next;
 }
 
@@ -1151,12 +1154,13 @@ export async function returnToFlow(ctx: Ctx, conversationId: string) {
 /** Ends a conversation's flow (a person took it, the API, a rule). */
 export async function stopFlow(ctx: Ctx, conversationId: string, reason: string) {
   const now = ctx.clock.now();
-  return ctx.database.write(async (tx) => {
+  return ctx.database.write(async (tx, after) => {
     const ended = await tx
       .update(flowSessions)
       .set({ status: "ended", reason, nodeId: null, updatedAt: now })
       .where(and(eq(flowSessions.conversationId, conversationId), inArray(flowSessions.status, ["active", "agent"])))
       .returning({ id: flowSessions.id });
+    if (ended.length) after(() => requestAssignment(ctx, null));
     for (const s of ended)
       await tx
         .update(automationTimers)

@@ -17,6 +17,12 @@ import type { AfterCommit, Tx } from "../platform/db.ts";
 import { assignTx, cachedChannel, changeConversationTx, conversationRowTx, sendMessageTx } from "./service.ts";
 import { visibleWhere } from "./visibility.ts";
 
+/**
+ * A conversation a BotBuilder flow is talking in (or has lent to an AI agent) is the bot's, not the queue's: nobody
+ * is given it, and it has no place in line, until the flow hands it to people or ends (automation's flow_sessions).
+ */
+const notInFlow = sql`NOT EXISTS (SELECT 1 FROM flow_sessions fs WHERE fs.conversation_id = ${conversations.id} AND fs.status IN ('active', 'agent'))`;
+
 export type Presence = "online" | "away" | "offline";
 export type Availability = Presence;
 
@@ -221,14 +227,7 @@ async function drainTx(ctx: Ctx, tx: Tx, after: AfterCommit, dept: Dept) {
     const waiting = await tx
       .select({ id: conversations.id, contactId: conversations.contactId, channelId: conversations.channelId })
       .from(conversations)
-      .where(
-        and(
-          eq(conversations.ownerType, "queue"),
-          eq(conversations.departmentId, dept.id),
-          isNull(conversations.assigneeId),
-          eq(conversations.status, "open"),
-        ),
-      )
+      .where(waitingWhere(dept.id))
       .orderBy(asc(conversations.queuedAt), asc(conversations.id))
       .limit(200);
     let round = 0;
@@ -312,6 +311,7 @@ const waitingWhere = (departmentId: string) =>
     eq(conversations.departmentId, departmentId),
     isNull(conversations.assigneeId),
     eq(conversations.status, "open"),
+    notInFlow,
   );
 
 /** What web-chat visitors were last told of their place, by conversation (the banner changes only when it does). */
@@ -435,6 +435,7 @@ export async function visitorQueuePlace(ctx: Ctx, channelId: string, contactId: 
         eq(conversations.ownerType, "queue"),
         isNull(conversations.assigneeId),
         eq(conversations.status, "open"),
+        notInFlow,
       ),
     )
     .get();
@@ -768,6 +769,7 @@ export async function teamOverview(ctx: Ctx, actor: Actor) {
             inArray(conversations.departmentId, ids),
             isNull(conversations.assigneeId),
             eq(conversations.status, "open"),
+            notInFlow,
             visibleWhere(actor),
           ),
         )

@@ -377,3 +377,36 @@ test("an AI agent paused hands its conversations to the queue, and they are assi
   const row = (await openLoads()).rows.find((x) => x.id === r.conversationId)!;
   expect(row).toMatchObject({ ownerType: "agent", assigneeId: a!.id });
 });
+
+test("a conversation a flow is talking in is the bot's: nobody is given it until the flow hands it to people", async () => {
+  const { startAutomation } = await import("../../src/automation/index.ts");
+  const { automationKit } = await import("../support/automation.ts");
+  const kit = automationKit(() => ({ t, s }));
+  startAutomation(t.ctx);
+  const [a] = await team(1, null);
+  await updateDepartment(t.ctx, system, s.ventas.id, { assignment: "round_robin" });
+  const f = await kit.create<{ id: string }>("/flows", {
+    name: "Pedido",
+    keywords: ["pedido"],
+    graph: {
+      start: "q",
+      nodes: [
+        { id: "q", type: "ask", text: "¿Cuál es tu número de pedido?", kind: "number", next: "h" },
+        { id: "h", type: "handoff", text: "Te paso con una persona." },
+      ],
+    },
+  });
+  await kit.create(`/flows/${f.id}/publish`, {}, 200);
+  const r = await customer(1, "pedido");
+  await kit.settle();
+  await assignmentSettled(t.ctx);
+  await sweepAssignments(t.ctx);
+  const during = (await openLoads()).rows.find((x) => x.id === r.conversationId)!;
+  expect(during.assigneeId).toBeNull();
+  // the customer answers; the flow hands the conversation to people: now it is given
+  await customer(1, "1042");
+  await kit.settle();
+  await assignmentSettled(t.ctx);
+  const after = (await openLoads()).rows.find((x) => x.id === r.conversationId)!;
+  expect(after.assigneeId).toBe(a!.id);
+});
