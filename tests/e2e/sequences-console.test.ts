@@ -48,7 +48,8 @@ for (const [i, viewport] of VIEWPORTS.entries())
     await second.locator("[name=s_unit]").selectOption("d");
     // a step without a message: refused, the step named, nothing saved
     await admin.fits();
-    await admin.tap(form.locator("button[type=submit]"));
+    // (a refused form answers with the page itself, at the same address: wait for it to load before reading it)
+    await Promise.all([page.waitForEvent("load"), admin.tap(form.locator("button[type=submit]"))]);
     await expect(page.locator(".flash.err").innerText()).resolves.toBe("Revisa los datos marcados. (Paso 2)");
     expect((await t.ctx.db.select().from(sequences)).filter((x) => x.name === `Cotización ${i}`)).toEqual([]);
     // what was typed is still there; the message is added and it saves
@@ -131,7 +132,7 @@ for (const [i, viewport] of VIEWPORTS.entries())
       mimeType: "text/csv",
       buffer: Buffer.from(`nombre,teléfono\nPedro,55 1000 200${i}\nNadie,55 0000 000${i}\n`),
     });
-    await admin.tap("#csv-import button[type=submit]");
+    await Promise.all([page.waitForEvent("load"), admin.tap("#csv-import button[type=submit]")]);
     await expect(page.locator("#import-result").innerText()).resolves.toBe(
       "Inscritos: 1. Ya estaban: 0.\nSin contacto que coincida en las líneas 3.",
     );
