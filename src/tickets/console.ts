@@ -2,7 +2,21 @@
 // summary prefilled), and a ticket's page (history, comment or note with a file, fields, close, reopen, merge).
 import { and, desc, eq } from "drizzle-orm";
 import { formBody } from "../app/http.ts";
-import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  user,
+  T,
+  csrf,
+  str,
+  pid,
+  page,
+  errText,
+  statusOf,
+  settingsPage,
+  act as settingsAct,
+} from "../app/console.ts";
+import { TicketSettings } from "../../ui/pages/tickets/settings.ts";
 import { AppError, badRequest } from "../platform/errors.ts";
 import { isAdmin } from "../platform/context.ts";
 import { NewTicketPage, TicketPage, TicketsPage, type TicketView } from "../../ui/pages/tickets/tickets.ts";
@@ -12,8 +26,89 @@ import * as auth from "../auth/service.ts";
 import { getConversation, listMessages } from "../inbox/service.ts";
 
 const FILTER_KEYS = ["status", "priority", "assignee", "categoryId", "departmentId", "sla", "q"] as const;
+const optionalInt = (v: unknown) => (str(v).trim() === "" ? null : Number(str(v)));
 
 export const ticketsConsole: ConsoleModule = (app) => {
+  // Settings → Tickets (administrators: the /settings gate)
+  const settingsView = async (c: C) => {
+    const ctx = c.get("ctx");
+    const [cfg, categories, fields, policies, departments] = await Promise.all([
+      tickets.getTicketSettings(ctx),
+      tickets.listCategories(ctx),
+      tickets.listFields(ctx),
+      tickets.listPolicies(ctx),
+      auth.listDepartments(ctx),
+    ]);
+    return TicketSettings({
+      t: T(c),
+      csrf: csrf(c),
+      notifyCustomer: cfg.notifyCustomer,
+      categories,
+      fields,
+      policies,
+      departments: departments.map((d) => ({ id: d.id, name: d.name })),
+    });
+  };
+  app.get("/settings/tickets", async (c) => settingsPage(c, "tickets", await settingsView(c)));
+  app.post(
+    "/settings/tickets/notify",
+    settingsAct("tickets", settingsView, (c, f) =>
+      tickets.saveTicketSettings(c.get("ctx"), user(c), { notifyCustomer: str(f.notifyCustomer) === "1" }),
+    ),
+  );
+  app.post(
+    "/settings/tickets/policies",
+    settingsAct("tickets", settingsView, (c, f) =>
+      tickets.savePolicy(c.get("ctx"), user(c), {
+        name: str(f.name),
+        priority: str(f.priority) as never,
+        firstResponseMinutes: optionalInt(f.firstResponseMinutes),
+        nextResponseMinutes: optionalInt(f.nextResponseMinutes),
+        resolutionMinutes: optionalInt(f.resolutionMinutes),
+        warnMinutes: Number(str(f.warnMinutes)),
+        businessHours: str(f.businessHours) === "1",
+        raisePriority: str(f.raisePriority) === "1",
+        reassign: str(f.reassign) === "1",
+      }),
+    ),
+  );
+  app.post(
+    "/settings/tickets/policies/:id/delete",
+    settingsAct("tickets", settingsView, (c) => tickets.deletePolicy(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/tickets/categories",
+    settingsAct("tickets", settingsView, (c, f) =>
+      tickets.createCategory(c.get("ctx"), user(c), {
+        name: str(f.name),
+        departmentId: str(f.departmentId) || null,
+        priority: (str(f.priority) || null) as never,
+      }),
+    ),
+  );
+  app.post(
+    "/settings/tickets/categories/:id/delete",
+    settingsAct("tickets", settingsView, (c) => tickets.deleteCategory(c.get("ctx"), user(c), pid(c))),
+  );
+  app.post(
+    "/settings/tickets/fields",
+    settingsAct("tickets", settingsView, (c, f) =>
+      tickets.createField(c.get("ctx"), user(c), {
+        key: str(f.key).trim(),
+        label: str(f.label),
+        type: str(f.type) as never,
+        options: str(f.options)
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      }),
+    ),
+  );
+  app.post(
+    "/settings/tickets/fields/:id/delete",
+    settingsAct("tickets", settingsView, (c) => tickets.deleteField(c.get("ctx"), user(c), pid(c))),
+  );
+
   const lookups = async (c: C) => {
     const ctx = c.get("ctx");
     const [categories, departments, users] = await Promise.all([

@@ -86,6 +86,14 @@ export function ticketRoutes(registry: OpenApiRegistry) {
   });
 
   // settings (administrators)
+  doc("GET", "/ticket-settings", "Whether customers are told of their tickets' status changes");
+  app.get("/ticket-settings", async (c) => c.json({ data: await tickets.getTicketSettings(c.get("ctx")) }));
+  doc("PUT", "/ticket-settings", "Change the ticket settings", { body: tickets.ticketSettings });
+  app.put("/ticket-settings", async (c) =>
+    c.json({
+      data: await tickets.saveTicketSettings(c.get("ctx"), actorOf(c), await readJson(c, tickets.ticketSettings)),
+    }),
+  );
   doc("GET", "/ticket-categories", "Ticket categories");
   app.get("/ticket-categories", async (c) => c.json({ data: await tickets.listCategories(c.get("ctx")) }));
   doc("POST", "/ticket-categories", "Add a ticket category", { body: tickets.categoryInput });

@@ -62,6 +62,7 @@ const adminPages = () => [
   "/settings/departments",
   "/settings/tags",
   "/settings/contact-fields",
+  "/settings/tickets",
   "/contacts/import",
   "/settings/quick-replies",
   "/settings/channels",

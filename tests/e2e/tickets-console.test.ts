@@ -185,3 +185,70 @@ test("a duplicate merged from its page (375 and 1280 px)", async () => {
   // the conversation the tickets came from is untouched by all this
   expect((await t.ctx.db.select().from(conversations)).every((x) => x.status === "open")).toBe(true);
 });
+
+test("Settings → Tickets: an SLA per priority, a category, a field and the customer notice, clicked (375 and 1280 px)", async () => {
+  const { t, s, running, browser } = bed;
+  const { getTicketSettings, listCategories, listFields, listPolicies } = await import("../../src/tickets/service.ts");
+  for (const [i, viewport] of VIEWPORTS.entries()) {
+    const c = await openConsole(browser, running.url, "admin", viewport);
+    await c.go("/settings/tickets");
+    await c.fits();
+    // the urgent priority's SLA: an hour to answer, four to solve
+    const urgent = c.page.locator('details.policy[data-priority="urgent"]');
+    await c.tap(urgent.locator("summary"));
+    await urgent.locator('input[name="firstResponseMinutes"]').fill(String(60 + i));
+    await urgent.locator('input[name="resolutionMinutes"]').fill("240");
+    await urgent.locator('input[name="raisePriority"]').setChecked(false);
+    await c.tap(urgent.locator("button.primary"));
+    await c.page.waitForURL(/saved=1/);
+    expect((await listPolicies(t.ctx)).find((p) => p.priority === "urgent")).toMatchObject({
+      firstResponseMinutes: 60 + i,
+      resolutionMinutes: 240,
+      businessHours: true,
+    });
+    // a policy with no times at all is refused in Spanish, and nothing changes
+    const low = c.page.locator('details.policy[data-priority="low"]');
+    await c.tap(low.locator("summary"));
+    await Promise.all([c.page.waitForEvent("load"), c.tap(low.locator("button.primary"))]);
+    await expect(c.page.locator(".flash.err").first().textContent()).resolves.toContain(
+      "Una política de SLA necesita al menos uno de sus tiempos.",
+    );
+    expect((await listPolicies(t.ctx)).some((p) => p.priority === "low")).toBe(false);
+    // a category that sends its tickets to Soporte, urgent
+    await c.page.fill('#new-category input[name="name"]', `Devoluciones ${i}`);
+    await c.page.locator('#new-category select[name="departmentId"]').selectOption(s.soporte.id);
+    await c.page.locator('#new-category select[name="priority"]').selectOption("urgent");
+    await c.tap("#new-category button.primary");
+    await c.page.waitForURL(/saved=1/);
+    expect((await listCategories(t.ctx)).find((x) => x.name === `Devoluciones ${i}`)).toMatchObject({
+      departmentId: s.soporte.id,
+      priority: "urgent",
+    });
+    // a field of the tickets' own
+    await c.page.fill('#new-ticket-field input[name="label"]', `Número de serie ${i}`);
+    await c.page.fill('#new-ticket-field input[name="key"]', `serie_${i}`);
+    await c.tap("#new-ticket-field button.primary");
+    await c.page.waitForURL(/saved=1/);
+    expect((await listFields(t.ctx)).some((f) => f.key === `serie_${i}`)).toBe(true);
+    // the customer notice, off then on again
+    await c.page.locator('#ticket-notify input[name="notifyCustomer"]').setChecked(i === 0 ? false : true);
+    await c.tap("#ticket-notify button.primary");
+    await c.page.waitForURL(/saved=1/);
+    expect((await getTicketSettings(t.ctx)).notifyCustomer).toBe(i !== 0);
+    await c.fits();
+    // a ticket of that category: routed and priced by it, with the field on its page
+    const tk = await apiPost(t, s.apiKey, "/tickets", {
+      subject: `Devolución ${i}`,
+      categoryId: (await listCategories(t.ctx)).find((x) => x.name === `Devoluciones ${i}`)!.id,
+    });
+    expect(tk).toMatchObject({ departmentId: s.soporte.id, priority: "urgent" });
+    await c.go(`/tickets/${tk.id}`);
+    await c.page.fill(`#ticket-fields input[name="cf_serie_${i}"]`, "SN-1234");
+    await c.tap("#ticket-fields button.primary");
+    await c.page.waitForURL(/saved=1/);
+    expect((await t.ctx.db.select().from(tickets).where(eq(tickets.id, tk.id)).get())?.customFields).toMatchObject({
+      [`serie_${i}`]: "SN-1234",
+    });
+    await c.close();
+  }
+});

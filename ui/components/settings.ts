@@ -21,7 +21,7 @@ export function SettingsFrame({
 }): VNode {
   const link = (id: string, key: string) =>
     html`<a href=${`/settings/${id}`} class=${active === id ? "on" : ""}>${t(key)}</a>`;
-  return html`<div class="page settings"><nav>${link("business", "settings.business")}${link("users", "settings.users")}${link("departments", "settings.departments")}${link("tags", "settings.tags")}${link("contact-fields", "settings.contactFields")}
+  return html`<div class="page settings"><nav>${link("business", "settings.business")}${link("users", "settings.users")}${link("departments", "settings.departments")}${link("tags", "settings.tags")}${link("contact-fields", "settings.contactFields")}${link("tickets", "settings.tickets")}
       ${link("quick-replies", "settings.quickReplies")}${link("channels", "settings.channels")}${link("ai", "settings.ai")}${link("agents", "settings.agents")}${link("knowledge", "settings.knowledge")}${link("catalog", "settings.catalog")}${link("calendar", "settings.calendar")}${link("automations", "settings.automations")}${link("surveys", "settings.surveys")}${link("sequences", "settings.sequences")}${link("flows", "settings.flows")}${link("library", "settings.library")}${link("api-keys", "settings.apiKeys")}${link("login-history", "settings.loginHistory")}</nav>
     <div>${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}${children}</div></div>`;
 }
