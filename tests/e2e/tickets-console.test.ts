@@ -231,7 +231,7 @@ test("Settings → Tickets: an SLA per priority, a category, a field and the cus
     await c.page.waitForURL(/saved=1/);
     expect((await listFields(t.ctx)).some((f) => f.key === `serie_${i}`)).toBe(true);
     // the customer notice, off then on again
-    await c.page.locator('#ticket-notify input[name="notifyCustomer"]').setChecked(i === 0 ? false : true);
+    await c.page.locator('#ticket-notify input[name="notifyCustomer"]').setChecked(i !== 0);
     await c.tap("#ticket-notify button.primary");
     await c.page.waitForURL(/saved=1/);
     expect((await getTicketSettings(t.ctx)).notifyCustomer).toBe(i !== 0);
