@@ -59,39 +59,50 @@ export async function openConsole(
       expect([path, r?.status()]).toEqual([path, 200]);
     },
     async fits() {
-      expect(await overflowing(page)).toEqual([]);
-      const covered: string[] = [];
-      for (const control of await page
-        .locator("main button.primary:visible, button[type=submit]:visible, #menu-toggle:visible")
-        .all()) {
-        await control.scrollIntoViewIfNeeded();
-        if (!(await reachable(control)))
-          covered.push(
-            ((await control.textContent()) ?? "").trim().slice(0, 40) || (await control.getAttribute("id")) || "?",
-          );
+      // a live page may re-render (a fragment swapped in) while its controls are walked: walk them again
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await walk();
+        } catch (e) {
+          if (attempt >= 3 || !/not attached|detached/i.test(String(e))) throw e;
+          await page.waitForTimeout(300);
+        }
       }
-      expect(covered).toEqual([]);
-      if (phone) {
-        // a finger needs 44 px: every visible button, field and menu on a phone is at least that tall
-        const small = await page.evaluate(() =>
-          [
-            ...document.querySelectorAll<HTMLElement>(
-              "button, select, a.button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=color])",
-            ),
-          ]
-            .filter(
-              (e) =>
-                e.getBoundingClientRect().width > 0 &&
-                getComputedStyle(e).visibility !== "hidden" &&
-                !e.closest("[hidden]"),
-            )
-            .filter((e) => e.getBoundingClientRect().height < 43.5)
-            .map(
-              (e) =>
-                `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || e.id).trim().slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)} px`,
-            ),
-        );
-        expect(small).toEqual([]);
+      async function walk() {
+        expect(await overflowing(page)).toEqual([]);
+        const covered: string[] = [];
+        for (const control of await page
+          .locator("main button.primary:visible, button[type=submit]:visible, #menu-toggle:visible")
+          .all()) {
+          await control.scrollIntoViewIfNeeded();
+          if (!(await reachable(control)))
+            covered.push(
+              ((await control.textContent()) ?? "").trim().slice(0, 40) || (await control.getAttribute("id")) || "?",
+            );
+        }
+        expect(covered).toEqual([]);
+        if (phone) {
+          // a finger needs 44 px: every visible button, field and menu on a phone is at least that tall
+          const small = await page.evaluate(() =>
+            [
+              ...document.querySelectorAll<HTMLElement>(
+                "button, select, a.button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=color])",
+              ),
+            ]
+              .filter(
+                (e) =>
+                  e.getBoundingClientRect().width > 0 &&
+                  getComputedStyle(e).visibility !== "hidden" &&
+                  !e.closest("[hidden]"),
+              )
+              .filter((e) => e.getBoundingClientRect().height < 43.5)
+              .map(
+                (e) =>
+                  `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute("name") || e.id).trim().slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)} px`,
+              ),
+          );
+          expect(small).toEqual([]);
+        }
       }
     },
     async tap(target) {
