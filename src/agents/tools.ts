@@ -15,6 +15,7 @@ import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.
 import { createTicket } from "../tickets/service.ts";
 import { BOOKING_REFUSALS, availableSlots, book, getCalendarSettings, serviceName } from "../calendar/service.ts";
 import type { ToolSpec } from "./providers.ts";
+import { translator } from "../../ui/i18n/index.ts";
 
 /** What a tool knows of the conversation it serves. `dryRun` (playground, evaluation): nothing is written. */
 export type ToolContext = {
@@ -66,15 +67,6 @@ async function notFree(t: ToolContext, date: string, time: string, why: string):
   };
 }
 
-const STATUS_ES: Record<string, string> = {
-  pending: "pendiente",
-  confirmed: "confirmado",
-  preparing: "en preparación",
-  shipped: "enviado",
-  delivered: "entregado",
-  cancelled: "cancelado",
-};
-
 export const TOOLS = [
   tool({
     name: "search_products",
@@ -118,7 +110,7 @@ export const TOOLS = [
         ok: true,
         data: {
           number: o.number,
-          status: t.language === "es" ? STATUS_ES[o.status] : o.status,
+          status: translator(t.language)(`orders.status.${o.status}`),
           items: o.items.map((i) => `${i.quantity} × ${i.name}`),
           total: formatMoney(o.total, o.currency, t.language),
           updated: new Date(o.updatedAt).toISOString().slice(0, 10),

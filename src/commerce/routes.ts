@@ -6,6 +6,7 @@ import { readJson, query } from "../app/http.ts";
 import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as commerce from "./service.ts";
+import * as orders from "./orders.ts";
 import * as calendar from "../calendar/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -56,26 +57,133 @@ export function commerceRoutes(registry: OpenApiRegistry) {
     c.json({ data: await commerce.importProducts(c.get("ctx"), actorOf(c), await c.req.text()) }),
   );
 
-  doc("GET", "/orders", "Orders", "Recent orders");
-  app.get("/orders", async (c) => c.json({ data: await commerce.listOrders(c.get("ctx"), actorOf(c)) }));
+  doc("GET", "/orders", "Orders", "Recent orders (filters: status, contactId)", { query: orders.orderFilters });
+  app.get("/orders", async (c) =>
+    c.json({ data: await commerce.listOrders(c.get("ctx"), actorOf(c), query(c, orders.orderFilters)) }),
+  );
+  doc("GET", "/orders/:id", "Orders", "An order with its history and the statuses it may move to");
+  app.get("/orders/:id", async (c) =>
+    c.json({ data: await commerce.getOrder(c.get("ctx"), actorOf(c), c.req.param("id")) }),
+  );
   doc("POST", "/orders", "Orders", "Create an order priced from the catalog", { body: commerce.orderInput });
   app.post("/orders", async (c) =>
     c.json({ data: await commerce.createOrder(c.get("ctx"), actorOf(c), await readJson(c, commerce.orderInput)) }, 201),
   );
-  const statusBody = z.strictObject({
-    status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]),
+  doc("POST", "/orders/:id/status", "Orders", "Move an order to its next status (409 for a move it may not make)", {
+    body: orders.statusInput,
   });
-  doc("PATCH", "/orders/:id", "Orders", "Change an order's status", { body: statusBody });
+  app.post("/orders/:id/status", async (c) =>
+    c.json({
+      data: await commerce.setOrderStatus(
+        c.get("ctx"),
+        actorOf(c),
+        c.req.param("id"),
+        await readJson(c, orders.statusInput),
+      ),
+    }),
+  );
+  doc("PATCH", "/orders/:id", "Orders", "Change an order's status (the same as POST /orders/:id/status)", {
+    body: orders.statusInput,
+  });
   app.patch("/orders/:id", async (c) =>
     c.json({
       data: await commerce.setOrderStatus(
         c.get("ctx"),
         actorOf(c),
         c.req.param("id"),
-        (await readJson(c, statusBody)).status,
+        await readJson(c, orders.statusInput),
       ),
     }),
   );
+  doc("POST", "/orders/:id/paid", "Orders", "Record an order as paid (cash or transfer confirmed by a person)", {
+    body: orders.paymentInput,
+  });
+  app.post("/orders/:id/paid", async (c) =>
+    c.json({
+      data: await commerce.markPaid(
+        c.get("ctx"),
+        actorOf(c),
+        c.req.param("id"),
+        await readJson(c, orders.paymentInput),
+      ),
+    }),
+  );
+
+  const conv = (c: Context<Env>) => c.req.param("conversationId") ?? "";
+  doc("GET", "/conversations/:conversationId/cart", "Orders", "The conversation's cart, priced now");
+  app.get("/conversations/:conversationId/cart", async (c) =>
+    c.json({ data: await commerce.getCart(c.get("ctx"), actorOf(c), conv(c)) }),
+  );
+  doc("POST", "/conversations/:conversationId/cart/items", "Orders", "Add an item (variant, extras) to the cart", {
+    body: orders.cartItemInput,
+  });
+  app.post("/conversations/:conversationId/cart/items", async (c) =>
+    c.json({
+      data: await commerce.addToCart(c.get("ctx"), actorOf(c), conv(c), await readJson(c, orders.cartItemInput)),
+    }),
+  );
+  doc("PATCH", "/conversations/:conversationId/cart/items/:lineId", "Orders", "A cart line's quantity (0 removes it)", {
+    body: orders.cartLinePatch,
+  });
+  app.patch("/conversations/:conversationId/cart/items/:lineId", async (c) =>
+    c.json({
+      data: await commerce.updateCartLine(
+        c.get("ctx"),
+        actorOf(c),
+        conv(c),
+        c.req.param("lineId"),
+        await readJson(c, orders.cartLinePatch),
+      ),
+    }),
+  );
+  doc("PATCH", "/conversations/:conversationId/cart", "Orders", "Pickup or delivery, address, notes", {
+    body: orders.cartDetailsInput,
+  });
+  app.patch("/conversations/:conversationId/cart", async (c) =>
+    c.json({
+      data: await commerce.setCartDetails(
+        c.get("ctx"),
+        actorOf(c),
+        conv(c),
+        await readJson(c, orders.cartDetailsInput),
+      ),
+    }),
+  );
+  doc("POST", "/conversations/:conversationId/checkout", "Orders", "The cart becomes an order (stock held)", {
+    body: orders.checkoutInput,
+  });
+  app.post("/conversations/:conversationId/checkout", async (c) =>
+    c.json(
+      { data: await commerce.checkout(c.get("ctx"), actorOf(c), conv(c), await readJson(c, orders.checkoutInput)) },
+      201,
+    ),
+  );
+
+  doc("GET", "/product-categories", "Catalog", "The catalog's categories (a tree: parentId)");
+  app.get("/product-categories", async (c) => c.json({ data: await commerce.listCategories(c.get("ctx")) }));
+  doc("POST", "/product-categories", "Catalog", "Add a category", { body: commerce.categoryInput });
+  app.post("/product-categories", async (c) =>
+    c.json(
+      { data: await commerce.createCategory(c.get("ctx"), actorOf(c), await readJson(c, commerce.categoryInput)) },
+      201,
+    ),
+  );
+  doc("PATCH", "/product-categories/:id", "Catalog", "Rename or move a category", { body: commerce.categoryPatch });
+  app.patch("/product-categories/:id", async (c) =>
+    c.json({
+      data: await commerce.updateCategory(
+        c.get("ctx"),
+        actorOf(c),
+        c.req.param("id"),
+        await readJson(c, commerce.categoryPatch),
+      ),
+    }),
+  );
+  doc("DELETE", "/product-categories/:id", "Catalog", "Remove a category (its products stay, uncategorised)");
+  app.delete("/product-categories/:id", async (c) => {
+    await commerce.deleteCategory(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
+  });
 
   const dayQuery = z.object({ date: z.string() });
   doc("GET", "/calendar/slots", "Calendar", "Free appointment times of a day", { query: dayQuery });

@@ -1,4 +1,24 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+
+/** A product's sizes or flavours: each its own price (minor units) and its own stock (null: not tracked). */
+export type Variant = { key: string; name: string; price: number; stock: number | null };
+/** An extra the customer may add ("con queso +$10"), priced on top of the product or variant. */
+export type Modifier = { key: string; name: string; price: number };
+/** When a product can be ordered: weekdays (0 Sunday … 6 Saturday) and a time span in the business time zone. */
+export type Availability = { days: number[]; from: string; to: string } | null;
+
+/** The catalog's categories, a tree (a category may sit inside another). */
+export const productCategories = sqliteTable(
+  "product_categories",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    parentId: text("parent_id").references((): AnySQLiteColumn => productCategories.id, { onDelete: "set null" }),
+    position: integer("position").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("product_categories_name").on(t.parentId, t.name)],
+);
 
 // The catalog (manual 2.5, 6.8). Money in minor units with its currency; stock null means not tracked.
 export const products = sqliteTable(
@@ -9,17 +29,48 @@ export const products = sqliteTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     category: text("category").notNull().default(""),
+    categoryId: text("category_id").references(() => productCategories.id, { onDelete: "set null" }),
     price: integer("price").notNull(),
     currency: text("currency").notNull().default("MXN"),
     stock: integer("stock"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    variants: text("variants", { mode: "json" }).notNull().$type<Variant[]>().default([]),
+    modifiers: text("modifiers", { mode: "json" }).notNull().$type<Modifier[]>().default([]),
+    availability: text("availability", { mode: "json" }).$type<Availability>(),
+    /** low-stock alert threshold (null: no alert) */
+    lowStock: integer("low_stock"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("products_name").on(t.name)],
+  (t) => [index("products_name").on(t.name), index("products_category").on(t.categoryId)],
 );
 
-export type OrderItem = { sku: string; name: string; quantity: number; price: number };
+export type OrderItem = {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** the unit price charged: the product's or variant's plus its modifiers */
+  price: number;
+  variant?: string | null;
+  variantName?: string | null;
+  modifiers?: { key: string; name: string; price: number }[];
+  note?: string;
+};
+
+export const ORDER_STATUSES = [
+  "new",
+  "confirmed",
+  "preparing",
+  "ready",
+  "on_the_way",
+  "delivered",
+  "picked_up",
+  "cancelled",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const PAYMENT_METHODS = ["cash", "transfer", "card", "link"] as const;
+export const PAYMENT_STATUSES = ["unpaid", "pending", "paid", "refunded"] as const;
 
 // Orders taken in chat or synced from a store; customers ask for their status by number.
 export const orders = sqliteTable(
@@ -28,15 +79,99 @@ export const orders = sqliteTable(
     id: text("id").primaryKey(),
     number: text("number").notNull().unique(),
     contactId: text("contact_id"),
-    status: text("status", { enum: ["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"] })
-      .notNull()
-      .default("pending"),
+    conversationId: text("conversation_id"),
+    status: text("status", { enum: ORDER_STATUSES }).notNull().default("new"),
     items: text("items", { mode: "json" }).notNull().$type<OrderItem[]>().default([]),
+    subtotal: integer("subtotal").notNull().default(0),
+    discount: integer("discount").notNull().default(0),
+    deliveryFee: integer("delivery_fee").notNull().default(0),
     total: integer("total").notNull(),
     currency: text("currency").notNull().default("MXN"),
+    fulfilment: text("fulfilment", { enum: ["pickup", "delivery"] })
+      .notNull()
+      .default("pickup"),
+    address: text("address").notNull().default(""),
+    location: text("location", { mode: "json" }).$type<{ lat: number; lng: number } | null>(),
+    paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }),
+    paymentStatus: text("payment_status", { enum: PAYMENT_STATUSES }).notNull().default("unpaid"),
+    paidAt: integer("paid_at"),
     notes: text("notes").notNull().default(""),
+    /** where it came from: chat (an agent, an AI agent, a flow), api, or a store */
+    source: text("source").notNull().default("api"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("orders_contact").on(t.contactId, t.createdAt)],
+  (t) => [
+    index("orders_contact").on(t.contactId, t.createdAt),
+    index("orders_status").on(t.status, t.createdAt),
+    index("orders_conversation").on(t.conversationId),
+  ],
+);
+
+/** Every change of an order: created, a status move, paid, a change of its items; who did it and when. */
+export const orderHistory = sqliteTable(
+  "order_history",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    kind: text("kind").notNull(),
+    actor: text("actor", { mode: "json" }).$type<{ type: string; id?: string | null; name?: string }>(),
+    data: text("data", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
+  },
+  (t) => [index("order_history_order").on(t.orderId, t.at)],
+);
+
+/**
+ * Stock held for an order at checkout: taken off the product's stock at once (so nobody else can buy it), kept
+ * when the order is confirmed or paid, given back when the order is cancelled or the hold expires first.
+ */
+export const stockHolds = sqliteTable(
+  "stock_holds",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    sku: text("sku").notNull(),
+    variant: text("variant"),
+    quantity: integer("quantity").notNull(),
+    status: text("status", { enum: ["held", "kept", "released"] })
+      .notNull()
+      .default("held"),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("stock_holds_due").on(t.status, t.expiresAt), index("stock_holds_order").on(t.orderId)],
+);
+
+export type CartLine = {
+  id: string;
+  sku: string;
+  variant: string | null;
+  modifiers: string[];
+  quantity: number;
+  note: string;
+};
+
+/** The cart of a conversation: what the customer is choosing, priced again from the catalog on every read. */
+export const carts = sqliteTable(
+  "carts",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull().unique(),
+    contactId: text("contact_id"),
+    lines: text("lines", { mode: "json" }).notNull().$type<CartLine[]>().default([]),
+    fulfilment: text("fulfilment", { enum: ["pickup", "delivery"] }),
+    address: text("address").notNull().default(""),
+    location: text("location", { mode: "json" }).$type<{ lat: number; lng: number } | null>(),
+    notes: text("notes").notNull().default(""),
+    /** when automations were told it was abandoned (once per filling) */
+    abandonedAt: integer("abandoned_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("carts_updated").on(t.updatedAt)],
 );

@@ -1,15 +1,15 @@
 // The catalog and orders, as far as conversations need them: products with price and stock that agents and AI
 // agents quote from, and orders whose status a customer can ask for by number.
 import { z } from "zod";
-import { and, desc, eq, sql } from "drizzle-orm";
-import { orders, products, type OrderItem } from "./schema.ts";
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { type orders, products, productCategories } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { contentTerms, normalize } from "../agents/text.ts";
-import { checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { parseCsv } from "../platform/csv.ts";
+import type { Tx } from "../platform/db.ts";
 
 export type Product = typeof products.$inferSelect;
 export type Order = typeof orders.$inferSelect;
@@ -26,8 +26,59 @@ export const productInput = z.strictObject({
   /** null: not tracked */
   stock: z.number().int().min(0).nullable().default(null),
   active: z.boolean().default(true),
+  categoryId: idRef.nullable().default(null),
+  variants: z
+    .array(
+      z.strictObject({
+        key: z.string().trim().min(1).max(64),
+        name: z.string().trim().min(1).max(100),
+        price: z.number().int().min(0),
+        stock: z.number().int().min(0).nullable().default(null),
+      }),
+    )
+    .max(50)
+    .default([]),
+  modifiers: z
+    .array(
+      z.strictObject({
+        key: z.string().trim().min(1).max(64),
+        name: z.string().trim().min(1).max(100),
+        price: z.number().int().min(0),
+      }),
+    )
+    .max(50)
+    .default([]),
+  availability: z
+    .strictObject({
+      days: z.array(z.number().int().min(0).max(6)).max(7).default([]),
+      from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+      to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+    })
+    .nullable()
+    .default(null),
+  lowStock: z.number().int().min(0).nullable().default(null),
 });
 export const productPatch = patchOf(productInput);
+
+/** Keys of variants and extras are unique in their product; a category must exist. */
+async function checkProductShape(
+  tx: Pick<Tx, "select">,
+  p: Partial<Pick<z.output<typeof productInput>, "variants" | "modifiers" | "categoryId">>,
+) {
+  for (const field of ["variants", "modifiers"] as const) {
+    const keys = (p[field] ?? []).map((v) => v.key);
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup) throw badRequest("duplicate_key", `Two ${field} share the key ${dup}`, { field, key: dup });
+  }
+  if (p.categoryId) {
+    const c = await tx
+      .select({ id: productCategories.id })
+      .from(productCategories)
+      .where(eq(productCategories.id, p.categoryId))
+      .get();
+    if (!c) throw badRequest("unknown_category", "The category does not exist", { field: "categoryId" });
+  }
+}
 
 export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeof productInput>) {
   assertAdmin(actor);
@@ -35,6 +86,7 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
   const now = ctx.clock.now();
   const row: Product = { id: newId(now), ...p, createdAt: now, updatedAt: now };
   await ctx.database.write(async (tx) => {
+    await checkProductShape(tx, p);
     if (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get())
       throw conflict("sku_taken", "Another product has this SKU", { field: "sku" });
     await tx.insert(products).values(row);
@@ -48,6 +100,7 @@ export async function updateProduct(ctx: Ctx, actor: Actor, id: string, input: z
   return ctx.database.write(async (tx) => {
     const cur = await tx.select().from(products).where(eq(products.id, id)).get();
     if (!cur) throw notFound("Product");
+    await checkProductShape(tx, p);
     if (
       p.sku &&
       p.sku !== cur.sku &&
@@ -102,7 +155,36 @@ const COLS = {
   description: ["description", "descripcion", "descripción"],
   currency: ["currency", "moneda"],
   active: ["active", "activo"],
+  variants: ["variants", "variantes"],
+  modifiers: ["modifiers", "extras", "modificadores"],
+  hours: ["hours", "horario", "availability", "disponibilidad"],
+  lowStock: ["low_stock", "stock_minimo", "stock mínimo", "alerta_stock"],
 } as const;
+
+const slug = (s: string) =>
+  normalize(s)
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 64) || "x";
+
+/**
+ * "Chico=45|Grande=60" (name=price, and :stock for a variant's own stock: "Grande=60:12"), the form a spreadsheet
+ * holds variants and extras in; null when a part is not of that form.
+ */
+export function parseOptionList(raw: string, withStock: boolean) {
+  const out: { key: string; name: string; price: number; stock: number | null }[] = [];
+  for (const part of raw
+    .split("|")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const m = /^(.+?)\s*=\s*([^:]+?)(?::\s*(\d+))?$/.exec(part);
+    if (!m || (m[3] && !withStock)) return null;
+    const price = parsePrice(m[2]);
+    if (price === null) return null;
+    out.push({ key: slug(m[1]), name: m[1].trim(), price, stock: m[3] ? Number(m[3]) : null });
+  }
+  return out;
+}
 
 /**
  * Products from a spreadsheet's CSV (columns named in Spanish or English: sku, name, price; optionally stock,
@@ -130,7 +212,20 @@ export async function importProducts(ctx: Ctx, actor: Actor, csv: string) {
     const stock = stockRaw === "" ? null : /^\d+$/.test(stockRaw) ? Number(stockRaw) : NaN;
     if (Number.isNaN(stock)) throw bad(head[col.stock], stockRaw, "is not a whole number");
     const activeRaw = get("active").toLowerCase();
+    const variants = parseOptionList(get("variants"), true);
+    if (!variants) throw bad(head[col.variants], get("variants"), 'is not a list like "Chico=45|Grande=60"');
+    const mods = parseOptionList(get("modifiers"), false);
+    if (!mods) throw bad(head[col.modifiers], get("modifiers"), 'is not a list like "Queso=10|Aguacate=15"');
+    const hoursRaw = get("hours");
+    const hours = hoursRaw ? /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)$/.exec(hoursRaw) : null;
+    if (hoursRaw && !hours) throw bad(head[col.hours], hoursRaw, 'is not a time span like "08:00-12:00"');
+    const lowRaw = get("lowStock");
+    if (lowRaw && !/^\d+$/.test(lowRaw)) throw bad(head[col.lowStock], lowRaw, "is not a whole number");
     const parsed = productInput.safeParse({
+      variants,
+      modifiers: mods.map(({ key, name, price }) => ({ key, name, price })),
+      availability: hours ? { days: [], from: `${hours[1]}:${hours[2]}`, to: `${hours[3]}:${hours[4]}` } : null,
+      lowStock: lowRaw ? Number(lowRaw) : null,
       sku: get("sku"),
       name: get("name"),
       price,
@@ -159,19 +254,158 @@ export async function importProducts(ctx: Ctx, actor: Actor, csv: string) {
     const now = ctx.clock.now();
     for (const p of items) {
       const cur = await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get();
+      // the category column is a path in the tree ("Bebidas > Aguas"), made when missing
+      const categoryId = p.category ? await categoryByPath(tx, p.category, now) : null;
       if (cur) {
         await tx
           .update(products)
-          .set({ ...p, updatedAt: now })
+          .set({ ...p, categoryId, updatedAt: now })
           .where(eq(products.id, cur.id));
         updated++;
       } else {
-        await tx.insert(products).values({ id: newId(now), ...p, createdAt: now, updatedAt: now });
+        await tx.insert(products).values({ id: newId(now), ...p, categoryId, createdAt: now, updatedAt: now });
         created++;
       }
     }
     return { created, updated };
   });
+}
+
+// ---------------------------------------------------------------- categories (a tree)
+
+export type Category = typeof productCategories.$inferSelect;
+export const categoryInput = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  parentId: idRef.nullable().default(null),
+  position: z.number().int().min(0).max(10_000).default(0),
+});
+export const categoryPatch = patchOf(categoryInput);
+
+export async function listCategories(ctx: Ctx) {
+  return ctx.db.select().from(productCategories).orderBy(asc(productCategories.position), asc(productCategories.name));
+}
+
+/** The categories as a tree's lines: each with its depth and full path ("Bebidas › Aguas"), parents first. */
+export function categoryTree(all: Category[]) {
+  const kids = new Map<string | null, Category[]>();
+  for (const c of all) kids.set(c.parentId, [...(kids.get(c.parentId) ?? []), c]);
+  const out: (Category & { depth: number; path: string })[] = [];
+  const walk = (parent: string | null, depth: number, prefix: string) => {
+    for (const c of kids.get(parent) ?? []) {
+      const path = prefix ? `${prefix} › ${c.name}` : c.name;
+      out.push({ ...c, depth, path });
+      walk(c.id, depth + 1, path);
+    }
+  };
+  walk(null, 0, "");
+  return out;
+}
+
+async function checkParent(tx: Pick<Tx, "select">, id: string | null, parentId: string | null) {
+  if (!parentId) return;
+  let at: string | null = parentId;
+  for (let depth = 0; at; depth++) {
+    if (at === id) throw badRequest("category_cycle", "A category cannot sit inside itself", { field: "parentId" });
+    if (depth > 20) throw badRequest("category_too_deep", "Categories nest at most 20 deep", { field: "parentId" });
+    const row: { parentId: string | null } | undefined = await tx
+      .select({ parentId: productCategories.parentId })
+      .from(productCategories)
+      .where(eq(productCategories.id, at))
+      .get();
+    if (!row) throw badRequest("unknown_category", "The parent category does not exist", { field: "parentId" });
+    at = row.parentId;
+  }
+}
+
+async function sameNameTaken(tx: Pick<Tx, "select">, name: string, parentId: string | null, except?: string) {
+  const rows = await tx
+    .select({ id: productCategories.id, name: productCategories.name })
+    .from(productCategories)
+    .where(parentId ? eq(productCategories.parentId, parentId) : isNull(productCategories.parentId));
+  return rows.some((r) => r.id !== except && normalize(r.name) === normalize(name));
+}
+
+export async function createCategory(ctx: Ctx, actor: Actor, input: z.input<typeof categoryInput>) {
+  assertAdmin(actor);
+  const c = categoryInput.parse(input);
+  return ctx.database.write(async (tx) => {
+    await checkParent(tx, null, c.parentId);
+    if (await sameNameTaken(tx, c.name, c.parentId))
+      throw conflict("category_taken", "Another category here has this name", { field: "name" });
+    const now = ctx.clock.now();
+    const row: Category = { id: newId(now), ...c, createdAt: now };
+    await tx.insert(productCategories).values(row);
+    return row;
+  });
+}
+
+export async function updateCategory(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof categoryPatch>) {
+  assertAdmin(actor);
+  const p = categoryPatch.parse(input);
+  return ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(productCategories).where(eq(productCategories.id, id)).get();
+    if (!cur) throw notFound("Category");
+    const next = { ...cur, ...p };
+    await checkParent(tx, id, next.parentId);
+    if (await sameNameTaken(tx, next.name, next.parentId, id))
+      throw conflict("category_taken", "Another category here has this name", { field: "name" });
+    await tx.update(productCategories).set(next).where(eq(productCategories.id, id));
+    return next;
+  });
+}
+
+/** Deletes a category: its products stay (without a category) and its subcategories move up to its parent. */
+export async function deleteCategory(ctx: Ctx, actor: Actor, id: string) {
+  assertAdmin(actor);
+  await ctx.database.write(async (tx) => {
+    const cur = await tx.select().from(productCategories).where(eq(productCategories.id, id)).get();
+    if (!cur) throw notFound("Category");
+    await tx.update(productCategories).set({ parentId: cur.parentId }).where(eq(productCategories.parentId, id));
+    await tx.update(products).set({ categoryId: null }).where(eq(products.categoryId, id));
+    await tx.delete(productCategories).where(eq(productCategories.id, id));
+  });
+}
+
+/** A category by its path ("Bebidas > Aguas" or "Bebidas › Aguas"), made on the way when missing (CSV import). */
+async function categoryByPath(tx: Tx, path: string, now: number) {
+  let parent: string | null = null;
+  for (const name of path
+    .split(/\s*[>›/]\s*/)
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const rows = await tx
+      .select()
+      .from(productCategories)
+      .where(parent ? eq(productCategories.parentId, parent) : isNull(productCategories.parentId));
+    const found = rows.find((r) => normalize(r.name) === normalize(name));
+    if (found) parent = found.id;
+    else {
+      const id = newId(now);
+      await tx.insert(productCategories).values({ id, name, parentId: parent, position: 0, createdAt: now });
+      parent = id;
+    }
+  }
+  return parent;
+}
+
+/**
+ * The products of a category and every category under it, active and orderable by name (the menu a customer
+ * browses). Without a category: every active product.
+ */
+export async function productsInCategory(ctx: Ctx, categoryId: string | null) {
+  const all = await ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name);
+  if (!categoryId) return all;
+  const cats = await listCategories(ctx);
+  const under = new Set([categoryId]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of cats)
+      if (c.parentId && under.has(c.parentId) && !under.has(c.id)) {
+        under.add(c.id);
+        grew = true;
+      }
+  }
+  return all.filter((p) => p.categoryId && under.has(p.categoryId));
 }
 
 export async function listProducts(ctx: Ctx) {
@@ -217,84 +451,18 @@ export function formatMoney(minor: number, cur: string, locale: "es" | "en" = "e
   return `${n} ${cur}`;
 }
 
-export const orderInput = z.strictObject({
-  number: z.string().trim().min(1).max(40).optional(),
-  contactId: idRef.nullable().default(null),
-  status: z.enum(["pending", "confirmed", "preparing", "shipped", "delivered", "cancelled"]).default("pending"),
-  items: z
-    .array(z.strictObject({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000) }))
-    .min(1)
-    .max(200),
-  notes: z.string().max(2000).default(""),
-});
-
-/** An order priced from the catalog (never from what a client sends), numbered from 1001 unless given a number. */
-export async function createOrder(ctx: Ctx, actor: Actor, input: z.input<typeof orderInput>) {
-  const o = orderInput.parse(input);
-  return ctx.database.write(async (tx) => {
-    await checkReferences(tx, actor, { contactId: o.contactId });
-    const items: OrderItem[] = [];
-    let cur: string | null = null;
-    for (const it of o.items) {
-      const p = await tx.select().from(products).where(eq(products.sku, it.sku)).get();
-      if (!p?.active) throw badRequest("unknown_product", `No active product with SKU ${it.sku}`, { sku: it.sku });
-      if (cur && p.currency !== cur) throw badRequest("mixed_currencies", "An order's products share one currency");
-      cur = p.currency;
-      items.push({ sku: p.sku, name: p.name, quantity: it.quantity, price: p.price });
-    }
-    const now = ctx.clock.now();
-    const number =
-      o.number ?? String(1000 + Number((await tx.select({ n: sql<number>`count(*)` }).from(orders).get())?.n ?? 0) + 1);
-    if (await tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get())
-      throw conflict("order_number_taken", "Another order has this number", { field: "number" });
-    const row: Order = {
-      id: newId(now),
-      number,
-      contactId: o.contactId,
-      status: o.status,
-      items,
-      total: items.reduce((s, i) => s + i.price * i.quantity, 0),
-      currency: cur!,
-      notes: o.notes,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(orders).values(row);
-    return row;
-  });
-}
-
-export async function orderByNumber(ctx: Ctx, number: string) {
-  return (
-    ctx.db
-      .select()
-      .from(orders)
-      .where(eq(orders.number, number.replace(/^#/, "").trim()))
-      .get() ?? null
-  );
-}
-
-/** Orders an actor may see: an agent those of contacts with a conversation she can see. */
-export async function listOrders(ctx: Ctx, actor: Actor, opts: { contactId?: string; limit?: number } = {}) {
-  return ctx.db
-    .select()
-    .from(orders)
-    .where(
-      and(
-        contactVisibleWhere(actor, orders.contactId),
-        opts.contactId ? eq(orders.contactId, opts.contactId) : undefined,
-      ),
-    )
-    .orderBy(desc(orders.createdAt))
-    .limit(opts.limit ?? 100);
-}
-
-export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, status: Order["status"]) {
-  assertAdmin(actor);
-  return ctx.database.write(async (tx) => {
-    const cur = await tx.select().from(orders).where(eq(orders.id, id)).get();
-    if (!cur) throw notFound("Order");
-    await tx.update(orders).set({ status, updatedAt: ctx.clock.now() }).where(eq(orders.id, id));
-    return { ...cur, status };
-  });
-}
+export {
+  createOrder,
+  orderInput,
+  orderByNumber,
+  listOrders,
+  getOrder,
+  setOrderStatus,
+  markPaid,
+  checkout,
+  getCart,
+  addToCart,
+  updateCartLine,
+  setCartDetails,
+  clearCart,
+} from "./orders.ts";

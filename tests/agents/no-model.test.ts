@@ -7,7 +7,7 @@ import { createAgent, type Agent } from "../../src/agents/service.ts";
 import { addSource } from "../../src/agents/knowledge.ts";
 import { runTurn } from "../../src/agents/runner.ts";
 import { classifyIntent } from "../../src/agents/intents.ts";
-import { createOrder, createProduct } from "../../src/commerce/service.ts";
+import { createOrder, createProduct, setOrderStatus } from "../../src/commerce/service.ts";
 
 let t: TestApp, agent: Agent;
 const FAQ = [
@@ -56,11 +56,12 @@ beforeAll(async () => {
     },
   );
   await createProduct(t.ctx, { kind: "system" }, { sku: "PZ-1", name: "Pizza margarita", price: 15900, stock: 4 });
-  await createOrder(
+  const o = await createOrder(
     t.ctx,
     { kind: "system" },
-    { number: "1042", items: [{ sku: "PZ-1", quantity: 2 }], status: "shipped" },
+    { number: "1042", items: [{ sku: "PZ-1", quantity: 2 }], status: "confirmed", fulfilment: "delivery" },
   );
+  await setOrderStatus(t.ctx, { kind: "system" }, o.id, { status: "on_the_way" });
   agent = await createAgent(
     t.ctx,
     { kind: "system" },
@@ -300,7 +301,7 @@ test("order status without a model: the number is looked up with the order tool;
     botReplies: 1,
     dryRun: true,
   });
-  expect(r.reply).toMatch(/^Tu pedido 1042 está enviado\. Total: \$318\.00 MXN\.$/);
+  expect(r.reply).toMatch(/^Tu pedido 1042 está en camino\. Total: \$318\.00 MXN\.$/);
   expect(r.toolCalls).toMatchObject([{ name: "order_status", ok: true }]);
 });
 
