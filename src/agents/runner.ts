@@ -76,7 +76,8 @@ export type TurnResult = {
   timings: { totalMs: number; modelMs: number; retrievalMs: number; toolMs: number; embedMs: number };
 };
 
-const MAX_TOOL_ROUNDS = 3;
+// an order takes a few: the menu, a category, the items, pickup or delivery
+const MAX_TOOL_ROUNDS = 5;
 /** The words of a price question that name no product ("cuánto cuesta", "precio"), as contentTerms gives them. */
 const PRICE_WORDS = new Set(
   contentTerms(

@@ -11,7 +11,21 @@ import { recordBotActivity } from "../inbox/service.ts";
 import { normalizePhone } from "../inbox/contacts.ts";
 import { getBusiness } from "../setup/service.ts";
 import { departments } from "../auth/schema.ts";
-import { formatMoney, orderByNumber, searchProducts } from "../commerce/service.ts";
+import {
+  addToCart,
+  categoryTree,
+  checkout,
+  formatMoney,
+  getCart,
+  listCategories,
+  orderByNumber,
+  productsInCategory,
+  searchProducts,
+  setCartDetails,
+  updateCartLine,
+} from "../commerce/service.ts";
+import type { PricedCart } from "../commerce/orders.ts";
+import { normalize } from "./text.ts";
 import { createTicket } from "../tickets/service.ts";
 import { BOOKING_REFUSALS, availableSlots, book, getCalendarSettings, serviceName } from "../calendar/service.ts";
 import type { ToolSpec } from "./providers.ts";
@@ -46,6 +60,34 @@ type Tool<S extends z.ZodType> = {
   run(t: ToolContext, a: z.output<S>): Promise<ToolResult>;
 };
 const tool = <S extends z.ZodType>(t: Tool<S>) => t as unknown as Tool<z.ZodType>;
+
+const botActor = (t: ToolContext) => ({ kind: "system" as const, id: t.agentId, name: t.agentName });
+
+/** A cart change and the cart after it, in the words a reply may quote (refusals as errors the model can act on). */
+async function cartReply(t: ToolContext, change: () => Promise<PricedCart>): Promise<ToolResult> {
+  try {
+    const c = await change();
+    const money = (m: number) => formatMoney(m, c.currency, t.language);
+    return {
+      ok: true,
+      data: {
+        lines: c.lines.map((l) => ({
+          lineId: l.id,
+          item: `${l.quantity} × ${l.name}${l.variantName ? ` (${l.variantName})` : ""}${l.modifierNames.length ? ` + ${l.modifierNames.join(", ")}` : ""}`,
+          unitPrice: money(l.unitPrice),
+          total: money(l.total),
+          ...(l.problem ? { problem: l.problem } : {}),
+        })),
+        total: money(c.total),
+        fulfilment: c.fulfilment ?? "not chosen yet",
+        ...(c.address ? { address: c.address } : {}),
+      },
+    };
+  } catch (e) {
+    if (e instanceof AppError && e.status < 500) return { ok: false, error: `${e.code}: ${e.message}` };
+    throw e;
+  }
+}
 
 /** An activity line in the conversation for what the tool did, so the people who take over see it (not in a dry run). */
 async function noteActivity(
@@ -116,6 +158,134 @@ export const TOOLS = [
           updated: new Date(o.updatedAt).toISOString().slice(0, 10),
         },
       };
+    },
+  }),
+  tool({
+    name: "browse_menu",
+    description:
+      "The menu: the catalog's categories, or the products of one category (with variants, extras and prices). Quote prices only from here or the cart.",
+    args: z.strictObject({
+      category: z.string().max(100).optional().describe("a category name from the list; omit it for the categories"),
+    }),
+    writes: false,
+    async run(t, a) {
+      const cats = categoryTree(await listCategories(t.ctx));
+      const cat = a.category ? cats.find((c) => normalize(c.name) === normalize(a.category!)) : undefined;
+      if (a.category && !cat)
+        return {
+          ok: false,
+          error: `No category "${a.category}". Categories: ${cats.map((c) => c.name).join(", ") || "none"}`,
+        };
+      if (!cat && cats.length) return { ok: true, data: { categories: cats.map((c) => c.path) } };
+      const money = (m: number, cur: string) => formatMoney(m, cur, t.language);
+      const list = await productsInCategory(t.ctx, cat?.id ?? null);
+      return {
+        ok: true,
+        data: {
+          ...(cat ? { category: cat.path } : {}),
+          products: list.slice(0, 30).map((p) => ({
+            sku: p.sku,
+            name: p.name,
+            price: p.variants.length ? undefined : money(p.price, p.currency),
+            variants: p.variants.map((v) => ({ key: v.key, name: v.name, price: money(v.price, p.currency) })),
+            extras: p.modifiers.map((m) => ({ key: m.key, name: m.name, price: `+${money(m.price, p.currency)}` })),
+            available: p.stock === null || p.stock > 0,
+          })),
+        },
+      };
+    },
+  }),
+  tool({
+    name: "cart_add",
+    description:
+      "Add a product to the customer's cart (its sku from browse_menu or search_products, a variant key when it has variants, extra keys). Returns the cart with its totals.",
+    args: z.strictObject({
+      sku: z.string().min(1).max(64),
+      quantity: z.number().int().min(1).max(99).default(1),
+      variant: z.string().max(64).optional(),
+      extras: z.array(z.string().max(64)).max(10).default([]),
+      note: z.string().max(200).default(""),
+    }),
+    writes: true,
+    async run(t, a) {
+      if (!t.conversationId) return { ok: false, error: "There is no conversation to keep a cart in" };
+      if (t.dryRun) return { ok: true, data: { added: a.sku, quantity: a.quantity, dryRun: true } };
+      return cartReply(t, () =>
+        addToCart(t.ctx, botActor(t), t.conversationId!, {
+          sku: a.sku,
+          quantity: a.quantity,
+          variant: a.variant ?? null,
+          modifiers: a.extras,
+          note: a.note,
+        }),
+      );
+    },
+  }),
+  tool({
+    name: "cart_remove",
+    description: "Take a line out of the cart, or change its quantity (the line id from the cart).",
+    args: z.strictObject({ lineId: z.string().min(1).max(64), quantity: z.number().int().min(0).max(99).default(0) }),
+    writes: true,
+    async run(t, a) {
+      if (!t.conversationId || t.dryRun) return { ok: true, data: { removed: a.lineId, dryRun: t.dryRun } };
+      return cartReply(t, () =>
+        updateCartLine(t.ctx, botActor(t), t.conversationId!, a.lineId, { quantity: a.quantity }),
+      );
+    },
+  }),
+  tool({
+    name: "cart_show",
+    description: "The customer's cart: its lines, prices and total, pickup or delivery and the address.",
+    args: z.strictObject({}),
+    writes: false,
+    async run(t) {
+      if (!t.conversationId) return { ok: true, data: { lines: [], total: formatMoney(0, "MXN", t.language) } };
+      return cartReply(t, () => getCart(t.ctx, botActor(t), t.conversationId!));
+    },
+  }),
+  tool({
+    name: "cart_delivery",
+    description: "Pickup at the store, or delivery to an address the customer gave.",
+    args: z.strictObject({ fulfilment: z.enum(["pickup", "delivery"]), address: z.string().max(500).optional() }),
+    writes: true,
+    async run(t, a) {
+      if (!t.conversationId || t.dryRun) return { ok: true, data: { fulfilment: a.fulfilment, dryRun: t.dryRun } };
+      return cartReply(t, () =>
+        setCartDetails(t.ctx, botActor(t), t.conversationId!, {
+          fulfilment: a.fulfilment,
+          ...(a.address ? { address: a.address } : {}),
+        }),
+      );
+    },
+  }),
+  tool({
+    name: "place_order",
+    description:
+      "Turn the cart into an order once the customer confirmed it (read the cart back first). Returns the order number and total to give the customer.",
+    args: z.strictObject({ payment: z.enum(["cash", "transfer", "card", "link"]).default("cash") }),
+    writes: true,
+    async run(t, a) {
+      if (!t.conversationId) return { ok: false, error: "There is no conversation to take the order in" };
+      if (t.dryRun) return { ok: true, data: { orderNumber: "(prueba)" } };
+      try {
+        const o = await checkout(t.ctx, botActor(t), t.conversationId, { paymentMethod: a.payment });
+        await noteActivity(t, "order_placed", {
+          number: o.number,
+          total: formatMoney(o.total, o.currency, t.language),
+        });
+        return {
+          ok: true,
+          data: {
+            orderNumber: o.number,
+            total: formatMoney(o.total, o.currency, t.language),
+            fulfilment: o.fulfilment,
+            items: o.items.map((i) => `${i.quantity} × ${i.name}${i.variantName ? ` (${i.variantName})` : ""}`),
+          },
+        };
+      } catch (e) {
+        if (e instanceof AppError && e.status < 500) return { ok: false, error: `${e.code}: ${e.message}` };
+        throw e;
+      }
     },
   }),
   tool({

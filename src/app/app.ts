@@ -70,6 +70,7 @@ import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { sweepAssignments, wireAssignment } from "../inbox/assignment.ts";
 import { sweepTicketSla, wireTickets } from "../tickets/service.ts";
+import { sweepCommerce } from "../commerce/orders.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
@@ -380,6 +381,12 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       "*/30 * * * * *",
       { protect: true },
       () => void sweepTicketSla(ctx).catch((e) => ctx.log.error("ticket SLA sweep failed", { error: String(e) })),
+    ),
+    // stock holds nobody confirmed in time, and carts left with items
+    new Cron(
+      "*/30 * * * * *",
+      { protect: true },
+      () => void sweepCommerce(ctx).catch((e) => ctx.log.error("commerce sweep failed", { error: String(e) })),
     ),
     // the planner's statistics follow a growing inbox within the hour (the nightly job alone let them go stale)
     new Cron("41 * * * *", { protect: true }, async () => {

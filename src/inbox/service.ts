@@ -925,10 +925,11 @@ export async function sendMessageTx(
       patch.lastMessagePreview = preview(body, attachments);
       patch.unreadCount = 0;
     }
-    if (user && s.takeOver) {
+    // a notice (an order's or a ticket's new status) tells the customer something; it takes nobody's place
+    if (user && s.takeOver && !opts.notice) {
       patch.ownerType = "agent";
       if (!conv.assigneeId) patch.assigneeId = user.id;
-    } else if (s.takeOver && conv.ownerType === "bot") patch.ownerType = "queue";
+    } else if (s.takeOver && !opts.notice && conv.ownerType === "bot") patch.ownerType = "queue";
     if ((conv.status === "resolved" && !opts.keepStatus) || conv.status === "snoozed") {
       patch.status = "open";
       patch.snoozedUntil = null;

@@ -1468,4 +1468,11 @@ export const en: Record<MessageKey, string> = {
   "orders.tell.picked_up": "You picked up your order {number}. Thank you!",
   "orders.tell.cancelled": "Your order {number} was cancelled.",
   "orders.tell.refunded": "We refunded your order {number} ({total}).",
+  "agents.tool.browse_menu": "Show the menu by category",
+  "agents.tool.cart_add": "Add products to the cart",
+  "agents.tool.cart_remove": "Remove or change products in the cart",
+  "agents.tool.cart_show": "Read the cart",
+  "agents.tool.cart_delivery": "Choose pickup or delivery",
+  "agents.tool.place_order": "Place the order",
+  "activity.order_placed": "{by} took order {number} for {total}",
 };

@@ -1480,5 +1480,12 @@ export const es = {
   "orders.tell.picked_up": "Recogiste tu pedido {number}. ¡Gracias por tu compra!",
   "orders.tell.cancelled": "Tu pedido {number} fue cancelado.",
   "orders.tell.refunded": "Te reembolsamos el pedido {number} ({total}).",
+  "agents.tool.browse_menu": "Mostrar el menú por categoría",
+  "agents.tool.cart_add": "Agregar productos al carrito",
+  "agents.tool.cart_remove": "Quitar o cambiar productos del carrito",
+  "agents.tool.cart_show": "Leer el carrito",
+  "agents.tool.cart_delivery": "Elegir recoger o envío a domicilio",
+  "agents.tool.place_order": "Confirmar el pedido",
+  "activity.order_placed": "{by} tomó el pedido {number} por {total}",
 } as const;
 export type MessageKey = keyof typeof es;
