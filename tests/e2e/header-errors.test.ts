@@ -45,11 +45,15 @@ test("a refused header change is shown inline, in Spanish (375 and 1280 px)", as
     });
     await loginAsAdmin(page, running.url);
     await page.goto(`${running.url}/inbox?c=${conv}`);
-    // Beto leaves the team after the page was opened; assigning to him is refused
-    await updateUser(t.ctx, { kind: "system" }, s.beto.id, { active: false });
     // the searchable picker: type part of the name, Enter picks it
     await page.click('#conv-header .picker[data-for="assigneeId"] .picker-button');
     await page.fill('#conv-header .picker[data-for="assigneeId"] input[type="search"]', "bet");
+    await page
+      .locator('#conv-header .picker[data-for="assigneeId"] li[role=option]:not([hidden])', { hasText: "Beto" })
+      .waitFor();
+    // Beto leaves the team while the list still shows him (an open picker holds off the live refresh of the
+    // header, which would drop him); assigning to him is refused
+    await updateUser(t.ctx, { kind: "system" }, s.beto.id, { active: false });
     await page.keyboard.press("Enter");
     await page.locator("#header-error").filter({ hasText: /\S/ }).waitFor();
     await expect(page.locator("#header-error").textContent()).resolves.toBe(
