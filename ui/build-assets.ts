@@ -8,9 +8,14 @@ export type Assets = Record<string, { body: string; type: string }>;
  */
 export async function buildAssets(): Promise<Assets> {
   const js = await Bun.build({
-    entrypoints: ["client/console.ts", "client/widget.ts", "client/sw.ts", "client/flows.ts", "client/board.ts"].map(
-      (f) => join(import.meta.dir, f),
-    ),
+    entrypoints: [
+      "client/console.ts",
+      "client/widget.ts",
+      "client/sw.ts",
+      "client/flows.ts",
+      "client/board.ts",
+      "client/print.ts",
+    ].map((f) => join(import.meta.dir, f)),
     target: "browser",
     minify: true,
     // each bundle in its own scope: widget.js runs on the business's website, where top-level names would become

@@ -19,6 +19,7 @@ import { contactImportConsole } from "../inbox/contact-import-console.ts";
 import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
+import { ordersConsole } from "../commerce/orders-console.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
@@ -41,6 +42,7 @@ const consoleModules: ConsoleModule[] = [
   channelsConsole,
   agentsConsole,
   commerceConsole,
+  ordersConsole,
   calendarConsole,
   notificationsConsole,
   automationConsole,

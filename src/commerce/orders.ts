@@ -575,6 +575,7 @@ async function createOrderTx(
     paymentMethod: o.paymentMethod,
     paymentStatus: "unpaid",
     paidAt: null,
+    closedAt: null,
     notes: o.notes,
     source: o.source,
     createdAt: now,
@@ -736,14 +737,15 @@ async function moveOrderTx(
       allowed: nextStatuses(cur),
     });
   const now = ctx.clock.now();
-  const next: Order = { ...cur, status, updatedAt: now };
+  const closedAt = ["delivered", "picked_up", "cancelled", "refunded"].includes(status) ? (cur.closedAt ?? now) : null;
+  const next: Order = { ...cur, status, closedAt, updatedAt: now };
   if (status === "cancelled" || (status === "refunded" && cur.status === "cancelled"))
     await releaseStockTx(tx, cur.id, now);
   else await keepStockTx(tx, cur.id);
   if (status === "refunded" && cur.paymentStatus === "paid") next.paymentStatus = "refunded";
   await tx
     .update(orders)
-    .set({ status, paymentStatus: next.paymentStatus, updatedAt: now })
+    .set({ status, paymentStatus: next.paymentStatus, closedAt, updatedAt: now })
     .where(eq(orders.id, cur.id));
   await historyTx(tx, cur.id, "status", actor, now, { from: cur.status, to: status, ...(reason ? { reason } : {}) });
   await orderEvent(ctx, tx, after, "commerce.order_status_changed", next, actor, { previousStatus: cur.status });

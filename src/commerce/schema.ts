@@ -95,6 +95,8 @@ export const orders = sqliteTable(
     paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }),
     paymentStatus: text("payment_status", { enum: PAYMENT_STATUSES }).notNull().default("unpaid"),
     paidAt: integer("paid_at"),
+    /** when it was delivered, picked up, cancelled or refunded */
+    closedAt: integer("closed_at"),
     notes: text("notes").notNull().default(""),
     /** where it came from: chat (an agent, an AI agent, a flow), api, or a store */
     source: text("source").notNull().default("api"),

@@ -1,7 +1,7 @@
 // The catalog and orders, as far as conversations need them: products with price and stock that agents and AI
 // agents quote from, and orders whose status a customer can ask for by number.
 import { z } from "zod";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import { type orders, products, productCategories } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, notFound } from "../platform/errors.ts";

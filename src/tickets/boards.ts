@@ -13,7 +13,6 @@ import {
   gte,
   inArray,
   isNotNull,
-  isNull,
   notInArray,
   sql,
   type SQL,
@@ -25,7 +24,8 @@ import { csatSurveys } from "../automation/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../platform/errors.ts";
 import { isAdmin, leadsDepartment, seesAll, type Actor, type Ctx } from "../platform/context.ts";
-import { visibleWhere } from "../inbox/visibility.ts";
+import { contactVisibleWhere, visibleWhere } from "../inbox/visibility.ts";
+import { orders, ORDER_STATUSES } from "../commerce/schema.ts";
 import { idRef } from "../platform/validation.ts";
 import { ticketVisibleWhere, updateTicket, nextDue } from "./service.ts";
 import { updateConversation } from "../inbox/service.ts";
@@ -53,7 +53,7 @@ const filterInput = z.strictObject({
 
 export const boardInput = z.strictObject({
   name: z.string().trim().min(1).max(80),
-  kind: z.enum(["conversations", "tickets"]),
+  kind: z.enum(["conversations", "tickets", "orders"]),
   departmentId: idRef.nullable().default(null),
   /** none: the kind's usual columns (its statuses) */
   columns: z.array(columnInput).min(1).max(12).optional(),
@@ -66,11 +66,21 @@ export const boardPatch = z.strictObject({
 });
 
 const statusesOf = (kind: Board["kind"]): readonly string[] =>
-  kind === "conversations" ? CONVERSATION_STATUSES : TICKET_STATUSES;
+  kind === "conversations" ? CONVERSATION_STATUSES : kind === "orders" ? ORDER_STATUSES : TICKET_STATUSES;
 const DEFAULT_COLUMNS: Record<Board["kind"], string[]> = {
   conversations: ["open", "pending", "resolved"],
   tickets: ["new", "open", "pending", "on_hold", "solved"],
+  // "delivered" also holds the orders picked up at the store (the end of the pickup road)
+  orders: ["new", "confirmed", "preparing", "ready", "on_the_way", "delivered"],
 };
+/** A column's name for a status, in the person's language. */
+export function statusLabel(t: (k: string) => string, kind: Board["kind"], s: string) {
+  if (kind === "orders") {
+    const w = t(`orders.status.${s}`);
+    return w.charAt(0).toUpperCase() + w.slice(1);
+  }
+  return t(kind === "tickets" ? `tickets.status.${s}` : `status.${s}`);
+}
 
 /** Columns checked: names, unique ids, statuses the kind has and each at most once. */
 function checkColumns(kind: Board["kind"], cols: z.output<typeof columnInput>[]): BoardColumn[] {
@@ -108,11 +118,7 @@ export async function createBoard(ctx: Ctx, actor: Actor, input: z.input<typeof 
   const t = (await import("../../ui/i18n/index.ts")).translator(actor.kind === "user" ? actor.locale : "es");
   const columns = checkColumns(
     b.kind,
-    b.columns ??
-      DEFAULT_COLUMNS[b.kind].map((s) => ({
-        name: t(b.kind === "tickets" ? `tickets.status.${s}` : `status.${s}`),
-        status: s,
-      })),
+    b.columns ?? DEFAULT_COLUMNS[b.kind].map((s) => ({ name: statusLabel(t as never, b.kind, s), status: s })),
   );
   const now = ctx.clock.now();
   const row: Board = {
@@ -180,6 +186,20 @@ export async function deleteBoard(ctx: Ctx, actor: Actor, id: string) {
 
 /** The columns of the item table a board reads, by kind. */
 function source(kind: Board["kind"]) {
+  if (kind === "orders")
+    return {
+      id: orders.id,
+      status: orders.status,
+      createdAt: orders.createdAt,
+      updatedAt: orders.updatedAt,
+      activity: orders.updatedAt,
+      // orders have no assignee, department or priority of their own
+      assignee: sql<string | null>`NULL`,
+      department: sql<string | null>`NULL`,
+      priority: sql<string>`'none'`,
+      done: ["delivered", "picked_up", "cancelled", "refunded"],
+      doneAt: orders.closedAt,
+    };
   return kind === "conversations"
     ? {
         id: conversations.id,
@@ -207,6 +227,16 @@ function source(kind: Board["kind"]) {
       };
 }
 
+const tableOf = (kind: Board["kind"]) =>
+  kind === "conversations" ? conversations : kind === "orders" ? orders : tickets;
+/** What a person may see of a kind: conversations and tickets by their own rules, orders by their contact's. */
+const visibleOf = (actor: Actor, kind: Board["kind"]) =>
+  kind === "conversations"
+    ? visibleWhere(actor)
+    : kind === "orders"
+      ? contactVisibleWhere(actor, orders.contactId)
+      : ticketVisibleWhere(actor);
+
 export const boardFilters = z.object({
   priority: z.string().max(20).optional(),
   /** "me", "none" or a person's id */
@@ -219,19 +249,28 @@ export const boardFilters = z.object({
 /** What every column of a board shares: visibility, the board's department, its saved and asked filters. */
 function baseWhere(ctx: Ctx, actor: Actor, b: Board, f: z.output<typeof boardFilters>): (SQL | undefined)[] {
   const s = source(b.kind);
-  const conds: (SQL | undefined)[] = [b.kind === "conversations" ? visibleWhere(actor) : ticketVisibleWhere(actor)];
+  const conds: (SQL | undefined)[] = [visibleOf(actor, b.kind)];
   const dept = f.departmentId || b.departmentId;
-  if (dept) conds.push(eq(s.department, dept));
-  if (f.priority) conds.push(eq(s.priority, f.priority as never));
-  if (f.assignee === "none") conds.push(isNull(s.assignee));
-  else if (f.assignee) conds.push(eq(s.assignee, f.assignee === "me" && actor.kind === "user" ? actor.id : f.assignee));
+  if (b.kind === "orders") {
+    // an order's channel, tags and department are its conversation's
+    if (dept || f.channelId || f.tagId)
+      conds.push(
+        sql`${orders.conversationId} IN (SELECT ${conversations.id} FROM ${conversations} WHERE 1 ${dept ? sql`AND ${conversations.departmentId} = ${dept}` : sql``} ${f.channelId ? sql`AND ${conversations.channelId} = ${f.channelId}` : sql``} ${f.tagId ? sql`AND ${conversations.id} IN (SELECT ${conversationTags.conversationId} FROM ${conversationTags} WHERE ${conversationTags.tagId} = ${f.tagId})` : sql``})`,
+      );
+  } else {
+    if (dept) conds.push(sql`${s.department} = ${dept}`);
+    if (f.priority) conds.push(sql`${s.priority} = ${f.priority}`);
+    if (f.assignee === "none") conds.push(sql`${s.assignee} IS NULL`);
+    else if (f.assignee)
+      conds.push(sql`${s.assignee} = ${f.assignee === "me" && actor.kind === "user" ? actor.id : f.assignee}`);
+  }
   if (b.kind === "conversations") {
     if (f.channelId) conds.push(eq(conversations.channelId, f.channelId));
     if (f.tagId)
       conds.push(
         sql`${conversations.id} IN (SELECT ${conversationTags.conversationId} FROM ${conversationTags} WHERE ${conversationTags.tagId} = ${f.tagId})`,
       );
-  } else if (f.channelId || f.tagId) {
+  } else if (b.kind === "tickets" && (f.channelId || f.tagId)) {
     // a ticket's channel and tags are its conversation's
     conds.push(
       sql`${tickets.conversationId} IN (SELECT ${conversations.id} FROM ${conversations} WHERE 1 ${f.channelId ? sql`AND ${conversations.channelId} = ${f.channelId}` : sql``} ${f.tagId ? sql`AND ${conversations.id} IN (SELECT ${conversationTags.conversationId} FROM ${conversationTags} WHERE ${conversationTags.tagId} = ${f.tagId})` : sql``})`,
@@ -258,7 +297,13 @@ function columnWhere(b: Board, col: BoardColumn): SQL {
           sql`, `,
         )}) AND ${boardCards.statusAtMove} = ${s.status})`
       : sql`0`;
-  if (col.status) return sql`(${s.status} = ${col.status} AND NOT ${pinnedTo(stages)})`;
+  if (col.status) {
+    const st =
+      b.kind === "orders" && col.status === "delivered" && !b.columns.some((c) => c.status === "picked_up")
+        ? sql`${s.status} IN ('delivered', 'picked_up')`
+        : sql`${s.status} = ${col.status}`;
+    return sql`(${st} AND NOT ${pinnedTo(stages)})`;
+  }
   const first = stages[0] === col.id;
   const mapped = b.columns.filter((c) => c.status).map((c) => c.status!);
   // the first stage also holds whatever no column takes (a status the board does not show)
@@ -287,6 +332,8 @@ export type Card = {
   slaDueAt: number | null;
   slaBreached: boolean;
   conversationId: string | null;
+  /** an order's card: pickup or delivery, paid or not, how many items */
+  order?: { fulfilment: string; paymentStatus: string; items: number };
 };
 
 /** One page of a column's cards: placed cards first in their order, then by last activity. */
@@ -347,6 +394,40 @@ async function columnCards(
         slaBreached: false,
         conversationId: r.c.id,
       });
+  } else if (b.kind === "orders") {
+    const rows = await ctx.db
+      .select({ o: orders, contactName: contacts.name, channelName: channels.name })
+      .from(orders)
+      .leftJoin(contacts, eq(contacts.id, orders.contactId))
+      .leftJoin(conversations, eq(conversations.id, orders.conversationId))
+      .leftJoin(channels, eq(channels.id, conversations.channelId))
+      .where(where)
+      .orderBy(sql`${placed} IS NULL`, sql`${placed}`, asc(orders.createdAt), asc(orders.id))
+      .limit(PAGE)
+      .offset(before);
+    const { formatMoney } = await import("../commerce/service.ts");
+    const locale = actor.kind === "user" ? actor.locale : "es";
+    for (const r of rows)
+      cards.push({
+        id: r.o.id,
+        kind: b.kind,
+        title: `#${r.o.number} · ${formatMoney(r.o.total, r.o.currency, locale)}`,
+        contactName: r.contactName,
+        channelName: r.channelName,
+        assigneeName: null,
+        priority: "none",
+        status: r.o.status,
+        tags: [],
+        createdAt: r.o.createdAt,
+        slaDueAt: null,
+        slaBreached: false,
+        conversationId: r.o.conversationId,
+        order: {
+          fulfilment: r.o.fulfilment,
+          paymentStatus: r.o.paymentStatus,
+          items: r.o.items.reduce((n, i) => n + i.quantity, 0),
+        },
+      });
   } else {
     const rows = await ctx.db
       .select({ t: tickets, contactName: contacts.name, assigneeName: users.name, channelName: channels.name })
@@ -383,7 +464,7 @@ async function columnCards(
 async function columnStats(ctx: Ctx, actor: Actor, b: Board, col: BoardColumn, f: z.output<typeof boardFilters>) {
   const s = source(b.kind);
   const now = ctx.clock.now();
-  const table = b.kind === "conversations" ? conversations : tickets;
+  const table = tableOf(b.kind);
   const r = await ctx.db
     .select({ n: count(), age: avg(sql`${now} - ${s.createdAt}`) })
     .from(table)
@@ -407,7 +488,7 @@ export async function readBoard(ctx: Ctx, actor: Actor, id: string, asked: z.inp
     })),
   );
   const s = source(b.kind);
-  const table = b.kind === "conversations" ? conversations : tickets;
+  const table = tableOf(b.kind);
   const now = ctx.clock.now();
   const base = baseWhere(ctx, actor, b, f);
   const load = await ctx.db
@@ -425,7 +506,9 @@ export async function readBoard(ctx: Ctx, actor: Actor, id: string, asked: z.inp
   const conversationIds =
     b.kind === "conversations"
       ? sql`SELECT ${conversations.id} FROM ${conversations} WHERE ${and(...base)}`
-      : sql`SELECT ${tickets.conversationId} FROM ${tickets} WHERE ${and(...base)}`;
+      : b.kind === "orders"
+        ? sql`SELECT ${orders.conversationId} FROM ${orders} WHERE ${and(...base)}`
+        : sql`SELECT ${tickets.conversationId} FROM ${tickets} WHERE ${and(...base)}`;
   const csat = await ctx.db
     .select({ score: avg(csatSurveys.score), n: count() })
     .from(csatSurveys)
@@ -489,15 +572,15 @@ export async function moveCard(ctx: Ctx, actor: Actor, id: string, input: z.inpu
   const to = b.columns.find((c) => c.id === m.columnId);
   if (!to) throw badRequest("unknown_column", "The board has no such column", { field: "columnId" });
   const s = source(b.kind);
-  const table = b.kind === "conversations" ? conversations : tickets;
+  const table = tableOf(b.kind);
   const f = boardFilters.parse(b.filters);
-  const visible = b.kind === "conversations" ? visibleWhere(actor) : ticketVisibleWhere(actor);
+  const visible = visibleOf(actor, b.kind);
   const item = await ctx.db
     .select({ id: s.id, status: s.status, assigneeId: s.assignee, departmentId: s.department })
     .from(table)
     .where(and(eq(s.id, m.itemId), visible))
     .get();
-  if (!item) throw notFound(b.kind === "conversations" ? "Conversation" : "Ticket");
+  if (!item) throw notFound(b.kind === "conversations" ? "Conversation" : b.kind === "orders" ? "Order" : "Ticket");
   const from = b.columns.find((c) => c.status === item.status)?.id ?? null;
   const here = await ctx.db
     .select({ n: count() })
@@ -522,8 +605,15 @@ export async function moveCard(ctx: Ctx, actor: Actor, id: string, input: z.inpu
           ? { status: "snoozed", snoozedUntil: ctx.clock.now() + 86_400_000 }
           : { status: to.status as never },
       );
-    else await updateTicket(ctx, actor, item.id, { status: to.status as never });
-    status = to.status;
+    else if (b.kind === "orders") {
+      // the delivered column ends the pickup road too; an order moves only as its own rules allow
+      const { setOrderStatus } = await import("../commerce/orders.ts");
+      const o = await ctx.db.select({ fulfilment: orders.fulfilment }).from(orders).where(eq(orders.id, item.id)).get();
+      const target = to.status === "delivered" && o?.fulfilment === "pickup" ? "picked_up" : to.status;
+      if (target !== item.status) await setOrderStatus(ctx, actor, item.id, { status: target as never });
+      status = target;
+    } else await updateTicket(ctx, actor, item.id, { status: to.status as never });
+    if (b.kind !== "orders") status = to.status;
   }
   // the column's order as the person left it; only cards that are in that column (and visible) are placed by it
   const asked = (m.order ?? [item.id]).includes(item.id) ? (m.order ?? [item.id]) : [item.id, ...(m.order ?? [])];

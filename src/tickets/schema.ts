@@ -148,7 +148,7 @@ export type BoardColumn = { id: string; name: string; status?: string | null; wi
 export const boards = sqliteTable("boards", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  kind: text("kind", { enum: ["conversations", "tickets"] }).notNull(),
+  kind: text("kind", { enum: ["conversations", "tickets", "orders"] }).notNull(),
   /** a department's board (its supervisor runs it), or everyone's */
   departmentId: text("department_id").references(() => departments.id, { onDelete: "cascade" }),
   columns: text("columns", { mode: "json" }).notNull().$type<BoardColumn[]>(),

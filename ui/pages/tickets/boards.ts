@@ -3,6 +3,7 @@
 // with its own "Mover a" control, which works without scripts and with a keyboard.
 import { html, Csrf, fmtTime, type VNode } from "../../components/html.ts";
 import type { T } from "../../i18n/index.ts";
+import { statusLabel } from "../../../src/tickets/boards.ts";
 
 type Opt = { id: string; name: string };
 type Column = {
@@ -26,6 +27,7 @@ type Column = {
     slaDueAt: number | null;
     slaBreached: boolean;
     conversationId: string | null;
+    order?: { fulfilment: string; paymentStatus: string; items: number };
   }[];
 };
 export type BoardData = {
@@ -80,7 +82,7 @@ export function BoardsPage({
       canCreate
         ? html`<form class="card" method="post" action="/boards" id="new-board"><${Csrf} csrf=${csrf} /><h2>${t("boards.new")}</h2>
       <label>${t("common.name")}<input name="name" required maxlength="80" /></label>
-      <label>${t("boards.kind")}<select name="kind"><option value="conversations">${t("boards.kind.conversations")}</option><option value="tickets">${t("boards.kind.tickets")}</option></select></label>
+      <label>${t("boards.kind")}<select name="kind"><option value="conversations">${t("boards.kind.conversations")}</option><option value="tickets">${t("boards.kind.tickets")}</option><option value="orders">${t("boards.kind.orders")}</option></select></label>
       <label>${t("tickets.department")}<select name="departmentId"><option value="">${t("boards.everyone")}</option>${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}</select></label>
       <p><button class="primary" type="submit">${t("common.create")}</button></p></form>`
         : null
@@ -107,9 +109,10 @@ export function BoardCard({
 }): VNode {
   const col = { id: column };
   return html`<li class=${`board-card pr-${c.priority}`} data-item=${c.id} tabindex="0">
-          <a class="card-title" href=${c.kind === "tickets" ? `/tickets/${c.id}` : `/inbox?c=${c.id}&view=all&status=any`}>${c.title || t("tickets.openConversation")}</a>
+          <a class="card-title" href=${c.kind === "tickets" ? `/tickets/${c.id}` : c.kind === "orders" ? `/orders/${c.id}` : `/inbox?c=${c.id}&view=all&status=any`}>${c.title || t("tickets.openConversation")}</a>
           <div class="card-meta">${c.contactName ? html`<span>${c.contactName}</span>` : null}${c.channelName ? html`<span class="muted">${c.channelName}</span>` : null}</div>
-          <div class="card-meta"><span>${c.assigneeName ?? t("tickets.nobody")}</span>${c.priority !== "none" ? html`<span class=${`prio pr-${c.priority}`}>${t(`priority.${c.priority}`)}</span>` : null}<span class="muted">${ageText(t, now - c.createdAt)}</span></div>
+          ${c.order ? html`<div class="card-meta"><span>${t(`orders.fulfilment.${c.order.fulfilment}`)}</span><span class=${`pay pay-${c.order.paymentStatus}`}>${t(`orders.payment.${c.order.paymentStatus}`)}</span><span class="muted">${t("orders.itemsCount", { n: String(c.order.items) })}</span></div>` : null}
+          <div class="card-meta">${c.kind === "orders" ? null : html`<span>${c.assigneeName ?? t("tickets.nobody")}</span>`}${c.priority !== "none" ? html`<span class=${`prio pr-${c.priority}`}>${t(`priority.${c.priority}`)}</span>` : null}<span class="muted">${ageText(t, now - c.createdAt)}</span></div>
           ${c.tags.length ? html`<div class="card-tags">${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name}</span>`)}</div>` : null}
           ${c.slaDueAt != null || c.slaBreached ? html`<div class=${`sla ${c.slaBreached || (c.slaDueAt ?? Infinity) <= now ? "late" : ""}`}>${c.slaDueAt != null ? html`${t("tickets.sla")} ${fmtTime(c.slaDueAt, locale)}` : t("tickets.sla.breached")}</div>` : null}
           <form method="post" action=${`/boards/${b.id}/move`} class="move-form"><${Csrf} csrf=${csrf} /><input type="hidden" name="itemId" value=${c.id} />
@@ -177,16 +180,23 @@ export function BoardPage({
   const statuses =
     b.kind === "tickets"
       ? ["new", "open", "pending", "on_hold", "solved", "closed"]
-      : ["open", "pending", "snoozed", "resolved"];
-  const statusName = (s: string) => t(b.kind === "tickets" ? `tickets.status.${s}` : `status.${s}`);
+      : b.kind === "orders"
+        ? ["new", "confirmed", "preparing", "ready", "on_the_way", "delivered", "picked_up", "cancelled"]
+        : ["open", "pending", "snoozed", "resolved"];
+  const statusName = (s: string) => statusLabel(t as never, b.kind as never, s);
   const sel = (name: string, label: string, opts: [string, string][]) =>
     html`<label>${label}<select name=${name}><option value="">${t("tickets.any")}</option>${opts.map(([v, l]) => html`<option value=${v} selected=${f[name] === v}>${l}</option>`)}</select></label>`;
-  const filterFields = html`${sel(
-    "priority",
-    t("tickets.priority"),
-    ["low", "medium", "high", "urgent"].map((p) => [p, t(`priority.${p}`)]),
-  )}
-    ${sel("assignee", t("tickets.assignee"), [["me", t("tickets.me")], ["none", t("tickets.nobody")], ...people.map((p) => [p.id, p.name] as [string, string])])}
+  // orders have no priority or assignee of their own
+  const filterFields = html`${
+    b.kind === "orders"
+      ? null
+      : html`${sel(
+          "priority",
+          t("tickets.priority"),
+          ["low", "medium", "high", "urgent"].map((p) => [p, t(`priority.${p}`)]),
+        )}
+    ${sel("assignee", t("tickets.assignee"), [["me", t("tickets.me")], ["none", t("tickets.nobody")], ...people.map((p) => [p.id, p.name] as [string, string])])}`
+  }
     ${sel(
       "tagId",
       t("boards.tag"),

@@ -1,0 +1,91 @@
+CREATE TABLE `carts` (
+	`id` text PRIMARY KEY NOT NULL,
+	`conversation_id` text NOT NULL,
+	`contact_id` text,
+	`lines` text DEFAULT '[]' NOT NULL,
+	`fulfilment` text,
+	`address` text DEFAULT '' NOT NULL,
+	`location` text,
+	`notes` text DEFAULT '' NOT NULL,
+	`abandoned_at` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `carts_conversation_id_unique` ON `carts` (`conversation_id`);--> statement-breakpoint
+CREATE INDEX `carts_updated` ON `carts` (`updated_at`);--> statement-breakpoint
+CREATE TABLE `order_history` (
+	`id` text PRIMARY KEY NOT NULL,
+	`order_id` text NOT NULL,
+	`at` integer NOT NULL,
+	`kind` text NOT NULL,
+	`actor` text,
+	`data` text DEFAULT '{}' NOT NULL,
+	FOREIGN KEY (`order_id`) REFERENCES `orders`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `order_history_order` ON `order_history` (`order_id`,`at`);--> statement-breakpoint
+CREATE TABLE `product_categories` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`parent_id` text,
+	`position` integer DEFAULT 0 NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`parent_id`) REFERENCES `product_categories`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `product_categories_name` ON `product_categories` (`parent_id`,`name`);--> statement-breakpoint
+CREATE TABLE `stock_holds` (
+	`id` text PRIMARY KEY NOT NULL,
+	`order_id` text NOT NULL,
+	`sku` text NOT NULL,
+	`variant` text,
+	`quantity` integer NOT NULL,
+	`status` text DEFAULT 'held' NOT NULL,
+	`expires_at` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`order_id`) REFERENCES `orders`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `stock_holds_due` ON `stock_holds` (`status`,`expires_at`);--> statement-breakpoint
+CREATE INDEX `stock_holds_order` ON `stock_holds` (`order_id`);--> statement-breakpoint
+PRAGMA foreign_keys=OFF;--> statement-breakpoint
+CREATE TABLE `__new_orders` (
+	`id` text PRIMARY KEY NOT NULL,
+	`number` text NOT NULL,
+	`contact_id` text,
+	`conversation_id` text,
+	`status` text DEFAULT 'new' NOT NULL,
+	`items` text DEFAULT '[]' NOT NULL,
+	`subtotal` integer DEFAULT 0 NOT NULL,
+	`discount` integer DEFAULT 0 NOT NULL,
+	`delivery_fee` integer DEFAULT 0 NOT NULL,
+	`total` integer NOT NULL,
+	`currency` text DEFAULT 'MXN' NOT NULL,
+	`fulfilment` text DEFAULT 'pickup' NOT NULL,
+	`address` text DEFAULT '' NOT NULL,
+	`location` text,
+	`payment_method` text,
+	`payment_status` text DEFAULT 'unpaid' NOT NULL,
+	`paid_at` integer,
+	`closed_at` integer,
+	`notes` text DEFAULT '' NOT NULL,
+	`source` text DEFAULT 'api' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+INSERT INTO `__new_orders`("id", "number", "contact_id", "status", "items", "subtotal", "total", "currency", "notes", "created_at", "updated_at") SELECT "id", "number", "contact_id", CASE "status" WHEN 'pending' THEN 'new' WHEN 'shipped' THEN 'on_the_way' ELSE "status" END, "items", "total", "total", "currency", "notes", "created_at", "updated_at" FROM `orders`;--> statement-breakpoint
+DROP TABLE `orders`;--> statement-breakpoint
+ALTER TABLE `__new_orders` RENAME TO `orders`;--> statement-breakpoint
+PRAGMA foreign_keys=ON;--> statement-breakpoint
+CREATE UNIQUE INDEX `orders_number_unique` ON `orders` (`number`);--> statement-breakpoint
+CREATE INDEX `orders_contact` ON `orders` (`contact_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `orders_status` ON `orders` (`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `orders_conversation` ON `orders` (`conversation_id`);--> statement-breakpoint
+ALTER TABLE `products` ADD `category_id` text REFERENCES product_categories(id);--> statement-breakpoint
+ALTER TABLE `products` ADD `variants` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `products` ADD `modifiers` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `products` ADD `availability` text;--> statement-breakpoint
+ALTER TABLE `products` ADD `low_stock` integer;--> statement-breakpoint
+CREATE INDEX `products_category` ON `products` (`category_id`);

@@ -1,0 +1,155 @@
+// The orders' console: the list (status filter, search by number, the way to the orders board), an order's page
+// (its next step in one tap, paid, cancel or refund, its history) and the kitchen ticket to print.
+import { and, eq } from "drizzle-orm";
+import { formBody } from "../app/http.ts";
+import { renderPage } from "../../ui/components/html.ts";
+import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
+import { AppError } from "../platform/errors.ts";
+import { isAdmin } from "../platform/context.ts";
+import { KitchenTicket, OrderPage, OrdersPage, type OrderView } from "../../ui/pages/commerce/orders.ts";
+import { contacts } from "../inbox/schema.ts";
+import { boards } from "../tickets/schema.ts";
+import { createBoard, listBoards } from "../tickets/boards.ts";
+import * as auth from "../auth/service.ts";
+import * as orders from "./orders.ts";
+import { formatMoney } from "./service.ts";
+import { ORDER_STATUSES, type OrderStatus } from "./schema.ts";
+
+const OPEN: OrderStatus[] = ["new", "confirmed", "preparing", "ready", "on_the_way"];
+
+export const ordersConsole: ConsoleModule = (app) => {
+  const listPage = async (c: C, error?: string, status = 200) => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    const st = c.req.query("status") ?? "";
+    const q = (c.req.query("q") ?? "").replace(/^#/, "").trim();
+    let rows = q
+      ? await orders.listOrders(ctx, u, { limit: 200 }).then((r) => r.filter((o) => o.number.includes(q)))
+      : await orders.listOrders(ctx, u, {
+          limit: 200,
+          ...((ORDER_STATUSES as readonly string[]).includes(st) ? { status: st as OrderStatus } : {}),
+        });
+    if (!st && !q) rows = rows.filter((o) => OPEN.includes(o.status));
+    const names = new Map(
+      (
+        await Promise.all(
+          [...new Set(rows.map((o) => o.contactId).filter(Boolean))].map((id) =>
+            ctx.db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(eq(contacts.id, id!)).get(),
+          ),
+        )
+      )
+        .filter(Boolean)
+        .map((x) => [x!.id, x!.name]),
+    );
+    const board = (await listBoards(ctx, u)).find((b) => b.kind === "orders");
+    return page(
+      c,
+      T(c)("orders.title"),
+      "orders",
+      OrdersPage({
+        t: T(c),
+        csrf: csrf(c),
+        locale: u.locale,
+        status: st,
+        q,
+        boardHref: board ? `/boards/${board.id}` : null,
+        canMakeBoard: isAdmin(u),
+        error,
+        rows: rows.map((o) => ({
+          id: o.id,
+          number: o.number,
+          status: o.status,
+          total: formatMoney(o.total, o.currency, u.locale),
+          fulfilment: o.fulfilment,
+          paymentStatus: o.paymentStatus,
+          contactName: (o.contactId && names.get(o.contactId)) || null,
+          items: o.items.reduce((n, i) => n + i.quantity, 0),
+          createdAt: o.createdAt,
+        })),
+      }),
+      status,
+    );
+  };
+  app.get("/orders", (c) => listPage(c));
+  // the orders board: made once by an administrator (its columns are the order's statuses)
+  app.post("/orders/board", async (c) => {
+    const ctx = c.get("ctx");
+    try {
+      const have = await ctx.db
+        .select({ id: boards.id })
+        .from(boards)
+        .where(and(eq(boards.kind, "orders")))
+        .get();
+      const b = have ?? (await createBoard(ctx, user(c), { name: T(c)("orders.title"), kind: "orders" }));
+      return c.redirect(`/boards/${b.id}`);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      return listPage(c, errText(e, T(c)), statusOf(e, 400));
+    }
+  });
+
+  const view = async (c: C, id: string): Promise<OrderView> => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    const o = await orders.getOrder(ctx, u, id);
+    const people = new Map((await auth.listUsers(ctx)).map((x) => [x.id, x.name]));
+    const contact = o.contactId
+      ? await ctx.db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, o.contactId)).get()
+      : null;
+    return {
+      ...o,
+      contactName: contact?.name ?? null,
+      history: o.history.map((h) => ({
+        at: h.at,
+        kind: h.kind,
+        data: h.data,
+        by: h.actor?.type === "user" && h.actor.id ? (people.get(h.actor.id) ?? "—") : "DigyBot",
+      })),
+    };
+  };
+  const orderPage = async (c: C, id: string, msg: { flash?: string; error?: string } = {}, status = 200) => {
+    const o = await view(c, id);
+    const u = user(c);
+    return page(
+      c,
+      T(c)("orders.number", { number: o.number }),
+      "orders",
+      OrderPage({
+        t: T(c),
+        csrf: csrf(c),
+        locale: u.locale,
+        o,
+        money: (m) => formatMoney(m, o.currency, u.locale),
+        ...msg,
+      }),
+      status,
+    );
+  };
+  app.get("/orders/:id", (c) =>
+    orderPage(c, c.req.param("id"), c.req.query("saved") ? { flash: T(c)("settings.saved") } : {}),
+  );
+  app.get("/orders/:id/ticket", async (c) => {
+    const o = await view(c, c.req.param("id"));
+    return c.html(renderPage(KitchenTicket({ t: T(c), o, locale: user(c).locale })));
+  });
+  /** A form on an order's page: done, back to the page saying so; refused, the page with the reason. */
+  const act = (fn: (c: C, f: Record<string, unknown>, id: string) => Promise<unknown>) => async (c: C) => {
+    const id = c.req.param("id")!;
+    const f = await formBody(c);
+    try {
+      await fn(c, f, id);
+      return c.redirect(`/orders/${id}?saved=1`);
+    } catch (e) {
+      if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
+      return orderPage(c, id, { error: errText(e, T(c)) }, statusOf(e, 400));
+    }
+  };
+  app.post(
+    "/orders/:id/status",
+    act((c, f, id) => orders.setOrderStatus(c.get("ctx"), user(c), id, { status: str(f.status) as never })),
+  );
+  app.post(
+    "/orders/:id/paid",
+    act((c, _f, id) => orders.markPaid(c.get("ctx"), user(c), id, {})),
+  );
+};
