@@ -3,20 +3,7 @@
 // the board's own; WIP limits refuse a move into a full column; filters are saved with the board; each move is an
 // event (boards.card_moved) that automations and other open consoles follow. Cards are what the person may see.
 import { z } from "zod";
-import {
-  and,
-  asc,
-  avg,
-  count,
-  desc,
-  eq,
-  gte,
-  inArray,
-  isNotNull,
-  notInArray,
-  sql,
-  type SQL,
-} from "drizzle-orm";
+import { and, asc, avg, count, desc, eq, gte, inArray, isNotNull, notInArray, sql, type SQL } from "drizzle-orm";
 import { boards, boardCards, tickets, TICKET_STATUSES, type BoardColumn } from "./schema.ts";
 import { channels, contacts, conversations, conversationTags, tags } from "../inbox/schema.ts";
 import { users } from "../auth/schema.ts";
