@@ -198,7 +198,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
 function wireRealtime(ctx: Ctx) {
   ctx.events.on("*", (e) => {
     // boards and tickets too: an open board or ticket list refreshes on them (what it shows is read again)
-    if (!e.type.startsWith("inbox.") && !e.type.startsWith("boards.") && !e.type.startsWith("tickets.")) return;
+    if (!/^(inbox|boards|tickets|commerce)\./.test(e.type)) return;
     const d = e.data as {
       assigneeId: string | null;
       departmentId: string | null;

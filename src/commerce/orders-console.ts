@@ -2,7 +2,8 @@
 // (its next step in one tap, paid, cancel or refund, its history) and the kitchen ticket to print.
 import { and, eq } from "drizzle-orm";
 import { formBody } from "../app/http.ts";
-import { renderPage } from "../../ui/components/html.ts";
+import { renderFragment, renderPage } from "../../ui/components/html.ts";
+import { CartPanel } from "../../ui/pages/commerce/cart.ts";
 import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
 import { AppError } from "../platform/errors.ts";
 import { isAdmin } from "../platform/context.ts";
@@ -12,7 +13,7 @@ import { boards } from "../tickets/schema.ts";
 import { createBoard, listBoards } from "../tickets/boards.ts";
 import * as auth from "../auth/service.ts";
 import * as orders from "./orders.ts";
-import { formatMoney } from "./service.ts";
+import { formatMoney, listProducts } from "./service.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./schema.ts";
 
 const OPEN: OrderStatus[] = ["new", "confirmed", "preparing", "ready", "on_the_way"];
@@ -71,6 +72,57 @@ export const ordersConsole: ConsoleModule = (app) => {
     );
   };
   app.get("/orders", (c) => listPage(c));
+
+  // the conversation's cart in the contact panel (fetched when the conversation opens, and again on each change)
+  app.get("/partials/cart/:id", async (c) => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    const cart = await orders.getCart(ctx, u, c.req.param("id"));
+    const money = (m: number, cur = cart.currency) => formatMoney(m, cur, u.locale);
+    const catalog = await listProducts(ctx);
+    const orderedId = c.req.query("ordered");
+    const last = orderedId
+      ? await orders
+          .getOrder(ctx, u, orderedId)
+          .then((o) => (o.conversationId === cart.conversationId ? { id: o.id, number: o.number } : null))
+          .catch(() => null)
+      : null;
+    return c.html(
+      renderFragment(
+        CartPanel({
+          t: T(c),
+          lastOrder: last,
+          cart: {
+            conversationId: cart.conversationId,
+            subtotal: money(cart.subtotal),
+            fulfilment: cart.fulfilment,
+            address: cart.address,
+            lines: cart.lines.map((l) => ({
+              id: l.id,
+              name: l.name,
+              variantName: l.variantName,
+              modifierNames: l.modifierNames,
+              quantity: l.quantity,
+              total: money(l.total),
+              problem: l.problem,
+            })),
+          },
+          products: catalog
+            .filter((p) => p.active)
+            .map((p) => ({
+              sku: p.sku,
+              name: p.name,
+              price: money(p.price, p.currency),
+              variants: p.variants.map((v) => ({ key: v.key, name: v.name, price: money(v.price, p.currency) })),
+              modifiers: p.modifiers.map((m) => ({ key: m.key, name: m.name, price: money(m.price, p.currency) })),
+              available: p.variants.length
+                ? p.variants.some((v) => v.stock === null || v.stock > 0)
+                : p.stock === null || p.stock > 0,
+            })),
+        }),
+      ),
+    );
+  });
   // the orders board: made once by an administrator (its columns are the order's statuses)
   app.post("/orders/board", async (c) => {
     const ctx = c.get("ctx");

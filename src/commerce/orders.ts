@@ -295,7 +295,15 @@ async function changeCart(
       type: "commerce.cart_updated",
       conversationId,
       actor: actorRef(actor),
-      data: { conversationId, contactId: conv.contactId, lines: priced.lines.length, subtotal: priced.subtotal },
+      data: {
+        conversationId,
+        contactId: conv.contactId,
+        // who may hear of it live: the conversation's people
+        assigneeId: conv.assigneeId,
+        departmentId: conv.departmentId,
+        lines: priced.lines.length,
+        subtotal: priced.subtotal,
+      },
     });
     return priced;
   });
@@ -419,6 +427,14 @@ async function historyTx(tx: Tx, orderId: string, kind: string, actor: Actor, at
 }
 
 async function orderEvent(ctx: Ctx, tx: Tx, after: AfterCommit, type: string, o: Order, actor: Actor, data = {}) {
+  // who may hear of it live: the people of its conversation (an order without one: those who see everything)
+  const scope = o.conversationId
+    ? await tx
+        .select({ assigneeId: conversations.assigneeId, departmentId: conversations.departmentId })
+        .from(conversations)
+        .where(eq(conversations.id, o.conversationId))
+        .get()
+    : undefined;
   await ctx.events.record(tx, after, {
     type,
     conversationId: o.conversationId,
@@ -432,6 +448,8 @@ async function orderEvent(ctx: Ctx, tx: Tx, after: AfterCommit, type: string, o:
       paymentStatus: o.paymentStatus,
       contactId: o.contactId,
       conversationId: o.conversationId,
+      assigneeId: scope?.assigneeId ?? null,
+      departmentId: scope?.departmentId ?? null,
       ...data,
     },
   });

@@ -61,7 +61,7 @@ test("edit a contact's phone and attributes from the conversation (375 and 1280 
     await panel.locator("input[name=phone]").fill(`55 1234 560${i}`);
     await panel.locator("input[name=newKey]").fill("ciudad");
     await panel.locator("input[name=newValue]").fill("Puebla");
-    await panel.locator("button[type=submit]").click();
+    await panel.locator("#contact-form button[type=submit]").click();
     await page.waitForFunction(
       (v) => (document.querySelector("#contact-panel input[name=phone]") as HTMLInputElement).value === v,
       `+52551234560${i}`,

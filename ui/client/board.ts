@@ -110,6 +110,7 @@ if (root) {
       (e) =>
         (e.event === "boards.card_moved" && e.boardId === boardId) ||
         e.event.startsWith("tickets.") ||
+        e.event.startsWith("commerce.order_") ||
         e.event === "inbox.conversation_updated" ||
         e.event === "inbox.conversation_created",
     );

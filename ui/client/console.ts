@@ -1184,3 +1184,108 @@ if ($("#team-grid")) {
     teamTimer = setTimeout(() => void refreshTeam(), 250);
   });
 }
+
+// The conversation's cart (contact panel): fetched when the conversation opens and again when it changes (an AI
+// agent or another console adding to it); the agent adds items, changes quantities, picks delivery and creates the
+// order, each through the API, the panel read again after it.
+let cartStale = false;
+/** the order this console just created from the cart: the panel keeps saying so */
+let cartOrdered: string | undefined;
+async function refreshCart(ordered = cartOrdered) {
+  const box = $("#cart-panel");
+  if (!box || !convId) return;
+  // someone choosing in the panel is not interrupted: it is read again once they leave it
+  if (!ordered && box.contains(document.activeElement) && document.activeElement !== document.body) {
+    cartStale = true;
+    return;
+  }
+  cartStale = false;
+  const res = await fetch(`/partials/cart/${convId}${ordered ? `?ordered=${encodeURIComponent(ordered)}` : ""}`);
+  if (!res.ok) return;
+  const tpl = document.createElement("template");
+  tpl.innerHTML = await res.text();
+  const fresh = tpl.content.querySelector("#cart-panel");
+  if (fresh) $("#cart-panel")?.replaceWith(fresh);
+  bindCart();
+  document.body.dataset.cartRefreshed = String(Date.now());
+}
+function bindCart() {
+  const box = $("#cart-panel");
+  if (!box || box.dataset.bound) return;
+  box.dataset.bound = "1";
+  const base = `/api/v1/conversations/${box.dataset.conversation}`;
+  const fail = (e: unknown) => {
+    const el = $("#cart-error");
+    if (!el) return;
+    el.textContent = e instanceof Error ? e.message : String(e);
+    el.hidden = false;
+  };
+  box.addEventListener("focusout", () =>
+    setTimeout(() => {
+      if (cartStale && !box.contains(document.activeElement)) void refreshCart();
+    }, 0),
+  );
+  const add = $<HTMLFormElement>("#cart-add", box);
+  const item = add?.querySelector<HTMLSelectElement>('select[name="item"]');
+  const showMods = () => {
+    const sku = (item?.value ?? "").split("::")[0];
+    for (const l of box.querySelectorAll<HTMLElement>(".cart-mods label[data-for-sku]")) {
+      l.hidden = l.dataset.forSku !== sku;
+      if (l.hidden) l.querySelector<HTMLInputElement>("input")!.checked = false;
+    }
+    const set = box.querySelector<HTMLElement>(".cart-mods");
+    if (set) set.hidden = !box.querySelector(".cart-mods label[data-for-sku]:not([hidden])");
+  };
+  item?.addEventListener("change", showMods);
+  showMods();
+  add?.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const [sku, variant] = (item?.value ?? "").split("::");
+    const f = new FormData(add);
+    try {
+      await api("POST", `${base}/cart/items`, {
+        sku,
+        variant: variant || null,
+        quantity: Number(f.get("quantity") || 1),
+        modifiers: f.getAll("mod").map(String),
+      });
+      (document.activeElement as HTMLElement | null)?.blur();
+      await refreshCart();
+    } catch (e) {
+      fail(e);
+    }
+  });
+  for (const b of box.querySelectorAll<HTMLButtonElement>("button[data-cart-qty]"))
+    b.addEventListener("click", async () => {
+      const line = b.closest<HTMLElement>("li[data-line]")!.dataset.line!;
+      try {
+        await api("PATCH", `${base}/cart/items/${line}`, { quantity: Number(b.dataset.cartQty) });
+        b.blur();
+        await refreshCart();
+      } catch (e) {
+        fail(e);
+      }
+    });
+  const details = $<HTMLFormElement>("#cart-details", box);
+  details?.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(details);
+    try {
+      await api("PATCH", `${base}/cart`, {
+        fulfilment: String(f.get("fulfilment")),
+        address: String(f.get("address") ?? ""),
+      });
+      const o = await api("POST", `${base}/checkout`, { paymentMethod: String(f.get("paymentMethod")) });
+      (document.activeElement as HTMLElement | null)?.blur();
+      cartOrdered = o.data.id;
+      await refreshCart();
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
+if ($("#cart-panel")) void refreshCart();
+document.addEventListener("digybot:inbox", (ev) => {
+  const batch = (ev as CustomEvent).detail as { event: string; conversationId: string }[];
+  if (batch.some((e) => e.conversationId === convId && e.event.startsWith("commerce."))) void refreshCart();
+});

@@ -1534,5 +1534,16 @@ export const es = {
   "orders.h.holdExpired": "nadie lo confirmó a tiempo: el inventario se liberó",
   "orders.h.paid": "Pagado",
   "orders.h.notTold": "No se pudo avisar al cliente que está {status} (su canal no lo permitió)",
+  "cart.title": "Carrito",
+  "cart.ordered": "Pedido {number} creado.",
+  "cart.seeOrder": "Ver pedido",
+  "cart.less": "Uno menos de {name}",
+  "cart.more": "Uno más de {name}",
+  "cart.empty": "El carrito está vacío.",
+  "cart.product": "Producto",
+  "cart.choose": "Elige un producto",
+  "cart.extras": "Extras",
+  "cart.add": "Agregar al carrito",
+  "cart.checkout": "Crear pedido",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -350,6 +350,7 @@ export function ContactPanel({
       <div class="attr-new"><input name="newKey" maxlength="64" placeholder=${t("contact.newAttribute")} aria-label=${t("contact.newAttribute")} /><input name="newValue" maxlength="2000" placeholder=${t("contact.attributeValue")} aria-label=${t("contact.attributeValue")} /></div>
       <p class="meta">${t("contact.attributesHelp")}</p>
       <p><button type="submit">${t("contact.save")}</button> <span id="contact-msg" role="status"></span></p></form>
+    <section class="cart-panel" id="cart-panel" data-conversation=${c.id}><h3>${t("cart.title")}</h3></section>
     <h3>${t("contact.past")}</h3><ul>${past.filter((p) => p.id !== c.id).map((p) => html`<li><a href=${`/inbox?status=any&c=${p.id}`}>${fmtTime(p.lastMessageAt, locale)}</a> · ${t(`status.${p.status}`)}<br /><small>${p.lastMessagePreview}</small></li>`)}</ul>
     ${sequences ? ContactSequences({ t, csrf: csrf ?? "", conversationId: c.id, options: sequences.options, timeline: sequences.timeline, locale }) : null}
   </div>`;
