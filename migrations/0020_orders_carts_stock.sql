@@ -25,6 +25,28 @@ CREATE TABLE `order_history` (
 );
 --> statement-breakpoint
 CREATE INDEX `order_history_order` ON `order_history` (`order_id`,`at`);--> statement-breakpoint
+CREATE TABLE `payment_links` (
+	`id` text PRIMARY KEY NOT NULL,
+	`order_id` text NOT NULL,
+	`provider` text NOT NULL,
+	`external_id` text NOT NULL,
+	`url` text NOT NULL,
+	`amount` integer NOT NULL,
+	`currency` text NOT NULL,
+	`status` text DEFAULT 'open' NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`order_id`) REFERENCES `orders`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `payment_links_order` ON `payment_links` (`order_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `payment_links_external` ON `payment_links` (`provider`,`external_id`);--> statement-breakpoint
+CREATE TABLE `payment_notices` (
+	`id` text PRIMARY KEY NOT NULL,
+	`order_id` text,
+	`outcome` text NOT NULL,
+	`received_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `product_categories` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

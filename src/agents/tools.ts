@@ -261,7 +261,7 @@ export const TOOLS = [
   tool({
     name: "place_order",
     description:
-      "Turn the cart into an order once the customer confirmed it (read the cart back first). Returns the order number and total to give the customer.",
+      'Turn the cart into an order once the customer confirmed it (read the cart back first). Returns the order number and total to give the customer; with payment "link" a payment link is sent to the customer in its own message.',
     args: z.strictObject({ payment: z.enum(["cash", "transfer", "card", "link"]).default("cash") }),
     writes: true,
     async run(t, a) {
@@ -273,9 +273,21 @@ export const TOOLS = [
           number: o.number,
           total: formatMoney(o.total, o.currency, t.language),
         });
+        // paying online: the link goes to the customer as its own message
+        let paymentLink: "sent" | "not_available" | undefined;
+        if (a.payment === "link") {
+          const { createPaymentLink } = await import("../commerce/payments.ts");
+          paymentLink = await createPaymentLink(t.ctx, botActor(t), o.id, { send: true })
+            .then(() => "sent" as const)
+            .catch((e) => {
+              if (!(e instanceof AppError)) throw e;
+              return "not_available" as const;
+            });
+        }
         return {
           ok: true,
           data: {
+            ...(paymentLink ? { paymentLink } : {}),
             orderNumber: o.number,
             total: formatMoney(o.total, o.currency, t.language),
             fulfilment: o.fulfilment,

@@ -20,6 +20,7 @@ import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { ordersConsole } from "../commerce/orders-console.ts";
+import { paymentDonePage, paymentWebhooks } from "../commerce/payment-routes.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
@@ -315,6 +316,8 @@ export function createApp(ctx: Ctx) {
   // providers' webhooks: signed by the provider, not by a session or an API key
   app.use("/webhooks/*", limit(1024 * 1024));
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
+  app.route("/webhooks/payments", paymentWebhooks());
+  app.route("/pay", paymentDonePage());
   app.use("/hooks/*", limit(256 * 1024));
   app.route("/hooks/automations", automationHooks());
 

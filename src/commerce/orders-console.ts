@@ -4,7 +4,21 @@ import { and, eq } from "drizzle-orm";
 import { formBody } from "../app/http.ts";
 import { renderFragment, renderPage } from "../../ui/components/html.ts";
 import { CartPanel } from "../../ui/pages/commerce/cart.ts";
-import { type ConsoleModule, type C, user, T, csrf, str, page, errText, statusOf } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  user,
+  T,
+  csrf,
+  str,
+  page,
+  errText,
+  statusOf,
+  settingsPage,
+  act as settingsAct,
+} from "../app/console.ts";
+import { PaymentSettings } from "../../ui/pages/commerce/payments.ts";
+import * as payments from "./payments.ts";
 import { AppError } from "../platform/errors.ts";
 import { isAdmin } from "../platform/context.ts";
 import { KitchenTicket, OrderPage, OrdersPage, type OrderView } from "../../ui/pages/commerce/orders.ts";
@@ -148,8 +162,12 @@ export const ordersConsole: ConsoleModule = (app) => {
     const contact = o.contactId
       ? await ctx.db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, o.contactId)).get()
       : null;
+    const pv = await payments.paymentSettingsView(ctx);
+    const links = await payments.linksOf(ctx, o.id);
     return {
       ...o,
+      providers: [...(pv.stripe.configured ? ["stripe"] : []), ...(pv.mercadopago.configured ? ["mercadopago"] : [])],
+      links: links.map((l) => ({ provider: l.provider, url: l.url, status: l.status })),
       contactName: contact?.name ?? null,
       history: o.history.map((h) => ({
         at: h.at,
@@ -199,6 +217,43 @@ export const ordersConsole: ConsoleModule = (app) => {
   app.post(
     "/orders/:id/status",
     act((c, f, id) => orders.setOrderStatus(c.get("ctx"), user(c), id, { status: str(f.status) as never })),
+  );
+  app.post(
+    "/orders/:id/payment-link",
+    act((c, f, id) =>
+      payments.createPaymentLink(c.get("ctx"), user(c), id, {
+        provider: (str(f.provider) || undefined) as never,
+        send: true,
+      }),
+    ),
+  );
+
+  // Settings → Pagos
+  const paymentsView = async (c: C) =>
+    PaymentSettings({
+      t: T(c),
+      csrf: csrf(c),
+      v: await payments.paymentSettingsView(c.get("ctx")),
+      base: (c.get("ctx").config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, ""),
+    });
+  app.get("/settings/payments", async (c) => settingsPage(c, "payments", await paymentsView(c)));
+  app.post(
+    "/settings/payments",
+    settingsAct("payments", paymentsView, (c, f) => {
+      const p = str(f.provider);
+      const ctx = c.get("ctx");
+      if (p === "transfer")
+        return payments.savePaymentSettings(ctx, user(c), { transferInstructions: str(f.transferInstructions) });
+      const fields =
+        p === "stripe"
+          ? { secretKey: str(f.secretKey), webhookSecret: str(f.webhookSecret), apiUrl: str(f.apiUrl) || undefined }
+          : {
+              accessToken: str(f.accessToken),
+              webhookSecret: str(f.webhookSecret),
+              apiUrl: str(f.apiUrl) || undefined,
+            };
+      return payments.savePaymentSettings(ctx, user(c), { [p === "stripe" ? "stripe" : "mercadopago"]: fields });
+    }),
   );
   app.post(
     "/orders/:id/paid",

@@ -7,6 +7,8 @@ import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as commerce from "./service.ts";
 import * as orders from "./orders.ts";
+import * as payments from "./payments.ts";
+import { assertAdmin } from "../platform/context.ts";
 import * as calendar from "../calendar/service.ts";
 
 const actorOf = (c: Context<Env>) => c.get("actor") as Actor;
@@ -106,6 +108,46 @@ export function commerceRoutes(registry: OpenApiRegistry) {
         c.req.param("id"),
         await readJson(c, orders.paymentInput),
       ),
+    }),
+  );
+
+  const linkBody = z.strictObject({
+    provider: z.enum(["stripe", "mercadopago"]).optional(),
+    send: z.boolean().default(true),
+  });
+  doc(
+    "POST",
+    "/orders/:id/payment-link",
+    "Orders",
+    "A payment link (Stripe or Mercado Pago) for the order, sent to the customer",
+    {
+      body: linkBody,
+    },
+  );
+  app.post("/orders/:id/payment-link", async (c) =>
+    c.json(
+      {
+        data: await payments.createPaymentLink(
+          c.get("ctx"),
+          actorOf(c),
+          c.req.param("id"),
+          await readJson(c, linkBody),
+        ),
+      },
+      201,
+    ),
+  );
+  doc("GET", "/payment-settings", "Orders", "Payment providers (secrets shown as their last 4 characters)");
+  app.get("/payment-settings", async (c) => {
+    assertAdmin(actorOf(c));
+    return c.json({ data: await payments.paymentSettingsView(c.get("ctx")) });
+  });
+  doc("PUT", "/payment-settings", "Orders", "Set the payment providers (an empty or masked secret stays as it was)", {
+    body: payments.paymentSettings,
+  });
+  app.put("/payment-settings", async (c) =>
+    c.json({
+      data: await payments.savePaymentSettings(c.get("ctx"), actorOf(c), await c.req.json().catch(() => null)),
     }),
   );
 

@@ -177,3 +177,36 @@ export const carts = sqliteTable(
   },
   (t) => [index("carts_updated").on(t.updatedAt)],
 );
+
+/** A payment link sent for an order: a Stripe Checkout session or a Mercado Pago preference. */
+export const paymentLinks = sqliteTable(
+  "payment_links",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: ["stripe", "mercadopago"] }).notNull(),
+    /** the provider's id: the session (cs_…) or the preference */
+    externalId: text("external_id").notNull(),
+    url: text("url").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["open", "paid"] })
+      .notNull()
+      .default("open"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("payment_links_order").on(t.orderId),
+    uniqueIndex("payment_links_external").on(t.provider, t.externalId),
+  ],
+);
+
+/** Notifications from payment providers already handled (they retry for days): provider and their id. */
+export const paymentNotices = sqliteTable("payment_notices", {
+  id: text("id").primaryKey(),
+  orderId: text("order_id"),
+  outcome: text("outcome").notNull(),
+  receivedAt: integer("received_at").notNull(),
+});

@@ -1533,4 +1533,38 @@ export const en: Record<MessageKey, string> = {
   "cart.extras": "Extras",
   "cart.add": "Add to cart",
   "cart.checkout": "Create order",
+  "orders.payLink": "You can pay for your order {number} ({total}) here: {url}",
+  "pay.doneTitle": "Thank you",
+  "pay.done":
+    "We received your payment for order {number}. We will let you know in the conversation as soon as it is confirmed.",
+  "errors.payments_not_configured": "Set up Stripe or Mercado Pago in Settings → Payments first.",
+  "errors.payment_provider_unreachable": "The payment provider could not be reached.",
+  "errors.payment_provider_error": "The payment provider refused the request.",
+  "errors.order_paid": "The order is already paid.",
+  "errors.invalid_event": "The notification is not valid.",
+  "settings.payments": "Payments",
+  "payments.help":
+    "Take payment online with a payment link: the order is marked paid only when the provider confirms it. Cash and transfers are confirmed by a person from the order.",
+  "payments.ready": "Ready",
+  "payments.notSet": "Not set up",
+  "payments.stripe.step1": "In the Stripe dashboard, Developers → API keys: copy the secret key.",
+  "payments.stripe.step2":
+    "Developers → Webhooks → Add destination, event checkout.session.completed, with this address:",
+  "payments.stripe.step3": "Copy the destination's signing secret (whsec_…).",
+  "payments.stripe.secretKey": "Secret key",
+  "payments.stripe.webhookSecret": "Webhook signing secret",
+  "payments.mp.step1":
+    "In Mercado Pago Developers → Your integrations → Production credentials: copy the Access Token.",
+  "payments.mp.step2":
+    "Webhooks → Configure notifications, event “Payments”, with this address, and copy the secret key:",
+  "payments.mp.accessToken": "Access Token",
+  "payments.mp.webhookSecret": "Notifications secret key",
+  "payments.advanced": "Advanced",
+  "payments.apiUrl": "API address",
+  "payments.transfer": "Bank transfer",
+  "payments.transferInstructions": "What the customer is told (bank, account, holder)",
+  "orders.provider": "Payment provider",
+  "orders.sendPayLink": "Send payment link",
+  "orders.linkStatus.open": "sent",
+  "orders.linkStatus.paid": "paid",
 };

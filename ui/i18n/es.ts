@@ -1545,5 +1545,38 @@ export const es = {
   "cart.extras": "Extras",
   "cart.add": "Agregar al carrito",
   "cart.checkout": "Crear pedido",
+  "orders.payLink": "Puedes pagar tu pedido {number} ({total}) aquí: {url}",
+  "pay.doneTitle": "Gracias",
+  "pay.done": "Recibimos tu pago del pedido {number}. Te avisaremos por la conversación en cuanto se confirme.",
+  "errors.payments_not_configured": "Configura Stripe o Mercado Pago en Ajustes → Pagos primero.",
+  "errors.payment_provider_unreachable": "No se pudo contactar al proveedor de pagos.",
+  "errors.payment_provider_error": "El proveedor de pagos rechazó la solicitud.",
+  "errors.order_paid": "El pedido ya está pagado.",
+  "errors.invalid_event": "La notificación no es válida.",
+  "settings.payments": "Pagos",
+  "payments.help":
+    "Cobra en línea con una liga de pago: el pedido se marca pagado solo cuando el proveedor lo confirma. El efectivo y las transferencias los confirma una persona desde el pedido.",
+  "payments.ready": "Listo",
+  "payments.notSet": "Sin configurar",
+  "payments.stripe.step1": "En el panel de Stripe, Desarrolladores → Claves de API: copia la clave secreta.",
+  "payments.stripe.step2":
+    "Desarrolladores → Webhooks → Agregar destino, evento checkout.session.completed, con esta dirección:",
+  "payments.stripe.step3": "Copia el «secreto de firma» (whsec_…) del destino.",
+  "payments.stripe.secretKey": "Clave secreta",
+  "payments.stripe.webhookSecret": "Secreto de firma del webhook",
+  "payments.mp.step1":
+    "En Mercado Pago Developers → Tus integraciones → Credenciales de producción: copia el Access Token.",
+  "payments.mp.step2":
+    "Webhooks → Configurar notificaciones, evento «Pagos», con esta dirección, y copia la clave secreta:",
+  "payments.mp.accessToken": "Access Token",
+  "payments.mp.webhookSecret": "Clave secreta de las notificaciones",
+  "payments.advanced": "Avanzado",
+  "payments.apiUrl": "Dirección de la API",
+  "payments.transfer": "Transferencia bancaria",
+  "payments.transferInstructions": "Datos que se le dan al cliente (banco, CLABE, titular)",
+  "orders.provider": "Proveedor de pago",
+  "orders.sendPayLink": "Enviar liga de pago",
+  "orders.linkStatus.open": "enviada",
+  "orders.linkStatus.paid": "pagada",
 } as const;
 export type MessageKey = keyof typeof es;

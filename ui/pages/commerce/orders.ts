@@ -95,6 +95,9 @@ export type OrderView = {
   contactId: string | null;
   createdAt: number;
   next: string[];
+  /** the payment providers set up, and the links sent */
+  providers: string[];
+  links: { provider: string; url: string; status: string }[];
   history: { at: number; kind: string; by: string; data: Record<string, unknown> }[];
 };
 
@@ -157,6 +160,19 @@ export function OrderPage({
             ? html`<form method="post" action=${`/orders/${o.id}/paid`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary" id="mark-paid">${t("orders.markPaid")}</button></form>`
             : null
         }
+        ${
+          o.providers.length &&
+          o.paymentStatus !== "paid" &&
+          o.paymentStatus !== "refunded" &&
+          o.conversationId &&
+          !["cancelled", "refunded"].includes(o.status)
+            ? html`<form method="post" action=${`/orders/${o.id}/payment-link`} class="inline" id="pay-link"><${Csrf} csrf=${csrf} />${
+                o.providers.length > 1
+                  ? html`<label class="sr-only" for="pay-provider">${t("orders.provider")}</label><select id="pay-provider" name="provider">${o.providers.map((p) => html`<option value=${p}>${p === "stripe" ? "Stripe" : "Mercado Pago"}</option>`)}</select>`
+                  : html`<input type="hidden" name="provider" value=${o.providers[0]} />`
+              }<button type="submit" class="secondary">${t("orders.sendPayLink")}</button></form>`
+            : null
+        }
         <a class="btn secondary" href=${`/orders/${o.id}/ticket`} target="_blank" rel="noopener" id="kitchen-ticket">${t("orders.kitchenTicket")}</a>
         ${
           o.next.includes("cancelled")
@@ -184,6 +200,7 @@ export function OrderPage({
     <div class="card"><h2>${t("orders.delivery")}</h2>
       <p>${t(`orders.fulfilment.${o.fulfilment}`)}${o.address ? html` · ${o.address}` : null}</p>
       <p>${t("orders.payment")}: <span id="order-payment">${t(`orders.payment.${o.paymentStatus}`)}</span>${o.paymentMethod ? ` · ${t(`orders.method.${o.paymentMethod}`)}` : ""}</p>
+      ${o.links.length ? html`<ul class="pay-links" id="pay-links">${o.links.map((l) => html`<li>${l.provider === "stripe" ? "Stripe" : "Mercado Pago"} · ${t(`orders.linkStatus.${l.status}`)} · <a href=${l.url} rel="noopener noreferrer" target="_blank" class="wrap">${l.url}</a></li>`)}</ul>` : null}
       ${o.notes ? html`<p class="meta">${o.notes}</p>` : null}</div>
     <div class="card"><h2>${t("orders.history")}</h2><ol class="history" id="order-history">${o.history.map(
       (h) => html`<li><span class="muted">${fmtTime(h.at, locale)} · ${h.by}</span> ${historyLine(t, h)}</li>`,
