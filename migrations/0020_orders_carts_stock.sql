@@ -7,6 +7,7 @@ CREATE TABLE `carts` (
 	`address` text DEFAULT '' NOT NULL,
 	`location` text,
 	`notes` text DEFAULT '' NOT NULL,
+	`coupon_code` text,
 	`abandoned_at` integer,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
@@ -57,6 +58,29 @@ CREATE TABLE `product_categories` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `product_categories_name` ON `product_categories` (`parent_id`,`name`);--> statement-breakpoint
+CREATE TABLE `promotions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`kind` text NOT NULL,
+	`value` integer DEFAULT 0 NOT NULL,
+	`scope` text DEFAULT 'cart' NOT NULL,
+	`sku` text,
+	`category_id` text,
+	`buy_quantity` integer,
+	`get_quantity` integer,
+	`code` text,
+	`min_subtotal` integer DEFAULT 0 NOT NULL,
+	`starts_at` integer,
+	`ends_at` integer,
+	`hours` text,
+	`max_uses` integer,
+	`uses` integer DEFAULT 0 NOT NULL,
+	`active` integer DEFAULT true NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`category_id`) REFERENCES `product_categories`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `promotions_code` ON `promotions` (`code`);--> statement-breakpoint
 CREATE TABLE `stock_holds` (
 	`id` text PRIMARY KEY NOT NULL,
 	`order_id` text NOT NULL,
@@ -81,6 +105,7 @@ CREATE TABLE `__new_orders` (
 	`items` text DEFAULT '[]' NOT NULL,
 	`subtotal` integer DEFAULT 0 NOT NULL,
 	`discount` integer DEFAULT 0 NOT NULL,
+	`promotions` text DEFAULT '[]' NOT NULL,
 	`delivery_fee` integer DEFAULT 0 NOT NULL,
 	`total` integer NOT NULL,
 	`currency` text DEFAULT 'MXN' NOT NULL,

@@ -13,6 +13,7 @@ import { getBusiness } from "../setup/service.ts";
 import { departments } from "../auth/schema.ts";
 import {
   addToCart,
+  applyCoupon,
   categoryTree,
   checkout,
   formatMoney,
@@ -78,6 +79,12 @@ async function cartReply(t: ToolContext, change: () => Promise<PricedCart>): Pro
           total: money(l.total),
           ...(l.problem ? { problem: l.problem } : {}),
         })),
+        ...(c.discounts.length
+          ? {
+              subtotal: money(c.subtotal),
+              discounts: c.discounts.map((d) => ({ promotion: d.name, amount: `-${money(d.amount)}` })),
+            }
+          : {}),
         total: money(c.total),
         fulfilment: c.fulfilment ?? "not chosen yet",
         ...(c.address ? { address: c.address } : {}),
@@ -241,6 +248,16 @@ export const TOOLS = [
     async run(t) {
       if (!t.conversationId) return { ok: true, data: { lines: [], total: formatMoney(0, "MXN", t.language) } };
       return cartReply(t, () => getCart(t.ctx, botActor(t), t.conversationId!));
+    },
+  }),
+  tool({
+    name: "cart_coupon",
+    description: "Put the coupon code the customer gave on the cart (it must be valid now and apply to the cart).",
+    args: z.strictObject({ code: z.string().min(1).max(40) }),
+    writes: true,
+    async run(t, a) {
+      if (!t.conversationId || t.dryRun) return { ok: true, data: { coupon: a.code, dryRun: t.dryRun } };
+      return cartReply(t, () => applyCoupon(t.ctx, botActor(t), t.conversationId!, a.code));
     },
   }),
   tool({

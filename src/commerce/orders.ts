@@ -30,6 +30,8 @@ import { actorRef } from "../inbox/contacts.ts";
 import { getBusiness, getSetting, putSetting } from "../setup/service.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import type { Order, Product } from "./service.ts";
+import { applyPromotions, useCouponsTx, runsAt, type DiscountLine } from "./promotions.ts";
+import { promotions } from "./schema.ts";
 
 // ---------------------------------------------------------------- settings
 
@@ -112,6 +114,7 @@ export type PricedLine = CartLine & {
   total: number;
   /** units left (null: not tracked) */
   stock: number | null;
+  categoryId: string | null;
   problem: LineProblem | null;
 };
 
@@ -122,7 +125,7 @@ function stockOf(p: Product, variant: string | null) {
 
 /** Prices a line from its product: the variant's price (or the product's) plus each modifier's. */
 export function priceLine(p: Product | undefined, line: CartLine, tz: string, at: number): PricedLine {
-  const base = { ...line, variantName: null, modifierNames: [], unitPrice: 0, total: 0, stock: null };
+  const base = { ...line, variantName: null, modifierNames: [], unitPrice: 0, total: 0, stock: null, categoryId: null };
   if (!p?.active) return { ...base, name: line.sku, problem: "unknown_product" };
   let unit = p.price,
     problem: LineProblem | null = null,
@@ -157,6 +160,7 @@ export function priceLine(p: Product | undefined, line: CartLine, tz: string, at
     unitPrice: unit,
     total: unit * line.quantity,
     stock,
+    categoryId: p.categoryId,
     problem,
   };
 }
@@ -170,6 +174,10 @@ export type PricedCart = {
   fulfilment: "pickup" | "delivery" | null;
   address: string;
   notes: string;
+  /** the promotions applied now, each with its amount, and their sum */
+  discounts: DiscountLine[];
+  discount: number;
+  couponCode: string | null;
   /** lines that cannot be ordered as they are */
   problems: { lineId: string; sku: string; problem: LineProblem }[];
   updatedAt: number | null;
@@ -204,11 +212,15 @@ async function priceCart(
   const priced = lines.map((l) => priceLine(bySku.get(l.sku), l, tz, now));
   const ok = priced.filter((l) => !l.problem || l.problem === "not_enough_stock");
   const subtotal = ok.reduce((s, l) => s + l.total, 0);
+  const promo = await applyPromotions(db, ok, { tz, at: now, couponCode: cart?.couponCode ?? null });
   return {
     conversationId,
     lines: priced,
     subtotal,
-    total: subtotal,
+    discounts: promo.discounts,
+    discount: promo.discount,
+    couponCode: cart?.couponCode ?? null,
+    total: subtotal - promo.discount,
     currency: [...bySku.values()][0]?.currency ?? "MXN",
     fulfilment: cart?.fulfilment ?? null,
     address: cart?.address ?? "",
@@ -384,10 +396,37 @@ export async function setCartDetails(
   return changeCart(ctx, actor, conversationId, () => d);
 }
 
+/**
+ * A coupon on the cart (null takes it off): refused, the cart unchanged, when no promotion has that code, it is not
+ * running (its dates, hours or uses), or it gives this cart nothing (its minimum, its products).
+ */
+export async function applyCoupon(ctx: Ctx, actor: Actor, conversationId: string, code: string | null) {
+  const c = code?.trim().toUpperCase() || null;
+  if (c && !/^[A-Z0-9_-]{1,32}$/.test(c))
+    throw badRequest("unknown_coupon", "No coupon has that code", { field: "code" });
+  const tz = await timeZone(ctx);
+  return changeCart(ctx, actor, conversationId, async (lines, cur, tx) => {
+    if (!c) return { couponCode: null };
+    const p = await tx.select().from(promotions).where(eq(promotions.code, c)).get();
+    if (!p) throw badRequest("unknown_coupon", "No coupon has that code", { field: "code", code: c });
+    if (p.maxUses !== null && p.uses >= p.maxUses)
+      throw conflict("coupon_used_up", "The coupon has no uses left", { code: c });
+    if (!runsAt(p, tz, ctx.clock.now()))
+      throw conflict("coupon_not_running", "The coupon is not valid now", { code: c });
+    const priced = await priceCart(ctx, tx, conversationId, cur ? { ...cur, lines, couponCode: c } : undefined);
+    if (!priced.discounts.some((d) => d.id === p.id))
+      throw conflict("coupon_not_applicable", "The coupon gives this cart nothing", {
+        code: c,
+        minSubtotal: p.minSubtotal,
+      });
+    return { couponCode: c };
+  });
+}
+
 export async function clearCart(ctx: Ctx, actor: Actor, conversationId: string) {
   return changeCart(ctx, actor, conversationId, (lines) => {
     lines.splice(0);
-    return { fulfilment: null, address: "", location: null, notes: "" };
+    return { fulfilment: null, address: "", location: null, notes: "", couponCode: null };
   });
 }
 
@@ -419,6 +458,7 @@ export const orderInput = z.strictObject({
   fulfilment: z.enum(["pickup", "delivery"]).default("pickup"),
   address: z.string().trim().max(500).default(""),
   paymentMethod: z.enum(PAYMENT_METHODS).nullable().default(null),
+  couponCode: z.string().trim().max(32).nullable().default(null),
   notes: z.string().max(2000).default(""),
 });
 
@@ -575,6 +615,35 @@ async function createOrderTx(
   if (await tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get())
     throw conflict("order_number_taken", "Another order has this number", { field: "number" });
   const subtotal = items.reduce((s, i) => s + i.price * i.quantity, 0);
+  // the promotions running now, priced again here (never what the cart showed a minute ago)
+  const promo = await applyPromotions(
+    tx,
+    items.map((i) => ({
+      sku: i.sku,
+      quantity: i.quantity,
+      unitPrice: i.price,
+      total: i.price * i.quantity,
+      categoryId: bySku.get(i.sku)?.categoryId ?? null,
+    })),
+    { tz, at: now, couponCode: o.couponCode },
+  );
+  // a coupon the customer was given but that no longer applies refuses the order, so they hear why
+  if (o.couponCode && promo.coupon !== "applied") {
+    const code = o.couponCode.toUpperCase();
+    const p = await tx.select().from(promotions).where(eq(promotions.code, code)).get();
+    if (!p) throw badRequest("unknown_coupon", "No coupon has that code", { code });
+    if (p.maxUses !== null && p.uses >= p.maxUses)
+      throw conflict("coupon_used_up", "The coupon has no uses left", { code });
+    throw conflict(
+      promo.coupon === "not_running" ? "coupon_not_running" : "coupon_not_applicable",
+      "The coupon does not apply",
+      {
+        code,
+      },
+    );
+  }
+  const coupons = promo.discounts.filter((d) => d.code).map((d) => d.id);
+  if (coupons.length) await useCouponsTx(tx, coupons);
   const row: Order = {
     id: newId(now),
     number,
@@ -583,9 +652,10 @@ async function createOrderTx(
     status: o.status,
     items,
     subtotal,
-    discount: 0,
+    discount: promo.discount,
+    promotions: promo.discounts.map(({ id, name, amount }) => ({ id, name, amount })),
     deliveryFee: 0,
-    total: subtotal,
+    total: subtotal - promo.discount,
     currency: cur!,
     fulfilment: o.fulfilment,
     address: o.address,
@@ -651,6 +721,7 @@ export async function checkout(ctx: Ctx, actor: Actor, conversationId: string, i
       fulfilment: cart.fulfilment ?? "pickup",
       address: cart.address,
       paymentMethod: c.paymentMethod,
+      couponCode: cart.couponCode,
       notes: c.notes ?? cart.notes,
       source: actor.kind === "user" ? "console" : "chat",
     });

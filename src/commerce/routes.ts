@@ -8,6 +8,7 @@ import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as commerce from "./service.ts";
 import * as orders from "./orders.ts";
 import * as payments from "./payments.ts";
+import * as promos from "./promotions.ts";
 import { assertAdmin } from "../platform/context.ts";
 import * as calendar from "../calendar/service.ts";
 
@@ -191,6 +192,15 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       ),
     }),
   );
+  const couponBody = z.strictObject({ code: z.string().max(40).nullable() });
+  doc("POST", "/conversations/:conversationId/cart/coupon", "Orders", "Put a coupon on the cart (null takes it off)", {
+    body: couponBody,
+  });
+  app.post("/conversations/:conversationId/cart/coupon", async (c) =>
+    c.json({
+      data: await orders.applyCoupon(c.get("ctx"), actorOf(c), conv(c), (await readJson(c, couponBody)).code),
+    }),
+  );
   doc("POST", "/conversations/:conversationId/checkout", "Orders", "The cart becomes an order (stock held)", {
     body: orders.checkoutInput,
   });
@@ -200,6 +210,33 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       201,
     ),
   );
+
+  doc("GET", "/promotions", "Catalog", "Promotions and coupons");
+  app.get("/promotions", async (c) => c.json({ data: await promos.listPromotions(c.get("ctx")) }));
+  doc("POST", "/promotions", "Catalog", "Add a promotion or a coupon", { body: promos.promotionInput });
+  app.post("/promotions", async (c) =>
+    c.json(
+      { data: await promos.createPromotion(c.get("ctx"), actorOf(c), await readJson(c, promos.promotionInput)) },
+      201,
+    ),
+  );
+  const activeBody = z.strictObject({ active: z.boolean() });
+  doc("PATCH", "/promotions/:id", "Catalog", "Turn a promotion on or off", { body: activeBody });
+  app.patch("/promotions/:id", async (c) =>
+    c.json({
+      data: await promos.setPromotionActive(
+        c.get("ctx"),
+        actorOf(c),
+        c.req.param("id"),
+        (await readJson(c, activeBody)).active,
+      ),
+    }),
+  );
+  doc("DELETE", "/promotions/:id", "Catalog", "Remove a promotion");
+  app.delete("/promotions/:id", async (c) => {
+    await promos.deletePromotion(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
+  });
 
   doc("GET", "/product-categories", "Catalog", "The catalog's categories (a tree: parentId)");
   app.get("/product-categories", async (c) => c.json({ data: await commerce.listCategories(c.get("ctx")) }));

@@ -84,6 +84,11 @@ export const orders = sqliteTable(
     items: text("items", { mode: "json" }).notNull().$type<OrderItem[]>().default([]),
     subtotal: integer("subtotal").notNull().default(0),
     discount: integer("discount").notNull().default(0),
+    /** the promotions that made the discount, each with its amount */
+    promotions: text("promotions", { mode: "json" })
+      .notNull()
+      .$type<{ id: string; name: string; amount: number }[]>()
+      .default([]),
     deliveryFee: integer("delivery_fee").notNull().default(0),
     total: integer("total").notNull(),
     currency: text("currency").notNull().default("MXN"),
@@ -170,6 +175,7 @@ export const carts = sqliteTable(
     address: text("address").notNull().default(""),
     location: text("location", { mode: "json" }).$type<{ lat: number; lng: number } | null>(),
     notes: text("notes").notNull().default(""),
+    couponCode: text("coupon_code"),
     /** when automations were told it was abandoned (once per filling) */
     abandonedAt: integer("abandoned_at"),
     createdAt: integer("created_at").notNull(),
@@ -210,3 +216,36 @@ export const paymentNotices = sqliteTable("payment_notices", {
   outcome: text("outcome").notNull(),
   receivedAt: integer("received_at").notNull(),
 });
+
+/**
+ * A promotion applied live to carts: percent or amount off a product, a category or the whole cart, or buy X get Y;
+ * automatic, or behind a coupon code; within dates, a daily time span (happy hour) and a number of uses.
+ */
+export const promotions = sqliteTable(
+  "promotions",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["percent", "amount", "buy_x_get_y"] }).notNull(),
+    /** percent: 1–100; amount: minor units (per unit for a product or category, once for the cart) */
+    value: integer("value").notNull().default(0),
+    scope: text("scope", { enum: ["cart", "product", "category"] })
+      .notNull()
+      .default("cart"),
+    sku: text("sku"),
+    categoryId: text("category_id").references(() => productCategories.id, { onDelete: "cascade" }),
+    buyQuantity: integer("buy_quantity"),
+    getQuantity: integer("get_quantity"),
+    /** a coupon's code (upper case); null: applied by itself */
+    code: text("code"),
+    minSubtotal: integer("min_subtotal").notNull().default(0),
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    hours: text("hours", { mode: "json" }).$type<Availability>(),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("promotions_code").on(t.code)],
+);

@@ -465,4 +465,5 @@ export {
   updateCartLine,
   setCartDetails,
   clearCart,
+  applyCoupon,
 } from "./orders.ts";

@@ -1567,4 +1567,10 @@ export const en: Record<MessageKey, string> = {
   "orders.sendPayLink": "Send payment link",
   "orders.linkStatus.open": "sent",
   "orders.linkStatus.paid": "paid",
+  "errors.unknown_coupon": "No coupon has that code.",
+  "errors.coupon_used_up": "That coupon has no uses left.",
+  "errors.coupon_not_running": "That coupon is not valid right now.",
+  "errors.coupon_not_applicable": "That coupon does not apply to this cart.",
+  "errors.coupon_taken": "Another promotion already uses that code.",
+  "agents.tool.cart_coupon": "Apply a coupon",
 };

@@ -1578,5 +1578,11 @@ export const es = {
   "orders.sendPayLink": "Enviar liga de pago",
   "orders.linkStatus.open": "enviada",
   "orders.linkStatus.paid": "pagada",
+  "errors.unknown_coupon": "No hay ningún cupón con ese código.",
+  "errors.coupon_used_up": "Ese cupón ya se usó todas las veces permitidas.",
+  "errors.coupon_not_running": "Ese cupón no es válido en este momento.",
+  "errors.coupon_not_applicable": "Ese cupón no aplica a este carrito.",
+  "errors.coupon_taken": "Otra promoción ya usa ese código.",
+  "agents.tool.cart_coupon": "Aplicar un cupón",
 } as const;
 export type MessageKey = keyof typeof es;
