@@ -1,4 +1,4 @@
-// Protocol doubles of Stripe and Mercado Pago on 127.0.0.1, from ../shared/fixtures/payments/NOTES.md and their
+// Protocol doubles of Stripe and Mercado Pago on 127.0.0.1, from tests/fixtures/payments/NOTES.md (copied from ../shared/fixtures) and their
 // fixtures: Stripe's POST /v1/checkout/sessions (form-encoded, bearer secret key, Idempotency-Key) and its signed
 // checkout.session.completed event (Stripe-Signature t/v1 over "t.body"); Mercado Pago's POST /checkout/preferences,
 // GET /v1/payments/:id and its notification (x-signature ts/v1 over the "id;request-id;ts" manifest, data.id in the
@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHmac, randomUUID } from "node:crypto";
 
-const FIX = join(import.meta.dir, "../../../shared/fixtures/payments");
+const FIX = join(import.meta.dir, "../fixtures/payments");
 const hex = (key: string, msg: string) => createHmac("sha256", key).update(msg).digest("hex");
 
 export type PaymentsDouble = ReturnType<typeof startPaymentsDouble>;

@@ -1,9 +1,9 @@
-// TSPLIB95 instances (EUC_2D) from ../shared/fixtures/tsplib: coordinates, the published optimum and its rule.
+// TSPLIB95 instances (EUC_2D) from tests/fixtures/tsplib (copied from ../shared/fixtures): coordinates, the published optimum and its rule.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { matrixFrom } from "../../src/commerce/route-plan.ts";
 
-export const TSPLIB_DIR = join(import.meta.dir, "../../../shared/fixtures/tsplib");
+export const TSPLIB_DIR = join(import.meta.dir, "../fixtures/tsplib");
 export const OPTIMA = { eil51: 426, berlin52: 7542, st70: 675, kroA100: 21282 } as const;
 
 /** Reads a .tsp file: `KEY : value` or `KEY: value` headers, then NODE_COORD_SECTION lines up to EOF. */
