@@ -27,7 +27,11 @@ import { boards } from "../tickets/schema.ts";
 import { createBoard, listBoards } from "../tickets/boards.ts";
 import * as auth from "../auth/service.ts";
 import * as orders from "./orders.ts";
-import { formatMoney, listProducts } from "./service.ts";
+import { categoryTree, formatMoney, listCategories, listProducts, parsePrice } from "./service.ts";
+import * as promos from "./promotions.ts";
+import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
+import { getBusiness } from "../setup/service.ts";
+import { zonedToUtc } from "../setup/business-time.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./schema.ts";
 
 const OPEN: OrderStatus[] = ["new", "confirmed", "preparing", "ready", "on_the_way"];
@@ -109,6 +113,9 @@ export const ordersConsole: ConsoleModule = (app) => {
           cart: {
             conversationId: cart.conversationId,
             subtotal: money(cart.subtotal),
+            discounts: cart.discounts.map((d) => ({ name: d.name, amount: money(d.amount) })),
+            total: money(cart.total),
+            couponCode: cart.couponCode,
             fulfilment: cart.fulfilment,
             address: cart.address,
             lines: cart.lines.map((l) => ({
@@ -226,6 +233,86 @@ export const ordersConsole: ConsoleModule = (app) => {
         send: true,
       }),
     ),
+  );
+
+  // Settings → Promociones
+  const promoView = async (c: C) => {
+    const ctx = c.get("ctx");
+    const t = T(c);
+    const u = user(c);
+    const all = await promos.listPromotions(ctx);
+    const catalog = await listProducts(ctx);
+    const tree = categoryTree(await listCategories(ctx));
+    const money = (m: number) => formatMoney(m, catalog[0]?.currency ?? "MXN", u.locale);
+    const summary = (p: (typeof all)[number]) => {
+      const what =
+        p.scope === "cart"
+          ? t("promos.scope.cart")
+          : p.scope === "product"
+            ? (catalog.find((x) => x.sku === p.sku)?.name ?? p.sku ?? "")
+            : (tree.find((x) => x.id === p.categoryId)?.path ?? "");
+      const how =
+        p.kind === "percent"
+          ? t("promos.sum.percent", { n: String(p.value) })
+          : p.kind === "amount"
+            ? t("promos.sum.amount", { amount: money(p.value) })
+            : t("promos.sum.bxgy", { buy: String(p.buyQuantity), get: String(p.getQuantity) });
+      const hours = p.hours ? ` · ${p.hours.from}–${p.hours.to}` : "";
+      return `${how} · ${what}${hours}`;
+    };
+    return PromotionSettings({
+      t,
+      csrf: csrf(c),
+      rows: all.map((p) => ({ ...p, summary: summary(p) })),
+      products: catalog.map((p) => ({ sku: p.sku, name: p.name })),
+      categories: tree.map((x) => ({ id: x.id, path: x.path })),
+    });
+  };
+  app.get("/settings/promotions", async (c) => settingsPage(c, "promotions", await promoView(c)));
+  app.post(
+    "/settings/promotions",
+    settingsAct("promotions", promoView, async (c, f) => {
+      const ctx = c.get("ctx");
+      const tz = (await getBusiness(ctx))?.timezone ?? "America/Mexico_City";
+      const kind = str(f.kind);
+      const money = (v: unknown, field: string) => {
+        if (!str(v).trim()) return 0;
+        const m = parsePrice(str(v));
+        if (m === null) throw new AppError(400, "invalid_price", "The amount is not valid", { field, value: str(v) });
+        return m;
+      };
+      const day = (v: unknown, end: boolean) => {
+        const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(str(v));
+        return m ? zonedToUtc(tz, Number(m[1]), Number(m[2]), Number(m[3]) + (end ? 1 : 0), 0, 0) : null;
+      };
+      const int = (v: unknown) => (str(v).trim() ? Number(str(v)) : null);
+      return promos.createPromotion(ctx, user(c), {
+        name: str(f.name),
+        kind: kind as never,
+        value: kind === "amount" ? money(f.value, "value") : kind === "percent" ? Number(str(f.value) || 0) : 0,
+        scope: str(f.scope) as never,
+        sku: str(f.sku) || null,
+        categoryId: str(f.categoryId) || null,
+        buyQuantity: int(f.buyQuantity),
+        getQuantity: int(f.getQuantity),
+        code: str(f.code).trim() || null,
+        minSubtotal: money(f.minSubtotal, "minSubtotal"),
+        startsAt: day(f.startsOn, false),
+        endsAt: day(f.endsOn, true),
+        hours: str(f.from) && str(f.to) ? { days: [], from: str(f.from), to: str(f.to) } : null,
+        maxUses: int(f.maxUses),
+      });
+    }),
+  );
+  app.post(
+    "/settings/promotions/:id/active",
+    settingsAct("promotions", promoView, (c, f) =>
+      promos.setPromotionActive(c.get("ctx"), user(c), c.req.param("id")!, str(f.active) === "1"),
+    ),
+  );
+  app.post(
+    "/settings/promotions/:id/delete",
+    settingsAct("promotions", promoView, (c) => promos.deletePromotion(c.get("ctx"), user(c), c.req.param("id")!)),
   );
 
   // Settings → Pagos

@@ -8,6 +8,7 @@ import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support
 import { carts, orders } from "../../src/commerce/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { addToCart, createProduct } from "../../src/commerce/service.ts";
+import { createPromotion } from "../../src/commerce/promotions.ts";
 
 let bed: Testbed;
 const SYS = { kind: "system" } as const;
@@ -31,6 +32,8 @@ beforeAll(async () => {
       { key: "grande", name: "Grande", price: 4500, stock: 1 },
     ],
   });
+  for (const w of [375, 1280])
+    await createPromotion(bed.t.ctx, SYS, { name: "$20 menos", kind: "amount", value: 2000, code: `HOLA${w}` });
 }, 60_000);
 afterAll(async () => {
   await bed?.close();
@@ -92,6 +95,17 @@ for (const viewport of VIEWPORTS)
     expect(await page.locator("#cart-error").textContent()).toBe("No quedan tantas unidades de ese producto.");
     expect((await cartOf(conv)).length).toBe(2);
 
+    // a coupon: an unknown one refused in Spanish, then the real one, its discount a line of the cart
+    await page.locator("#coupon-code").fill("NOEXISTE");
+    await c.tap('#cart-coupon button[type="submit"]');
+    await page.locator("#cart-error:not([hidden])", { hasText: "cupón" }).waitFor();
+    expect(await page.locator("#cart-error").textContent()).toBe("No hay ningún cupón con ese código.");
+    await page.locator("#coupon-code").fill(`hola${viewport.width}`);
+    await c.tap('#cart-coupon button[type="submit"]');
+    await page.locator("#cart-discounts").waitFor();
+    expect(await page.locator("#cart-discounts li").textContent()).toBe("$20 menos −$20.00 MXN");
+    expect(await page.locator("#cart-total").textContent()).toBe("$145.00 MXN");
+
     // delivery to an address, then the order
     await page.locator('#cart-details select[name="fulfilment"]').selectOption("delivery");
     await page.locator('#cart-details input[name="address"]').fill("Calle Roble 12, Col. Centro");
@@ -100,7 +114,7 @@ for (const viewport of VIEWPORTS)
     await page.locator("#cart-ordered").waitFor();
     const [o] = await bed.t.ctx.db.select().from(orders).where(eq(orders.conversationId, conv));
     expect([o.total, o.fulfilment, o.address, o.paymentMethod, o.source]).toEqual([
-      16500,
+      14500,
       "delivery",
       "Calle Roble 12, Col. Centro",
       "transfer",

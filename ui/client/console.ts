@@ -1266,6 +1266,18 @@ function bindCart() {
         fail(e);
       }
     });
+  const coupon = $<HTMLFormElement>("#cart-coupon", box);
+  coupon?.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = String(new FormData(coupon).get("code") ?? "").trim();
+    try {
+      await api("POST", `${base}/cart/coupon`, { code: code || null });
+      (document.activeElement as HTMLElement | null)?.blur();
+      await refreshCart();
+    } catch (e) {
+      fail(e);
+    }
+  });
   const details = $<HTMLFormElement>("#cart-details", box);
   details?.addEventListener("submit", async (ev) => {
     ev.preventDefault();

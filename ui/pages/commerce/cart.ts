@@ -15,6 +15,9 @@ export type CartPanelView = {
     problem: string | null;
   }[];
   subtotal: string;
+  discounts: { name: string; amount: string }[];
+  total: string;
+  couponCode: string | null;
   fulfilment: "pickup" | "delivery" | null;
   address: string;
 };
@@ -55,7 +58,9 @@ export function CartPanel({
               <span class="cl-qty"><button type="button" class="secondary" data-cart-qty=${l.quantity - 1} aria-label=${t("cart.less", { name: l.name })}>−</button><output>${l.quantity}</output><button type="button" class="secondary" data-cart-qty=${l.quantity + 1} aria-label=${t("cart.more", { name: l.name })}>+</button></span>
               <span class="cl-total">${l.total}</span></li>`,
           )}</ul>
-        <p class="cart-subtotal">${t("orders.subtotal")}: <strong id="cart-subtotal">${cart.subtotal}</strong></p>`
+        <p class="cart-subtotal">${t("orders.subtotal")}: <strong id="cart-subtotal">${cart.subtotal}</strong></p>
+        ${cart.discounts.length ? html`<ul class="cart-discounts" id="cart-discounts">${cart.discounts.map((d) => html`<li>${d.name} <strong>−${d.amount}</strong></li>`)}</ul><p class="cart-subtotal">${t("orders.total")}: <strong id="cart-total">${cart.total}</strong></p>` : null}
+        <form class="cart-coupon inline" id="cart-coupon"><label class="sr-only" for="coupon-code">${t("cart.coupon")}</label><input id="coupon-code" name="code" maxlength="32" value=${cart.couponCode ?? ""} placeholder=${t("cart.coupon")} autocomplete="off" /><button type="submit" class="secondary">${cart.couponCode ? t("cart.couponChange") : t("cart.couponApply")}</button></form>`
         : html`<p class="meta" id="cart-empty">${t("cart.empty")}</p>`
     }
     <form class="cart-add" id="cart-add">

@@ -82,6 +82,7 @@ export type OrderView = {
   items: OrderItem[];
   subtotal: number;
   discount: number;
+  promotions: { id: string; name: string; amount: number }[];
   deliveryFee: number;
   total: number;
   currency: string;
@@ -194,7 +195,7 @@ export function OrderPage({
         <td data-label=${t("catalog.price")}>${money(i.price)}</td><td data-label=${t("orders.lineTotal")}>${money(i.price * i.quantity)}</td></tr>`,
       )}</tbody></table>
       <dl class="totals"><dt>${t("orders.subtotal")}</dt><dd>${money(o.subtotal)}</dd>
-        ${o.discount ? html`<dt>${t("orders.discount")}</dt><dd>−${money(o.discount)}</dd>` : null}
+        ${o.promotions.length ? o.promotions.map((p) => html`<dt>${p.name}</dt><dd>−${money(p.amount)}</dd>`) : o.discount ? html`<dt>${t("orders.discount")}</dt><dd>−${money(o.discount)}</dd>` : null}
         ${o.deliveryFee ? html`<dt>${t("orders.deliveryFee")}</dt><dd>${money(o.deliveryFee)}</dd>` : null}
         <dt><strong>${t("orders.total")}</strong></dt><dd><strong id="order-total">${money(o.total)}</strong></dd></dl></div>
     <div class="card"><h2>${t("orders.delivery")}</h2>
