@@ -87,6 +87,27 @@ async function cartReply(t: ToolContext, change: () => Promise<PricedCart>): Pro
           : {}),
         total: money(c.total),
         fulfilment: c.fulfilment ?? "not chosen yet",
+        ...(c.delivery
+          ? {
+              delivery: c.delivery.served
+                ? {
+                    served: true,
+                    ...(c.delivery.zone ? { zone: c.delivery.zone } : {}),
+                    fee: money(c.delivery.fee),
+                    ...(c.delivery.minOrder ? { minimumOrder: money(c.delivery.minOrder) } : {}),
+                    ...(c.delivery.minutes ? { minutes: c.delivery.minutes } : {}),
+                  }
+                : {
+                    // never tell the customer "yes" here: offer these instead
+                    served: false,
+                    reason: c.delivery.reason,
+                    alternatives: [
+                      ...(c.delivery.pickup ? ["pickup at the store"] : []),
+                      ...c.delivery.zones.map((z) => `delivery to ${z}`),
+                    ],
+                  },
+            }
+          : {}),
         ...(c.address ? { address: c.address } : {}),
       },
     };

@@ -73,7 +73,7 @@ import { getChannel, wireReadReceipts } from "../channels/service.ts";
 import { channels as channelsTable } from "../inbox/schema.ts";
 import { sweepAssignments, wireAssignment } from "../inbox/assignment.ts";
 import { sweepTicketSla, wireTickets } from "../tickets/service.ts";
-import { sweepCommerce } from "../commerce/orders.ts";
+import { sweepCommerce, wireCommerce } from "../commerce/orders.ts";
 import { applyDeliveryStatus, wakeSnoozed, resolveIdleBotConversations, type Message } from "../inbox/service.ts";
 import { Database, migrate } from "../platform/db.ts";
 import { EventBus } from "../platform/events.ts";
@@ -187,6 +187,7 @@ export async function createContext(config: Config, opts: AppOptions = {}): Prom
   wireNotifications(ctx);
   wireAssignment(ctx);
   wireTickets(ctx);
+  wireCommerce(ctx);
   // the server's Web Push identity, made at first start and kept in the database (pages only read it)
   await ensureVapidKeys(ctx);
   await startAgents(ctx);

@@ -32,6 +32,7 @@ import { translator } from "../../ui/i18n/index.ts";
 import type { Order, Product } from "./service.ts";
 import { applyPromotions, useCouponsTx, runsAt, type DiscountLine } from "./promotions.ts";
 import { promotions } from "./schema.ts";
+import { getDeliverySettings, placeAddress } from "./delivery.ts";
 
 // ---------------------------------------------------------------- settings
 
@@ -165,6 +166,41 @@ export function priceLine(p: Product | undefined, line: CartLine, tz: string, at
   };
 }
 
+export type DeliveryQuote =
+  | { served: true; zone: string | null; fee: number; minOrder: number; minutes: number | null }
+  | {
+      served: false;
+      reason: "outside" | "unknown_place" | "no_delivery" | "no_address";
+      pickup: boolean;
+      zones: string[];
+    };
+
+/** What delivering to an address costs, or why it cannot be done (no zones set: every address, no fee). */
+export async function quoteDelivery(
+  ctx: Ctx,
+  where: { address: string; location: { lat: number; lng: number } | null },
+) {
+  const d = await getDeliverySettings(ctx);
+  if (!d.delivery) return { served: false, reason: "no_delivery", pickup: d.pickup, zones: [] } as DeliveryQuote;
+  if (!where.address.trim() && !where.location)
+    return {
+      served: false,
+      reason: "no_address",
+      pickup: d.pickup,
+      zones: d.zones.map((z) => z.name),
+    } as DeliveryQuote;
+  if (!d.zones.length) return { served: true, zone: null, fee: 0, minOrder: 0, minutes: null } as DeliveryQuote;
+  const p = placeAddress(d, where);
+  if (!p.served) return { served: false, reason: p.reason, pickup: p.pickup, zones: p.zones } as DeliveryQuote;
+  return {
+    served: true,
+    zone: p.zone.name,
+    fee: p.zone.fee,
+    minOrder: p.zone.minOrder,
+    minutes: p.zone.minutes,
+  } as DeliveryQuote;
+}
+
 export type PricedCart = {
   conversationId: string;
   lines: PricedLine[];
@@ -174,6 +210,8 @@ export type PricedCart = {
   fulfilment: "pickup" | "delivery" | null;
   address: string;
   notes: string;
+  /** delivery: the zone that serves the address (its fee is in the total), or why none does */
+  delivery: DeliveryQuote | null;
   /** the promotions applied now, each with its amount, and their sum */
   discounts: DiscountLine[];
   discount: number;
@@ -213,14 +251,19 @@ async function priceCart(
   const ok = priced.filter((l) => !l.problem || l.problem === "not_enough_stock");
   const subtotal = ok.reduce((s, l) => s + l.total, 0);
   const promo = await applyPromotions(db, ok, { tz, at: now, couponCode: cart?.couponCode ?? null });
+  const delivery =
+    cart?.fulfilment === "delivery"
+      ? await quoteDelivery(ctx, { address: cart.address, location: cart.location ?? null })
+      : null;
   return {
     conversationId,
     lines: priced,
     subtotal,
+    delivery,
     discounts: promo.discounts,
     discount: promo.discount,
     couponCode: cart?.couponCode ?? null,
-    total: subtotal - promo.discount,
+    total: subtotal - promo.discount + (delivery?.served ? delivery.fee : 0),
     currency: [...bySku.values()][0]?.currency ?? "MXN",
     fulfilment: cart?.fulfilment ?? null,
     address: cart?.address ?? "",
@@ -581,7 +624,11 @@ async function createOrderTx(
   tx: Tx,
   after: AfterCommit,
   actor: Actor,
-  o: z.output<typeof orderInput> & { source: string },
+  o: z.output<typeof orderInput> & {
+    source: string;
+    deliveryFee?: number;
+    location?: { lat: number; lng: number } | null;
+  },
 ) {
   const refs = await checkReferences(tx, actor, { contactId: o.contactId, conversationId: o.conversationId });
   const bySku = await productsBySku(
@@ -654,12 +701,12 @@ async function createOrderTx(
     subtotal,
     discount: promo.discount,
     promotions: promo.discounts.map(({ id, name, amount }) => ({ id, name, amount })),
-    deliveryFee: 0,
-    total: subtotal - promo.discount,
+    deliveryFee: o.deliveryFee ?? 0,
+    total: subtotal - promo.discount + (o.deliveryFee ?? 0),
     currency: cur!,
     fulfilment: o.fulfilment,
     address: o.address,
-    location: null,
+    location: o.location ?? null,
     paymentMethod: o.paymentMethod,
     paymentStatus: "unpaid",
     paidAt: null,
@@ -706,6 +753,25 @@ export async function checkout(ctx: Ctx, actor: Actor, conversationId: string, i
     if (!cart?.lines.length) throw conflict("cart_empty", "The cart is empty");
     if (cart.fulfilment === "delivery" && !cart.address.trim() && !cart.location)
       throw badRequest("address_required", "Delivery needs an address", { field: "address" });
+    let deliveryFee = 0;
+    if (cart.fulfilment === "delivery") {
+      const q = await quoteDelivery(ctx, { address: cart.address, location: cart.location ?? null });
+      if (!q.served)
+        throw conflict(
+          q.reason === "unknown_place" ? "address_unplaceable" : "outside_delivery_area",
+          q.reason === "unknown_place"
+            ? "The address could not be placed: ask for a location pin or a postal code"
+            : "No delivery to that address",
+          { pickup: q.pickup, zones: q.zones },
+        );
+      const priced = await priceCart(ctx, tx, conversationId, cart);
+      if (priced.subtotal - priced.discount < q.minOrder)
+        throw conflict("below_delivery_minimum", "The order is below the zone's minimum for delivery", {
+          minOrder: q.minOrder,
+          zone: q.zone,
+        });
+      deliveryFee = q.fee;
+    }
     const row = await createOrderTx(ctx, tx, after, actor, {
       number: undefined,
       contactId: null,
@@ -724,11 +790,9 @@ export async function checkout(ctx: Ctx, actor: Actor, conversationId: string, i
       couponCode: cart.couponCode,
       notes: c.notes ?? cart.notes,
       source: actor.kind === "user" ? "console" : "chat",
+      deliveryFee,
+      location: cart.location ?? null,
     });
-    if (cart.location) {
-      await tx.update(orders).set({ location: cart.location }).where(eq(orders.id, row.id));
-      row.location = cart.location;
-    }
     await tx.delete(carts).where(eq(carts.id, cart.id));
     return row;
   });
@@ -977,4 +1041,46 @@ export async function sweepCommerce(ctx: Ctx) {
     });
   }
   return { expired, abandoned };
+}
+
+/**
+ * A location pin the customer sends (WhatsApp's location message) while a cart is open becomes the cart's delivery
+ * address: the zone and fee are read from it, not from a guess at the text.
+ */
+export function wireCommerce(ctx: Ctx) {
+  return ctx.events.on("inbox.message_received", (e) => {
+    const d = e.data as {
+      message?: {
+        content?: { location?: { latitude: number; longitude: number; name?: string; address?: string } } | null;
+      };
+    };
+    const l = d.message?.content?.location;
+    if (!l || !e.conversationId) return;
+    const conversationId = e.conversationId;
+    void ctx.database
+      .write(async (tx, after) => {
+        const cart = await tx.select().from(carts).where(eq(carts.conversationId, conversationId)).get();
+        if (!cart?.lines.length) return;
+        const now = ctx.clock.now();
+        const address = [l.name, l.address].filter(Boolean).join(", ") || cart.address;
+        await tx
+          .update(carts)
+          .set({ location: { lat: l.latitude, lng: l.longitude }, address, fulfilment: "delivery", updatedAt: now })
+          .where(eq(carts.id, cart.id));
+        const conv = await conversationFor(tx, { kind: "system" }, conversationId);
+        await ctx.events.record(tx, after, {
+          type: "commerce.cart_updated",
+          conversationId,
+          actor: { type: "system", id: null },
+          data: {
+            conversationId,
+            contactId: cart.contactId,
+            assigneeId: conv.assigneeId,
+            departmentId: conv.departmentId,
+            location: true,
+          },
+        });
+      })
+      .catch((err) => ctx.log.error("cart location failed", { error: String(err) }));
+  });
 }

@@ -9,6 +9,7 @@ import * as commerce from "./service.ts";
 import * as orders from "./orders.ts";
 import * as payments from "./payments.ts";
 import * as promos from "./promotions.ts";
+import * as delivery from "./delivery.ts";
 import { assertAdmin } from "../platform/context.ts";
 import * as calendar from "../calendar/service.ts";
 
@@ -209,6 +210,23 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       { data: await commerce.checkout(c.get("ctx"), actorOf(c), conv(c), await readJson(c, orders.checkoutInput)) },
       201,
     ),
+  );
+
+  doc("GET", "/delivery-settings", "Orders", "The store's location, pickup and the delivery zones");
+  app.get("/delivery-settings", async (c) => c.json({ data: await delivery.getDeliverySettings(c.get("ctx")) }));
+  doc(
+    "PUT",
+    "/delivery-settings",
+    "Orders",
+    "Set the store, pickup and the delivery zones (radius, polygon, postal codes)",
+    {
+      body: delivery.deliverySettings,
+    },
+  );
+  app.put("/delivery-settings", async (c) =>
+    c.json({
+      data: await delivery.saveDeliverySettings(c.get("ctx"), actorOf(c), await readJson(c, delivery.deliverySettings)),
+    }),
   );
 
   doc("GET", "/promotions", "Catalog", "Promotions and coupons");

@@ -1609,4 +1609,7 @@ export const en: Record<MessageKey, string> = {
   "promos.sum.percent": "{n}% off",
   "promos.sum.amount": "{amount} off",
   "promos.sum.bxgy": "buy {buy}, get {get} free",
+  "errors.outside_delivery_area": "We do not deliver to that address. The order can be picked up at the store, or sent to an address inside our zones.",
+  "errors.address_unplaceable": "That address could not be placed: ask the customer for their location or postal code.",
+  "errors.below_delivery_minimum": "The order is below the minimum for delivery to that zone.",
 };

@@ -1620,5 +1620,8 @@ export const es = {
   "promos.sum.percent": "{n}% de descuento",
   "promos.sum.amount": "{amount} de descuento",
   "promos.sum.bxgy": "compra {buy}, lleva {get} gratis",
+  "errors.outside_delivery_area": "No llegamos a esa dirección. Puede recoger su pedido en la tienda o elegir otra dirección dentro de nuestras zonas.",
+  "errors.address_unplaceable": "No pudimos ubicar esa dirección: pide al cliente su ubicación o su código postal.",
+  "errors.below_delivery_minimum": "El pedido no llega al mínimo para envío a esa zona.",
 } as const;
 export type MessageKey = keyof typeof es;
