@@ -29,6 +29,8 @@ import * as auth from "../auth/service.ts";
 import * as orders from "./orders.ts";
 import { categoryTree, formatMoney, listCategories, listProducts, parsePrice } from "./service.ts";
 import * as promos from "./promotions.ts";
+import * as delivery from "./delivery.ts";
+import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
 import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
 import { getBusiness } from "../setup/service.ts";
 import { zonedToUtc } from "../setup/business-time.ts";
@@ -116,6 +118,16 @@ export const ordersConsole: ConsoleModule = (app) => {
             discounts: cart.discounts.map((d) => ({ name: d.name, amount: money(d.amount) })),
             total: money(cart.total),
             couponCode: cart.couponCode,
+            delivery: cart.delivery
+              ? cart.delivery.served
+                ? T(c)("cart.deliveryServed", {
+                    zone: cart.delivery.zone ?? "—",
+                    fee: money(cart.delivery.fee),
+                    minutes: String(cart.delivery.minutes ?? "—"),
+                  })
+                : T(c)(`cart.delivery.${cart.delivery.reason}`)
+              : null,
+            deliveryServed: cart.delivery?.served ?? null,
             fulfilment: cart.fulfilment,
             address: cart.address,
             lines: cart.lines.map((l) => ({
@@ -313,6 +325,114 @@ export const ordersConsole: ConsoleModule = (app) => {
   app.post(
     "/settings/promotions/:id/delete",
     settingsAct("promotions", promoView, (c) => promos.deletePromotion(c.get("ctx"), user(c), c.req.param("id")!)),
+  );
+
+  // Settings → Entregas
+  const deliveryView = async (c: C) => {
+    const ctx = c.get("ctx");
+    const t = T(c);
+    const d = await delivery.getDeliverySettings(ctx);
+    const cur = (await listProducts(ctx))[0]?.currency ?? "MXN";
+    const money = (m: number) => formatMoney(m, cur, user(c).locale);
+    return DeliverySettingsPage({
+      t,
+      csrf: csrf(c),
+      store: d.store,
+      pickup: d.pickup,
+      delivery: d.delivery,
+      zones: d.zones.map((z) => ({
+        id: z.id,
+        name: z.name,
+        kind: z.kind,
+        fee: money(z.fee),
+        minOrder: money(z.minOrder),
+        minutes: z.minutes,
+        summary:
+          z.kind === "radius"
+            ? t("delivery.sum.radius", { km: String(z.radiusKm) })
+            : z.kind === "polygon"
+              ? t("delivery.sum.polygon", { n: String(z.polygon.length) })
+              : [...z.postalCodes, ...z.colonias].join(", "),
+      })),
+    });
+  };
+  const numberOf = (v: unknown, field: string) => {
+    const x = str(v).trim().replace(",", ".");
+    if (!/^-?\d+(\.\d+)?$/.test(x)) throw new AppError(400, "invalid_number", "Not a number", { field, value: str(v) });
+    return Number(x);
+  };
+  const moneyOf = (v: unknown, field: string) => {
+    if (!str(v).trim()) return 0;
+    const m = parsePrice(str(v));
+    if (m === null) throw new AppError(400, "invalid_price", "The amount is not valid", { field, value: str(v) });
+    return m;
+  };
+  const list = (v: unknown) =>
+    str(v)
+      .split(/[,;\n]/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+  app.get("/settings/delivery", async (c) => settingsPage(c, "delivery", await deliveryView(c)));
+  app.post(
+    "/settings/delivery",
+    settingsAct("delivery", deliveryView, async (c, f) => {
+      const ctx = c.get("ctx");
+      const d = await delivery.getDeliverySettings(ctx);
+      const store =
+        str(f.lat).trim() || str(f.lng).trim() ? { lat: numberOf(f.lat, "lat"), lng: numberOf(f.lng, "lng") } : null;
+      return delivery.saveDeliverySettings(ctx, user(c), {
+        ...d,
+        store,
+        pickup: str(f.pickup) === "1",
+        delivery: str(f.delivery) === "1",
+      });
+    }),
+  );
+  app.post(
+    "/settings/delivery/zones",
+    settingsAct("delivery", deliveryView, async (c, f) => {
+      const ctx = c.get("ctx");
+      const d = await delivery.getDeliverySettings(ctx);
+      const kind = str(f.kind) as "radius" | "polygon" | "areas";
+      const polygon =
+        kind === "polygon"
+          ? str(f.polygon)
+              .split("\n")
+              .map((l) => l.trim())
+              .filter(Boolean)
+              .map((l, i) => {
+                const [lat, lng] = l.split(/[,\s]+/).filter(Boolean);
+                return { lat: numberOf(lat, `polygon ${i + 1}`), lng: numberOf(lng, `polygon ${i + 1}`) };
+              })
+          : [];
+      return delivery.saveDeliverySettings(ctx, user(c), {
+        ...d,
+        zones: [
+          ...d.zones,
+          {
+            name: str(f.name),
+            kind,
+            radiusKm: kind === "radius" ? numberOf(f.radiusKm, "radiusKm") : null,
+            polygon,
+            postalCodes: kind === "areas" ? list(f.postalCodes) : [],
+            colonias: kind === "areas" ? list(f.colonias) : [],
+            fee: moneyOf(f.fee, "fee"),
+            minOrder: moneyOf(f.minOrder, "minOrder"),
+            minutes: Number(str(f.minutes) || 45),
+          },
+        ],
+      });
+    }),
+  );
+  app.post(
+    "/settings/delivery/zones/:id/delete",
+    settingsAct("delivery", deliveryView, async (c) => {
+      const ctx = c.get("ctx");
+      const d = await delivery.getDeliverySettings(ctx);
+      const id = c.req.param("id");
+      if (!d.zones.some((z) => z.id === id)) throw new AppError(404, "not_found", "Zone not found");
+      return delivery.saveDeliverySettings(ctx, user(c), { ...d, zones: d.zones.filter((z) => z.id !== id) });
+    }),
   );
 
   // Settings → Pagos

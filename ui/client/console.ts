@@ -1279,6 +1279,33 @@ function bindCart() {
     }
   });
   const details = $<HTMLFormElement>("#cart-details", box);
+  // pickup or delivery and the address are saved as they change, and the zone's fee and time (or why there is
+  // none) shown under them, before the order is made
+  details?.addEventListener("change", async (ev) => {
+    const el = ev.target as HTMLElement;
+    if (!el.matches('select[name="fulfilment"], input[name="address"]')) return;
+    const f = new FormData(details);
+    try {
+      await api("PATCH", `${base}/cart`, {
+        fulfilment: String(f.get("fulfilment")),
+        address: String(f.get("address") ?? ""),
+      });
+      const res = await fetch(`/partials/cart/${box.dataset.conversation}`);
+      if (!res.ok) return;
+      const tpl = document.createElement("template");
+      tpl.innerHTML = await res.text();
+      const fresh = tpl.content.querySelector("#cart-delivery");
+      const cur = $("#cart-delivery", box);
+      if (fresh && cur) cur.replaceWith(fresh);
+      else if (fresh) details.querySelector('input[name="address"]')?.closest("label")?.after(fresh);
+      else cur?.remove();
+      const total = tpl.content.querySelector("#cart-total");
+      if (total) $("#cart-total", box)?.replaceWith(total);
+      document.body.dataset.cartDelivery = String(Date.now());
+    } catch (e) {
+      fail(e);
+    }
+  });
   details?.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = new FormData(details);

@@ -18,6 +18,9 @@ export type CartPanelView = {
   discounts: { name: string; amount: string }[];
   total: string;
   couponCode: string | null;
+  /** the delivery quote in words, and whether the address is served */
+  delivery: string | null;
+  deliveryServed: boolean | null;
   fulfilment: "pickup" | "delivery" | null;
   address: string;
 };
@@ -73,6 +76,7 @@ export function CartPanel({
         ? html`<form class="cart-details" id="cart-details">
         <label>${t("orders.delivery")}<select name="fulfilment"><option value="pickup" selected=${cart.fulfilment !== "delivery"}>${t("orders.fulfilment.pickup")}</option><option value="delivery" selected=${cart.fulfilment === "delivery"}>${t("orders.fulfilment.delivery")}</option></select></label>
         <label>${t("orders.address")}<input name="address" maxlength="500" value=${cart.address} /></label>
+        ${cart.delivery ? html`<p class=${cart.deliveryServed ? "meta" : "warn-text"} id="cart-delivery">${cart.delivery}</p>` : null}
         <label>${t("orders.payment")}<select name="paymentMethod">${["cash", "transfer", "card", "link"].map((m) => html`<option value=${m}>${t(`orders.method.${m}`)}</option>`)}</select></label>
         <p><button type="submit" class="primary" id="cart-checkout">${t("cart.checkout")}</button></p></form>`
         : null

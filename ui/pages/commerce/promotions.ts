@@ -29,7 +29,9 @@ export function PromotionSettings({
     ${
       rows.length
         ? html`<ul class="promo-list" id="promo-list">${rows.map(
-            (r) => html`<li data-promo=${r.name} class=${r.active ? "" : "off"}><strong>${r.name}</strong> <span class="meta">${r.summary}${r.code ? html` · ${t("promos.code")} <code>${r.code}</code>` : null} · ${t("promos.uses", { n: String(r.uses) })}${r.maxUses ? ` / ${r.maxUses}` : ""}</span>
+            (
+              r,
+            ) => html`<li data-promo=${r.name} class=${r.active ? "" : "off"}><strong>${r.name}</strong> <span class="meta">${r.summary}${r.code ? html` · ${t("promos.code")} <code>${r.code}</code>` : null} · ${t("promos.uses", { n: String(r.uses) })}${r.maxUses ? ` / ${r.maxUses}` : ""}</span>
             <form method="post" action=${`/settings/promotions/${r.id}/active`} class="inline"><${Csrf} csrf=${csrf} /><input type="hidden" name="active" value=${r.active ? "0" : "1"} /><button type="submit" class="secondary">${r.active ? t("promos.pause") : t("promos.resume")}</button></form>
             <form method="post" action=${`/settings/promotions/${r.id}/delete`} class="inline" data-confirm=${t("promos.confirmDelete", { name: r.name })}><${Csrf} csrf=${csrf} /><button type="submit" class="danger">${t("common.delete")}</button></form></li>`,
           )}</ul>`
