@@ -91,8 +91,53 @@ class PromisedSession extends BetterSQLiteSession<Record<string, never>, never> 
  * A libsql connection whose prepare() keeps each distinct statement (drizzle asks it for every query it runs).
  * `conn` is asked at each use, so the reader can be opened at its first read.
  */
+type RawStatement = ReturnType<InstanceType<typeof LibsqlDatabase>["prepare"]>;
+
+/**
+ * One statement's text as two prepared statements: one for get() and run(), one for all() and iterate().
+ * libsql (0.5.x) does not reset a statement that all() or iterate() ran to its end, and a get() on it afterwards
+ * steps the old cursor with the old parameters: it returned another query's row (a run of another courier, found
+ * by a test). Kept apart, each is reset by its own kind of call. Raw mode is the caller's, applied to both.
+ */
+export function splitStatement(prepare: () => RawStatement): RawStatement {
+  let one: RawStatement | undefined;
+  let many: RawStatement | undefined;
+  let raw: boolean | undefined;
+  let safe: boolean | undefined;
+  const use = (which: "one" | "many") => {
+    const st = which === "one" ? (one ??= prepare()) : (many ??= prepare());
+    if (raw !== undefined) st.raw(raw);
+    if (safe !== undefined) st.safeIntegers(safe);
+    return st;
+  };
+  const wrapper = {
+    raw(v?: boolean) {
+      raw = v ?? true;
+      return wrapper;
+    },
+    safeIntegers(v?: boolean) {
+      safe = v ?? true;
+      return wrapper;
+    },
+    pluck(v?: boolean) {
+      use("one").pluck(v);
+      use("many").pluck(v);
+      return wrapper;
+    },
+    get: (...a: unknown[]) => use("one").get(...(a as [])),
+    run: (...a: unknown[]) => use("one").run(...(a as [])),
+    all: (...a: unknown[]) => use("many").all(...(a as [])),
+    iterate: (...a: unknown[]) => use("many").iterate(...(a as [])),
+    columns: () => use("one").columns(),
+    get reader() {
+      return use("one").reader;
+    },
+  };
+  return wrapper as unknown as RawStatement;
+}
+
 function statementCache(conn: () => InstanceType<typeof LibsqlDatabase>) {
-  const statements = new Map<string, ReturnType<InstanceType<typeof LibsqlDatabase>["prepare"]>>();
+  const statements = new Map<string, RawStatement>();
   return new Proxy(
     {},
     {
@@ -103,7 +148,7 @@ function statementCache(conn: () => InstanceType<typeof LibsqlDatabase>) {
             let st = statements.get(sql);
             if (!st) {
               if (statements.size >= 2000) statements.clear(); // IN (?, ?, …) lists of every length stay bounded
-              st = target.prepare(sql);
+              st = splitStatement(() => target.prepare(sql));
               statements.set(sql, st);
             }
             return st;
@@ -474,7 +519,7 @@ export class Database {
     let st = this.readStatements.get(sqlText);
     if (!st) {
       if (this.readStatements.size >= 500) this.readStatements.clear();
-      st = reader.prepare(sqlText);
+      st = splitStatement(() => reader.prepare(sqlText));
       this.readStatements.set(sqlText, st);
     }
     return st;

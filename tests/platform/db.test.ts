@@ -111,3 +111,32 @@ test("statistics taken while a table was small are dropped, and every open conne
     await t.close();
   }
 });
+
+// libsql 0.5 leaves a statement that all() ran to its end un-reset, and a get() on it afterwards stepped the old
+// cursor with the old parameters: a query for one courier's run returned another courier's (found by a browser
+// test). Statements are cached by their text, so the same query read with all() and then get() must still answer
+// for its own parameters, on the reader, the writer and readPrepared.
+test("a cached statement read with all() and then get() answers for the new parameters", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "digybot-stmt-"));
+  const db = new Database(join(dir, "d.db"));
+  await db.init();
+  await db.client.execute("CREATE TABLE r (id TEXT, c TEXT)");
+  await db.client.execute("INSERT INTO r VALUES ('r1', 'c1'), ('r2', 'c2'), ('r3', 'c2')");
+  const q = (c: string) => sql`SELECT id FROM r WHERE c = ${c}`;
+  // the reader (ctx.db)
+  expect(await db.db.all(q("c2"))).toEqual([{ id: "r2" }, { id: "r3" }]);
+  expect(await db.db.get(q("c1"))).toMatchObject({ id: "r1" });
+  expect(await db.db.all(q("c1"))).toEqual([{ id: "r1" }]);
+  expect(await db.db.get(q("c2"))).toMatchObject({ id: "r2" });
+  // the writer, inside a write
+  await db.write(async (tx) => {
+    expect(tx.all(q("c2"))).toEqual([{ id: "r2" }, { id: "r3" }]);
+    expect(tx.get(q("c1"))).toMatchObject({ id: "r1" });
+  });
+  // a hot path's own statement
+  const st = db.readPrepared("SELECT id FROM r WHERE c = ?");
+  expect(st.all("c2")).toEqual([{ id: "r2" }, { id: "r3" }]);
+  expect(st.get("c1")).toMatchObject({ id: "r1" });
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
