@@ -15,6 +15,29 @@ CREATE TABLE `carts` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `carts_conversation_id_unique` ON `carts` (`conversation_id`);--> statement-breakpoint
 CREATE INDEX `carts_updated` ON `carts` (`updated_at`);--> statement-breakpoint
+CREATE TABLE `couriers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`phone` text DEFAULT '' NOT NULL,
+	`token_hash` text NOT NULL,
+	`active` integer DEFAULT true NOT NULL,
+	`position` text,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `couriers_token_hash_unique` ON `couriers` (`token_hash`);--> statement-breakpoint
+CREATE TABLE `delivery_runs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`courier_id` text NOT NULL,
+	`status` text DEFAULT 'planned' NOT NULL,
+	`stops` text DEFAULT '[]' NOT NULL,
+	`total_minutes` integer DEFAULT 0 NOT NULL,
+	`started_at` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`courier_id`) REFERENCES `couriers`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `delivery_runs_courier` ON `delivery_runs` (`courier_id`,`status`);--> statement-breakpoint
 CREATE TABLE `order_history` (
 	`id` text PRIMARY KEY NOT NULL,
 	`order_id` text NOT NULL,
@@ -116,6 +139,8 @@ CREATE TABLE `__new_orders` (
 	`payment_status` text DEFAULT 'unpaid' NOT NULL,
 	`paid_at` integer,
 	`closed_at` integer,
+	`tracking_token` text,
+	`run_id` text,
 	`notes` text DEFAULT '' NOT NULL,
 	`source` text DEFAULT 'api' NOT NULL,
 	`created_at` integer NOT NULL,

@@ -15,6 +15,7 @@ export async function buildAssets(): Promise<Assets> {
       "client/flows.ts",
       "client/board.ts",
       "client/print.ts",
+      "client/courier.ts",
     ].map((f) => join(import.meta.dir, f)),
     target: "browser",
     minify: true,

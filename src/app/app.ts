@@ -20,7 +20,7 @@ import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { ordersConsole } from "../commerce/orders-console.ts";
-import { paymentDonePage, paymentWebhooks } from "../commerce/payment-routes.ts";
+import { courierRoutes, paymentDonePage, paymentWebhooks } from "../commerce/payment-routes.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
@@ -244,7 +244,8 @@ export function createApp(ctx: Ctx) {
   const app = new Hono<Env>();
   const registry = new OpenApiRegistry();
   // a person's browser on a console page gets a page; the API, webhooks, the widget and the island's fetches get JSON
-  const machinePaths = /^\/(api|webhooks|webchat|partials|events|assets|healthz)(\/|$)|^\/widget\.js$/;
+  const machinePaths =
+    /^\/(api|webhooks|webchat|partials|events|assets|healthz|courier\/[^/]+\/position)(\/|$)|^\/widget\.js$/;
   app.onError((err, c) =>
     machinePaths.test(c.req.path) || !c.req.header("accept")?.includes("text/html")
       ? errorResponse(c, err, ctx.log)
@@ -319,6 +320,9 @@ export function createApp(ctx: Ctx) {
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
   app.route("/webhooks/payments", paymentWebhooks());
   app.route("/pay", paymentDonePage());
+  // a courier's private link and a customer's tracking link are their own credentials
+  app.use("/courier/*", limit(64 * 1024));
+  app.route("/", courierRoutes());
   app.use("/hooks/*", limit(256 * 1024));
   app.route("/hooks/automations", automationHooks());
 

@@ -16,6 +16,8 @@ import {
   statusOf,
   settingsPage,
   act as settingsAct,
+  refused,
+  arr,
 } from "../app/console.ts";
 import { PaymentSettings } from "../../ui/pages/commerce/payments.ts";
 import * as payments from "./payments.ts";
@@ -30,6 +32,9 @@ import * as orders from "./orders.ts";
 import { categoryTree, formatMoney, listCategories, listProducts, parsePrice } from "./service.ts";
 import * as promos from "./promotions.ts";
 import * as delivery from "./delivery.ts";
+import * as runs from "./runs.ts";
+import { CouriersCard, RunsPage } from "../../ui/pages/commerce/runs.ts";
+import { html } from "../../ui/components/html.ts";
 import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
 import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -334,7 +339,11 @@ export const ordersConsole: ConsoleModule = (app) => {
     const d = await delivery.getDeliverySettings(ctx);
     const cur = (await listProducts(ctx))[0]?.currency ?? "MXN";
     const money = (m: number) => formatMoney(m, cur, user(c).locale);
-    return DeliverySettingsPage({
+    const cs = await runs.listCouriers(ctx);
+    const linkToken = c.req.query("link");
+    const linkFor = c.req.query("for");
+    const base = (ctx.config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, "");
+    const page2 = DeliverySettingsPage({
       t,
       csrf: csrf(c),
       store: d.store,
@@ -355,6 +364,15 @@ export const ordersConsole: ConsoleModule = (app) => {
               : [...z.postalCodes, ...z.colonias].join(", "),
       })),
     });
+    return html`${page2}${CouriersCard({
+      t,
+      csrf: csrf(c),
+      couriers: cs.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name, phone: x.phone })),
+      newLink:
+        linkToken && /^[\w-]{20,64}$/.test(linkToken)
+          ? { name: cs.find((x) => x.id === linkFor)?.name ?? "", url: `${base}/courier/${linkToken}` }
+          : null,
+    })}`;
   };
   const numberOf = (v: unknown, field: string) => {
     const x = str(v).trim().replace(",", ".");
@@ -434,6 +452,78 @@ export const ordersConsole: ConsoleModule = (app) => {
       return delivery.saveDeliverySettings(ctx, user(c), { ...d, zones: d.zones.filter((z) => z.id !== id) });
     }),
   );
+
+  // couriers: the private link is shown once, right after it is made
+  app.post("/settings/delivery/couriers", async (c) => {
+    const f = await formBody(c);
+    try {
+      const r = await runs.createCourier(c.get("ctx"), user(c), { name: str(f.name), phone: str(f.phone) });
+      return c.redirect(`/settings/delivery?saved=1&for=${r.courier.id}&link=${r.token}`);
+    } catch (e) {
+      return refused(c, "delivery", deliveryView, e);
+    }
+  });
+  app.post("/settings/delivery/couriers/:id/link", async (c) => {
+    try {
+      const r = await runs.rotateCourierLink(c.get("ctx"), user(c), c.req.param("id"));
+      return c.redirect(`/settings/delivery?saved=1&for=${c.req.param("id")}&link=${r.token}`);
+    } catch (e) {
+      return refused(c, "delivery", deliveryView, e);
+    }
+  });
+
+  // delivery runs: ready delivery orders given to a courier, in the order the route plan gives
+  const runsPage = async (c: C, msg: { error?: string; flash?: string } = {}, status = 200) => {
+    const ctx = c.get("ctx");
+    const u = user(c);
+    const all = await orders.listOrders(ctx, u, { limit: 500 });
+    const ready = all.filter(
+      (o) => o.fulfilment === "delivery" && !o.runId && ["confirmed", "preparing", "ready"].includes(o.status),
+    );
+    const cs = await runs.listCouriers(ctx);
+    const byOrder = new Map(all.map((o) => [o.id, o.number]));
+    const rs = (await runs.listRuns(ctx)).filter(
+      (r) => r.status !== "done" || ctx.clock.now() - r.createdAt < 86_400_000,
+    );
+    return page(
+      c,
+      T(c)("runs.title"),
+      "orders",
+      RunsPage({
+        t: T(c),
+        csrf: csrf(c),
+        locale: u.locale,
+        hasStore: !!(await delivery.getDeliverySettings(ctx)).store,
+        ready: ready.map((o) => ({ id: o.id, number: o.number, address: o.address, hasPin: !!o.location })),
+        couriers: cs.filter((x) => x.active).map((x) => ({ id: x.id, name: x.name })),
+        runs: rs.reverse().map((r) => ({
+          id: r.id,
+          courier: cs.find((x) => x.id === r.courierId)?.name ?? "—",
+          status: r.status,
+          totalMinutes: r.totalMinutes,
+          createdAt: r.createdAt,
+          stops: r.stops.map((s) => ({
+            number: byOrder.get(s.orderId) ?? "?",
+            etaMinutes: s.etaMinutes,
+            delivered: !!s.deliveredAt,
+          })),
+        })),
+        ...msg,
+      }),
+      status,
+    );
+  };
+  app.get("/deliveries", (c) => runsPage(c, c.req.query("saved") ? { flash: T(c)("settings.saved") } : {}));
+  app.post("/deliveries", async (c) => {
+    const f = await formBody(c, { all: true });
+    try {
+      await runs.planRun(c.get("ctx"), user(c), { courierId: str(f.courierId), orderIds: arr(f.orderId) });
+      return c.redirect("/deliveries?saved=1");
+    } catch (e) {
+      if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
+      return runsPage(c, { error: errText(e, T(c)) }, statusOf(e, 400));
+    }
+  });
 
   // Settings → Pagos
   const paymentsView = async (c: C) =>

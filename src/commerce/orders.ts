@@ -4,6 +4,7 @@
 // delivered / picked up (or cancelled, refunded), each step in its history, an event for automations, and a word
 // to the customer in their channel.
 import { z } from "zod";
+import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import {
   carts,
@@ -711,6 +712,9 @@ async function createOrderTx(
     paymentStatus: "unpaid",
     paidAt: null,
     closedAt: null,
+    // a delivery's tracking link
+    trackingToken: o.fulfilment === "delivery" ? randomBytes(18).toString("base64url") : null,
+    runId: null,
     notes: o.notes,
     source: o.source,
     createdAt: now,
@@ -865,11 +869,18 @@ export const statusInput = z.strictObject({
  * confirmed order keeps its stock; a cancelled one gives it back; each move is in the history, an event, and told to
  * the customer when the business wants it.
  */
-export async function setOrderStatus(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof statusInput>) {
+export async function setOrderStatus(
+  ctx: Ctx,
+  actor: Actor,
+  id: string,
+  input: z.input<typeof statusInput>,
+  /** tell: false when the caller tells the customer itself (a run's tracking link says "on the way") */
+  opts: { tell?: boolean } = {},
+) {
   const s = statusInput.parse(input);
   return ctx.database.write(async (tx, after) => {
     const cur = await visibleOrderTx(tx, actor, id);
-    return moveOrderTx(ctx, tx, after, actor, cur, s.status, s.reason);
+    return moveOrderTx(ctx, tx, after, actor, cur, s.status, s.reason, opts.tell ?? true);
   });
 }
 
@@ -881,6 +892,7 @@ async function moveOrderTx(
   cur: Order,
   status: OrderStatus,
   reason?: string,
+  tell = true,
 ) {
   if (status === cur.status) return cur;
   if (!nextStatuses(cur).includes(status))
@@ -902,7 +914,7 @@ async function moveOrderTx(
     .where(eq(orders.id, cur.id));
   await historyTx(tx, cur.id, "status", actor, now, { from: cur.status, to: status, ...(reason ? { reason } : {}) });
   await orderEvent(ctx, tx, after, "commerce.order_status_changed", next, actor, { previousStatus: cur.status });
-  await tellCustomerTx(ctx, tx, after, next);
+  if (tell) await tellCustomerTx(ctx, tx, after, next);
   return next;
 }
 

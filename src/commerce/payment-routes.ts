@@ -6,6 +6,10 @@ import { getBusiness } from "../setup/service.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { Bare } from "../../ui/components/layout.ts";
 import { html, renderPage } from "../../ui/components/html.ts";
+import { CourierPage, TrackingPage } from "../../ui/pages/commerce/runs.ts";
+import * as runs from "./runs.ts";
+import { badRequest } from "../platform/errors.ts";
+import type { Ctx } from "../platform/context.ts";
 
 export function paymentWebhooks() {
   const app = new Hono<Env>();
@@ -46,6 +50,68 @@ export function paymentDonePage() {
         }),
       ),
     );
+  });
+  return app;
+}
+
+/**
+ * The courier's page and its actions (the private link is the credential: no session), and the customer's
+ * tracking page. Both in the business's language.
+ */
+export function courierRoutes() {
+  const app = new Hono<Env>();
+  const lang = async (c: { get(k: "ctx"): Ctx }) => {
+    const b = await getBusiness(c.get("ctx"));
+    const locale = (b?.locale as "es" | "en" | undefined) ?? c.get("ctx").config.default_locale;
+    return { locale, t: translator(locale), tz: b?.timezone };
+  };
+  app.get("/courier/:token", async (c) => {
+    const ctx = c.get("ctx");
+    const { locale, t } = await lang(c);
+    const v = await runs.courierView(ctx, c.req.param("token"));
+    const { formatMoney } = await import("./service.ts");
+    return c.html(
+      renderPage(
+        CourierPage({
+          t,
+          locale,
+          token: c.req.param("token"),
+          name: v.courier.name,
+          runs: v.runs.map((r) => ({
+            id: r.id,
+            status: r.status,
+            totalMinutes: r.totalMinutes,
+            stops: r.stops.map((s) => ({
+              orderId: s.orderId,
+              number: s.number,
+              address: s.address,
+              etaMinutes: s.etaMinutes,
+              deliveredAt: s.deliveredAt,
+              navigate: s.navigate,
+              amountDue: s.paid ? null : formatMoney(s.total, s.currency, locale),
+            })),
+          })),
+        }),
+      ),
+    );
+  });
+  app.post("/courier/:token/runs/:runId/start", async (c) => {
+    await runs.startRun(c.get("ctx"), c.req.param("token"), c.req.param("runId"));
+    return c.redirect(`/courier/${c.req.param("token")}`);
+  });
+  app.post("/courier/:token/runs/:runId/stops/:orderId/delivered", async (c) => {
+    await runs.deliverStop(c.get("ctx"), c.req.param("token"), c.req.param("runId"), c.req.param("orderId"));
+    return c.redirect(`/courier/${c.req.param("token")}`);
+  });
+  app.post("/courier/:token/position", async (c) => {
+    const body = runs.positionInput.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) throw badRequest("invalid_position", "lat and lng, in degrees");
+    return c.json({ data: await runs.sharePosition(c.get("ctx"), c.req.param("token"), body.data) });
+  });
+  app.get("/track/:token", async (c) => {
+    const { locale, t, tz } = await lang(c);
+    const v = await runs.trackingView(c.get("ctx"), c.req.param("token"));
+    return c.html(renderPage(TrackingPage({ t, locale, tz, ...v })));
   });
   return app;
 }

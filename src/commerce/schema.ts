@@ -102,6 +102,9 @@ export const orders = sqliteTable(
     paidAt: integer("paid_at"),
     /** when it was delivered, picked up, cancelled or refunded */
     closedAt: integer("closed_at"),
+    /** the customer's tracking link's secret (the page shows the courier's last position and an ETA) */
+    trackingToken: text("tracking_token"),
+    runId: text("run_id"),
     notes: text("notes").notNull().default(""),
     /** where it came from: chat (an agent, an AI agent, a flow), api, or a store */
     source: text("source").notNull().default("api"),
@@ -248,4 +251,37 @@ export const promotions = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [uniqueIndex("promotions_code").on(t.code)],
+);
+
+/** A courier: no console account, a private link to their phone page (its token kept only as a hash). */
+export const couriers = sqliteTable("couriers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  phone: text("phone").notNull().default(""),
+  tokenHash: text("token_hash").notNull().unique(),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  /** the last position the courier's phone shared */
+  position: text("position", { mode: "json" }).$type<{ lat: number; lng: number; at: number } | null>(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export type RunStop = { orderId: string; etaMinutes: number; deliveredAt: number | null };
+
+/** Orders grouped into a courier's run, in the order the route plan gave. */
+export const deliveryRuns = sqliteTable(
+  "delivery_runs",
+  {
+    id: text("id").primaryKey(),
+    courierId: text("courier_id")
+      .notNull()
+      .references(() => couriers.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["planned", "on_the_way", "done"] })
+      .notNull()
+      .default("planned"),
+    stops: text("stops", { mode: "json" }).notNull().$type<RunStop[]>().default([]),
+    totalMinutes: integer("total_minutes").notNull().default(0),
+    startedAt: integer("started_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("delivery_runs_courier").on(t.courierId, t.status)],
 );
