@@ -20,6 +20,7 @@ export const RECIPES = [
   "appointment_2h",
   "auto_tag",
   "csat",
+  "abandoned_cart",
 ] as const;
 export type RecipeId = (typeof RECIPES)[number];
 
@@ -42,6 +43,10 @@ const words = {
     csat: "Encuesta de satisfacción al resolver",
     appt2Text:
       "Hola {{contact.first_name|}}, tu cita {{appointment.service|}} es hoy a las {{appointment.time}}. ¡Te esperamos!",
+    cart: "Recordar el carrito abandonado, con cupón",
+    cartText:
+      "¡Hola {{contact.first_name|}}! Dejaste productos en tu carrito. Si lo terminas hoy, el cupón VUELVE10 te da 10% de descuento. Escríbenos «confirmo» y lo preparamos.",
+    cartCoupon: "Carrito recuperado: 10%",
     tag: (name: string) => `Etiquetar: ${name}`,
     tagAlert: (name: string) => `Un cliente escribió sobre ${name}`,
     topics: [
@@ -67,6 +72,10 @@ const words = {
     csat: "Satisfaction survey when resolved",
     appt2Text:
       "Hi {{contact.first_name|}}, your {{appointment.service|}} appointment is today at {{appointment.time}}. See you!",
+    cart: "Remind an abandoned cart, with a coupon",
+    cartText:
+      "Hi {{contact.first_name|}}! You left products in your cart. Finish it today and the coupon VUELVE10 takes 10% off. Write “confirm” and we will prepare it.",
+    cartCoupon: "Recovered cart: 10%",
     tag: (name: string) => `Tag: ${name}`,
     tagAlert: (name: string) => `A customer wrote about ${name}`,
     topics: [
@@ -143,6 +152,31 @@ export async function installRecipe(ctx: Ctx, actor: Actor, id: string) {
         trigger: { type: "appointment_upcoming", minutes: day ? 24 * 60 : 120 },
         tooLateMinutes: day ? 120 : 30,
         actions: [{ type: "send_message", body: day ? w.appt24Text : w.appt2Text }],
+      });
+      break;
+    }
+    case "abandoned_cart": {
+      // the coupon the message names: 10% off, for 30 days from now (made once; the owner can change it)
+      const { promotions } = await import("../commerce/schema.ts");
+      const { createPromotion } = await import("../commerce/promotions.ts");
+      const have = await ctx.db
+        .select({ id: promotions.id })
+        .from(promotions)
+        .where(eq(promotions.code, "VUELVE10"))
+        .get();
+      if (!have)
+        await createPromotion(ctx, actor, {
+          name: w.cartCoupon,
+          kind: "percent",
+          value: 10,
+          code: "VUELVE10",
+          endsAt: ctx.clock.now() + 30 * 86_400_000,
+        });
+      rules.push({
+        name: w.cart,
+        trigger: { type: "cart_abandoned" },
+        tooLateMinutes: 24 * 60,
+        actions: [{ type: "send_message", body: w.cartText }],
       });
       break;
     }

@@ -1691,4 +1691,6 @@ export const en: Record<MessageKey, string> = {
   "errors.order_without_location": "That order has no location: ask the customer to share it.",
   "errors.run_not_started": "Start the run first.",
   "errors.invalid_position": "The location is not valid.",
+  "recipe.abandoned_cart": "Remind an abandoned cart, with a coupon",
+  "recipe.abandoned_cart.help": "When a customer leaves products in the cart without ordering, writes to them once with the coupon VUELVE10 (10%, made when this is installed).",
 };

@@ -1702,5 +1702,7 @@ export const es = {
   "errors.order_without_location": "Ese pedido no tiene ubicación: pide al cliente que la comparta.",
   "errors.run_not_started": "Primero sal a repartir.",
   "errors.invalid_position": "La ubicación no es válida.",
+  "recipe.abandoned_cart": "Recordar el carrito abandonado, con cupón",
+  "recipe.abandoned_cart.help": "Cuando un cliente deja productos en el carrito sin pedir le escribe una vez con el cupón VUELVE10 (10%, se crea al instalarla).",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -1,0 +1,64 @@
+// Commerce events in the automation engine (issue #13 item 9): the ready-made abandoned-cart reminder (a coupon made
+// with it, the message sent once, the coupon then taking its 10% off) and a rule on an order's status.
+import { test, expect, beforeEach, afterEach } from "bun:test";
+import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { automationKit } from "../support/automation.ts";
+import { addToCart, applyCoupon, checkout, createProduct, setOrderStatus } from "../../src/commerce/service.ts";
+import { sweepCommerce, saveCommerceSettings } from "../../src/commerce/orders.ts";
+import { startAutomation, stopAutomation } from "../../src/automation/index.ts";
+
+const SYS = { kind: "system" } as const;
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let now = Date.UTC(2026, 11, 2, 19, 0);
+const kit = automationKit(() => ({ t, s }));
+beforeEach(async () => {
+  now = Date.UTC(2026, 11, 2, 19, 0);
+  t = await makeTestApp({}, { clock: { now: () => now } });
+  s = await seedBusiness(t.ctx);
+  startAutomation(t.ctx, { tick: false });
+  await createProduct(t.ctx, SYS, { sku: "PIZZA", name: "Pizza", price: 15000 });
+});
+afterEach(async () => {
+  stopAutomation(t.ctx);
+  await t.close();
+});
+
+test("the abandoned-cart reminder: installed with its coupon, sent once, and the coupon works", async () => {
+  expect((await kit.api("POST", "/automations/recipes/abandoned_cart")).status).toBe(201);
+  await saveCommerceSettings(t.ctx, SYS, { abandonedMinutes: 60 });
+  const m = await kit.ingest("quiero una pizza", "ac1", "Ana Ruiz");
+  await addToCart(t.ctx, SYS, m.conversationId, { sku: "PIZZA" });
+  now += 61 * 60_000;
+  expect((await sweepCommerce(t.ctx)).abandoned).toBe(1);
+  await kit.settle();
+  const sent = await kit.outBodies(m.conversationId, true);
+  expect(sent).toEqual([
+    "¡Hola Ana! Dejaste productos en tu carrito. Si lo terminas hoy, el cupón VUELVE10 te da 10% de descuento. Escríbenos «confirmo» y lo preparamos.",
+  ]);
+  // not again for the same cart
+  now += 120 * 60_000;
+  await sweepCommerce(t.ctx);
+  await kit.settle();
+  expect((await kit.outBodies(m.conversationId, true)).length).toBe(1);
+  const cart = await applyCoupon(t.ctx, SYS, m.conversationId, "vuelve10");
+  expect([cart.discount, cart.total]).toEqual([1500, 13500]);
+  // installed twice: refused
+  expect((await kit.api("POST", "/automations/recipes/abandoned_cart")).status).toBe(400);
+});
+
+test("a rule on an order's status: a note when an order is cancelled", async () => {
+  await kit.create("/automations", {
+    name: "Aviso de cancelación",
+    trigger: { type: "order_status_changed", statuses: ["cancelled"] },
+    actions: [{ type: "add_note", body: "Pedido cancelado: llamar al cliente" }],
+  });
+  const m = await kit.ingest("hola", "ac2");
+  await addToCart(t.ctx, SYS, m.conversationId, { sku: "PIZZA" });
+  const o = await checkout(t.ctx, SYS, m.conversationId, {});
+  await setOrderStatus(t.ctx, SYS, o.id, { status: "confirmed" });
+  await kit.settle();
+  expect(await kit.outBodies(m.conversationId)).not.toContain("Pedido cancelado: llamar al cliente");
+  await setOrderStatus(t.ctx, SYS, o.id, { status: "cancelled" });
+  await kit.settle();
+  expect(await kit.outBodies(m.conversationId)).toContain("Pedido cancelado: llamar al cliente");
+});
