@@ -1063,9 +1063,17 @@ export function wireCommerce(ctx: Ctx) {
   return ctx.events.on("inbox.message_received", (e) => {
     const d = e.data as {
       message?: {
-        content?: { location?: { latitude: number; longitude: number; name?: string; address?: string } } | null;
+        content?: {
+          location?: { latitude: number; longitude: number; name?: string; address?: string };
+          order?: { items: { sku: string; quantity: number; price: number; currency: string }[] };
+        } | null;
       };
     };
+    const wo = d.message?.content?.order;
+    if (wo && e.conversationId)
+      void cartFromCatalogOrder(ctx, e.conversationId, wo.items).catch((err) =>
+        ctx.log.error("catalog order failed", { error: String(err) }),
+      );
     const l = d.message?.content?.location;
     if (!l || !e.conversationId) return;
     const conversationId = e.conversationId;
@@ -1095,4 +1103,75 @@ export function wireCommerce(ctx: Ctx) {
       })
       .catch((err) => ctx.log.error("cart location failed", { error: String(err) }));
   });
+}
+
+/**
+ * A WhatsApp catalog order (the customer picked from the catalog on Meta and sent it) becomes the conversation's
+ * cart, priced from our catalog, never from the prices Meta's catalog carried: the customer gets the summary at our
+ * prices, items we do not sell (or have no stock of) are named, and the team sees what Meta's total said.
+ */
+export async function cartFromCatalogOrder(
+  ctx: Ctx,
+  conversationId: string,
+  items: { sku: string; quantity: number; price: number; currency: string }[],
+) {
+  const system: Actor = { kind: "system", name: "DigyBot" };
+  const tz = await timeZone(ctx);
+  const missing: string[] = [];
+  const cart = await changeCart(ctx, system, conversationId, async (lines, _cur, tx) => {
+    lines.splice(0);
+    const bySku = await productsBySku(
+      tx,
+      items.map((i) => i.sku),
+    );
+    for (const it of items) {
+      const q = Math.max(1, Math.min(999, Math.floor(it.quantity)));
+      const p = bySku.get(it.sku);
+      // a product with variants cannot be told apart from a catalog line: it is named, and asked about
+      const line: CartLine = {
+        id: newId(ctx.clock.now()),
+        sku: it.sku,
+        variant: null,
+        modifiers: [],
+        quantity: q,
+        note: "",
+      };
+      const priced = priceLine(p, line, tz, ctx.clock.now());
+      if (priced.problem && priced.problem !== "not_enough_stock") missing.push(p?.name ?? it.sku);
+      else lines.push(line);
+    }
+    return { couponCode: null };
+  });
+  const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+  const t = translator(locale);
+  const { formatMoney } = await import("./service.ts");
+  const money = (m: number) => formatMoney(m, cart.currency, locale);
+  const theirs = items.reduce((n, i) => n + i.price * i.quantity, 0);
+  const body = [
+    t("orders.catalogOrder"),
+    ...cart.lines.map((l) => `${l.quantity} × ${l.name} — ${money(l.total)}`),
+    ...(missing.length ? [t("orders.catalogMissing", { items: missing.join(", ") })] : []),
+    t("orders.catalogTotal", { total: money(cart.total) }),
+  ].join("\n");
+  const { sendMessageTx, recordSystemActivity } = await import("../inbox/service.ts");
+  await ctx.database
+    .write((tx, after) =>
+      sendMessageTx(
+        ctx,
+        tx,
+        after,
+        system,
+        conversationId,
+        { body, idempotencyKey: `catalog-order:${conversationId}:${cart.updatedAt}` },
+        { keepStatus: true, notice: true },
+      ),
+    )
+    .catch((e) => {
+      if (!(e instanceof AppError)) throw e;
+    });
+  await recordSystemActivity(ctx, conversationId, "commerce", "catalog_order", {
+    ours: money(cart.total),
+    theirs: `${theirs} ${items[0]?.currency ?? ""}`.trim(),
+  });
+  return { cart, missing };
 }

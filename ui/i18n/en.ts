@@ -1692,5 +1692,11 @@ export const en: Record<MessageKey, string> = {
   "errors.run_not_started": "Start the run first.",
   "errors.invalid_position": "The location is not valid.",
   "recipe.abandoned_cart": "Remind an abandoned cart, with a coupon",
-  "recipe.abandoned_cart.help": "When a customer leaves products in the cart without ordering, writes to them once with the coupon VUELVE10 (10%, made when this is installed).",
+  "recipe.abandoned_cart.help":
+    "When a customer leaves products in the cart without ordering, writes to them once with the coupon VUELVE10 (10%, made when this is installed).",
+  "orders.catalogOrder": "We received your selection from the catalog. At our menu's prices it comes to:",
+  "orders.catalogMissing": "This is not available right now: {items}.",
+  "orders.catalogTotal": "Total: {total}. Shall we confirm it? Reply “yes” or tell us what to change.",
+  "activity.catalog_order":
+    "Order from the WhatsApp catalog: priced again with our prices, {ours} (Meta's catalog said {theirs})",
 };

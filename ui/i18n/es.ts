@@ -1703,6 +1703,12 @@ export const es = {
   "errors.run_not_started": "Primero sal a repartir.",
   "errors.invalid_position": "La ubicación no es válida.",
   "recipe.abandoned_cart": "Recordar el carrito abandonado, con cupón",
-  "recipe.abandoned_cart.help": "Cuando un cliente deja productos en el carrito sin pedir le escribe una vez con el cupón VUELVE10 (10%, se crea al instalarla).",
+  "recipe.abandoned_cart.help":
+    "Cuando un cliente deja productos en el carrito sin pedir le escribe una vez con el cupón VUELVE10 (10%, se crea al instalarla).",
+  "orders.catalogOrder": "Recibimos tu selección del catálogo. Con los precios de nuestro menú queda así:",
+  "orders.catalogMissing": "Esto no lo tenemos disponible ahora: {items}.",
+  "orders.catalogTotal": "Total: {total}. ¿Lo confirmamos? Responde «sí» o dinos qué cambiar.",
+  "activity.catalog_order":
+    "Pedido desde el catálogo de WhatsApp: se recalculó con nuestros precios, {ours} (el catálogo de Meta decía {theirs})",
 } as const;
 export type MessageKey = keyof typeof es;
