@@ -2,17 +2,37 @@ import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
 import * as CA from "../../ui/pages/commerce/catalog.ts";
 import * as commerce from "./service.ts";
-import { type ConsoleModule, type C, user, T, csrf, pid, str, settingsPage, act, refused } from "../app/console.ts";
+import {
+  type ConsoleModule,
+  type C,
+  user,
+  T,
+  csrf,
+  pid,
+  str,
+  settingsPage,
+  act,
+  refused,
+  errText,
+  statusOf,
+} from "../app/console.ts";
+import { html } from "../../ui/components/html.ts";
 
 /** The catalog settings: products, prices, stock and CSV import (what the agents' tools quote). */
 export const commerceConsole: ConsoleModule = (app) => {
-  const catalogView = async (c: C) =>
-    CA.CatalogSettings({
+  const catalogView = async (c: C) => {
+    const tree = commerce.categoryTree(await commerce.listCategories(c.get("ctx")));
+    const path = new Map(tree.map((x) => [x.id, x.path]));
+    return html`${CA.CatalogSettings({
       t: T(c),
       csrf: csrf(c),
-      products: await commerce.listProducts(c.get("ctx")),
+      products: (await commerce.listProducts(c.get("ctx"))).map((p) => ({
+        ...p,
+        category: (p.categoryId && path.get(p.categoryId)) || p.category,
+      })),
       money: (p) => commerce.formatMoney(p.price, p.currency, user(c).locale),
-    });
+    })}${CA.CategoriesCard({ t: T(c), csrf: csrf(c), tree })}`;
+  };
   const priceOf = (v: unknown) => {
     const p = commerce.parsePrice(str(v));
     if (p === null)
@@ -65,6 +85,17 @@ export const commerceConsole: ConsoleModule = (app) => {
     }
   });
   app.post(
+    "/settings/catalog/categories",
+    act("catalog", catalogView, (c, f) =>
+      commerce.createCategory(c.get("ctx"), user(c), { name: str(f.name), parentId: str(f.parentId) || null }),
+    ),
+  );
+  app.post(
+    "/settings/catalog/categories/:id/delete",
+    act("catalog", catalogView, (c) => commerce.deleteCategory(c.get("ctx"), user(c), pid(c))),
+  );
+
+  app.post(
     "/settings/catalog/:id",
     act("catalog", catalogView, (c, f) =>
       commerce.updateProduct(c.get("ctx"), user(c), pid(c), {
@@ -74,6 +105,52 @@ export const commerceConsole: ConsoleModule = (app) => {
       }),
     ),
   );
+  // a product's own page: variants, extras, hours, category
+  const productView = async (c: C, error?: string) => {
+    const ctx = c.get("ctx");
+    const p = (await commerce.listProducts(ctx)).find((x) => x.id === pid(c));
+    if (!p) throw new AppError(404, "not_found", "Product not found");
+    const tree = commerce.categoryTree(await commerce.listCategories(ctx));
+    return CA.ProductPage({ t: T(c), csrf: csrf(c), p, tree, error });
+  };
+  app.get("/settings/catalog/:id", async (c) => settingsPage(c, "catalog", await productView(c)));
+  app.post("/settings/catalog/:id/edit", async (c) => {
+    const f = await formBody(c);
+    try {
+      const opts = (field: "variants" | "modifiers") => {
+        const parsed = commerce.parseOptionList(str(f[field]), field === "variants");
+        if (!parsed)
+          throw new AppError(400, "invalid_options", "Write them as Name=price | Name=price", {
+            field,
+            value: str(f[field]),
+          });
+        return parsed;
+      };
+      const from = str(f.from),
+        to = str(f.to);
+      const low = str(f.lowStock).trim();
+      if (low && !/^\d+$/.test(low))
+        throw new AppError(400, "invalid_stock", "Stock is a whole number, or empty when not tracked", {
+          field: "lowStock",
+        });
+      await commerce.updateProduct(c.get("ctx"), user(c), pid(c), {
+        name: str(f.name),
+        description: str(f.description),
+        categoryId: str(f.categoryId) || null,
+        price: priceOf(f.price),
+        stock: stockOf(f.stock),
+        variants: opts("variants"),
+        modifiers: opts("modifiers").map(({ key, name, price }) => ({ key, name, price })),
+        availability: from && to ? { days: [], from, to } : null,
+        lowStock: low ? Number(low) : null,
+        active: str(f.active) === "1",
+      });
+      return c.redirect(`/settings/catalog/${pid(c)}?saved=1`);
+    } catch (e) {
+      if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
+      return settingsPage(c, "catalog", await productView(c, errText(e, T(c))), undefined, undefined, statusOf(e, 400));
+    }
+  });
   app.post(
     "/settings/catalog/:id/delete",
     act("catalog", catalogView, (c) => commerce.deleteProduct(c.get("ctx"), user(c), pid(c))),

@@ -15,10 +15,10 @@ const SYS = { kind: "system" } as const;
 const SECRET = "test-app-secret";
 const TOKEN = "EAAG-test-token";
 const order = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/whatsapp-cloud/message.json"), "utf8")).order;
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, graph: GraphDouble;
+let t: TestApp, graph: GraphDouble;
 beforeEach(async () => {
   t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
+  await seedBusiness(t.ctx);
   graph = startGraphDouble({ token: TOKEN, appSecret: SECRET });
   await addWhatsAppCloud(
     t.ctx,

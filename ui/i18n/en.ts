@@ -1699,4 +1699,19 @@ export const en: Record<MessageKey, string> = {
   "orders.catalogTotal": "Total: {total}. Shall we confirm it? Reply “yes” or tell us what to change.",
   "activity.catalog_order":
     "Order from the WhatsApp catalog: priced again with our prices, {ours} (Meta's catalog said {theirs})",
+  "catalog.categories": "Categories",
+  "catalog.confirmDeleteCategory":
+    "Delete the category “{name}”? Its products stay without a category and its subcategories move up a level.",
+  "catalog.noCategories": "No categories yet: the menu is shown in one list.",
+  "catalog.inside": "Inside",
+  "catalog.top": "(top)",
+  "catalog.addCategory": "Add category",
+  "catalog.variants": "Options (size, flavour), each with its price",
+  "catalog.variantsHelp":
+    "As in the spreadsheet: “Small=30 | Large=45:12” (:12 is its stock). With options, the customer picks one.",
+  "catalog.extras": "Extras with a price",
+  "catalog.availableFrom": "Available from",
+  "catalog.availableTo": "to",
+  "catalog.lowStock": "Warn when this many are left",
+  "errors.invalid_options": "Write them as “Name=price | Name=price”.",
 };

@@ -1710,5 +1710,20 @@ export const es = {
   "orders.catalogTotal": "Total: {total}. ¿Lo confirmamos? Responde «sí» o dinos qué cambiar.",
   "activity.catalog_order":
     "Pedido desde el catálogo de WhatsApp: se recalculó con nuestros precios, {ours} (el catálogo de Meta decía {theirs})",
+  "catalog.categories": "Categorías",
+  "catalog.confirmDeleteCategory":
+    "¿Borrar la categoría «{name}»? Sus productos se quedan sin categoría y sus subcategorías suben un nivel.",
+  "catalog.noCategories": "Aún no hay categorías: el menú se muestra de corrido.",
+  "catalog.inside": "Dentro de",
+  "catalog.top": "(arriba)",
+  "catalog.addCategory": "Agregar categoría",
+  "catalog.variants": "Opciones (tamaño, sabor), cada una con su precio",
+  "catalog.variantsHelp":
+    "Como en la hoja de cálculo: «Chica=30 | Grande=45:12» (:12 es su inventario). Con opciones, el cliente elige una.",
+  "catalog.extras": "Extras con precio",
+  "catalog.availableFrom": "Disponible desde",
+  "catalog.availableTo": "hasta",
+  "catalog.lowStock": "Avisar cuando queden",
+  "errors.invalid_options": "Escríbelas como «Nombre=precio | Nombre=precio».",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -34,7 +34,7 @@ export function CatalogSettings({
     ${products.map(
       (
         p,
-      ) => html`<tr data-sku=${p.sku}><td><code>${p.sku}</code></td><td>${p.name}${p.description ? html`<br /><small class="meta">${p.description.slice(0, 120)}</small>` : null}</td><td>${p.category}</td>
+      ) => html`<tr data-sku=${p.sku}><td><code>${p.sku}</code></td><td><a href=${`/settings/catalog/${p.id}`}>${p.name}</a>${p.description ? html`<br /><small class="meta">${p.description.slice(0, 120)}</small>` : null}</td><td>${p.category}</td>
       <td><input form=${`p-${p.id}`} name="price" inputmode="decimal" size="8" value=${amount(p.price)} aria-label=${t("catalog.price")} /> <small class="meta" title=${money(p)}>${p.currency}</small></td>
       <td><input form=${`p-${p.id}`} name="stock" inputmode="numeric" size="5" value=${p.stock ?? ""} placeholder="—" title=${t("catalog.untracked")} aria-label=${t("catalog.stock")} /></td>
       <td><input form=${`p-${p.id}`} type="checkbox" name="active" value="1" checked=${p.active} aria-label=${t("catalog.active")} /></td>
@@ -55,4 +55,71 @@ export function CatalogSettings({
     <p class="meta">${t("catalog.importHelp")}</p>
     <label>${t("kb.file")}<input type="file" name="file" accept=".csv,text/csv" required /></label>
     <p><button class="primary" type="submit">${t("catalog.importButton")}</button></p></form>`;
+}
+
+/** The catalog's categories as a tree: a new one (inside another or at the top) and deleting one. */
+export function CategoriesCard({
+  t,
+  csrf,
+  tree,
+}: {
+  t: T;
+  csrf: string;
+  tree: { id: string; name: string; depth: number; path: string }[];
+}): VNode {
+  return html`<div class="card" id="categories"><h2>${t("catalog.categories")}</h2>
+    ${
+      tree.length
+        ? html`<ul class="cat-tree">${tree.map(
+            (c) => html`<li data-category=${c.path} style=${`padding-left:${c.depth * 18}px`}>${c.name}
+            <form method="post" action=${`/settings/catalog/categories/${c.id}/delete`} class="inline" data-confirm=${t("catalog.confirmDeleteCategory", { name: c.path })}><${Csrf} csrf=${csrf} /><button type="submit" class="danger" aria-label=${`${t("common.delete")}: ${c.path}`}>${t("common.delete")}</button></form></li>`,
+          )}</ul>`
+        : html`<p class="meta">${t("catalog.noCategories")}</p>`
+    }
+    <form method="post" action="/settings/catalog/categories" id="new-category"><${Csrf} csrf=${csrf} />
+      <div class="row2"><label>${t("common.name")}<input name="name" required maxlength="100" /></label>
+      <label>${t("catalog.inside")}<select name="parentId"><option value="">${t("catalog.top")}</option>${tree.map((c) => html`<option value=${c.id}>${c.path}</option>`)}</select></label></div>
+      <p><button class="primary" type="submit">${t("catalog.addCategory")}</button></p></form></div>`;
+}
+
+export type ProductFull = ProductView & {
+  categoryId: string | null;
+  variants: { key: string; name: string; price: number; stock: number | null }[];
+  modifiers: { key: string; name: string; price: number }[];
+  availability: { days: number[]; from: string; to: string } | null;
+  lowStock: number | null;
+};
+
+/** A product's own page: everything about it, variants and extras written as a spreadsheet holds them. */
+export function ProductPage({
+  t,
+  csrf,
+  p,
+  tree,
+  error,
+}: {
+  t: T;
+  csrf: string;
+  p: ProductFull;
+  tree: { id: string; path: string }[];
+  error?: string;
+}): VNode {
+  const list = (xs: { name: string; price: number; stock?: number | null }[]) =>
+    xs.map((x) => `${x.name}=${amount(x.price)}${x.stock != null ? `:${x.stock}` : ""}`).join(" | ");
+  return html`<form class="card" method="post" action=${`/settings/catalog/${p.id}/edit`} id="product-form"><${Csrf} csrf=${csrf} />
+    <p><a href="/settings/catalog">← ${t("settings.catalog")}</a></p><h1>${p.name} <small class="meta"><code>${p.sku}</code></small></h1>
+    ${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
+    <label>${t("common.name")}<input name="name" required maxlength="200" value=${p.name} /></label>
+    <label>${t("common.description")}<textarea name="description" rows="2" maxlength="4000">${p.description}</textarea></label>
+    <label>${t("catalog.category")}<select name="categoryId"><option value="">—</option>${tree.map((c) => html`<option value=${c.id} selected=${c.id === p.categoryId}>${c.path}</option>`)}</select></label>
+    <div class="row2"><label>${t("catalog.price")}<input name="price" inputmode="decimal" value=${amount(p.price)} /></label>
+    <label>${t("catalog.stock")}<input name="stock" inputmode="numeric" value=${p.stock ?? ""} placeholder=${t("catalog.untracked")} /></label></div>
+    <label>${t("catalog.variants")}<input name="variants" value=${list(p.variants)} placeholder="Chica=30 | Grande=45:12" /></label>
+    <p class="meta">${t("catalog.variantsHelp")}</p>
+    <label>${t("catalog.extras")}<input name="modifiers" value=${list(p.modifiers)} placeholder="Con queso=10 | Aguacate=15" /></label>
+    <div class="row2"><label>${t("catalog.availableFrom")}<input name="from" type="time" value=${p.availability?.from ?? ""} /></label>
+    <label>${t("catalog.availableTo")}<input name="to" type="time" value=${p.availability?.to ?? ""} /></label></div>
+    <label>${t("catalog.lowStock")}<input name="lowStock" inputmode="numeric" value=${p.lowStock ?? ""} /></label>
+    <label class="check"><input type="checkbox" name="active" value="1" checked=${p.active} /> ${t("catalog.active")}</label>
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`;
 }

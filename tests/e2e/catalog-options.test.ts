@@ -1,0 +1,91 @@
+// The catalog's categories and a product's own page (issue #13 item 1), at 375 and 1280 px, each change checked in
+// the database: a category and one inside it made, a product given a category, variants with their own price and
+// stock, extras and breakfast hours; a list written wrong refused in Spanish; a category deleted after asking.
+import { test, expect, beforeAll, afterAll } from "bun:test";
+import { eq } from "drizzle-orm";
+import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support/pages.ts";
+import { productCategories, products } from "../../src/commerce/schema.ts";
+import { createProduct } from "../../src/commerce/service.ts";
+
+const SYS = { kind: "system" } as const;
+let bed: Testbed;
+beforeAll(async () => {
+  bed = await consoleTestbed();
+}, 60_000);
+afterAll(async () => {
+  await bed?.close();
+});
+const product = async (sku: string) => (await bed.t.ctx.db.select().from(products).where(eq(products.sku, sku)).get())!;
+
+for (const viewport of VIEWPORTS)
+  test(`categories and a product's variants, extras and hours (${viewport.width} px)`, async () => {
+    const sku = `MOLLE-${viewport.width}`;
+    await createProduct(bed.t.ctx, SYS, { sku, name: `Molletes ${viewport.width}`, price: 6500 });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    await c.go("/settings/catalog");
+    await c.fits();
+    const top = `Desayunos ${viewport.width}`;
+    await page.locator('#new-category input[name="name"]').fill(top);
+    await Promise.all([page.waitForURL(/saved=1/), c.tap("#new-category button.primary")]);
+    const parent = (await bed.t.ctx.db.select().from(productCategories).where(eq(productCategories.name, top)).get())!;
+    await page.locator('#new-category input[name="name"]').fill("Salados");
+    await page.locator('#new-category select[name="parentId"]').selectOption(parent.id);
+    await Promise.all([page.waitForURL(/saved=1/), c.tap("#new-category button.primary")]);
+    const child = (await bed.t.ctx.db
+      .select()
+      .from(productCategories)
+      .where(eq(productCategories.parentId, parent.id))
+      .get())!;
+    expect(child.name).toBe("Salados");
+    expect(await page.locator(`li[data-category="${top} › Salados"]`).count()).toBe(1);
+
+    // the product's page
+    await c.tap(page.locator(`tr[data-sku="${sku}"] a`));
+    await page.waitForURL(/\/settings\/catalog\/[^/?]+$/);
+    await c.fits();
+    const form = page.locator("#product-form");
+    await form.locator('select[name="categoryId"]').selectOption(child.id);
+    // written wrong first: refused in Spanish, nothing saved
+    await form.locator('input[name="variants"]').fill("Sencillos | Con chorizo=80");
+    await Promise.all([page.waitForEvent("load"), c.tap(form.locator("button.primary"))]);
+    expect(await page.locator(".flash.err").textContent()).toBe("Escríbelas como «Nombre=precio | Nombre=precio».");
+    expect((await product(sku)).variants).toEqual([]);
+    const again = page.locator("#product-form");
+    await again.locator('select[name="categoryId"]').selectOption(child.id);
+    await again.locator('input[name="variants"]').fill("Sencillos=65 | Con chorizo=80:10");
+    await again.locator('input[name="modifiers"]').fill("Queso extra=10 | Pico de gallo=8");
+    await again.locator('input[name="from"]').fill("08:00");
+    await again.locator('input[name="to"]').fill("12:00");
+    await Promise.all([page.waitForURL(/saved=1/), c.tap(again.locator("button.primary"))]);
+    const p = await product(sku);
+    expect([p.categoryId, p.variants, p.modifiers, p.availability] as unknown[]).toEqual([
+      child.id,
+      [
+        { key: "sencillos", name: "Sencillos", price: 6500, stock: null },
+        { key: "con-chorizo", name: "Con chorizo", price: 8000, stock: 10 },
+      ],
+      [
+        { key: "queso-extra", name: "Queso extra", price: 1000 },
+        { key: "pico-de-gallo", name: "Pico de gallo", price: 800 },
+      ],
+      { days: [], from: "08:00", to: "12:00" },
+    ]);
+    // the form shows what was saved, as it was written
+    expect(await page.locator('#product-form input[name="variants"]').inputValue()).toBe(
+      "Sencillos=65.00 | Con chorizo=80.00:10",
+    );
+
+    // delete the top category (asked first): its child moves up, the product keeps it
+    await c.go("/settings/catalog");
+    page.once("dialog", (d) => void d.accept());
+    await Promise.all([page.waitForURL(/saved=1/), c.tap(page.locator(`li[data-category="${top}"] button.danger`))]);
+    expect(
+      await bed.t.ctx.db.select().from(productCategories).where(eq(productCategories.id, parent.id)).get(),
+    ).toBeUndefined();
+    expect(
+      (await bed.t.ctx.db.select().from(productCategories).where(eq(productCategories.id, child.id)).get())!.parentId,
+    ).toBeNull();
+    expect((await product(sku)).categoryId).toBe(child.id);
+    await c.close();
+  }, 90_000);
