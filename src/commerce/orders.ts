@@ -550,6 +550,7 @@ async function holdStockTx(
   bySku: Map<string, Product>,
   at: number,
   expiresAt: number,
+  lowStock: { sku: string; name: string; variant: string | null; left: number }[] = [],
 ) {
   const need = new Map<string, number>();
   for (const i of items) {
@@ -573,6 +574,9 @@ async function holdStockTx(
       );
     if (variant) p.variants = p.variants.map((v) => (v.key === variant ? { ...v, stock: (v.stock ?? 0) - qty } : v));
     else p.stock = left - qty;
+    // crossing the owner's alert level (or selling out) is an event: automations and the catalog page show it
+    if (p.lowStock !== null && left > p.lowStock && left - qty <= p.lowStock)
+      lowStock.push({ sku, name: p.name, variant: variant || null, left: left - qty });
     await tx.update(products).set({ stock: p.stock, variants: p.variants, updatedAt: at }).where(eq(products.id, p.id));
     await tx.insert(stockHolds).values({
       id: newId(at),
@@ -722,7 +726,14 @@ async function createOrderTx(
   };
   await tx.insert(orders).values(row);
   const { holdMinutes } = await getCommerceSettings(ctx);
-  await holdStockTx(tx, row.id, items, bySku, now, now + holdMinutes * 60_000);
+  const low: { sku: string; name: string; variant: string | null; left: number }[] = [];
+  await holdStockTx(tx, row.id, items, bySku, now, now + holdMinutes * 60_000, low);
+  for (const l of low)
+    await ctx.events.record(tx, after, {
+      type: "commerce.low_stock",
+      actor: actorRef(actor),
+      data: { ...l, orderId: row.id },
+    });
   if (row.status === "confirmed") await keepStockTx(tx, row.id);
   await historyTx(tx, row.id, "created", actor, now, { status: row.status, total: row.total });
   await orderEvent(ctx, tx, after, "commerce.order_created", row, actor);

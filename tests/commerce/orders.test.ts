@@ -368,3 +368,20 @@ test("the CSV import gains variants, extras, hours and a category path, and stil
     ).length,
   ).toBe(0);
 });
+
+test("stock crossing the owner's alert level is an event, once", async () => {
+  await t.ctx.database.write((tx) =>
+    tx.update(products).set({ stock: 12, lowStock: 5 }).where(eq(products.sku, "TACO-P")),
+  );
+  const [a, b, c] = [await customer(1), await customer(2), await customer(3)];
+  await addToCart(t.ctx, sys, a, { sku: "TACO-P", quantity: 6 }); // 12 → 6: above 5
+  await checkout(t.ctx, sys, a, {});
+  await addToCart(t.ctx, sys, b, { sku: "TACO-P", quantity: 2 }); // 6 → 4: crosses 5
+  await checkout(t.ctx, sys, b, {});
+  await addToCart(t.ctx, sys, c, { sku: "TACO-P", quantity: 1 }); // 4 → 3: already under
+  await checkout(t.ctx, sys, c, {});
+  const ev = await t.ctx.db.select().from(events).where(eq(events.type, "commerce.low_stock"));
+  expect(ev.map((e) => e.data)).toEqual([
+    { sku: "TACO-P", name: "Taco al pastor", variant: null, left: 4, orderId: expect.any(String) },
+  ]);
+});

@@ -1714,4 +1714,6 @@ export const en: Record<MessageKey, string> = {
   "catalog.availableTo": "to",
   "catalog.lowStock": "Warn when this many are left",
   "errors.invalid_options": "Write them as “Name=price | Name=price”.",
+  "catalog.soldOut": "Sold out",
+  "catalog.fewLeft": "{n} left",
 };

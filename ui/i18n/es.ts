@@ -1725,5 +1725,7 @@ export const es = {
   "catalog.availableTo": "hasta",
   "catalog.lowStock": "Avisar cuando queden",
   "errors.invalid_options": "Escríbelas como «Nombre=precio | Nombre=precio».",
+  "catalog.soldOut": "Agotado",
+  "catalog.fewLeft": "Quedan {n}",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -12,6 +12,7 @@ export type ProductView = {
   currency: string;
   stock: number | null;
   active: boolean;
+  lowStock?: number | null;
 };
 
 /** Minor units as the owner types them back ("189.00"). */
@@ -36,7 +37,7 @@ export function CatalogSettings({
         p,
       ) => html`<tr data-sku=${p.sku}><td><code>${p.sku}</code></td><td><a href=${`/settings/catalog/${p.id}`}>${p.name}</a>${p.description ? html`<br /><small class="meta">${p.description.slice(0, 120)}</small>` : null}</td><td>${p.category}</td>
       <td><input form=${`p-${p.id}`} name="price" inputmode="decimal" size="8" value=${amount(p.price)} aria-label=${t("catalog.price")} /> <small class="meta" title=${money(p)}>${p.currency}</small></td>
-      <td><input form=${`p-${p.id}`} name="stock" inputmode="numeric" size="5" value=${p.stock ?? ""} placeholder="—" title=${t("catalog.untracked")} aria-label=${t("catalog.stock")} /></td>
+      <td><input form=${`p-${p.id}`} name="stock" inputmode="numeric" size="5" value=${p.stock ?? ""} placeholder="—" title=${t("catalog.untracked")} aria-label=${t("catalog.stock")} />${p.stock !== null && (p.stock <= 0 || (p.lowStock != null && p.stock <= p.lowStock)) ? html`<br /><small class="warn-text low-stock">${p.stock <= 0 ? t("catalog.soldOut") : t("catalog.fewLeft", { n: String(p.stock) })}</small>` : null}</td>
       <td><input form=${`p-${p.id}`} type="checkbox" name="active" value="1" checked=${p.active} aria-label=${t("catalog.active")} /></td>
       <td><form id=${`p-${p.id}`} method="post" action=${`/settings/catalog/${p.id}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit">${t("common.save")}</button></form>
         <form method="post" action=${`/settings/catalog/${p.id}/delete`} style="display:inline" data-confirm=${t("catalog.confirmDelete", { name: p.name, sku: p.sku })}><${Csrf} csrf=${csrf} /><button class="danger" type="submit">${t("common.delete")}</button></form></td></tr>`,
