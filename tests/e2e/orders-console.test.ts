@@ -111,6 +111,13 @@ for (const viewport of VIEWPORTS)
     expect(await ticket.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await ticket.close();
 
+    // the customer's page lists the order, and opens it
+    await c.go(`/contacts/${o.contactId}`);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/orders/${o.id}$`)),
+      c.tap(page.locator(`li[data-order="${o.number}"] a`)),
+    ]);
+
     // cancel the other: asked first, then the stock is back
     const before = await stock();
     await c.go(`/orders/${other.id}`);

@@ -187,7 +187,7 @@ export function ContactPage({
       <h2>${t("tickets.title")}</h2>
       ${v.tickets.length ? html`<ul>${v.tickets.map((x) => html`<li><a href=${`/tickets/${x.id}`}>#${x.number} ${x.subject}</a> · ${t(`tickets.status.${x.status}`)}</li>`)}</ul>` : html`<p class="muted">—</p>`}
       <h2>${t("contacts.orders")}</h2>
-      ${v.orders.length ? html`<ul>${v.orders.map((o) => html`<li>${o.number} · ${money(o.total, o.currency, locale)} · ${o.status} <span class="muted">${fmtTime(o.createdAt, locale)}</span></li>`)}</ul>` : html`<p class="muted">—</p>`}
+      ${v.orders.length ? html`<ul>${v.orders.map((o) => html`<li data-order=${o.number}><a href=${`/orders/${o.id}`}>#${o.number}</a> · ${money(o.total, o.currency, locale)} · ${t(`orders.status.${o.status}`)} <span class="muted">${fmtTime(o.createdAt, locale)}</span></li>`)}</ul>` : html`<p class="muted">—</p>`}
       <h2>${t("contacts.appointments")}</h2>
       ${v.appointments.length ? html`<ul>${v.appointments.map((a) => html`<li>${fmtTime(a.startsAt, locale)} · ${a.service || "—"} · ${a.status}</li>`)}</ul>` : html`<p class="muted">—</p>`}
       <h2>${t("contacts.notes")}</h2>
