@@ -37,6 +37,8 @@ import { CouriersCard, RunsPage } from "../../ui/pages/commerce/runs.ts";
 import { html } from "../../ui/components/html.ts";
 import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
 import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
+import { OrderSettings } from "../../ui/pages/commerce/order-settings.ts";
+import { channelTemplates } from "../channels/schema.ts";
 import { getBusiness } from "../setup/service.ts";
 import { zonedToUtc } from "../setup/business-time.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./schema.ts";
@@ -250,6 +252,36 @@ export const ordersConsole: ConsoleModule = (app) => {
         send: true,
       }),
     ),
+  );
+
+  // Settings → Pedidos
+  const orderSettingsView = async (c: C) => {
+    const ctx = c.get("ctx");
+    const tpls = (await ctx.db.select().from(channelTemplates)).filter(
+      (x) => x.status === "APPROVED" && x.params === 2,
+    );
+    const seen = new Set<string>();
+    return OrderSettings({
+      t: T(c),
+      csrf: csrf(c),
+      v: await orders.getCommerceSettings(ctx),
+      templates: tpls
+        .filter((x) => !seen.has(`${x.name}|${x.language}`) && seen.add(`${x.name}|${x.language}`))
+        .map((x) => ({ name: x.name, language: x.language })),
+    });
+  };
+  app.get("/settings/orders", async (c) => settingsPage(c, "orders", await orderSettingsView(c)));
+  app.post(
+    "/settings/orders",
+    settingsAct("orders", orderSettingsView, (c, f) => {
+      const [name, language] = str(f.statusTemplate).split("|");
+      return orders.saveCommerceSettings(c.get("ctx"), user(c), {
+        holdMinutes: Number(str(f.holdMinutes)),
+        abandonedMinutes: Number(str(f.abandonedMinutes)),
+        notifyCustomer: str(f.notifyCustomer) === "1",
+        statusTemplate: name && language ? { name, language } : null,
+      });
+    }),
   );
 
   // Settings → Promociones

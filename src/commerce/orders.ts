@@ -54,6 +54,14 @@ export const commerceSettings = z.strictObject({
     .default(60),
   /** the customer is told of each step of their order in their channel */
   notifyCustomer: z.boolean().default(true),
+  /**
+   * the approved WhatsApp template that tells a step once the 24-hour window has closed: {{1}} the order's number,
+   * {{2}} its new status in words
+   */
+  statusTemplate: z
+    .strictObject({ name: z.string().trim().min(1).max(512), language: z.string().trim().min(2).max(15) })
+    .nullable()
+    .default(null),
 });
 export type CommerceSettings = z.output<typeof commerceSettings>;
 export async function getCommerceSettings(ctx: Ctx) {
@@ -1001,8 +1009,37 @@ async function tellCustomerTx(ctx: Ctx, tx: Tx, after: AfterCommit, o: Order) {
       { keepStatus: true, notice: true },
     );
   } catch (e) {
-    // a channel that refuses it now (a closed reply window) changes nothing: the order's step stands
+    // a channel that refuses it now changes nothing: the order's step stands; a closed window gets the template
     if (!(e instanceof AppError)) throw e;
+    const tpl = (await getCommerceSettings(ctx)).statusTemplate;
+    if (e.code === "outside_reply_window" && tpl) {
+      try {
+        await sendMessageTx(
+          ctx,
+          tx,
+          after,
+          { kind: "system", name: "DigyBot" },
+          o.conversationId,
+          {
+            body: "",
+            content: {
+              template: {
+                name: tpl.name,
+                language: tpl.language,
+                params: [o.number, translator(locale)(`orders.status.${o.status}`)],
+              },
+            },
+            idempotencyKey: `order:${o.id}:${o.status}`,
+          },
+          { keepStatus: true, notice: true },
+        );
+        return;
+      } catch (e2) {
+        if (!(e2 instanceof AppError)) throw e2;
+        await historyTx(tx, o.id, "not_told", { kind: "system" }, ctx.clock.now(), { status: o.status, code: e2.code });
+        return;
+      }
+    }
     await historyTx(tx, o.id, "not_told", { kind: "system" }, ctx.clock.now(), { status: o.status, code: e.code });
   }
 }

@@ -1716,4 +1716,13 @@ export const en: Record<MessageKey, string> = {
   "errors.invalid_options": "Write them as “Name=price | Name=price”.",
   "catalog.soldOut": "Sold out",
   "catalog.fewLeft": "{n} left",
+  "settings.orders": "Orders",
+  "orderSettings.help": "How the orders taken in the conversation behave.",
+  "orderSettings.hold": "Minutes the stock of an order nobody confirmed or paid is held",
+  "orderSettings.abandoned": "Minutes without ordering before a cart counts as abandoned",
+  "orderSettings.notify": "Tell the customer of each step of their order in their channel",
+  "orderSettings.template": "WhatsApp template to tell them after 24 hours",
+  "orderSettings.noTemplate": "None (not told outside the window)",
+  "orderSettings.templateHelp":
+    "An approved template with two variables: {{1}} the order's number and {{2}} its status.",
 };

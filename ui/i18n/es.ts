@@ -1727,5 +1727,14 @@ export const es = {
   "errors.invalid_options": "Escríbelas como «Nombre=precio | Nombre=precio».",
   "catalog.soldOut": "Agotado",
   "catalog.fewLeft": "Quedan {n}",
+  "settings.orders": "Pedidos",
+  "orderSettings.help": "Cómo se comportan los pedidos que se toman en la conversación.",
+  "orderSettings.hold": "Minutos que se aparta el inventario de un pedido sin confirmar ni pagar",
+  "orderSettings.abandoned": "Minutos sin pedir para dar un carrito por abandonado",
+  "orderSettings.notify": "Avisar al cliente en su canal de cada paso de su pedido",
+  "orderSettings.template": "Plantilla de WhatsApp para avisar pasadas 24 horas",
+  "orderSettings.noTemplate": "Ninguna (no se avisa fuera de la ventana)",
+  "orderSettings.templateHelp":
+    "Una plantilla aprobada con dos variables: {{1}} el número del pedido y {{2}} su estado.",
 } as const;
 export type MessageKey = keyof typeof es;
