@@ -166,6 +166,34 @@ export const flowNode = z.discriminatedUnion("type", [
     ...pos,
   }),
   /** continues in another flow's published version */
+  /**
+   * adds a product to the conversation's cart: `sku` and `quantity` (variables allowed, e.g. {{producto_sku}});
+   * refused (sold out, not sold now, a variant to choose…) goes to `error`, the reason in {{cart_error}}
+   */
+  z.strictObject({
+    id: nodeId,
+    type: z.literal("cart_add"),
+    sku: z.string().trim().min(1).max(200),
+    quantity: z.string().trim().min(1).max(50).default("1"),
+    next,
+    error: next,
+    ...pos,
+  }),
+  /** the cart under `text`: its lines and total (also in {{cart_total}}); an empty cart goes to `empty` */
+  z.strictObject({ id: nodeId, type: z.literal("cart"), text, next, empty: next, ...pos }),
+  /**
+   * the cart becomes an order (stock held, the customer told); its number in {{order_number}} and total in
+   * {{order_total}}; refused (an empty cart, sold out meanwhile, an address not served) goes to `error` with
+   * {{cart_error}}
+   */
+  z.strictObject({
+    id: nodeId,
+    type: z.literal("checkout"),
+    payment: z.enum(["cash", "transfer", "card", "link"]).default("cash"),
+    next,
+    error: next,
+    ...pos,
+  }),
   z.strictObject({ id: nodeId, type: z.literal("goto"), flowId: idRef, ...pos }),
   z.strictObject({ id: nodeId, type: z.literal("end"), ...pos }),
 ]);
@@ -203,8 +231,8 @@ export function edgesOf(n: FlowNode): { to: string; field: string }[] {
     n.branches.forEach((b, i) => add(b.next, `branches.${i}.next`));
     add(n.else, "else");
   }
-  if (n.type === "http") add(n.error, "error");
-  if (n.type === "catalog" || n.type === "slots") add(n.empty, "empty");
+  if (n.type === "http" || n.type === "cart_add" || n.type === "checkout") add(n.error, "error");
+  if (n.type === "catalog" || n.type === "slots" || n.type === "cart") add(n.empty, "empty");
   return out;
 }
 
@@ -289,6 +317,9 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
     if (n.type === "ticket") return ["ticket"];
     if (n.type === "catalog") return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`];
     if (n.type === "slots") return field === "empty" ? [] : [n.save, `${n.save}_date`, `${n.save}_time`];
+    if (n.type === "cart_add") return field === "error" ? ["cart_error"] : [];
+    if (n.type === "cart") return field === "empty" ? [] : ["cart_total"];
+    if (n.type === "checkout") return field === "error" ? ["cart_error"] : ["order_number", "order_total"];
     return [];
   };
   const all = new Set(g.nodes.flatMap((n) => [...sets(n, "next"), ...sets(n, "error")]));
@@ -320,6 +351,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       ...(n.type === "http" ? [...varsUsed(n.url), ...varsUsed(n.body ?? "")] : []),
       ...(n.type === "catalog" ? varsUsed(n.query) : []),
       ...(n.type === "slots" ? varsUsed(n.date) : []),
+      ...(n.type === "cart_add" ? [...varsUsed(n.sku), ...varsUsed(n.quantity)] : []),
       ...(n.type === "condition"
         ? n.branches.filter((b) => !["exists", "not_exists"].includes(b.op)).map((b) => b.var)
         : []),

@@ -23,7 +23,8 @@ import { canSee } from "../inbox/visibility.ts";
 import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
-import { formatMoney, searchProducts } from "../commerce/service.ts";
+import { addToCart, checkout, formatMoney, getCart, searchProducts } from "../commerce/service.ts";
+import { translator } from "../../ui/i18n/index.ts";
 import { BOOKING_REFUSALS, availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { normalize } from "../agents/text.ts";
@@ -307,6 +308,14 @@ export interface Effects {
   slots(date: string, max: number): Promise<Found[]>;
   /** books a free time for the conversation's contact; false when it is no longer free */
   book(date: string, time: string, service: string): Promise<boolean>;
+  /** adds to the conversation's cart; the reason in words when refused */
+  cartAdd(sku: string, quantity: number): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** the conversation's cart in words: a line per item and the total */
+  cart(): Promise<{ lines: string[]; total: string; empty: boolean }>;
+  /** the cart becomes an order */
+  checkout(
+    payment: "cash" | "transfer" | "card" | "link",
+  ): Promise<{ ok: true; number: string; total: string } | { ok: false; reason: string }>;
   /** the business's country, for phone numbers */
   country: string;
 }
@@ -589,6 +598,40 @@ export async function walk(
         }
         break;
       }
+      case "cart_add": {
+        const sku = (await fx.vars(withVars(n.sku, s.vars))).trim();
+        const q = Number.parseInt((await fx.vars(withVars(n.quantity, s.vars))).trim(), 10);
+        const r = await fx.cartAdd(sku, Number.isFinite(q) && q >= 1 ? Math.min(q, 999) : 1);
+        if (r.ok) at = n.next;
+        else {
+          s.vars.cart_error = r.reason;
+          at = n.error;
+        }
+        break;
+      }
+      case "cart": {
+        const c = await fx.cart();
+        if (c.empty) {
+          at = n.empty;
+          break;
+        }
+        s.vars.cart_total = c.total;
+        await say([n.text, ...c.lines, `Total: ${c.total}`].join("\n"));
+        at = n.next;
+        break;
+      }
+      case "checkout": {
+        const r = await fx.checkout(n.payment);
+        if (r.ok) {
+          s.vars.order_number = r.number;
+          s.vars.order_total = r.total;
+          at = n.next;
+        } else {
+          s.vars.cart_error = r.reason;
+          at = n.error;
+        }
+        break;
+      }
       case "ticket":
         s.vars.ticket = await fx.ticket(
           await fx.vars(withVars(n.subject, s.vars)),
@@ -781,6 +824,49 @@ function liveEffects(
       } catch (e) {
         if (e instanceof AppError && BOOKING_REFUSALS.has(e.code)) return false;
         throw e;
+      }
+    },
+    ...cartEffects(ctx, conv.id, locale),
+  };
+}
+
+/** The cart steps on a live conversation: its cart, its order (refusals in the customer's words). */
+function cartEffects(ctx: Ctx, conversationId: string, locale: string) {
+  const system = { kind: "system" as const, name: "DigyBot" };
+  const lang = locale === "en" ? "en" : "es";
+  const words = (e: unknown) => {
+    if (!(e instanceof AppError) && !(e instanceof z.ZodError)) throw e;
+    return translator(lang)(e instanceof AppError ? (`errors.${e.code}` as never) : "errors.validation_failed");
+  };
+  return {
+    async cartAdd(sku: string, quantity: number) {
+      try {
+        await addToCart(ctx, system, conversationId, { sku, quantity });
+        return { ok: true as const };
+      } catch (e) {
+        return { ok: false as const, reason: words(e) };
+      }
+    },
+    async cart() {
+      const c = await getCart(ctx, system, conversationId);
+      const money = (m: number) => formatMoney(m, c.currency, lang);
+      return {
+        lines: [
+          ...c.lines.map(
+            (l) => `${l.quantity} × ${l.name}${l.variantName ? ` (${l.variantName})` : ""} — ${money(l.total)}`,
+          ),
+          ...c.discounts.map((d) => `${d.name}: −${money(d.amount)}`),
+        ],
+        total: money(c.total),
+        empty: !c.lines.length,
+      };
+    },
+    async checkout(payment: "cash" | "transfer" | "card" | "link") {
+      try {
+        const o = await checkout(ctx, system, conversationId, { paymentMethod: payment });
+        return { ok: true as const, number: o.number, total: formatMoney(o.total, o.currency, lang) };
+      } catch (e) {
+        return { ok: false as const, reason: words(e) };
       }
     },
   };
@@ -1288,6 +1374,9 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
     catalog: engine,
     slots: engine,
     book: engine,
+    cartAdd: engine,
+    cart: engine,
+    checkout: engine,
   };
   let r: Awaited<ReturnType<typeof walk>>;
   try {
@@ -1414,6 +1503,19 @@ function emulatorEffects(
     book: async (date, time) => {
       note(`${en ? "Books" : "Reserva"} ${date} ${time}`);
       return true;
+    },
+    // the cart steps are described, not done: the emulator has no customer and no cart
+    cartAdd: async (sku, quantity) => {
+      note(`${en ? "Adds to the cart" : "Agrega al carrito"}: ${quantity} × ${sku}`);
+      return { ok: true };
+    },
+    cart: async () => {
+      note(en ? "Shows the customer's cart" : "Muestra el carrito del cliente");
+      return { lines: [], total: en ? "(the cart's total)" : "(el total del carrito)", empty: false };
+    },
+    checkout: async () => {
+      note(en ? "Creates the order" : "Crea el pedido");
+      return { ok: true, number: en ? "(test)" : "(prueba)", total: en ? "(its total)" : "(su total)" };
     },
   };
 }

@@ -423,9 +423,12 @@ export async function searchProducts(ctx: Ctx, query: string, limit = 5) {
   const terms = contentTerms(query).slice(0, 6);
   const active = await ctx.db.select().from(products).where(eq(products.active, true)).orderBy(products.name);
   if (!terms.length) return active.slice(0, limit);
+  // a product's categories count as its category words (a menu step can ask for "Bebidas")
+  const paths = new Map(categoryTree(await listCategories(ctx)).map((c) => [c.id, c.path]));
   const scored = active
     .map((p) => {
-      const [name, category, sku, description] = [p.name, p.category ?? "", p.sku ?? "", p.description ?? ""].map((x) =>
+      const cat = `${p.category ?? ""} ${(p.categoryId && paths.get(p.categoryId)) || ""}`;
+      const [name, category, sku, description] = [p.name, cat, p.sku ?? "", p.description ?? ""].map((x) =>
         normalize(x),
       );
       let score = 0;

@@ -272,3 +272,40 @@ test("a ready-made flow installs in one click as a draft to read and publish", a
   expect((await bed.t.ctx.db.select().from(flows)).find((x) => x.id === f.id)!.publishedVersion).toBe(1);
   await c.close();
 });
+
+for (const viewport of VIEWPORTS)
+  test(`the ready-made ordering flow: installed, published, walked in the emulator to the order (${viewport.width} px)`, async () => {
+    const { t, s } = bed;
+    await apiPost(t, s.apiKey, "/products", {
+      sku: `ORD-${viewport.width}`,
+      name: `Tlayuda ${viewport.width}`,
+      price: 12000,
+    });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    await c.go("/settings/flows");
+    await c.tap('#flow-recipes li[data-recipe="restaurant_order"] button');
+    await page.waitForURL(/\/settings\/flows\/[^/?]+$/);
+    // the cart steps are on the canvas's outline
+    for (const node of ["agregar", "carrito", "pedir"])
+      await page.locator(`#flow-outline li[data-node="${node}"]`).waitFor();
+    await c.fits();
+    await c.tap("#publish-flow");
+    await page.locator("#flow-status", { hasText: "Publicado: versión 1." }).waitFor();
+    // the emulator: search, pick, how many, the cart, confirm (described: the emulator has no customer)
+    await c.tap("#emu-restart");
+    const chat = page.locator("#emu-chat");
+    await chat.locator("li", { hasText: "¿Qué se te antoja?" }).waitFor();
+    await page.locator("#emu-text").fill(`tlayuda ${viewport.width}`);
+    await c.tap("#emu-send");
+    await c.tap(chat.locator("button", { hasText: `Tlayuda ${viewport.width}` }));
+    await chat.locator("li", { hasText: "¿Cuántos" }).waitFor();
+    await page.locator("#emu-text").fill("2");
+    await c.tap("#emu-send");
+    await chat.locator("li", { hasText: `Agrega al carrito: 2 × ORD-${viewport.width}` }).waitFor();
+    await c.tap(chat.locator("button", { hasText: "Ver mi pedido" }).last());
+    await c.tap(chat.locator("button", { hasText: "Confirmar" }).last());
+    await chat.locator("li", { hasText: "Crea el pedido" }).waitFor();
+    await chat.locator("li", { hasText: "¡Gracias! Tu pedido (prueba)" }).waitFor();
+    await c.close();
+  });

@@ -31,7 +31,19 @@ const KINDS = ["text", "number", "email", "phone", "date", "choice"];
 const OPS = ["eq", "neq", "contains", "gt", "lt", "exists", "not_exists"];
 const W = 220; // a node's width on the canvas
 // the nodes with a "next" (the others branch, or end the flow)
-const HAS_NEXT = new Set(["message", "ask", "set", "http", "catalog", "slots", "ticket", "wait"]);
+const HAS_NEXT = new Set([
+  "message",
+  "ask",
+  "set",
+  "http",
+  "catalog",
+  "slots",
+  "cart_add",
+  "cart",
+  "checkout",
+  "ticket",
+  "wait",
+]);
 
 async function call(method: string, url: string, body?: unknown) {
   const r = await fetch(url, {
@@ -86,6 +98,12 @@ function blank(type: string, id: string, x: number, y: number): Node {
       return { ...base, query: "", text: "", save: "producto", max: 5 };
     case "slots":
       return { ...base, date: "mañana", text: "", service: "", save: "cita", max: 6 };
+    case "cart_add":
+      return { ...base, sku: "{{producto_sku}}", quantity: "1" };
+    case "cart":
+      return { ...base, text: "" };
+    case "checkout":
+      return { ...base, payment: "cash" };
     case "agent":
       return { ...base, agentId: "", goal: "" };
     case "handoff":
@@ -488,6 +506,15 @@ function NodeForm({
       break;
     case "slots":
       fields = html`${input("date", t("flow.slots_date"))}${area("text", t("flow.text"))}${input("service", t("flow.service"))}${input("save", t("flow.slots_save"))}${input("max", t("flow.slots_max"), "number")}${next("next")}${next("empty", t("flow.slots_empty"))}`;
+      break;
+    case "cart_add":
+      fields = html`${input("sku", t("flow.cart_sku"))}${input("quantity", t("flow.cart_quantity"))}${next("next")}${next("error", t("flow.cart_error"))}`;
+      break;
+    case "cart":
+      fields = html`${area("text", t("flow.text"))}${next("next")}${next("empty", t("flow.cart_empty"))}`;
+      break;
+    case "checkout":
+      fields = html`<label>${t("flow.payment")}<select name="payment" onChange=${(e: Event) => patch({ payment: (e.target as HTMLSelectElement).value })}>${["cash", "transfer", "card", "link"].map((m) => html`<option value=${m} selected=${m === n.payment}>${t(`orders.method.${m}`)}</option>`)}</select></label>${next("next")}${next("error", t("flow.cart_error"))}`;
       break;
     case "agent":
       fields = html`${pickOf("agentId", t("flow.agent"), refs.agents)}${area("goal", t("flow.goal"))}${next("next", t("flow.agent_back"))}`;

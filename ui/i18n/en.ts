@@ -1725,4 +1725,15 @@ export const en: Record<MessageKey, string> = {
   "orderSettings.noTemplate": "None (not told outside the window)",
   "orderSettings.templateHelp":
     "An approved template with two variables: {{1}} the order's number and {{2}} its status.",
+  "flow.type.cart_add": "Add to the cart",
+  "flow.type.cart": "Show the cart",
+  "flow.type.checkout": "Place the order",
+  "flow.cart_sku": "Product (SKU; for example {{producto_sku}})",
+  "flow.cart_quantity": "Quantity (for example {{cantidad}})",
+  "flow.cart_error": "If it cannot be done (the reason in {{cart_error}})",
+  "flow.cart_empty": "If the cart is empty",
+  "flow.payment": "Payment",
+  "flow.recipe.restaurant_order": "Order without a model: menu, cart and confirmation",
+  "flow.recipe.restaurant_order.help":
+    "The customer searches the menu, picks the product and how many, sees the cart with its total and confirms: the order is placed with no AI model. It comes as a draft to read first.",
 };

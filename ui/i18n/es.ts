@@ -1736,5 +1736,16 @@ export const es = {
   "orderSettings.noTemplate": "Ninguna (no se avisa fuera de la ventana)",
   "orderSettings.templateHelp":
     "Una plantilla aprobada con dos variables: {{1}} el número del pedido y {{2}} su estado.",
+  "flow.type.cart_add": "Agregar al carrito",
+  "flow.type.cart": "Mostrar el carrito",
+  "flow.type.checkout": "Confirmar el pedido",
+  "flow.cart_sku": "Producto (SKU; por ejemplo {{producto_sku}})",
+  "flow.cart_quantity": "Cantidad (por ejemplo {{cantidad}})",
+  "flow.cart_error": "Si no se puede (el motivo en {{cart_error}})",
+  "flow.cart_empty": "Si el carrito está vacío",
+  "flow.payment": "Forma de pago",
+  "flow.recipe.restaurant_order": "Pedido sin modelo: menú, carrito y confirmación",
+  "flow.recipe.restaurant_order.help":
+    "El cliente busca en el menú, elige el producto y cuántos, ve su carrito con el total y confirma: el pedido queda registrado sin un modelo de IA. Sale como borrador para revisarlo.",
 } as const;
 export type MessageKey = keyof typeof es;
