@@ -20,7 +20,7 @@ import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { ordersConsole } from "../commerce/orders-console.ts";
-import { courierRoutes, paymentDonePage, paymentWebhooks } from "../commerce/payment-routes.ts";
+import { courierRoutes, paymentDonePage, paymentWebhooks, storeWebhooks } from "../commerce/payment-routes.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
@@ -319,6 +319,7 @@ export function createApp(ctx: Ctx) {
   app.use("/webhooks/*", limit(1024 * 1024));
   app.route("/webhooks/whatsapp-cloud", whatsappCloudWebhook());
   app.route("/webhooks/payments", paymentWebhooks());
+  app.route("/webhooks", storeWebhooks());
   app.route("/pay", paymentDonePage());
   // a courier's private link and a customer's tracking link are their own credentials
   app.use("/courier/*", limit(64 * 1024));

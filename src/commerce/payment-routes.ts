@@ -8,6 +8,7 @@ import { Bare } from "../../ui/components/layout.ts";
 import { html, renderPage } from "../../ui/components/html.ts";
 import { CourierPage, TrackingPage } from "../../ui/pages/commerce/runs.ts";
 import * as runs from "./runs.ts";
+import * as stores from "./stores.ts";
 import { badRequest } from "../platform/errors.ts";
 import type { Ctx } from "../platform/context.ts";
 
@@ -112,6 +113,29 @@ export function courierRoutes() {
     const { locale, t, tz } = await lang(c);
     const v = await runs.trackingView(c.get("ctx"), c.req.param("token"));
     return c.html(renderPage(TrackingPage({ t, locale, tz, ...v })));
+  });
+  return app;
+}
+
+/** The stores' webhooks (Shopify, WooCommerce): signed by the store over the raw body. */
+export function storeWebhooks() {
+  const app = new Hono<Env>();
+  app.post("/shopify", async (c) => {
+    const outcome = await stores.shopifyWebhook(c.get("ctx"), await c.req.text(), {
+      hmac: c.req.header("x-shopify-hmac-sha256"),
+      topic: c.req.header("x-shopify-topic"),
+      webhookId: c.req.header("x-shopify-webhook-id"),
+      shop: c.req.header("x-shopify-shop-domain"),
+    });
+    return c.json({ received: true, outcome });
+  });
+  app.post("/woocommerce", async (c) => {
+    const outcome = await stores.wooWebhook(c.get("ctx"), await c.req.text(), {
+      signature: c.req.header("x-wc-webhook-signature"),
+      topic: c.req.header("x-wc-webhook-topic"),
+      deliveryId: c.req.header("x-wc-webhook-delivery-id"),
+    });
+    return c.json({ received: true, outcome });
   });
   return app;
 }

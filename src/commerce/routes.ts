@@ -10,6 +10,8 @@ import * as orders from "./orders.ts";
 import * as payments from "./payments.ts";
 import * as promos from "./promotions.ts";
 import * as delivery from "./delivery.ts";
+import * as stores from "./stores.ts";
+import { badRequest } from "../platform/errors.ts";
 import { assertAdmin } from "../platform/context.ts";
 import * as calendar from "../calendar/service.ts";
 
@@ -211,6 +213,27 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       201,
     ),
   );
+
+  doc("GET", "/store-settings", "Catalog", "Shopify and WooCommerce connections (secrets shown as their last 4)");
+  app.get("/store-settings", async (c) => {
+    assertAdmin(actorOf(c));
+    return c.json({ data: await stores.storeSettingsView(c.get("ctx")) });
+  });
+  doc("PUT", "/store-settings", "Catalog", "Connect Shopify or WooCommerce (an empty or masked secret stays)", {
+    body: stores.storeSettings,
+  });
+  app.put("/store-settings", async (c) =>
+    c.json({
+      data: await stores.saveStoreSettings(c.get("ctx"), actorOf(c), (await c.req.json().catch(() => ({}))) ?? {}),
+    }),
+  );
+  doc("POST", "/stores/:kind/import", "Catalog", "Import every product of the connected store (shopify, woocommerce)");
+  app.post("/stores/:kind/import", async (c) => {
+    const kind = c.req.param("kind");
+    if (kind !== "shopify" && kind !== "woocommerce")
+      throw badRequest("unknown_store", "The store is shopify or woocommerce", { field: "kind" });
+    return c.json({ data: await stores.importStore(c.get("ctx"), actorOf(c), kind) });
+  });
 
   doc("GET", "/delivery-settings", "Orders", "The store's location, pickup and the delivery zones");
   app.get("/delivery-settings", async (c) => c.json({ data: await delivery.getDeliverySettings(c.get("ctx")) }));

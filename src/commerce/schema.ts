@@ -39,10 +39,19 @@ export const products = sqliteTable(
     availability: text("availability", { mode: "json" }).$type<Availability>(),
     /** low-stock alert threshold (null: no alert) */
     lowStock: integer("low_stock"),
+    /** a product kept in sync with a store: shopify or woocommerce, its id there (a string: Shopify's exceed 2^53) */
+    externalSource: text("external_source"),
+    externalId: text("external_id"),
+    /** the store's last change of it that was applied (older deliveries are ignored) */
+    externalUpdatedAt: integer("external_updated_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("products_name").on(t.name), index("products_category").on(t.categoryId)],
+  (t) => [
+    index("products_name").on(t.name),
+    index("products_category").on(t.categoryId),
+    uniqueIndex("products_external").on(t.externalSource, t.externalId),
+  ],
 );
 
 export type OrderItem = {

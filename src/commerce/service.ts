@@ -84,7 +84,15 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
   assertAdmin(actor);
   const p = productInput.parse(input);
   const now = ctx.clock.now();
-  const row: Product = { id: newId(now), ...p, createdAt: now, updatedAt: now };
+  const row: Product = {
+    id: newId(now),
+    ...p,
+    externalSource: null,
+    externalId: null,
+    externalUpdatedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
   await ctx.database.write(async (tx) => {
     await checkProductShape(tx, p);
     if (await tx.select({ id: products.id }).from(products).where(eq(products.sku, p.sku)).get())

@@ -1736,4 +1736,9 @@ export const en: Record<MessageKey, string> = {
   "flow.recipe.restaurant_order": "Order without a model: menu, cart and confirmation",
   "flow.recipe.restaurant_order.help":
     "The customer searches the menu, picks the product and how many, sees the cart with its total and confirms: the order is placed with no AI model. It comes as a draft to read first.",
+  "errors.invalid_store_product": "The store sent a product that could not be read.",
+  "errors.store_error": "The store answered with an error.",
+  "errors.store_unreachable": "The store could not be reached.",
+  "errors.store_not_configured": "Connect the store first.",
+  "errors.unknown_store": "No such store (shopify or woocommerce).",
 };

@@ -1747,5 +1747,10 @@ export const es = {
   "flow.recipe.restaurant_order": "Pedido sin modelo: menú, carrito y confirmación",
   "flow.recipe.restaurant_order.help":
     "El cliente busca en el menú, elige el producto y cuántos, ve su carrito con el total y confirma: el pedido queda registrado sin un modelo de IA. Sale como borrador para revisarlo.",
+  "errors.invalid_store_product": "La tienda mandó un producto que no se pudo leer.",
+  "errors.store_error": "La tienda respondió con un error.",
+  "errors.store_unreachable": "No se pudo contactar a la tienda.",
+  "errors.store_not_configured": "Conecta la tienda primero.",
+  "errors.unknown_store": "Esa tienda no existe (shopify o woocommerce).",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -1,0 +1,436 @@
+// Shopify and WooCommerce (manual 4): the store's products, variants, stock and prices imported into the catalog
+// and kept in sync through the store's webhooks, each verified (Shopify's X-Shopify-Hmac-Sha256 and WooCommerce's
+// X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body), handled once however often it is sent, older
+// changes ignored. Shopify's ids exceed 2^53: they are read only as strings (admin_graphql_api_id), never as
+// JSON numbers. WooCommerce's first delivery is an unsigned `webhook_id=N` ping that must get 200.
+import { z } from "zod";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { paymentNotices, products, type Variant } from "./schema.ts";
+import { newId } from "../platform/ids.ts";
+import { AppError, badRequest } from "../platform/errors.ts";
+import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
+import { getSetting, putSetting } from "../setup/service.ts";
+import { openFields, sealFields } from "../platform/secrets.ts";
+import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
+import { parsePrice } from "./service.ts";
+import type { Tx } from "../platform/db.ts";
+
+const SECRETS = new Set(["accessToken", "webhookSecret", "consumerKey", "consumerSecret"]);
+export const storeSettings = z.strictObject({
+  shopify: z
+    .strictObject({
+      /** mitienda.myshopify.com */
+      shop: z
+        .string()
+        .trim()
+        .regex(/^$|^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "the shop's myshopify.com address")
+        .default(""),
+      accessToken: z.string().trim().max(300).default(""),
+      /** the app's client secret, which signs the webhooks */
+      webhookSecret: z.string().trim().max(300).default(""),
+      /** the Admin API's address (by default the shop's own) */
+      apiUrl: z
+        .url({ protocol: /^https?$/ })
+        .or(z.literal(""))
+        .default(""),
+    })
+    .default({ shop: "", accessToken: "", webhookSecret: "", apiUrl: "" }),
+  woocommerce: z
+    .strictObject({
+      /** the store's address, https://mitienda.com */
+      url: z
+        .url({ protocol: /^https?$/ })
+        .or(z.literal(""))
+        .default(""),
+      consumerKey: z.string().trim().max(300).default(""),
+      consumerSecret: z.string().trim().max(300).default(""),
+      webhookSecret: z.string().trim().max(300).default(""),
+    })
+    .default({ url: "", consumerKey: "", consumerSecret: "", webhookSecret: "" }),
+});
+export type StoreSettings = z.output<typeof storeSettings>;
+
+export async function getStoreSettings(ctx: Ctx): Promise<StoreSettings> {
+  const raw = ((await getSetting<Record<string, Record<string, unknown>>>(ctx, "stores")) ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  return storeSettings.parse({
+    shopify: openFields(raw.shopify ?? {}, SECRETS),
+    woocommerce: openFields(raw.woocommerce ?? {}, SECRETS),
+  });
+}
+const mask = (v: string) => (v ? `••••${v.slice(-4)}` : "");
+export async function storeSettingsView(ctx: Ctx) {
+  const s = await getStoreSettings(ctx);
+  return {
+    shopify: {
+      ...s.shopify,
+      accessToken: mask(s.shopify.accessToken),
+      webhookSecret: mask(s.shopify.webhookSecret),
+      configured: !!(s.shopify.shop && s.shopify.accessToken && s.shopify.webhookSecret),
+    },
+    woocommerce: {
+      ...s.woocommerce,
+      consumerKey: mask(s.woocommerce.consumerKey),
+      consumerSecret: mask(s.woocommerce.consumerSecret),
+      webhookSecret: mask(s.woocommerce.webhookSecret),
+      configured: !!(s.woocommerce.url && s.woocommerce.consumerKey && s.woocommerce.consumerSecret),
+    },
+  };
+}
+/** Saves a store's settings; a secret left empty or sent back as shown (••••1234) stays as it was. */
+export async function saveStoreSettings(ctx: Ctx, actor: Actor, input: Record<string, Record<string, unknown>>) {
+  assertAdmin(actor);
+  const cur = await getStoreSettings(ctx);
+  const keep = (now: Record<string, unknown>, next: Record<string, unknown> | undefined) =>
+    Object.fromEntries(
+      Object.entries({ ...now, ...(next ?? {}) }).map(([k, v]) => [
+        k,
+        SECRETS.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••"))) ? now[k] : v,
+      ]),
+    );
+  const v = storeSettings.parse({
+    shopify: keep(cur.shopify, input?.shopify),
+    woocommerce: keep(cur.woocommerce, input?.woocommerce),
+  });
+  await ctx.database.write((tx) =>
+    putSetting(
+      tx,
+      "stores",
+      { shopify: sealFields(v.shopify, SECRETS), woocommerce: sealFields(v.woocommerce, SECRETS) },
+      ctx.clock.now(),
+    ),
+  );
+  return storeSettingsView(ctx);
+}
+
+// ---------------------------------------------------------------- a store's product in our catalog
+
+type StoreProduct = {
+  source: "shopify" | "woocommerce";
+  externalId: string;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price: number;
+  stock: number | null;
+  variants: Variant[];
+  active: boolean;
+  updatedAt: number;
+};
+
+const text = (html: unknown) =>
+  String(html ?? "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 4000);
+const money = (v: unknown) => parsePrice(String(v ?? "")) ?? 0;
+const when = (v: unknown) => {
+  const t = Date.parse(String(v ?? ""));
+  return Number.isFinite(t) ? t : 0;
+};
+const tail = (gid: string) => gid.split("/").pop() ?? gid;
+const keyOf = (s: string) =>
+  s
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 64) || "v";
+
+/**
+ * A Shopify product (its webhook body or the Admin API's) as ours. Every id is read from admin_graphql_api_id
+ * (a string): the numeric `id` fields are already rounded by any JSON.parse.
+ */
+export function fromShopify(p: Record<string, any>): StoreProduct {
+  const gid = String(p.admin_graphql_api_id ?? p.id ?? "");
+  if (!gid.startsWith("gid://shopify/Product/")) throw badRequest("invalid_store_product", "Not a Shopify product");
+  const vs: Record<string, any>[] = p.variants ?? [];
+  const stockOf = (v: Record<string, any>) =>
+    v.inventory_quantity === null || v.inventory_quantity === undefined
+      ? null
+      : Math.max(0, Number(v.inventory_quantity));
+  const single = vs.length <= 1;
+  const used = new Set<string>();
+  const variants: Variant[] = single
+    ? []
+    : vs.map((v) => {
+        let key = keyOf(String(v.title ?? ""));
+        if (used.has(key)) key = `${key}-${tail(String(v.admin_graphql_api_id ?? ""))}`.slice(0, 64);
+        used.add(key);
+        return { key, name: String(v.title ?? "").slice(0, 100) || key, price: money(v.price), stock: stockOf(v) };
+      });
+  const first = vs[0];
+  return {
+    source: "shopify",
+    externalId: gid,
+    sku: (single && first?.sku ? String(first.sku) : `SHOP-${tail(gid)}`).slice(0, 64),
+    name: String(p.title ?? "").slice(0, 200) || `Shopify ${tail(gid)}`,
+    description: text(p.body_html),
+    category: String(p.product_type ?? "").slice(0, 100),
+    price: single ? money(first?.price) : Math.min(...variants.map((v) => v.price)),
+    stock: single && first ? stockOf(first) : null,
+    variants,
+    active: (p.status ?? "active") === "active",
+    updatedAt: when(p.updated_at),
+  };
+}
+
+/** A WooCommerce product (its webhook body or the REST API's: the same object) as ours. */
+export function fromWoo(p: Record<string, any>): StoreProduct {
+  if (p.id === undefined || p.name === undefined)
+    throw badRequest("invalid_store_product", "Not a WooCommerce product");
+  const id = String(p.id);
+  return {
+    source: "woocommerce",
+    externalId: id,
+    sku: (p.sku ? String(p.sku) : `WOO-${id}`).slice(0, 64),
+    name: String(p.name).slice(0, 200),
+    description: text(p.short_description || p.description),
+    category: String(p.categories?.[0]?.name ?? "").slice(0, 100),
+    price: money(p.price),
+    stock: p.manage_stock ? Math.max(0, Number(p.stock_quantity ?? 0)) : p.stock_status === "outofstock" ? 0 : null,
+    variants: [],
+    active: p.status === "publish" && p.purchasable !== false,
+    updatedAt: when(p.date_modified_gmt ? `${p.date_modified_gmt}Z` : p.date_modified),
+  };
+}
+
+/** Creates or updates our copy of a store's product; a change older than the one applied is ignored. */
+async function upsertTx(tx: Tx, sp: StoreProduct, now: number) {
+  const cur = await tx
+    .select()
+    .from(products)
+    .where(and(eq(products.externalSource, sp.source), eq(products.externalId, sp.externalId)))
+    .get();
+  if (cur && cur.externalUpdatedAt && sp.updatedAt && sp.updatedAt < cur.externalUpdatedAt) return "stale";
+  const fields = {
+    name: sp.name,
+    description: sp.description,
+    category: sp.category,
+    price: sp.price,
+    stock: sp.stock,
+    variants: sp.variants,
+    active: sp.active,
+    externalUpdatedAt: sp.updatedAt || now,
+    updatedAt: now,
+  };
+  if (cur) {
+    await tx.update(products).set(fields).where(eq(products.id, cur.id));
+    return "updated";
+  }
+  // a SKU the catalog already has (typed by hand before the store was connected) is that product
+  const bySku = await tx.select().from(products).where(eq(products.sku, sp.sku)).get();
+  if (bySku) {
+    await tx
+      .update(products)
+      .set({ ...fields, externalSource: sp.source, externalId: sp.externalId })
+      .where(eq(products.id, bySku.id));
+    return "updated";
+  }
+  await tx.insert(products).values({
+    id: newId(now),
+    sku: sp.sku,
+    currency: "MXN",
+    modifiers: [],
+    availability: null,
+    lowStock: null,
+    categoryId: null,
+    externalSource: sp.source,
+    externalId: sp.externalId,
+    createdAt: now,
+    ...fields,
+  });
+  return "created";
+}
+
+// ---------------------------------------------------------------- webhooks
+
+function sameB64(given: string | undefined, secret: string, raw: string) {
+  if (!given || !secret) return false;
+  const want = createHmac("sha256", secret).update(raw, "utf8").digest();
+  const got = Buffer.from(given, "base64");
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Once per delivery id: true the first time (the delivery is then recorded in the same write). */
+async function firstTimeTx(tx: Tx, id: string, outcome: string, now: number) {
+  const r = await tx
+    .insert(paymentNotices)
+    .values({ id, orderId: null, outcome, receivedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: paymentNotices.id });
+  return r.length > 0;
+}
+
+/** POST /webhooks/shopify: verified over the raw bytes, before anything is parsed. */
+export async function shopifyWebhook(
+  ctx: Ctx,
+  raw: string,
+  h: { hmac?: string; topic?: string; webhookId?: string; shop?: string },
+) {
+  const s = await getStoreSettings(ctx);
+  if (!sameB64(h.hmac, s.shopify.webhookSecret, raw))
+    throw new AppError(401, "bad_signature", "The X-Shopify-Hmac-Sha256 header does not match the app's secret");
+  if (s.shopify.shop && h.shop && h.shop.toLowerCase() !== s.shopify.shop)
+    throw new AppError(401, "bad_signature", "The delivery is for another shop");
+  const topic = h.topic ?? "";
+  let body: Record<string, any>;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw badRequest("invalid_json", "The body is not JSON");
+  }
+  const now = ctx.clock.now();
+  return ctx.database.write(async (tx) => {
+    if (h.webhookId && !(await firstTimeTx(tx, `shopify:${h.webhookId}`, topic, now))) return "duplicate";
+    if (topic === "products/create" || topic === "products/update") return upsertTx(tx, fromShopify(body), now);
+    if (topic === "products/delete") {
+      const gid = String(body.admin_graphql_api_id ?? "");
+      // a delete's body may carry only the numeric id, already rounded: then there is nothing safe to match
+      if (!gid) return "ignored";
+      await tx
+        .update(products)
+        .set({ active: false, updatedAt: now })
+        .where(and(eq(products.externalSource, "shopify"), eq(products.externalId, gid)));
+      return "deactivated";
+    }
+    return "ignored";
+  });
+}
+
+/** POST /webhooks/woocommerce: the unsigned ping answered 200; every other delivery verified, then applied once. */
+export async function wooWebhook(
+  ctx: Ctx,
+  raw: string,
+  h: { signature?: string; topic?: string; deliveryId?: string; contentType?: string },
+) {
+  if (/^webhook_id=\d+$/.test(raw.trim())) return "ping";
+  const s = await getStoreSettings(ctx);
+  if (!sameB64(h.signature, s.woocommerce.webhookSecret, raw))
+    throw new AppError(401, "bad_signature", "The X-WC-Webhook-Signature header does not match the webhook's secret");
+  let body: Record<string, any>;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw badRequest("invalid_json", "The body is not JSON");
+  }
+  const topic = h.topic ?? "";
+  const now = ctx.clock.now();
+  return ctx.database.write(async (tx) => {
+    if (h.deliveryId && !(await firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now))) return "duplicate";
+    if (topic === "product.created" || topic === "product.updated" || topic === "product.restored")
+      return upsertTx(tx, fromWoo(body), now);
+    if (topic === "product.deleted") {
+      await tx
+        .update(products)
+        .set({ active: false, updatedAt: now })
+        .where(and(eq(products.externalSource, "woocommerce"), eq(products.externalId, String(body.id))));
+      return "deactivated";
+    }
+    return "ignored";
+  });
+}
+
+// ---------------------------------------------------------------- import
+
+async function storeFetch(url: string, headers: Record<string, string>, body?: string) {
+  try {
+    const r = await guardedFetch(url, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      originHeaders: headers,
+      body,
+      allowHosts: [new URL(url).hostname.toLowerCase()],
+      maxBytes: 8 * 1024 * 1024,
+      timeoutMs: 20_000,
+      maxRedirects: 2,
+    });
+    if (!r.ok) throw new AppError(502, "store_error", `The store answered ${r.status}`, { status: r.status });
+    return { text: r.text(), headers: r.headers };
+  } catch (e) {
+    if (e instanceof FetchRefused)
+      throw new AppError(502, "store_unreachable", `The store could not be reached: ${e.message}`);
+    throw e;
+  }
+}
+
+const SHOPIFY_QUERY = `query Products($after: String) {
+  products(first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id title descriptionHtml productType status updatedAt
+      variants(first: 100) { nodes { id title sku price inventoryQuantity } }
+    }
+  }
+}`;
+
+/** Every product of the connected store into the catalog (created or updated), page by page. */
+export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woocommerce") {
+  assertAdmin(actor);
+  const s = await getStoreSettings(ctx);
+  const found: StoreProduct[] = [];
+  if (kind === "shopify") {
+    const c = s.shopify;
+    if (!c.shop || !c.accessToken) throw badRequest("store_not_configured", "Connect the Shopify store first");
+    const endpoint = `${(c.apiUrl || `https://${c.shop}`).replace(/\/$/, "")}/admin/api/2025-01/graphql.json`;
+    let after: string | null = null;
+    for (let page = 0; page < 200; page++) {
+      const r = await storeFetch(
+        endpoint,
+        { "x-shopify-access-token": c.accessToken },
+        JSON.stringify({ query: SHOPIFY_QUERY, variables: { after } }),
+      );
+      const j = JSON.parse(r.text) as { data?: { products?: any }; errors?: unknown };
+      const ps = j.data?.products;
+      if (!ps) throw new AppError(502, "store_error", "The store's answer has no products", { errors: j.errors });
+      for (const n of ps.nodes as Record<string, any>[])
+        found.push(
+          fromShopify({
+            admin_graphql_api_id: n.id,
+            title: n.title,
+            body_html: n.descriptionHtml,
+            product_type: n.productType,
+            status: String(n.status ?? "ACTIVE").toLowerCase(),
+            updated_at: n.updatedAt,
+            variants: (n.variants?.nodes ?? []).map((v: Record<string, any>) => ({
+              admin_graphql_api_id: v.id,
+              title: v.title,
+              sku: v.sku,
+              price: v.price,
+              inventory_quantity: v.inventoryQuantity,
+            })),
+          }),
+        );
+      if (!ps.pageInfo?.hasNextPage) break;
+      after = ps.pageInfo.endCursor;
+    }
+  } else {
+    const c = s.woocommerce;
+    if (!c.url || !c.consumerKey || !c.consumerSecret)
+      throw badRequest("store_not_configured", "Connect the WooCommerce store first");
+    const auth = `Basic ${Buffer.from(`${c.consumerKey}:${c.consumerSecret}`).toString("base64")}`;
+    for (let page = 1; page <= 200; page++) {
+      const r = await storeFetch(`${c.url.replace(/\/$/, "")}/wp-json/wc/v3/products?per_page=100&page=${page}`, {
+        authorization: auth,
+      });
+      const list = JSON.parse(r.text) as Record<string, any>[];
+      for (const p of list) found.push(fromWoo(p));
+      const pages = Number(r.headers.get("x-wp-totalpages") ?? "1");
+      if (!list.length || page >= pages) break;
+    }
+  }
+  const now = ctx.clock.now();
+  const counts = { created: 0, updated: 0, stale: 0 };
+  await ctx.database.write(async (tx) => {
+    for (const p of found) counts[(await upsertTx(tx, p, now)) as keyof typeof counts]++;
+  });
+  return counts;
+}

@@ -1,0 +1,211 @@
+// Shopify and WooCommerce (issue #13 item 8) against their doubles and their real webhook bodies: products imported
+// (variants, prices, stock) page by page; webhooks verified over the raw bytes (a wrong, missing or re-serialized
+// signature refused, nothing changed), each delivery applied once, an older change ignored; Shopify's ids read as
+// strings (the fixture's numeric ids are already rounded); WooCommerce's unsigned ping answered 200.
+import { test, expect, beforeEach, afterEach } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHmac } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
+import { startStoresDouble } from "../support/stores-double.ts";
+import { products } from "../../src/commerce/schema.ts";
+import { settings } from "../../src/platform/schema.ts";
+import { createProduct } from "../../src/commerce/service.ts";
+
+const SYS = { kind: "system" } as const;
+const FIX = join(import.meta.dir, "../fixtures");
+const raw = (file: string) => readFileSync(join(FIX, file), "utf8");
+const SHOP_SECRET = "shpss_test_client_secret_7788";
+const WOO_SECRET = "woo-webhook-secret-5566";
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, store: ReturnType<typeof startStoresDouble>;
+const key = () => ({ authorization: `Bearer ${s.apiKey}` });
+const b64 = (secret: string, body: string) => createHmac("sha256", secret).update(body).digest("base64");
+
+beforeEach(async () => {
+  t = await makeTestApp();
+  s = await seedBusiness(t.ctx);
+  store = startStoresDouble({
+    shopifyToken: "shpat_test_token_1234",
+    wooKey: "ck_test_key",
+    wooSecret: "cs_test_secret",
+  });
+  const r = await t.req("PUT", "/api/v1/store-settings", {
+    headers: key(),
+    json: {
+      shopify: {
+        shop: "mitienda.myshopify.com",
+        accessToken: "shpat_test_token_1234",
+        webhookSecret: SHOP_SECRET,
+        apiUrl: store.url,
+      },
+      woocommerce: {
+        url: store.url,
+        consumerKey: "ck_test_key",
+        consumerSecret: "cs_test_secret",
+        webhookSecret: WOO_SECRET,
+      },
+    },
+  });
+  expect(r.status).toBe(200);
+});
+afterEach(async () => {
+  store.stop();
+  await t.close();
+});
+const byExternal = async (id: string) => t.ctx.db.select().from(products).where(eq(products.externalId, id)).get();
+const shopifyHook = (body: string, topic: string, h: Record<string, string | undefined> = {}) =>
+  t.req("POST", "/webhooks/shopify", {
+    body,
+    headers: Object.fromEntries(
+      Object.entries({
+        "content-type": "application/json",
+        "x-shopify-topic": topic,
+        "x-shopify-hmac-sha256": b64(SHOP_SECRET, body),
+        "x-shopify-shop-domain": "mitienda.myshopify.com",
+        "x-shopify-webhook-id": crypto.randomUUID(),
+        ...h,
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+  });
+
+test("the settings' secrets are sealed at rest and shown as their last 4", async () => {
+  const view = (await (await t.req("GET", "/api/v1/store-settings", { headers: key() })).json()).data;
+  expect([view.shopify.accessToken, view.shopify.configured, view.woocommerce.consumerSecret]).toEqual([
+    "••••1234",
+    true,
+    "••••cret",
+  ]);
+  const stored = JSON.stringify(
+    (await t.ctx.db.select().from(settings).where(eq(settings.key, "stores")).get())!.value,
+  );
+  for (const secret of ["shpat_test_token_1234", SHOP_SECRET, "cs_test_secret", WOO_SECRET])
+    expect(stored).not.toContain(secret);
+  const bad = await t.req("PUT", "/api/v1/store-settings", {
+    headers: key(),
+    json: { shopify: { shop: "https://evil.com" } },
+  });
+  expect(bad.status).toBe(400);
+});
+
+test("Shopify: the real products/update body, its ids as strings; a bad signature changes nothing; a delivery once", async () => {
+  const body = raw("shopify/products-update.json");
+  // signed wrongly, not at all, or the body re-serialized after signing: refused before anything is read
+  expect(
+    (await shopifyHook(body, "products/update", { "x-shopify-hmac-sha256": b64("someone-else", body) })).status,
+  ).toBe(401);
+  expect((await shopifyHook(body, "products/update", { "x-shopify-hmac-sha256": undefined })).status).toBe(401);
+  const signed = b64(SHOP_SECRET, body);
+  expect(
+    (await shopifyHook(JSON.stringify(JSON.parse(body)), "products/update", { "x-shopify-hmac-sha256": signed }))
+      .status,
+  ).toBe(401);
+  expect(await t.ctx.db.select().from(products)).toEqual([]);
+
+  const id = crypto.randomUUID();
+  const r = await shopifyHook(body, "products/update", { "x-shopify-webhook-id": id });
+  expect(await r.json()).toEqual({ received: true, outcome: "created" });
+  // the gid keeps the true id: 788032119674292922, where the rounded number says 788032119674292900
+  const p = (await byExternal("gid://shopify/Product/788032119674292922"))!;
+  expect([p.name, p.sku, p.category, p.price, p.active, p.variants]).toEqual([
+    "Example T-Shirt",
+    "SHOP-788032119674292922",
+    "Shirts",
+    1999,
+    true,
+    [
+      { key: "small", name: "Small", price: 1999, stock: 75 },
+      { key: "medium", name: "Medium", price: 1999, stock: 50 },
+    ],
+  ]);
+  // Shopify retries the same delivery: applied once
+  expect(await (await shopifyHook(body, "products/update", { "x-shopify-webhook-id": id })).json()).toEqual({
+    received: true,
+    outcome: "duplicate",
+  });
+  // an older change arriving late is ignored
+  const older = JSON.stringify({ ...JSON.parse(body), title: "Old title", updated_at: "2020-01-01T00:00:00-05:00" });
+  expect((await (await shopifyHook(older, "products/update")).json()).outcome).toBe("stale");
+  expect((await byExternal("gid://shopify/Product/788032119674292922"))!.name).toBe("Example T-Shirt");
+  // another shop's delivery signed with our secret is refused too
+  expect((await shopifyHook(body, "products/update", { "x-shopify-shop-domain": "otra.myshopify.com" })).status).toBe(
+    401,
+  );
+});
+
+test("WooCommerce: the unsigned ping gets 200, the real product.updated body is applied once", async () => {
+  const ping = await t.req("POST", "/webhooks/woocommerce", {
+    body: "webhook_id=15",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  expect([ping.status, (await ping.json()).outcome]).toEqual([200, "ping"]);
+  const body = raw("woocommerce/product-updated.json");
+  const send = (sig: string, delivery: string) =>
+    t.req("POST", "/webhooks/woocommerce", {
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-wc-webhook-topic": "product.updated",
+        "x-wc-webhook-signature": sig,
+        "x-wc-webhook-delivery-id": delivery,
+      },
+    });
+  expect((await send(b64("wrong", body), "d1")).status).toBe(401);
+  expect((await (await send(b64(WOO_SECRET, body), "d2")).json()).outcome).toBe("created");
+  expect((await (await send(b64(WOO_SECRET, body), "d2")).json()).outcome).toBe("duplicate");
+  const p = (await byExternal("794"))!;
+  expect([p.name, p.sku, p.price, p.stock, p.category, p.externalSource]).toEqual([
+    "Premium Quality",
+    "WOO-794",
+    2454,
+    null,
+    "Clothing",
+    "woocommerce",
+  ]);
+});
+
+test("import: every product of both stores, page by page, matched to a SKU typed by hand before", async () => {
+  await createProduct(t.ctx, SYS, { sku: "TEE-BLK", name: "Playera negra (a mano)", price: 100 });
+  for (let i = 1; i <= 3; i++)
+    store.shopify.push({
+      id: `gid://shopify/Product/90071992547409${90 + i}`,
+      title: `Producto ${i}`,
+      descriptionHtml: "<p>Algodón</p>",
+      productType: "Ropa",
+      status: "ACTIVE",
+      updatedAt: "2026-11-01T10:00:00Z",
+      variants: {
+        nodes: [
+          {
+            id: `gid://shopify/ProductVariant/1${i}`,
+            title: "Default Title",
+            sku: i === 1 ? "TEE-BLK" : "",
+            price: `${200 + i}.00`,
+            inventoryQuantity: 5 * i,
+          },
+        ],
+      },
+    });
+  const woo = JSON.parse(raw("woocommerce/product-updated.json"));
+  for (let i = 0; i < 150; i++) store.woo.push({ ...woo, id: 1000 + i, name: `Woo ${i}`, sku: `W-${i}` });
+  const a = await t.req("POST", "/api/v1/stores/shopify/import", { headers: key() });
+  expect((await a.json()).data).toEqual({ created: 2, updated: 1, stale: 0 });
+  const b = await t.req("POST", "/api/v1/stores/woocommerce/import", { headers: key() });
+  expect((await b.json()).data).toEqual({ created: 150, updated: 0, stale: 0 });
+  const byHand = (await t.ctx.db.select().from(products).where(eq(products.sku, "TEE-BLK")).get())!;
+  expect([byHand.name, byHand.price, byHand.stock, byHand.externalId]).toEqual([
+    "Producto 1",
+    20100,
+    5,
+    "gid://shopify/Product/9007199254740991",
+  ]);
+  expect((await t.ctx.db.select().from(products)).length).toBe(153);
+  // the credentials went to the store's own host only
+  expect(
+    store.requests.filter((r) => r.path.endsWith("graphql.json")).every((r) => r.auth === "shpat_test_token_1234"),
+  ).toBe(true);
+  // a bad token: the store's refusal, in words
+  await t.req("PUT", "/api/v1/store-settings", { headers: key(), json: { shopify: { accessToken: "shpat_revoked" } } });
+  const c = await t.req("POST", "/api/v1/stores/shopify/import", { headers: key() });
+  expect([c.status, (await c.json()).error.code]).toEqual([502, "store_error"]);
+});

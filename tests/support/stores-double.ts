@@ -1,0 +1,59 @@
+// Protocol doubles of a Shopify shop's Admin GraphQL API and a WooCommerce store's REST API on 127.0.0.1, from
+// tests/fixtures/shopify|woocommerce: Shopify's products query (paged by cursor, X-Shopify-Access-Token) and
+// WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages).
+export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; wooSecret: string }) {
+  const shopify: Record<string, unknown>[] = [];
+  const woo: Record<string, unknown>[] = [];
+  const requests: { path: string; auth: string | null }[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req): Promise<Response> {
+      const url = new URL(req.url);
+      requests.push({
+        path: url.pathname,
+        auth: req.headers.get("x-shopify-access-token") ?? req.headers.get("authorization"),
+      });
+      if (req.method === "POST" && url.pathname === "/admin/api/2025-01/graphql.json") {
+        if (req.headers.get("x-shopify-access-token") !== opts.shopifyToken)
+          return Response.json(
+            { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
+            { status: 401 },
+          );
+        const { variables } = (await req.json()) as { variables?: { after?: string | null } };
+        const from = variables?.after ? Number(variables.after) : 0;
+        const page = shopify.slice(from, from + 2);
+        return Response.json({
+          data: {
+            products: {
+              pageInfo: { hasNextPage: from + 2 < shopify.length, endCursor: String(from + 2) },
+              nodes: page,
+            },
+          },
+        });
+      }
+      if (req.method === "GET" && url.pathname === "/wp-json/wc/v3/products") {
+        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
+        if (req.headers.get("authorization") !== want)
+          return Response.json(
+            {
+              code: "woocommerce_rest_cannot_view",
+              message: "Sorry, you cannot list resources.",
+              data: { status: 401 },
+            },
+            { status: 401 },
+          );
+        const per = Number(url.searchParams.get("per_page") ?? 10);
+        const page = Number(url.searchParams.get("page") ?? 1);
+        return Response.json(woo.slice((page - 1) * per, page * per), {
+          headers: {
+            "x-wp-total": String(woo.length),
+            "x-wp-totalpages": String(Math.max(1, Math.ceil(woo.length / per))),
+          },
+        });
+      }
+      return new Response("not found", { status: 404 });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, shopify, woo, requests, stop: () => server.stop(true) };
+}
