@@ -33,6 +33,8 @@ import { categoryTree, formatMoney, listCategories, listProducts, parsePrice } f
 import * as promos from "./promotions.ts";
 import * as delivery from "./delivery.ts";
 import * as runs from "./runs.ts";
+import * as stores from "./stores.ts";
+import { StoreSettings } from "../../ui/pages/commerce/stores.ts";
 import { CouriersCard, RunsPage } from "../../ui/pages/commerce/runs.ts";
 import { html } from "../../ui/components/html.ts";
 import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
@@ -554,6 +556,51 @@ export const ordersConsole: ConsoleModule = (app) => {
     } catch (e) {
       if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
       return runsPage(c, { error: errText(e, T(c)) }, statusOf(e, 400));
+    }
+  });
+
+  // Settings → Tiendas
+  const storesView = async (c: C) => {
+    const q = /^(\d+)-(\d+)$/.exec(c.req.query("imported") ?? "");
+    return StoreSettings({
+      t: T(c),
+      csrf: csrf(c),
+      v: await stores.storeSettingsView(c.get("ctx")),
+      base: (c.get("ctx").config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, ""),
+      imported: q ? T(c)("catalog.imported", { created: q[1], updated: q[2] }) : undefined,
+    });
+  };
+  app.get("/settings/stores", async (c) => settingsPage(c, "stores", await storesView(c)));
+  app.post(
+    "/settings/stores",
+    settingsAct("stores", storesView, (c, f) => {
+      const kind = str(f.kind);
+      const fields =
+        kind === "shopify"
+          ? {
+              shop: str(f.shop).trim().toLowerCase(),
+              accessToken: str(f.accessToken),
+              webhookSecret: str(f.webhookSecret),
+              apiUrl: str(f.apiUrl).trim(),
+            }
+          : {
+              url: str(f.url).trim(),
+              consumerKey: str(f.consumerKey),
+              consumerSecret: str(f.consumerSecret),
+              webhookSecret: str(f.webhookSecret),
+            };
+      return stores.saveStoreSettings(c.get("ctx"), user(c), {
+        [kind === "shopify" ? "shopify" : "woocommerce"]: fields,
+      });
+    }),
+  );
+  app.post("/settings/stores/:kind/import", async (c) => {
+    const kind = c.req.param("kind") === "shopify" ? "shopify" : "woocommerce";
+    try {
+      const r = await stores.importStore(c.get("ctx"), user(c), kind);
+      return c.redirect(`/settings/stores?imported=${r.created}-${r.updated}`);
+    } catch (e) {
+      return refused(c, "stores", storesView, e);
     }
   });
 

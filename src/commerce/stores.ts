@@ -16,6 +16,10 @@ import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
 import { parsePrice } from "./service.ts";
 import type { Tx } from "../platform/db.ts";
 
+// a store's JSON, read field by field (its shape is the store's, checked where it is used)
+// biome-ignore lint/suspicious/noExplicitAny: external JSON
+type Obj = Record<string, any>;
+
 const SECRETS = new Set(["accessToken", "webhookSecret", "consumerKey", "consumerSecret"]);
 export const storeSettings = z.strictObject({
   shopify: z
@@ -149,11 +153,11 @@ const keyOf = (s: string) =>
  * A Shopify product (its webhook body or the Admin API's) as ours. Every id is read from admin_graphql_api_id
  * (a string): the numeric `id` fields are already rounded by any JSON.parse.
  */
-export function fromShopify(p: Record<string, any>): StoreProduct {
+export function fromShopify(p: Obj): StoreProduct {
   const gid = String(p.admin_graphql_api_id ?? p.id ?? "");
   if (!gid.startsWith("gid://shopify/Product/")) throw badRequest("invalid_store_product", "Not a Shopify product");
-  const vs: Record<string, any>[] = p.variants ?? [];
-  const stockOf = (v: Record<string, any>) =>
+  const vs: Obj[] = p.variants ?? [];
+  const stockOf = (v: Obj) =>
     v.inventory_quantity === null || v.inventory_quantity === undefined
       ? null
       : Math.max(0, Number(v.inventory_quantity));
@@ -184,7 +188,7 @@ export function fromShopify(p: Record<string, any>): StoreProduct {
 }
 
 /** A WooCommerce product (its webhook body or the REST API's: the same object) as ours. */
-export function fromWoo(p: Record<string, any>): StoreProduct {
+export function fromWoo(p: Obj): StoreProduct {
   if (p.id === undefined || p.name === undefined)
     throw badRequest("invalid_store_product", "Not a WooCommerce product");
   const id = String(p.id);
@@ -210,7 +214,7 @@ async function upsertTx(tx: Tx, sp: StoreProduct, now: number) {
     .from(products)
     .where(and(eq(products.externalSource, sp.source), eq(products.externalId, sp.externalId)))
     .get();
-  if (cur && cur.externalUpdatedAt && sp.updatedAt && sp.updatedAt < cur.externalUpdatedAt) return "stale";
+  if (cur?.externalUpdatedAt && sp.updatedAt && sp.updatedAt < cur.externalUpdatedAt) return "stale";
   const fields = {
     name: sp.name,
     description: sp.description,
@@ -282,7 +286,7 @@ export async function shopifyWebhook(
   if (s.shopify.shop && h.shop && h.shop.toLowerCase() !== s.shopify.shop)
     throw new AppError(401, "bad_signature", "The delivery is for another shop");
   const topic = h.topic ?? "";
-  let body: Record<string, any>;
+  let body: Obj;
   try {
     body = JSON.parse(raw);
   } catch {
@@ -316,7 +320,7 @@ export async function wooWebhook(
   const s = await getStoreSettings(ctx);
   if (!sameB64(h.signature, s.woocommerce.webhookSecret, raw))
     throw new AppError(401, "bad_signature", "The X-WC-Webhook-Signature header does not match the webhook's secret");
-  let body: Record<string, any>;
+  let body: Obj;
   try {
     body = JSON.parse(raw);
   } catch {
@@ -388,10 +392,10 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
         { "x-shopify-access-token": c.accessToken },
         JSON.stringify({ query: SHOPIFY_QUERY, variables: { after } }),
       );
-      const j = JSON.parse(r.text) as { data?: { products?: any }; errors?: unknown };
+      const j = JSON.parse(r.text) as { data?: { products?: Obj }; errors?: unknown };
       const ps = j.data?.products;
       if (!ps) throw new AppError(502, "store_error", "The store's answer has no products", { errors: j.errors });
-      for (const n of ps.nodes as Record<string, any>[])
+      for (const n of ps.nodes as Obj[])
         found.push(
           fromShopify({
             admin_graphql_api_id: n.id,
@@ -400,7 +404,7 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
             product_type: n.productType,
             status: String(n.status ?? "ACTIVE").toLowerCase(),
             updated_at: n.updatedAt,
-            variants: (n.variants?.nodes ?? []).map((v: Record<string, any>) => ({
+            variants: (n.variants?.nodes ?? []).map((v: Obj) => ({
               admin_graphql_api_id: v.id,
               title: v.title,
               sku: v.sku,
@@ -421,7 +425,7 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
       const r = await storeFetch(`${c.url.replace(/\/$/, "")}/wp-json/wc/v3/products?per_page=100&page=${page}`, {
         authorization: auth,
       });
-      const list = JSON.parse(r.text) as Record<string, any>[];
+      const list = JSON.parse(r.text) as Obj[];
       for (const p of list) found.push(fromWoo(p));
       const pages = Number(r.headers.get("x-wp-totalpages") ?? "1");
       if (!list.length || page >= pages) break;

@@ -1741,4 +1741,23 @@ export const en: Record<MessageKey, string> = {
   "errors.store_unreachable": "The store could not be reached.",
   "errors.store_not_configured": "Connect the store first.",
   "errors.unknown_store": "No such store (shopify or woocommerce).",
+  "settings.stores": "Stores",
+  "stores.help":
+    "Connect your Shopify or WooCommerce store: its products, options, prices and stock come into the catalog and stay up to date through its webhooks.",
+  "stores.shopify.step1":
+    "In Shopify, Settings → Apps → Develop apps: create an app with read access to products and inventory, install it and copy its Admin API access token.",
+  "stores.shopify.step2":
+    "Copy its client secret too (it signs the webhooks) and create the product webhooks with this address:",
+  "stores.shopify.shop": "Shop (mystore.myshopify.com)",
+  "stores.shopify.token": "Admin API access token",
+  "stores.shopify.secret": "The app's client secret",
+  "stores.woo.step1":
+    "In WooCommerce → Settings → Advanced → REST API: create a key with read access and copy the key and the secret.",
+  "stores.woo.step2":
+    "In Advanced → Webhooks create one per product topic (created, updated, deleted) with a secret and this address:",
+  "stores.woo.url": "The store's address",
+  "stores.woo.key": "Consumer key (ck_…)",
+  "stores.woo.secret": "Consumer secret (cs_…)",
+  "stores.woo.webhookSecret": "The webhooks' secret",
+  "stores.import": "Import the products from {store}",
 };

@@ -1752,5 +1752,24 @@ export const es = {
   "errors.store_unreachable": "No se pudo contactar a la tienda.",
   "errors.store_not_configured": "Conecta la tienda primero.",
   "errors.unknown_store": "Esa tienda no existe (shopify o woocommerce).",
+  "settings.stores": "Tiendas",
+  "stores.help":
+    "Conecta tu tienda de Shopify o WooCommerce: sus productos, opciones, precios e inventario llegan al catálogo y se mantienen al día con sus avisos (webhooks).",
+  "stores.shopify.step1":
+    "En Shopify, Configuración → Apps → Desarrollar apps: crea una app con permisos de lectura de productos e inventario, instálala y copia su token de acceso de Admin API.",
+  "stores.shopify.step2":
+    "Copia también su «clave secreta» (firma los avisos) y crea los webhooks de productos con esta dirección:",
+  "stores.shopify.shop": "Tienda (mitienda.myshopify.com)",
+  "stores.shopify.token": "Token de acceso de Admin API",
+  "stores.shopify.secret": "Clave secreta de la app",
+  "stores.woo.step1":
+    "En WooCommerce → Ajustes → Avanzado → API REST: crea una clave con permiso de lectura y copia la clave y el secreto.",
+  "stores.woo.step2":
+    "En Avanzado → Webhooks crea uno por tema de producto (creado, actualizado, eliminado) con un secreto y esta dirección:",
+  "stores.woo.url": "Dirección de la tienda",
+  "stores.woo.key": "Clave del cliente (ck_…)",
+  "stores.woo.secret": "Secreto del cliente (cs_…)",
+  "stores.woo.webhookSecret": "Secreto de los webhooks",
+  "stores.import": "Importar los productos de {store}",
 } as const;
 export type MessageKey = keyof typeof es;
