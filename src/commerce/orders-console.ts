@@ -22,7 +22,7 @@ import {
 import { PaymentSettings } from "../../ui/pages/commerce/payments.ts";
 import * as payments from "./payments.ts";
 import { AppError } from "../platform/errors.ts";
-import { isAdmin } from "../platform/context.ts";
+import { assertAdmin, isAdmin } from "../platform/context.ts";
 import { KitchenTicket, OrderPage, OrdersPage, type OrderView } from "../../ui/pages/commerce/orders.ts";
 import { contacts } from "../inbox/schema.ts";
 import { boards } from "../tickets/schema.ts";
@@ -510,6 +510,8 @@ export const ordersConsole: ConsoleModule = (app) => {
   const runsPage = async (c: C, msg: { error?: string; flash?: string } = {}, status = 200) => {
     const ctx = c.get("ctx");
     const u = user(c);
+    // runs name every courier and stop: the people who plan them (administrators) see them
+    assertAdmin(u);
     const all = await orders.listOrders(ctx, u, { limit: 500 });
     const ready = all.filter(
       (o) => o.fulfilment === "delivery" && !o.runId && ["confirmed", "preparing", "ready"].includes(o.status),

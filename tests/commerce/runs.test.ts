@@ -121,3 +121,25 @@ test("the courier's and customer's links over HTTP: unknown ones are 404, a bad 
   const ok = await t.req("POST", `/courier/${token}/position`, { json: { lat: 19.4, lng: -99.1 } });
   expect(ok.status).toBe(200);
 });
+
+test("an agent cannot open the runs page nor plan a run", async () => {
+  const { sessionHeaders } = await import("../support/app.ts");
+  const ana = await sessionHeaders(t.ctx, "ana@test.mx", "agent-pass-123");
+  expect((await t.req("GET", "/deliveries", { headers: ana })).status).toBe(403);
+  expect(
+    (
+      await t.req("POST", "/deliveries", {
+        headers: { ...ana, "content-type": "application/x-www-form-urlencoded" },
+        body: "courierId=x",
+      })
+    ).status,
+  ).toBe(403);
+  const { courier } = await createCourier(t.ctx, SYS, { name: "Luis" });
+  const o = await deliveryOrder(1);
+  await expect(
+    planRun(t.ctx, { kind: "user", id: s.ana.id, role: "agent", departmentIds: [], locale: "es" } as never, {
+      courierId: courier.id,
+      orderIds: [o.id],
+    }),
+  ).rejects.toMatchObject({ status: 403 });
+});

@@ -56,7 +56,7 @@ export function OrdersPage({
       : canMakeBoard
         ? html`<form method="post" action="/orders/board"><${Csrf} csrf=${csrf} /><button type="submit" id="orders-board">${t("orders.board")}</button></form>`
         : null
-  }<a class="btn secondary" href="/deliveries" id="orders-runs">${t("runs.title")}</a></div>
+  }${canMakeBoard ? html`<a class="btn secondary" href="/deliveries" id="orders-runs">${t("runs.title")}</a>` : null}</div>
     ${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
     <form method="get" action="/orders" class="filters" id="order-filters">
       <label>${t("common.search")}<input type="search" name="q" value=${q} placeholder=${t("orders.searchNumber")} /></label>
