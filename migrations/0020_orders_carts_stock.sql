@@ -140,6 +140,8 @@ CREATE TABLE `__new_orders` (
 	`paid_at` integer,
 	`closed_at` integer,
 	`tracking_token` text,
+	`external_source` text,
+	`external_id` text,
 	`run_id` text,
 	`notes` text DEFAULT '' NOT NULL,
 	`source` text DEFAULT 'api' NOT NULL,

@@ -399,6 +399,15 @@ export async function startServer(ctx: Ctx): Promise<Running> {
       { protect: true },
       () => void sweepCommerce(ctx).catch((e) => ctx.log.error("commerce sweep failed", { error: String(e) })),
     ),
+    // WooCommerce never retries a failed webhook: the orders it changed are read back every 5 minutes
+    new Cron(
+      "*/5 * * * *",
+      { protect: true },
+      () =>
+        void import("../commerce/stores.ts")
+          .then((m) => m.pollWoo(ctx))
+          .catch((e) => ctx.log.warn("store poll failed", { error: String(e) })),
+    ),
     // the planner's statistics follow a growing inbox within the hour (the nightly job alone let them go stale)
     new Cron("41 * * * *", { protect: true }, async () => {
       await ctx.database.optimize().catch((e) => ctx.log.warn("optimize failed", { error: String(e) }));

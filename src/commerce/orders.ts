@@ -727,6 +727,8 @@ async function createOrderTx(
     // a delivery's tracking link
     trackingToken: o.fulfilment === "delivery" ? randomBytes(18).toString("base64url") : null,
     runId: null,
+    externalSource: null,
+    externalId: null,
     notes: o.notes,
     source: o.source,
     createdAt: now,
@@ -745,6 +747,14 @@ async function createOrderTx(
   if (row.status === "confirmed") await keepStockTx(tx, row.id);
   await historyTx(tx, row.id, "created", actor, now, { status: row.status, total: row.total });
   await orderEvent(ctx, tx, after, "commerce.order_created", row, actor);
+  // an order of a connected store's products goes to the store too, once it is committed
+  const woo = items.every((i) => bySku.get(i.sku)?.externalSource === "woocommerce");
+  if (woo)
+    after(() => {
+      void import("./stores.ts")
+        .then((m) => m.pushOrderToWoo(ctx, row.id))
+        .catch((e) => ctx.log.warn("order not pushed to the store", { orderId: row.id, error: String(e) }));
+    });
   await tellCustomerTx(ctx, tx, after, row);
   return row;
 }

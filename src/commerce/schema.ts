@@ -113,6 +113,9 @@ export const orders = sqliteTable(
     closedAt: integer("closed_at"),
     /** the customer's tracking link's secret (the page shows the courier's last position and an ETA) */
     trackingToken: text("tracking_token"),
+    /** the order as pushed to a store (woocommerce) and its id there */
+    externalSource: text("external_source"),
+    externalId: text("external_id"),
     runId: text("run_id"),
     notes: text("notes").notNull().default(""),
     /** where it came from: chat (an agent, an AI agent, a flow), api, or a store */

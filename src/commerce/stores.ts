@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { paymentNotices, products, type Variant } from "./schema.ts";
+import { orders, paymentNotices, products, type OrderStatus, type Variant } from "./schema.ts";
+import { contacts } from "../inbox/schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
@@ -328,6 +329,13 @@ export async function wooWebhook(
   }
   const topic = h.topic ?? "";
   const now = ctx.clock.now();
+  if (topic.startsWith("order.")) {
+    if (h.deliveryId) {
+      const first = await ctx.database.write((tx) => firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now));
+      if (!first) return "duplicate";
+    }
+    return wooOrderWebhook(ctx, body);
+  }
   return ctx.database.write(async (tx) => {
     if (h.deliveryId && !(await firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now))) return "duplicate";
     if (topic === "product.created" || topic === "product.updated" || topic === "product.restored")
@@ -437,4 +445,119 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
     for (const p of found) counts[(await upsertTx(tx, p, now)) as keyof typeof counts]++;
   });
   return counts;
+}
+
+// ---------------------------------------------------------------- orders and the store (WooCommerce)
+
+/** WooCommerce's order statuses as ours (the steps a store moves an order through). */
+const WOO_STATUS: Record<string, OrderStatus | "delivered_or_picked"> = {
+  processing: "confirmed",
+  completed: "delivered_or_picked",
+  cancelled: "cancelled",
+  refunded: "refunded",
+  failed: "cancelled",
+};
+
+/**
+ * An order taken in chat whose products are all the WooCommerce store's goes to the store as a processing order
+ * (its lines by the store's product ids); the store's id is kept, so its later changes reach the conversation.
+ */
+export async function pushOrderToWoo(ctx: Ctx, orderId: string) {
+  const s = (await getStoreSettings(ctx)).woocommerce;
+  if (!s.url || !s.consumerKey || !s.consumerSecret) return null;
+  const o = await ctx.db.select().from(orders).where(eq(orders.id, orderId)).get();
+  if (!o || o.externalId) return null;
+  const ps = await ctx.db.select().from(products).where(eq(products.externalSource, "woocommerce"));
+  const bySku = new Map(ps.map((p) => [p.sku, p]));
+  const contact = o.contactId
+    ? await ctx.db.select().from(contacts).where(eq(contacts.id, o.contactId)).get()
+    : undefined;
+  const body = {
+    status: "processing",
+    set_paid: o.paymentStatus === "paid",
+    customer_note: o.notes,
+    billing: { first_name: contact?.name ?? "", phone: contact?.phone ?? "", email: contact?.email ?? "" },
+    shipping: o.fulfilment === "delivery" ? { address_1: o.address } : undefined,
+    line_items: o.items.map((i) => ({ product_id: Number(bySku.get(i.sku)?.externalId), quantity: i.quantity })),
+    meta_data: [{ key: "digybot_order", value: o.number }],
+  };
+  const auth = `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString("base64")}`;
+  const r = await storeFetch(
+    `${s.url.replace(/\/$/, "")}/wp-json/wc/v3/orders`,
+    { authorization: auth },
+    JSON.stringify(body),
+  );
+  const made = JSON.parse(r.text) as { id?: number | string };
+  if (made.id === undefined) throw new AppError(502, "store_error", "The store did not say the order's id");
+  await ctx.database.write((tx) =>
+    tx
+      .update(orders)
+      .set({ externalSource: "woocommerce", externalId: String(made.id) })
+      .where(eq(orders.id, o.id)),
+  );
+  return String(made.id);
+}
+
+/** The store changed an order we pushed: its new status becomes ours when it is a move ours may make (told to the customer). */
+async function applyWooOrder(ctx: Ctx, body: Obj) {
+  const id = body.id === undefined ? "" : String(body.id);
+  const o = id
+    ? await ctx.db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.externalSource, "woocommerce"), eq(orders.externalId, id)))
+        .get()
+    : undefined;
+  const mapped = WOO_STATUS[String(body.status ?? "")];
+  if (!o || !mapped) return "ignored";
+  const { nextStatuses, setOrderStatus, markPaid } = await import("./orders.ts");
+  const store: Actor = { kind: "system", name: "WooCommerce" };
+  if (body.date_paid_gmt && o.paymentStatus !== "paid" && o.status !== "cancelled")
+    await markPaid(ctx, store, o.id, {});
+  const now = (await ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
+  const target: OrderStatus =
+    mapped === "delivered_or_picked" ? (now.fulfilment === "pickup" ? "picked_up" : "delivered") : mapped;
+  if (target === now.status || !nextStatuses(now).includes(target)) return "unchanged";
+  await setOrderStatus(ctx, store, o.id, { status: target });
+  return target;
+}
+
+/** order.updated (and created/deleted) from WooCommerce, after the product topics. */
+export async function wooOrderWebhook(ctx: Ctx, body: Obj) {
+  return applyWooOrder(ctx, body);
+}
+
+/**
+ * WooCommerce never retries a failed delivery (and disables a webhook after 5 failures): every few minutes the
+ * orders changed since the last look are read back (`modified_after`) and applied like a webhook.
+ */
+export async function pollWoo(ctx: Ctx) {
+  const s = (await getStoreSettings(ctx)).woocommerce;
+  if (!s.url || !s.consumerKey || !s.consumerSecret) return { checked: 0, changed: 0 };
+  const pushed = await ctx.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(eq(orders.externalSource, "woocommerce"))
+    .limit(1);
+  if (!pushed.length) return { checked: 0, changed: 0 };
+  const since = (await getSetting<number>(ctx, "stores_polled_at")) ?? ctx.clock.now() - 86_400_000;
+  const startedAt = ctx.clock.now();
+  const auth = `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString("base64")}`;
+  let checked = 0,
+    changed = 0;
+  for (let page = 1; page <= 50; page++) {
+    const r = await storeFetch(
+      `${s.url.replace(/\/$/, "")}/wp-json/wc/v3/orders?modified_after=${encodeURIComponent(new Date(since - 60_000).toISOString())}&per_page=100&page=${page}`,
+      { authorization: auth },
+    );
+    const list = JSON.parse(r.text) as Obj[];
+    for (const o of list) {
+      checked++;
+      const outcome = await applyWooOrder(ctx, o);
+      if (outcome !== "ignored" && outcome !== "unchanged") changed++;
+    }
+    if (!list.length || page >= Number(r.headers.get("x-wp-totalpages") ?? "1")) break;
+  }
+  await ctx.database.write((tx) => putSetting(tx, "stores_polled_at", startedAt, ctx.clock.now()));
+  return { checked, changed };
 }

@@ -209,3 +209,64 @@ test("import: every product of both stores, page by page, matched to a SKU typed
   const c = await t.req("POST", "/api/v1/stores/shopify/import", { headers: key() });
   expect([c.status, (await c.json()).error.code]).toEqual([502, "store_error"]);
 });
+
+test("WooCommerce orders: one taken in chat goes to the store; the store's changes reach it, by webhook or by the poll", async () => {
+  const { ingestInbound } = await import("../../src/inbox/service.ts");
+  const { addToCart, checkout } = await import("../../src/commerce/service.ts");
+  const { orders } = await import("../../src/commerce/schema.ts");
+  const { messages } = await import("../../src/inbox/schema.ts");
+  const { pollWoo } = await import("../../src/commerce/stores.ts");
+  store.woo.push({
+    id: 501,
+    name: "Taza",
+    sku: "TAZA",
+    price: "120.00",
+    status: "publish",
+    manage_stock: true,
+    stock_quantity: 10,
+    categories: [],
+  });
+  await t.req("POST", "/api/v1/stores/woocommerce/import", { headers: key() });
+  const order = async (who: string) => {
+    const c = (
+      await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: who, name: "Ana" }, body: "hola" })
+    ).conversationId;
+    await addToCart(t.ctx, SYS, c, { sku: "TAZA", quantity: 2 });
+    const o = await checkout(t.ctx, SYS, c, {});
+    for (
+      let i = 0;
+      i < 100 && !(await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!.externalId;
+      i++
+    )
+      await Bun.sleep(10);
+    return { o: (await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!, c };
+  };
+  const { o, c } = await order("w1");
+  expect([o.externalSource, o.externalId]).toEqual(["woocommerce", "7001"]);
+  expect(store.wooOrders[0]).toMatchObject({ status: "processing", line_items: [{ product_id: 501, quantity: 2 }] });
+  // the store completes it: a signed order.updated webhook; the customer is told
+  const done = JSON.stringify(store.setWooOrder(7001, "processing"));
+  const send = (body: string, delivery: string) =>
+    t.req("POST", "/webhooks/woocommerce", {
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-wc-webhook-topic": "order.updated",
+        "x-wc-webhook-signature": b64(WOO_SECRET, body),
+        "x-wc-webhook-delivery-id": delivery,
+      },
+    });
+  expect((await (await send(done, "o1")).json()).outcome).toBe("confirmed");
+  const completed = JSON.stringify(store.setWooOrder(7001, "completed"));
+  expect((await (await send(completed, "o2")).json()).outcome).toBe("picked_up");
+  expect((await (await send(completed, "o2")).json()).outcome).toBe("duplicate");
+  const told = (await t.ctx.db.select().from(messages).where(eq(messages.conversationId, c))).map((m) => m.body);
+  expect(told).toContain(`Recogiste tu pedido ${o.number}. ¡Gracias por tu compra!`);
+  // a webhook that never came: the poll reads the store's change back
+  const second = await order("w2");
+  store.setWooOrder(Number(second.o.externalId), "cancelled");
+  const r = await pollWoo(t.ctx);
+  expect(r.changed).toBe(1);
+  expect((await t.ctx.db.select().from(orders).where(eq(orders.id, second.o.id)).get())!.status).toBe("cancelled");
+  expect((await pollWoo(t.ctx)).changed).toBe(0);
+});

@@ -1,9 +1,14 @@
 // Protocol doubles of a Shopify shop's Admin GraphQL API and a WooCommerce store's REST API on 127.0.0.1, from
 // tests/fixtures/shopify|woocommerce: Shopify's products query (paged by cursor, X-Shopify-Access-Token) and
-// WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages).
+// WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages), and its orders
+// (created through POST /wp-json/wc/v3/orders, read back with modified_after).
+// biome-ignore lint/suspicious/noExplicitAny: the store's JSON
+type Any = any;
 export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; wooSecret: string }) {
   const shopify: Record<string, unknown>[] = [];
   const woo: Record<string, unknown>[] = [];
+  /** orders created in the store through its API, as WooCommerce keeps them (status, date_modified_gmt) */
+  const wooOrders: Record<string, Any>[] = [];
   const requests: { path: string; auth: string | null }[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -52,8 +57,47 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
           },
         });
       }
+      if (url.pathname === "/wp-json/wc/v3/orders") {
+        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
+        if (req.headers.get("authorization") !== want)
+          return Response.json(
+            {
+              code: "woocommerce_rest_cannot_create",
+              message: "Sorry, you are not allowed to create resources.",
+              data: { status: 401 },
+            },
+            { status: 401 },
+          );
+        if (req.method === "POST") {
+          const body = (await req.json()) as Record<string, Any>;
+          const o = {
+            id: 7000 + wooOrders.length + 1,
+            ...body,
+            date_modified_gmt: new Date().toISOString().slice(0, 19),
+          };
+          wooOrders.push(o);
+          return Response.json(o, { status: 201 });
+        }
+        const since = url.searchParams.get("modified_after");
+        const list = wooOrders.filter((o) => !since || `${o.date_modified_gmt}Z` > since);
+        return Response.json(list, { headers: { "x-wp-totalpages": "1" } });
+      }
       return new Response("not found", { status: 404 });
     },
   });
-  return { url: `http://127.0.0.1:${server.port}`, shopify, woo, requests, stop: () => server.stop(true) };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    shopify,
+    woo,
+    wooOrders,
+    requests,
+    /** the store changes an order (a person in its admin) */
+    setWooOrder(id: number, status: string) {
+      const o = wooOrders.find((x) => x.id === id)!;
+      o.status = status;
+      o.date_modified_gmt = new Date(Date.now() + 1000).toISOString().slice(0, 19);
+      return o;
+    },
+    stop: () => server.stop(true),
+  };
 }
