@@ -270,3 +270,32 @@ test("WooCommerce orders: one taken in chat goes to the store; the store's chang
   expect((await t.ctx.db.select().from(orders).where(eq(orders.id, second.o.id)).get())!.status).toBe("cancelled");
   expect((await pollWoo(t.ctx)).changed).toBe(0);
 });
+
+test("WooCommerce's real order body: paid and processing in the store is paid and confirmed here", async () => {
+  const { ingestInbound } = await import("../../src/inbox/service.ts");
+  const { addToCart, checkout } = await import("../../src/commerce/service.ts");
+  const { orders } = await import("../../src/commerce/schema.ts");
+  await createProduct(t.ctx, SYS, { sku: "GORRA", name: "Gorra", price: 3000 });
+  const c = (
+    await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "w3", name: "Ana" }, body: "hola" })
+  ).conversationId;
+  await addToCart(t.ctx, SYS, c, { sku: "GORRA" });
+  const o = await checkout(t.ctx, SYS, c, {});
+  // as if it had been pushed and the store had numbered it 727 (the fixture's order)
+  await t.ctx.database.write((tx) =>
+    tx.update(orders).set({ externalSource: "woocommerce", externalId: "727" }).where(eq(orders.id, o.id)),
+  );
+  const body = raw("woocommerce/order-created.json");
+  const r = await t.req("POST", "/webhooks/woocommerce", {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-wc-webhook-topic": "order.updated",
+      "x-wc-webhook-signature": b64(WOO_SECRET, body),
+      "x-wc-webhook-delivery-id": "real-1",
+    },
+  });
+  expect((await r.json()).outcome).toBe("unchanged"); // paid moved it to confirmed already: processing is no further
+  const now = (await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
+  expect([now.paymentStatus, now.status]).toEqual(["paid", "confirmed"]);
+});
