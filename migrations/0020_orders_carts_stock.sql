@@ -164,6 +164,7 @@ ALTER TABLE `products` ADD `availability` text;--> statement-breakpoint
 ALTER TABLE `products` ADD `low_stock` integer;--> statement-breakpoint
 ALTER TABLE `products` ADD `external_source` text;--> statement-breakpoint
 ALTER TABLE `products` ADD `external_id` text;--> statement-breakpoint
+ALTER TABLE `products` ADD `external_variant_id` text;--> statement-breakpoint
 ALTER TABLE `products` ADD `external_updated_at` integer;--> statement-breakpoint
 CREATE INDEX `products_category` ON `products` (`category_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `products_external` ON `products` (`external_source`,`external_id`);

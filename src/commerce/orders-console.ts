@@ -43,7 +43,7 @@ import { OrderSettings } from "../../ui/pages/commerce/order-settings.ts";
 import { channelTemplates } from "../channels/schema.ts";
 import { getBusiness } from "../setup/service.ts";
 import { zonedToUtc } from "../setup/business-time.ts";
-import { ORDER_STATUSES, type OrderStatus } from "./schema.ts";
+import { ORDER_STATUSES, products, type OrderStatus } from "./schema.ts";
 
 const OPEN: OrderStatus[] = ["new", "confirmed", "preparing", "ready", "on_the_way"];
 
@@ -191,11 +191,18 @@ export const ordersConsole: ConsoleModule = (app) => {
       ? await ctx.db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, o.contactId)).get()
       : null;
     const pv = await payments.paymentSettingsView(ctx);
+    const shop = (await stores.getStoreSettings(ctx)).shopify.shop;
+    const fromShopify = new Set(
+      (await ctx.db.select({ sku: products.sku, src: products.externalSource }).from(products))
+        .filter((p) => p.src === "shopify")
+        .map((p) => p.sku),
+    );
     const links = await payments.linksOf(ctx, o.id);
     return {
       ...o,
       providers: [...(pv.stripe.configured ? ["stripe"] : []), ...(pv.mercadopago.configured ? ["mercadopago"] : [])],
       links: links.map((l) => ({ provider: l.provider, url: l.url, status: l.status })),
+      shopifyCheckout: !!shop && o.items.length > 0 && o.items.every((i) => fromShopify.has(i.sku)),
       contactName: contact?.name ?? null,
       history: o.history.map((h) => ({
         at: h.at,
@@ -245,6 +252,10 @@ export const ordersConsole: ConsoleModule = (app) => {
   app.post(
     "/orders/:id/status",
     act((c, f, id) => orders.setOrderStatus(c.get("ctx"), user(c), id, { status: str(f.status) as never })),
+  );
+  app.post(
+    "/orders/:id/shopify-checkout",
+    act((c, _f, id) => stores.sendShopifyCheckout(c.get("ctx"), user(c), id)),
   );
   app.post(
     "/orders/:id/payment-link",

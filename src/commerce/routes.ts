@@ -141,6 +141,10 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       201,
     ),
   );
+  doc("POST", "/orders/:id/shopify-checkout", "Orders", "Send the Shopify store's checkout link for the order");
+  app.post("/orders/:id/shopify-checkout", async (c) =>
+    c.json({ data: await stores.sendShopifyCheckout(c.get("ctx"), actorOf(c), c.req.param("id")) }, 201),
+  );
   doc("GET", "/payment-settings", "Orders", "Payment providers (secrets shown as their last 4 characters)");
   app.get("/payment-settings", async (c) => {
     assertAdmin(actorOf(c));

@@ -1,7 +1,14 @@
 import { sqliteTable, text, integer, index, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 
 /** A product's sizes or flavours: each its own price (minor units) and its own stock (null: not tracked). */
-export type Variant = { key: string; name: string; price: number; stock: number | null };
+export type Variant = {
+  key: string;
+  name: string;
+  price: number;
+  stock: number | null;
+  /** its id in the store it came from (a Shopify variant's gid) */
+  externalId?: string;
+};
 /** An extra the customer may add ("con queso +$10"), priced on top of the product or variant. */
 export type Modifier = { key: string; name: string; price: number };
 /** When a product can be ordered: weekdays (0 Sunday … 6 Saturday) and a time span in the business time zone. */
@@ -42,6 +49,8 @@ export const products = sqliteTable(
     /** a product kept in sync with a store: shopify or woocommerce, its id there (a string: Shopify's exceed 2^53) */
     externalSource: text("external_source"),
     externalId: text("external_id"),
+    /** a store's product of one variant: that variant's id there (what a Shopify cart link names) */
+    externalVariantId: text("external_variant_id"),
     /** the store's last change of it that was applied (older deliveries are ignored) */
     externalUpdatedAt: integer("external_updated_at"),
     createdAt: integer("created_at").notNull(),

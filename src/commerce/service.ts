@@ -90,6 +90,7 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
     externalSource: null,
     externalId: null,
     externalUpdatedAt: null,
+    externalVariantId: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -123,6 +123,8 @@ type StoreProduct = {
   price: number;
   stock: number | null;
   variants: Variant[];
+  /** a product of one variant: that variant's id in the store */
+  externalVariantId: string | null;
   active: boolean;
   updatedAt: number;
 };
@@ -170,7 +172,13 @@ export function fromShopify(p: Obj): StoreProduct {
         let key = keyOf(String(v.title ?? ""));
         if (used.has(key)) key = `${key}-${tail(String(v.admin_graphql_api_id ?? ""))}`.slice(0, 64);
         used.add(key);
-        return { key, name: String(v.title ?? "").slice(0, 100) || key, price: money(v.price), stock: stockOf(v) };
+        return {
+          key,
+          name: String(v.title ?? "").slice(0, 100) || key,
+          price: money(v.price),
+          stock: stockOf(v),
+          ...(v.admin_graphql_api_id ? { externalId: String(v.admin_graphql_api_id) } : {}),
+        };
       });
   const first = vs[0];
   return {
@@ -183,6 +191,7 @@ export function fromShopify(p: Obj): StoreProduct {
     price: single ? money(first?.price) : Math.min(...variants.map((v) => v.price)),
     stock: single && first ? stockOf(first) : null,
     variants,
+    externalVariantId: single && first?.admin_graphql_api_id ? String(first.admin_graphql_api_id) : null,
     active: (p.status ?? "active") === "active",
     updatedAt: when(p.updated_at),
   };
@@ -203,6 +212,7 @@ export function fromWoo(p: Obj): StoreProduct {
     price: money(p.price),
     stock: p.manage_stock ? Math.max(0, Number(p.stock_quantity ?? 0)) : p.stock_status === "outofstock" ? 0 : null,
     variants: [],
+    externalVariantId: null,
     active: p.status === "publish" && p.purchasable !== false,
     updatedAt: when(p.date_modified_gmt ? `${p.date_modified_gmt}Z` : p.date_modified),
   };
@@ -223,6 +233,7 @@ async function upsertTx(tx: Tx, sp: StoreProduct, now: number) {
     price: sp.price,
     stock: sp.stock,
     variants: sp.variants,
+    externalVariantId: sp.externalVariantId,
     active: sp.active,
     externalUpdatedAt: sp.updatedAt || now,
     updatedAt: now,
@@ -294,6 +305,13 @@ export async function shopifyWebhook(
     throw badRequest("invalid_json", "The body is not JSON");
   }
   const now = ctx.clock.now();
+  if (topic.startsWith("orders/")) {
+    if (h.webhookId) {
+      const first = await ctx.database.write((tx) => firstTimeTx(tx, `shopify:${h.webhookId}`, topic, now));
+      if (!first) return "duplicate";
+    }
+    return applyShopifyOrder(ctx, topic, body);
+  }
   return ctx.database.write(async (tx) => {
     if (h.webhookId && !(await firstTimeTx(tx, `shopify:${h.webhookId}`, topic, now))) return "duplicate";
     if (topic === "products/create" || topic === "products/update") return upsertTx(tx, fromShopify(body), now);
@@ -560,4 +578,100 @@ export async function pollWoo(ctx: Ctx) {
   }
   await ctx.database.write((tx) => putSetting(tx, "stores_polled_at", startedAt, ctx.clock.now()));
   return { checked, changed };
+}
+
+// ---------------------------------------------------------------- orders and the store (Shopify)
+
+/**
+ * An order of the Shopify store's products is paid in the store: its cart link (the store's own checkout, the
+ * variants and quantities, our order's number as a cart attribute) is sent in the conversation. The store's order
+ * webhooks then find ours by that attribute.
+ */
+export async function sendShopifyCheckout(ctx: Ctx, actor: Actor, orderId: string) {
+  const s = (await getStoreSettings(ctx)).shopify;
+  if (!s.shop) throw badRequest("store_not_configured", "Connect the Shopify store first");
+  const { getOrder } = await import("./orders.ts");
+  const o = await getOrder(ctx, actor, orderId);
+  const ps = await ctx.db.select().from(products).where(eq(products.externalSource, "shopify"));
+  const bySku = new Map(ps.map((p) => [p.sku, p]));
+  const parts: string[] = [];
+  for (const i of o.items) {
+    const p = bySku.get(i.sku);
+    const gid = i.variant ? p?.variants.find((v) => v.key === i.variant)?.externalId : p?.externalVariantId;
+    if (!gid)
+      throw badRequest("not_a_store_product", `${i.name} is not one of the Shopify store's products`, { sku: i.sku });
+    parts.push(`${tail(gid)}:${i.quantity}`);
+  }
+  const url = `https://${s.shop}/cart/${parts.join(",")}?attributes[digybot_order]=${encodeURIComponent(o.number)}`;
+  await ctx.database.write((tx) =>
+    tx
+      .update(orders)
+      .set({ externalSource: "shopify", paymentMethod: "link", paymentStatus: "pending" })
+      .where(eq(orders.id, o.id)),
+  );
+  if (o.conversationId) {
+    const { getBusiness } = await import("../setup/service.ts");
+    const { translator } = await import("../../ui/i18n/index.ts");
+    const { formatMoney } = await import("./service.ts");
+    const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+    const body = translator(locale)("orders.payLink", {
+      number: o.number,
+      total: formatMoney(o.total, o.currency, locale),
+      url,
+    });
+    const { sendMessageTx } = await import("../inbox/service.ts");
+    await ctx.database.write((tx, after) =>
+      sendMessageTx(
+        ctx,
+        tx,
+        after,
+        { kind: "system", name: "DigyBot" },
+        o.conversationId!,
+        { body, idempotencyKey: `shopify-cart:${o.id}` },
+        { keepStatus: true, notice: true },
+      ),
+    );
+  }
+  return { url };
+}
+
+/** orders/create, orders/paid, orders/fulfilled, orders/cancelled: ours found by its number (the cart attribute). */
+async function applyShopifyOrder(ctx: Ctx, topic: string, body: Obj) {
+  const attrs: Obj[] = body.note_attributes ?? [];
+  const number = String(attrs.find((a) => a.name === "digybot_order")?.value ?? "");
+  const gid = String(body.admin_graphql_api_id ?? "");
+  const o =
+    (number
+      ? await ctx.db
+          .select()
+          .from(orders)
+          .where(and(eq(orders.number, number), eq(orders.externalSource, "shopify")))
+          .get()
+      : undefined) ??
+    (gid
+      ? await ctx.db
+          .select()
+          .from(orders)
+          .where(and(eq(orders.externalSource, "shopify"), eq(orders.externalId, gid)))
+          .get()
+      : undefined);
+  if (!o) return "ignored";
+  if (gid && o.externalId !== gid)
+    await ctx.database.write((tx) => tx.update(orders).set({ externalId: gid }).where(eq(orders.id, o.id)));
+  const { nextStatuses, setOrderStatus, markPaid } = await import("./orders.ts");
+  const store: Actor = { kind: "system", name: "Shopify" };
+  if (body.cancelled_at || topic === "orders/cancelled") {
+    if (nextStatuses(o).includes("cancelled"))
+      await setOrderStatus(ctx, store, o.id, { status: "cancelled", reason: String(body.cancel_reason ?? "shopify") });
+    return "cancelled";
+  }
+  if (body.financial_status === "paid" && o.paymentStatus !== "paid")
+    await markPaid(ctx, store, o.id, { method: "link", reference: `shopify ${body.name ?? gid}` });
+  if (body.fulfillment_status === "fulfilled") {
+    const now = (await ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
+    const target = now.fulfilment === "pickup" ? "picked_up" : "delivered";
+    if (nextStatuses(now).includes(target)) await setOrderStatus(ctx, store, o.id, { status: target });
+    return target;
+  }
+  return body.financial_status === "paid" ? "paid" : "unchanged";
 }

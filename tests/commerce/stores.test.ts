@@ -114,8 +114,20 @@ test("Shopify: the real products/update body, its ids as strings; a bad signatur
     1999,
     true,
     [
-      { key: "small", name: "Small", price: 1999, stock: 75 },
-      { key: "medium", name: "Medium", price: 1999, stock: 50 },
+      {
+        key: "small",
+        name: "Small",
+        price: 1999,
+        stock: 75,
+        externalId: "gid://shopify/ProductVariant/642667041472713922",
+      },
+      {
+        key: "medium",
+        name: "Medium",
+        price: 1999,
+        stock: 50,
+        externalId: "gid://shopify/ProductVariant/757650484644203962",
+      },
     ],
   ]);
   // Shopify retries the same delivery: applied once
@@ -298,4 +310,58 @@ test("WooCommerce's real order body: paid and processing in the store is paid an
   expect((await r.json()).outcome).toBe("unchanged"); // paid moved it to confirmed already: processing is no further
   const now = (await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
   expect([now.paymentStatus, now.status]).toEqual(["paid", "confirmed"]);
+});
+
+test("Shopify orders: the store's checkout link sent in chat; its real orders webhook, found by our number, pays and closes ours", async () => {
+  const { ingestInbound } = await import("../../src/inbox/service.ts");
+  const { addToCart, checkout } = await import("../../src/commerce/service.ts");
+  const { orders } = await import("../../src/commerce/schema.ts");
+  const { messages } = await import("../../src/inbox/schema.ts");
+  await shopifyHook(raw("shopify/products-update.json"), "products/update");
+  const tee = (await byExternal("gid://shopify/Product/788032119674292922"))!;
+  const c = (
+    await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "sh1", name: "Ana" }, body: "hola" })
+  ).conversationId;
+  await addToCart(t.ctx, SYS, c, { sku: tee.sku, variant: "medium", quantity: 2 });
+  const o = await checkout(t.ctx, SYS, c, {});
+  const r = await t.req("POST", `/api/v1/orders/${o.id}/shopify-checkout`, { headers: key() });
+  // the variant's id from its gid (757650484644203962), not the rounded number
+  const url = `https://mitienda.myshopify.com/cart/757650484644203962:2?attributes[digybot_order]=${o.number}`;
+  expect((await r.json()).data.url).toBe(url);
+  expect((await t.ctx.db.select().from(messages).where(eq(messages.conversationId, c))).map((m) => m.body)).toContain(
+    `Puedes pagar tu pedido ${o.number} ($39.98 MXN) aquí: ${url}`,
+  );
+  // the store's orders/create body (the fixture), with our number as its cart attribute, paid
+  const body = JSON.parse(raw("shopify/orders-create.json"));
+  const paid = JSON.stringify({
+    ...body,
+    cancelled_at: null,
+    financial_status: "paid",
+    fulfillment_status: null,
+    note_attributes: [{ name: "digybot_order", value: o.number }],
+  });
+  expect((await (await shopifyHook(paid, "orders/create")).json()).outcome).toBe("paid");
+  let now = (await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
+  expect([now.paymentStatus, now.status, now.externalId]).toEqual([
+    "paid",
+    "confirmed",
+    "gid://shopify/Order/820982911946154508",
+  ]);
+  // fulfilled in the store: picked up here (found now by the order's gid)
+  const fulfilled = JSON.stringify({
+    ...body,
+    cancelled_at: null,
+    financial_status: "paid",
+    fulfillment_status: "fulfilled",
+    note_attributes: [],
+  });
+  expect((await (await shopifyHook(fulfilled, "orders/fulfilled")).json()).outcome).toBe("picked_up");
+  now = (await t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!;
+  expect(now.status).toBe("picked_up");
+  // a product not from the store cannot be sent to its checkout
+  await createProduct(t.ctx, SYS, { sku: "LOCAL", name: "Local", price: 100 });
+  await addToCart(t.ctx, SYS, c, { sku: "LOCAL" });
+  const o2 = await checkout(t.ctx, SYS, c, {});
+  const bad = await t.req("POST", `/api/v1/orders/${o2.id}/shopify-checkout`, { headers: key() });
+  expect([bad.status, (await bad.json()).error.code]).toEqual([400, "not_a_store_product"]);
 });

@@ -7,6 +7,11 @@ import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support
 import { startStoresDouble } from "../support/stores-double.ts";
 import { products } from "../../src/commerce/schema.ts";
 import { getStoreSettings } from "../../src/commerce/stores.ts";
+import { messages } from "../../src/inbox/schema.ts";
+import { ingestInbound } from "../../src/inbox/service.ts";
+import { addToCart, checkout } from "../../src/commerce/service.ts";
+
+const SYS = { kind: "system" } as const;
 
 let bed: Testbed, store: ReturnType<typeof startStoresDouble>;
 beforeAll(async () => {
@@ -78,6 +83,24 @@ for (const viewport of VIEWPORTS)
     await Promise.all([page.waitForURL(/saved=1/), c.tap(w.locator("button.primary"))]);
     await Promise.all([page.waitForURL(/imported=/), c.tap("#import-woo button")]);
     expect((await bed.t.ctx.db.select().from(products).where(eq(products.sku, "TAZA")).get())!.stock).toBe(4);
+    // an order of the Shopify product: its store checkout sent from the order's page
+    const conv = (
+      await ingestInbound(bed.t.ctx, {
+        channelId: bed.s.webchat.id,
+        from: { externalId: `sc-${viewport.width}`, name: "Cliente" },
+        body: "hola",
+      })
+    ).conversationId;
+    await addToCart(bed.t.ctx, SYS, conv, { sku: "TOTE", quantity: 1 });
+    const o = await checkout(bed.t.ctx, SYS, conv, {});
+    await c.go(`/orders/${o.id}`);
+    await Promise.all([page.waitForURL(/saved=1/), c.tap("#shopify-checkout button")]);
+    const sent = (await bed.t.ctx.db.select().from(messages).where(eq(messages.conversationId, conv))).map(
+      (m) => m.body,
+    );
+    expect(sent).toContain(
+      `Puedes pagar tu pedido ${o.number} ($350.00 MXN) aquí: https://mitienda.myshopify.com/cart/77:1?attributes[digybot_order]=${o.number}`,
+    );
     await c.fits();
     await c.close();
   }, 60_000);

@@ -1760,4 +1760,6 @@ export const en: Record<MessageKey, string> = {
   "stores.woo.secret": "Consumer secret (cs_…)",
   "stores.woo.webhookSecret": "The webhooks' secret",
   "stores.import": "Import the products from {store}",
+  "errors.not_a_store_product": "That product is not one of the Shopify store's.",
+  "orders.sendShopify": "Send the store's checkout (Shopify)",
 };

@@ -1771,5 +1771,7 @@ export const es = {
   "stores.woo.secret": "Secreto del cliente (cs_…)",
   "stores.woo.webhookSecret": "Secreto de los webhooks",
   "stores.import": "Importar los productos de {store}",
+  "errors.not_a_store_product": "Ese producto no es de la tienda de Shopify.",
+  "orders.sendShopify": "Enviar el pago de la tienda (Shopify)",
 } as const;
 export type MessageKey = keyof typeof es;

@@ -99,6 +99,8 @@ export type OrderView = {
   /** the payment providers set up, and the links sent */
   providers: string[];
   links: { provider: string; url: string; status: string }[];
+  /** every item is the Shopify store's: its checkout can be sent */
+  shopifyCheckout: boolean;
   history: { at: number; kind: string; by: string; data: Record<string, unknown> }[];
 };
 
@@ -172,6 +174,11 @@ export function OrderPage({
                   ? html`<label class="sr-only" for="pay-provider">${t("orders.provider")}</label><select id="pay-provider" name="provider">${o.providers.map((p) => html`<option value=${p}>${p === "stripe" ? "Stripe" : "Mercado Pago"}</option>`)}</select>`
                   : html`<input type="hidden" name="provider" value=${o.providers[0]} />`
               }<button type="submit" class="secondary">${t("orders.sendPayLink")}</button></form>`
+            : null
+        }
+        ${
+          o.shopifyCheckout && o.paymentStatus !== "paid" && o.conversationId && !["cancelled", "refunded"].includes(o.status)
+            ? html`<form method="post" action=${`/orders/${o.id}/shopify-checkout`} id="shopify-checkout"><${Csrf} csrf=${csrf} /><button type="submit" class="secondary">${t("orders.sendShopify")}</button></form>`
             : null
         }
         <a class="btn secondary" href=${`/orders/${o.id}/ticket`} target="_blank" rel="noopener" id="kitchen-ticket">${t("orders.kitchenTicket")}</a>
