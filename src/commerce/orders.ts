@@ -330,7 +330,7 @@ const sameLine = (a: CartLine, b: Pick<CartLine, "sku" | "variant" | "modifiers"
   a.note === b.note &&
   [...a.modifiers].sort().join("|") === [...b.modifiers].sort().join("|");
 
-/** Changes the conversation's cart in one write and returns it priced; `emit` says what changed for live consoles. */
+/** Changes the conversation's cart in one write and returns it priced; live consoles hear of it (commerce.cart_updated). */
 async function changeCart(
   ctx: Ctx,
   actor: Actor,
