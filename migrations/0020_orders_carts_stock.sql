@@ -71,6 +71,17 @@ CREATE TABLE `payment_notices` (
 	`received_at` integer NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `price_lists` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`channel_ids` text DEFAULT '[]' NOT NULL,
+	`tag_ids` text DEFAULT '[]' NOT NULL,
+	`prices` text DEFAULT '{}' NOT NULL,
+	`position` integer DEFAULT 0 NOT NULL,
+	`active` integer DEFAULT true NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `product_categories` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

@@ -17,6 +17,8 @@ import {
   statusOf,
 } from "../app/console.ts";
 import { html } from "../../ui/components/html.ts";
+import * as priceLists from "./price-lists.ts";
+import { channels, tags } from "../inbox/schema.ts";
 
 /** The catalog settings: products, prices, stock and CSV import (what the agents' tools quote). */
 export const commerceConsole: ConsoleModule = (app) => {
@@ -31,7 +33,29 @@ export const commerceConsole: ConsoleModule = (app) => {
         category: (p.categoryId && path.get(p.categoryId)) || p.category,
       })),
       money: (p) => commerce.formatMoney(p.price, p.currency, user(c).locale),
-    })}${CA.CategoriesCard({ t: T(c), csrf: csrf(c), tree })}`;
+    })}${CA.CategoriesCard({ t: T(c), csrf: csrf(c), tree })}${await priceListsCard(c)}`;
+  };
+  const priceListsCard = async (c: C) => {
+    const ctx = c.get("ctx");
+    const [lists, chans, tagList] = await Promise.all([
+      priceLists.listPriceLists(ctx),
+      ctx.db.select({ id: channels.id, name: channels.name }).from(channels),
+      ctx.db.select({ id: tags.id, name: tags.name }).from(tags),
+    ]);
+    const name = new Map([...chans, ...tagList].map((x) => [x.id, x.name]));
+    return CA.PriceListsCard({
+      t: T(c),
+      csrf: csrf(c),
+      channels: chans,
+      tags: tagList,
+      lists: lists.map((l) => ({
+        id: l.id,
+        name: l.name,
+        summary: `${[...l.channelIds, ...l.tagIds].map((x) => name.get(x) ?? x).join(", ")} · ${Object.entries(l.prices)
+          .map(([k, v]) => `${k} ${commerce.formatMoney(v, "MXN", user(c).locale)}`)
+          .join(", ")}`,
+      })),
+    });
   };
   const priceOf = (v: unknown) => {
     const p = commerce.parsePrice(str(v));
@@ -84,6 +108,21 @@ export const commerceConsole: ConsoleModule = (app) => {
       return refused(c, "catalog", catalogView, e, 500);
     }
   });
+  app.post(
+    "/settings/catalog/price-lists",
+    act("catalog", catalogView, (c, f) =>
+      priceLists.createPriceList(c.get("ctx"), user(c), {
+        name: str(f.name),
+        channelIds: str(f.channelId) ? [str(f.channelId)] : [],
+        tagIds: str(f.tagId) ? [str(f.tagId)] : [],
+        prices: priceLists.parsePriceLines(str(f.prices), commerce.parsePrice),
+      }),
+    ),
+  );
+  app.post(
+    "/settings/catalog/price-lists/:id/delete",
+    act("catalog", catalogView, (c) => priceLists.deletePriceList(c.get("ctx"), user(c), pid(c))),
+  );
   app.post(
     "/settings/catalog/categories",
     act("catalog", catalogView, (c, f) =>

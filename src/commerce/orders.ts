@@ -34,6 +34,7 @@ import type { Order, Product } from "./service.ts";
 import { applyPromotions, useCouponsTx, runsAt, type DiscountLine } from "./promotions.ts";
 import { promotions } from "./schema.ts";
 import { getDeliverySettings, placeAddress } from "./delivery.ts";
+import { priceListFor, withPriceList } from "./price-lists.ts";
 
 // ---------------------------------------------------------------- settings
 
@@ -250,9 +251,12 @@ async function priceCart(
   cart: typeof carts.$inferSelect | undefined,
 ): Promise<PricedCart> {
   const lines = cart?.lines ?? [];
-  const bySku = await productsBySku(
-    db,
-    lines.map((l) => l.sku),
+  const bySku = withPriceList(
+    await productsBySku(
+      db,
+      lines.map((l) => l.sku),
+    ),
+    lines.length ? await priceListFor(db, { conversationId }) : null,
   );
   const tz = await timeZone(ctx),
     now = ctx.clock.now();
@@ -644,9 +648,14 @@ async function createOrderTx(
   },
 ) {
   const refs = await checkReferences(tx, actor, { contactId: o.contactId, conversationId: o.conversationId });
-  const bySku = await productsBySku(
+  const raw = await productsBySku(
     tx,
     o.items.map((i) => i.sku),
+  );
+  // the list that prices this conversation (or contact) prices the order too
+  const bySku = withPriceList(
+    raw,
+    await priceListFor(tx, { conversationId: o.conversationId, contactId: refs.contactId }),
   );
   const tz = await timeZone(ctx),
     now = ctx.clock.now();
@@ -737,7 +746,7 @@ async function createOrderTx(
   await tx.insert(orders).values(row);
   const { holdMinutes } = await getCommerceSettings(ctx);
   const low: { sku: string; name: string; variant: string | null; left: number }[] = [];
-  await holdStockTx(tx, row.id, items, bySku, now, now + holdMinutes * 60_000, low);
+  await holdStockTx(tx, row.id, items, raw, now, now + holdMinutes * 60_000, low);
   for (const l of low)
     await ctx.events.record(tx, after, {
       type: "commerce.low_stock",

@@ -11,6 +11,7 @@ import * as payments from "./payments.ts";
 import * as promos from "./promotions.ts";
 import * as delivery from "./delivery.ts";
 import * as stores from "./stores.ts";
+import * as priceListsSvc from "./price-lists.ts";
 import { badRequest } from "../platform/errors.ts";
 import { assertAdmin } from "../platform/context.ts";
 import * as calendar from "../calendar/service.ts";
@@ -255,6 +256,27 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       data: await delivery.saveDeliverySettings(c.get("ctx"), actorOf(c), await readJson(c, delivery.deliverySettings)),
     }),
   );
+
+  doc("GET", "/price-lists", "Catalog", "Price lists (other prices on some channels or for contacts with some tags)");
+  app.get("/price-lists", async (c) => c.json({ data: await priceListsSvc.listPriceLists(c.get("ctx")) }));
+  doc("POST", "/price-lists", "Catalog", "Add a price list", { body: priceListsSvc.priceListInput });
+  app.post("/price-lists", async (c) =>
+    c.json(
+      {
+        data: await priceListsSvc.createPriceList(
+          c.get("ctx"),
+          actorOf(c),
+          await readJson(c, priceListsSvc.priceListInput),
+        ),
+      },
+      201,
+    ),
+  );
+  doc("DELETE", "/price-lists/:id", "Catalog", "Remove a price list");
+  app.delete("/price-lists/:id", async (c) => {
+    await priceListsSvc.deletePriceList(c.get("ctx"), actorOf(c), c.req.param("id"));
+    return c.json({ data: { ok: true } });
+  });
 
   doc("GET", "/promotions", "Catalog", "Promotions and coupons");
   app.get("/promotions", async (c) => c.json({ data: await promos.listPromotions(c.get("ctx")) }));

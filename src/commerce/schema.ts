@@ -306,3 +306,20 @@ export const deliveryRuns = sqliteTable(
   },
   (t) => [index("delivery_runs_courier").on(t.courierId, t.status)],
 );
+
+/**
+ * A price list: other prices for some products (and their variants) on some channels or for contacts with some
+ * tags (a wholesale customer, the delivery apps' channel). The first active list that matches a conversation
+ * prices its cart; products it does not name keep the catalog's price.
+ */
+export const priceLists = sqliteTable("price_lists", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  channelIds: text("channel_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
+  tagIds: text("tag_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
+  /** "SKU" or "SKU:variant" → the price in minor units */
+  prices: text("prices", { mode: "json" }).notNull().$type<Record<string, number>>().default({}),
+  position: integer("position").notNull().default(0),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+});

@@ -27,11 +27,11 @@ for (const viewport of VIEWPORTS)
     await c.fits();
     const top = `Desayunos ${viewport.width}`;
     await page.locator('#new-category input[name="name"]').fill(top);
-    await Promise.all([page.waitForURL(/saved=1/), c.tap("#new-category button.primary")]);
+    await Promise.all([page.waitForEvent("load"), c.tap("#new-category button.primary")]);
     const parent = (await bed.t.ctx.db.select().from(productCategories).where(eq(productCategories.name, top)).get())!;
     await page.locator('#new-category input[name="name"]').fill("Salados");
     await page.locator('#new-category select[name="parentId"]').selectOption(parent.id);
-    await Promise.all([page.waitForURL(/saved=1/), c.tap("#new-category button.primary")]);
+    await Promise.all([page.waitForEvent("load"), c.tap("#new-category button.primary")]);
     const child = (await bed.t.ctx.db
       .select()
       .from(productCategories)
@@ -57,7 +57,7 @@ for (const viewport of VIEWPORTS)
     await again.locator('input[name="modifiers"]').fill("Queso extra=10 | Pico de gallo=8");
     await again.locator('input[name="from"]').fill("08:00");
     await again.locator('input[name="to"]').fill("12:00");
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(again.locator("button.primary"))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(again.locator("button.primary"))]);
     const p = await product(sku);
     expect([p.categoryId, p.variants, p.modifiers, p.availability] as unknown[]).toEqual([
       child.id,
@@ -79,7 +79,7 @@ for (const viewport of VIEWPORTS)
     // delete the top category (asked first): its child moves up, the product keeps it
     await c.go("/settings/catalog");
     page.once("dialog", (d) => void d.accept());
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(page.locator(`li[data-category="${top}"] button.danger`))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(page.locator(`li[data-category="${top}"] button.danger`))]);
     expect(
       await bed.t.ctx.db.select().from(productCategories).where(eq(productCategories.id, parent.id)).get(),
     ).toBeUndefined();
@@ -89,3 +89,32 @@ for (const viewport of VIEWPORTS)
     expect((await product(sku)).categoryId).toBe(child.id);
     await c.close();
   }, 90_000);
+
+for (const viewport of VIEWPORTS)
+  test(`a price list for a channel, a bad line refused in Spanish, deleted (${viewport.width} px)`, async () => {
+    const { priceLists } = await import("../../src/commerce/schema.ts");
+    const sku = `PL-${viewport.width}`;
+    await createProduct(bed.t.ctx, SYS, { sku, name: `Pozole ${viewport.width}`, price: 9000 });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    await c.go("/settings/catalog");
+    const name = `Apps de reparto ${viewport.width}`;
+    const f = page.locator("#new-price-list");
+    await f.locator('input[name="name"]').fill(name);
+    await f.locator('select[name="channelId"]').selectOption(bed.s.webchat.id);
+    await f.locator('textarea[name="prices"]').fill(`${sku}=noventa`);
+    await Promise.all([page.waitForEvent("load"), c.tap(f.locator("button.primary"))]);
+    expect(await page.locator(".flash.err").textContent()).toContain("Cada línea es SKU=precio");
+    const g = page.locator("#new-price-list");
+    await g.locator('input[name="name"]').fill(name);
+    await g.locator('select[name="channelId"]').selectOption(bed.s.webchat.id);
+    await g.locator('textarea[name="prices"]').fill(`${sku}=105.50`);
+    await Promise.all([page.waitForEvent("load"), c.tap(g.locator("button.primary"))]);
+    const list = (await bed.t.ctx.db.select().from(priceLists).where(eq(priceLists.name, name)).get())!;
+    expect([list.channelIds, list.prices]).toEqual([[bed.s.webchat.id], { [sku]: 10550 }]);
+    await c.fits();
+    page.once("dialog", (d) => void d.accept());
+    await Promise.all([page.waitForEvent("load"), c.tap(page.locator(`li[data-list="${name}"] button.danger`))]);
+    expect(await bed.t.ctx.db.select().from(priceLists).where(eq(priceLists.name, name)).get()).toBeUndefined();
+    await c.close();
+  }, 60_000);

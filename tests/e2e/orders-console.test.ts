@@ -74,16 +74,16 @@ for (const viewport of VIEWPORTS)
     await c.fits();
     expect(await page.locator("#order-total").textContent()).toBe("$105.00 MXN");
     // one tap: the next step
-    await Promise.all([page.waitForURL(/saved=1/), c.tap("#order-actions button.primary")]);
+    await Promise.all([page.waitForEvent("load"), c.tap("#order-actions button.primary")]);
     expect((await orderRow(o.id)).status).toBe("confirmed");
     expect(await page.locator("#order-status").textContent()).toBe("Confirmado");
     expect(await told(o.conversationId!)).toContain(`Tu pedido ${o.number} está confirmado. Total: $105.00 MXN.`);
     // a jump: straight to "on the way"
     await page.locator("#order-jump").selectOption("on_the_way");
-    await Promise.all([page.waitForURL(/saved=1/), c.tap('#order-actions form.inline button[type="submit"]')]);
+    await Promise.all([page.waitForEvent("load"), c.tap('#order-actions form.inline button[type="submit"]')]);
     expect((await orderRow(o.id)).status).toBe("on_the_way");
     // cash received
-    await Promise.all([page.waitForURL(/saved=1/), c.tap("#mark-paid")]);
+    await Promise.all([page.waitForEvent("load"), c.tap("#mark-paid")]);
     expect((await orderRow(o.id)).paymentStatus).toBe("paid");
     expect(await page.locator("#order-payment").textContent()).toBe("Pagado");
     expect(await page.locator("#order-history li").count()).toBe(4);
@@ -122,7 +122,7 @@ for (const viewport of VIEWPORTS)
     const before = await stock();
     await c.go(`/orders/${other.id}`);
     page.once("dialog", (d) => void d.accept());
-    await Promise.all([page.waitForURL(/saved=1/), c.tap("#order-actions button.danger")]);
+    await Promise.all([page.waitForEvent("load"), c.tap("#order-actions button.danger")]);
     expect((await orderRow(other.id)).status).toBe("cancelled");
     expect(await stock()).toBe(before! + 2);
     await c.close();
@@ -149,7 +149,7 @@ test("the orders board: made from the list, its columns the order's statuses; a 
     expect(await card.locator(".card-title").textContent()).toBe(`#${o.number} · $35.00 MXN`);
     // a pickup order put in "Entregado" ends its own road: picked up
     await card.locator("select[name=columnId]").selectOption(b.columns[5]!.id);
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(card.locator("button[type=submit]"))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(card.locator("button[type=submit]"))]);
     expect((await orderRow(o.id)).status).toBe("picked_up");
     expect(await told(o.conversationId!)).toContain(`Recogiste tu pedido ${o.number}. ¡Gracias por tu compra!`);
     // the list offers the board now (not a second one)

@@ -44,7 +44,7 @@ for (const viewport of VIEWPORTS)
     await f2.locator('input[name="getQuantity"]').fill("1");
     await f2.locator('input[name="from"]').fill("17:00");
     await f2.locator('input[name="to"]').fill("19:00");
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(f2.locator("button.primary"))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(f2.locator("button.primary"))]);
     expect(await byName(name)).toMatchObject({
       kind: "buy_x_get_y",
       scope: "category",
@@ -69,7 +69,7 @@ for (const viewport of VIEWPORTS)
     await f3.locator('input[name="startsOn"]').fill("2026-12-01");
     await f3.locator('input[name="endsOn"]').fill("2026-12-31");
     await f3.locator('input[name="maxUses"]').fill("50");
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(f3.locator("button.primary"))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(f3.locator("button.primary"))]);
     const p = (await byName(coupon))!;
     expect([p.value, p.code, p.minSubtotal, p.maxUses, p.startsAt, p.endsAt]).toEqual([
       3000,
@@ -82,15 +82,15 @@ for (const viewport of VIEWPORTS)
 
     // pause, resume, delete (asked first)
     const row = page.locator(`li[data-promo="${coupon}"]`);
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(row.locator("form.inline").first().locator("button"))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(row.locator("form.inline").first().locator("button"))]);
     expect((await byName(coupon))!.active).toBe(false);
     await Promise.all([
-      page.waitForURL(/saved=1/),
+      page.waitForEvent("load"),
       c.tap(page.locator(`li[data-promo="${coupon}"] form.inline`).first().locator("button")),
     ]);
     expect((await byName(coupon))!.active).toBe(true);
     page.once("dialog", (d) => void d.accept());
-    await Promise.all([page.waitForURL(/saved=1/), c.tap(page.locator(`li[data-promo="${coupon}"] button.danger`))]);
+    await Promise.all([page.waitForEvent("load"), c.tap(page.locator(`li[data-promo="${coupon}"] button.danger`))]);
     expect(await byName(coupon)).toBeUndefined();
     await c.fits();
     await c.close();

@@ -1762,4 +1762,14 @@ export const en: Record<MessageKey, string> = {
   "stores.import": "Import the products from {store}",
   "errors.not_a_store_product": "That product is not one of the Shopify store's.",
   "orders.sendShopify": "Send the store's checkout (Shopify)",
+  "catalog.priceLists": "Price lists",
+  "catalog.priceListsHelp":
+    "Other prices on a channel or for customers with a tag (wholesale, the delivery apps). The first list that matches prices the cart and the order; what it does not name keeps its price.",
+  "catalog.confirmDeleteList": "Delete the list “{name}”?",
+  "catalog.priceListPlaceholder": "Wholesale",
+  "catalog.onChannel": "On the channel",
+  "catalog.forTag": "For customers with the tag",
+  "catalog.listPrices": "Prices, one per line: SKU=price (or SKU:option=price)",
+  "catalog.addPriceList": "Add list",
+  "errors.invalid_price_line": "Each line is SKU=price, for example TACO=22.50.",
 };

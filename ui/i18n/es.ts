@@ -1773,5 +1773,15 @@ export const es = {
   "stores.import": "Importar los productos de {store}",
   "errors.not_a_store_product": "Ese producto no es de la tienda de Shopify.",
   "orders.sendShopify": "Enviar el pago de la tienda (Shopify)",
+  "catalog.priceLists": "Listas de precios",
+  "catalog.priceListsHelp":
+    "Otros precios en un canal o para clientes con una etiqueta (mayoreo, las apps de reparto). La primera lista que coincide pone los precios del carrito y del pedido; lo que no nombra conserva su precio.",
+  "catalog.confirmDeleteList": "¿Borrar la lista «{name}»?",
+  "catalog.priceListPlaceholder": "Mayoreo",
+  "catalog.onChannel": "En el canal",
+  "catalog.forTag": "Para clientes con la etiqueta",
+  "catalog.listPrices": "Precios, uno por línea: SKU=precio (o SKU:opción=precio)",
+  "catalog.addPriceList": "Agregar lista",
+  "errors.invalid_price_line": "Cada línea es SKU=precio, por ejemplo TACO=22.50.",
 } as const;
 export type MessageKey = keyof typeof es;

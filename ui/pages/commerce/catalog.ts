@@ -124,3 +124,34 @@ export function ProductPage({
     <label class="check"><input type="checkbox" name="active" value="1" checked=${p.active} /> ${t("catalog.active")}</label>
     <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`;
 }
+
+/** Price lists: other prices on some channels or for contacts with some tags; the first that matches applies. */
+export function PriceListsCard({
+  t,
+  csrf,
+  lists,
+  channels,
+  tags,
+}: {
+  t: T;
+  csrf: string;
+  lists: { id: string; name: string; summary: string }[];
+  channels: { id: string; name: string }[];
+  tags: { id: string; name: string }[];
+}): VNode {
+  return html`<div class="card" id="price-lists"><h2>${t("catalog.priceLists")}</h2><p class="meta">${t("catalog.priceListsHelp")}</p>
+    ${
+      lists.length
+        ? html`<ul class="promo-list">${lists.map(
+            (l) => html`<li data-list=${l.name}><strong>${l.name}</strong> <span class="meta">${l.summary}</span>
+            <form method="post" action=${`/settings/catalog/price-lists/${l.id}/delete`} class="inline" data-confirm=${t("catalog.confirmDeleteList", { name: l.name })}><${Csrf} csrf=${csrf} /><button type="submit" class="danger">${t("common.delete")}</button></form></li>`,
+          )}</ul>`
+        : null
+    }
+    <form method="post" action="/settings/catalog/price-lists" id="new-price-list"><${Csrf} csrf=${csrf} />
+      <label>${t("common.name")}<input name="name" required maxlength="100" placeholder=${t("catalog.priceListPlaceholder")} /></label>
+      <div class="row2"><label>${t("catalog.onChannel")}<select name="channelId"><option value="">—</option>${channels.map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select></label>
+      <label>${t("catalog.forTag")}<select name="tagId"><option value="">—</option>${tags.map((x) => html`<option value=${x.id}>${x.name}</option>`)}</select></label></div>
+      <label>${t("catalog.listPrices")}<textarea name="prices" rows="3" placeholder="TACO-P=22.50&#10;HOR:grande=40"></textarea></label>
+      <p><button class="primary" type="submit">${t("catalog.addPriceList")}</button></p></form></div>`;
+}

@@ -177,7 +177,10 @@ export function OrderPage({
             : null
         }
         ${
-          o.shopifyCheckout && o.paymentStatus !== "paid" && o.conversationId && !["cancelled", "refunded"].includes(o.status)
+          o.shopifyCheckout &&
+          o.paymentStatus !== "paid" &&
+          o.conversationId &&
+          !["cancelled", "refunded"].includes(o.status)
             ? html`<form method="post" action=${`/orders/${o.id}/shopify-checkout`} id="shopify-checkout"><${Csrf} csrf=${csrf} /><button type="submit" class="secondary">${t("orders.sendShopify")}</button></form>`
             : null
         }
