@@ -2,7 +2,6 @@
 // tests/fixtures/shopify|woocommerce: Shopify's products query (paged by cursor, X-Shopify-Access-Token) and
 // WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages), and its orders
 // (created through POST /wp-json/wc/v3/orders, read back with modified_after).
-// biome-ignore lint/suspicious/noExplicitAny: the store's JSON
 type Any = any;
 export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; wooSecret: string }) {
   const shopify: Record<string, unknown>[] = [];
