@@ -1209,6 +1209,17 @@ async function refreshCart(ordered = cartOrdered) {
   bindCart();
   document.body.dataset.cartRefreshed = String(Date.now());
 }
+// the cart's changes go to the server one after another, in the order they were made: two in flight at once could
+// arrive the other way round (an address saved empty after it was typed, and the order refused for it)
+let cartQueue: Promise<unknown> = Promise.resolve();
+const cartCall = (method: string, url: string, body?: unknown) => {
+  const run = cartQueue.then(
+    () => api(method, url, body),
+    () => api(method, url, body),
+  );
+  cartQueue = run.catch(() => undefined);
+  return run;
+};
 function bindCart() {
   const box = $("#cart-panel");
   if (!box || box.dataset.bound) return;
@@ -1243,7 +1254,7 @@ function bindCart() {
     const [sku, variant] = (item?.value ?? "").split("::");
     const f = new FormData(add);
     try {
-      await api("POST", `${base}/cart/items`, {
+      await cartCall("POST", `${base}/cart/items`, {
         sku,
         variant: variant || null,
         quantity: Number(f.get("quantity") || 1),
@@ -1259,7 +1270,7 @@ function bindCart() {
     b.addEventListener("click", async () => {
       const line = b.closest<HTMLElement>("li[data-line]")!.dataset.line!;
       try {
-        await api("PATCH", `${base}/cart/items/${line}`, { quantity: Number(b.dataset.cartQty) });
+        await cartCall("PATCH", `${base}/cart/items/${line}`, { quantity: Number(b.dataset.cartQty) });
         b.blur();
         await refreshCart();
       } catch (e) {
@@ -1271,7 +1282,7 @@ function bindCart() {
     ev.preventDefault();
     const code = String(new FormData(coupon).get("code") ?? "").trim();
     try {
-      await api("POST", `${base}/cart/coupon`, { code: code || null });
+      await cartCall("POST", `${base}/cart/coupon`, { code: code || null });
       (document.activeElement as HTMLElement | null)?.blur();
       await refreshCart();
     } catch (e) {
@@ -1286,7 +1297,7 @@ function bindCart() {
     if (!el.matches('select[name="fulfilment"], input[name="address"]')) return;
     const f = new FormData(details);
     try {
-      await api("PATCH", `${base}/cart`, {
+      await cartCall("PATCH", `${base}/cart`, {
         fulfilment: String(f.get("fulfilment")),
         address: String(f.get("address") ?? ""),
       });
@@ -1310,11 +1321,11 @@ function bindCart() {
     ev.preventDefault();
     const f = new FormData(details);
     try {
-      await api("PATCH", `${base}/cart`, {
+      await cartCall("PATCH", `${base}/cart`, {
         fulfilment: String(f.get("fulfilment")),
         address: String(f.get("address") ?? ""),
       });
-      const o = await api("POST", `${base}/checkout`, { paymentMethod: String(f.get("paymentMethod")) });
+      const o = await cartCall("POST", `${base}/checkout`, { paymentMethod: String(f.get("paymentMethod")) });
       (document.activeElement as HTMLElement | null)?.blur();
       cartOrdered = o.data.id;
       await refreshCart();
