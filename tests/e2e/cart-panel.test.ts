@@ -106,15 +106,24 @@ for (const viewport of VIEWPORTS)
     expect(await page.locator("#cart-discounts li").textContent()).toBe("$20 menos −$20.00 MXN");
     expect(await page.locator("#cart-total").textContent()).toBe("$145.00 MXN");
 
-    // delivery to an address, then the order
+    // delivery to an address, then the order; a change made elsewhere while the address is being typed does not
+    // wipe it: the panel is read again once the agent leaves it
     await page.locator('#cart-details select[name="fulfilment"]').selectOption("delivery");
-    await page.locator('#cart-details input[name="address"]').fill("Calle Roble 12, Col. Centro");
+    const address = page.locator('#cart-details input[name="address"]');
+    await address.click();
+    await address.pressSequentially("Calle Roble 12");
+    const deferred = await page.evaluate(() => document.body.dataset.cartDeferred ?? "");
+    await addToCart(bed.t.ctx, SYS, conv, { sku: "TACO-P", quantity: 1 });
+    await page.waitForFunction((d) => (document.body.dataset.cartDeferred ?? "") !== d, deferred);
+    await address.pressSequentially(", Col. Centro");
+    expect(await address.inputValue()).toBe("Calle Roble 12, Col. Centro");
+    expect(await page.locator("#cart-panel li.cart-line").count()).toBe(2); // not read again yet
     await page.locator('#cart-details select[name="paymentMethod"]').selectOption("transfer");
     await c.tap("#cart-checkout");
     await page.locator("#cart-ordered").waitFor();
     const [o] = await bed.t.ctx.db.select().from(orders).where(eq(orders.conversationId, conv));
     expect([o.total, o.fulfilment, o.address, o.paymentMethod, o.source]).toEqual([
-      14500,
+      17000,
       "delivery",
       "Calle Roble 12, Col. Centro",
       "transfer",

@@ -1191,17 +1191,26 @@ if ($("#team-grid")) {
 let cartStale = false;
 /** the order this console just created from the cart: the panel keeps saying so */
 let cartOrdered: string | undefined;
-async function refreshCart(ordered = cartOrdered) {
+async function refreshCart(force = false) {
+  const ordered = cartOrdered;
   const box = $("#cart-panel");
   if (!box || !convId) return;
   // someone choosing in the panel is not interrupted: it is read again once they leave it
-  if (!ordered && box.contains(document.activeElement) && document.activeElement !== document.body) {
+  if (!force && box.contains(document.activeElement) && document.activeElement !== document.body) {
     cartStale = true;
+    document.body.dataset.cartDeferred = String(Date.now());
     return;
   }
   cartStale = false;
   const res = await fetch(`/partials/cart/${convId}${ordered ? `?ordered=${encodeURIComponent(ordered)}` : ""}`);
   if (!res.ok) return;
+  // someone may have started choosing or typing while it was read: what they typed is not replaced
+  const now = $("#cart-panel");
+  if (!force && now?.contains(document.activeElement) && document.activeElement !== document.body) {
+    cartStale = true;
+    document.body.dataset.cartDeferred = String(Date.now());
+    return;
+  }
   const tpl = document.createElement("template");
   tpl.innerHTML = await res.text();
   const fresh = tpl.content.querySelector("#cart-panel");
@@ -1232,9 +1241,10 @@ function bindCart() {
     el.hidden = false;
   };
   box.addEventListener("focusout", () =>
+    // the focus lands on the next control a moment later: a refresh waits for that, and for the panel to be left
     setTimeout(() => {
-      if (cartStale && !box.contains(document.activeElement)) void refreshCart();
-    }, 0),
+      if (cartStale && !$("#cart-panel")?.contains(document.activeElement)) void refreshCart();
+    }, 250),
   );
   const add = $<HTMLFormElement>("#cart-add", box);
   const item = add?.querySelector<HTMLSelectElement>('select[name="item"]');
@@ -1328,7 +1338,7 @@ function bindCart() {
       const o = await cartCall("POST", `${base}/checkout`, { paymentMethod: String(f.get("paymentMethod")) });
       (document.activeElement as HTMLElement | null)?.blur();
       cartOrdered = o.data.id;
-      await refreshCart();
+      await refreshCart(true);
     } catch (e) {
       fail(e);
     }
