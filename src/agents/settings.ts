@@ -2,7 +2,7 @@
 // OpenAI-compatible service. A connection test lists the server's models; Ollama models can be pulled from here.
 import { z } from "zod";
 import { isIP } from "node:net";
-import { openFields, sealFields } from "../platform/secrets.ts";
+import { keepsSecret, maskSecret, openFields, sealFields } from "../platform/secrets.ts";
 import { isLinkLocalAddress } from "../platform/net-guard.ts";
 import { AppError } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
@@ -55,13 +55,13 @@ export async function getAiSettings(ctx: Ctx): Promise<AiSettings> {
 
 /** The settings as shown: the API key only by its last 4 characters. */
 export function publicAiSettings(s: AiSettings) {
-  return { ...s, openaiKey: s.openaiKey ? `••••${s.openaiKey.slice(-4)}` : "" };
+  return { ...s, openaiKey: maskSecret(s.openaiKey ?? "") };
 }
 
 export async function saveAiSettings(ctx: Ctx, actor: Actor, input: Partial<z.input<typeof aiSettingsInput>>) {
   assertAdmin(actor);
   const cur = await getAiSettings(ctx);
-  const keepKey = input.openaiKey === undefined || input.openaiKey === "" || input.openaiKey.startsWith("••••");
+  const keepKey = keepsSecret(input.openaiKey);
   const next = aiSettingsInput.parse({ ...cur, ...input, openaiKey: keepKey ? cur.openaiKey : input.openaiKey });
   await ctx.database.write((tx) => putSetting(tx, "ai", sealFields(next, AI_SECRETS), ctx.clock.now()));
   providers.delete(ctx);

@@ -7,7 +7,7 @@ import { newId } from "../platform/ids.ts";
 import { badRequest, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
-import { CHANNEL_SECRET_KEYS } from "../platform/secrets.ts";
+import { CHANNEL_SECRET_KEYS, keepsSecret, maskFields } from "../platform/secrets.ts";
 import { forgetChannels, cachedChannel, contactExternalId } from "../inbox/service.ts";
 import { cloudConfig } from "./whatsapp-cloud/graph.ts";
 import { CLOUD, forgetCloudChannels } from "./whatsapp-cloud/service.ts";
@@ -59,13 +59,7 @@ const configSchemas: Record<string, z.ZodType> = {
 /** Settings that are written but never shown again (tokens, secrets): answers carry only their last 4 characters. */
 const secretKeys = CHANNEL_SECRET_KEYS;
 export function publicChannel<T extends { config: Record<string, unknown> }>(ch: T): T {
-  const config = Object.fromEntries(
-    Object.entries(ch.config).map(([k, v]) => [
-      k,
-      secretKeys.has(k) && typeof v === "string" && v ? `••••${v.slice(-4)}` : v,
-    ]),
-  );
-  return { ...ch, config };
+  return { ...ch, config: maskFields(ch.config, secretKeys) };
 }
 
 export const channelInput = z.strictObject({
@@ -125,11 +119,7 @@ export async function updateChannel(ctx: Ctx, actor: Actor, id: string, input: z
       if (!cur) throw notFound("Channel");
       // a secret sent back as shown (••••1234) or empty means "unchanged"
       const given = p.config
-        ? Object.fromEntries(
-            Object.entries(p.config).filter(
-              ([k, v]) => !(secretKeys.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••")))),
-            ),
-          )
+        ? Object.fromEntries(Object.entries(p.config).filter(([k, v]) => !(secretKeys.has(k) && keepsSecret(v))))
         : undefined;
       const config = given ? parseConfig(cur.type, { ...cur.config, ...given }) : undefined;
       const r = await tx

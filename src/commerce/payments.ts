@@ -13,7 +13,7 @@ import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts"
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { contactVisibleWhere } from "../inbox/visibility.ts";
 import { getBusiness, getSetting, putSetting } from "../setup/service.ts";
-import { openFields, sealFields } from "../platform/secrets.ts";
+import { maskFields, mergeSecrets, openFields, sealFields } from "../platform/secrets.ts";
 import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
 import { translator } from "../../ui/i18n/index.ts";
 
@@ -55,21 +55,16 @@ export async function getPaymentSettings(ctx: Ctx): Promise<PaymentSettings> {
   });
 }
 
-const mask = (v: string) => (v ? `••••${v.slice(-4)}` : "");
 /** The settings as a person sees them: a secret only as its last four characters. */
 export async function paymentSettingsView(ctx: Ctx) {
   const s = await getPaymentSettings(ctx);
   return {
     stripe: {
-      ...s.stripe,
-      secretKey: mask(s.stripe.secretKey),
-      webhookSecret: mask(s.stripe.webhookSecret),
+      ...maskFields(s.stripe, SECRET_KEYS),
       configured: !!(s.stripe.secretKey && s.stripe.webhookSecret),
     },
     mercadopago: {
-      ...s.mercadopago,
-      accessToken: mask(s.mercadopago.accessToken),
-      webhookSecret: mask(s.mercadopago.webhookSecret),
+      ...maskFields(s.mercadopago, SECRET_KEYS),
       configured: !!(s.mercadopago.accessToken && s.mercadopago.webhookSecret),
     },
     transferInstructions: s.transferInstructions,
@@ -80,19 +75,14 @@ export async function paymentSettingsView(ctx: Ctx) {
 export async function savePaymentSettings(ctx: Ctx, actor: Actor, input: unknown) {
   assertAdmin(actor);
   const cur = await getPaymentSettings(ctx);
-  const given = (input ?? {}) as Record<string, Record<string, unknown> | string | undefined>;
-  const keep = (now: Record<string, unknown>, next: unknown) =>
-    Object.fromEntries(
-      Object.entries({ ...now, ...((next as Record<string, unknown>) ?? {}) }).map(([k, v]) => [
-        k,
-        SECRET_KEYS.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••")))
-          ? (now as Record<string, unknown>)[k]
-          : v,
-      ]),
-    );
+  const given = (input ?? {}) as {
+    stripe?: Record<string, unknown>;
+    mercadopago?: Record<string, unknown>;
+    transferInstructions?: string;
+  };
   const v = paymentSettings.parse({
-    stripe: keep(cur.stripe, given.stripe),
-    mercadopago: keep(cur.mercadopago, given.mercadopago),
+    stripe: mergeSecrets(cur.stripe, given.stripe, SECRET_KEYS),
+    mercadopago: mergeSecrets(cur.mercadopago, given.mercadopago, SECRET_KEYS),
     transferInstructions: given.transferInstructions ?? cur.transferInstructions,
   });
   const stored = {

@@ -12,7 +12,7 @@ import { newId } from "../platform/ids.ts";
 import { AppError, badRequest } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { getSetting, putSetting } from "../setup/service.ts";
-import { openFields, sealFields } from "../platform/secrets.ts";
+import { maskFields, mergeSecrets, openFields, sealFields } from "../platform/secrets.ts";
 import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
 import { parsePrice } from "./service.ts";
 import type { Tx } from "../platform/db.ts";
@@ -66,21 +66,16 @@ export async function getStoreSettings(ctx: Ctx): Promise<StoreSettings> {
     woocommerce: openFields(raw.woocommerce ?? {}, SECRETS),
   });
 }
-const mask = (v: string) => (v ? `••••${v.slice(-4)}` : "");
+/** The settings as a person sees them: a secret only as its last four characters. */
 export async function storeSettingsView(ctx: Ctx) {
   const s = await getStoreSettings(ctx);
   return {
     shopify: {
-      ...s.shopify,
-      accessToken: mask(s.shopify.accessToken),
-      webhookSecret: mask(s.shopify.webhookSecret),
+      ...maskFields(s.shopify, SECRETS),
       configured: !!(s.shopify.shop && s.shopify.accessToken && s.shopify.webhookSecret),
     },
     woocommerce: {
-      ...s.woocommerce,
-      consumerKey: mask(s.woocommerce.consumerKey),
-      consumerSecret: mask(s.woocommerce.consumerSecret),
-      webhookSecret: mask(s.woocommerce.webhookSecret),
+      ...maskFields(s.woocommerce, SECRETS),
       configured: !!(s.woocommerce.url && s.woocommerce.consumerKey && s.woocommerce.consumerSecret),
     },
   };
@@ -89,16 +84,9 @@ export async function storeSettingsView(ctx: Ctx) {
 export async function saveStoreSettings(ctx: Ctx, actor: Actor, input: Record<string, Record<string, unknown>>) {
   assertAdmin(actor);
   const cur = await getStoreSettings(ctx);
-  const keep = (now: Record<string, unknown>, next: Record<string, unknown> | undefined) =>
-    Object.fromEntries(
-      Object.entries({ ...now, ...(next ?? {}) }).map(([k, v]) => [
-        k,
-        SECRETS.has(k) && (v === "" || (typeof v === "string" && v.startsWith("••••"))) ? now[k] : v,
-      ]),
-    );
   const v = storeSettings.parse({
-    shopify: keep(cur.shopify, input?.shopify),
-    woocommerce: keep(cur.woocommerce, input?.woocommerce),
+    shopify: mergeSecrets(cur.shopify, input?.shopify, SECRETS),
+    woocommerce: mergeSecrets(cur.woocommerce, input?.woocommerce, SECRETS),
   });
   await ctx.database.write((tx) =>
     putSetting(

@@ -81,3 +81,28 @@ export function openFields<T extends Record<string, unknown>>(obj: T, fields: Re
 
 /** The names of channel settings that are secrets (sealed at rest, shown back only by their last 4 characters). */
 export const CHANNEL_SECRET_KEYS: ReadonlySet<string> = new Set(["accessToken", "appSecret", "secret", "verifyToken"]);
+
+/** A secret as a person may see it again: its last four characters (empty stays empty). */
+export const maskSecret = (v: string) => (v ? `••••${v.slice(-4)}` : "");
+
+/** Whether a value sent for a secret means "leave it as it is": nothing, empty, or the masked value sent back as shown. */
+export const keepsSecret = (v: unknown) =>
+  v === undefined || v === "" || (typeof v === "string" && v.startsWith("••••"));
+
+/** The given fields of an object masked (strings only), for showing settings back. */
+export function maskFields<T extends Record<string, unknown>>(obj: T, fields: ReadonlySet<string>): T {
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, fields.has(k) && typeof v === "string" && v ? maskSecret(v) : v]),
+  ) as T;
+}
+
+/** `next` over `now`, but a secret field that `next` leaves as it is (see keepsSecret) keeps `now`'s value. */
+export function mergeSecrets(
+  now: Record<string, unknown>,
+  next: Record<string, unknown> | undefined,
+  fields: ReadonlySet<string>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries({ ...now, ...(next ?? {}) }).map(([k, v]) => [k, fields.has(k) && keepsSecret(v) ? now[k] : v]),
+  );
+}
