@@ -28,7 +28,7 @@ import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { idRef } from "../platform/validation.ts";
 import { canSee, checkReferences, contactVisibleWhere } from "../inbox/visibility.ts";
 import { actorRef } from "../inbox/contacts.ts";
-import { getBusiness, getSetting, putSetting } from "../setup/service.ts";
+import { businessLocale, getBusiness, getSetting, putSetting } from "../setup/service.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import type { Order, Product } from "./service.ts";
 import { applyPromotions, useCouponsTx, runsAt, type DiscountLine } from "./promotions.ts";
@@ -1006,60 +1006,44 @@ export async function markPaidTx(
   return next;
 }
 
-/** Tells the customer of their order's new step in its conversation (when the business wants it). */
+/**
+ * Tells the customer of their order's new step in its conversation (when the business wants it); past WhatsApp's
+ * 24 hours, as the approved status template chosen in the settings. A channel that refuses it changes nothing: the
+ * step stands, and the order's history says the customer could not be told.
+ */
 async function tellCustomerTx(ctx: Ctx, tx: Tx, after: AfterCommit, o: Order) {
   if (!o.conversationId) return;
-  if (!(await getCommerceSettings(ctx)).notifyCustomer) return;
-  const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+  const settings = await getCommerceSettings(ctx);
+  if (!settings.notifyCustomer) return;
+  const locale = await businessLocale(ctx);
+  const t = translator(locale);
   const { formatMoney } = await import("./service.ts");
-  const body = translator(locale)(`orders.tell.${o.status}`, {
-    number: o.number,
-    total: formatMoney(o.total, o.currency, locale),
-  });
-  const { sendMessageTx } = await import("../inbox/service.ts");
+  const { sendNoticeTx } = await import("../inbox/service.ts");
+  const idempotencyKey = `order:${o.id}:${o.status}`;
+  const tpl = settings.statusTemplate;
   try {
-    await sendMessageTx(
-      ctx,
-      tx,
-      after,
-      { kind: "system", name: "DigyBot" },
-      o.conversationId,
-      { body, idempotencyKey: `order:${o.id}:${o.status}` },
-      { keepStatus: true, notice: true },
-    );
+    await sendNoticeTx(ctx, tx, after, o.conversationId, {
+      body: t(`orders.tell.${o.status}`, { number: o.number, total: formatMoney(o.total, o.currency, locale) }),
+      idempotencyKey,
+    });
   } catch (e) {
-    // a channel that refuses it now changes nothing: the order's step stands; a closed window gets the template
     if (!(e instanceof AppError)) throw e;
-    const tpl = (await getCommerceSettings(ctx)).statusTemplate;
-    if (e.code === "outside_reply_window" && tpl) {
+    let code = e.code;
+    if (code === "outside_reply_window" && tpl) {
       try {
-        await sendMessageTx(
-          ctx,
-          tx,
-          after,
-          { kind: "system", name: "DigyBot" },
-          o.conversationId,
-          {
-            body: "",
-            content: {
-              template: {
-                name: tpl.name,
-                language: tpl.language,
-                params: [o.number, translator(locale)(`orders.status.${o.status}`)],
-              },
-            },
-            idempotencyKey: `order:${o.id}:${o.status}`,
-          },
-          { keepStatus: true, notice: true },
-        );
+        const params = [o.number, t(`orders.status.${o.status}`)];
+        await sendNoticeTx(ctx, tx, after, o.conversationId, {
+          body: "",
+          content: { template: { name: tpl.name, language: tpl.language, params } },
+          idempotencyKey,
+        });
         return;
       } catch (e2) {
         if (!(e2 instanceof AppError)) throw e2;
-        await historyTx(tx, o.id, "not_told", { kind: "system" }, ctx.clock.now(), { status: o.status, code: e2.code });
-        return;
+        code = e2.code;
       }
     }
-    await historyTx(tx, o.id, "not_told", { kind: "system" }, ctx.clock.now(), { status: o.status, code: e.code });
+    await historyTx(tx, o.id, "not_told", { kind: "system" }, ctx.clock.now(), { status: o.status, code });
   }
 }
 
@@ -1209,7 +1193,7 @@ export async function cartFromCatalogOrder(
     }
     return { couponCode: null };
   });
-  const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+  const locale = await businessLocale(ctx);
   const t = translator(locale);
   const { formatMoney } = await import("./service.ts");
   const money = (m: number) => formatMoney(m, cart.currency, locale);
@@ -1220,18 +1204,13 @@ export async function cartFromCatalogOrder(
     ...(missing.length ? [t("orders.catalogMissing", { items: missing.join(", ") })] : []),
     t("orders.catalogTotal", { total: money(cart.total) }),
   ].join("\n");
-  const { sendMessageTx, recordSystemActivity } = await import("../inbox/service.ts");
+  const { sendNoticeTx, recordSystemActivity } = await import("../inbox/service.ts");
   await ctx.database
     .write((tx, after) =>
-      sendMessageTx(
-        ctx,
-        tx,
-        after,
-        system,
-        conversationId,
-        { body, idempotencyKey: `catalog-order:${conversationId}:${cart.updatedAt}` },
-        { keepStatus: true, notice: true },
-      ),
+      sendNoticeTx(ctx, tx, after, conversationId, {
+        body,
+        idempotencyKey: `catalog-order:${conversationId}:${cart.updatedAt}`,
+      }),
     )
     .catch((e) => {
       if (!(e instanceof AppError)) throw e;

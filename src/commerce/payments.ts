@@ -12,7 +12,7 @@ import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { contactVisibleWhere } from "../inbox/visibility.ts";
-import { getBusiness, getSetting, putSetting } from "../setup/service.ts";
+import { businessLocale, getSetting, putSetting } from "../setup/service.ts";
 import { maskFields, mergeSecrets, openFields, sealFields } from "../platform/secrets.ts";
 import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
 import { translator } from "../../ui/i18n/index.ts";
@@ -147,7 +147,8 @@ async function visibleOrder(ctx: Ctx, actor: Actor, id: string) {
   return o;
 }
 
-const baseUrl = (ctx: Ctx) =>
+/** The address customers and providers reach DigyBot at (the configured public URL, else where it listens). */
+export const baseUrl = (ctx: Ctx) =>
   (ctx.config.public_url ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/$/, "");
 
 /**
@@ -181,7 +182,7 @@ export async function createPaymentLink(
     .get();
   let link = open && open.amount === o.total && open.currency === o.currency ? open : null;
   if (!link) {
-    const title = translator(await localeOf(ctx))("orders.number", { number: o.number });
+    const title = translator(await businessLocale(ctx))("orders.number", { number: o.number });
     const made = provider === "stripe" ? await stripeSession(ctx, s, o, title) : await mpPreference(ctx, s, o, title);
     const now = ctx.clock.now();
     link = {
@@ -204,34 +205,22 @@ export async function createPaymentLink(
         .where(eq(orders.id, o.id));
     });
   }
-  if (input.send && o.conversationId) await sendLink(ctx, o, link.url);
+  if (input.send) await sendPayLink(ctx, o, link.url, `paylink:${o.id}:${link.url}`);
   return link;
 }
 
-async function localeOf(ctx: Ctx) {
-  return ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
-}
-
-async function sendLink(ctx: Ctx, o: Order, url: string) {
-  const locale = await localeOf(ctx);
+/** "Puedes pagar tu pedido … aquí: <url>" in the order's conversation, once per key (a provider's or a store's link). */
+export async function sendPayLink(ctx: Ctx, o: Order, url: string, idempotencyKey: string) {
+  if (!o.conversationId) return;
+  const locale = await businessLocale(ctx);
   const { formatMoney } = await import("./service.ts");
   const body = translator(locale)("orders.payLink", {
     number: o.number,
     total: formatMoney(o.total, o.currency, locale),
     url,
   });
-  const { sendMessageTx } = await import("../inbox/service.ts");
-  await ctx.database.write((tx, after) =>
-    sendMessageTx(
-      ctx,
-      tx,
-      after,
-      { kind: "system", name: "DigyBot" },
-      o.conversationId!,
-      { body, idempotencyKey: `paylink:${o.id}:${url}` },
-      { keepStatus: true, notice: true },
-    ),
-  );
+  const { sendNoticeTx } = await import("../inbox/service.ts");
+  await ctx.database.write((tx, after) => sendNoticeTx(ctx, tx, after, o.conversationId!, { body, idempotencyKey }));
 }
 
 /** Stripe Checkout: one line for the order's total, the order in client_reference_id and metadata. */

@@ -10,7 +10,8 @@ import { couriers, deliveryRuns, orders, type RunStop } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
 import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { getBusiness } from "../setup/service.ts";
+import { businessLocale } from "../setup/service.ts";
+import { baseUrl } from "./payments.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { getDeliverySettings } from "./delivery.ts";
 import { haversineM, planRoute } from "./route-plan.ts";
@@ -199,27 +200,15 @@ export async function startRun(ctx: Ctx, token: string, runId: string) {
 
 async function sendTracking(ctx: Ctx, o: Order, etaMinutes: number) {
   if (!o.conversationId || !o.trackingToken) return;
-  const b = await getBusiness(ctx);
-  const locale = (b?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
-  const base = (ctx.config.public_url ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/$/, "");
+  const locale = await businessLocale(ctx);
   const body = translator(locale)("runs.tellTracking", {
     number: o.number,
     minutes: String(etaMinutes),
-    url: `${base}/track/${o.trackingToken}`,
+    url: `${baseUrl(ctx)}/track/${o.trackingToken}`,
   });
-  const { sendMessageTx } = await import("../inbox/service.ts");
+  const { sendNoticeTx } = await import("../inbox/service.ts");
   await ctx.database
-    .write((tx, after) =>
-      sendMessageTx(
-        ctx,
-        tx,
-        after,
-        { kind: "system", name: "DigyBot" },
-        o.conversationId!,
-        { body, idempotencyKey: `track:${o.id}` },
-        { keepStatus: true, notice: true },
-      ),
-    )
+    .write((tx, after) => sendNoticeTx(ctx, tx, after, o.conversationId!, { body, idempotencyKey: `track:${o.id}` }))
     .catch((e) => {
       if (!(e instanceof AppError)) throw e;
     });

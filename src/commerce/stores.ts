@@ -597,29 +597,8 @@ export async function sendShopifyCheckout(ctx: Ctx, actor: Actor, orderId: strin
       .set({ externalSource: "shopify", paymentMethod: "link", paymentStatus: "pending" })
       .where(eq(orders.id, o.id)),
   );
-  if (o.conversationId) {
-    const { getBusiness } = await import("../setup/service.ts");
-    const { translator } = await import("../../ui/i18n/index.ts");
-    const { formatMoney } = await import("./service.ts");
-    const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
-    const body = translator(locale)("orders.payLink", {
-      number: o.number,
-      total: formatMoney(o.total, o.currency, locale),
-      url,
-    });
-    const { sendMessageTx } = await import("../inbox/service.ts");
-    await ctx.database.write((tx, after) =>
-      sendMessageTx(
-        ctx,
-        tx,
-        after,
-        { kind: "system", name: "DigyBot" },
-        o.conversationId!,
-        { body, idempotencyKey: `shopify-cart:${o.id}` },
-        { keepStatus: true, notice: true },
-      ),
-    );
-  }
+  const { sendPayLink } = await import("./payments.ts");
+  await sendPayLink(ctx, o, url, `shopify-cart:${o.id}`);
   return { url };
 }
 

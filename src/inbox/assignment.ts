@@ -7,7 +7,7 @@ import { z } from "zod";
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { assigneeLoads, conversations, contacts, type QueueNotice } from "./schema.ts";
 import { agents } from "../agents/schema.ts";
-import { getBusiness } from "../setup/service.ts";
+import { businessLocale } from "../setup/service.ts";
 import { createTicketTx } from "../tickets/service.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { departments, userDepartments, users } from "../auth/schema.ts";
@@ -545,9 +545,6 @@ async function overflowTx(ctx: Ctx, tx: Tx, after: AfterCommit, dept: Dept) {
     }
   }
 }
-
-const businessLocale = async (ctx: Ctx) =>
-  ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
 
 // ---------------------------------------------------------------- when assignment runs
 

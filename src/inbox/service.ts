@@ -777,6 +777,24 @@ function updateConversationTx(tx: Tx, id: string, patch: Partial<Conversation>) 
 }
 
 /**
+ * DigyBot's word to the customer in a conversation (an order's or a ticket's new step, a payment or tracking link):
+ * a notice, which takes nobody's place and keeps the conversation's status, sent at most once per key, inside the
+ * caller's write. A channel that refuses it throws before anything is written.
+ */
+export function sendNoticeTx(
+  ctx: Ctx,
+  tx: Tx,
+  after: AfterCommit,
+  conversationId: string,
+  input: Pick<z.input<typeof sendInput>, "body" | "content"> & { idempotencyKey: string },
+) {
+  return sendMessageTx(ctx, tx, after, { kind: "system", name: "DigyBot" }, conversationId, input, {
+    keepStatus: true,
+    notice: true,
+  });
+}
+
+/**
  * sendMessage inside the caller's transaction (a flow writes its replies and its own state in one commit). Every
  * check comes before the first write, so a refusal leaves the transaction as it was.
  */

@@ -60,6 +60,11 @@ export async function getBusiness(ctx: Ctx): Promise<Business | null> {
   return getSetting<Business>(ctx, "business");
 }
 
+/** The language the business speaks to its customers in (its setting, else the configured default). */
+export async function businessLocale(ctx: Ctx): Promise<"es" | "en"> {
+  return ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
+}
+
 /** The calendar date (YYYY-MM-DD) at `at` in a time zone. */
 const dates = new Map<string, Intl.DateTimeFormat>();
 export function localDate(timezone: string, at: number) {

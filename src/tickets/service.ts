@@ -27,7 +27,7 @@ import { actorRef } from "../inbox/contacts.ts";
 import { idRef } from "../platform/validation.ts";
 import type { AfterCommit, Tx } from "../platform/db.ts";
 import type { Attachment } from "../inbox/schema.ts";
-import { getBusiness, getSetting, putSetting } from "../setup/service.ts";
+import { businessLocale, getBusiness, getSetting, putSetting } from "../setup/service.ts";
 import { addBusinessTime, businessTimeBetween } from "../setup/business-time.ts";
 import { translator } from "../../ui/i18n/index.ts";
 
@@ -473,20 +473,14 @@ export async function saveTicketSettings(ctx: Ctx, actor: Actor, input: z.input<
 async function tellCustomerTx(ctx: Ctx, tx: Tx, after: AfterCommit, t: Ticket) {
   if (!t.conversationId || t.status === "new" || t.status === "on_hold") return;
   if (!(await getTicketSettings(ctx)).notifyCustomer) return;
-  const locale = ((await getBusiness(ctx))?.locale as "es" | "en" | undefined) ?? ctx.config.default_locale;
-  const tr = translator(locale);
+  const tr = translator(await businessLocale(ctx));
   const body = tr(`tickets.tell.${t.status}`, { number: String(t.number), subject: t.subject });
-  const { sendMessageTx } = await import("../inbox/service.ts");
+  const { sendNoticeTx } = await import("../inbox/service.ts");
   try {
-    await sendMessageTx(
-      ctx,
-      tx,
-      after,
-      { kind: "system", name: "DigyBot" },
-      t.conversationId,
-      { body, idempotencyKey: `ticket:${t.id}:${t.status}:${t.updatedAt}` },
-      { keepStatus: true, notice: true },
-    );
+    await sendNoticeTx(ctx, tx, after, t.conversationId, {
+      body,
+      idempotencyKey: `ticket:${t.id}:${t.status}:${t.updatedAt}`,
+    });
   } catch (e) {
     // a channel that refuses it now (a closed reply window) changes nothing: the status change stands
     if (!(e instanceof AppError)) throw e;
