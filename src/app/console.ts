@@ -32,6 +32,8 @@ export const arr = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v 
 export const count = (c: C, key: string, n: number) => plural(user(c).locale, key, n);
 export const timezones = () => Intl.supportedValuesOf("timeZone");
 export const adminOnly = (c: C) => assertAdmin(user(c));
+/** The address the business's customers and providers reach DigyBot at: the configured public URL, else this request's. */
+export const publicUrl = (c: C) => c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
 /** The status a refused form answers with: the error's own, 400 for invalid input, 500 for anything else. */
 export const statusOf = (e: unknown, otherwise = 500) =>
   e instanceof AppError ? e.status : e instanceof z.ZodError ? 400 : otherwise;

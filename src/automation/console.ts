@@ -23,6 +23,7 @@ import {
   settingsPage,
   errText,
   statusOf,
+  publicUrl,
 } from "../app/console.ts";
 import * as svc from "./service.ts";
 import { listSequences } from "./sequences.ts";
@@ -191,8 +192,7 @@ export const automationConsole: ConsoleModule = (app) => {
       secret: secret ? { ...secret, url: hookUrl(c, secret.ruleId) } : undefined,
     });
   };
-  const hookUrl = (c: C, id: string) =>
-    `${c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}/hooks/automations/${id}`;
+  const hookUrl = (c: C, id: string) => `${publicUrl(c)}/hooks/automations/${id}`;
   const editorView = async (c: C, draft: UI.Draft) => {
     const ctx = c.get("ctx");
     const runs = draft.id ? (await svc.listRuns(ctx, user(c), draft.id, { limit: 50 })).items : [];

@@ -25,11 +25,11 @@ import {
   adminOnly,
   settingsPage,
   act,
+  publicUrl,
 } from "../app/console.ts";
 
 /** The channels settings: connections, web chat options, WhatsApp QR pairing and Cloud API templates. */
 export const channelsConsole: ConsoleModule = (app) => {
-  const baseUrl = (c: C) => c.get("ctx").config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
   const channelsView = async (c: C) => {
     const ctx = c.get("ctx");
     const list = await Promise.all(
@@ -43,7 +43,7 @@ export const channelsConsole: ConsoleModule = (app) => {
     return ChannelsSettings({
       t: T(c),
       csrf: csrf(c),
-      baseUrl: baseUrl(c),
+      baseUrl: publicUrl(c),
       locale: user(c).locale,
       channels: list,
       departments: await auth.listDepartments(ctx),

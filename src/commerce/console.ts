@@ -57,12 +57,7 @@ export const commerceConsole: ConsoleModule = (app) => {
       })),
     });
   };
-  const priceOf = (v: unknown) => {
-    const p = commerce.parsePrice(str(v));
-    if (p === null)
-      throw new AppError(400, "invalid_price", "The price is not valid", { field: "price", value: str(v) });
-    return p;
-  };
+  const priceOf = (v: unknown) => commerce.priceField(str(v), "price");
   const stockOf = (v: unknown) => {
     const x = str(v).trim();
     if (x === "") return null;

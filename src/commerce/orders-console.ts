@@ -18,6 +18,7 @@ import {
   act as settingsAct,
   refused,
   arr,
+  publicUrl,
 } from "../app/console.ts";
 import { PaymentSettings } from "../../ui/pages/commerce/payments.ts";
 import * as payments from "./payments.ts";
@@ -29,7 +30,7 @@ import { boards } from "../tickets/schema.ts";
 import { createBoard, listBoards } from "../tickets/boards.ts";
 import * as auth from "../auth/service.ts";
 import * as orders from "./orders.ts";
-import { categoryTree, formatMoney, listCategories, listProducts, parsePrice } from "./service.ts";
+import { categoryTree, formatMoney, listCategories, listProducts, priceField } from "./service.ts";
 import * as promos from "./promotions.ts";
 import * as delivery from "./delivery.ts";
 import * as runs from "./runs.ts";
@@ -337,12 +338,7 @@ export const ordersConsole: ConsoleModule = (app) => {
       const ctx = c.get("ctx");
       const tz = (await getBusiness(ctx))?.timezone ?? "America/Mexico_City";
       const kind = str(f.kind);
-      const money = (v: unknown, field: string) => {
-        if (!str(v).trim()) return 0;
-        const m = parsePrice(str(v));
-        if (m === null) throw new AppError(400, "invalid_price", "The amount is not valid", { field, value: str(v) });
-        return m;
-      };
+      const money = (v: unknown, field: string) => priceField(str(v), field, 0);
       const day = (v: unknown, end: boolean) => {
         const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(str(v));
         return m ? zonedToUtc(tz, Number(m[1]), Number(m[2]), Number(m[3]) + (end ? 1 : 0), 0, 0) : null;
@@ -387,7 +383,7 @@ export const ordersConsole: ConsoleModule = (app) => {
     const cs = await runs.listCouriers(ctx);
     const linkToken = c.req.query("link");
     const linkFor = c.req.query("for");
-    const base = (ctx.config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, "");
+    const base = publicUrl(c);
     const page2 = DeliverySettingsPage({
       t,
       csrf: csrf(c),
@@ -424,12 +420,7 @@ export const ordersConsole: ConsoleModule = (app) => {
     if (!/^-?\d+(\.\d+)?$/.test(x)) throw new AppError(400, "invalid_number", "Not a number", { field, value: str(v) });
     return Number(x);
   };
-  const moneyOf = (v: unknown, field: string) => {
-    if (!str(v).trim()) return 0;
-    const m = parsePrice(str(v));
-    if (m === null) throw new AppError(400, "invalid_price", "The amount is not valid", { field, value: str(v) });
-    return m;
-  };
+  const moneyOf = (v: unknown, field: string) => priceField(str(v), field, 0);
   const list = (v: unknown) =>
     str(v)
       .split(/[,;\n]/)
@@ -579,7 +570,7 @@ export const ordersConsole: ConsoleModule = (app) => {
       t: T(c),
       csrf: csrf(c),
       v: await stores.storeSettingsView(c.get("ctx")),
-      base: (c.get("ctx").config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, ""),
+      base: publicUrl(c),
       imported: q ? T(c)("catalog.imported", { created: q[1], updated: q[2] }) : undefined,
     });
   };
@@ -623,7 +614,7 @@ export const ordersConsole: ConsoleModule = (app) => {
       t: T(c),
       csrf: csrf(c),
       v: await payments.paymentSettingsView(c.get("ctx")),
-      base: (c.get("ctx").config.public_url ?? new URL(c.req.url).origin).replace(/\/$/, ""),
+      base: publicUrl(c),
     });
   app.get("/settings/payments", async (c) => settingsPage(c, "payments", await paymentsView(c)));
   app.post(

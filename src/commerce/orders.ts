@@ -797,7 +797,9 @@ export async function checkout(ctx: Ctx, actor: Actor, conversationId: string, i
       throw badRequest("address_required", "Delivery needs an address", { field: "address" });
     let deliveryFee = 0;
     if (cart.fulfilment === "delivery") {
-      const q = await quoteDelivery(ctx, { address: cart.address, location: cart.location ?? null });
+      // the cart as priced now: its delivery quote and the food it counts towards the zone's minimum
+      const priced = await priceCart(ctx, tx, conversationId, cart);
+      const q = priced.delivery!;
       if (!q.served)
         throw conflict(
           q.reason === "unknown_place" ? "address_unplaceable" : "outside_delivery_area",
@@ -806,7 +808,6 @@ export async function checkout(ctx: Ctx, actor: Actor, conversationId: string, i
             : "No delivery to that address",
           { pickup: q.pickup, zones: q.zones },
         );
-      const priced = await priceCart(ctx, tx, conversationId, cart);
       if (priced.subtotal - priced.discount < q.minOrder)
         throw conflict("below_delivery_minimum", "The order is below the zone's minimum for delivery", {
           minOrder: q.minOrder,
@@ -873,12 +874,7 @@ export async function listOrders(ctx: Ctx, actor: Actor, opts: Partial<z.output<
 }
 
 export async function getOrder(ctx: Ctx, actor: Actor, id: string) {
-  const o = await ctx.db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, id), contactVisibleWhere(actor, orders.contactId)))
-    .get();
-  if (!o) throw notFound("Order");
+  const o = await visibleOrder(ctx.db, actor, id);
   const history = await ctx.db
     .select()
     .from(orderHistory)
@@ -887,8 +883,9 @@ export async function getOrder(ctx: Ctx, actor: Actor, id: string) {
   return { ...o, history, next: nextStatuses(o) };
 }
 
-async function visibleOrderTx(tx: Tx, actor: Actor, id: string) {
-  const o = await tx
+/** An order the actor may see (an agent: those of contacts with a conversation she can see); 404 otherwise. */
+export async function visibleOrder(db: Reader, actor: Actor, id: string) {
+  const o = await (db as Pick<Tx, "select">)
     .select()
     .from(orders)
     .where(and(eq(orders.id, id), contactVisibleWhere(actor, orders.contactId)))
@@ -917,7 +914,7 @@ export async function setOrderStatus(
 ) {
   const s = statusInput.parse(input);
   return ctx.database.write(async (tx, after) => {
-    const cur = await visibleOrderTx(tx, actor, id);
+    const cur = await visibleOrder(tx, actor, id);
     return moveOrderTx(ctx, tx, after, actor, cur, s.status, s.reason, opts.tell ?? true);
   });
 }
@@ -968,7 +965,7 @@ export const paymentInput = z.strictObject({
 export async function markPaid(ctx: Ctx, actor: Actor, id: string, input: z.input<typeof paymentInput> = {}) {
   const p = paymentInput.parse(input);
   return ctx.database.write(async (tx, after) => {
-    const cur = await visibleOrderTx(tx, actor, id);
+    const cur = await visibleOrder(tx, actor, id);
     return markPaidTx(ctx, tx, after, actor, cur, p);
   });
 }

@@ -8,10 +8,10 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { orders, paymentLinks, paymentNotices } from "./schema.ts";
 import type { Order } from "./service.ts";
+import { visibleOrder } from "./orders.ts";
 import { newId } from "../platform/ids.ts";
-import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
+import { AppError, badRequest, conflict } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
-import { contactVisibleWhere } from "../inbox/visibility.ts";
 import { businessLocale, getSetting, putSetting } from "../setup/service.ts";
 import { maskFields, mergeSecrets, openFields, sealFields } from "../platform/secrets.ts";
 import { FetchRefused, guardedFetch } from "../platform/net-guard.ts";
@@ -137,16 +137,6 @@ const providerError = (provider: Provider, status: number, json: Record<string, 
   return new AppError(502, "payment_provider_error", `${provider}: ${message}`, { provider, status });
 };
 
-async function visibleOrder(ctx: Ctx, actor: Actor, id: string) {
-  const o = await ctx.db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.id, id), contactVisibleWhere(actor, orders.contactId)))
-    .get();
-  if (!o) throw notFound("Order");
-  return o;
-}
-
 /** The address customers and providers reach DigyBot at (the configured public URL, else where it listens). */
 export const baseUrl = (ctx: Ctx) =>
   (ctx.config.public_url ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/$/, "");
@@ -162,7 +152,7 @@ export async function createPaymentLink(
   orderId: string,
   input: { provider?: Provider; send?: boolean } = {},
 ) {
-  const o = await visibleOrder(ctx, actor, orderId);
+  const o = await visibleOrder(ctx.db, actor, orderId);
   if (o.paymentStatus === "paid" || o.paymentStatus === "refunded")
     throw conflict("order_paid", "The order is already paid", { orderId });
   if (o.status === "cancelled" || o.status === "refunded")

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { asc, eq, isNull } from "drizzle-orm";
 import { type orders, products, productCategories } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
-import { badRequest, conflict, notFound } from "../platform/errors.ts";
+import { AppError, badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, type Actor, type Ctx } from "../platform/context.ts";
 import { patchOf, idRef } from "../platform/validation.ts";
 import { contentTerms, normalize } from "../agents/text.ts";
@@ -153,6 +153,17 @@ export function parsePrice(raw: string): number | null {
   const frac = dec >= 0 ? s.slice(dec + 1).replace(/[.,]/g, "") : "";
   if (frac.length > 2 || !/^\d*$/.test(whole + frac)) return null;
   return Number(whole || "0") * 100 + Number(frac.padEnd(2, "0") || "0");
+}
+
+/**
+ * A price typed in a console form (as parsePrice reads it), or a 400 naming the field; `empty` is what an empty
+ * field means (without it, an empty field is refused like any other that is not a price).
+ */
+export function priceField(raw: string, field: string, empty?: number) {
+  if (empty !== undefined && !raw.trim()) return empty;
+  const p = parsePrice(raw);
+  if (p === null) throw new AppError(400, "invalid_price", "The price is not valid", { field, value: raw });
+  return p;
 }
 
 const COLS = {

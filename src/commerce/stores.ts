@@ -321,7 +321,7 @@ export async function shopifyWebhook(
 export async function wooWebhook(
   ctx: Ctx,
   raw: string,
-  h: { signature?: string; topic?: string; deliveryId?: string; contentType?: string },
+  h: { signature?: string; topic?: string; deliveryId?: string },
 ) {
   if (/^webhook_id=\d+$/.test(raw.trim())) return "ping";
   const s = await getStoreSettings(ctx);
@@ -340,7 +340,7 @@ export async function wooWebhook(
       const first = await ctx.database.write((tx) => firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now));
       if (!first) return "duplicate";
     }
-    return wooOrderWebhook(ctx, body);
+    return applyWooOrder(ctx, body);
   }
   return ctx.database.write(async (tx) => {
     if (h.deliveryId && !(await firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now))) return "duplicate";
@@ -526,11 +526,6 @@ async function applyWooOrder(ctx: Ctx, body: Obj) {
   if (target === now.status || !nextStatuses(now).includes(target)) return "unchanged";
   await setOrderStatus(ctx, store, o.id, { status: target });
   return target;
-}
-
-/** order.updated (and created/deleted) from WooCommerce, after the product topics. */
-export async function wooOrderWebhook(ctx: Ctx, body: Obj) {
-  return applyWooOrder(ctx, body);
 }
 
 /**

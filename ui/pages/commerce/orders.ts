@@ -2,7 +2,7 @@
 // totals, delivery, payment and history and the steps it may take next, and the kitchen ticket to print.
 import { html, Csrf, fmtTime, type VNode } from "../../components/html.ts";
 import type { T } from "../../i18n/index.ts";
-import type { OrderItem } from "../../../src/commerce/schema.ts";
+import { ORDER_STATUSES as STATUSES, type OrderItem } from "../../../src/commerce/schema.ts";
 
 export type OrderRow = {
   id: string;
@@ -16,17 +16,6 @@ export type OrderRow = {
   createdAt: number;
 };
 
-const STATUSES = [
-  "new",
-  "confirmed",
-  "preparing",
-  "ready",
-  "on_the_way",
-  "delivered",
-  "picked_up",
-  "cancelled",
-  "refunded",
-] as const;
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function OrdersPage({
