@@ -154,9 +154,6 @@ export async function applyPromotions(
   lines: { sku: string; quantity: number; unitPrice: number; total: number; categoryId: string | null }[],
   opts: { tz: string; at: number; couponCode: string | null },
 ) {
-  const up = await ancestry(db);
-  const ls: Line[] = lines.map((l) => ({ ...l, categoryIds: up(l.categoryId) }));
-  const subtotal = ls.reduce((s, l) => s + l.total, 0);
   const code = opts.couponCode?.toUpperCase() ?? null;
   const candidates = await (db as Pick<Tx, "select">)
     .select()
@@ -167,6 +164,10 @@ export async function applyPromotions(
         code ? sql`(${promotions.code} IS NULL OR ${promotions.code} = ${code})` : isNull(promotions.code),
       ),
     );
+  // the categories' tree is read only when a category promotion may apply (every cart read prices again)
+  const up = candidates.some((p) => p.scope === "category") ? await ancestry(db) : () => [];
+  const ls: Line[] = lines.map((l) => ({ ...l, categoryIds: up(l.categoryId) }));
+  const subtotal = ls.reduce((s, l) => s + l.total, 0);
   const found: DiscountLine[] = [];
   let coupon: "applied" | "not_applicable" | "not_running" | "unknown" | null = code ? "unknown" : null;
   for (const p of candidates) {

@@ -9,14 +9,9 @@ import { ingestInbound } from "../../src/inbox/service.ts";
 import { carts } from "../../src/commerce/schema.ts";
 import { addToCart, checkout, createProduct, getCart, setCartDetails } from "../../src/commerce/service.ts";
 import { inPolygon, placeAddress, saveDeliverySettings, getDeliverySettings } from "../../src/commerce/delivery.ts";
+import { STORE, east } from "../support/geo.ts";
 
 const SYS = { kind: "system" } as const;
-// the store in Mexico City's Zócalo; 1 km of longitude there is 1/(111.195·cos 19.43°) degrees
-const STORE = { lat: 19.4326, lng: -99.1332 };
-const east = (km: number) => ({
-  lat: STORE.lat,
-  lng: STORE.lng + km / (111.1949 * Math.cos((STORE.lat * Math.PI) / 180)),
-});
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
 let n = 0;
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { haversineM, matrixFrom, planRoute, planTour, tourLength } from "../../src/commerce/route-plan.ts";
 import { OPTIMA, euc2d, readOptTour, readTsp } from "../support/tsplib.ts";
+import { STORE, east } from "../support/geo.ts";
 
 describe("route optimisation", () => {
   test("the TSPLIB reading follows the EUC_2D rule: each published optimal tour measures its optimum", () => {
@@ -40,12 +41,8 @@ describe("route optimisation", () => {
   });
 
   test("a courier's route: stops along a street are visited in street order, with arrival times that grow", () => {
-    const store = { lat: 19.4326, lng: -99.1332 };
+    const store = STORE;
     // five stops going east from the store, given out of order
-    const east = (km: number) => ({
-      lat: store.lat,
-      lng: store.lng + km / (111.1949 * Math.cos((store.lat * Math.PI) / 180)),
-    });
     const stops = [east(3), east(1), east(5), east(2), east(4)];
     const r = planRoute(store, stops, { speedKmh: 30, roadFactor: 1, minutesPerStop: 0 });
     expect(r.order).toEqual([1, 3, 0, 4, 2]);

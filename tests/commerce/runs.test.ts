@@ -19,13 +19,9 @@ import {
   startRun,
   trackingView,
 } from "../../src/commerce/runs.ts";
+import { STORE, east } from "../support/geo.ts";
 
 const SYS = { kind: "system" } as const;
-const STORE = { lat: 19.4326, lng: -99.1332 };
-const east = (km: number) => ({
-  lat: STORE.lat,
-  lng: STORE.lng + km / (111.1949 * Math.cos((STORE.lat * Math.PI) / 180)),
-});
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
 let now = Date.UTC(2026, 11, 2, 19, 0);
 let n = 0;

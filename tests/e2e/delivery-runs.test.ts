@@ -10,13 +10,9 @@ import { couriers, deliveryRuns, orders } from "../../src/commerce/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { addToCart, checkout, createProduct, setCartDetails, setOrderStatus } from "../../src/commerce/service.ts";
 import { saveDeliverySettings } from "../../src/commerce/delivery.ts";
+import { STORE, east } from "../support/geo.ts";
 
 const SYS = { kind: "system" } as const;
-const STORE = { lat: 19.4326, lng: -99.1332 };
-const east = (km: number) => ({
-  lat: STORE.lat,
-  lng: STORE.lng + km / (111.1949 * Math.cos((STORE.lat * Math.PI) / 180)),
-});
 let bed: Testbed;
 let n = 0;
 beforeAll(async () => {
