@@ -1,6 +1,6 @@
 // The orders' console: the list (status filter, search by number, the way to the orders board), an order's page
 // (its next step in one tap, paid, cancel or refund, its history) and the kitchen ticket to print.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { formBody } from "../app/http.ts";
 import { renderFragment, renderPage } from "../../ui/components/html.ts";
 import { CartPanel } from "../../ui/pages/commerce/cart.ts";
@@ -61,16 +61,17 @@ export const ordersConsole: ConsoleModule = (app) => {
           ...((ORDER_STATUSES as readonly string[]).includes(st) ? { status: st as OrderStatus } : {}),
         });
     if (!st && !q) rows = rows.filter((o) => OPEN.includes(o.status));
+    // the customers' names, in one read
+    const ids = [...new Set(rows.flatMap((o) => (o.contactId ? [o.contactId] : [])))];
     const names = new Map(
-      (
-        await Promise.all(
-          [...new Set(rows.map((o) => o.contactId).filter(Boolean))].map((id) =>
-            ctx.db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(eq(contacts.id, id!)).get(),
-          ),
-        )
-      )
-        .filter(Boolean)
-        .map((x) => [x!.id, x!.name]),
+      ids.length
+        ? (
+            await ctx.db
+              .select({ id: contacts.id, name: contacts.name })
+              .from(contacts)
+              .where(inArray(contacts.id, ids))
+          ).map((x) => [x.id, x.name])
+        : [],
     );
     const board = (await listBoards(ctx, u)).find((b) => b.kind === "orders");
     return page(
