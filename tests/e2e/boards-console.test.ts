@@ -185,3 +185,31 @@ test("a move in one console shows in another open on the same board, live (375 a
     await ana.close();
   }
 });
+
+test("a long column shows its first page and loads the rest on a tap (375 and 1280 px)", async () => {
+  for (let n = 0; n < 31; n++) await customer(`Cliente ${String(n).padStart(2, "0")}`);
+  const { c: admin, b } = await makeBoard("Ventas larga");
+  await admin.close();
+  const open = b.columns[0]!.id;
+  for (const viewport of VIEWPORTS) {
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    await c.go(`/boards/${b.id}`);
+    const cards = c.page.locator(`ul.board-cards[data-column="${open}"] li.board-card`);
+    await expect(cards.count()).resolves.toBe(30);
+    const more = c.page.locator(`button.more-cards[data-column="${open}"]`);
+    const total = Number(await more.getAttribute("data-count"));
+    expect(total).toBeGreaterThan(30);
+    expect(await more.textContent()).toContain(String(total - 30));
+    await c.tap(more);
+    await c.page.waitForFunction(
+      ([col, n]) => document.querySelectorAll(`ul.board-cards[data-column="${col}"] li.board-card`).length === n,
+      [open, total] as const,
+    );
+    expect(await more.count()).toBe(0);
+    // every card once
+    const ids = await cards.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.item));
+    expect(new Set(ids).size).toBe(total);
+    await c.fits();
+    await c.close();
+  }
+}, 90_000);

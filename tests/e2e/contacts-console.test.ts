@@ -85,7 +85,11 @@ test("a contact's page: note, tag, attribute, filter, merge a duplicate, export 
     await expect(c.page.locator(".contact-convs li").count()).resolves.toBe(2);
     await c.fits();
     // the list filtered by the tag and by the attribute
-    await c.go(`/contacts?tagId=${tagId}&attribute=${encodeURIComponent(`ciudad=Puebla ${i}`)}`);
+    await c.go("/contacts");
+    await c.page.locator('#contact-filters select[name="tagId"]').selectOption(tagId);
+    await c.page.fill('#contact-filters input[name="attribute"]', `ciudad=Puebla ${i}`);
+    await Promise.all([c.page.waitForEvent("load"), c.tap('#contact-filters button[type="submit"]')]);
+    expect(new URL(c.page.url()).searchParams.get("tagId")).toBe(tagId);
     await expect(c.page.locator(`tr[data-contact="${keep}"]`).count()).resolves.toBe(1);
     await expect(c.page.locator("tr[data-contact]").count()).resolves.toBe(1);
     // exported as CSV with the same filters
@@ -95,6 +99,11 @@ test("a contact's page: note, tag, attribute, filter, merge a duplicate, export 
     );
     expect(csv).toContain(`Rosa Núñez ${i}`);
     expect(csv.trim().split("\r\n").length).toBe(2);
+    // the tag taken off again with its ×
+    await c.go(`/contacts/${keep}`);
+    await Promise.all([c.page.waitForEvent("load"), c.tap(".contact-tags .tag-x")]);
+    expect(await c.page.locator(".contact-tags .tag").count()).toBe(0);
+    expect((await t.ctx.db.select().from(contactTags).where(eq(contactTags.contactId, keep))).length).toBe(0);
     await c.close();
   }
 });

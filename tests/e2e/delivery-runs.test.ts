@@ -5,7 +5,7 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import { eq } from "drizzle-orm";
 import { consoleTestbed, openConsole, PHONE, VIEWPORTS, type Testbed } from "../support/pages.ts";
-import { overflowing } from "../support/browser.ts";
+import { misnested, overflowing } from "../support/browser.ts";
 import { couriers, deliveryRuns, orders } from "../../src/commerce/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { addToCart, checkout, createProduct, setCartDetails, setOrderStatus } from "../../src/commerce/service.ts";
@@ -81,7 +81,7 @@ for (const viewport of VIEWPORTS)
       serviceWorkers: "block",
     });
     const phone = await ctxPhone.newPage();
-    await phone.goto(link);
+    expect(await misnested(phone, await (await phone.goto(link))!.text())).toEqual([]);
     expect(await overflowing(phone)).toEqual([]);
     await Promise.all([phone.waitForURL(link), phone.click("#start-run")]);
     for (const o of [near, far])
@@ -104,7 +104,8 @@ for (const viewport of VIEWPORTS)
     );
     // the customer's tracking page: on the way, with the courier and a map link
     const track = await ctxPhone.newPage();
-    await track.goto(`${bed.running.url}/track/${far.trackingToken}`);
+    const tracked = await track.goto(`${bed.running.url}/track/${far.trackingToken}`);
+    expect(await misnested(track, await tracked!.text())).toEqual([]);
     expect(await track.locator("#track-status").textContent()).toBe("En camino");
     expect(await track.locator("#track-eta").textContent()).toMatch(/^Llega aproximadamente a las /);
     expect(await track.locator("#track-map").getAttribute("href")).toContain(`mlat=${east(2).lat}`);

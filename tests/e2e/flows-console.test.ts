@@ -72,11 +72,23 @@ for (const [i, viewport] of VIEWPORTS.entries())
       // zoom changes the canvas's scale
       await c.tap("#zoom-out");
       await expect(page.locator(".flow-scale").getAttribute("style")).resolves.toContain("scale(0.8)");
+      await c.tap("#zoom-in");
+      await expect(page.locator(".flow-scale").getAttribute("style")).resolves.toContain("scale(1)");
     }
+    // another step made the start, then the first one again
+    await c.tap('#flow-outline li[data-node="message2"] button');
+    await c.tap("#make-start");
+    expect(await page.locator("#make-start").count()).toBe(0);
+    await c.tap('#flow-outline li[data-node="inicio"] button');
+    await c.tap("#make-start");
+    expect(await page.locator("#make-start").count()).toBe(0);
+    await c.tap('#flow-outline li[data-node="message2"] button');
+    await page.locator("#make-start").waitFor();
     await c.tap("#save-flow");
     await page.locator("#flow-status", { hasText: "Borrador guardado." }).waitFor();
     const saved = (await t.ctx.db.select().from(flows).where(eq(flows.id, id)).get())!;
     expect(saved.keywords).toEqual([`pizza${i}`]);
+    expect(saved.draft.start).toBe("inicio");
     expect(saved.draft.nodes.map((n) => [n.id, n.type])).toEqual([
       ["inicio", "message"],
       ["message2", "message"],

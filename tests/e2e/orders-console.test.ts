@@ -98,8 +98,10 @@ for (const viewport of VIEWPORTS)
     await c.fits();
 
     // the kitchen ticket: quantities, extras and notes, a print button
-    const ticket = await page.context().newPage();
-    await ticket.goto(`${bed.running.url}/orders/${other.id}/ticket`);
+    await c.go(`/orders/${other.id}`);
+    const [ticket] = await Promise.all([page.context().waitForEvent("page"), c.tap("#kitchen-ticket")]);
+    await ticket.waitForLoadState();
+    expect(new URL(ticket.url()).pathname).toBe(`/orders/${other.id}/ticket`);
     expect(await ticket.locator("#ticket-items li").textContent()).toBe("2×Taco al pastor+ Con quesosin cebolla");
     await ticket.evaluate(() => {
       (window as unknown as { printed: number }).printed = 0;

@@ -6,12 +6,20 @@ import type { Browser } from "playwright-core";
 import { type seedBusiness, type startServer, apiPost, type TestApp } from "../support/app.ts";
 import { openConsole, PHONE, DESKTOP, VIEWPORTS, consoleTestbed, type Testbed } from "../support/pages.ts";
 import { createAgent } from "../../src/agents/service.ts";
+import { addToCart, checkout, createProduct } from "../../src/commerce/service.ts";
+import { createFlow } from "../../src/automation/flows.ts";
+import { FLOW_RECIPES } from "../../src/automation/flow-recipes.ts";
+import { createSequence } from "../../src/automation/sequences.ts";
+import { installRecipe } from "../../src/automation/recipes.ts";
+import { automationRules } from "../../src/automation/schema.ts";
 
 let bed: Testbed,
   t: TestApp,
   s: Awaited<ReturnType<typeof seedBusiness>>,
   running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser, conv: string, agentId: string, ticketId: string, boardId: string, contactId: string;
+let productId: string, orderId: string, ruleId: string, flowId: string, sequenceId: string;
+const SYS = { kind: "system" } as const;
 beforeAll(async () => {
   bed = await consoleTestbed();
   ({ t, s, running, browser } = bed);
@@ -38,6 +46,26 @@ beforeAll(async () => {
   ).data.contactId;
   boardId = (await apiPost(t, s.apiKey, "/boards", { name: "Seguimiento de tickets de la semana", kind: "tickets" }))
     .id;
+  // the commerce and automation pages, each with something on it
+  productId = (
+    await createProduct(t.ctx, SYS, {
+      sku: "COMBO-FAM",
+      name: "Combo familiar de tacos al pastor con guacamole y refrescos",
+      price: 38900,
+      stock: 20,
+    })
+  ).id;
+  await addToCart(t.ctx, SYS, conv, { sku: "COMBO-FAM", quantity: 2 });
+  orderId = (await checkout(t.ctx, SYS, conv, {})).id;
+  await installRecipe(t.ctx, SYS, "out_of_hours");
+  ruleId = (await t.ctx.db.select().from(automationRules).get())!.id;
+  flowId = (await createFlow(t.ctx, SYS, FLOW_RECIPES.restaurant_welcome!)).id;
+  sequenceId = (
+    await createSequence(t.ctx, SYS, {
+      name: "Seguimiento de la cotización",
+      steps: [{ delayMinutes: 60, variations: ["¿Pudiste revisar la cotización, {{contact.first_name|cliente}}?"] }],
+    })
+  ).id;
 }, 60_000);
 afterAll(async () => {
   await bed?.close();
@@ -80,6 +108,20 @@ const adminPages = () => [
   "/settings/sequences/new",
   "/settings/flows",
   "/settings/library",
+  `/settings/automations/${ruleId}`,
+  `/settings/flows/${flowId}`,
+  `/settings/sequences/${sequenceId}`,
+  "/settings/surveys",
+  `/settings/catalog/${productId}`,
+  "/settings/promotions",
+  "/settings/delivery",
+  "/settings/payments",
+  "/settings/stores",
+  "/settings/orders",
+  "/orders",
+  `/orders/${orderId}`,
+  `/orders/${orderId}/ticket`,
+  "/deliveries",
 ];
 
 test("every administrator page fits a phone and a desktop, its main controls uncovered", async () => {
@@ -100,7 +142,16 @@ test("every administrator page fits a phone and a desktop, its main controls unc
 test("an agent's pages fit too", async () => {
   for (const viewport of VIEWPORTS) {
     const c = await openConsole(browser, running.url, "ana", viewport);
-    for (const path of ["/inbox", "/contacts", "/team", "/tickets", "/boards", "/profile", "/profile/notifications"]) {
+    for (const path of [
+      "/inbox",
+      "/contacts",
+      "/team",
+      "/tickets",
+      "/boards",
+      "/orders",
+      "/profile",
+      "/profile/notifications",
+    ]) {
       await c.go(path);
       await c.fits();
     }

@@ -84,3 +84,31 @@ for (const viewport of VIEWPORTS)
     expect((await bed.t.ctx.db.select().from(orders).where(eq(orders.id, o.id)).get())!.paymentStatus).toBe("paid");
     await c.close();
   }, 90_000);
+
+// (after the Stripe tests: a saved Mercado Pago token makes it the default provider for new links)
+for (const viewport of VIEWPORTS)
+  test(`Settings → Pagos: Mercado Pago and bank transfer saved, the token shown only as its last four (${viewport.width} px)`, async () => {
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    const token = `APP_USR-console-${viewport.width}-00005555`;
+    await c.go("/settings/payments");
+    const mp = page.locator("#pay-mp");
+    await mp.locator('input[name="accessToken"]').fill(token);
+    await mp.locator('input[name="webhookSecret"]').fill(`mp-secret-${viewport.width}`);
+    await Promise.all([page.waitForEvent("load"), c.tap(mp.locator("button.primary"))]);
+    expect(await page.locator('#pay-mp input[name="accessToken"]').inputValue()).toBe("••••5555");
+    expect((await getPaymentSettings(bed.t.ctx)).mercadopago).toMatchObject({
+      accessToken: token,
+      webhookSecret: `mp-secret-${viewport.width}`,
+    });
+    // saving the transfer card keeps the sealed token (the masked value is not written back)
+    const words = `CLABE 0121 8000 1234 5678 9${viewport.width}`;
+    await page.locator('#pay-transfer textarea[name="transferInstructions"]').fill(words);
+    await Promise.all([page.waitForEvent("load"), c.tap("#pay-transfer button.primary")]);
+    expect(await page.locator('#pay-transfer textarea[name="transferInstructions"]').inputValue()).toBe(words);
+    const saved = await getPaymentSettings(bed.t.ctx);
+    expect(saved.transferInstructions).toBe(words);
+    expect(saved.mercadopago.accessToken).toBe(token);
+    await c.fits();
+    await c.close();
+  }, 60_000);

@@ -80,3 +80,24 @@ export async function reachable(locator: import("playwright-core").Locator): Pro
     return !!hit && (hit === el || el.contains(hit));
   });
 }
+
+/**
+ * Elements the browser's parser moved or dropped from a page's HTML: a `<form>` inside a `<p>` closes the paragraph
+ * (the form and what follows land outside it, and a stray `</p>` becomes an empty paragraph), a form inside a form
+ * is dropped (the inner button then posts the outer form), a link inside a link is split. The server's markup is
+ * counted tag by tag against the tree the browser builds from it. Returns "tag: source N, parsed M" for each that
+ * differs, for a readable failure.
+ */
+export async function misnested(page: import("playwright-core").Page, source: string): Promise<string[]> {
+  return page.evaluate((src) => {
+    const text = src.replace(/<(script|style|template)\b[\s\S]*?<\/\1>/gi, "");
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    const out: string[] = [];
+    for (const tag of ["p", "form", "a", "button", "ul", "ol", "li", "table", "tr", "td", "div", "details", "label"]) {
+      const written = (text.match(new RegExp(`<${tag}[\\s>/]`, "gi")) ?? []).length;
+      const parsed = doc.querySelectorAll(tag).length;
+      if (written !== parsed) out.push(`${tag}: source ${written}, parsed ${parsed}`);
+    }
+    return out;
+  }, source);
+}

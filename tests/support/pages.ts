@@ -2,7 +2,7 @@
 // fits (nothing scrolls sideways, no control past the edge) and that a control is reachable before tapping it.
 import { expect } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { overflowing, reachable, launchBrowser } from "./browser.ts";
+import { overflowing, reachable, launchBrowser, misnested } from "./browser.ts";
 import { makeTestApp, seedBusiness, startServer } from "./app.ts";
 
 export const PHONE = { width: 375, height: 740 };
@@ -44,7 +44,8 @@ export async function openConsole(
   const context = await browser.newContext({ viewport, serviceWorkers: "block" });
   const page = await context.newPage();
   const person = PEOPLE[who];
-  await page.goto(`${base}/login`);
+  const login = await page.goto(`${base}/login`);
+  expect(await misnested(page, await login!.text())).toEqual([]);
   await page.fill("input[name=email]", person.email);
   await page.fill("input[name=password]", person.password);
   await page.click("button[type=submit]");
@@ -57,6 +58,8 @@ export async function openConsole(
     async go(path) {
       const r = await page.goto(`${base}${path}`);
       expect([path, r?.status()]).toEqual([path, 200]);
+      // the markup as written is the tree the browser built (no form in a paragraph, no form in a form)
+      expect([path, await misnested(page, await r!.text())]).toEqual([path, []]);
     },
     async fits() {
       // a live page may re-render (a fragment swapped in) while its controls are walked: walk them again

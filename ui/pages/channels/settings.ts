@@ -65,12 +65,12 @@ export function QrStatusView({
     ${s.lastError ? html`<p class="error">${t(`waqr.problem.${qrProblem(s.lastError)}`)}</p><details class="details"><summary>${t("common.details")}</summary><code>${s.lastError}</code></details>` : null}
     ${s.qrSvg ? html`<div class="qr"><p>${t("waqr.scan")}</p><div class="qr-img" dangerouslySetInnerHTML=${{ __html: s.qrSvg }}></div></div>` : null}
     ${s.pairingCode ? html`<p>${t("waqr.codeIs")} <code class="pairing-code">${s.pairingCode}</code></p>` : null}
-    <p>${
+    <div class="qr-actions">${
       s.state === "open"
         ? act("logout", t("waqr.logout"), "danger", t("waqr.logoutConfirm"))
         : html`${act("pair", t("waqr.pair"), "primary")}
       <form method="post" action=${`/settings/channels/${channelId}/pair-code`} style="display:inline"><${Csrf} csrf=${csrf} /><input name="phone" placeholder="+52 55 1234 5678" required /> <button type="submit">${t("waqr.pairByPhone")}</button></form>`
-    }</p>
+    }</div>
   </div>`;
 }
 

@@ -170,7 +170,7 @@ export function ContactPage({
     <section class="card"><p><a href="/contacts">← ${t("contacts.title")}</a></p>
       <h1>${c.name || c.phone || c.email || t("contact.visitor")}</h1>
       ${flash ? html`<div class="flash" role="status">${flash}</div>` : null}${error ? html`<div class="flash err" role="alert">${error}</div>` : null}
-      <p class="contact-tags">${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name} <form method="post" action=${`/contacts/${c.id}/untag/${g.id}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit" class="tag-x" aria-label=${t("contacts.untag", { tag: g.name })}>×</button></form></span>`)}</p>
+      <div class="contact-tags">${c.tags.map((g) => html`<span class="tag" style=${`background:${g.color}`}>${g.name} <form method="post" action=${`/contacts/${c.id}/untag/${g.id}`} style="display:inline"><${Csrf} csrf=${csrf} /><button type="submit" class="tag-x" aria-label=${t("contacts.untag", { tag: g.name })}>×</button></form></span>`)}</div>
       <form method="post" action=${`/contacts/${c.id}/tags`} class="tag-add"><${Csrf} csrf=${csrf} /><label class="sr-only" for="contact-tag">${t("conv.addTag")}</label><select id="contact-tag" name="tagId" required><option value="">+ ${t("conv.addTag")}</option>${tags.filter((g) => !c.tags.some((x) => x.id === g.id)).map((g) => html`<option value=${g.id}>${g.name}</option>`)}</select><button type="submit" class="secondary">${t("contacts.addTag")}</button></form>
       ${
         v.duplicates.length
