@@ -44,7 +44,8 @@ export function draftOf(f: Form, id?: string): UI.Draft {
     trigger.keywords = list(f.t_keywords);
     if (str(f.t_first)) trigger.first = true;
   }
-  if (["customer_silent", "no_agent_reply", "appointment_upcoming"].includes(type)) trigger.minutes = num(f.t_minutes);
+  if (["customer_silent", "no_agent_reply", "appointment_upcoming", "order_unpaid"].includes(type))
+    trigger.minutes = num(f.t_minutes);
   if (type === "contact_returned") trigger.hours = num(f.t_hours);
   if (type === "tag_added" || type === "tag_removed") trigger.tagIds = str(f.t_tag) ? [str(f.t_tag)] : [];
   if (type === "schedule") trigger.cron = str(f.t_cron).trim();

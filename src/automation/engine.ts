@@ -35,6 +35,8 @@ import {
 import { enrol, runSequenceStep, sequenceExits, unenrol } from "./sequences.ts";
 import { flowEvents, flowTimer, startFlow } from "./flows.ts";
 import { sendSurvey, surveyEvents } from "./csat.ts";
+import { orderWords } from "../commerce/payments.ts";
+import { orders } from "../commerce/schema.ts";
 import { EVENT_TRIGGERS, type Action, type Condition, type ConditionGroup, type Trigger } from "./model.ts";
 
 type Rule = typeof automationRules.$inferSelect;
@@ -244,6 +246,11 @@ type Data = Record<string, unknown> & {
   tagId?: string;
   appointmentId?: string;
   startsAt?: number;
+  /** an order event's order, its status and how it is to be paid */
+  orderId?: string;
+  status?: string;
+  paymentStatus?: string;
+  paymentMethod?: string | null;
   fields?: string[];
   /** a board move's board and columns */
   boardId?: string;
@@ -363,6 +370,10 @@ async function triggerMatches(ctx: Ctx, tr: Trigger, ev: Ev, d: Data, conversati
   }
 }
 
+const TIMED: string[] = ["customer_silent", "no_agent_reply", "appointment_upcoming", "order_unpaid"];
+/** Orders a reminder to pay makes sense for: paid by a link or a transfer (cash and card are paid on delivery). */
+const PAID_LATER = new Set(["link", "transfer"]);
+
 /** Timed triggers follow the conversation: our message starts "silent for X", the customer's stops it, and so on. */
 async function maintainTimers(
   ctx: Ctx,
@@ -372,9 +383,7 @@ async function maintainTimers(
   rules: Rule[],
   causedBy: string | null,
 ) {
-  const timed = rules.filter((r) =>
-    ["customer_silent", "no_agent_reply", "appointment_upcoming"].includes(r.trigger.type),
-  );
+  const timed = rules.filter((r) => TIMED.includes(r.trigger.type));
   if (!timed.length) return;
   const now = ctx.clock.now();
   const upsert: (typeof automationTimers.$inferInsert)[] = [];
@@ -426,8 +435,32 @@ async function maintainTimers(
           createdAt: now,
         });
     }
+    if (
+      tr.type === "order_unpaid" &&
+      ev.type === "commerce.order_created" &&
+      d.orderId &&
+      d.paymentStatus !== "paid" &&
+      PAID_LATER.has(String(d.paymentMethod))
+    )
+      upsert.push({
+        id: newId(now),
+        key: `unpaid:${r.id}:${d.orderId}`,
+        ruleId: r.id,
+        kind: "order",
+        dueAt: ev.at + tr.minutes * 60_000,
+        conversationId,
+        contactId: d.contactId ?? null,
+        payload: { orderId: d.orderId },
+        createdAt: now,
+      });
   }
   if (ev.type === "inbox.message_received" && conversationId) cancel.push({ conversationId, kind: "silent" });
+  // paid or cancelled: no reminder to pay
+  if (
+    d.orderId &&
+    (ev.type === "commerce.order_paid" || (ev.type === "commerce.order_status_changed" && d.status === "cancelled"))
+  )
+    cancel.push({ kind: "order", keyPrefix: `:${d.orderId}` });
   if (fromPerson && conversationId) cancel.push({ conversationId, kind: "no_reply" });
   if (ev.type === "calendar.appointment_cancelled" && d.appointmentId)
     cancel.push({ kind: "appointment", keyPrefix: `:${d.appointmentId}` });
@@ -486,6 +519,8 @@ type Facts = {
   message: { body: string } | null;
   business: { name: string; open: boolean; weekday: string; hour: number; locale: string; timezone: string };
   appointment: { startsAt: number; service?: string } | null;
+  /** the order an order event or timer is about, in words */
+  order: Awaited<ReturnType<typeof orderWords>> | null;
   assigneeName: string | null;
 };
 
@@ -578,6 +613,10 @@ export async function factsFor(ctx: Ctx, c: Cause): Promise<Facts> {
       timezone: tz,
     },
     appointment: c.data?.startsAt ? { startsAt: Number(c.data.startsAt), service: c.data.service as string } : null,
+    order: c.data?.orderId
+      ? ((await orderWords(ctx, c.data.orderId, (b?.locale ?? ctx.config.default_locale) === "en" ? "en" : "es")) ??
+        null)
+      : null,
     assigneeName: assignee?.name ?? null,
   };
 }
@@ -687,6 +726,11 @@ export function render(text: string, f: Facts) {
       timeZone: f.business.timezone,
     }),
     "appointment.service": f.appointment?.service,
+    "order.number": f.order?.number,
+    "order.total": f.order?.total,
+    "order.status": f.order?.status,
+    "order.payment_url": f.order?.paymentUrl,
+    "order.how_to_pay": f.order?.howToPay,
   };
   const attrs = (f.contact?.attributes ?? {}) as Record<string, unknown>;
   return text.replace(/\{\{\s*([\w.]+)\s*(?:\|([^}]*))?\}\}/g, (_m, name: string, fallback?: string) => {
@@ -1256,8 +1300,13 @@ async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<
     contactId: t.contactId,
     depth: 0,
     timerId: t.id,
-    data: t.kind === "appointment" ? (t.payload as Data) : undefined,
+    data: t.kind === "appointment" || t.kind === "order" ? (t.payload as Data) : undefined,
   };
+  if (t.kind === "order") {
+    // still unpaid now? (paid or cancelled after the timer was set and before it was cancelled)
+    const o = await orderState(ctx, String((t.payload as Data).orderId));
+    if (!o || o.paymentStatus === "paid" || o.status === "cancelled" || o.status === "refunded") return "cancelled";
+  }
   if (t.kind === "silent" || t.kind === "no_reply") {
     // still true now? (the customer wrote, or a person answered, after the timer was set and before it was cancelled)
     const p = t.payload as { since: number };
@@ -1290,6 +1339,13 @@ async function handleTimer(ctx: Ctx, t: Timer, rule: Rule | undefined): Promise<
   await fire(ctx, rule, cause);
   return "done";
 }
+
+const orderState = (ctx: Ctx, id: string) =>
+  ctx.db
+    .select({ status: orders.status, paymentStatus: orders.paymentStatus })
+    .from(orders)
+    .where(eq(orders.id, id))
+    .get();
 
 async function finishSkipped(ctx: Ctx, run: Run, why: string) {
   await ctx.database.write((tx) =>

@@ -73,6 +73,8 @@ export const triggerSchema = z.discriminatedUnion("type", [
     statuses: z.array(z.string().max(40)).max(20).default([]),
   }),
   z.strictObject({ type: z.literal("order_paid") }),
+  /** an order to be paid by link or transfer is still unpaid X minutes after it was placed (not when cancelled) */
+  z.strictObject({ type: z.literal("order_unpaid"), minutes }),
   z.strictObject({ type: z.literal("cart_abandoned") }),
   z.strictObject({ type: z.literal("ticket_created") }),
   z.strictObject({ type: z.literal("ticket_updated") }),

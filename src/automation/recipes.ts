@@ -21,6 +21,7 @@ export const RECIPES = [
   "auto_tag",
   "csat",
   "abandoned_cart",
+  "payment_reminder",
 ] as const;
 export type RecipeId = (typeof RECIPES)[number];
 
@@ -47,6 +48,9 @@ const words = {
     cartText:
       "¡Hola {{contact.first_name|}}! Dejaste productos en tu carrito. Si lo terminas hoy, el cupón VUELVE10 te da 10% de descuento. Escríbenos «confirmo» y lo preparamos.",
     cartCoupon: "Carrito recuperado: 10%",
+    payReminder: "Recordar un pago pendiente",
+    payReminderText:
+      "Hola {{contact.first_name|}}, tu pedido {{order.number}} por {{order.total}} sigue pendiente de pago. {{order.how_to_pay}} Si ya pagaste, envíanos tu comprobante por aquí.",
     tag: (name: string) => `Etiquetar: ${name}`,
     tagAlert: (name: string) => `Un cliente escribió sobre ${name}`,
     topics: [
@@ -76,6 +80,9 @@ const words = {
     cartText:
       "Hi {{contact.first_name|}}! You left products in your cart. Finish it today and the coupon VUELVE10 takes 10% off. Write “confirm” and we will prepare it.",
     cartCoupon: "Recovered cart: 10%",
+    payReminder: "Remind a pending payment",
+    payReminderText:
+      "Hi {{contact.first_name|}}, your order {{order.number}} for {{order.total}} is still waiting for payment. {{order.how_to_pay}} If you have already paid, send us the receipt here.",
     tag: (name: string) => `Tag: ${name}`,
     tagAlert: (name: string) => `A customer wrote about ${name}`,
     topics: [
@@ -180,6 +187,15 @@ export async function installRecipe(ctx: Ctx, actor: Actor, id: string) {
       });
       break;
     }
+    case "payment_reminder":
+      rules.push({
+        name: w.payReminder,
+        trigger: { type: "order_unpaid", minutes: 120 },
+        // a reminder that would arrive a day late is left out
+        tooLateMinutes: 24 * 60,
+        actions: [{ type: "send_message", body: w.payReminderText }],
+      });
+      break;
     case "csat":
       rules.push({ name: w.csat, trigger: { type: "conversation_resolved" }, actions: [{ type: "send_survey" }] });
       break;

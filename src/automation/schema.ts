@@ -61,7 +61,8 @@ export const automationSteps = sqliteTable("automation_steps", {
   at: integer("at").notNull(),
 });
 
-// Due rows: waits, "customer silent for X", "no agent reply for X", "X before an appointment", schedules and
+// Due rows: waits, "customer silent for X", "no agent reply for X", "X before an appointment", "an order still
+// unpaid after X", schedules and
 // webhook deliveries. Claimed by the scheduler, they survive restarts; `key` keeps one per cause.
 export const automationTimers = sqliteTable(
   "automation_timers",
@@ -70,7 +71,7 @@ export const automationTimers = sqliteTable(
     key: text("key").notNull().unique(),
     ruleId: text("rule_id").notNull(),
     kind: text("kind", {
-      enum: ["resume", "silent", "no_reply", "appointment", "schedule", "webhook", "sequence", "flow"],
+      enum: ["resume", "silent", "no_reply", "appointment", "order", "schedule", "webhook", "sequence", "flow"],
     }).notNull(),
     dueAt: integer("due_at").notNull(),
     conversationId: text("conversation_id"),

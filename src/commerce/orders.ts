@@ -542,6 +542,7 @@ async function orderEvent(ctx: Ctx, tx: Tx, after: AfterCommit, type: string, o:
       total: o.total,
       currency: o.currency,
       paymentStatus: o.paymentStatus,
+      paymentMethod: o.paymentMethod,
       contactId: o.contactId,
       conversationId: o.conversationId,
       assigneeId: scope?.assigneeId ?? null,

@@ -428,3 +428,38 @@ export async function linksOf(ctx: Ctx, orderId: string) {
     .where(eq(paymentLinks.orderId, orderId))
     .orderBy(desc(paymentLinks.createdAt));
 }
+
+/**
+ * An order as an automation's message names it (the payment reminder): its number, total and status in words, and
+ * how to pay it — the open payment link, or the business's transfer details. Undefined for an unknown order.
+ */
+export async function orderWords(ctx: Ctx, orderId: string, locale: "es" | "en") {
+  const o = await ctx.db.select().from(orders).where(eq(orders.id, orderId)).get();
+  if (!o) return undefined;
+  const { formatMoney } = await import("./service.ts");
+  const t = translator(locale);
+  const link =
+    o.paymentMethod === "link"
+      ? await ctx.db
+          .select({ url: paymentLinks.url })
+          .from(paymentLinks)
+          .where(and(eq(paymentLinks.orderId, o.id), eq(paymentLinks.status, "open")))
+          .orderBy(desc(paymentLinks.createdAt))
+          .get()
+      : undefined;
+  let transfer = o.paymentMethod === "transfer" ? (await getPaymentSettings(ctx)).transferInstructions.trim() : "";
+  // a sentence of its own, as the message goes on after it (a link is left bare: a dot would join its address)
+  if (transfer && !/[.!?]$/.test(transfer)) transfer += ".";
+  return {
+    number: o.number,
+    total: formatMoney(o.total, o.currency, locale),
+    status: t(`orders.status.${o.status}`),
+    paymentStatus: o.paymentStatus,
+    paymentUrl: link?.url ?? "",
+    howToPay: link
+      ? t("orders.howToPay.link", { url: link.url })
+      : transfer
+        ? t("orders.howToPay.transfer", { details: transfer })
+        : "",
+  };
+}

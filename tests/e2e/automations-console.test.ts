@@ -153,3 +153,32 @@ test("a ready-made automation installs in one click, once (375 and 1280 px)", as
   const names = (await bed.t.ctx.db.select().from(automationRules)).map((r) => r.recipe).filter(Boolean);
   expect(names.sort()).toEqual(["out_of_hours", "sticky_agent"]);
 });
+
+test("the payment reminder installs in one click; its editor shows the trigger and its two hours (375 and 1280 px)", async () => {
+  for (const [i, viewport] of VIEWPORTS.entries()) {
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    await c.go("/settings/automations");
+    const recipe = c.page.locator('#recipes li[data-recipe="payment_reminder"]');
+    if (i === 0) {
+      await expect(recipe.innerText()).resolves.toContain("Recordar un pago pendiente");
+      await Promise.all([c.page.waitForEvent("load"), c.tap(recipe.locator("button"))]);
+    }
+    await expect(recipe.innerText()).resolves.toContain("Instalada");
+    const rule = (await bed.t.ctx.db.select().from(automationRules)).find((r) => r.recipe === "payment_reminder")!;
+    // as installed (two hours), then as the phone's pass left it
+    expect(rule.trigger).toEqual({ type: "order_unpaid", minutes: i === 0 ? 120 : 90 });
+    // its editor: the trigger in words and its minutes shown; the minutes changed and saved
+    await c.go(`/settings/automations/${rule.id}`);
+    const form = c.page.locator("#rule-form");
+    await expect(form.locator("#t_type").inputValue()).resolves.toBe("order_unpaid");
+    await expect(form.locator("#t_type option:checked").textContent()).resolves.toBe("Un pedido sigue sin pagarse");
+    await expect(form.locator("[name=t_minutes]").isVisible()).resolves.toBe(true);
+    await expect(form.locator("[name=t_minutes]").inputValue()).resolves.toBe(i === 0 ? "120" : "90");
+    await form.locator("[name=t_minutes]").fill(String(90 + i * 60));
+    await Promise.all([c.page.waitForEvent("load"), c.tap(form.locator("button.primary").last())]);
+    const saved = (await bed.t.ctx.db.select().from(automationRules).where(eq(automationRules.id, rule.id)).get())!;
+    expect(saved.trigger).toEqual({ type: "order_unpaid", minutes: 90 + i * 60 });
+    await c.fits();
+    await c.close();
+  }
+});

@@ -741,7 +741,7 @@ export const en: Record<MessageKey, string> = {
   "auto.addCondition": "Add condition",
   "auto.addAction": "Add action",
   "auto.variables":
-    "In texts you can use {{contact.first_name|customer}}, {{contact.name}}, {{business.name}}, {{agent.name}}, {{appointment.date}}, {{appointment.time}}.",
+    "In texts you can use {{contact.first_name|customer}}, {{contact.name}}, {{business.name}}, {{agent.name}}, {{appointment.date}}, {{appointment.time}}; for orders {{order.number}}, {{order.total}}, {{order.status}}, {{order.how_to_pay}}.",
   "auto.tooLate": "Skip a timed step that comes due later than (minutes)",
   "auto.enabled": "On",
   "auto.log": "Log",
@@ -783,6 +783,7 @@ export const en: Record<MessageKey, string> = {
   "auto.trigger.order_status_changed": "An order's status changes",
   "auto.trigger.order_paid": "An order is paid",
   "auto.trigger.cart_abandoned": "Cart abandoned",
+  "auto.trigger.order_unpaid": "An order is still unpaid",
   "auto.trigger.ticket_created": "A ticket is opened",
   "auto.trigger.ticket_updated": "A ticket changes",
   "auto.action.send_message": "Send a message",
@@ -1533,6 +1534,8 @@ export const en: Record<MessageKey, string> = {
   "cart.extras": "Extras",
   "cart.add": "Add to cart",
   "cart.checkout": "Create order",
+  "orders.howToPay.link": "You can pay for it here: {url}",
+  "orders.howToPay.transfer": "Bank transfer details: {details}",
   "orders.payLink": "You can pay for your order {number} ({total}) here: {url}",
   "pay.doneTitle": "Thank you",
   "pay.done":
@@ -1691,6 +1694,9 @@ export const en: Record<MessageKey, string> = {
   "errors.order_without_location": "That order has no location: ask the customer to share it.",
   "errors.run_not_started": "Start the run first.",
   "errors.invalid_position": "The location is not valid.",
+  "recipe.payment_reminder": "Remind a pending payment",
+  "recipe.payment_reminder.help":
+    "If an order to be paid by link or transfer is still unpaid 2 hours later, reminds the customer how to pay. Not sent once paid or cancelled.",
   "recipe.abandoned_cart": "Remind an abandoned cart, with a coupon",
   "recipe.abandoned_cart.help":
     "When a customer leaves products in the cart without ordering, writes to them once with the coupon VUELVE10 (10%, made when this is installed).",

@@ -749,7 +749,7 @@ export const es = {
   "auto.addCondition": "Añadir condición",
   "auto.addAction": "Añadir acción",
   "auto.variables":
-    "En los textos puedes usar {{contact.first_name|cliente}}, {{contact.name}}, {{business.name}}, {{agent.name}}, {{appointment.date}}, {{appointment.time}}.",
+    "En los textos puedes usar {{contact.first_name|cliente}}, {{contact.name}}, {{business.name}}, {{agent.name}}, {{appointment.date}}, {{appointment.time}}; en los pedidos {{order.number}}, {{order.total}}, {{order.status}}, {{order.how_to_pay}}.",
   "auto.tooLate": "No hacer un paso programado si llega tarde más de (minutos)",
   "auto.enabled": "Activa",
   "auto.log": "Registro",
@@ -791,6 +791,7 @@ export const es = {
   "auto.trigger.order_status_changed": "Cambia el estado de un pedido",
   "auto.trigger.order_paid": "Se paga un pedido",
   "auto.trigger.cart_abandoned": "Carrito abandonado",
+  "auto.trigger.order_unpaid": "Un pedido sigue sin pagarse",
   "auto.trigger.ticket_created": "Se abre un ticket",
   "auto.trigger.ticket_updated": "Cambia un ticket",
   "auto.action.send_message": "Enviar mensaje",
@@ -1545,6 +1546,8 @@ export const es = {
   "cart.extras": "Extras",
   "cart.add": "Agregar al carrito",
   "cart.checkout": "Crear pedido",
+  "orders.howToPay.link": "Puedes pagarlo aquí: {url}",
+  "orders.howToPay.transfer": "Datos para la transferencia: {details}",
   "orders.payLink": "Puedes pagar tu pedido {number} ({total}) aquí: {url}",
   "pay.doneTitle": "Gracias",
   "pay.done": "Recibimos tu pago del pedido {number}. Te avisaremos por la conversación en cuanto se confirme.",
@@ -1702,6 +1705,9 @@ export const es = {
   "errors.order_without_location": "Ese pedido no tiene ubicación: pide al cliente que la comparta.",
   "errors.run_not_started": "Primero sal a repartir.",
   "errors.invalid_position": "La ubicación no es válida.",
+  "recipe.payment_reminder": "Recordar un pago pendiente",
+  "recipe.payment_reminder.help":
+    "Si un pedido por link de pago o transferencia sigue sin pagarse 2 horas después, le recuerda al cliente cómo pagarlo. No se manda si ya pagó o se canceló.",
   "recipe.abandoned_cart": "Recordar el carrito abandonado, con cupón",
   "recipe.abandoned_cart.help":
     "Cuando un cliente deja productos en el carrito sin pedir le escribe una vez con el cupón VUELVE10 (10%, se crea al instalarla).",

@@ -77,6 +77,7 @@ export const TRIGGERS = [
   "order_created",
   "order_status_changed",
   "order_paid",
+  "order_unpaid",
   "cart_abandoned",
 ] as const;
 export const ACTIONS = [
@@ -300,7 +301,7 @@ export function RuleEditor({
       <label>${t("auto.trigger")}<select name="t_type" id="t_type">${TRIGGERS.map((x) => html`<option value=${x} selected=${x === tr.type}>${t(`auto.trigger.${x}`)}</option>`)}</select></label>
       <label data-show=${show("message_received")}>${t("auto.keywords")}<input name="t_keywords" value=${val("keywords")} placeholder="devolución, reembolso" /></label>
       <label class="inline" data-show=${show("message_received")}><input type="checkbox" name="t_first" value="1" checked=${!!tr.first} /> ${t("auto.firstOnly")}</label>
-      <label data-show=${show("customer_silent no_agent_reply appointment_upcoming")}>${t("auto.minutes")}<input name="t_minutes" type="number" min="1" value=${val("minutes")} /></label>
+      <label data-show=${show("customer_silent no_agent_reply appointment_upcoming order_unpaid")}>${t("auto.minutes")}<input name="t_minutes" type="number" min="1" value=${val("minutes")} /></label>
       <label data-show=${show("contact_returned")}>${t("auto.hours")}<input name="t_hours" type="number" min="1" value=${val("hours")} /></label>
       <label data-show=${show("tag_added tag_removed")}>${t("auto.tag")}<select name="t_tag"><option value="">${t("auto.anyTag")}</option>${refs.tags.map((g) => html`<option value=${g.id} selected=${g.id === tagId}>${g.name}</option>`)}</select></label>
       <label data-show=${show("schedule")}>${t("auto.cron")}<input name="t_cron" value=${val("cron")} placeholder="0 9 * * 1" /></label>
