@@ -43,7 +43,7 @@ export const flowPatch = patchOf(flowInput);
 // ---------------------------------------------------------------- the owner's flows
 
 /** Every id a graph names exists (tags, agents, departments, people, other flows): checked on save. */
-async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
+async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[], template?: { header?: string } | null) {
   const want: [string, { id: unknown } & object, string, string][] = [];
   g.nodes.forEach((n, i) => {
     const f = `graph.nodes.${i}`;
@@ -56,6 +56,7 @@ async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
     if (n.type === "message") n.media?.forEach((id) => want.push(["library_item", libraryItems, id, `${f}.media`]));
   });
   channelIds.forEach((id) => want.push(["channel", channels, id, "channelIds"]));
+  if (template?.header) want.push(["library_item", libraryItems, template.header, "template.header"]);
   for (const [kind, table, id, field] of want) {
     const t = table as typeof tags;
     const r = await ctx.db.select({ id: t.id }).from(t).where(eq(t.id, id)).get();
@@ -66,7 +67,7 @@ async function checkRefs(ctx: Ctx, g: FlowGraph, channelIds: string[]) {
 export async function createFlow(ctx: Ctx, actor: Actor, input: unknown) {
   assertAdmin(actor);
   const f = flowInput.parse(input);
-  await checkRefs(ctx, f.graph, f.channelIds);
+  await checkRefs(ctx, f.graph, f.channelIds, f.template);
   const now = ctx.clock.now();
   const row: Flow = {
     id: newId(now),
@@ -112,7 +113,7 @@ export async function updateFlow(ctx: Ctx, actor: Actor, id: string, patch: unkn
     graph: p.graph ?? cur.draft,
     ...((p.template ?? cur.template) ? { template: p.template ?? cur.template } : {}),
   });
-  await checkRefs(ctx, next.graph, next.channelIds);
+  await checkRefs(ctx, next.graph, next.channelIds, next.template);
   const now = ctx.clock.now();
   await ctx.database.write((tx) =>
     tx
@@ -143,7 +144,7 @@ export async function publishFlow(ctx: Ctx, actor: Actor, id: string) {
       field: problems[0].node ? `graph.nodes.${f.draft.nodes.findIndex((n) => n.id === problems[0].node)}` : "graph",
       problems,
     });
-  await checkRefs(ctx, f.draft, f.channelIds);
+  await checkRefs(ctx, f.draft, f.channelIds, f.template);
   const now = ctx.clock.now();
   const version = await ctx.database.write(async (tx) => {
     const last = await tx

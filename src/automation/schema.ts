@@ -160,7 +160,12 @@ export const flows = sqliteTable("flows", {
   keywords: text("keywords", { mode: "json" }).notNull().$type<string[]>(),
   channelIds: text("channel_ids", { mode: "json" }).notNull().$type<string[]>(),
   draft: text("draft", { mode: "json" }).notNull().$type<FlowGraph>(),
-  template: text("template", { mode: "json" }).$type<{ name: string; language: string; params: string[] }>(),
+  template: text("template", { mode: "json" }).$type<{
+    name: string;
+    language: string;
+    params: string[];
+    header?: string;
+  }>(),
   /** the version conversations start on; null: not published yet */
   publishedVersion: integer("published_version"),
   createdAt: integer("created_at").notNull(),

@@ -25,7 +25,7 @@ const UNIT = { min: 1, h: 60, d: 1440 } as const;
 
 /** The form as a sequence: what the editor sent, valid or not (a refused save shows it again). */
 export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
-  const [delays, units, afters, texts, alts, tpls, tplps, medias, buttons] = [
+  const [delays, units, afters, texts, alts, tpls, tplps, tplhs, medias, buttons] = [
     arr(f.s_delay),
     arr(f.s_unit),
     arr(f.s_after),
@@ -33,6 +33,7 @@ export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
     arr(f.s_alt),
     arr(f.s_tpl),
     arr(f.s_tplp),
+    arr(f.s_tplh),
     arr(f.s_media),
     arr(f.s_buttons),
   ];
@@ -59,6 +60,7 @@ export function sequenceDraftOf(f: Form, id?: string): UI.SequenceDraft {
                 .split(",")
                 .map((x) => x.trim())
                 .filter(Boolean),
+              ...(tplhs[i] ? { header: tplhs[i] } : {}),
             },
           }
         : {}),

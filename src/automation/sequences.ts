@@ -116,9 +116,14 @@ const timerRow = (
 
 // ---- the owner's sequences
 
-async function checkSequence(ctx: Ctx, s: { exits?: { tagIds?: string[] }; steps?: { media?: string[] }[] }) {
-  for (const [i, step] of (s.steps ?? []).entries())
+async function checkSequence(
+  ctx: Ctx,
+  s: { exits?: { tagIds?: string[] }; steps?: { media?: string[]; template?: { header?: string } }[] },
+) {
+  for (const [i, step] of (s.steps ?? []).entries()) {
     await checkLibraryIds(ctx.db, step.media ?? [], `steps.${i}.media`);
+    if (step.template?.header) await checkLibraryIds(ctx.db, [step.template.header], `steps.${i}.template.header`);
+  }
   const ids = s.exits?.tagIds ?? [];
   if (!ids.length) return;
   const found = new Set(

@@ -99,6 +99,7 @@ async function checkReferences(ctx: Ctx, trigger: Trigger, conditions: Condition
     if (a.type === "enrol_sequence" || a.type === "unenrol_sequence") add("sequences", a.sequenceId, `${f}.sequenceId`);
     if (a.type === "start_flow") add("flows", a.flowId, `${f}.flowId`);
     if (a.type === "send_message" && a.media) a.media.forEach((id) => add("library", id, `${f}.media`));
+    if (a.type === "send_message" && a.template?.header) add("library", a.template.header, `${f}.template.header`);
     if (a.type === "send_message" && trigger.type === "schedule")
       throw badRequest("no_conversation", "A scheduled rule has no conversation to write in", { field: `${f}.type` });
   });

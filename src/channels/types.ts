@@ -62,6 +62,20 @@ export function mediaKind(mime: string): "image" | "video" | "audio" | "document
   return "document";
 }
 
+/**
+ * The media a template's header asks for (its registry components, as the provider lists them: a HEADER of
+ * format IMAGE, VIDEO or DOCUMENT), or null for a template with no header or a text one.
+ */
+export function templateMediaHeader(components: unknown): "image" | "video" | "document" | null {
+  if (!Array.isArray(components)) return null;
+  const h = components.find(
+    (c): c is { format?: unknown } =>
+      !!c && typeof c === "object" && String((c as { type?: unknown }).type).toUpperCase() === "HEADER",
+  );
+  const f = String(h?.format ?? "").toUpperCase();
+  return f === "IMAGE" ? "image" : f === "VIDEO" ? "video" : f === "DOCUMENT" ? "document" : null;
+}
+
 export class ChannelRegistry {
   private adapters = new Map<string, ChannelAdapter>();
   register(a: ChannelAdapter) {

@@ -41,6 +41,7 @@ import { html } from "../../ui/components/html.ts";
 import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
 import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
 import { OrderSettings } from "../../ui/pages/commerce/order-settings.ts";
+import { templateMediaHeader } from "../channels/types.ts";
 import { channelTemplates } from "../channels/schema.ts";
 import { getBusiness } from "../setup/service.ts";
 import { zonedToUtc } from "../setup/business-time.ts";
@@ -272,8 +273,9 @@ export const ordersConsole: ConsoleModule = (app) => {
   // Settings → Pedidos
   const orderSettingsView = async (c: C) => {
     const ctx = c.get("ctx");
+    // {{1}} the number, {{2}} the status, and no image or document header (a notice carries no file)
     const tpls = (await ctx.db.select().from(channelTemplates)).filter(
-      (x) => x.status === "APPROVED" && x.params === 2,
+      (x) => x.status === "APPROVED" && x.params === 2 && !templateMediaHeader(x.components),
     );
     const seen = new Set<string>();
     return OrderSettings({

@@ -15,6 +15,7 @@ import { canSee } from "./visibility.ts";
 import { connectConsole } from "./assignment.ts";
 import * as channels from "../channels/service.ts";
 import * as cloud from "../channels/whatsapp-cloud/service.ts";
+import { templateMediaHeader } from "../channels/types.ts";
 import { onboardingFor } from "../setup/onboarding.ts";
 import type { ConsoleUser as U } from "../app/console.ts";
 import {
@@ -105,8 +106,9 @@ export const inboxConsole: ConsoleModule = (app) => {
     let conv = null,
       messages: inbox.Message[] = [],
       past: Awaited<ReturnType<typeof contacts.contactConversations>> = [];
-    let templates: { name: string; language: string; params: number; body: string }[] = [],
+    let templates: { name: string; language: string; params: number; body: string; header: string | null }[] = [],
       windowClosed = false;
+    let headerFiles: { id: string; title: string; kind: string }[] = [];
     let interactive: { maxButtons: number; maxListRows: number } | undefined;
     let survey: Awaited<ReturnType<typeof surveyOf>> = null;
     let sequences: Awaited<ReturnType<typeof sequencePanel>> | undefined;
@@ -123,7 +125,12 @@ export const inboxConsole: ConsoleModule = (app) => {
         sequences = await sequencePanel(ctx, u, conv.id);
         const caps = ctx.channels.get(conv.channel.type)?.capabilities;
         if (caps?.templates)
-          templates = (await cloud.listTemplates(ctx, u, conv.channelId)).filter((x) => x.status === "APPROVED");
+          templates = (await cloud.listTemplates(ctx, u, conv.channelId))
+            .filter((x) => x.status === "APPROVED")
+            .map((x) => ({ ...x, header: templateMediaHeader(x.components) }));
+        // a template with a media header takes it from the library
+        if (templates.some((x) => x.header))
+          headerFiles = (await listItems(ctx, u)).map((x) => ({ id: x.id, title: x.title, kind: x.kind }));
         interactive = caps?.interactive;
         if (caps?.replyWindowHours)
           windowClosed = (conv.lastInboundAt ?? 0) + caps.replyWindowHours * 3_600_000 < ctx.clock.now();
@@ -150,6 +157,7 @@ export const inboxConsole: ConsoleModule = (app) => {
         sequences,
         isAdmin: isAdmin(u),
         templates,
+        headerFiles,
         windowClosed,
         interactive,
         mentionable: conv ? await mentionable(ctx, u, conv) : [],

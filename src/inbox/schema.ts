@@ -193,7 +193,8 @@ export type MessageContent = {
   quickReplies?: { id: string; title: string }[];
   /** the customer's choice of a button or list row */
   choice?: { id: string; title: string; description?: string };
-  template?: { name: string; language: string; params: string[] };
+  /** an approved template; `header` names the library item its media header shows (the message's attachment) */
+  template?: { name: string; language: string; params: string[]; header?: string };
   order?: {
     catalogId?: string;
     items: { sku: string; quantity: number; price: number; currency: string }[];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { OutboundPayload } from "../channels/types.ts";
+import { mediaKind, templateMediaHeader, type OutboundPayload } from "../channels/types.ts";
 import { and, eq, ne, desc, asc, gt, lt, lte, or, sql, inArray, notInArray, isNull, type SQL } from "drizzle-orm";
 import {
   channels,
@@ -816,6 +816,10 @@ export async function sendMessageTx(
   if ((s.content?.buttons || s.content?.list) && !s.body.trim())
     throw badRequest("invalid_content", "Buttons and lists need a text body", { field: "body" });
   if (s.private && s.content) throw badRequest("invalid_content", "A private note has no buttons, lists or templates");
+  if (template && (s.attachments.length || s.library.length))
+    throw badRequest("invalid_content", "A template carries no attachments; its media header is chosen as its header", {
+      field: "content.template.header",
+    });
   // A caller's key is scoped to the conversation: the same key on another conversation is another message, and a
   // repeat only ever returns a message of this conversation, which the caller has just been checked to see.
   const key = s.idempotencyKey ? `api:${conversationId}:${s.idempotencyKey}` : null;
@@ -893,6 +897,34 @@ export async function sendMessageTx(
           expected: t.params,
           got: template.params.length,
         });
+      // a media header: the template asks for an image, video or document, given as a library item
+      const wants = templateMediaHeader(t.components);
+      if (wants && !template.header)
+        throw badRequest(
+          "template_header_missing",
+          `The template's header is a ${wants}: choose one from the library`,
+          {
+            field: "content.template.header",
+            format: wants,
+          },
+        );
+      if (!wants && template.header)
+        throw badRequest("template_header_unused", "The template has no image, video or document header", {
+          field: "content.template.header",
+        });
+      if (wants && template.header) {
+        const [item] = await libraryAttachments(tx, [template.header]);
+        const kind = mediaKind(item!.mime);
+        if (kind !== wants)
+          throw new AppError(422, "template_header_type", `The template's header is a ${wants}, not a ${kind}`, {
+            field: "content.template.header",
+            format: wants,
+            got: kind,
+          });
+        const p = mediaProblem(caps?.media, item!);
+        if (p) throw new AppError(422, p.code, p.message, p.details);
+        fromLibrary.push(item!);
+      }
       content.kind = "template";
       content.template = template;
       body = renderTemplate(t.body, template.params);

@@ -7,6 +7,8 @@ export const templateRef = z.strictObject({
   name: z.string().min(1).max(512),
   language: z.string().min(2).max(15),
   params: z.array(z.string().max(1024)).max(20).default([]),
+  /** a library item sent as the template's media header, for a template whose header is an image, video or document */
+  header: z.string().min(1).max(64).optional(),
 });
 /** A list page's cursor (an id, or a time and an id). */
 export const cursor = z.string().max(200);

@@ -114,6 +114,32 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
     void deliverHooks();
   }
 
+  /**
+   * A template send checked against the account's registry as Meta does: the template must exist in that
+   * language; a media header (IMAGE, VIDEO, DOCUMENT) needs a header parameter of that type with an uploaded
+   * media id (132012 otherwise); the body's {{n}} count must match (132000).
+   */
+  function templateProblem(tpl: Record<string, any> | undefined) {
+    const known = (opts.templates ?? []).find(
+      (x) => x.name === tpl?.name && x.language === tpl?.language?.code && x.status === "APPROVED",
+    ) as { components?: { type: string; format?: string; text?: string }[] } | undefined;
+    if (!known) return { code: 132001, message: "(#132001) Template name does not exist in the translation" };
+    const comps = (tpl?.components ?? []) as { type: string; parameters?: Record<string, any>[] }[];
+    const head = known.components?.find((c) => c.type === "HEADER");
+    const format = String(head?.format ?? "").toLowerCase();
+    if (["image", "video", "document"].includes(format)) {
+      const p = comps.find((c) => c.type === "header")?.parameters?.[0];
+      if (p?.type !== format || !uploads.has(String(p[format]?.id)))
+        return { code: 132012, message: "(#132012) Parameter format does not match format in the created template" };
+    }
+    const body = String(known.components?.find((c) => c.type === "BODY")?.text ?? "");
+    const want = new Set([...body.matchAll(/\{\{(\d+)\}\}/g)].map((m) => m[1])).size;
+    const got = comps.find((c) => c.type === "body")?.parameters?.length ?? 0;
+    if (want !== got)
+      return { code: 132000, message: "(#132000) Number of parameters does not match the expected number of params" };
+    return null;
+  }
+
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -150,6 +176,10 @@ export function startGraphDouble(opts: GraphDoubleOptions) {
           }
         }
         if (!body.to || !body.type) return error(400, 100, "(#100) Invalid parameter");
+        if (body.type === "template") {
+          const refused = templateProblem(body.template);
+          if (refused) return error(400, refused.code, refused.message);
+        }
         const wamid = `wamid.${Buffer.from(`${a}:${++seq}:${Date.now()}`).toString("base64url")}`;
         sent.push({ phoneNumberId: a, body, wamid, at: Date.now() });
         if (body.biz_opaque_callback_data)

@@ -692,6 +692,9 @@ if (tform && convId) {
   const select = tform.querySelector<HTMLSelectElement>('select[name="template"]')!;
   const inputs = [...tform.querySelectorAll<HTMLInputElement>('input[name="param"]')];
   const terr = tform.querySelector<HTMLElement>(".template-error")!;
+  // a template with an image, video or document header: the library's files of that kind
+  const headerBox = tform.querySelector<HTMLElement>(".template-header");
+  const headerSel = headerBox?.querySelector<HTMLSelectElement>("select");
   const show = () => {
     const n = Number(select.selectedOptions[0]?.dataset.params ?? 0);
     inputs.forEach((i) => {
@@ -699,6 +702,19 @@ if (tform && convId) {
       i.hidden = !on;
       i.required = on;
     });
+    if (headerBox && headerSel) {
+      const kind = select.selectedOptions[0]?.dataset.header ?? "";
+      headerBox.hidden = !kind;
+      headerSel.required = !!kind;
+      let any = false;
+      for (const o of headerSel.options) {
+        if (!o.value) continue;
+        o.hidden = o.disabled = o.dataset.kind !== kind;
+        any ||= !o.hidden;
+      }
+      if (headerSel.selectedOptions[0]?.hidden) headerSel.value = "";
+      headerBox.querySelector<HTMLElement>("[data-none]")!.hidden = any;
+    }
   };
   select.addEventListener("change", show);
   show();
@@ -707,9 +723,10 @@ if (tform && convId) {
     terr.textContent = "";
     const [name, language] = select.value.split("|");
     const params = inputs.filter((i) => !i.hidden).map((i) => i.value);
+    const header = headerBox && !headerBox.hidden && headerSel?.value ? { header: headerSel.value } : {};
     try {
       await api("POST", `/api/v1/conversations/${convId}/messages`, {
-        content: { template: { name, language, params } },
+        content: { template: { name, language, params, ...header } },
         idempotencyKey: rid(),
       });
       inputs.forEach((i) => {

@@ -350,6 +350,9 @@ export const en: Record<MessageKey, string> = {
     "More than 24 hours have passed since the customer's last message: WhatsApp only allows approved templates.",
   "wa.sendTemplate": "Send template",
   "wa.param": "Value {n}",
+  "wa.header": "Template header (from the Library)",
+  "wa.headerPick": "Choose a file…",
+  "wa.headerNone": "No files of this kind in the Library: upload one in Settings → Library.",
   "msg.location": "Location",
   "msg.openMap": "Open the map",
   "msg.contactCard": "Contact",
@@ -371,6 +374,10 @@ export const en: Record<MessageKey, string> = {
   "errors.outside_reply_window":
     "More than 24 hours have passed since the customer's last message: only an approved template can be sent.",
   "errors.unknown_template": "There is no approved template with that name and language.",
+  "errors.template_header_missing":
+    "This template has an image, video or document header: choose one from the Library.",
+  "errors.template_header_unused": "This template has no image, video or document header.",
+  "errors.template_header_type": "The file is not the kind the template's header asks for.",
   "errors.template_params": "The template needs a different number of values.",
   "errors.not_supported_by_channel": "This channel does not allow that.",
   "errors.invalid_content": "The message content is not valid.",
@@ -1076,6 +1083,7 @@ export const en: Record<MessageKey, string> = {
   "seq.variation": "Another version (optional: each contact gets one of the two)",
   "seq.template": "WhatsApp template once 24 h have passed",
   "seq.noTemplate": "None: the step is skipped",
+  "seq.templateHeader": "Template header (an image, video or document from the Library)",
   "seq.templateParams": "Template values (comma-separated)",
   "seq.removeStep": "Remove this step",
   "seq.addStep": "Add step",

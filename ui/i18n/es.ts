@@ -349,6 +349,9 @@ export const es = {
     "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite plantillas aprobadas.",
   "wa.sendTemplate": "Enviar plantilla",
   "wa.param": "Valor {n}",
+  "wa.header": "Encabezado de la plantilla (de la Biblioteca)",
+  "wa.headerPick": "Elige un archivo…",
+  "wa.headerNone": "No hay archivos de este tipo en la Biblioteca: súbelo en Ajustes → Biblioteca.",
   "msg.location": "Ubicación",
   "msg.openMap": "Ver en el mapa",
   "msg.contactCard": "Contacto",
@@ -370,6 +373,10 @@ export const es = {
   "errors.outside_reply_window":
     "Pasaron más de 24 horas desde el último mensaje del cliente: solo puedes enviar una plantilla aprobada.",
   "errors.unknown_template": "No hay una plantilla aprobada con ese nombre e idioma.",
+  "errors.template_header_missing":
+    "Esta plantilla lleva una imagen, video o documento en el encabezado: elige uno de la Biblioteca.",
+  "errors.template_header_unused": "Esta plantilla no lleva imagen, video ni documento en el encabezado.",
+  "errors.template_header_type": "El archivo no es del tipo que pide el encabezado de la plantilla.",
   "errors.template_params": "La plantilla necesita otro número de valores.",
   "errors.not_supported_by_channel": "Este canal no permite eso.",
   "errors.invalid_content": "El contenido del mensaje no es válido.",
@@ -1084,6 +1091,7 @@ export const es = {
   "seq.variation": "Otra versión (opcional: cada contacto recibe una de las dos)",
   "seq.template": "Plantilla de WhatsApp si pasaron 24 h",
   "seq.noTemplate": "Ninguna: se omite el paso",
+  "seq.templateHeader": "Encabezado de la plantilla (imagen, video o documento de la Biblioteca)",
   "seq.templateParams": "Valores de la plantilla (separados por comas)",
   "seq.removeStep": "Quitar este paso",
   "seq.addStep": "Agregar paso",

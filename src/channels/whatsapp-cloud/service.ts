@@ -69,18 +69,20 @@ async function buildPayloads(ctx: Ctx, graph: GraphClient, msg: OutboundMessage)
   const c = msg.content;
   if (c?.template) {
     const t = c.template;
-    return [
-      {
-        type: "template",
-        template: {
-          name: t.name,
-          language: { code: t.language },
-          components: t.params.length
-            ? [{ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) }]
-            : [],
-        },
-      },
-    ];
+    const components: Record<string, unknown>[] = [];
+    // the media header is the message's attachment (a library item), uploaded as any attachment is
+    const a = t.header ? msg.attachments[0] : undefined;
+    if (a) {
+      const f = await ctx.files.get(a.fileId);
+      if (!f) throw new Error(`attachment ${a.fileId} is missing from the data dir`);
+      const type = mediaKind(a.mime);
+      const media: Record<string, unknown> = { id: await graph.uploadMedia(f.file, a.mime, a.name) };
+      if (type === "document") media.filename = a.name;
+      components.push({ type: "header", parameters: [{ type, [type]: media }] });
+    }
+    if (t.params.length)
+      components.push({ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) });
+    return [{ type: "template", template: { name: t.name, language: { code: t.language }, components } }];
   }
   if (c?.buttons)
     return [

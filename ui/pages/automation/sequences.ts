@@ -10,7 +10,7 @@ export type StepDraft = {
   delayMinutes: number | string;
   after: "enrolment" | "previous";
   variations: string[];
-  template?: { name: string; language: string; params: string[] };
+  template?: { name: string; language: string; params: string[]; header?: string };
   buttons?: { id: string; title: string }[];
   media?: string[];
 };
@@ -109,6 +109,7 @@ function StepRow({ t, s, templates, media }: { t: T; s: StepDraft; templates: Te
     <label>${t("seq.buttons")}<textarea name="s_buttons" rows="2" placeholder=${t("seq.buttonsHint")}>${(s.buttons ?? []).map((b) => b.title).join("\n")}</textarea></label>
     <label>${t("seq.template")}<select name="s_tpl"><option value="">${t("seq.noTemplate")}</option>${templates.map((x) => html`<option value=${`${x.name}|${x.language}`} selected=${`${x.name}|${x.language}` === tpl}>${x.name} (${x.language})</option>`)}</select></label>
     <label>${t("seq.templateParams")}<input name="s_tplp" value=${s.template?.params.join(", ") ?? ""} placeholder="{{contact.first_name}}" /></label>
+    <label>${t("seq.templateHeader")}<select name="s_tplh"><option value="">${t("lib.none")}</option>${media.map((m) => html`<option value=${m.id} selected=${s.template?.header === m.id}>${m.name}</option>`)}</select></label>
     <button type="button" class="secondary" data-remove-row><${Icon} name="trash" /> ${t("seq.removeStep")}</button></fieldset></li>`;
 }
 

@@ -262,23 +262,31 @@ export function ConvHeader({
   </header>`;
 }
 
-type TemplateOpt = { name: string; language: string; params: number; body: string };
+type TemplateOpt = { name: string; language: string; params: number; body: string; header?: string | null };
+type HeaderFile = { id: string; title: string; kind: string };
 
 /** WhatsApp's approved templates, with a value field per {{n}}; outside the 24-hour window they are the only way. */
 function TemplatePicker({
   t,
   templates,
   windowClosed,
+  headerFiles = [],
 }: {
   t: T;
   templates: TemplateOpt[];
   windowClosed: boolean;
+  headerFiles?: HeaderFile[];
 }): VNode {
   const max = Math.max(0, ...templates.map((x) => x.params));
   return html`<details class="templates" id="template-picker" open=${windowClosed}><summary>${t("wa.template")}</summary>
     ${windowClosed ? html`<p class="hint" id="window-hint">${t("wa.templateHint")}</p>` : null}
     <form id="template-form" autocomplete="off">
-      <select name="template" required>${templates.map((x) => html`<option value=${`${x.name}|${x.language}`} data-params=${x.params} title=${x.body}>${x.name} (${x.language})</option>`)}</select>
+      <select name="template" required>${templates.map((x) => html`<option value=${`${x.name}|${x.language}`} data-params=${x.params} data-header=${x.header ?? ""} title=${x.body}>${x.name} (${x.language})</option>`)}</select>
+      ${
+        templates.some((x) => x.header)
+          ? html`<label class="template-header" hidden>${t("wa.header")}<select name="header"><option value="">${t("wa.headerPick")}</option>${headerFiles.map((f) => html`<option value=${f.id} data-kind=${f.kind}>${f.title}</option>`)}</select><small class="meta" data-none>${t("wa.headerNone")}</small></label>`
+          : null
+      }
       ${Array.from({ length: max }, (_, i) => html`<input name="param" data-n=${i + 1} placeholder=${t("wa.param", { n: String(i + 1) })} />`)}
       <button type="submit">${t("wa.sendTemplate")}</button> <span class="template-error" style="color:var(--bad)"></span></form></details>`;
 }
@@ -297,6 +305,7 @@ export function Composer({
   t,
   quickReplies,
   templates = [],
+  headerFiles = [],
   windowClosed = false,
   interactive,
   mentionable = [],
@@ -304,11 +313,12 @@ export function Composer({
   t: T;
   quickReplies: { shortcut: string; body: string; files: { id: string; title: string }[] }[];
   templates?: TemplateOpt[];
+  headerFiles?: HeaderFile[];
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
   mentionable?: { id: string; name: string }[];
 }): VNode {
-  return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed }) : null}<div class="typing" id="typing" aria-live="polite" hidden data-t-contact=${t("inbox.typingContact")} data-t-agent=${t("inbox.typingAgent")}></div><form class="composer" id="composer" autocomplete="off">
+  return html`${templates.length || windowClosed ? TemplatePicker({ t, templates, windowClosed, headerFiles }) : null}<div class="typing" id="typing" aria-live="polite" hidden data-t-contact=${t("inbox.typingContact")} data-t-agent=${t("inbox.typingAgent")}></div><form class="composer" id="composer" autocomplete="off">
     <div class="qr-pop" id="qr-pop" role="listbox" aria-label=${t("conv.suggestions")}></div>
     <template id="mention-data" data-none=${t("mention.none")}>${mentionable.map((p) => html`<div role="option" data-name=${p.name}><${Avatar} name=${p.name} id=${p.id} size=${24} /> ${p.name}</div>`)}</template>
     <script type="application/json" id="qr-data" dangerouslySetInnerHTML=${{ __html: JSON.stringify(quickReplies).replace(/</g, "\\u003c") }}></script>
@@ -376,6 +386,7 @@ export function InboxPage(p: {
   sequences?: { options: Opt[]; timeline: Timeline };
   isAdmin: boolean;
   templates?: TemplateOpt[];
+  headerFiles?: HeaderFile[];
   windowClosed?: boolean;
   interactive?: { maxButtons: number; maxListRows: number };
   mentionable?: Opt[];
@@ -400,7 +411,7 @@ export function InboxPage(p: {
         ? html`<div class="conv" id="conversation" data-id=${p.conv.id} data-unread=${String(p.conv.unreadCount ?? 0)}>
         ${ConvHeader({ c: p.conv, t, users: p.users, departments: p.departments, tags: p.tags })}
         <ol class="msgs" id="messages">${MessageItems({ messages: p.messages, t, locale: p.locale, isAdmin: p.isAdmin })}</ol>
-        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, windowClosed: p.windowClosed, interactive: p.interactive, mentionable: p.mentionable })}</div>`
+        ${Composer({ t, quickReplies: p.quickReplies, templates: p.templates, headerFiles: p.headerFiles, windowClosed: p.windowClosed, interactive: p.interactive, mentionable: p.mentionable })}</div>`
         : html`<div class="empty">${t("inbox.select")}</div>`
     }</div>
     <div class="col side-col">${p.conv ? ContactPanel({ c: p.conv, t, past: p.past, locale: p.locale, sequences: p.sequences, csrf: p.csrf }) : null}</div>
