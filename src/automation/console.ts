@@ -1,4 +1,5 @@
 // The console's Automatizaciones: the list with on/off and recipes, the rule editor, each rule's run log.
+import { approvedTemplates } from "../channels/whatsapp-cloud/service.ts";
 import { listItems } from "../library/service.ts";
 import { z } from "zod";
 import * as UI from "../../ui/pages/automation/automation.ts";
@@ -66,12 +67,20 @@ export function draftOf(f: Form, id?: string): UI.Draft {
     return { field, op, ...(value !== undefined ? { value } : {}) };
   });
   const [types, texts, refs] = [arr(f.a_type), arr(f.a_text), arr(f.a_ref)];
+  // a message's template for when the 24-hour window has closed: every row has these fields, in step with a_type
+  const [tpls, tplps, tplhs] = [arr(f.a_tpl), arr(f.a_tplp), arr(f.a_tplh)];
+  const templateOf = (i: number) => {
+    const [name, language] = (tpls[i] ?? "").split("|");
+    if (!name || !language) return {};
+    const params = list(tplps[i] ?? "");
+    return { template: { name, language, params, ...(tplhs[i] ? { header: tplhs[i] } : {}) } };
+  };
   const actions = types.map((type, i) => {
     const text = (texts[i] ?? "").trim();
     const ref = refs[i] ?? "";
     switch (type) {
       case "send_message":
-        return { type, body: text, ...(ref ? { media: [ref] } : {}) };
+        return { type, body: text, ...(ref ? { media: [ref] } : {}), ...templateOf(i) };
       case "add_note":
         return { type, body: text };
       case "snooze":
@@ -179,6 +188,7 @@ export const automationConsole: ConsoleModule = (app) => {
       sequences: sq.map((x) => ({ id: x.id, name: x.name })),
       flows: fl.map((x) => ({ id: x.id, name: x.name })),
       media: media.map((x) => ({ id: x.id, name: x.title })),
+      templates: await approvedTemplates(ctx),
     };
   };
   const listView = async (c: C, secret?: { ruleId: string; value: string }) => {

@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import * as UI from "../../ui/pages/automation/sequences.ts";
 import { AppError } from "../platform/errors.ts";
 import { formBody } from "../app/http.ts";
 import * as inbox from "../inbox/service.ts";
-import { channelTemplates } from "../channels/schema.ts";
+import { approvedTemplates } from "../channels/whatsapp-cloud/service.ts";
 import {
   type ConsoleModule,
   type C,
@@ -113,12 +112,7 @@ export const sequencesConsole: ConsoleModule = (app) => {
     imported?: Parameters<typeof UI.SequenceEditor>[0]["imported"],
   ) => {
     const ctx = c.get("ctx");
-    const templates = (
-      await ctx.db
-        .select({ name: channelTemplates.name, language: channelTemplates.language, params: channelTemplates.params })
-        .from(channelTemplates)
-        .where(eq(channelTemplates.status, "APPROVED"))
-    ).filter((x, i, all) => all.findIndex((y) => y.name === x.name && y.language === x.language) === i);
+    const templates = await approvedTemplates(ctx);
     return UI.SequenceEditor({
       t: T(c),
       csrf: csrf(c),

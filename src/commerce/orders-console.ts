@@ -41,8 +41,7 @@ import { html } from "../../ui/components/html.ts";
 import { DeliverySettingsPage } from "../../ui/pages/commerce/delivery.ts";
 import { PromotionSettings } from "../../ui/pages/commerce/promotions.ts";
 import { OrderSettings } from "../../ui/pages/commerce/order-settings.ts";
-import { templateMediaHeader } from "../channels/types.ts";
-import { channelTemplates } from "../channels/schema.ts";
+import { approvedTemplates } from "../channels/whatsapp-cloud/service.ts";
 import { getBusiness } from "../setup/service.ts";
 import { zonedToUtc } from "../setup/business-time.ts";
 import { ORDER_STATUSES, products, type OrderStatus } from "./schema.ts";
@@ -273,17 +272,13 @@ export const ordersConsole: ConsoleModule = (app) => {
   // Settings → Pedidos
   const orderSettingsView = async (c: C) => {
     const ctx = c.get("ctx");
-    // {{1}} the number, {{2}} the status, and no image or document header (a notice carries no file)
-    const tpls = (await ctx.db.select().from(channelTemplates)).filter(
-      (x) => x.status === "APPROVED" && x.params === 2 && !templateMediaHeader(x.components),
-    );
-    const seen = new Set<string>();
     return OrderSettings({
       t: T(c),
       csrf: csrf(c),
       v: await orders.getCommerceSettings(ctx),
-      templates: tpls
-        .filter((x) => !seen.has(`${x.name}|${x.language}`) && seen.add(`${x.name}|${x.language}`))
+      // {{1}} the number, {{2}} the status, and no image or document header (a notice carries no file)
+      templates: (await approvedTemplates(ctx))
+        .filter((x) => x.params === 2 && !x.header)
         .map((x) => ({ name: x.name, language: x.language })),
     });
   };

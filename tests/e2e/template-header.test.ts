@@ -1,14 +1,15 @@
 // The composer's template picker with a media header (issue #11 item 5), at 375 and 1280 px: outside the 24-hour
 // window the agent picks a template whose header is an image; the picker then offers the library's images only
 // (a document template, its documents only), the send goes out with the chosen file as Meta's header, and the
-// conversation shows it. A sequence step's template takes its header from the library in the sequence editor.
+// conversation shows it. A sequence step's and a rule's message template take their header from the library in
+// their editors.
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import { eq } from "drizzle-orm";
 import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support/pages.ts";
 import { addWhatsAppCloud, waitUntil } from "../support/app.ts";
 import { startGraphDouble, type GraphDouble } from "../support/graph-double.ts";
 import { conversations } from "../../src/inbox/schema.ts";
-import { sequences } from "../../src/automation/schema.ts";
+import { automationRules, sequences } from "../../src/automation/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { addItem } from "../../src/library/service.ts";
 import { syncTemplates } from "../../src/channels/whatsapp-cloud/service.ts";
@@ -131,5 +132,44 @@ for (const [i, viewport] of VIEWPORTS.entries())
     });
     // the saved editor shows the choice again
     await expect(c.page.locator(".step-row [name=s_tplh]").first().inputValue()).resolves.toBe(image);
+    await c.close();
+  }, 60_000);
+
+for (const [i, viewport] of VIEWPORTS.entries())
+  test(`a rule's message with its template for after 24 hours, header from the library (${viewport.width} px)`, async () => {
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    await c.go("/settings/automations/new");
+    const form = c.page.locator("#rule-form");
+    await form.locator("[name=name]").fill(`Promo al resolver ${i}`);
+    await form.locator("#t_type").selectOption("conversation_resolved");
+    const row = form.locator(".action-row").first();
+    // only a message has a template
+    await row.locator("[name=a_type]").selectOption("add_note");
+    await expect(row.locator(".tpl-fields").isVisible()).resolves.toBe(false);
+    await row.locator("[name=a_type]").selectOption("send_message");
+    await expect(row.locator(".tpl-fields").isVisible()).resolves.toBe(true);
+    await row.locator("[name=a_text]").fill("¡Gracias por tu compra!");
+    await row.locator("[name=a_tpl]").selectOption("promo_semana|es_MX");
+    await row.locator("[name=a_tplp]").fill("{{contact.first_name|cliente}}");
+    await row.locator("[name=a_tplh]").selectOption(image);
+    await c.fits();
+    await Promise.all([c.page.waitForEvent("load"), c.tap(form.locator("button[type=submit]"))]);
+    const rule = (await bed.t.ctx.db.select().from(automationRules)).find((r) => r.name === `Promo al resolver ${i}`)!;
+    expect(rule.actions).toEqual([
+      {
+        type: "send_message",
+        body: "¡Gracias por tu compra!",
+        template: {
+          name: "promo_semana",
+          language: "es_MX",
+          params: ["{{contact.first_name|cliente}}"],
+          header: image,
+        },
+      },
+    ]);
+    // the saved rule's editor shows the template again
+    await expect(c.page.locator(".action-row [name=a_tpl]").first().inputValue()).resolves.toBe("promo_semana|es_MX");
+    await expect(c.page.locator(".action-row [name=a_tplh]").first().inputValue()).resolves.toBe(image);
+    await c.fits();
     await c.close();
   }, 60_000);

@@ -1079,6 +1079,9 @@ if (ruleForm) {
     const ref = row.querySelector<HTMLSelectElement>('select[name="a_ref"]')!;
     text.hidden = !u.text;
     text.rows = u.text === "long" ? 3 : 1;
+    // a message's template (outside the 24-hour window), when the channel has templates to choose from
+    const tpl = row.querySelector<HTMLElement>(".tpl-fields");
+    if (tpl) tpl.hidden = type !== "send_message" || tpl.querySelectorAll('select[name="a_tpl"] option').length < 2;
     let keep = false;
     let any = false;
     for (const o of ref.options) {

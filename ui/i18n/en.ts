@@ -1082,6 +1082,7 @@ export const en: Record<MessageKey, string> = {
   "seq.message": "Message",
   "seq.variation": "Another version (optional: each contact gets one of the two)",
   "seq.template": "WhatsApp template once 24 h have passed",
+  "auto.noTemplate": "None: not sent after 24 hours",
   "seq.noTemplate": "None: the step is skipped",
   "seq.templateHeader": "Template header (an image, video or document from the Library)",
   "seq.templateParams": "Template values (comma-separated)",

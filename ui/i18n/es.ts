@@ -1091,6 +1091,7 @@ export const es = {
   "seq.variation": "Otra versión (opcional: cada contacto recibe una de las dos)",
   "seq.template": "Plantilla de WhatsApp si pasaron 24 h",
   "seq.noTemplate": "Ninguna: se omite el paso",
+  "auto.noTemplate": "Ninguna: fuera de las 24 h no se envía",
   "seq.templateHeader": "Encabezado de la plantilla (imagen, video o documento de la Biblioteca)",
   "seq.templateParams": "Valores de la plantilla (separados por comas)",
   "seq.removeStep": "Quitar este paso",

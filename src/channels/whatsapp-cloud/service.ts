@@ -19,7 +19,13 @@ import {
 import { WHATSAPP_MEDIA } from "../whatsapp-media.ts";
 import type { Attachment } from "../../inbox/schema.ts";
 import { servesChannel } from "../../inbox/visibility.ts";
-import { PermanentSendError, mediaKind, type ChannelAdapter, type OutboundMessage } from "../types.ts";
+import {
+  PermanentSendError,
+  mediaKind,
+  templateMediaHeader,
+  type ChannelAdapter,
+  type OutboundMessage,
+} from "../types.ts";
 import { cloudConfig, GraphClient, sendFailure, type CloudConfig } from "./graph.ts";
 import { parseWebhook, validSignature, type CloudUpdate, type CloudMedia } from "./inbound.ts";
 
@@ -385,6 +391,27 @@ export async function syncTemplates(ctx: Ctx, actor: Actor, channelId: string) {
       );
     return { synced: list.length };
   });
+}
+
+/**
+ * The approved templates of every connection, one per name and language, for an editor that picks one (a rule's,
+ * a sequence step's, the order notices'): their variable count and the media their header asks for.
+ */
+export async function approvedTemplates(ctx: Ctx) {
+  const rows = await ctx.db
+    .select({
+      name: channelTemplates.name,
+      language: channelTemplates.language,
+      params: channelTemplates.params,
+      components: channelTemplates.components,
+    })
+    .from(channelTemplates)
+    .where(eq(channelTemplates.status, "APPROVED"))
+    .orderBy(channelTemplates.name, channelTemplates.language);
+  const seen = new Set<string>();
+  return rows
+    .filter((x) => !seen.has(`${x.name}|${x.language}`) && seen.add(`${x.name}|${x.language}`))
+    .map((x) => ({ name: x.name, language: x.language, params: x.params, header: templateMediaHeader(x.components) }));
 }
 
 /** A connection's templates, for those who serve the channel (servesChannel); others get 404, as for an unknown id. */

@@ -48,6 +48,8 @@ export type Refs = {
   flows: Opt[];
   /** the library's files, for a message's attachment */
   media: Opt[];
+  /** approved WhatsApp templates, for a message once the 24-hour window has closed */
+  templates?: { name: string; language: string; params: number; header: string | null }[];
 };
 export type Recipe = { id: string; installed: boolean };
 
@@ -260,7 +262,25 @@ function ActionRow({ t, refs, a }: { t: T; refs: Refs; a: Record<string, unknown
   return html`<li class="rule-row action-row"><select name="a_type" aria-label=${t("auto.action")}>${ACTIONS.map((x) => html`<option value=${x} selected=${x === a.type}>${t(`auto.action.${x}`)}</option>`)}</select>
     <textarea name="a_text" rows="2" aria-label=${t("auto.actionText")} placeholder=${t("auto.actionTextHint")}>${v.text}</textarea>
     <select name="a_ref" aria-label=${t("auto.actionRef")}>${refOptions(t, refs, v.ref)}</select>
-    <button type="button" class="secondary" data-remove-row aria-label=${t("common.delete")}><${Icon} name="trash" /></button></li>`;
+    <button type="button" class="secondary" data-remove-row aria-label=${t("common.delete")}><${Icon} name="trash" /></button>
+    ${TemplateFields({ t, refs, a })}</li>`;
+}
+
+/**
+ * A message's WhatsApp template for when the 24-hour window has closed, with its values and, for a template whose
+ * header is an image, video or document, that file from the library. Every action row has these fields (the form's
+ * arrays stay in step); the page shows them for "send a message" only.
+ */
+function TemplateFields({ t, refs, a }: { t: T; refs: Refs; a: Record<string, unknown> & { type: string } }) {
+  const tpl = (a.type === "send_message" ? a.template : undefined) as
+    | { name: string; language: string; params: string[]; header?: string }
+    | undefined;
+  const key = tpl ? `${tpl.name}|${tpl.language}` : "";
+  const list = refs.templates ?? [];
+  return html`<span class="tpl-fields" hidden=${a.type !== "send_message" || (!list.length && !tpl)}>
+    <label>${t("seq.template")}<select name="a_tpl"><option value="">${t("auto.noTemplate")}</option>${list.map((x) => html`<option value=${`${x.name}|${x.language}`} data-header=${x.header ?? ""} selected=${`${x.name}|${x.language}` === key}>${x.name} (${x.language})</option>`)}</select></label>
+    <label>${t("seq.templateParams")}<input name="a_tplp" value=${tpl?.params.join(", ") ?? ""} placeholder="{{contact.first_name}}" /></label>
+    <label>${t("seq.templateHeader")}<select name="a_tplh"><option value="">${t("lib.none")}</option>${refs.media.map((m) => html`<option value=${m.id} selected=${tpl?.header === m.id}>${m.name}</option>`)}</select></label></span>`;
 }
 
 function ConditionRow({ t, c }: { t: T; c: { field: string; op: string; value?: unknown } }) {
