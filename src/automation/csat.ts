@@ -4,6 +4,7 @@
 // resolved conversation without reopening it or calling anyone (ctx.heldConversation, asked by ingest), is kept for
 // the person who served it and their department, and is followed by an optional comment. Results per person and
 // department, with the same visibility as conversations.
+import { classifyIntent } from "../agents/intents.ts";
 import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import type { Actor, Ctx } from "../platform/context.ts";
 import type { events as eventsTable } from "../platform/schema.ts";
@@ -84,6 +85,16 @@ export function parseScore(text: string, choiceId?: string): number | null {
   return SCORE_WORDS[w] ?? null;
 }
 
+/**
+ * A message after the score that is a new request, not a comment on the service: a question, or what the
+ * no-model classifier reads as asking for something (hours, an address, a person, an order, a product, a new
+ * greeting). It opens a conversation as usual, so a person sees it; the survey keeps waiting for a comment.
+ */
+export function newRequest(text: string) {
+  if (/[?¿]/.test(text)) return true;
+  return ["greeting", "hours", "location", "human", "order_status", "product"].includes(classifyIntent(text).intent);
+}
+
 /** A comment that says there is none. */
 const NO_COMMENT = new Set([
   "no",
@@ -158,8 +169,8 @@ export async function wireSurveys(ctx: Ctx) {
       m!.delete(k);
       return null;
     }
-    // a comment is words: a file or an empty message opens a conversation as usual
-    return said.text.trim() && !said.files ? h.conversationId : null;
+    // a comment is words: a file, an empty message or a new request opens a conversation as usual
+    return said.text.trim() && !said.files && !newRequest(said.text) ? h.conversationId : null;
   };
 }
 

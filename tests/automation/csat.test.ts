@@ -167,6 +167,13 @@ test("once per conversation; a reply that is not a score opens a new conversatio
   await settle();
   await ingest("3");
   await settle();
+  // within the window a new request is not a comment: a question, or asking for a person, opens a conversation
+  for (const ask of ["oye y mañana a qué hora abren", "¿me pasas el menú?", "quiero hablar con una persona"]) {
+    const q = await ingest(ask);
+    expect([ask, q.conversationId === third.conversationId]).toEqual([ask, false]);
+    await updateConversation(t.ctx, { kind: "system" }, q.conversationId, { status: "resolved" });
+  }
+  expect(await survey(third.conversationId)).toMatchObject({ status: "rated", score: 3, comment: null });
   now += 61 * 60_000;
   const late = await ingest("Por cierto, la comida llegó fría");
   expect(late.conversationId).not.toBe(third.conversationId);
