@@ -18,6 +18,7 @@ import {
   checkout,
   formatMoney,
   getCart,
+  lineText,
   listCategories,
   orderByNumber,
   productsInCategory,
@@ -74,7 +75,7 @@ async function cartReply(t: ToolContext, change: () => Promise<PricedCart>): Pro
       data: {
         lines: c.lines.map((l) => ({
           lineId: l.id,
-          item: `${l.quantity} × ${l.name}${l.variantName ? ` (${l.variantName})` : ""}${l.modifierNames.length ? ` + ${l.modifierNames.join(", ")}` : ""}`,
+          item: lineText(l),
           unitPrice: money(l.unitPrice),
           total: money(l.total),
           ...(l.problem ? { problem: l.problem } : {}),
@@ -329,7 +330,7 @@ export const TOOLS = [
             orderNumber: o.number,
             total: formatMoney(o.total, o.currency, t.language),
             fulfilment: o.fulfilment,
-            items: o.items.map((i) => `${i.quantity} × ${i.name}${i.variantName ? ` (${i.variantName})` : ""}`),
+            items: o.items.map((i) => lineText(i)),
           },
         };
       } catch (e) {

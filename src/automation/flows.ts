@@ -23,7 +23,7 @@ import { canSee } from "../inbox/visibility.ts";
 import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
-import { addToCart, checkout, formatMoney, getCart, searchProducts } from "../commerce/service.ts";
+import { addToCart, checkout, formatMoney, getCart, lineText, searchProducts } from "../commerce/service.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { BOOKING_REFUSALS, availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -852,12 +852,7 @@ function cartEffects(ctx: Ctx, conversationId: string, locale: string) {
       const c = await getCart(ctx, system, conversationId);
       const money = (m: number) => formatMoney(m, c.currency, lang);
       return {
-        lines: [
-          ...c.lines.map(
-            (l) => `${l.quantity} × ${l.name}${l.variantName ? ` (${l.variantName})` : ""} — ${money(l.total)}`,
-          ),
-          ...c.discounts.map((d) => `${d.name}: −${money(d.amount)}`),
-        ],
+        lines: [...c.lines.map((l) => lineText(l, money)), ...c.discounts.map((d) => `${d.name}: −${money(d.amount)}`)],
         total: money(c.total),
         empty: !c.lines.length,
       };

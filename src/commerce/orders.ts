@@ -117,6 +117,27 @@ export type LineProblem =
   | "out_of_stock"
   | "not_enough_stock";
 
+/**
+ * A cart line or an order item in words, the same wherever a customer reads it (the AI agent's tools, the ordering
+ * flow, the WhatsApp catalog reply, the abandoned-cart event): "2 × Taco al pastor (grande) + Con queso", and
+ * " — $50.00 MXN" when a total and a money formatter are given.
+ */
+export function lineText(
+  l: {
+    quantity: number;
+    name: string;
+    variantName?: string | null;
+    modifierNames?: string[];
+    /** an order item's extras (a cart line's are keys: its modifierNames say them) */
+    modifiers?: readonly ({ name: string } | string)[] | null;
+    total?: number;
+  },
+  money?: (minor: number) => string,
+) {
+  const mods = l.modifierNames ?? (l.modifiers ?? []).flatMap((m) => (typeof m === "string" ? [] : [m.name]));
+  return `${l.quantity} × ${l.name}${l.variantName ? ` (${l.variantName})` : ""}${mods.length ? ` + ${mods.join(", ")}` : ""}${money && l.total !== undefined ? ` — ${money(l.total)}` : ""}`;
+}
+
 export type PricedLine = CartLine & {
   name: string;
   variantName: string | null;
@@ -1094,7 +1115,7 @@ export async function sweepCommerce(ctx: Ctx) {
         data: {
           conversationId: c.conversationId,
           contactId: c.contactId,
-          items: priced.lines.map((l) => `${l.quantity} × ${l.name}`),
+          items: priced.lines.map((l) => lineText(l)),
           subtotal: priced.subtotal,
           currency: priced.currency,
         },
@@ -1198,7 +1219,7 @@ export async function cartFromCatalogOrder(
   const theirs = items.reduce((n, i) => n + i.price * i.quantity, 0);
   const body = [
     t("orders.catalogOrder"),
-    ...cart.lines.map((l) => `${l.quantity} × ${l.name} — ${money(l.total)}`),
+    ...cart.lines.map((l) => lineText(l, money)),
     ...(missing.length ? [t("orders.catalogMissing", { items: missing.join(", ") })] : []),
     t("orders.catalogTotal", { total: money(cart.total) }),
   ].join("\n");

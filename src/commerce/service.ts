@@ -489,4 +489,5 @@ export {
   setCartDetails,
   clearCart,
   applyCoupon,
+  lineText,
 } from "./orders.ts";

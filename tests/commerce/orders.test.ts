@@ -13,12 +13,13 @@ import {
   checkout,
   createCategory,
   createProduct,
+  formatMoney,
   importProducts,
   listCategories,
   productsInCategory,
   updateCategory,
 } from "../../src/commerce/service.ts";
-import { saveCommerceSettings, sweepCommerce } from "../../src/commerce/orders.ts";
+import { lineText, saveCommerceSettings, sweepCommerce } from "../../src/commerce/orders.ts";
 
 let t: TestApp;
 let s: Awaited<ReturnType<typeof seedBusiness>>;
@@ -384,4 +385,23 @@ test("stock crossing the owner's alert level is an event, once", async () => {
   expect(ev.map((e) => e.data)).toEqual([
     { sku: "TACO-P", name: "Taco al pastor", variant: null, left: 4, orderId: expect.any(String) },
   ]);
+});
+
+test("a line in words is the same everywhere: variant, extras, and the total when asked", () => {
+  const money = (m: number) => formatMoney(m, "MXN", "es");
+  const cartLine = {
+    quantity: 2,
+    name: "Taco al pastor",
+    variantName: "Grande",
+    modifierNames: ["Con queso", "Extra piña"],
+    modifiers: ["queso", "pina"],
+    total: 8000,
+  };
+  expect(lineText(cartLine)).toBe("2 × Taco al pastor (Grande) + Con queso, Extra piña");
+  expect(lineText(cartLine, money)).toBe("2 × Taco al pastor (Grande) + Con queso, Extra piña — $80.00 MXN");
+  // an order's item keeps its extras as objects
+  expect(
+    lineText({ quantity: 1, name: "Horchata", variantName: null, modifiers: [{ name: "Sin hielo" }] as never }),
+  ).toBe("1 × Horchata + Sin hielo");
+  expect(lineText({ quantity: 3, name: "Agua" })).toBe("3 × Agua");
 });

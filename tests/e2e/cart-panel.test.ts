@@ -61,8 +61,19 @@ for (const viewport of VIEWPORTS)
     const panel = page.locator("#cart-panel");
     await panel.locator("#cart-empty").waitFor();
 
-    // tacos with cheese: the extras shown are that product's
-    await panel.locator('select[name="item"]').selectOption("TACO-P::");
+    // the product is found by typing in the picker (accents and case aside); tacos with cheese: the extras shown
+    // are that product's. An empty choice is said in Spanish first.
+    await c.tap(panel.locator('#cart-add button[type="submit"]'));
+    await page.locator("#cart-error:not([hidden])", { hasText: "Elige un producto" }).waitFor();
+    const pickProduct = async (typed: string, label: string) => {
+      await c.tap(page.locator("#cart-add .picker-button"));
+      await page.locator("#cart-add .picker-pop input[type=search]").fill(typed);
+      const shown = page.locator("#cart-add .picker-pop li[role=option]:visible");
+      expect(await shown.allTextContents()).toEqual([label]);
+      await c.tap(shown.first());
+      expect(await page.locator("#cart-add .picker-button").textContent()).toBe(label);
+    };
+    await pickProduct("PASTOR", "Taco al pastor ($25.00 MXN)");
     expect(await panel.locator(".cart-mods label:visible").allTextContents()).toEqual([
       " Con queso (+$10.00 MXN)",
       " Extra piña (+$5.00 MXN)",
@@ -88,7 +99,7 @@ for (const viewport of VIEWPORTS)
     expect(await page.locator("#cart-panel li.cart-line").count()).toBe(2);
 
     // a refusal in Spanish: two large horchatas, one left; nothing changes
-    await panel.locator('select[name="item"]').selectOption("HOR::grande");
+    await pickProduct("horchata gra", "Horchata — Grande ($45.00 MXN)");
     await panel.locator('input[name="quantity"]').fill("2");
     await c.tap(panel.locator('#cart-add button[type="submit"]'));
     await page.locator("#cart-error:not([hidden])").waitFor();

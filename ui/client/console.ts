@@ -292,6 +292,8 @@ function enhancePicker(sel: HTMLSelectElement) {
     li.dataset.value = o.value;
     li.textContent = o.textContent ?? "";
     li.setAttribute("aria-selected", String(o.selected && o.value !== ""));
+    // a choice that cannot be made now (a product sold out) is listed, greyed, and not picked
+    if (o.disabled) li.setAttribute("aria-disabled", "true");
     list.append(li);
     return li;
   });
@@ -310,9 +312,10 @@ function enhancePicker(sel: HTMLSelectElement) {
     if (headerStale) void refreshHeader();
   };
   const pick = (li: HTMLElement | undefined) => {
-    if (!li) return;
+    if (!li || li.getAttribute("aria-disabled") === "true") return;
     close();
     sel.value = li.dataset.value ?? "";
+    button.textContent = sel.selectedOptions[0]?.textContent ?? "";
     sel.dispatchEvent(new Event("change", { bubbles: true }));
   };
   button.addEventListener("click", () => {
@@ -335,8 +338,12 @@ function enhancePicker(sel: HTMLSelectElement) {
     search.focus();
   });
   search.addEventListener("input", () => {
-    const q = fold(search.value.trim());
-    for (const li of options) li.hidden = !!q && !fold(li.textContent ?? "").includes(q);
+    // every word typed, in any order ("taco pastor" finds "Taco al pastor")
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    for (const li of options) {
+      const text = fold(li.textContent ?? "");
+      li.hidden = !words.every((w) => text.includes(w));
+    }
     empty.hidden = shown().length > 0;
     highlight(0);
   });
@@ -1268,6 +1275,8 @@ function bindCart() {
   );
   const add = $<HTMLFormElement>("#cart-add", box);
   const item = add?.querySelector<HTMLSelectElement>('select[name="item"]');
+  // a catalog of hundreds: the product is found by typing (the same searchable picker as the header's)
+  if (item) enhancePicker(item);
   const showMods = () => {
     const sku = (item?.value ?? "").split("::")[0];
     for (const l of box.querySelectorAll<HTMLElement>(".cart-mods label[data-for-sku]")) {
@@ -1282,6 +1291,8 @@ function bindCart() {
   add?.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const [sku, variant] = (item?.value ?? "").split("::");
+    // (the select is hidden behind its picker: an empty choice is said here, not by the browser's validation)
+    if (!sku) return fail(new Error(item?.options[0]?.textContent ?? ""));
     const f = new FormData(add);
     try {
       await cartCall("POST", `${base}/cart/items`, {

@@ -1538,6 +1538,7 @@ export const en: Record<MessageKey, string> = {
   "cart.less": "One less {name}",
   "cart.more": "One more {name}",
   "cart.empty": "The cart is empty.",
+  "cart.search": "Search a product…",
   "cart.product": "Product",
   "cart.choose": "Choose a product",
   "cart.extras": "Extras",

@@ -1550,6 +1550,7 @@ export const es = {
   "cart.less": "Uno menos de {name}",
   "cart.more": "Uno más de {name}",
   "cart.empty": "El carrito está vacío.",
+  "cart.search": "Busca un producto…",
   "cart.product": "Producto",
   "cart.choose": "Elige un producto",
   "cart.extras": "Extras",

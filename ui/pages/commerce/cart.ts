@@ -67,7 +67,7 @@ export function CartPanel({
         : html`<p class="meta" id="cart-empty">${t("cart.empty")}</p>`
     }
     <form class="cart-add" id="cart-add">
-      <label>${t("cart.product")}<select name="item" required><option value="">${t("cart.choose")}</option>${options.map((o) => html`<option value=${o.value} disabled=${!o.p.available}>${o.label}${o.p.available ? "" : ` · ${t("errors.out_of_stock")}`}</option>`)}</select></label>
+      <label>${t("cart.product")}<select name="item" data-picker data-search=${t("cart.search")} data-empty=${t("picker.none")} aria-label=${t("cart.product")}><option value="">${t("cart.choose")}</option>${options.map((o) => html`<option value=${o.value} disabled=${!o.p.available}>${o.label}${o.p.available ? "" : ` · ${t("errors.out_of_stock")}`}</option>`)}</select></label>
       <label>${t("orders.qty")}<input name="quantity" type="number" min="1" max="999" value="1" inputmode="numeric" /></label>
       ${products.some((p) => p.modifiers.length) ? html`<fieldset class="cart-mods"><legend>${t("cart.extras")}</legend>${products.map((p) => p.modifiers.map((m) => html`<label class="check" data-for-sku=${p.sku} hidden><input type="checkbox" name="mod" value=${m.key} /> ${m.name} (+${m.price})</label>`))}</fieldset>` : null}
       <p><button type="submit">${t("cart.add")}</button></p></form>
