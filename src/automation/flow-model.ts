@@ -170,11 +170,30 @@ export const flowNode = z.discriminatedUnion("type", [
    * adds a product to the conversation's cart: `sku` and `quantity` (variables allowed, e.g. {{producto_sku}});
    * refused (sold out, not sold now, a variant to choose…) goes to `error`, the reason in {{cart_error}}
    */
+  /**
+   * the choices a product offers, asked before it goes in the cart: the product in `sku` (a variable such as
+   * {{producto_sku}}); when it has variants, `text` with them as options; when it has extras, `extrasText` with them,
+   * one at a time ("Listo" or "Sin extras" to go on). Kept in `save`_variant (the variant's key), `save`_extras (the
+   * extras' keys, comma-separated) and `save`_options (both in words). A product with neither goes straight on.
+   */
+  z.strictObject({
+    id: nodeId,
+    type: z.literal("options"),
+    sku: z.string().trim().min(1).max(200),
+    text,
+    extrasText: text,
+    save: varName,
+    next,
+    ...pos,
+  }),
   z.strictObject({
     id: nodeId,
     type: z.literal("cart_add"),
     sku: z.string().trim().min(1).max(200),
     quantity: z.string().trim().min(1).max(50).default("1"),
+    /** the variant's key and the extras' keys (comma-separated), variables allowed (an options step's) */
+    variant: z.string().trim().max(200).optional(),
+    extras: z.string().trim().max(500).optional(),
     next,
     error: next,
     ...pos,
@@ -318,6 +337,7 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
     if (n.type === "catalog") return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`];
     if (n.type === "slots") return field === "empty" ? [] : [n.save, `${n.save}_date`, `${n.save}_time`];
     if (n.type === "cart_add") return field === "error" ? ["cart_error"] : [];
+    if (n.type === "options") return [`${n.save}_variant`, `${n.save}_extras`, `${n.save}_options`];
     if (n.type === "cart") return field === "empty" ? [] : ["cart_total"];
     if (n.type === "checkout") return field === "error" ? ["cart_error"] : ["order_number", "order_total"];
     return [];
@@ -351,7 +371,10 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       ...(n.type === "http" ? [...varsUsed(n.url), ...varsUsed(n.body ?? "")] : []),
       ...(n.type === "catalog" ? varsUsed(n.query) : []),
       ...(n.type === "slots" ? varsUsed(n.date) : []),
-      ...(n.type === "cart_add" ? [...varsUsed(n.sku), ...varsUsed(n.quantity)] : []),
+      ...(n.type === "cart_add"
+        ? [...varsUsed(n.sku), ...varsUsed(n.quantity), ...varsUsed(n.variant ?? ""), ...varsUsed(n.extras ?? "")]
+        : []),
+      ...(n.type === "options" ? [...varsUsed(n.sku), ...varsUsed(n.extrasText)] : []),
       ...(n.type === "condition"
         ? n.branches.filter((b) => !["exists", "not_exists"].includes(b.op)).map((b) => b.var)
         : []),

@@ -4,7 +4,8 @@ import type { FlowInput } from "./flow-model.ts";
 
 export const FLOW_RECIPES: Record<string, FlowInput> = {
   // an order taken without a model: what the customer looks for, the product chosen from the catalog (a list on
-  // WhatsApp, chips on the web chat, numbers elsewhere), how many, more or the cart, confirm: the order
+  // WhatsApp, chips on the web chat, numbers elsewhere), its size or flavour and extras when it has them, how many,
+  // more or the cart, confirm: the order
   restaurant_order: {
     name: "Pedido sin modelo (menú, carrito y confirmación)",
     keywords: ["pedido", "ordenar", "quiero pedir"],
@@ -28,7 +29,7 @@ export const FLOW_RECIPES: Record<string, FlowInput> = {
           text: "Esto tenemos. Elige uno:",
           save: "producto",
           max: 8,
-          next: "cantidad",
+          next: "opciones",
           empty: "nada",
           x: 360,
           y: 40,
@@ -45,9 +46,20 @@ export const FLOW_RECIPES: Record<string, FlowInput> = {
           y: 220,
         },
         {
+          id: "opciones",
+          type: "options",
+          sku: "{{producto_sku}}",
+          text: "¿Cuál de {{producto}} quieres?",
+          extrasText: "¿Le agregamos algo? Elige uno a la vez.",
+          save: "eleccion",
+          next: "cantidad",
+          x: 520,
+          y: -140,
+        },
+        {
           id: "cantidad",
           type: "ask",
-          text: "¿Cuántos {{producto}} ({{producto_price}} c/u)?",
+          text: "¿Cuántos {{producto}} quieres?",
           kind: "number",
           save: "var:cantidad",
           invalid: "Escribe solo el número, por ejemplo 2.",
@@ -61,6 +73,8 @@ export const FLOW_RECIPES: Record<string, FlowInput> = {
           type: "cart_add",
           sku: "{{producto_sku}}",
           quantity: "{{cantidad}}",
+          variant: "{{eleccion_variant}}",
+          extras: "{{eleccion_extras}}",
           next: "mas",
           error: "no_se_pudo",
           x: 1000,

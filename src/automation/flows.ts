@@ -24,6 +24,7 @@ import { normalizePhone, updateContact } from "../inbox/contacts.ts";
 import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
 import { addToCart, checkout, formatMoney, getCart, lineText, searchProducts } from "../commerce/service.ts";
+import { products } from "../commerce/schema.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { BOOKING_REFUSALS, availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -309,8 +310,14 @@ export interface Effects {
   slots(date: string, max: number): Promise<Found[]>;
   /** books a free time for the conversation's contact; false when it is no longer free */
   book(date: string, time: string, service: string): Promise<boolean>;
+  /** a product's choices for an options step (variants that can be had, extras); null for an unknown product */
+  product(sku: string): Promise<ProductChoices | null>;
   /** adds to the conversation's cart; the reason in words when refused */
-  cartAdd(sku: string, quantity: number): Promise<{ ok: true } | { ok: false; reason: string }>;
+  cartAdd(
+    sku: string,
+    quantity: number,
+    choice?: { variant?: string; extras?: string[] },
+  ): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** the conversation's cart in words: a line per item and the total */
   cart(): Promise<{ lines: string[]; total: string; empty: boolean }>;
   /** the cart becomes an order */
@@ -319,7 +326,25 @@ export interface Effects {
   ): Promise<{ ok: true; number: string; total: string } | { ok: false; reason: string }>;
   /** the business's country, for phone numbers */
   country: string;
+  /** the business's language, for the words a step adds itself ("Sin extras", "Listo") */
+  language?: "es" | "en";
 }
+
+/** What an options step offers of a product: its variants that can be had and its extras, each by key and name. */
+export type ProductChoices = { variants: { key: string; name: string }[]; extras: { key: string; name: string }[] };
+/** An options step between the customer's answers: what it asks now, what it offers, what was chosen. */
+type OptionsState = {
+  stage: "variant" | "extras";
+  p: ProductChoices;
+  variant: string;
+  names: string[];
+  extras: string[];
+};
+const OPTION_WORDS = {
+  es: { none: "Sin extras", done: "Listo" },
+  en: { none: "No extras", done: "Done" },
+} as const;
+const cut24 = (s: string) => (s.length > 24 ? `${s.slice(0, 23).trimEnd()}…` : s);
 
 const MAX_STEPS = 100;
 
@@ -441,6 +466,16 @@ function pick(json: unknown, path: string): unknown {
   return v;
 }
 
+/** An options step's choices now: the variants, or the extras not chosen yet and a way on ("Sin extras", "Listo"). */
+function optionTitles(o: OptionsState, language: "es" | "en" = "es") {
+  if (o.stage === "variant") return o.p.variants.map((v) => cut24(v.name));
+  const w = OPTION_WORDS[language];
+  return [
+    ...o.p.extras.filter((x) => !o.extras.includes(x.key)).map((x) => cut24(x.name)),
+    o.extras.length ? w.done : w.none,
+  ];
+}
+
 const optionsOf = (n: { id: string; options: { title: string }[] }) =>
   n.options.map((o, i) => ({ id: `${n.id}:${i}`, title: o.title }));
 
@@ -474,6 +509,55 @@ export async function walk(
   // the answer to the node that was waiting
   if (input && s.nodeId) {
     const c = byId.get(s.nodeId);
+    if (c?.type === "options") {
+      const o = JSON.parse(s.vars[offeredKey(c.id)] ?? "null") as OptionsState | null;
+      if (!o) {
+        at = c.next;
+      } else {
+        const shown = optionTitles(o, fx.language);
+        const asked = {
+          id: c.id,
+          type: "message",
+          text: c.text,
+          options: shown.map((title) => ({ title })),
+        } as Extract<FlowNode, { type: "message" }>;
+        const a = readAnswer(asked, input, fx.country, today);
+        if (!a || a.option === undefined) {
+          if (s.tries > 0) {
+            s.tries--;
+            await say(o.stage === "variant" ? c.text : c.extrasText, asked);
+            return { state: s, done: false, graph };
+          }
+          return { state: { ...s, nodeId: null }, done: true, reason: "no_answer", graph };
+        }
+        // a variant, then extras one at a time until "Listo" / "Sin extras" or none is left to add
+        const left = o.p.extras.filter((x) => !o.extras.includes(x.key));
+        let finished: boolean;
+        if (o.stage === "variant") {
+          const v = o.p.variants[a.option]!;
+          o.variant = v.key;
+          o.names.push(v.name);
+          o.stage = "extras";
+          finished = !o.p.extras.length;
+        } else if (a.option < left.length) {
+          o.extras.push(left[a.option]!.key);
+          o.names.push(left[a.option]!.name);
+          finished = left.length === 1;
+        } else finished = true;
+        if (!finished) {
+          s.vars[offeredKey(c.id)] = JSON.stringify(o);
+          s.tries = 2;
+          await say(c.extrasText, { id: c.id, options: optionTitles(o, fx.language).map((title) => ({ title })) });
+          return { state: s, done: false, graph };
+        }
+        delete s.vars[offeredKey(c.id)];
+        s.vars[`${c.save}_variant`] = o.variant;
+        s.vars[`${c.save}_extras`] = o.extras.join(",");
+        s.vars[`${c.save}_options`] = o.names.join(" + ");
+        at = c.next;
+      }
+      if (!at) return { state: { ...s, nodeId: null }, done: true, reason: "done", graph };
+    }
     // a catalog or calendar step waits like a menu of what it found
     const menuOf = c?.type === "catalog" || c?.type === "slots" ? c : null;
     const offered: Found[] = menuOf ? JSON.parse(s.vars[offeredKey(menuOf.id)] ?? "[]") : [];
@@ -599,10 +683,45 @@ export async function walk(
         }
         break;
       }
+      case "options": {
+        const sku = (await fx.vars(withVars(n.sku, s.vars))).trim();
+        const p = sku ? await fx.product(sku) : null;
+        s.vars[`${n.save}_variant`] = "";
+        s.vars[`${n.save}_extras`] = "";
+        s.vars[`${n.save}_options`] = "";
+        // an unknown product, or one with nothing to choose, goes straight on (the cart step says if it cannot go in)
+        if (!p || (!p.variants.length && !p.extras.length)) {
+          at = n.next;
+          break;
+        }
+        const o: OptionsState = {
+          stage: p.variants.length ? "variant" : "extras",
+          p,
+          variant: "",
+          names: [],
+          extras: [],
+        };
+        s.vars[offeredKey(n.id)] = JSON.stringify(o);
+        await say(o.stage === "variant" ? n.text : n.extrasText, {
+          id: n.id,
+          options: optionTitles(o, fx.language).map((title) => ({ title })),
+        });
+        return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
+      }
       case "cart_add": {
         const sku = (await fx.vars(withVars(n.sku, s.vars))).trim();
         const q = Number.parseInt((await fx.vars(withVars(n.quantity, s.vars))).trim(), 10);
-        const r = await fx.cartAdd(sku, Number.isFinite(q) && q >= 1 ? Math.min(q, 999) : 1);
+        const variant = n.variant ? (await fx.vars(withVars(n.variant, s.vars))).trim() : "";
+        const extras = n.extras
+          ? (await fx.vars(withVars(n.extras, s.vars)))
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : [];
+        const r = await fx.cartAdd(sku, Number.isFinite(q) && q >= 1 ? Math.min(q, 999) : 1, {
+          ...(variant ? { variant } : {}),
+          ...(extras.length ? { extras } : {}),
+        });
         if (r.ok) at = n.next;
         else {
           s.vars.cart_error = r.reason;
@@ -725,6 +844,7 @@ function liveEffects(
   let facts: Awaited<ReturnType<typeof factsFor>> | null = null;
   return {
     country,
+    language: locale === "en" ? "en" : "es",
     async vars(text) {
       if (!text.includes("{{")) return text;
       facts ??= await factsFor(ctx, {
@@ -840,9 +960,15 @@ function cartEffects(ctx: Ctx, conversationId: string, locale: string) {
     return translator(lang)(e instanceof AppError ? (`errors.${e.code}` as never) : "errors.validation_failed");
   };
   return {
-    async cartAdd(sku: string, quantity: number) {
+    product: (sku: string) => productChoices(ctx, sku),
+    async cartAdd(sku: string, quantity: number, choice: { variant?: string; extras?: string[] } = {}) {
       try {
-        await addToCart(ctx, system, conversationId, { sku, quantity });
+        await addToCart(ctx, system, conversationId, {
+          sku,
+          quantity,
+          ...(choice.variant ? { variant: choice.variant } : {}),
+          ...(choice.extras?.length ? { modifiers: choice.extras } : {}),
+        });
         return { ok: true as const };
       } catch (e) {
         return { ok: false as const, reason: words(e) };
@@ -865,6 +991,22 @@ function cartEffects(ctx: Ctx, conversationId: string, locale: string) {
         return { ok: false as const, reason: words(e) };
       }
     },
+  };
+}
+
+/** An active product's choices for an options step: the variants not sold out, and its extras. */
+async function productChoices(ctx: Ctx, sku: string): Promise<ProductChoices | null> {
+  const p = await ctx.db
+    .select({ variants: products.variants, modifiers: products.modifiers })
+    .from(products)
+    .where(and(eq(products.sku, sku), eq(products.active, true)))
+    .get();
+  if (!p) return null;
+  return {
+    variants: p.variants
+      .filter((v) => v.stock === null || v.stock === undefined || v.stock > 0)
+      .map((v) => ({ key: v.key, name: v.name })),
+    extras: p.modifiers.map((m) => ({ key: m.key, name: m.name })),
   };
 }
 
@@ -1370,6 +1512,7 @@ async function replyInline(ctx: Ctx, tx: Tx, after: AfterCommit, m: InlineInboun
     catalog: engine,
     slots: engine,
     book: engine,
+    product: engine,
     cartAdd: engine,
     cart: engine,
     checkout: engine,
@@ -1459,6 +1602,7 @@ function emulatorEffects(
   };
   return {
     country,
+    language: en ? "en" : "es",
     vars: async (text) =>
       text.replace(
         /\{\{\s*(contact\.first_name|contact\.name)\s*(?:\|([^}]*))?\}\}/g,
@@ -1500,9 +1644,11 @@ function emulatorEffects(
       note(`${en ? "Books" : "Reserva"} ${date} ${time}`);
       return true;
     },
-    // the cart steps are described, not done: the emulator has no customer and no cart
-    cartAdd: async (sku, quantity) => {
-      note(`${en ? "Adds to the cart" : "Agrega al carrito"}: ${quantity} × ${sku}`);
+    // the product's real choices (a read); the cart steps are described, not done: no customer, no cart
+    product: (sku) => productChoices(ctx, sku),
+    cartAdd: async (sku, quantity, choice = {}) => {
+      const extra = [choice.variant, ...(choice.extras ?? [])].filter(Boolean).join(", ");
+      note(`${en ? "Adds to the cart" : "Agrega al carrito"}: ${quantity} × ${sku}${extra ? ` (${extra})` : ""}`);
       return { ok: true };
     },
     cart: async () => {

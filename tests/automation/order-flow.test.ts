@@ -1,7 +1,8 @@
 // An order taken without a model (issue #13 item 2): the ready-made ordering flow, published as it comes, on the web
 // chat (numbered options here): what the customer looks for (a category's name finds its products), the product
 // picked from the catalog, how many, more, the cart with its total, confirm, and the order with its number; a
-// product that cannot be added says why; the flow's cart steps are checked when published.
+// product that cannot be added says why; a product with sizes and extras asks for them (one extra at a time); the
+// flow's cart steps are checked when published.
 import { test, expect, beforeEach, afterEach } from "bun:test";
 import { eq } from "drizzle-orm";
 import { makeTestApp, seedBusiness, type TestApp } from "../support/app.ts";
@@ -54,10 +55,10 @@ test("the ready-made ordering flow takes an order from menu to confirmation, wit
   let sent = await kit.outBodies(c, true);
   expect(sent.at(-1)).toBe("Esto tenemos. Elige uno:\n\n1. Taco al pastor\n2. Taco de suadero");
   await say("1");
-  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuántos Taco al pastor ($25.00 MXN c/u)?");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuántos Taco al pastor quieres?");
   await say("tres");
   expect((await kit.outBodies(c, true)).at(-1)).toBe(
-    "Escribe solo el número, por ejemplo 2.\n¿Cuántos Taco al pastor ($25.00 MXN c/u)?".split("\n").at(-1),
+    "Escribe solo el número, por ejemplo 2.\n¿Cuántos Taco al pastor quieres?".split("\n").at(-1),
   );
   await say("3");
   expect((await kit.outBodies(c, true)).at(-1)).toBe(
@@ -115,4 +116,50 @@ test("publishing checks the cart steps: an unknown next step, and a variable rea
   expect(problems).toContainEqual(["dangling_edge", "a"]);
   expect(problems).toContainEqual(["unknown_variable", "a"]);
   expect(problems).not.toContainEqual(["unknown_variable", "c"]); // checkout sets order_number on its way to next
+});
+
+test("a product with sizes and extras: the flow asks which one, then extras one at a time, and the cart has them", async () => {
+  await createProduct(t.ctx, SYS, {
+    sku: "AGUA",
+    name: "Agua fresca",
+    price: 3000,
+    variants: [
+      { key: "chica", name: "Chica", price: 3000, stock: null },
+      { key: "grande", name: "Grande", price: 4500, stock: null },
+      { key: "jumbo", name: "Jumbo", price: 6000, stock: 0 },
+    ],
+    modifiers: [
+      { key: "chia", name: "Con chía", price: 500 },
+      { key: "hielo", name: "Sin hielo", price: 0 },
+    ],
+  });
+  const f = await kit.create("/flows", FLOW_RECIPES.restaurant_order);
+  await kit.create(`/flows/${f.id}/publish`, undefined, 200);
+  const { conversationId: c } = await say("quiero pedir");
+  await say("agua");
+  await say("1");
+  // the sizes there are (the jumbo is sold out), then the extras
+  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuál de Agua fresca quieres?\n\n1. Chica\n2. Grande");
+  await say("mediana");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuál de Agua fresca quieres?\n\n1. Chica\n2. Grande");
+  await say("grande");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe(
+    "¿Le agregamos algo? Elige uno a la vez.\n\n1. Con chía\n2. Sin hielo\n3. Sin extras",
+  );
+  await say("1");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe(
+    "¿Le agregamos algo? Elige uno a la vez.\n\n1. Sin hielo\n2. Listo",
+  );
+  await say("listo");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuántos Agua fresca quieres?");
+  await say("2");
+  await say("2");
+  expect((await kit.outBodies(c, true)).slice(-2)[0]).toBe(
+    "Tu pedido:\n2 × Agua fresca (Grande) + Con chía — $100.00 MXN\nTotal: $100.00 MXN",
+  );
+  // a product with nothing to choose goes straight to how many
+  await say("2");
+  await say("horchata");
+  await say("1");
+  expect((await kit.outBodies(c, true)).at(-1)).toBe("¿Cuántos Horchata quieres?");
 });

@@ -292,6 +292,11 @@ for (const viewport of VIEWPORTS)
       sku: `ORD-${viewport.width}`,
       name: `Tlayuda ${viewport.width}`,
       price: 12000,
+      variants: [
+        { key: "sencilla", name: "Sencilla", price: 12000 },
+        { key: "especial", name: "Especial", price: 15000 },
+      ],
+      modifiers: [{ key: "tasajo", name: "Con tasajo", price: 3000 }],
     });
     const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
     const page = c.page;
@@ -299,8 +304,14 @@ for (const viewport of VIEWPORTS)
     await c.tap('#flow-recipes li[data-recipe="restaurant_order"] button');
     await page.waitForURL(/\/settings\/flows\/[^/?]+$/);
     // the cart steps are on the canvas's outline
-    for (const node of ["agregar", "carrito", "pedir"])
+    for (const node of ["opciones", "agregar", "carrito", "pedir"])
       await page.locator(`#flow-outline li[data-node="${node}"]`).waitFor();
+    // the options step's form: the product, its two questions, where the choice is kept
+    await c.tap('#flow-outline li[data-node="opciones"] button');
+    const form = page.locator("#node-form");
+    await expect(form.locator("h2").textContent()).resolves.toContain("Elegir tamaño y extras");
+    await expect(form.locator("input[name=sku]").inputValue()).resolves.toBe("{{producto_sku}}");
+    await expect(form.locator("input[name=save]").inputValue()).resolves.toBe("eleccion");
     await c.fits();
     await c.tap("#publish-flow");
     await page.locator("#flow-status", { hasText: "Publicado: versión 1." }).waitFor();
@@ -311,10 +322,15 @@ for (const viewport of VIEWPORTS)
     await page.locator("#emu-text").fill(`tlayuda ${viewport.width}`);
     await c.tap("#emu-send");
     await c.tap(chat.locator("button", { hasText: `Tlayuda ${viewport.width}` }));
+    // its sizes from the catalog, then its one extra
+    await chat.locator("li", { hasText: `¿Cuál de Tlayuda ${viewport.width} quieres?` }).waitFor();
+    await c.tap(chat.locator("button", { hasText: "Especial" }).last());
+    await chat.locator("li", { hasText: "¿Le agregamos algo?" }).waitFor();
+    await c.tap(chat.locator("button", { hasText: "Con tasajo" }).last());
     await chat.locator("li", { hasText: "¿Cuántos" }).waitFor();
     await page.locator("#emu-text").fill("2");
     await c.tap("#emu-send");
-    await chat.locator("li", { hasText: `Agrega al carrito: 2 × ORD-${viewport.width}` }).waitFor();
+    await chat.locator("li", { hasText: `Agrega al carrito: 2 × ORD-${viewport.width} (especial, tasajo)` }).waitFor();
     await c.tap(chat.locator("button", { hasText: "Ver mi pedido" }).last());
     await c.tap(chat.locator("button", { hasText: "Confirmar" }).last());
     await chat.locator("li", { hasText: "Crea el pedido" }).waitFor();

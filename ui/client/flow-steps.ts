@@ -8,6 +8,7 @@ export const STEP_TYPES = [
   "http",
   "catalog",
   "slots",
+  "options",
   "cart_add",
   "cart",
   "checkout",

@@ -38,6 +38,7 @@ const HAS_NEXT = new Set([
   "http",
   "catalog",
   "slots",
+  "options",
   "cart_add",
   "cart",
   "checkout",
@@ -98,6 +99,8 @@ function blank(type: string, id: string, x: number, y: number): Node {
       return { ...base, query: "", text: "", save: "producto", max: 5 };
     case "slots":
       return { ...base, date: "mañana", text: "", service: "", save: "cita", max: 6 };
+    case "options":
+      return { ...base, sku: "{{producto_sku}}", text: "", extrasText: "", save: "eleccion" };
     case "cart_add":
       return { ...base, sku: "{{producto_sku}}", quantity: "1" };
     case "cart":
@@ -507,8 +510,11 @@ function NodeForm({
     case "slots":
       fields = html`${input("date", t("flow.slots_date"))}${area("text", t("flow.text"))}${input("service", t("flow.service"))}${input("save", t("flow.slots_save"))}${input("max", t("flow.slots_max"), "number")}${next("next")}${next("empty", t("flow.slots_empty"))}`;
       break;
+    case "options":
+      fields = html`${input("sku", t("flow.cart_sku"))}${area("text", t("flow.options_text"))}${area("extrasText", t("flow.options_extras"))}${input("save", t("flow.options_save"))}${next("next")}`;
+      break;
     case "cart_add":
-      fields = html`${input("sku", t("flow.cart_sku"))}${input("quantity", t("flow.cart_quantity"))}${next("next")}${next("error", t("flow.cart_error"))}`;
+      fields = html`${input("sku", t("flow.cart_sku"))}${input("quantity", t("flow.cart_quantity"))}${input("variant", t("flow.cart_variant"))}${input("extras", t("flow.cart_extras"))}${next("next")}${next("error", t("flow.cart_error"))}`;
       break;
     case "cart":
       fields = html`${area("text", t("flow.text"))}${next("next")}${next("empty", t("flow.cart_empty"))}`;
