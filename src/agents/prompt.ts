@@ -191,25 +191,45 @@ function core(figure: string) {
  * facts, the customer's own words) does not contain. An empty list: the reply is grounded.
  */
 export function ungroundedFigures(reply: string, evidence: string) {
-  const have = new Set<string>();
-  const add = (c: string) => {
-    have.add(c);
-    have.add(c.replace(/^0+(?=\d)/, ""));
+  // whole numbers of the evidence, and the pieces of its dates and times ("2026-12-04", "21:50"): a date or a time
+  // in a reply may be made of pieces ("el 4 de diciembre"), a price or a stock count only of a whole number (the
+  // "50" of the clock's 21:50 does not make "$50.00" true). Ids (UUIDs) are no evidence of any figure.
+  const whole = new Set<string>();
+  const pieces = new Set<string>();
+  const add = (set: Set<string>, c: string) => {
+    set.add(c);
+    set.add(c.replace(/^0+(?=\d)/, ""));
   };
-  for (const m of evidence.matchAll(/\d[\d.,:/-]*\d|\d/g)) {
-    add(core(m[0]));
-    for (const part of m[0].split(/[-/:]/)) if (part) add(core(part));
+  const text = evidence.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, " ");
+  for (const m of text.matchAll(/\d[\d.,:/-]*\d|\d/g)) {
+    const parts = m[0].split(/[-/:]/).filter(Boolean);
+    if (parts.length > 1) {
+      add(pieces, core(m[0]));
+      for (const part of parts) add(pieces, core(part));
+    } else add(whole, core(m[0]));
   }
   const out: string[] = [];
   for (const m of reply.matchAll(FIGURE)) {
     const nums = m[0].match(/\d[\d.,]*\d|\d/g) ?? [];
-    const ok = /^\d{1,2}:\d{2}$/.test(m[0])
-      ? have.has(core(m[0]).replace(/^0+(?=\d)/, ""))
-      : nums.every((n) => have.has(core(n).replace(/^0+(?=\d)/, "")));
-    if (!ok) out.push(m[0].trim());
+    const known = (n: string) => {
+      const c = core(n).replace(/^0+(?=\d)/, "");
+      return whole.has(c) || (!amount.test(m[0]) && pieces.has(c));
+    };
+    const ok = /^\d{1,2}:\d{2}$/.test(m[0]) ? known(m[0]) : nums.every(known);
+    // (a sentence's full stop is not part of the figure)
+    if (!ok) out.push(m[0].trim().replace(/[.,]+$/, ""));
   }
   return out;
 }
+/** A figure that is an amount of money or of stock (not a date or a time). */
+const amount = new RegExp(
+  [
+    String.raw`^(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)`,
+    String.raw`(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)$`,
+    String.raw`(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)$`,
+  ].join("|"),
+  "i",
+);
 
 /** Whether a reply repeats the agent's instructions or rules (six words in a row from them). */
 export function leaksInstructions(reply: string, secret: string[]) {
