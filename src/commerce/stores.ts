@@ -110,7 +110,8 @@ type StoreProduct = {
   category: string;
   price: number;
   stock: number | null;
-  variants: Variant[];
+  /** undefined: not known from this delivery (the ones we have are kept) */
+  variants: Variant[] | undefined;
   /** a product of one variant: that variant's id in the store */
   externalVariantId: string | null;
   active: boolean;
@@ -186,10 +187,36 @@ export function fromShopify(p: Obj): StoreProduct {
 }
 
 /** A WooCommerce product (its webhook body or the REST API's: the same object) as ours. */
-export function fromWoo(p: Obj): StoreProduct {
+/** A WooCommerce stock as ours: counted when the store manages it, 0 when out of stock, else not tracked. */
+const wooStock = (p: Obj) =>
+  p.manage_stock === true ? Math.max(0, Number(p.stock_quantity ?? 0)) : p.stock_status === "outofstock" ? 0 : null;
+
+/**
+ * A WooCommerce product as ours. A variable product's variations (GET /products/{id}/variations) become its
+ * variants: named by their attributes' options ("Grande / Fresa"), each with its price, stock and the variation's
+ * id; without them (a webhook's body lists only their ids) `variants` is undefined and the ones we have are kept.
+ */
+export function fromWoo(p: Obj, variations?: Obj[]): StoreProduct {
   if (p.id === undefined || p.name === undefined)
     throw badRequest("invalid_store_product", "Not a WooCommerce product");
   const id = String(p.id);
+  const variable = p.type === "variable";
+  const used = new Set<string>();
+  const variants: Variant[] | undefined = !variable
+    ? []
+    : variations?.map((v) => {
+        const name =
+          ((v.attributes ?? []) as Obj[])
+            .map((a) => String(a.option ?? "").trim())
+            .filter(Boolean)
+            .join(" / ")
+            .slice(0, 100) || `#${v.id}`;
+        let key = keyOf(name) || `v${v.id}`;
+        if (used.has(key)) key = `${key}-${v.id}`.slice(0, 64);
+        used.add(key);
+        return { key, name, price: money(v.price), stock: wooStock(v), externalId: String(v.id) };
+      });
+  const prices = (variants ?? []).map((v) => v.price);
   return {
     source: "woocommerce",
     externalId: id,
@@ -197,9 +224,10 @@ export function fromWoo(p: Obj): StoreProduct {
     name: String(p.name).slice(0, 200),
     description: text(p.short_description || p.description),
     category: String(p.categories?.[0]?.name ?? "").slice(0, 100),
-    price: money(p.price),
-    stock: p.manage_stock ? Math.max(0, Number(p.stock_quantity ?? 0)) : p.stock_status === "outofstock" ? 0 : null,
-    variants: [],
+    price: prices.length ? Math.min(...prices) : money(p.price),
+    // a variable product's stock is its variations'
+    stock: variable ? null : wooStock(p),
+    variants,
     externalVariantId: null,
     active: p.status === "publish" && p.purchasable !== false,
     updatedAt: when(p.date_modified_gmt ? `${p.date_modified_gmt}Z` : p.date_modified),
@@ -220,7 +248,8 @@ async function upsertTx(tx: Tx, sp: StoreProduct, now: number) {
     category: sp.category,
     price: sp.price,
     stock: sp.stock,
-    variants: sp.variants,
+    // (undefined: the store's delivery did not say them; the ones we have stay)
+    ...(sp.variants ? { variants: sp.variants } : {}),
     externalVariantId: sp.externalVariantId,
     active: sp.active,
     externalUpdatedAt: sp.updatedAt || now,
@@ -342,10 +371,19 @@ export async function wooWebhook(
     }
     return applyWooOrder(ctx, body);
   }
+  // a variable product's body names its variations by id only: they are read from the store first (a store that
+  // cannot be reached then leaves the variants we have as they are)
+  const productTopic = topic === "product.created" || topic === "product.updated" || topic === "product.restored";
+  let variations: Obj[] | undefined;
+  if (productTopic && body.type === "variable" && s.woocommerce.url)
+    variations = await wooVariations(s.woocommerce, body.id).catch((e) => {
+      if (!(e instanceof AppError)) throw e;
+      ctx.log.warn("woocommerce variations unread", { product: String(body.id), error: e.message });
+      return undefined;
+    });
   return ctx.database.write(async (tx) => {
     if (h.deliveryId && !(await firstTimeTx(tx, `woocommerce:${h.deliveryId}`, topic, now))) return "duplicate";
-    if (topic === "product.created" || topic === "product.updated" || topic === "product.restored")
-      return upsertTx(tx, fromWoo(body), now);
+    if (productTopic) return upsertTx(tx, fromWoo(body, variations), now);
     if (topic === "product.deleted") {
       await tx
         .update(products)
@@ -358,6 +396,24 @@ export async function wooWebhook(
 }
 
 // ---------------------------------------------------------------- import
+
+const wooAuth = (c: { consumerKey: string; consumerSecret: string }) =>
+  `Basic ${Buffer.from(`${c.consumerKey}:${c.consumerSecret}`).toString("base64")}`;
+
+/** A variable product's variations, every page of them (GET /wp-json/wc/v3/products/{id}/variations). */
+async function wooVariations(c: { url: string; consumerKey: string; consumerSecret: string }, productId: unknown) {
+  const out: Obj[] = [];
+  for (let page = 1; page <= 20; page++) {
+    const r = await storeFetch(
+      `${c.url.replace(/\/$/, "")}/wp-json/wc/v3/products/${encodeURIComponent(String(productId))}/variations?per_page=100&page=${page}`,
+      { authorization: wooAuth(c) },
+    );
+    const list = JSON.parse(r.text) as Obj[];
+    out.push(...list);
+    if (!list.length || page >= Number(r.headers.get("x-wp-totalpages") ?? "1")) break;
+  }
+  return out;
+}
 
 async function storeFetch(url: string, headers: Record<string, string>, body?: string) {
   try {
@@ -434,13 +490,13 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
     const c = s.woocommerce;
     if (!c.url || !c.consumerKey || !c.consumerSecret)
       throw badRequest("store_not_configured", "Connect the WooCommerce store first");
-    const auth = `Basic ${Buffer.from(`${c.consumerKey}:${c.consumerSecret}`).toString("base64")}`;
+    const auth = wooAuth(c);
     for (let page = 1; page <= 200; page++) {
       const r = await storeFetch(`${c.url.replace(/\/$/, "")}/wp-json/wc/v3/products?per_page=100&page=${page}`, {
         authorization: auth,
       });
       const list = JSON.parse(r.text) as Obj[];
-      for (const p of list) found.push(fromWoo(p));
+      for (const p of list) found.push(fromWoo(p, p.type === "variable" ? await wooVariations(c, p.id) : undefined));
       const pages = Number(r.headers.get("x-wp-totalpages") ?? "1");
       if (!list.length || page >= pages) break;
     }
@@ -484,10 +540,15 @@ export async function pushOrderToWoo(ctx: Ctx, orderId: string) {
     customer_note: o.notes,
     billing: { first_name: contact?.name ?? "", phone: contact?.phone ?? "", email: contact?.email ?? "" },
     shipping: o.fulfilment === "delivery" ? { address_1: o.address } : undefined,
-    line_items: o.items.map((i) => ({ product_id: Number(bySku.get(i.sku)?.externalId), quantity: i.quantity })),
+    // a variant's line names the store's variation
+    line_items: o.items.map((i) => {
+      const p = bySku.get(i.sku);
+      const v = i.variant ? p?.variants.find((x) => x.key === i.variant)?.externalId : undefined;
+      return { product_id: Number(p?.externalId), ...(v ? { variation_id: Number(v) } : {}), quantity: i.quantity };
+    }),
     meta_data: [{ key: "digybot_order", value: o.number }],
   };
-  const auth = `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString("base64")}`;
+  const auth = wooAuth(s);
   const r = await storeFetch(
     `${s.url.replace(/\/$/, "")}/wp-json/wc/v3/orders`,
     { authorization: auth },
@@ -543,7 +604,7 @@ export async function pollWoo(ctx: Ctx) {
   if (!pushed.length) return { checked: 0, changed: 0 };
   const since = (await getSetting<number>(ctx, "stores_polled_at")) ?? ctx.clock.now() - 86_400_000;
   const startedAt = ctx.clock.now();
-  const auth = `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString("base64")}`;
+  const auth = wooAuth(s);
   let checked = 0,
     changed = 0;
   for (let page = 1; page <= 50; page++) {

@@ -365,3 +365,77 @@ test("Shopify orders: the store's checkout link sent in chat; its real orders we
   const bad = await t.req("POST", `/api/v1/orders/${o2.id}/shopify-checkout`, { headers: key() });
   expect([bad.status, (await bad.json()).error.code]).toEqual([400, "not_a_store_product"]);
 });
+
+test("WooCommerce variable products: their variations are its variants (import, webhook), an order names the variation", async () => {
+  const { ingestInbound } = await import("../../src/inbox/service.ts");
+  const { addToCart, checkout } = await import("../../src/commerce/service.ts");
+  const variation = (id: number, size: string, flavour: string, price: string, stock: number | null) => ({
+    id,
+    sku: `PLAYERA-${id}`,
+    price,
+    regular_price: price,
+    manage_stock: stock !== null,
+    stock_quantity: stock,
+    stock_status: stock === 0 ? "outofstock" : "instock",
+    attributes: [
+      { id: 1, name: "Talla", option: size },
+      { id: 2, name: "Color", option: flavour },
+    ],
+  });
+  store.woo.push({
+    id: 600,
+    name: "Playera",
+    type: "variable",
+    sku: "PLAYERA",
+    price: "199.00",
+    status: "publish",
+    manage_stock: false,
+    stock_status: "instock",
+    categories: [{ id: 9, name: "Ropa" }],
+    variations: [601, 602, 603],
+  });
+  store.wooVariations["600"] = [
+    variation(601, "Chica", "Negro", "199.00", 5),
+    variation(602, "Grande", "Negro", "219.00", 0),
+    variation(603, "Grande", "Blanco", "219.00", null),
+  ];
+  const r = await t.req("POST", "/api/v1/stores/woocommerce/import", { headers: key() });
+  expect(r.status).toBe(200);
+  let p = (await byExternal("600"))!;
+  expect(p.variants).toEqual([
+    { key: "chica-negro", name: "Chica / Negro", price: 19900, stock: 5, externalId: "601" },
+    { key: "grande-negro", name: "Grande / Negro", price: 21900, stock: 0, externalId: "602" },
+    { key: "grande-blanco", name: "Grande / Blanco", price: 21900, stock: null, externalId: "603" },
+  ]);
+  expect([p.price, p.stock, p.category]).toEqual([19900, null, "Ropa"]);
+  expect(store.requests.some((x) => x.path === "/wp-json/wc/v3/products/600/variations")).toBe(true);
+
+  // a product.updated delivery names the variations by id only: they are read again from the store
+  store.wooVariations["600"]![0]!.stock_quantity = 2;
+  const body = JSON.stringify({ ...store.woo[0], date_modified_gmt: "2030-01-01T00:00:00" });
+  const hook = await t.req("POST", "/webhooks/woocommerce", {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-wc-webhook-topic": "product.updated",
+      "x-wc-webhook-signature": b64(WOO_SECRET, body),
+      "x-wc-webhook-delivery-id": "var-1",
+    },
+  });
+  expect(hook.status).toBe(200);
+  p = (await byExternal("600"))!;
+  expect(p.variants.map((v) => [v.key, v.stock])).toEqual([
+    ["chica-negro", 2],
+    ["grande-negro", 0],
+    ["grande-blanco", null],
+  ]);
+
+  // an order of a variant goes to the store with its variation's id
+  const c = (
+    await ingestInbound(t.ctx, { channelId: s.webchat.id, from: { externalId: "wv", name: "Ana" }, body: "hola" })
+  ).conversationId;
+  await addToCart(t.ctx, SYS, c, { sku: "PLAYERA", variant: "grande-blanco", quantity: 1 });
+  await checkout(t.ctx, SYS, c, {});
+  for (let i = 0; i < 100 && !store.wooOrders.length; i++) await Bun.sleep(10);
+  expect(store.wooOrders[0]).toMatchObject({ line_items: [{ product_id: 600, variation_id: 603, quantity: 1 }] });
+});

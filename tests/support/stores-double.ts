@@ -1,11 +1,15 @@
 // Protocol doubles of a Shopify shop's Admin GraphQL API and a WooCommerce store's REST API on 127.0.0.1, from
 // tests/fixtures/shopify|woocommerce: Shopify's products query (paged by cursor, X-Shopify-Access-Token) and
-// WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages), and its orders
+// WooCommerce's GET /wp-json/wc/v3/products (basic auth with the key and secret, X-WP-TotalPages), a variable
+// product's GET /wp-json/wc/v3/products/{id}/variations (REST v3's variation objects: id, sku, price, manage_stock,
+// stock_quantity, stock_status, attributes [{id, name, option}]; no real payload in the fixtures), and its orders
 // (created through POST /wp-json/wc/v3/orders, read back with modified_after).
 type Any = any;
 export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; wooSecret: string }) {
   const shopify: Record<string, unknown>[] = [];
   const woo: Record<string, unknown>[] = [];
+  /** a variable product's variations, by its id */
+  const wooVariations: Record<string, Record<string, unknown>[]> = {};
   /** orders created in the store through its API, as WooCommerce keeps them (status, date_modified_gmt) */
   const wooOrders: Record<string, Any>[] = [];
   const requests: { path: string; auth: string | null }[] = [];
@@ -56,6 +60,28 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
           },
         });
       }
+      const variations = /^\/wp-json\/wc\/v3\/products\/(\d+)\/variations$/.exec(url.pathname);
+      if (req.method === "GET" && variations) {
+        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
+        if (req.headers.get("authorization") !== want)
+          return Response.json(
+            {
+              code: "woocommerce_rest_cannot_view",
+              message: "Sorry, you cannot list resources.",
+              data: { status: 401 },
+            },
+            { status: 401 },
+          );
+        const all = wooVariations[variations[1]!] ?? [];
+        const per = Number(url.searchParams.get("per_page") ?? 10);
+        const page = Number(url.searchParams.get("page") ?? 1);
+        return Response.json(all.slice((page - 1) * per, page * per), {
+          headers: {
+            "x-wp-total": String(all.length),
+            "x-wp-totalpages": String(Math.max(1, Math.ceil(all.length / per))),
+          },
+        });
+      }
       if (url.pathname === "/wp-json/wc/v3/orders") {
         const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
         if (req.headers.get("authorization") !== want)
@@ -88,6 +114,7 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
     url: `http://127.0.0.1:${server.port}`,
     shopify,
     woo,
+    wooVariations,
     wooOrders,
     requests,
     /** the store changes an order (a person in its admin) */
