@@ -329,9 +329,12 @@ export async function shopifyWebhook(
     }
     return applyShopifyOrder(ctx, topic, body);
   }
+  // a stock change at one location: the variant's total over every location is asked of the shop first
+  const level = topic === "inventory_levels/update" ? await shopifyLevel(s.shopify, body) : null;
   return ctx.database.write(async (tx) => {
     if (h.webhookId && !(await firstTimeTx(tx, `shopify:${h.webhookId}`, topic, now))) return "duplicate";
     if (topic === "products/create" || topic === "products/update") return upsertTx(tx, fromShopify(body), now);
+    if (level) return applyLevelTx(tx, level, now);
     if (topic === "products/delete") {
       const gid = String(body.admin_graphql_api_id ?? "");
       // a delete's body may carry only the numeric id, already rounded: then there is nothing safe to match
@@ -436,6 +439,57 @@ async function storeFetch(url: string, headers: Record<string, string>, body?: s
   }
 }
 
+/** Shopify's GraphQL endpoint of the connected shop (its apiUrl when set: a proxy, or the tests' double). */
+const shopifyEndpoint = (c: { shop: string; apiUrl: string }) =>
+  `${(c.apiUrl || `https://${c.shop}`).replace(/\/$/, "")}/admin/api/2025-01/graphql.json`;
+
+const LEVEL_QUERY = `query Level($id: ID!) {
+  inventoryItem(id: $id) { id variant { id inventoryQuantity product { id } } }
+}`;
+
+/**
+ * An inventory_levels/update delivery's item (read from its admin_graphql_api_id: the numeric inventory_item_id is
+ * already rounded by JSON.parse), and that item's variant with its quantity over every location, from the shop.
+ * Null for a delivery that names no item.
+ */
+async function shopifyLevel(c: { shop: string; apiUrl: string; accessToken: string }, body: Obj) {
+  const item = /[?&]inventory_item_id=(\d+)/.exec(String(body.admin_graphql_api_id ?? ""))?.[1];
+  if (!item || !c.accessToken) return null;
+  const r = await storeFetch(
+    shopifyEndpoint(c),
+    { "x-shopify-access-token": c.accessToken },
+    JSON.stringify({ query: LEVEL_QUERY, variables: { id: `gid://shopify/InventoryItem/${item}` } }),
+  );
+  const v = (JSON.parse(r.text) as { data?: { inventoryItem?: Obj | null } }).data?.inventoryItem?.variant;
+  if (!v?.id || !v.product?.id) return null;
+  const q = v.inventoryQuantity;
+  return {
+    productId: String(v.product.id),
+    variantId: String(v.id),
+    stock: q === null || q === undefined ? null : Math.max(0, Number(q)),
+  };
+}
+
+/** The variant's (or a one-variant product's) stock as the shop counts it now. */
+async function applyLevelTx(tx: Tx, l: { productId: string; variantId: string; stock: number | null }, now: number) {
+  const p = await tx
+    .select()
+    .from(products)
+    .where(and(eq(products.externalSource, "shopify"), eq(products.externalId, l.productId)))
+    .get();
+  if (!p) return "ignored";
+  if (p.variants.some((v) => v.externalId === l.variantId)) {
+    const variants = p.variants.map((v) => (v.externalId === l.variantId ? { ...v, stock: l.stock } : v));
+    await tx.update(products).set({ variants, updatedAt: now }).where(eq(products.id, p.id));
+    return "stock";
+  }
+  if (p.externalVariantId === l.variantId || !p.variants.length) {
+    await tx.update(products).set({ stock: l.stock, updatedAt: now }).where(eq(products.id, p.id));
+    return "stock";
+  }
+  return "ignored";
+}
+
 const SHOPIFY_QUERY = `query Products($after: String) {
   products(first: 50, after: $after) {
     pageInfo { hasNextPage endCursor }
@@ -454,7 +508,7 @@ export async function importStore(ctx: Ctx, actor: Actor, kind: "shopify" | "woo
   if (kind === "shopify") {
     const c = s.shopify;
     if (!c.shop || !c.accessToken) throw badRequest("store_not_configured", "Connect the Shopify store first");
-    const endpoint = `${(c.apiUrl || `https://${c.shop}`).replace(/\/$/, "")}/admin/api/2025-01/graphql.json`;
+    const endpoint = shopifyEndpoint(c);
     let after: string | null = null;
     for (let page = 0; page < 200; page++) {
       const r = await storeFetch(

@@ -439,3 +439,34 @@ test("WooCommerce variable products: their variations are its variants (import, 
   for (let i = 0; i < 100 && !store.wooOrders.length; i++) await Bun.sleep(10);
   expect(store.wooOrders[0]).toMatchObject({ line_items: [{ product_id: 600, variation_id: 603, quantity: 1 }] });
 });
+
+test("Shopify inventory_levels/update (the real body): the variant's total over every location, asked of the shop", async () => {
+  // the product, from the real products/update body: two variants
+  expect((await (await shopifyHook(raw("shopify/products-update.json"), "products/update")).json()).outcome).toBe(
+    "created",
+  );
+  const body = raw("shopify/inventory_levels-update.json");
+  // the body's numeric inventory_item_id is rounded (…884000); its gid keeps the true one (…884015)
+  const item = "gid://shopify/InventoryItem/271878346596884015";
+  store.shopifyInventory[item] = {
+    id: "gid://shopify/ProductVariant/757650484644203962",
+    inventoryQuantity: 12,
+    product: { id: "gid://shopify/Product/788032119674292922" },
+  };
+  const r = await shopifyHook(body, "inventory_levels/update");
+  expect(await r.json()).toEqual({ received: true, outcome: "stock" });
+  const p = (await byExternal("gid://shopify/Product/788032119674292922"))!;
+  expect(p.variants.map((v) => [v.key, v.stock])).toEqual([
+    ["small", 75],
+    ["medium", 12],
+  ]);
+  // signed wrongly: refused, nothing read from the shop
+  const asked = store.requests.length;
+  expect(
+    (await shopifyHook(body, "inventory_levels/update", { "x-shopify-hmac-sha256": b64("nope", body) })).status,
+  ).toBe(401);
+  expect(store.requests.length).toBe(asked);
+  // an item the shop does not know (or of a product we do not have) changes nothing
+  delete store.shopifyInventory[item];
+  expect((await (await shopifyHook(body, "inventory_levels/update")).json()).outcome).toBe("ignored");
+});

@@ -7,6 +7,9 @@
 type Any = any;
 export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; wooSecret: string }) {
   const shopify: Record<string, unknown>[] = [];
+  /** inventory items by gid: their variant (id, inventoryQuantity, product { id }) */
+  const shopifyInventory: Record<string, { id: string; inventoryQuantity: number | null; product: { id: string } }> =
+    {};
   const woo: Record<string, unknown>[] = [];
   /** a variable product's variations, by its id */
   const wooVariations: Record<string, Record<string, unknown>[]> = {};
@@ -28,7 +31,15 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
             { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
             { status: 401 },
           );
-        const { variables } = (await req.json()) as { variables?: { after?: string | null } };
+        const { query, variables } = (await req.json()) as {
+          query?: string;
+          variables?: { after?: string | null; id?: string };
+        };
+        // an inventory item's variant with its quantity over every location (Admin GraphQL's InventoryItem)
+        if (query?.includes("inventoryItem(")) {
+          const v = shopifyInventory[String(variables?.id)];
+          return Response.json({ data: { inventoryItem: v ? { id: variables?.id, variant: v } : null } });
+        }
         const from = variables?.after ? Number(variables.after) : 0;
         const page = shopify.slice(from, from + 2);
         return Response.json({
@@ -113,6 +124,7 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
   return {
     url: `http://127.0.0.1:${server.port}`,
     shopify,
+    shopifyInventory,
     woo,
     wooVariations,
     wooOrders,
