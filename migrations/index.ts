@@ -20,6 +20,7 @@ import m17 from "./0017_contact_notes_merges.sql" with { type: "text" };
 import m18 from "./0018_contact_phone_search.sql" with { type: "text" };
 import m19 from "./0019_contact_fields_segments.sql" with { type: "text" };
 import m20 from "./0020_orders_carts_stock.sql" with { type: "text" };
+import m21 from "./0021_price_list_segments.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -43,4 +44,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0018_contact_phone_search", sql: m18 },
   { name: "0019_contact_fields_segments", sql: m19 },
   { name: "0020_orders_carts_stock", sql: m20 },
+  { name: "0021_price_list_segments", sql: m21 },
 ];

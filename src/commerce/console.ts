@@ -1,4 +1,5 @@
 import { AppError } from "../platform/errors.ts";
+import { listSegments } from "../inbox/contact-fields.ts";
 import { formBody } from "../app/http.ts";
 import * as CA from "../../ui/pages/commerce/catalog.ts";
 import * as commerce from "./service.ts";
@@ -37,21 +38,25 @@ export const commerceConsole: ConsoleModule = (app) => {
   };
   const priceListsCard = async (c: C) => {
     const ctx = c.get("ctx");
-    const [lists, chans, tagList] = await Promise.all([
+    const [lists, chans, tagList, segs] = await Promise.all([
       priceLists.listPriceLists(ctx),
       ctx.db.select({ id: channels.id, name: channels.name }).from(channels),
       ctx.db.select({ id: tags.id, name: tags.name }).from(tags),
+      listSegments(ctx),
     ]);
-    const name = new Map([...chans, ...tagList].map((x) => [x.id, x.name]));
+    const name = new Map([...chans, ...tagList, ...segs].map((x) => [x.id, x.name]));
     return CA.PriceListsCard({
       t: T(c),
       csrf: csrf(c),
       channels: chans,
       tags: tagList,
+      segments: segs.map((x) => ({ id: x.id, name: x.name })),
       lists: lists.map((l) => ({
         id: l.id,
         name: l.name,
-        summary: `${[...l.channelIds, ...l.tagIds].map((x) => name.get(x) ?? x).join(", ")} · ${Object.entries(l.prices)
+        summary: `${[...l.channelIds, ...l.tagIds, ...l.segmentIds].map((x) => name.get(x) ?? x).join(", ")} · ${Object.entries(
+          l.prices,
+        )
           .map(([k, v]) => `${k} ${commerce.formatMoney(v, "MXN", user(c).locale)}`)
           .join(", ")}`,
       })),
@@ -110,6 +115,7 @@ export const commerceConsole: ConsoleModule = (app) => {
         name: str(f.name),
         channelIds: str(f.channelId) ? [str(f.channelId)] : [],
         tagIds: str(f.tagId) ? [str(f.tagId)] : [],
+        segmentIds: str(f.segmentId) ? [str(f.segmentId)] : [],
         prices: priceLists.parsePriceLines(str(f.prices), commerce.parsePrice),
       }),
     ),

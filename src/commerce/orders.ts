@@ -277,7 +277,7 @@ async function priceCart(
       db,
       lines.map((l) => l.sku),
     ),
-    lines.length ? await priceListFor(db, { conversationId }) : null,
+    lines.length ? await priceListFor(ctx, db, { conversationId }) : null,
   );
   const tz = await timeZone(ctx),
     now = ctx.clock.now();
@@ -677,7 +677,7 @@ async function createOrderTx(
   // the list that prices this conversation (or contact) prices the order too
   const bySku = withPriceList(
     raw,
-    await priceListFor(tx, { conversationId: o.conversationId, contactId: refs.contactId }),
+    await priceListFor(ctx, tx, { conversationId: o.conversationId, contactId: refs.contactId }),
   );
   const tz = await timeZone(ctx),
     now = ctx.clock.now();

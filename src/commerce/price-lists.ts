@@ -1,10 +1,12 @@
-// Price lists (manual 2.5): other prices on some channels or for contacts with some tags. The first active list
+// Price lists (manual 2.5): other prices on some channels, for contacts with some tags, or for the contacts of saved
+// segments (the contacts list's filters: tag, channel, last seen, an attribute…). The first active list
 // (by position) that matches a conversation prices its cart and its order; a product it does not name keeps the
 // catalog's price; extras keep theirs.
 import { z } from "zod";
 import { asc, eq, inArray } from "drizzle-orm";
 import { priceLists } from "./schema.ts";
-import { contactTags, conversations } from "../inbox/schema.ts";
+import { contactSegments, contactTags, conversations } from "../inbox/schema.ts";
+import { segmentsOf } from "../inbox/contact-fields.ts";
 import type { Db, Tx } from "../platform/db.ts";
 import { newId } from "../platform/ids.ts";
 import { badRequest, notFound } from "../platform/errors.ts";
@@ -19,12 +21,13 @@ export const priceListInput = z
     name: z.string().trim().min(1).max(100),
     channelIds: z.array(z.string().min(1).max(64)).max(50).default([]),
     tagIds: z.array(z.string().min(1).max(64)).max(50).default([]),
+    segmentIds: z.array(z.string().min(1).max(64)).max(20).default([]),
     prices: z.record(z.string().trim().min(1).max(130), z.number().int().min(0)).default({}),
     position: z.number().int().min(0).max(10_000).default(0),
     active: z.boolean().default(true),
   })
-  .refine((p) => p.channelIds.length || p.tagIds.length, {
-    message: "a list is for some channels or some tags",
+  .refine((p) => p.channelIds.length || p.tagIds.length || p.segmentIds.length, {
+    message: "a list is for some channels, tags or segments",
     path: ["channelIds"],
   })
   .refine((p) => Object.keys(p.prices).length > 0, { message: "a list names at least one price", path: ["prices"] });
@@ -35,6 +38,11 @@ export async function listPriceLists(ctx: Ctx) {
 export async function createPriceList(ctx: Ctx, actor: Actor, input: z.input<typeof priceListInput>) {
   assertAdmin(actor);
   const p = priceListInput.parse(input);
+  for (const [i, id] of p.segmentIds.entries())
+    if (
+      !(await ctx.db.select({ id: contactSegments.id }).from(contactSegments).where(eq(contactSegments.id, id)).get())
+    )
+      throw badRequest("unknown_segment", "The segment does not exist", { field: `segmentIds.${i}`, value: id });
   const now = ctx.clock.now();
   const row: PriceList = { id: newId(now), ...p, createdAt: now };
   await ctx.database.write((tx) => tx.insert(priceLists).values(row));
@@ -65,8 +73,15 @@ export function parsePriceLines(text: string, parsePrice: (s: string) => number 
   return prices;
 }
 
-/** The list that prices a conversation (its channel, its contact's tags), or a contact's (its tags), if any. */
-export async function priceListFor(db: Reader, ref: { conversationId?: string | null; contactId?: string | null }) {
+/**
+ * The list that prices a conversation (its channel, its contact's tags and segments), or a contact's (its tags and
+ * segments), if any. A segment is matched now, as its filters read today (last seen within N days…).
+ */
+export async function priceListFor(
+  ctx: Ctx,
+  db: Reader,
+  ref: { conversationId?: string | null; contactId?: string | null },
+) {
   const r = db as Pick<Tx, "select">;
   const lists = (await r.select().from(priceLists).orderBy(asc(priceLists.position), asc(priceLists.createdAt))).filter(
     (l) => l.active,
@@ -93,9 +108,12 @@ export async function priceListFor(db: Reader, ref: { conversationId?: string | 
         ).map((x) => x.tagId),
       )
     : new Set<string>();
-  return (
-    lists.find((l) => (channelId && l.channelIds.includes(channelId)) || l.tagIds.some((t) => tags.has(t))) ?? null
-  );
+  // segments are read only for the lists that name one, and only while no earlier list has matched
+  for (const l of lists) {
+    if ((channelId && l.channelIds.includes(channelId)) || l.tagIds.some((t) => tags.has(t))) return l;
+    if (contactId && l.segmentIds.length && (await segmentsOf(ctx, r, contactId, l.segmentIds)).size) return l;
+  }
+  return null;
 }
 
 /** The products as the list prices them (the product's price and its variants'; a product the list does not name as it is). */

@@ -257,7 +257,12 @@ export function commerceRoutes(registry: OpenApiRegistry) {
     }),
   );
 
-  doc("GET", "/price-lists", "Catalog", "Price lists (other prices on some channels or for contacts with some tags)");
+  doc(
+    "GET",
+    "/price-lists",
+    "Catalog",
+    "Price lists (other prices on some channels, for contacts with some tags or in saved segments)",
+  );
   app.get("/price-lists", async (c) => c.json({ data: await priceListsSvc.listPriceLists(c.get("ctx")) }));
   doc("POST", "/price-lists", "Catalog", "Add a price list", { body: priceListsSvc.priceListInput });
   app.post("/price-lists", async (c) =>

@@ -317,6 +317,8 @@ export const priceLists = sqliteTable("price_lists", {
   name: text("name").notNull(),
   channelIds: text("channel_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
   tagIds: text("tag_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
+  /** saved contact segments (contacts' filters) whose contacts it prices */
+  segmentIds: text("segment_ids", { mode: "json" }).notNull().$type<string[]>().default([]),
   /** "SKU" or "SKU:variant" → the price in minor units */
   prices: text("prices", { mode: "json" }).notNull().$type<Record<string, number>>().default({}),
   position: integer("position").notNull().default(0),

@@ -2,9 +2,10 @@
 // list) the console edits and the contact page shows with their own inputs, and saved segments — a search and
 // filters of the contacts list, by name, with their live count (campaigns send to them).
 import { z } from "zod";
-import { and, asc, count, eq, exists, sql } from "drizzle-orm";
+import { and, asc, count, eq, exists, inArray, sql } from "drizzle-orm";
 import { contactFields, contactSegments, contacts, conversations } from "./schema.ts";
 import { newId } from "../platform/ids.ts";
+import type { Db, Tx } from "../platform/db.ts";
 import { badRequest, conflict, notFound } from "../platform/errors.ts";
 import { assertAdmin, seesAll, type Actor, type Ctx } from "../platform/context.ts";
 import { contactFilters, contactFilterWhere } from "./contacts.ts";
@@ -130,8 +131,8 @@ export async function getSegment(ctx: Ctx, id: string) {
   return s;
 }
 
-/** How many contacts a search and filters hold, as the actor may see them (a segment's live count). */
-export async function countContacts(ctx: Ctx, actor: Actor, filters: Record<string, string>) {
+/** A segment's filters as conditions on contacts: the list's filters and its search (names, e-mails, phones). */
+function segmentWhere(ctx: Ctx, filters: Record<string, string>) {
   const f = contactFilters.parse(checkFilters(filters));
   const conds = contactFilterWhere(ctx, f);
   const q = f.q ? ftsQuery(f.q) : null;
@@ -139,6 +140,34 @@ export async function countContacts(ctx: Ctx, actor: Actor, filters: Record<stri
   if (digits)
     conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_phone_fts WHERE phone LIKE ${`%${digits}%`})`);
   else if (q) conds.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${q})`);
+  return conds;
+}
+
+/** The saved segments, of those named, that a contact is in now (a price list for a segment, campaigns). */
+export async function segmentsOf(
+  ctx: Ctx,
+  reader: Pick<Tx, "select"> | Pick<Db, "select">,
+  contactId: string,
+  segmentIds: string[],
+) {
+  if (!segmentIds.length) return new Set<string>();
+  const db = reader as Pick<Tx, "select">;
+  const rows = await db.select().from(contactSegments).where(inArray(contactSegments.id, segmentIds));
+  const inside = new Set<string>();
+  for (const s of rows) {
+    const hit = await db
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.id, contactId), ...segmentWhere(ctx, s.filters)))
+      .get();
+    if (hit) inside.add(s.id);
+  }
+  return inside;
+}
+
+/** How many contacts a search and filters hold, as the actor may see them (a segment's live count). */
+export async function countContacts(ctx: Ctx, actor: Actor, filters: Record<string, string>) {
+  const conds = segmentWhere(ctx, filters);
   if (!seesAll(actor))
     conds.push(
       exists(

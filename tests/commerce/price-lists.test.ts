@@ -84,3 +84,30 @@ test("a tag's list for its contacts; the first matching list wins; none: the cat
   });
   expect([bad.status, (await bad.json()).error.code]).toEqual([400, "validation_failed"]);
 });
+
+test("a saved segment's list prices its contacts' carts, matched now; an unknown segment is refused", async () => {
+  const { createSegment } = await import("../../src/inbox/contact-fields.ts");
+  const { updateContact } = await import("../../src/inbox/contacts.ts");
+  const { conversations } = await import("../../src/inbox/schema.ts");
+  const mayoreo = await createSegment(t.ctx, SYS, { name: "Mayoreo", filters: { attribute: "tipo=mayoreo" } });
+  const bad = await t.req("POST", "/api/v1/price-lists", {
+    headers: { authorization: `Bearer ${s.apiKey}` },
+    json: { name: "X", segmentIds: ["no-such-segment"], prices: { TACO: 1 } },
+  });
+  expect([bad.status, (await bad.json()).error?.code]).toEqual([400, "unknown_segment"]);
+  await createPriceList(t.ctx, SYS, { name: "Mayoreo", segmentIds: [mayoreo.id], prices: { TACO: 1800 } });
+  const { conversationId: c } = await conv();
+  await addToCart(t.ctx, SYS, c, { sku: "TACO", quantity: 10 });
+  // not in the segment yet: the catalog's price
+  expect((await getCart(t.ctx, SYS, c)).subtotal).toBe(25000);
+  // the contact becomes a wholesale customer: the list's price, on the next read of the cart
+  const contactId = (await t.ctx.db.select().from(conversations).where(eq(conversations.id, c)).get())!.contactId;
+  await updateContact(t.ctx, SYS, contactId, { attributes: { tipo: "mayoreo" } });
+  expect((await getCart(t.ctx, SYS, c)).subtotal).toBe(18000);
+  const o = await checkout(t.ctx, SYS, c, {});
+  expect(o.items[0]).toMatchObject({ sku: "TACO", price: 1800, quantity: 10 });
+  // another customer, not in it
+  const other = (await conv()).conversationId;
+  await addToCart(t.ctx, SYS, other, { sku: "TACO" });
+  expect((await getCart(t.ctx, SYS, other)).subtotal).toBe(2500);
+});

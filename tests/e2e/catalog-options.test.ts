@@ -118,3 +118,30 @@ for (const viewport of VIEWPORTS)
     expect(await bed.t.ctx.db.select().from(priceLists).where(eq(priceLists.name, name)).get()).toBeUndefined();
     await c.close();
   }, 60_000);
+
+for (const viewport of VIEWPORTS)
+  test(`a price list for a saved segment of contacts (${viewport.width} px)`, async () => {
+    const { priceLists } = await import("../../src/commerce/schema.ts");
+    const { createSegment } = await import("../../src/inbox/contact-fields.ts");
+    const seg = await createSegment(bed.t.ctx, SYS, {
+      name: `Mayoristas ${viewport.width}`,
+      filters: { attribute: "tipo=mayoreo" },
+    });
+    const sku = `SEG-${viewport.width}`;
+    await createProduct(bed.t.ctx, SYS, { sku, name: `Tamales ${viewport.width}`, price: 2500 });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    await c.go("/settings/catalog");
+    const name = `Precio de mayoreo ${viewport.width}`;
+    const f = page.locator("#new-price-list");
+    await f.locator('input[name="name"]').fill(name);
+    await f.locator('select[name="segmentId"]').selectOption(seg.id);
+    await f.locator('textarea[name="prices"]').fill(`${sku}=20`);
+    await c.fits();
+    await Promise.all([page.waitForEvent("load"), c.tap(f.locator("button.primary"))]);
+    const list = (await bed.t.ctx.db.select().from(priceLists).where(eq(priceLists.name, name)).get())!;
+    expect([list.segmentIds, list.channelIds, list.tagIds, list.prices]).toEqual([[seg.id], [], [], { [sku]: 2000 }]);
+    // the list says whom it prices: the segment by its name
+    expect(await page.locator(`li[data-list="${name}"]`).textContent()).toContain(`Mayoristas ${viewport.width}`);
+    await c.close();
+  }, 60_000);

@@ -132,12 +132,15 @@ export function PriceListsCard({
   lists,
   channels,
   tags,
+  segments = [],
 }: {
   t: T;
   csrf: string;
   lists: { id: string; name: string; summary: string }[];
   channels: { id: string; name: string }[];
   tags: { id: string; name: string }[];
+  /** the contacts' saved segments (Contactos → Guardar segmento) */
+  segments?: { id: string; name: string }[];
 }): VNode {
   return html`<div class="card" id="price-lists"><h2>${t("catalog.priceLists")}</h2><p class="meta">${t("catalog.priceListsHelp")}</p>
     ${
@@ -152,6 +155,7 @@ export function PriceListsCard({
       <label>${t("common.name")}<input name="name" required maxlength="100" placeholder=${t("catalog.priceListPlaceholder")} /></label>
       <div class="row2"><label>${t("catalog.onChannel")}<select name="channelId"><option value="">—</option>${channels.map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select></label>
       <label>${t("catalog.forTag")}<select name="tagId"><option value="">—</option>${tags.map((x) => html`<option value=${x.id}>${x.name}</option>`)}</select></label></div>
+      ${segments.length ? html`<label>${t("catalog.forSegment")}<select name="segmentId"><option value="">—</option>${segments.map((x) => html`<option value=${x.id}>${x.name}</option>`)}</select></label>` : null}
       <label>${t("catalog.listPrices")}<textarea name="prices" rows="3" placeholder="TACO-P=22.50&#10;HOR:grande=40"></textarea></label>
       <p><button class="primary" type="submit">${t("catalog.addPriceList")}</button></p></form></div>`;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `price_lists` ADD `segment_ids` text DEFAULT '[]' NOT NULL;
