@@ -21,6 +21,7 @@ import m18 from "./0018_contact_phone_search.sql" with { type: "text" };
 import m19 from "./0019_contact_fields_segments.sql" with { type: "text" };
 import m20 from "./0020_orders_carts_stock.sql" with { type: "text" };
 import m21 from "./0021_price_list_segments.sql" with { type: "text" };
+import m22 from "./0022_product_images.sql" with { type: "text" };
 
 export const migrations: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0 },
@@ -45,4 +46,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: "0019_contact_fields_segments", sql: m19 },
   { name: "0020_orders_carts_stock", sql: m20 },
   { name: "0021_price_list_segments", sql: m21 },
+  { name: "0022_product_images", sql: m22 },
 ];

@@ -225,8 +225,8 @@ export function ungroundedFigures(reply: string, evidence: string) {
 const amount = new RegExp(
   [
     String.raw`^(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)`,
-    String.raw`(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)$`,
-    String.raw`(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)$`,
+    "(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)$",
+    "(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)$",
   ].join("|"),
   "i",
 );

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { Cron } from "croner";
 import type { Env } from "./http.ts";
-import { asAppError, errorResponse } from "./http.ts";
+import { asAppError, errorResponse, fileResponse } from "./http.ts";
+import { productImageFile } from "../commerce/images.ts";
 import { loadAssets, sendAsset } from "./assets.ts";
 import { consoleErrorPage, consoleRoutes, type ConsoleModule } from "./console.ts";
 import { authConsole } from "../auth/console.ts";
@@ -83,7 +84,7 @@ import { Outbox } from "../platform/outbox.ts";
 import { createLogger, type Logger } from "../platform/logger.ts";
 import type { Config } from "../platform/config.ts";
 import type { Ctx, Clock } from "../platform/context.ts";
-import { AppError } from "../platform/errors.ts";
+import { AppError, notFound } from "../platform/errors.ts";
 import { loadSecretKey } from "../platform/secrets.ts";
 import { VERSION } from "../version.ts";
 
@@ -321,6 +322,14 @@ export function createApp(ctx: Ctx) {
   app.route("/webhooks/payments", paymentWebhooks());
   app.route("/webhooks", storeWebhooks());
   app.route("/pay", paymentDonePage());
+  // the catalog's pictures, for anyone (the web chat shows them): only files that are some product's picture
+  app.get("/media/products/:fileId", async (c) => {
+    const f = await productImageFile(c.get("ctx"), c.req.param("fileId"));
+    if (!f) throw notFound("Picture");
+    const r = fileResponse(f.file, f.row.mime, f.row.name);
+    r.headers.set("cache-control", "public, max-age=86400, immutable");
+    return r;
+  });
   // a courier's private link and a customer's tracking link are their own credentials
   app.use("/courier/*", limit(64 * 1024));
   app.route("/", courierRoutes());
@@ -331,14 +340,18 @@ export function createApp(ctx: Ctx) {
     c.json(registry.document(`${ctx.config.public_url?.replace(/\/$/, "") ?? new URL(c.req.url).origin}`)),
   );
   const apiUploads = new Set(["/api/v1/files", "/api/v1/knowledge/files", "/api/v1/library"]);
-  app.use("/api/*", (c, next) => (apiUploads.has(c.req.path) ? uploadLimit : jsonLimit)(c, next));
+  const apiUpload = (path: string) => apiUploads.has(path) || /^\/api\/v1\/products\/[^/]+\/images$/.test(path);
+  app.use("/api/*", (c, next) => (apiUpload(c.req.path) ? uploadLimit : jsonLimit)(c, next));
   app.use("/api/*", loadActor, requireActor, csrfProtect);
   app.route("/api/v1", apiV1(registry));
 
   // the console's own upload forms (a knowledge document, a catalog's CSV) get the upload limit, every other form the small one
   // the console's file forms: a knowledge document, a library file, a CSV (catalog, a sequence's contacts)
   const consoleUpload = (path: string) =>
-    path === "/settings/knowledge/file" || path === "/settings/library" || path.endsWith("/import");
+    path === "/settings/knowledge/file" ||
+    path === "/settings/library" ||
+    path.endsWith("/import") ||
+    /^\/settings\/catalog\/[^/]+\/images$/.test(path);
   app.use("*", (c, next) =>
     c.req.method === "GET" ? next() : (consoleUpload(c.req.path) ? uploadLimit : jsonLimit)(c, next),
   );

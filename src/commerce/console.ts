@@ -1,4 +1,5 @@
 import { AppError } from "../platform/errors.ts";
+import * as images from "./images.ts";
 import { listSegments } from "../inbox/contact-fields.ts";
 import { formBody } from "../app/http.ts";
 import * as CA from "../../ui/pages/commerce/catalog.ts";
@@ -194,5 +195,47 @@ export const commerceConsole: ConsoleModule = (app) => {
   app.post(
     "/settings/catalog/:id/delete",
     act("catalog", catalogView, (c) => commerce.deleteProduct(c.get("ctx"), user(c), pid(c))),
+  );
+  // a product's pictures: added (each with the thumbnail the page made), made the main one, taken off
+  const onPicture = (c: C, run: () => Promise<unknown>) =>
+    run().then(
+      () => c.redirect(`/settings/catalog/${pid(c)}?saved=1#product-images`),
+      async (e) => {
+        if (!(e instanceof AppError)) throw e;
+        return settingsPage(
+          c,
+          "catalog",
+          await productView(c, errText(e, T(c))),
+          undefined,
+          undefined,
+          statusOf(e, 400),
+        );
+      },
+    );
+  app.post("/settings/catalog/:id/images", async (c) => {
+    const f = await formBody(c, { all: true });
+    const many = (v: unknown) =>
+      (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x instanceof File && x.size > 0);
+    const imgs = many(f.image) as File[];
+    const thumbs = many(f.thumb) as File[];
+    return onPicture(c, () =>
+      images.addProductImages(
+        c.get("ctx"),
+        user(c),
+        pid(c),
+        imgs.map((image, i) => ({ image, thumb: thumbs.length === imgs.length ? thumbs[i] : null })),
+      ),
+    );
+  });
+  app.post("/settings/catalog/:id/images/:fileId/:change{main|delete}", (c) =>
+    onPicture(c, () =>
+      images.changeProductImage(
+        c.get("ctx"),
+        user(c),
+        pid(c),
+        c.req.param("fileId"),
+        c.req.param("change") === "main" ? "main" : "remove",
+      ),
+    ),
   );
 };

@@ -2,7 +2,8 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
-import { readJson, query } from "../app/http.ts";
+import { readJson, query, formBody } from "../app/http.ts";
+import * as images from "./images.ts";
 import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
 import * as commerce from "./service.ts";
@@ -25,7 +26,7 @@ export function commerceRoutes(registry: OpenApiRegistry) {
     path: string,
     tag: string,
     summary: string,
-    extra: { body?: z.ZodType; query?: z.ZodType } = {},
+    extra: { body?: z.ZodType; query?: z.ZodType; multipart?: boolean } = {},
   ) => registry.add({ method, path: `/api/v1${path}`, tag, summary, ...extra });
 
   doc("GET", "/products", "Catalog", "The catalog (prices in minor units)");
@@ -48,6 +49,33 @@ export function commerceRoutes(registry: OpenApiRegistry) {
       ),
     }),
   );
+  doc(
+    "POST",
+    "/products/:id/images",
+    "Catalog",
+    "Add pictures to a product (multipart: image, repeated; thumb, the same count, optional); at most 8",
+    { multipart: true },
+  );
+  app.post("/products/:id/images", async (c) => {
+    const form = await formBody(c, { all: true });
+    const many = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x instanceof File);
+    const imgs = many(form.image) as File[];
+    const thumbs = many(form.thumb) as File[];
+    if (thumbs.length && thumbs.length !== imgs.length)
+      throw badRequest("invalid_thumbnail", "Send one thumbnail per picture, or none", { field: "thumb" });
+    const list = imgs.map((image, i) => ({ image, thumb: thumbs[i] ?? null }));
+    return c.json({ data: await images.addProductImages(c.get("ctx"), actorOf(c), c.req.param("id"), list) }, 201);
+  });
+  doc("POST", "/products/:id/images/:fileId/main", "Catalog", "Make a picture the product's main one");
+  app.post("/products/:id/images/:fileId/main", async (c) => {
+    await images.changeProductImage(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("fileId"), "main");
+    return c.json({ data: { ok: true } });
+  });
+  doc("DELETE", "/products/:id/images/:fileId", "Catalog", "Take a picture off a product");
+  app.delete("/products/:id/images/:fileId", async (c) => {
+    await images.changeProductImage(c.get("ctx"), actorOf(c), c.req.param("id"), c.req.param("fileId"), "remove");
+    return c.json({ data: { ok: true } });
+  });
   doc("DELETE", "/products/:id", "Catalog", "Remove a product");
   app.delete("/products/:id", async (c) => {
     await commerce.deleteProduct(c.get("ctx"), actorOf(c), c.req.param("id"));

@@ -9,6 +9,8 @@ export type Variant = {
   /** its id in the store it came from (a Shopify variant's gid) */
   externalId?: string;
 };
+/** A product's picture: the file as uploaded and its thumbnail (both rows of `files`). */
+export type ProductImage = { fileId: string; thumbId: string; name: string };
 /** An extra the customer may add ("con queso +$10"), priced on top of the product or variant. */
 export type Modifier = { key: string; name: string; price: number };
 /** When a product can be ordered: weekdays (0 Sunday … 6 Saturday) and a time span in the business time zone. */
@@ -44,6 +46,8 @@ export const products = sqliteTable(
     variants: text("variants", { mode: "json" }).notNull().$type<Variant[]>().default([]),
     modifiers: text("modifiers", { mode: "json" }).notNull().$type<Modifier[]>().default([]),
     availability: text("availability", { mode: "json" }).$type<Availability>(),
+    /** its pictures, first the main one: each a stored file and its thumbnail (a small JPEG made when uploaded) */
+    images: text("images", { mode: "json" }).notNull().$type<ProductImage[]>().default([]),
     /** low-stock alert threshold (null: no alert) */
     lowStock: integer("low_stock"),
     /** a product kept in sync with a store: shopify or woocommerce, its id there (a string: Shopify's exceed 2^53) */

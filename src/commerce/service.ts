@@ -91,6 +91,7 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: z.input<typeo
     externalId: null,
     externalUpdatedAt: null,
     externalVariantId: null,
+    images: [],
     createdAt: now,
     updatedAt: now,
   };

@@ -145,3 +145,68 @@ for (const viewport of VIEWPORTS)
     expect(await page.locator(`li[data-list="${name}"]`).textContent()).toContain(`Mayoristas ${viewport.width}`);
     await c.close();
   }, 60_000);
+
+for (const viewport of VIEWPORTS)
+  test(`a product's pictures: uploaded with a thumbnail made in the page, made main, taken off (${viewport.width} px)`, async () => {
+    const sku = `IMG-${viewport.width}`;
+    const p = await createProduct(bed.t.ctx, SYS, { sku, name: `Pastel ${viewport.width}`, price: 45000 });
+    const c = await openConsole(bed.browser, bed.running.url, "admin", viewport);
+    const page = c.page;
+    await c.go(`/settings/catalog/${p.id}`);
+    await page.locator("#product-images .empty").waitFor();
+    // two pictures of 800×600 and 600×900, drawn in the page as a camera would give them
+    const png = async (w: number, h: number, color: string) =>
+      Buffer.from(
+        await page.evaluate(
+          ([w, h, color]) => {
+            const cv = document.createElement("canvas");
+            cv.width = Number(w);
+            cv.height = Number(h);
+            const x = cv.getContext("2d")!;
+            x.fillStyle = String(color);
+            x.fillRect(0, 0, cv.width, cv.height);
+            return cv.toDataURL("image/png").split(",")[1]!;
+          },
+          [w, h, color] as const,
+        ),
+        "base64",
+      );
+    await page.locator('#product-image-form input[name="image"]').setInputFiles([
+      { name: "pastel.png", mimeType: "image/png", buffer: await png(800, 600, "#c0392b") },
+      { name: "rebanada.png", mimeType: "image/png", buffer: await png(600, 900, "#2980b9") },
+    ]);
+    await c.fits();
+    await Promise.all([page.waitForEvent("load"), c.tap("#product-image-form button.primary")]);
+    const images = async () => (await bed.t.ctx.db.select().from(products).where(eq(products.id, p.id)).get())!.images;
+    const list = await images();
+    expect(list.map((x) => x.name)).toEqual(["pastel.png", "rebanada.png"]);
+    // each thumbnail was made in the page: a JPEG whose longer side is 320 px
+    const sizes = await page.locator("#product-images img").evaluateAll((els) =>
+      Promise.all(
+        (els as HTMLImageElement[]).map(async (im) => {
+          await im.decode();
+          return [im.naturalWidth, im.naturalHeight];
+        }),
+      ),
+    );
+    expect(sizes).toEqual([
+      [320, 240],
+      [213, 320],
+    ]);
+    const thumb = (await bed.t.ctx.files.get(list[0]!.thumbId))!;
+    expect(thumb.row.mime).toBe("image/jpeg");
+    // the second becomes the main one, then the first is taken off after the confirmation
+    await Promise.all([
+      page.waitForEvent("load"),
+      c.tap(page.locator(`#product-images li[data-image="${list[1]!.fileId}"] button.secondary`)),
+    ]);
+    expect((await images()).map((x) => x.name)).toEqual(["rebanada.png", "pastel.png"]);
+    page.once("dialog", (d) => void d.accept());
+    await Promise.all([
+      page.waitForEvent("load"),
+      c.tap(page.locator(`#product-images li[data-image="${list[0]!.fileId}"] button.danger`)),
+    ]);
+    expect((await images()).map((x) => x.name)).toEqual(["rebanada.png"]);
+    await c.fits();
+    await c.close();
+  }, 60_000);

@@ -746,6 +746,43 @@ if (tform && convId) {
   });
 }
 
+// A product's pictures: each chosen picture goes with a thumbnail made here (a JPEG at most data-thumb-edge pixels
+// on its longer side), in the form's hidden "thumb" input, one per picture in the same order. A picture the browser
+// cannot draw is sent without one (the server then keeps it as its own thumbnail).
+const imageForm = $<HTMLFormElement>("#product-image-form");
+if (imageForm) {
+  const edge = Number(imageForm.dataset.thumbEdge || 320);
+  const thumbOf = async (f: File) => {
+    const bmp = await createImageBitmap(f);
+    const k = Math.min(1, edge / Math.max(bmp.width, bmp.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bmp.width * k));
+    canvas.height = Math.max(1, Math.round(bmp.height * k));
+    canvas.getContext("2d")!.drawImage(bmp, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise<Blob | null>((ok) => canvas.toBlob(ok, "image/jpeg", 0.82));
+    if (!blob) throw new Error("no thumbnail");
+    return new File([blob], `${f.name.replace(/\.[^.]*$/, "")}-mini.jpg`, { type: "image/jpeg" });
+  };
+  let ready = false;
+  imageForm.addEventListener("submit", async (e) => {
+    if (ready) return;
+    e.preventDefault();
+    const picked = [...(imageForm.querySelector<HTMLInputElement>('input[name="image"]')?.files ?? [])];
+    const dt = new DataTransfer();
+    try {
+      for (const f of picked) dt.items.add(await thumbOf(f));
+    } catch {
+      // one could not be drawn: all go without (the server pairs thumbnails by position)
+      dt.items.clear();
+    }
+    const thumbs = imageForm.querySelector<HTMLInputElement>('input[name="thumb"]');
+    if (thumbs) thumbs.files = dt.files;
+    ready = true;
+    imageForm.dataset.thumbs = String(dt.files.length);
+    imageForm.submit();
+  });
+}
+
 // Forms that undo something ask first.
 document.addEventListener(
   "submit",

@@ -1,4 +1,6 @@
 // The catalog settings page: products, prices and stock (what the AI agents' tools quote, and only from here).
+import { imageUrl, MAX_IMAGES, THUMB_EDGE } from "../../../src/commerce/images.ts";
+import type { ProductImage } from "../../../src/commerce/schema.ts";
 import { html, Csrf, type VNode } from "../../components/html.ts";
 import type { T } from "../../i18n/index.ts";
 
@@ -89,6 +91,7 @@ export type ProductFull = ProductView & {
   modifiers: { key: string; name: string; price: number }[];
   availability: { days: number[]; from: string; to: string } | null;
   lowStock: number | null;
+  images: ProductImage[];
 };
 
 /** A product's own page: everything about it, variants and extras written as a spreadsheet holds them. */
@@ -122,7 +125,45 @@ export function ProductPage({
     <label>${t("catalog.availableTo")}<input name="to" type="time" value=${p.availability?.to ?? ""} /></label></div>
     <label>${t("catalog.lowStock")}<input name="lowStock" inputmode="numeric" value=${p.lowStock ?? ""} /></label>
     <label class="check"><input type="checkbox" name="active" value="1" checked=${p.active} /> ${t("catalog.active")}</label>
-    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>`;
+    <p><button class="primary" type="submit">${t("common.save")}</button></p></form>
+    ${ProductImages({ t, csrf, p })}`;
+}
+
+/**
+ * A product's pictures: each thumbnail with "Principal" and "Quitar", and the form that adds more (the page makes
+ * each picture's thumbnail in the browser before it is sent: data-thumb-edge).
+ */
+function ProductImages({
+  t,
+  csrf,
+  p,
+}: {
+  t: T;
+  csrf: string;
+  p: { id: string; name: string; images: ProductImage[] };
+}) {
+  const base = `/settings/catalog/${p.id}/images`;
+  return html`<div class="card" id="product-images"><h2>${t("catalog.images")}</h2><p class="meta">${t("catalog.imagesHelp", { max: String(MAX_IMAGES) })}</p>
+    ${
+      p.images.length
+        ? html`<ul class="product-images">${p.images.map(
+            (
+              im,
+              i,
+            ) => html`<li data-image=${im.fileId}><a href=${imageUrl(im.fileId)} target="_blank" rel="noopener"><img src=${imageUrl(im.thumbId)} alt=${`${p.name} ${i + 1}`} loading="lazy" /></a>
+              ${i === 0 ? html`<span class="meta">${t("catalog.mainImage")}</span>` : html`<form method="post" action=${`${base}/${im.fileId}/main`}><${Csrf} csrf=${csrf} /><button type="submit" class="secondary">${t("catalog.makeMain")}</button></form>`}
+              <form method="post" action=${`${base}/${im.fileId}/delete`} data-confirm=${t("catalog.imageDeleteConfirm", { name: p.name })}><${Csrf} csrf=${csrf} /><button type="submit" class="danger">${t("common.delete")}</button></form></li>`,
+          )}</ul>`
+        : html`<p class="empty">${t("catalog.noImages")}</p>`
+    }
+    ${
+      p.images.length < MAX_IMAGES
+        ? html`<form method="post" action=${base} enctype="multipart/form-data" id="product-image-form" data-thumb-edge=${THUMB_EDGE}><${Csrf} csrf=${csrf} />
+      <label>${t("catalog.addImages")}<input type="file" name="image" accept="image/png,image/jpeg,image/webp,image/gif" multiple required /></label>
+      <input type="file" name="thumb" multiple hidden />
+      <p><button class="primary" type="submit">${t("catalog.upload")}</button></p></form>`
+        : null
+    }</div>`;
 }
 
 /** Price lists: other prices on some channels or for contacts with some tags; the first that matches applies. */
