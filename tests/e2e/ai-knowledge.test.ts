@@ -26,10 +26,12 @@ for (const viewport of VIEWPORTS)
       await c.go("/settings/ai");
       const form = page.locator('form[action="/settings/ai"]');
       for (const [k, v] of Object.entries(values)) await form.locator(`[name=${k}]`).fill(v);
-      await c.tap(form.locator("button[type=submit]"));
+      // (the answer is a new page: wait for it to load before reading it, never the old one)
+      await Promise.all([page.waitForEvent("load"), c.tap(form.locator("button[type=submit]"))]);
       await page.locator(".flash", { hasText: "Guardado." }).waitFor();
     };
-    const runTest = () => c.tap('form[action="/settings/ai/test"] button');
+    const runTest = () =>
+      Promise.all([page.waitForEvent("load"), c.tap('form[action="/settings/ai/test"] button')]);
 
     await save({ ollamaUrl: o.url, chatModel: "llama3.2", embedModel: "nomic-embed-text", timeoutS: "7" });
     expect(await getAiSettings(bed.t.ctx)).toMatchObject({ ollamaUrl: o.url, chatModel: "llama3.2", timeoutMs: 7000 });
