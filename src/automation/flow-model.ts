@@ -334,7 +334,8 @@ export function checkGraph(g: FlowGraph): GraphProblem[] {
       return [n.var, n.field?.startsWith("var:") ? n.field.slice(4) : undefined].filter((x): x is string => !!x);
     if (n.type === "http") return field === "error" ? ["http_error"] : n.map.map((m) => m.var);
     if (n.type === "ticket") return ["ticket"];
-    if (n.type === "catalog") return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`];
+    if (n.type === "catalog")
+      return field === "empty" ? [] : [n.save, `${n.save}_sku`, `${n.save}_price`, `${n.save}_qty`];
     if (n.type === "slots") return field === "empty" ? [] : [n.save, `${n.save}_date`, `${n.save}_time`];
     if (n.type === "cart_add") return field === "error" ? ["cart_error"] : [];
     if (n.type === "options") return [`${n.save}_variant`, `${n.save}_extras`, `${n.save}_options`];

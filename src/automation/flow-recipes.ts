@@ -4,7 +4,8 @@ import type { FlowInput } from "./flow-model.ts";
 
 export const FLOW_RECIPES: Record<string, FlowInput> = {
   // an order taken without a model: what the customer looks for, the product chosen from the catalog (a list on
-  // WhatsApp, chips on the web chat, numbers elsewhere), its size or flavour and extras when it has them, how many,
+  // WhatsApp with its price, cards with its picture, price and + / − on the web chat, numbers elsewhere), its size or
+  // flavour and extras when it has them, how many (unless a card said it),
   // more or the cart, confirm: the order
   restaurant_order: {
     name: "Pedido sin modelo (menú, carrito y confirmación)",
@@ -52,10 +53,20 @@ export const FLOW_RECIPES: Record<string, FlowInput> = {
           text: "¿Cuál de {{producto}} quieres?",
           extrasText: "¿Le agregamos algo? Elige uno a la vez.",
           save: "eleccion",
-          next: "cantidad",
+          next: "cuantos",
           x: 520,
           y: -140,
         },
+        {
+          // a product card on the web chat already said how many (its + and −): no need to ask
+          id: "cuantos",
+          type: "condition",
+          branches: [{ var: "producto_qty", op: "exists", next: "ya_dijo" }],
+          else: "cantidad",
+          x: 840,
+          y: -140,
+        },
+        { id: "ya_dijo", type: "set", var: "cantidad", value: "{{producto_qty}}", next: "agregar", x: 1000, y: -140 },
         {
           id: "cantidad",
           type: "ask",

@@ -25,6 +25,7 @@ import * as inbox from "../inbox/service.ts";
 import { createTicket } from "../tickets/service.ts";
 import { addToCart, checkout, formatMoney, getCart, lineText, searchProducts } from "../commerce/service.ts";
 import { products } from "../commerce/schema.ts";
+import { imageUrl } from "../commerce/images.ts";
 import { translator } from "../../ui/i18n/index.ts";
 import { BOOKING_REFUSALS, availableSlots, book } from "../calendar/service.ts";
 import { getBusiness } from "../setup/service.ts";
@@ -278,17 +279,32 @@ function publishedGraph(ctx: Ctx, flowId: string) {
 // ---------------------------------------------------------------- the interpreter
 
 /** What a customer's message is to a waiting node: its text and, for a button or list reply, the option's id. */
-export type Input = { text: string; choiceId?: string };
+/** A customer's answer: the text, the option tapped, and a product card's quantity when it had + and −. */
+export type Input = { text: string; choiceId?: string; quantity?: number };
 /** What the interpreter keeps between turns. */
 export type State = { nodeId: string | null; vars: Record<string, string>; tries: number; path: string[] };
 /** An option as the channel shows it: a button, a list row, or a numbered line. */
-export type Out = { text: string; options?: { id: string; title: string }[]; media?: string[] };
+export type Out = {
+  text: string;
+  /** `detail` and `image` make an option a product card where the channel shows them (the web chat) */
+  options?: { id: string; title: string; detail?: string; image?: string }[];
+  media?: string[];
+};
 
 /**
  * What a catalog or calendar step found, as an option (its title): a product (name, SKU, price for people) or a
  * free time (date, time).
  */
-export type Found = { title: string; name: string; sku?: string; price?: string; date?: string; time?: string };
+export type Found = {
+  title: string;
+  name: string;
+  sku?: string;
+  price?: string;
+  /** a product's main picture, its thumbnail's address */
+  image?: string;
+  date?: string;
+  time?: string;
+};
 /** Where a catalog step keeps what it offered until the customer chooses (not a variable a text can name). */
 const offeredKey = (nodeId: string) => `__offered_${nodeId}`;
 
@@ -476,8 +492,20 @@ function optionTitles(o: OptionsState, language: "es" | "en" = "es") {
   ];
 }
 
-const optionsOf = (n: { id: string; options: { title: string }[] }) =>
-  n.options.map((o, i) => ({ id: `${n.id}:${i}`, title: o.title }));
+type Offer = { title: string; detail?: string; image?: string };
+const optionsOf = (n: { id: string; options: Offer[] }) =>
+  n.options.map((o, i) => ({
+    id: `${n.id}:${i}`,
+    title: o.title,
+    ...(o.detail ? { detail: o.detail } : {}),
+    ...(o.image ? { image: o.image } : {}),
+  }));
+/** What a catalog step offers: a product's name, its price and picture (a card where the channel shows one). */
+const offerOf = (x: Found): Offer => ({
+  title: x.title,
+  ...(x.price ? { detail: x.price } : {}),
+  ...(x.image ? { image: x.image } : {}),
+});
 
 /**
  * Walks the graph from the state's node. With an input, the waiting node takes it first (a valid answer moves on,
@@ -499,7 +527,7 @@ export async function walk(
     if (s.path.length > 200) s.path.splice(0, s.path.length - 200);
   };
   let at: string | undefined = s.nodeId ?? graph.start;
-  const say = async (text: string, n?: { id: string; options: { title: string }[]; media?: string[] }) =>
+  const say = async (text: string, n?: { id: string; options: Offer[]; media?: string[] }) =>
     fx.send({
       text: await fx.vars(withVars(text, s.vars)),
       ...(n?.options.length ? { options: optionsOf(n) } : {}),
@@ -566,7 +594,7 @@ export async function walk(
           id: menuOf.id,
           type: "message",
           text: menuOf.text,
-          options: offered.map((o) => ({ title: o.title })),
+          options: offered.map(offerOf),
         } as Extract<FlowNode, { type: "message" }>)
       : c;
     if (menuOf && n?.type === "message") {
@@ -588,6 +616,8 @@ export async function walk(
       if (c.type === "catalog") {
         s.vars[c.save] = p.name;
         s.vars[`${c.save}_sku`] = p.sku ?? "";
+        // a product card's + and − said how many (empty: the flow asks)
+        s.vars[`${c.save}_qty`] = input.quantity ? String(input.quantity) : "";
         s.vars[`${c.save}_price`] = p.price ?? "";
       } else if (await fx.book(p.date!, p.time!, c.service)) {
         s.vars[c.save] = `${p.date} ${p.time}`;
@@ -778,7 +808,7 @@ export async function walk(
           break;
         }
         s.vars[offeredKey(n.id)] = JSON.stringify(found);
-        await say(n.text, { id: n.id, options: found.map((x) => ({ title: x.title })) });
+        await say(n.text, { id: n.id, options: found.map(offerOf) });
         return { state: { ...s, nodeId: n.id, tries: 2 }, done: false, graph };
       }
       case "agent":
@@ -868,15 +898,29 @@ function liveEffects(
         content = {
           list: {
             button: locale === "en" ? "Options" : "Opciones",
-            sections: [{ title: "", rows: opts.map((o) => ({ id: o.id, title: o.title })) }],
+            sections: [
+              {
+                title: "",
+                rows: opts.map((o) => ({ id: o.id, title: o.title, ...(o.detail ? { description: o.detail } : {}) })),
+              },
+            ],
           },
         };
       else if (opts.length) {
         // numbered where the channel has no buttons: the customer answers "2" (the web chat also shows them as chips)
         body = `${out.text}\n\n${opts.map((o, i) => `${i + 1}. ${o.title}`).join("\n")}`;
         const chips = ctx.channels.get(channelType)?.capabilities.quickReplies;
+        // a catalog's products go as cards there: the picture, the price, + and − for how many
         if (chips && opts.length <= chips.max)
-          content = { quickReplies: opts.map((o) => ({ id: o.id, title: o.title })) };
+          content = {
+            quickReplies: opts.map((o) => ({
+              id: o.id,
+              title: o.title,
+              ...(o.detail ? { detail: o.detail } : {}),
+              ...(o.image ? { image: o.image } : {}),
+              ...(o.detail || o.image ? { quantity: true } : {}),
+            })),
+          };
       }
       pending.push({
         key,
@@ -1027,6 +1071,7 @@ async function catalogFor(ctx: Ctx, query: string, max: number, locale: string):
     sku: p.sku,
     price: formatMoney(p.price, p.currency, locale === "en" ? "en" : "es"),
     title: cut(p.name),
+    ...(p.images[0] ? { image: imageUrl(p.images[0].thumbId) } : {}),
   }));
 }
 
@@ -1437,8 +1482,12 @@ export async function flowEvent(ctx: Ctx, ev: Ev) {
     typeof d.messageId === "string"
       ? hot<{ body: string; content: string | null }>(ctx, "message", d.messageId)
       : undefined;
-  const content = msg?.content ? (JSON.parse(msg.content) as { choice?: { id?: string } }) : null;
-  const input: Input = { text: msg?.body ?? "", choiceId: content?.choice?.id };
+  const content = msg?.content ? (JSON.parse(msg.content) as { choice?: { id?: string; quantity?: number } }) : null;
+  const input: Input = {
+    text: msg?.body ?? "",
+    choiceId: content?.choice?.id,
+    ...(content?.choice?.quantity ? { quantity: content.choice.quantity } : {}),
+  };
   if (session) {
     if (ev.seq <= session.lastSeq) return;
     const g = await versionGraph(ctx, session.flowId, session.versionId);

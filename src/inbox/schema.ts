@@ -190,9 +190,9 @@ export type MessageContent = {
   /** a list offered by the business: the button that opens it and its sections */
   list?: { button: string; sections: ListSection[] };
   /** options the web chat shows as chips under the message (its text keeps them numbered) */
-  quickReplies?: { id: string; title: string }[];
+  quickReplies?: { id: string; title: string; detail?: string; image?: string; quantity?: boolean }[];
   /** the customer's choice of a button or list row */
-  choice?: { id: string; title: string; description?: string };
+  choice?: { id: string; title: string; description?: string; quantity?: number };
   /** an approved template; `header` names the library item its media header shows (the message's attachment) */
   template?: { name: string; language: string; params: string[]; header?: string };
   order?: {

@@ -691,7 +691,19 @@ export const sendInput = z.strictObject({
       template: templateRef.optional(),
       /** options shown as chips on the web chat, the text keeping them numbered */
       quickReplies: z
-        .array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().trim().min(1).max(24) }))
+        .array(
+          z.strictObject({
+            id: z.string().min(1).max(256),
+            title: z.string().trim().min(1).max(24),
+            /** a product card (the web chat): its price in words, its picture (a catalog thumbnail), a quantity */
+            detail: z.string().trim().max(40).optional(),
+            image: z
+              .string()
+              .regex(/^\/media\/products\/[\w-]{1,64}$/, "a catalog picture")
+              .optional(),
+            quantity: z.boolean().optional(),
+          }),
+        )
         .min(1)
         .max(10)
         .optional(),

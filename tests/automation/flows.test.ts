@@ -542,9 +542,10 @@ test("a catalog step offers what it finds; the product chosen is kept with its S
       .where(and(eq(messages.conversationId, a.conversationId), eq(messages.direction, "out")))
       .orderBy(messages.id)
   ).at(-1)!;
+  // on the web chat they are product cards: the price, and + and − for how many
   expect(offered.content?.quickReplies).toEqual([
-    { id: "cat:0", title: "Pizza de pepperoni gran…" },
-    { id: "cat:1", title: "Pizza hawaiana grande" },
+    { id: "cat:0", title: "Pizza de pepperoni gran…", detail: "$210.00 MXN", quantity: true },
+    { id: "cat:1", title: "Pizza hawaiana grande", detail: "$189.00 MXN", quantity: true },
   ]);
   await say("la de piña");
   expect((await out(a.conversationId)).at(-1)).toBe(
@@ -558,7 +559,14 @@ test("a catalog step offers what it finds; the product chosen is kept with its S
     .where(eq(flowSessions.conversationId, a.conversationId))
     .get();
   expect(session).toMatchObject({ status: "done", reason: "done" });
-  expect(Object.keys(session!.vars).sort()).toEqual(["busca", "producto", "producto_price", "producto_sku"]);
+  // (producto_qty: empty, the customer typed the choice: the flow asks how many)
+  expect(Object.keys(session!.vars).sort()).toEqual([
+    "busca",
+    "producto",
+    "producto_price",
+    "producto_qty",
+    "producto_sku",
+  ]);
   // nothing found
   const b = await say("pedir algo", "v2", "Beto");
   await say("sushi", "v2");

@@ -30,8 +30,7 @@ for (const viewport of VIEWPORTS)
       await Promise.all([page.waitForEvent("load"), c.tap(form.locator("button[type=submit]"))]);
       await page.locator(".flash", { hasText: "Guardado." }).waitFor();
     };
-    const runTest = () =>
-      Promise.all([page.waitForEvent("load"), c.tap('form[action="/settings/ai/test"] button')]);
+    const runTest = () => Promise.all([page.waitForEvent("load"), c.tap('form[action="/settings/ai/test"] button')]);
 
     await save({ ollamaUrl: o.url, chatModel: "llama3.2", embedModel: "nomic-embed-text", timeoutS: "7" });
     expect(await getAiSettings(bed.t.ctx)).toMatchObject({ ollamaUrl: o.url, chatModel: "llama3.2", timeoutMs: 7000 });

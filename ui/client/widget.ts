@@ -27,9 +27,33 @@ type Msg = {
   failed?: boolean;
   limited?: boolean;
   clientId?: string;
-  /** options offered with the business's message: chips, a tap answers with the option's id */
-  options?: { id: string; title: string }[];
+  /** options offered with the business's message: chips, a tap answers with the option's id; with a detail or a
+   * picture, a product card (its price, its picture, + and − when it takes a quantity) */
+  options?: { id: string; title: string; detail?: string; image?: string; quantity?: boolean }[];
 };
+type Choice = { id: string; title: string; quantity?: number };
+
+/** A product offered by the business: its picture, name and price, how many (+ and −), and "Agregar". */
+function ProductCard({
+  o,
+  t,
+  pick,
+}: {
+  o: NonNullable<Msg["options"]>[number];
+  t: (k: string) => string;
+  pick: (body: string, c: Choice) => void;
+}) {
+  const [n, setN] = useState(1);
+  return html`<div class="card" data-choice=${o.id}>
+    ${o.image ? html`<img src=${`${base}${o.image}`} alt=${o.title} loading="lazy" />` : null}
+    <div class="card-name">${o.title}</div>${o.detail ? html`<div class="card-price">${o.detail}</div>` : null}
+    ${
+      o.quantity
+        ? html`<div class="card-qty"><button type="button" aria-label=${t("widget.less")} disabled=${n <= 1} onClick=${() => setN((x) => Math.max(1, x - 1))}>−</button><output>${n}</output><button type="button" aria-label=${t("widget.more")} disabled=${n >= 99} onClick=${() => setN((x) => Math.min(99, x + 1))}>+</button></div>`
+        : null
+    }
+    <button type="button" class="card-add" onClick=${() => pick(n > 1 ? `${n} × ${o.title}` : o.title, { id: o.id, title: o.title, ...(o.quantity ? { quantity: n } : {}) })}>${t("widget.add")}</button></div>`;
+}
 
 /** The text of a message offered with chips, without the numbered lines its text keeps for other readers. */
 function withoutNumbered(m: Msg) {
@@ -235,7 +259,7 @@ function App() {
     return starting.current;
   };
 
-  const send = async (body: string, clientId: string = rid(), choice?: { id: string; title: string }) => {
+  const send = async (body: string, clientId: string = rid(), choice?: Choice) => {
     const tmp: Msg = {
       id: `~${clientId}`,
       clientId,
@@ -334,14 +358,21 @@ function App() {
             }>${withoutNumbered(m)}${m.attachments?.map((a) => (a.mime.startsWith("image/") ? html`<a href=${fileUrl(a)} target="_blank"><img src=${fileUrl(a)} alt=${a.name} /></a>` : html`<div><${Icon} name="attach" /> <a href=${fileUrl(a)} target="_blank">${a.name}</a></div>`))}${m.failed ? html`<div class="note">${t(m.limited ? "widget.slowDown" : "widget.failed")}</div>` : m.pending ? html`<time class="at">${t("widget.sending")}</time>` : html`<time class="at">${new Date(m.createdAt).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })}</time>`}</div>`,
         )}
         ${
-          msgs.at(-1)?.direction === "out" && msgs.at(-1)?.options?.length
-            ? html`<div class="chips" role="group" aria-label=${t("widget.options")}>${msgs
+          msgs.at(-1)?.direction === "out" && msgs.at(-1)?.options?.some((o) => o.detail || o.image)
+            ? html`<div class="cards" role="group" aria-label=${t("widget.options")}>${msgs
                 .at(-1)!
                 .options!.map(
                   (o) =>
-                    html`<button type="button" data-choice=${o.id} onClick=${() => void send(o.title, rid(), o)}>${o.title}</button>`,
+                    html`<${ProductCard} key=${o.id} o=${o} t=${t} pick=${(body: string, c: Choice) => void send(body, rid(), c)} />`,
                 )}</div>`
-            : null
+            : msgs.at(-1)?.direction === "out" && msgs.at(-1)?.options?.length
+              ? html`<div class="chips" role="group" aria-label=${t("widget.options")}>${msgs
+                  .at(-1)!
+                  .options!.map(
+                    (o) =>
+                      html`<button type="button" data-choice=${o.id} onClick=${() => void send(o.title, rid(), { id: o.id, title: o.title })}>${o.title}</button>`,
+                  )}</div>`
+              : null
         }
         ${typing !== null ? html`<div class="typing" role="status">${typing ? t("widget.typing").replace("{name}", typing) : t("widget.typingSomeone")}<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span></div>` : null}
         ${error ? html`<div class="note" role="alert">${error}</div>` : null}

@@ -204,7 +204,14 @@ export function webchatRoutes() {
     clientId: z.string().min(8).max(64),
     body: z.string().max(5000),
     /** a quick reply tapped: the option's id (the body is its title) */
-    choice: z.strictObject({ id: z.string().min(1).max(256), title: z.string().max(100) }).optional(),
+    choice: z
+      .strictObject({
+        id: z.string().min(1).max(256),
+        title: z.string().max(100),
+        /** a product card's quantity (its + and −) */
+        quantity: z.number().int().min(1).max(99).optional(),
+      })
+      .optional(),
   });
   app.post("/:channelId/messages", async (c) => {
     const ctx = c.get("ctx");
