@@ -174,8 +174,10 @@ async function refreshHeader(): Promise<void> {
       headerAgain = false;
       headerStale = false;
       const res = await fetch(`/partials/conversation-header/${convId}`);
-      if (res.ok && !pickerOpen) {
-        $("#conv-header")!.outerHTML = await res.text();
+      // (read first: a picker opened while the answer was read is checked with nothing awaited before the swap)
+      const text = res.ok ? await res.text() : null;
+      if (text !== null && !pickerOpen) {
+        $("#conv-header")!.outerHTML = text;
         bindHeader();
       } else if (pickerOpen) headerStale = true;
     } while (headerAgain && !pickerOpen);
@@ -812,9 +814,12 @@ for (const first of document.querySelectorAll<HTMLElement>("[data-poll]")) {
       el = again;
     }
     const res = await fetch(el.dataset.poll!).catch(() => null);
-    if (!res?.ok || el.contains(document.activeElement)) return;
+    if (!res?.ok) return;
+    const text = await res.text();
+    // what someone is typing in it is not replaced (checked with nothing awaited before the swap)
+    if (el.contains(document.activeElement)) return;
     const tpl = document.createElement("template");
-    tpl.innerHTML = await res.text();
+    tpl.innerHTML = text;
     const next = tpl.content.firstElementChild as HTMLElement | null;
     if (next) {
       el.replaceWith(next);
@@ -1268,7 +1273,9 @@ async function refreshCart(force = false) {
   cartStale = false;
   const res = await fetch(`/partials/cart/${convId}${ordered ? `?ordered=${encodeURIComponent(ordered)}` : ""}`);
   if (!res.ok) return;
-  // someone may have started choosing or typing while it was read: what they typed is not replaced
+  const text = await res.text();
+  // someone may have started choosing or typing while it was read: what they typed is not replaced (checked with
+  // nothing awaited between this and the replacement, so a keystroke cannot land in between)
   const now = $("#cart-panel");
   if (!force && now?.contains(document.activeElement) && document.activeElement !== document.body) {
     cartStale = true;
@@ -1276,7 +1283,7 @@ async function refreshCart(force = false) {
     return;
   }
   const tpl = document.createElement("template");
-  tpl.innerHTML = await res.text();
+  tpl.innerHTML = text;
   const fresh = tpl.content.querySelector("#cart-panel");
   if (fresh) $("#cart-panel")?.replaceWith(fresh);
   bindCart();
