@@ -392,48 +392,41 @@ async function maintainTimers(
   // a queue notice (DigyBot telling a waiting customer their place) is not the business's last word
   const ours = ev.type === "inbox.message_created" && !d.private && !d.notice && ev.actorType !== "contact";
   const fromPerson = ours && ev.actorType === "user";
+  // a timer of this rule for this cause (its key: one per rule and conversation, appointment or order)
+  const row = (
+    r: Rule,
+    kind: Timer["kind"],
+    key: string,
+    dueAt: number,
+    payload: Record<string, unknown>,
+  ): typeof automationTimers.$inferInsert => ({
+    id: newId(now),
+    key,
+    ruleId: r.id,
+    kind,
+    dueAt,
+    conversationId,
+    contactId: d.contactId ?? null,
+    payload,
+    createdAt: now,
+  });
   for (const r of timed) {
     const tr = r.trigger;
-    if (tr.type === "customer_silent" && conversationId) {
-      if (ours && causedBy !== r.id)
-        upsert.push({
-          id: newId(now),
-          key: `silent:${r.id}:${conversationId}`,
-          ruleId: r.id,
-          kind: "silent",
-          dueAt: ev.at + tr.minutes * 60_000,
-          conversationId,
-          contactId: d.contactId ?? null,
-          payload: { since: ev.at },
-          createdAt: now,
-        });
-    }
+    if (tr.type === "customer_silent" && conversationId && ours && causedBy !== r.id)
+      upsert.push(row(r, "silent", `silent:${r.id}:${conversationId}`, ev.at + tr.minutes * 60_000, { since: ev.at }));
     if (tr.type === "no_agent_reply" && conversationId && ev.type === "inbox.message_received")
-      keepIfPending.push({
-        id: newId(now),
-        key: `noreply:${r.id}:${conversationId}`,
-        ruleId: r.id,
-        kind: "no_reply",
-        dueAt: ev.at + tr.minutes * 60_000,
-        conversationId,
-        contactId: d.contactId ?? null,
-        payload: { since: ev.at },
-        createdAt: now,
-      });
+      keepIfPending.push(
+        row(r, "no_reply", `noreply:${r.id}:${conversationId}`, ev.at + tr.minutes * 60_000, { since: ev.at }),
+      );
     if (tr.type === "appointment_upcoming" && ev.type === "calendar.appointment_booked" && d.appointmentId) {
       const due = Number(d.startsAt) - tr.minutes * 60_000;
       if (due > now)
-        upsert.push({
-          id: newId(now),
-          key: `appt:${r.id}:${d.appointmentId}`,
-          ruleId: r.id,
-          kind: "appointment",
-          dueAt: due,
-          conversationId,
-          contactId: d.contactId ?? null,
-          payload: { appointmentId: d.appointmentId, startsAt: d.startsAt },
-          createdAt: now,
-        });
+        upsert.push(
+          row(r, "appointment", `appt:${r.id}:${d.appointmentId}`, due, {
+            appointmentId: d.appointmentId,
+            startsAt: d.startsAt,
+          }),
+        );
     }
     if (
       tr.type === "order_unpaid" &&
@@ -442,17 +435,7 @@ async function maintainTimers(
       d.paymentStatus !== "paid" &&
       PAID_LATER.has(String(d.paymentMethod))
     )
-      upsert.push({
-        id: newId(now),
-        key: `unpaid:${r.id}:${d.orderId}`,
-        ruleId: r.id,
-        kind: "order",
-        dueAt: ev.at + tr.minutes * 60_000,
-        conversationId,
-        contactId: d.contactId ?? null,
-        payload: { orderId: d.orderId },
-        createdAt: now,
-      });
+      upsert.push(row(r, "order", `unpaid:${r.id}:${d.orderId}`, ev.at + tr.minutes * 60_000, { orderId: d.orderId }));
   }
   if (ev.type === "inbox.message_received" && conversationId) cancel.push({ conversationId, kind: "silent" });
   // paid or cancelled: no reminder to pay
