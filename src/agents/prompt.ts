@@ -164,11 +164,15 @@ export function recoverToolCalls(content: string, known: string[]): ToolCall[] {
 
 const MONTHS =
   "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|september|october|november|december";
+// what marks a figure as money (before or after it) or as a stock count (after it)
+const CURRENCY_BEFORE = String.raw`(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)`;
+const CURRENCY_AFTER = "(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)";
+const STOCK_AFTER = "(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)";
 const FIGURE = new RegExp(
   [
-    String.raw`(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)\s?\d[\d.,]*`,
-    String.raw`\d[\d.,]*\s?(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)\b`,
-    String.raw`\b\d+\s+(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)\b`,
+    String.raw`${CURRENCY_BEFORE}\s?\d[\d.,]*`,
+    String.raw`\d[\d.,]*\s?${CURRENCY_AFTER}\b`,
+    String.raw`\b\d+\s+${STOCK_AFTER}\b`,
     String.raw`\b\d{4}-\d{2}-\d{2}\b`,
     String.raw`\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b`,
     String.raw`\b\d{1,2}\s+de\s+(?:${MONTHS})\b`,
@@ -222,14 +226,7 @@ export function ungroundedFigures(reply: string, evidence: string) {
   return out;
 }
 /** A figure that is an amount of money or of stock (not a date or a time). */
-const amount = new RegExp(
-  [
-    String.raw`^(?:US\$|\$|€|MXN|USD|COP|PEN|CLP|ARS)`,
-    "(?:MXN|USD|COP|PEN|CLP|ARS|pesos|d[oó]lares|dollars|euros|soles)$",
-    "(?:unidades|piezas|pzas|disponibles|en existencia|en stock|units|pieces|in stock|left)$",
-  ].join("|"),
-  "i",
-);
+const amount = new RegExp(`^${CURRENCY_BEFORE}|${CURRENCY_AFTER}$|${STOCK_AFTER}$`, "i");
 
 /** Whether a reply repeats the agent's instructions or rules (six words in a row from them). */
 export function leaksInstructions(reply: string, secret: string[]) {
