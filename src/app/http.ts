@@ -151,6 +151,11 @@ export async function formBody(
   }
 }
 
+/** The files a form field holds (one, several, or none): what a multipart upload of `name[]` gives. */
+export function formFiles(v: unknown): File[] {
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is File => x instanceof File);
+}
+
 /** A stored file as an answer: shown in place when a browser shows it safely, else downloaded; sandboxed either way. */
 export function fileResponse(file: Blob, mime: string, name: string) {
   const inline = /^(image\/(png|jpeg|gif|webp)|application\/pdf|audio\/|video\/)/.test(mime);

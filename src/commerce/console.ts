@@ -1,7 +1,7 @@
 import { AppError } from "../platform/errors.ts";
 import * as images from "./images.ts";
 import { listSegments } from "../inbox/contact-fields.ts";
-import { formBody } from "../app/http.ts";
+import { formBody, formFiles } from "../app/http.ts";
 import * as CA from "../../ui/pages/commerce/catalog.ts";
 import * as commerce from "./service.ts";
 import {
@@ -155,9 +155,28 @@ export const commerceConsole: ConsoleModule = (app) => {
     return CA.ProductPage({ t: T(c), csrf: csrf(c), p, tree, error });
   };
   app.get("/settings/catalog/:id", async (c) => settingsPage(c, "catalog", await productView(c)));
+  /**
+   * A change on a product's own page (its fields, its pictures): back to the page, or the page again with the
+   * refusal in the person's words (what else fails is not a refusal).
+   */
+  const onProduct = (c: C, run: () => Promise<unknown>, anchor = "") =>
+    run().then(
+      () => c.redirect(`/settings/catalog/${pid(c)}?saved=1${anchor}`),
+      async (e) => {
+        if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
+        return settingsPage(
+          c,
+          "catalog",
+          await productView(c, errText(e, T(c))),
+          undefined,
+          undefined,
+          statusOf(e, 400),
+        );
+      },
+    );
   app.post("/settings/catalog/:id/edit", async (c) => {
     const f = await formBody(c);
-    try {
+    return onProduct(c, async () => {
       const opts = (field: "variants" | "modifiers") => {
         const parsed = commerce.parseOptionList(str(f[field]), field === "variants");
         if (!parsed)
@@ -186,56 +205,42 @@ export const commerceConsole: ConsoleModule = (app) => {
         lowStock: low ? Number(low) : null,
         active: str(f.active) === "1",
       });
-      return c.redirect(`/settings/catalog/${pid(c)}?saved=1`);
-    } catch (e) {
-      if (!(e instanceof AppError) && !(e instanceof Error && e.name === "ZodError")) throw e;
-      return settingsPage(c, "catalog", await productView(c, errText(e, T(c))), undefined, undefined, statusOf(e, 400));
-    }
+    });
   });
   app.post(
     "/settings/catalog/:id/delete",
     act("catalog", catalogView, (c) => commerce.deleteProduct(c.get("ctx"), user(c), pid(c))),
   );
   // a product's pictures: added (each with the thumbnail the page made), made the main one, taken off
-  const onPicture = (c: C, run: () => Promise<unknown>) =>
-    run().then(
-      () => c.redirect(`/settings/catalog/${pid(c)}?saved=1#product-images`),
-      async (e) => {
-        if (!(e instanceof AppError)) throw e;
-        return settingsPage(
-          c,
-          "catalog",
-          await productView(c, errText(e, T(c))),
-          undefined,
-          undefined,
-          statusOf(e, 400),
-        );
-      },
-    );
   app.post("/settings/catalog/:id/images", async (c) => {
     const f = await formBody(c, { all: true });
-    const many = (v: unknown) =>
-      (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x instanceof File && x.size > 0);
-    const imgs = many(f.image) as File[];
-    const thumbs = many(f.thumb) as File[];
-    return onPicture(c, () =>
-      images.addProductImages(
-        c.get("ctx"),
-        user(c),
-        pid(c),
-        imgs.map((image, i) => ({ image, thumb: thumbs.length === imgs.length ? thumbs[i] : null })),
-      ),
+    // (a file input left empty sends an empty file)
+    const imgs = formFiles(f.image).filter((x) => x.size > 0);
+    const thumbs = formFiles(f.thumb).filter((x) => x.size > 0);
+    return onProduct(
+      c,
+      () =>
+        images.addProductImages(
+          c.get("ctx"),
+          user(c),
+          pid(c),
+          imgs.map((image, i) => ({ image, thumb: thumbs.length === imgs.length ? thumbs[i] : null })),
+        ),
+      "#product-images",
     );
   });
   app.post("/settings/catalog/:id/images/:fileId/:change{main|delete}", (c) =>
-    onPicture(c, () =>
-      images.changeProductImage(
-        c.get("ctx"),
-        user(c),
-        pid(c),
-        c.req.param("fileId"),
-        c.req.param("change") === "main" ? "main" : "remove",
-      ),
+    onProduct(
+      c,
+      () =>
+        images.changeProductImage(
+          c.get("ctx"),
+          user(c),
+          pid(c),
+          c.req.param("fileId"),
+          c.req.param("change") === "main" ? "main" : "remove",
+        ),
+      "#product-images",
     ),
   );
 };

@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../app/http.ts";
-import { readJson, query, formBody } from "../app/http.ts";
+import { readJson, query, formBody, formFiles } from "../app/http.ts";
 import * as images from "./images.ts";
 import type { Actor } from "../platform/context.ts";
 import type { OpenApiRegistry } from "../integrations/openapi.ts";
@@ -58,9 +58,8 @@ export function commerceRoutes(registry: OpenApiRegistry) {
   );
   app.post("/products/:id/images", async (c) => {
     const form = await formBody(c, { all: true });
-    const many = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x instanceof File);
-    const imgs = many(form.image) as File[];
-    const thumbs = many(form.thumb) as File[];
+    const imgs = formFiles(form.image);
+    const thumbs = formFiles(form.thumb);
     if (thumbs.length && thumbs.length !== imgs.length)
       throw badRequest("invalid_thumbnail", "Send one thumbnail per picture, or none", { field: "thumb" });
     const list = imgs.map((image, i) => ({ image, thumb: thumbs[i] ?? null }));
