@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { Cron } from "croner";
 import type { Env } from "./http.ts";
-import { asAppError, errorResponse, fileResponse } from "./http.ts";
-import { productImageFile } from "../commerce/images.ts";
+import { asAppError, errorResponse } from "./http.ts";
 import { loadAssets, sendAsset } from "./assets.ts";
 import { consoleErrorPage, consoleRoutes, type ConsoleModule } from "./console.ts";
 import { authConsole } from "../auth/console.ts";
@@ -21,7 +20,13 @@ import { channelsConsole } from "../channels/console.ts";
 import { agentsConsole } from "../agents/console.ts";
 import { commerceConsole } from "../commerce/console.ts";
 import { ordersConsole } from "../commerce/orders-console.ts";
-import { courierRoutes, paymentDonePage, paymentWebhooks, storeWebhooks } from "../commerce/payment-routes.ts";
+import {
+  courierRoutes,
+  paymentDonePage,
+  paymentWebhooks,
+  productPictures,
+  storeWebhooks,
+} from "../commerce/payment-routes.ts";
 import { calendarConsole } from "../calendar/console.ts";
 import { notificationsConsole } from "../notifications/console.ts";
 import { automationConsole } from "../automation/console.ts";
@@ -84,7 +89,7 @@ import { Outbox } from "../platform/outbox.ts";
 import { createLogger, type Logger } from "../platform/logger.ts";
 import type { Config } from "../platform/config.ts";
 import type { Ctx, Clock } from "../platform/context.ts";
-import { AppError, notFound } from "../platform/errors.ts";
+import { AppError } from "../platform/errors.ts";
 import { loadSecretKey } from "../platform/secrets.ts";
 import { VERSION } from "../version.ts";
 
@@ -322,14 +327,7 @@ export function createApp(ctx: Ctx) {
   app.route("/webhooks/payments", paymentWebhooks());
   app.route("/webhooks", storeWebhooks());
   app.route("/pay", paymentDonePage());
-  // the catalog's pictures, for anyone (the web chat shows them): only files that are some product's picture
-  app.get("/media/products/:fileId", async (c) => {
-    const f = await productImageFile(c.get("ctx"), c.req.param("fileId"));
-    if (!f) throw notFound("Picture");
-    const r = fileResponse(f.file, f.row.mime, f.row.name);
-    r.headers.set("cache-control", "public, max-age=86400, immutable");
-    return r;
-  });
+  app.route("/media/products", productPictures());
   // a courier's private link and a customer's tracking link are their own credentials
   app.use("/courier/*", limit(64 * 1024));
   app.route("/", courierRoutes());

@@ -1,4 +1,5 @@
-// The payment providers' webhooks (signed by the provider: no session, no key) and the customer's page after paying.
+// Commerce's public routes: the payment providers' webhooks (signed by the provider: no session, no key), the
+// customer's page after paying, the courier's and tracking links, the stores' webhooks and the catalog's pictures.
 import { Hono } from "hono";
 import type { Env } from "../app/http.ts";
 import { mercadoPagoNotice, stripeNotice } from "./payments.ts";
@@ -9,7 +10,9 @@ import { html, renderPage } from "../../ui/components/html.ts";
 import { CourierPage, TrackingPage } from "../../ui/pages/commerce/runs.ts";
 import * as runs from "./runs.ts";
 import * as stores from "./stores.ts";
-import { badRequest } from "../platform/errors.ts";
+import { badRequest, notFound } from "../platform/errors.ts";
+import { fileResponse } from "../app/http.ts";
+import { productImageFile } from "./images.ts";
 import type { Ctx } from "../platform/context.ts";
 
 export function paymentWebhooks() {
@@ -113,6 +116,19 @@ export function courierRoutes() {
     const { locale, t, tz } = await lang(c);
     const v = await runs.trackingView(c.get("ctx"), c.req.param("token"));
     return c.html(renderPage(TrackingPage({ t, locale, tz, ...v })));
+  });
+  return app;
+}
+
+/** The catalog's pictures, for anyone (the web chat shows them): only files that are some product's picture. */
+export function productPictures() {
+  const app = new Hono<Env>();
+  app.get("/:fileId", async (c) => {
+    const f = await productImageFile(c.get("ctx"), c.req.param("fileId"));
+    if (!f) throw notFound("Picture");
+    const r = fileResponse(f.file, f.row.mime, f.row.name);
+    r.headers.set("cache-control", "public, max-age=86400, immutable");
+    return r;
   });
   return app;
 }
