@@ -16,6 +16,35 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
   /** orders created in the store through its API, as WooCommerce keeps them (status, date_modified_gmt) */
   const wooOrders: Record<string, Any>[] = [];
   const requests: { path: string; auth: string | null }[] = [];
+  /** WooCommerce's answer to a request without the store's key and secret (basic auth), or null when it has them. */
+  const wooRefusal = (req: Request, what: "view" | "create") =>
+    req.headers.get("authorization") === `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`
+      ? null
+      : Response.json(
+          what === "view"
+            ? {
+                code: "woocommerce_rest_cannot_view",
+                message: "Sorry, you cannot list resources.",
+                data: { status: 401 },
+              }
+            : {
+                code: "woocommerce_rest_cannot_create",
+                message: "Sorry, you are not allowed to create resources.",
+                data: { status: 401 },
+              },
+          { status: 401 },
+        );
+  /** A page of a WooCommerce list (per_page, page) with its X-WP-Total and X-WP-TotalPages. */
+  const wooPage = (all: unknown[], url: URL) => {
+    const per = Number(url.searchParams.get("per_page") ?? 10);
+    const page = Number(url.searchParams.get("page") ?? 1);
+    return Response.json(all.slice((page - 1) * per, page * per), {
+      headers: {
+        "x-wp-total": String(all.length),
+        "x-wp-totalpages": String(Math.max(1, Math.ceil(all.length / per))),
+      },
+    });
+  };
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -52,58 +81,19 @@ export function startStoresDouble(opts: { shopifyToken: string; wooKey: string; 
         });
       }
       if (req.method === "GET" && url.pathname === "/wp-json/wc/v3/products") {
-        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
-        if (req.headers.get("authorization") !== want)
-          return Response.json(
-            {
-              code: "woocommerce_rest_cannot_view",
-              message: "Sorry, you cannot list resources.",
-              data: { status: 401 },
-            },
-            { status: 401 },
-          );
-        const per = Number(url.searchParams.get("per_page") ?? 10);
-        const page = Number(url.searchParams.get("page") ?? 1);
-        return Response.json(woo.slice((page - 1) * per, page * per), {
-          headers: {
-            "x-wp-total": String(woo.length),
-            "x-wp-totalpages": String(Math.max(1, Math.ceil(woo.length / per))),
-          },
-        });
+        const refused = wooRefusal(req, "view");
+        if (refused) return refused;
+        return wooPage(woo, url);
       }
       const variations = /^\/wp-json\/wc\/v3\/products\/(\d+)\/variations$/.exec(url.pathname);
       if (req.method === "GET" && variations) {
-        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
-        if (req.headers.get("authorization") !== want)
-          return Response.json(
-            {
-              code: "woocommerce_rest_cannot_view",
-              message: "Sorry, you cannot list resources.",
-              data: { status: 401 },
-            },
-            { status: 401 },
-          );
-        const all = wooVariations[variations[1]!] ?? [];
-        const per = Number(url.searchParams.get("per_page") ?? 10);
-        const page = Number(url.searchParams.get("page") ?? 1);
-        return Response.json(all.slice((page - 1) * per, page * per), {
-          headers: {
-            "x-wp-total": String(all.length),
-            "x-wp-totalpages": String(Math.max(1, Math.ceil(all.length / per))),
-          },
-        });
+        const refused = wooRefusal(req, "view");
+        if (refused) return refused;
+        return wooPage(wooVariations[variations[1]!] ?? [], url);
       }
       if (url.pathname === "/wp-json/wc/v3/orders") {
-        const want = `Basic ${Buffer.from(`${opts.wooKey}:${opts.wooSecret}`).toString("base64")}`;
-        if (req.headers.get("authorization") !== want)
-          return Response.json(
-            {
-              code: "woocommerce_rest_cannot_create",
-              message: "Sorry, you are not allowed to create resources.",
-              data: { status: 401 },
-            },
-            { status: 401 },
-          );
+        const refused = wooRefusal(req, "create");
+        if (refused) return refused;
         if (req.method === "POST") {
           const body = (await req.json()) as Record<string, Any>;
           const o = {
