@@ -13,17 +13,10 @@ import { addItem } from "../../src/library/service.ts";
 import { syncTemplates } from "../../src/channels/whatsapp-cloud/service.ts";
 import { automationKit } from "../support/automation.ts";
 import { startAutomation, stopAutomation } from "../../src/automation/index.ts";
+import { HEADER_TEMPLATES, PDF, PNG } from "../support/media.ts";
 
 const SYS = { kind: "system" } as const;
 const TOKEN = "EAAG-test-token";
-// a real 1×1 PNG, and a small PDF
-const PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-  (ch) => ch.charCodeAt(0),
-);
-const PDF = new TextEncoder().encode(
-  "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-);
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, graph: GraphDouble;
 let conv: string, image: string, pdf: string;
@@ -34,35 +27,7 @@ beforeEach(async () => {
   graph = startGraphDouble({
     token: TOKEN,
     appSecret: "test-app-secret",
-    templates: [
-      {
-        name: "promo_semana",
-        language: "es_MX",
-        status: "APPROVED",
-        category: "MARKETING",
-        components: [
-          { type: "HEADER", format: "IMAGE", example: { header_handle: ["4::aW1hZ2U="] } },
-          { type: "BODY", text: "Hola {{1}}, esta semana el 2x1 es en pizzas." },
-        ],
-      },
-      {
-        name: "factura",
-        language: "es_MX",
-        status: "APPROVED",
-        category: "UTILITY",
-        components: [
-          { type: "HEADER", format: "DOCUMENT" },
-          { type: "BODY", text: "Aquí está tu factura." },
-        ],
-      },
-      {
-        name: "pedido_listo",
-        language: "es_MX",
-        status: "APPROVED",
-        category: "UTILITY",
-        components: [{ type: "BODY", text: "Tu pedido {{1}} está listo." }],
-      },
-    ],
+    templates: HEADER_TEMPLATES,
   });
   const ch = await addWhatsAppCloud(t.ctx, { graphUrl: graph.url });
   await syncTemplates(t.ctx, SYS, ch.id);

@@ -8,12 +8,9 @@ import { makeTestApp, seedBusiness, sessionHeaders, type TestApp } from "../supp
 import { products } from "../../src/commerce/schema.ts";
 import { files } from "../../src/platform/schema.ts";
 import { createProduct } from "../../src/commerce/service.ts";
+import { PNG } from "../support/media.ts";
 
 const SYS = { kind: "system" } as const;
-const PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-  (ch) => ch.charCodeAt(0),
-);
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, id: string;
 beforeEach(async () => {
   t = await makeTestApp();

@@ -13,18 +13,13 @@ import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { updateChannel } from "../../src/channels/service.ts";
 import { automationRules, files, flows, libraryItems, messages, quickReplies, sequences } from "../../src/schema.ts";
+import { PNG } from "../support/media.ts";
 
 // a real 1×1 PNG and a real 1×1 GIF, as files a person picks
 const dir = mkdtempSync(join(tmpdir(), "digybot-lib-"));
 const png = join(dir, "menu-semana.png");
 const gif = join(dir, "promo.gif");
-writeFileSync(
-  png,
-  Buffer.from(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-    "base64",
-  ),
-);
+writeFileSync(png, Buffer.from(PNG));
 writeFileSync(gif, Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"));
 
 let bed: Testbed;

@@ -13,13 +13,9 @@ import { automationRules, sequences } from "../../src/automation/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 import { addItem } from "../../src/library/service.ts";
 import { syncTemplates } from "../../src/channels/whatsapp-cloud/service.ts";
+import { HEADER_TEMPLATES, PDF, PNG } from "../support/media.ts";
 
 const SYS = { kind: "system" } as const;
-const PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-  (ch) => ch.charCodeAt(0),
-);
-const PDF = new TextEncoder().encode("%PDF-1.4\ntrailer<</Root 1 0 R>>\n%%EOF\n");
 
 let bed: Testbed, graph: GraphDouble, channelId: string, image: string, pdf: string;
 beforeAll(async () => {
@@ -27,28 +23,7 @@ beforeAll(async () => {
   graph = startGraphDouble({
     token: "EAAG-test-token",
     appSecret: "test-app-secret",
-    templates: [
-      {
-        name: "promo_semana",
-        language: "es_MX",
-        status: "APPROVED",
-        category: "MARKETING",
-        components: [
-          { type: "HEADER", format: "IMAGE" },
-          { type: "BODY", text: "Hola {{1}}, esta semana el 2x1 es en pizzas." },
-        ],
-      },
-      {
-        name: "factura",
-        language: "es_MX",
-        status: "APPROVED",
-        category: "UTILITY",
-        components: [
-          { type: "HEADER", format: "DOCUMENT" },
-          { type: "BODY", text: "Aquí está tu factura." },
-        ],
-      },
-    ],
+    templates: HEADER_TEMPLATES,
   });
   channelId = (await addWhatsAppCloud(bed.t.ctx, { graphUrl: graph.url })).id;
   await syncTemplates(bed.t.ctx, SYS, channelId);

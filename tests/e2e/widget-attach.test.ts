@@ -7,6 +7,7 @@ import { visitorSite, overflowing } from "../support/browser.ts";
 import { consoleTestbed, openConsole, VIEWPORTS, type Testbed } from "../support/pages.ts";
 import { updateChannel } from "../../src/channels/service.ts";
 import { messages } from "../../src/inbox/schema.ts";
+import { PNG } from "../support/media.ts";
 
 let bed: Testbed, site: ReturnType<typeof visitorSite>;
 beforeAll(async () => {
@@ -19,11 +20,7 @@ afterAll(async () => {
   await bed?.close();
 });
 
-// a 1×1 PNG
-const png = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-  "base64",
-);
+const png = Buffer.from(PNG);
 
 for (const [i, viewport] of VIEWPORTS.entries())
   test(`a visitor attaches a photo; too large or a refused type is said in Spanish (${viewport.width} px)`, async () => {

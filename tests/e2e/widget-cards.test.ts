@@ -13,12 +13,9 @@ import { messages } from "../../src/inbox/schema.ts";
 import { createProduct } from "../../src/commerce/service.ts";
 import { addProductImages } from "../../src/commerce/images.ts";
 import { FLOW_RECIPES } from "../../src/automation/flow-recipes.ts";
+import { PNG } from "../support/media.ts";
 
 const SYS = { kind: "system" } as const;
-const PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-  (ch) => ch.charCodeAt(0),
-);
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser, site: ReturnType<typeof visitorSite>;
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { files, libraryItems, outbox } from "../../src/schema.ts";
 import { errText } from "../../src/app/console.ts";
 import { AppError } from "../../src/platform/errors.ts";
 import { translator } from "../../ui/i18n/index.ts";
+import { PNG, GIF } from "../support/media.ts";
 
 let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
 beforeEach(async () => {
@@ -19,13 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.close();
 });
-
-// a real 1×1 PNG and a real 1×1 GIF (bytes as the formats define them)
-const PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-  (ch) => ch.charCodeAt(0),
-);
-const GIF = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (ch) => ch.charCodeAt(0));
 
 const key = () => ({ authorization: `Bearer ${s.apiKey}` });
 const api = (method: string, path: string, json?: unknown, headers: Record<string, string> = key()) =>
