@@ -5,9 +5,9 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eq } from "drizzle-orm";
-import { apiPost, makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser, visitorSite, overflowing, reachable } from "../support/browser.ts";
-import { updateChannel } from "../../src/channels/service.ts";
+import { apiPost, type seedBusiness, type TestApp } from "../support/app.ts";
+import { overflowing, reachable } from "../support/browser.ts";
+import { widgetTestbed } from "../support/pages.ts";
 import { carts } from "../../src/commerce/schema.ts";
 import { messages } from "../../src/inbox/schema.ts";
 import { createProduct } from "../../src/commerce/service.ts";
@@ -16,14 +16,11 @@ import { FLOW_RECIPES } from "../../src/automation/flow-recipes.ts";
 import { PNG } from "../support/media.ts";
 
 const SYS = { kind: "system" } as const;
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, site: ReturnType<typeof visitorSite>;
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let bed: Awaited<ReturnType<typeof widgetTestbed>>, browser: Browser, site: typeof bed.site;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  site = visitorSite(running.url, s.webchat.id);
-  await updateChannel(t.ctx, SYS, s.webchat.id, { config: { allowedOrigins: [site.origin] } });
+  bed = await widgetTestbed();
+  ({ t, s, browser, site } = bed);
   const tacos = await createProduct(t.ctx, SYS, { sku: "T-PAS", name: "Taco al pastor", price: 2500 });
   await createProduct(t.ctx, SYS, { sku: "T-SUA", name: "Taco de suadero", price: 2800 });
   await addProductImages(t.ctx, SYS, tacos.id, [
@@ -34,13 +31,9 @@ beforeAll(async () => {
   ]);
   const f = await apiPost(t, s.apiKey, "/flows", FLOW_RECIPES.restaurant_order);
   await apiPost(t, s.apiKey, `/flows/${f.id}/publish`, {});
-  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  site?.stop();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 for (const viewport of [

@@ -4,21 +4,18 @@
 import { test, expect, beforeAll, afterAll } from "bun:test";
 import type { Browser } from "playwright-core";
 import { and, eq } from "drizzle-orm";
-import { addWhatsAppCloud, apiPost, makeTestApp, seedBusiness, startServer, type TestApp } from "../support/app.ts";
-import { launchBrowser, visitorSite, overflowing, reachable } from "../support/browser.ts";
-import { updateChannel } from "../../src/channels/service.ts";
+import { addWhatsAppCloud, apiPost, type seedBusiness, type TestApp } from "../support/app.ts";
+import { overflowing, reachable } from "../support/browser.ts";
+import { widgetTestbed } from "../support/pages.ts";
 import { messages } from "../../src/inbox/schema.ts";
 import { outbox } from "../../src/platform/schema.ts";
 import { ingestInbound } from "../../src/inbox/service.ts";
 
-let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>, running: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser, site: ReturnType<typeof visitorSite>;
+let t: TestApp, s: Awaited<ReturnType<typeof seedBusiness>>;
+let bed: Awaited<ReturnType<typeof widgetTestbed>>, browser: Browser, site: typeof bed.site;
 beforeAll(async () => {
-  t = await makeTestApp();
-  s = await seedBusiness(t.ctx);
-  running = await startServer(t.ctx);
-  site = visitorSite(running.url, s.webchat.id);
-  await updateChannel(t.ctx, { kind: "system" }, s.webchat.id, { config: { allowedOrigins: [site.origin] } });
+  bed = await widgetTestbed();
+  ({ t, s, browser, site } = bed);
   const f = await apiPost(t, s.apiKey, "/flows", {
     name: "Menú",
     keywords: ["menú"],
@@ -42,13 +39,9 @@ beforeAll(async () => {
     },
   });
   await apiPost(t, s.apiKey, `/flows/${f.id}/publish`, {});
-  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  site?.stop();
-  await running?.stop();
-  await t?.close();
+  await bed?.close();
 });
 
 const sizes = [

@@ -2,7 +2,8 @@
 // fits (nothing scrolls sideways, no control past the edge) and that a control is reachable before tapping it.
 import { expect } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { overflowing, reachable, launchBrowser, misnested } from "./browser.ts";
+import { overflowing, reachable, launchBrowser, misnested, visitorSite } from "./browser.ts";
+import { updateChannel } from "../../src/channels/service.ts";
 import { makeTestApp, seedBusiness, startServer } from "./app.ts";
 
 export const PHONE = { width: 375, height: 740 };
@@ -157,3 +158,18 @@ export async function consoleTestbed(overrides: Parameters<typeof makeTestApp>[0
   };
 }
 export type Testbed = Awaited<ReturnType<typeof consoleTestbed>>;
+
+/** The same, with a visitor's website on another origin carrying the web chat (allowed on the channel). */
+export async function widgetTestbed(overrides: Parameters<typeof makeTestApp>[0] = {}) {
+  const bed = await consoleTestbed(overrides);
+  const site = visitorSite(bed.running.url, bed.s.webchat.id);
+  await updateChannel(bed.t.ctx, { kind: "system" }, bed.s.webchat.id, { config: { allowedOrigins: [site.origin] } });
+  return {
+    ...bed,
+    site,
+    async close() {
+      site.stop();
+      await bed.close();
+    },
+  };
+}
